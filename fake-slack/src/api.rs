@@ -1,0 +1,941 @@
+//! `/api/{method}`: the Web API, in Slack's wire format.
+//!
+//! Every call goes through the same steps as on Slack: read the body (form or
+//! JSON, plus query parameters), find the token (bearer header, `token`
+//! field, or client credentials), apply any injected fault, check the rate
+//! limit (429 + `Retry-After`), check the scope, run the method, and answer
+//! `{"ok": …}`. Each call is recorded, whatever its outcome.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, StatusCode};
+use serde_json::{Map, Value, json};
+
+use crate::Shared;
+use crate::oidc;
+use crate::world::{
+    Channel, CodeKind, FaultKind, Message, RecordedCall, TokenKind, World, random_hex,
+};
+
+/// What a method handler returns.
+pub(crate) enum Outcome {
+    Ok(Value),
+    Err(String),
+}
+
+pub(crate) struct Call {
+    pub method: String,
+    pub params: Map<String, Value>,
+    pub auth: Authn,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Authn {
+    None,
+    Token(String),
+    Client { id: String, secret: String },
+}
+
+impl Call {
+    pub fn str(&self, name: &str) -> Option<&str> {
+        self.params
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// A parameter that is JSON: a structure in a JSON body, or JSON text in a
+    /// form field.
+    pub fn json(&self, name: &str) -> Option<Result<Value, String>> {
+        match self.params.get(name)? {
+            Value::String(s) => Some(serde_json::from_str(s).map_err(|e| e.to_string())),
+            v => Some(Ok(v.clone())),
+        }
+    }
+
+    pub fn int(&self, name: &str) -> Option<i64> {
+        match self.params.get(name)? {
+            Value::String(s) => s.parse().ok(),
+            Value::Number(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+}
+
+fn parse_params(
+    headers: &HeaderMap,
+    query: Map<String, Value>,
+    body: &[u8],
+) -> Result<Map<String, Value>, String> {
+    let mut params = query;
+    let content_type = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if body.is_empty() {
+        return Ok(params);
+    }
+    if content_type.starts_with("application/json") {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) => params.extend(map),
+            _ => return Err("invalid_json".into()),
+        }
+    } else {
+        for (k, v) in url::form_urlencoded::parse(body) {
+            params.insert(k.into_owned(), Value::String(v.into_owned()));
+        }
+    }
+    Ok(params)
+}
+
+fn authn(headers: &HeaderMap, params: &Map<String, Value>) -> Authn {
+    if let Some(value) = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Some(token) = value.strip_prefix("Bearer ") {
+            return Authn::Token(token.trim().to_owned());
+        }
+        if let Some(basic) = value.strip_prefix("Basic ")
+            && let Ok(decoded) = STANDARD.decode(basic.trim())
+            && let Ok(text) = String::from_utf8(decoded)
+            && let Some((id, secret)) = text.split_once(':')
+        {
+            return Authn::Client {
+                id: id.into(),
+                secret: secret.into(),
+            };
+        }
+    }
+    if let (Some(id), Some(secret)) = (
+        params.get("client_id").and_then(Value::as_str),
+        params.get("client_secret").and_then(Value::as_str),
+    ) {
+        return Authn::Client {
+            id: id.into(),
+            secret: secret.into(),
+        };
+    }
+    match params.get("token").and_then(Value::as_str) {
+        Some(t) => Authn::Token(t.to_owned()),
+        None => Authn::None,
+    }
+}
+
+/// The scope a bot or user token needs for a method.
+fn required_scope(method: &str, channel: Option<&str>) -> Option<&'static str> {
+    Some(match method {
+        "users.list" | "users.info" => "users:read",
+        "users.lookupByEmail" => "users:read.email",
+        "conversations.members" | "conversations.info" => match channel {
+            Some(c) if c.starts_with('G') => "groups:read",
+            Some(c) if c.starts_with('D') => "im:read",
+            _ => "channels:read",
+        },
+        "conversations.history" => match channel {
+            Some(c) if c.starts_with('D') => "im:history",
+            Some(c) if c.starts_with('G') => "groups:history",
+            _ => "channels:history",
+        },
+        "conversations.open" => "im:write",
+        "chat.postMessage" | "chat.postEphemeral" => "chat:write",
+        "chat.unfurl" => "links:write",
+        "team.info" => "team:read",
+        _ => return None,
+    })
+}
+
+/// Methods that authenticate with client credentials, not a token.
+fn client_credentials_method(method: &str) -> bool {
+    matches!(method, "oauth.v2.access" | "openid.connect.token")
+}
+
+fn envelope(outcome: Outcome) -> (StatusCode, Value, Option<String>) {
+    match outcome {
+        Outcome::Ok(mut v) => {
+            v["ok"] = json!(true);
+            (StatusCode::OK, v, None)
+        }
+        Outcome::Err(code) => (
+            StatusCode::OK,
+            json!({"ok": false, "error": code}),
+            Some(code),
+        ),
+    }
+}
+
+pub(crate) async fn handle(
+    State(shared): State<Shared>,
+    Path(method): Path<String>,
+    Query(query): Query<Map<String, Value>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = match parse_params(&headers, query, &body) {
+        Ok(p) => p,
+        Err(code) => {
+            return (
+                StatusCode::OK,
+                axum::Json(json!({"ok": false, "error": code})),
+            )
+                .into_response();
+        }
+    };
+    let call = Call {
+        auth: authn(&headers, &params),
+        params,
+        method,
+    };
+    let team_hint = {
+        let world = shared.lock();
+        team_of(&world, &call)
+    };
+    // Faults first (a delay happens outside the lock).
+    let fault = shared.lock().take_fault(&call.method, team_hint.as_deref());
+    let mut record = RecordedCall {
+        seq: 0,
+        method: call.method.clone(),
+        at_millis: 0,
+        team: team_hint.clone(),
+        auth: match &call.auth {
+            Authn::None => "none".into(),
+            Authn::Client { .. } => "client".into(),
+            Authn::Token(t) => match shared.lock().tokens.get(t).map(|t| t.kind) {
+                Some(TokenKind::Bot) => "bot".into(),
+                Some(TokenKind::User) => "user".into(),
+                None => "unknown".into(),
+            },
+        },
+        params: Value::Object(redact(&call.params)),
+        status: 200,
+        error: None,
+        retry_after: None,
+    };
+    match fault {
+        Some(FaultKind::Delay { millis }) => {
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+        }
+        Some(FaultKind::Status { status }) => {
+            record.status = status;
+            shared.lock().record(record);
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (status, "fake slack: injected failure").into_response();
+        }
+        Some(FaultKind::Error { error }) => {
+            record.error = Some(error.clone());
+            shared.lock().record(record);
+            return axum::Json(json!({"ok": false, "error": error})).into_response();
+        }
+        Some(FaultKind::RateLimited { retry_after }) => {
+            return rate_limited(&shared, record, retry_after);
+        }
+        Some(FaultKind::Deny) | None => {}
+    }
+
+    let mut world = shared.lock();
+    // Authenticate.
+    let principal = match authenticate(&mut world, &call) {
+        Ok(p) => p,
+        Err(code) => {
+            record.error = Some(code.clone());
+            world.record(record);
+            return axum::Json(json!({"ok": false, "error": code})).into_response();
+        }
+    };
+    if let Some(team) = principal.team() {
+        record.team = Some(team.to_owned());
+    }
+    // Rate limit, per method and workspace (and per channel for posts).
+    let limit_team = principal.team().unwrap_or("-").to_owned();
+    if let Err(retry_after) = world.admit(&call.method, &limit_team, call.str("channel")) {
+        drop(world);
+        return rate_limited(&shared, record, retry_after);
+    }
+    // Scope.
+    if let Principal::Token { scopes, .. } = &principal
+        && let Some(needed) = required_scope(&call.method, call.str("channel"))
+        && !scopes.iter().any(|s| s == needed)
+    {
+        record.error = Some("missing_scope".into());
+        world.record(record);
+        return axum::Json(json!({
+            "ok": false, "error": "missing_scope", "needed": needed, "provided": scopes.join(","),
+        }))
+        .into_response();
+    }
+    let outcome = dispatch(&mut world, &call, &principal);
+    let (status, body, error) = envelope(outcome);
+    record.status = status.as_u16();
+    record.error = error;
+    let scopes = match &principal {
+        Principal::Token { scopes, .. } => Some(scopes.join(",")),
+        _ => None,
+    };
+    world.record(record);
+    let mut resp = (status, axum::Json(body)).into_response();
+    if let Some(scopes) = scopes.and_then(|s| HeaderValue::from_str(&s).ok()) {
+        resp.headers_mut().insert("x-oauth-scopes", scopes);
+    }
+    resp
+}
+
+fn rate_limited(shared: &Shared, mut record: RecordedCall, retry_after: u64) -> Response {
+    record.status = 429;
+    record.error = Some("ratelimited".into());
+    record.retry_after = Some(retry_after);
+    shared.lock().record(record);
+    let mut resp = (
+        StatusCode::TOO_MANY_REQUESTS,
+        axum::Json(json!({"ok": false, "error": "ratelimited"})),
+    )
+        .into_response();
+    resp.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        HeaderValue::from_str(&retry_after.to_string()).expect("digits"),
+    );
+    resp
+}
+
+/// Secrets never land in the call record.
+fn redact(params: &Map<String, Value>) -> Map<String, Value> {
+    params
+        .iter()
+        .map(|(k, v)| {
+            let v = match k.as_str() {
+                "token" | "client_secret" | "refresh_token" | "code" => json!("[redacted]"),
+                _ => v.clone(),
+            };
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+fn team_of(world: &World, call: &Call) -> Option<String> {
+    match &call.auth {
+        Authn::Token(t) => world.tokens.get(t).map(|t| t.team.clone()),
+        _ => None,
+    }
+}
+
+pub(crate) enum Principal {
+    Token {
+        team: String,
+        user: String,
+        kind: TokenKind,
+        scopes: Vec<String>,
+    },
+    Client,
+    Anonymous,
+}
+
+impl Principal {
+    fn team(&self) -> Option<&str> {
+        match self {
+            Principal::Token { team, .. } => Some(team),
+            _ => None,
+        }
+    }
+}
+
+fn authenticate(world: &mut World, call: &Call) -> Result<Principal, String> {
+    if client_credentials_method(&call.method) {
+        return match &call.auth {
+            Authn::Client { id, secret } => {
+                if *id != world.app.client_id {
+                    Err("invalid_client_id".into())
+                } else if *secret != world.app.client_secret {
+                    Err("bad_client_secret".into())
+                } else {
+                    Ok(Principal::Client)
+                }
+            }
+            _ => Err("invalid_client_id".into()),
+        };
+    }
+    if call.method == "api.test" {
+        return Ok(Principal::Anonymous);
+    }
+    let Authn::Token(token) = &call.auth else {
+        return match &call.auth {
+            // apps.uninstall sends client credentials *and* a token.
+            Authn::Client { .. } => Err("not_authed".into()),
+            _ => Err("not_authed".into()),
+        };
+    };
+    let Some(t) = world.tokens.get(token) else {
+        return Err("invalid_auth".into());
+    };
+    if t.revoked {
+        return Err("token_revoked".into());
+    }
+    if t.expires_at.is_some_and(|at| at <= Instant::now()) {
+        return Err("token_expired".into());
+    }
+    if !world.teams.contains_key(&t.team) {
+        return Err("account_inactive".into());
+    }
+    Ok(Principal::Token {
+        team: t.team.clone(),
+        user: t.user.clone(),
+        kind: t.kind,
+        scopes: t.scopes.clone(),
+    })
+}
+
+fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
+    match call.method.as_str() {
+        "api.test" => Outcome::Ok(json!({"args": call.params})),
+        "oauth.v2.access" => oauth_v2_access(world, call),
+        "openid.connect.token" => oidc::token(world, call),
+        _ => {
+            let Principal::Token {
+                team, user, kind, ..
+            } = principal
+            else {
+                return Outcome::Err("not_authed".into());
+            };
+            let (team, user, kind) = (team.clone(), user.clone(), *kind);
+            match call.method.as_str() {
+                "auth.test" => auth_test(world, &team, &user, kind),
+                "users.list" => users_list(world, call, &team),
+                "users.info" => users_info(world, call, &team),
+                "users.lookupByEmail" => lookup_by_email(world, call, &team),
+                "conversations.members" => conversations_members(world, call, &team),
+                "conversations.info" => conversations_info(world, call, &team),
+                "conversations.open" => conversations_open(world, call, &team, &user),
+                "conversations.history" => conversations_history(world, call, &team, &user, kind),
+                "chat.postMessage" => post_message(world, call, &team, &user, kind),
+                "chat.postEphemeral" => post_ephemeral(world, call, &team, &user),
+                "chat.unfurl" => unfurl(world, call, &team),
+                "apps.uninstall" => apps_uninstall(world, call, &team),
+                "openid.connect.userInfo" => oidc::user_info(world, &team, &user, kind),
+                _ => Outcome::Err("unknown_method".into()),
+            }
+        }
+    }
+}
+
+fn auth_test(world: &World, team: &str, user: &str, kind: TokenKind) -> Outcome {
+    let t = &world.teams[team];
+    let mut out = json!({
+        "url": format!("https://{}.slack.com/", t.seed.domain),
+        "team": t.seed.name,
+        "user": t.user(user).map(|u| u.name.clone()).unwrap_or_default(),
+        "team_id": team,
+        "user_id": user,
+        "is_enterprise_install": false,
+    });
+    if kind == TokenKind::Bot {
+        out["bot_id"] = json!(format!("B{}", user.trim_start_matches('U')));
+    }
+    if let Some(e) = &t.seed.enterprise_id {
+        out["enterprise_id"] = json!(e);
+    }
+    Outcome::Ok(out)
+}
+
+/// Cursor-paged slice of `items`. Cursors are opaque (base64 of an offset
+/// followed by `=`-padding like Slack's).
+fn page<T: Clone>(world: &World, call: &Call, items: &[T]) -> Result<(Vec<T>, String), Outcome> {
+    let start = match call.str("cursor") {
+        None => 0,
+        Some(c) => match URL_SAFE_NO_PAD
+            .decode(c.trim_end_matches('='))
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| {
+                s.strip_prefix("offset:")
+                    .and_then(|n| n.parse::<usize>().ok())
+            }) {
+            Some(n) if n <= items.len() => n,
+            _ => return Err(Outcome::Err("invalid_cursor".into())),
+        },
+    };
+    let limit = call.int("limit").unwrap_or(100).clamp(1, 1000) as usize;
+    let take = limit.min(world.max_page);
+    let end = (start + take).min(items.len());
+    let next = if end < items.len() {
+        format!("{}=", URL_SAFE_NO_PAD.encode(format!("offset:{end}")))
+    } else {
+        String::new()
+    };
+    Ok((items[start..end].to_vec(), next))
+}
+
+fn users_list(world: &World, call: &Call, team: &str) -> Outcome {
+    let t = &world.teams[team];
+    let users: Vec<Value> = t.seed.users.iter().map(|u| u.to_json(team)).collect();
+    match page(world, call, &users) {
+        Ok((members, next)) => Outcome::Ok(json!({
+            "members": members,
+            "cache_ts": 1_700_000_000,
+            "response_metadata": {"next_cursor": next},
+        })),
+        Err(e) => e,
+    }
+}
+
+fn users_info(world: &World, call: &Call, team: &str) -> Outcome {
+    let Some(id) = call.str("user") else {
+        return Outcome::Err("user_not_found".into());
+    };
+    match world.teams[team].user(id) {
+        Some(u) => Outcome::Ok(json!({"user": u.to_json(team)})),
+        None => Outcome::Err("user_not_found".into()),
+    }
+}
+
+fn lookup_by_email(world: &World, call: &Call, team: &str) -> Outcome {
+    let email = call.str("email").unwrap_or_default().to_lowercase();
+    match world.teams[team].seed.users.iter().find(|u| {
+        u.email
+            .as_deref()
+            .is_some_and(|e| e.to_lowercase() == email)
+    }) {
+        Some(u) => Outcome::Ok(json!({"user": u.to_json(team)})),
+        None => Outcome::Err("users_not_found".into()),
+    }
+}
+
+fn channel<'a>(world: &'a World, team: &str, id: Option<&str>) -> Result<&'a Channel, Outcome> {
+    id.and_then(|id| world.teams[team].channels.get(id))
+        .ok_or_else(|| Outcome::Err("channel_not_found".into()))
+}
+
+fn conversations_members(world: &World, call: &Call, team: &str) -> Outcome {
+    let ch = match channel(world, team, call.str("channel")) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    match page(world, call, &ch.members) {
+        Ok((members, next)) => Outcome::Ok(json!({
+            "members": members,
+            "response_metadata": {"next_cursor": next},
+        })),
+        Err(e) => e,
+    }
+}
+
+fn channel_json(ch: &Channel) -> Value {
+    let mut v = json!({
+        "id": ch.id,
+        "created": ch.created,
+        "is_channel": !ch.is_im && !ch.is_private,
+        "is_group": ch.is_private,
+        "is_im": ch.is_im,
+        "is_private": ch.is_private || ch.is_im,
+        "is_archived": false,
+    });
+    if ch.is_im {
+        v["user"] = json!(ch.im_user);
+    } else {
+        v["name"] = json!(ch.name);
+        v["num_members"] = json!(ch.members.len());
+    }
+    v
+}
+
+fn conversations_info(world: &World, call: &Call, team: &str) -> Outcome {
+    match channel(world, team, call.str("channel")) {
+        Ok(ch) => Outcome::Ok(json!({"channel": channel_json(ch)})),
+        Err(e) => e,
+    }
+}
+
+fn open_dm(world: &mut World, team: &str, me: &str, other: &str) -> (String, bool) {
+    let t = world
+        .teams
+        .get_mut(team)
+        .expect("authenticated team exists");
+    if let Some(id) = t.dms.get(other) {
+        return (id.clone(), true);
+    }
+    let id = format!("D{}", random_hex(5).to_uppercase());
+    t.channels.insert(
+        id.clone(),
+        Channel {
+            id: id.clone(),
+            name: String::new(),
+            is_private: true,
+            is_im: true,
+            im_user: Some(other.to_owned()),
+            members: vec![me.to_owned(), other.to_owned()],
+            messages: Vec::new(),
+            created: 1_700_000_000,
+        },
+    );
+    t.dms.insert(other.to_owned(), id.clone());
+    (id, false)
+}
+
+fn conversations_open(world: &mut World, call: &Call, team: &str, me: &str) -> Outcome {
+    let Some(users) = call.str("users") else {
+        return Outcome::Err("users_list_not_supplied".into());
+    };
+    let users: Vec<&str> = users.split(',').map(str::trim).collect();
+    if users.len() != 1 {
+        return Outcome::Err("not_supported".into());
+    }
+    let other = users[0];
+    match world.teams[team].user(other) {
+        None => return Outcome::Err("user_not_found".into()),
+        Some(u) if u.deleted => return Outcome::Err("user_disabled".into()),
+        Some(_) => {}
+    }
+    let (id, already) = open_dm(world, team, me, other);
+    let mut out = json!({"channel": {"id": id}});
+    if already {
+        out["already_open"] = json!(true);
+        out["no_op"] = json!(true);
+    }
+    Outcome::Ok(out)
+}
+
+/// Resolves a `channel` argument: `D…`/`C…`/`G…` ids, or a user id (the
+/// app's messages tab with that user).
+fn resolve_channel(
+    world: &mut World,
+    team: &str,
+    me: &str,
+    channel: &str,
+) -> Result<String, Outcome> {
+    if channel.starts_with('U') || channel.starts_with('W') {
+        match world.teams[team].user(channel) {
+            None => return Err(Outcome::Err("channel_not_found".into())),
+            Some(u) if u.deleted => return Err(Outcome::Err("channel_not_found".into())),
+            Some(_) => {}
+        }
+        return Ok(open_dm(world, team, me, channel).0);
+    }
+    if world.teams[team].channels.contains_key(channel) {
+        Ok(channel.to_owned())
+    } else {
+        Err(Outcome::Err("channel_not_found".into()))
+    }
+}
+
+fn message_content(call: &Call) -> Result<(String, Option<Value>), Outcome> {
+    let blocks = match call.json("blocks") {
+        None => None,
+        Some(Ok(Value::Array(b))) => Some(Value::Array(b)),
+        Some(_) => return Err(Outcome::Err("invalid_blocks".into())),
+    };
+    if let Some(Value::Array(b)) = &blocks {
+        if b.len() > 50 {
+            return Err(Outcome::Err("invalid_blocks".into()));
+        }
+        if b.iter()
+            .any(|block| block.get("type").and_then(Value::as_str).is_none())
+        {
+            return Err(Outcome::Err("invalid_blocks".into()));
+        }
+    }
+    let text = call.str("text").unwrap_or_default().to_owned();
+    if text.is_empty() && blocks.is_none() {
+        return Err(Outcome::Err("no_text".into()));
+    }
+    if text.chars().count() > 40_000 {
+        return Err(Outcome::Err("msg_too_long".into()));
+    }
+    Ok((text, blocks))
+}
+
+fn post_message(world: &mut World, call: &Call, team: &str, me: &str, kind: TokenKind) -> Outcome {
+    let Some(target) = call.str("channel") else {
+        return Outcome::Err("channel_not_found".into());
+    };
+    let (text, blocks) = match message_content(call) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let id = match resolve_channel(world, team, me, target) {
+        Ok(id) => id,
+        Err(e) => return e,
+    };
+    {
+        let ch = &world.teams[team].channels[&id];
+        if !ch.is_im && !ch.members.iter().any(|m| m == me) {
+            // chat:write.public would allow public channels; the fake's
+            // tokens never carry it.
+            return Outcome::Err("not_in_channel".into());
+        }
+    }
+    let ts = world.next_ts();
+    let msg = Message {
+        ts: ts.clone(),
+        user: me.to_owned(),
+        text: text.clone(),
+        blocks: blocks.clone(),
+        thread_ts: call.str("thread_ts").map(str::to_owned),
+        ephemeral_to: None,
+    };
+    world
+        .teams
+        .get_mut(team)
+        .expect("authenticated team exists")
+        .channels
+        .get_mut(&id)
+        .expect("resolved channel exists")
+        .messages
+        .push(msg);
+    let mut message = json!({"type": "message", "text": text, "user": me, "ts": ts});
+    if kind == TokenKind::Bot {
+        message["bot_id"] = json!(format!("B{}", me.trim_start_matches('U')));
+    }
+    if let Some(b) = blocks {
+        message["blocks"] = b;
+    }
+    Outcome::Ok(json!({"channel": id, "ts": ts, "message": message}))
+}
+
+fn post_ephemeral(world: &mut World, call: &Call, team: &str, me: &str) -> Outcome {
+    let (Some(target), Some(user)) = (call.str("channel"), call.str("user")) else {
+        return Outcome::Err("channel_not_found".into());
+    };
+    let (text, blocks) = match message_content(call) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let id = match resolve_channel(world, team, me, target) {
+        Ok(id) => id,
+        Err(e) => return e,
+    };
+    let ts = world.next_ts();
+    let ch = world
+        .teams
+        .get_mut(team)
+        .expect("authenticated team exists")
+        .channels
+        .get_mut(&id)
+        .expect("resolved channel exists");
+    if !ch.is_im && !ch.members.iter().any(|m| m == user) {
+        return Outcome::Err("user_not_in_channel".into());
+    }
+    ch.messages.push(Message {
+        ts: ts.clone(),
+        user: me.to_owned(),
+        text,
+        blocks,
+        thread_ts: None,
+        ephemeral_to: Some(user.to_owned()),
+    });
+    Outcome::Ok(json!({"message_ts": ts}))
+}
+
+fn conversations_history(
+    world: &World,
+    call: &Call,
+    team: &str,
+    me: &str,
+    kind: TokenKind,
+) -> Outcome {
+    let ch = match channel(world, team, call.str("channel")) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let member = ch.members.iter().any(|m| m == me);
+    // The bot reads the DMs it is part of.
+    if !(member || ch.is_im && kind == TokenKind::Bot) {
+        return Outcome::Err("not_in_channel".into());
+    }
+    // Newest first, ephemeral messages never (they are not stored by Slack).
+    let mut messages: Vec<Value> = ch
+        .messages
+        .iter()
+        .rev()
+        .filter(|m| m.ephemeral_to.is_none())
+        .filter(|m| call.str("latest").is_none_or(|l| m.ts.as_str() < l))
+        .filter(|m| call.str("oldest").is_none_or(|o| m.ts.as_str() > o))
+        .map(|m| {
+            let mut v = json!({"type": "message", "user": m.user, "text": m.text, "ts": m.ts});
+            if let Some(b) = &m.blocks {
+                v["blocks"] = b.clone();
+            }
+            v
+        })
+        .collect();
+    let total = messages.len();
+    match page(world, call, &messages) {
+        Ok((slice, next)) => {
+            messages = slice;
+            Outcome::Ok(json!({
+                "messages": messages,
+                "has_more": !next.is_empty() && total > 0,
+                "response_metadata": {"next_cursor": next},
+            }))
+        }
+        Err(e) => e,
+    }
+}
+
+fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
+    let by_channel = call.str("channel").zip(call.str("ts"));
+    let by_id = call.str("unfurl_id").zip(call.str("source"));
+    if by_channel.is_none() && by_id.is_none() {
+        return Outcome::Err("cannot_find_message".into());
+    }
+    if let Some((_, source)) = by_id
+        && !matches!(source, "composer" | "conversations_history")
+    {
+        return Outcome::Err("invalid_source".into());
+    }
+    let unfurls = match call.json("unfurls") {
+        Some(Ok(Value::Object(map))) if !map.is_empty() => Value::Object(map),
+        Some(Ok(_)) | None => return Outcome::Err("invalid_unfurls_format".into()),
+        Some(Err(_)) => return Outcome::Err("invalid_unfurls_format".into()),
+    };
+    world
+        .teams
+        .get_mut(team)
+        .expect("authenticated team exists")
+        .unfurls
+        .push(json!({
+            "channel": by_channel.map(|(c, _)| c),
+            "ts": by_channel.map(|(_, t)| t),
+            "unfurl_id": by_id.map(|(u, _)| u),
+            "source": by_id.map(|(_, s)| s),
+            "unfurls": unfurls,
+        }));
+    Outcome::Ok(json!({}))
+}
+
+fn apps_uninstall(world: &mut World, call: &Call, team: &str) -> Outcome {
+    let (Some(id), Some(secret)) = (call.str("client_id"), call.str("client_secret")) else {
+        return Outcome::Err("invalid_client_id".into());
+    };
+    if id != world.app.client_id {
+        return Outcome::Err("invalid_client_id".into());
+    }
+    if secret != world.app.client_secret {
+        return Outcome::Err("bad_client_secret".into());
+    }
+    for t in world.tokens.values_mut().filter(|t| t.team == team) {
+        t.revoked = true;
+    }
+    if let Some(t) = world.teams.get_mut(team) {
+        t.installed = false;
+    }
+    Outcome::Ok(json!({}))
+}
+
+fn scopes_of(text: Option<&str>) -> Vec<String> {
+    text.unwrap_or_default()
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub(crate) fn parse_scopes(text: Option<&str>) -> Vec<String> {
+    scopes_of(text)
+}
+
+fn oauth_v2_access(world: &mut World, call: &Call) -> Outcome {
+    match call.str("grant_type").unwrap_or("authorization_code") {
+        "authorization_code" => exchange_code(world, call),
+        "refresh_token" => refresh(world, call),
+        _ => Outcome::Err("invalid_grant_type".into()),
+    }
+}
+
+fn exchange_code(world: &mut World, call: &Call) -> Outcome {
+    let Some(code_value) = call.str("code") else {
+        return Outcome::Err("invalid_code".into());
+    };
+    let Some(code) = world.codes.get_mut(code_value) else {
+        return Outcome::Err("invalid_code".into());
+    };
+    if code.used || code.issued.elapsed() > Duration::from_secs(600) {
+        return Outcome::Err("invalid_code".into());
+    }
+    let CodeKind::Install {
+        scopes,
+        user_scopes,
+    } = code.kind.clone()
+    else {
+        return Outcome::Err("invalid_code".into());
+    };
+    if code.redirect_uri.as_deref() != call.str("redirect_uri") {
+        return Outcome::Err("bad_redirect_uri".into());
+    }
+    code.used = true;
+    let (team_id, installer) = (code.team.clone(), code.user.clone());
+    let (bot_user, team_name, enterprise) = {
+        let t = &world.teams[&team_id];
+        (
+            t.seed.bot_user_id.clone(),
+            t.seed.name.clone(),
+            t.seed.enterprise_id.clone(),
+        )
+    };
+    let (token, refresh) = world.mint_token(&team_id, &bot_user, TokenKind::Bot, scopes.clone());
+    world
+        .teams
+        .get_mut(&team_id)
+        .expect("code's team exists")
+        .installed = true;
+    let mut authed_user = json!({"id": installer});
+    if !user_scopes.is_empty() {
+        let (user_token, user_refresh) =
+            world.mint_token(&team_id, &installer, TokenKind::User, user_scopes.clone());
+        authed_user = json!({
+            "id": installer, "scope": user_scopes.join(","),
+            "access_token": user_token, "token_type": "user",
+        });
+        if let Some(r) = user_refresh {
+            authed_user["refresh_token"] = json!(r);
+            authed_user["expires_in"] = json!(world.token_lifetime.as_secs());
+        }
+    }
+    let mut out = json!({
+        "access_token": token,
+        "token_type": "bot",
+        "scope": scopes.join(","),
+        "bot_user_id": bot_user,
+        "app_id": world.app.app_id,
+        "team": {"id": team_id, "name": team_name},
+        "enterprise": enterprise.map(|e| json!({"id": e, "name": "Enterprise"})),
+        "authed_user": authed_user,
+        "is_enterprise_install": false,
+    });
+    if let Some(r) = refresh {
+        out["refresh_token"] = json!(r);
+        out["expires_in"] = json!(world.token_lifetime.as_secs());
+    }
+    Outcome::Ok(out)
+}
+
+fn refresh(world: &mut World, call: &Call) -> Outcome {
+    let Some(value) = call.str("refresh_token") else {
+        return Outcome::Err("invalid_refresh_token".into());
+    };
+    let Some(r) = world.refresh_tokens.get_mut(value) else {
+        return Outcome::Err("invalid_refresh_token".into());
+    };
+    if r.used {
+        return Outcome::Err("invalid_refresh_token".into());
+    }
+    r.used = true;
+    let r = r.clone();
+    let (token, refresh) = world.mint_token(&r.team, &r.user, r.kind, r.scopes.clone());
+    let refresh = refresh.unwrap_or_default();
+    let team_name = world.teams.get(&r.team).map(|t| t.seed.name.clone());
+    Outcome::Ok(json!({
+        "access_token": token,
+        "token_type": match r.kind { TokenKind::Bot => "bot", TokenKind::User => "user" },
+        "scope": r.scopes.join(","),
+        "bot_user_id": (r.kind == TokenKind::Bot).then_some(r.user.clone()),
+        "app_id": world.app.app_id,
+        "team": {"id": r.team, "name": team_name},
+        "enterprise": null,
+        "is_enterprise_install": false,
+        "refresh_token": refresh,
+        "expires_in": world.token_lifetime.as_secs(),
+    }))
+}

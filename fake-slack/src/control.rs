@@ -1,0 +1,126 @@
+//! `/_fake/…`: the fake's control routes, so a test or a developer in another
+//! process (against `hallway-local serve --slack fake`) can read the call
+//! record, inject faults, seed workspaces and mint tokens. Real Slack has no
+//! such paths, so nothing in hallway can depend on them by accident.
+
+use axum::extract::{Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::Shared;
+use crate::world::{Fault, TeamSeed, TokenKind};
+
+pub(crate) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/_fake/calls", get(calls).delete(clear_calls))
+        .route("/_fake/faults", post(add_fault))
+        .route("/_fake/teams", post(add_team).get(list_teams))
+        .route("/_fake/tokens", post(mint))
+        .route("/_fake/messages", get(messages))
+        .route("/_fake/act-as", post(act_as))
+}
+
+#[derive(Deserialize)]
+struct CallsQuery {
+    method: Option<String>,
+}
+
+async fn calls(State(s): State<Shared>, Query(q): Query<CallsQuery>) -> Json<Value> {
+    let w = s.lock();
+    let calls: Vec<_> = w
+        .calls
+        .iter()
+        .filter(|c| q.method.as_deref().is_none_or(|m| c.method == m))
+        .collect();
+    Json(json!({ "calls": calls }))
+}
+
+async fn clear_calls(State(s): State<Shared>) -> Json<Value> {
+    s.lock().calls.clear();
+    Json(json!({ "ok": true }))
+}
+
+async fn add_fault(State(s): State<Shared>, Json(fault): Json<Fault>) -> Json<Value> {
+    s.lock().faults.push(fault);
+    Json(json!({ "ok": true }))
+}
+
+async fn add_team(State(s): State<Shared>, Json(team): Json<TeamSeed>) -> Json<Value> {
+    let id = team.id.clone();
+    s.lock().add_team(team);
+    Json(json!({ "ok": true, "team": id }))
+}
+
+async fn list_teams(State(s): State<Shared>) -> Json<Value> {
+    let w = s.lock();
+    let teams: Vec<Value> = w
+        .teams
+        .values()
+        .map(|t| {
+            json!({
+                "id": t.seed.id, "name": t.seed.name, "bot_user_id": t.seed.bot_user_id,
+                "installed": t.installed, "users": t.seed.users.len(),
+                "channels": t.channels.values().filter(|c| !c.is_im).map(|c| json!({"id": c.id, "name": c.name})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Json(json!({ "app": w.app, "teams": teams }))
+}
+
+#[derive(Deserialize)]
+struct MintRequest {
+    team: String,
+    /// Defaults to the team's bot user (a bot token).
+    user: Option<String>,
+    scopes: Vec<String>,
+}
+
+async fn mint(State(s): State<Shared>, Json(req): Json<MintRequest>) -> Json<Value> {
+    let mut w = s.lock();
+    let Some(team) = w.teams.get(&req.team) else {
+        return Json(json!({ "ok": false, "error": "team_not_found" }));
+    };
+    let bot = team.seed.bot_user_id.clone();
+    let (user, kind) = match req.user {
+        Some(u) if u != bot => (u, TokenKind::User),
+        _ => (bot, TokenKind::Bot),
+    };
+    let (token, refresh) = w.mint_token(&req.team, &user, kind, req.scopes);
+    Json(json!({ "ok": true, "token": token, "refresh_token": refresh }))
+}
+
+#[derive(Deserialize)]
+struct MessagesQuery {
+    team: String,
+    channel: Option<String>,
+    /// The other party of the bot's DM.
+    user: Option<String>,
+}
+
+async fn messages(State(s): State<Shared>, Query(q): Query<MessagesQuery>) -> Json<Value> {
+    let w = s.lock();
+    let Some(team) = w.teams.get(&q.team) else {
+        return Json(json!({ "ok": false, "error": "team_not_found" }));
+    };
+    let channel = q
+        .channel
+        .or_else(|| q.user.as_ref().and_then(|u| team.dms.get(u).cloned()));
+    let messages = channel
+        .and_then(|c| team.channels.get(&c))
+        .map(|c| c.messages.clone())
+        .unwrap_or_default();
+    Json(json!({ "ok": true, "messages": messages }))
+}
+
+#[derive(Deserialize)]
+struct ActAs {
+    team: String,
+    user: String,
+}
+
+async fn act_as(State(s): State<Shared>, Json(a): Json<ActAs>) -> Json<Value> {
+    s.lock().acting = Some((a.team, a.user));
+    Json(json!({ "ok": true }))
+}

@@ -1,0 +1,240 @@
+//! A stateful fake of Slack, owned by hallway, for tests and for running the
+//! bundle offline (`hallway-local serve --slack fake`).
+//!
+//! It serves Slack's paths under one base URL, in Slack's wire format (form or
+//! JSON bodies, bearer or client-credential auth, the `ok` envelope, HTTP 429
+//! with `Retry-After`), so hallway's production client cannot tell it apart:
+//!
+//! - `POST /api/{method}`: `auth.test`, `users.list` (paged), `users.info`,
+//!   `users.lookupByEmail`, `conversations.members` (paged),
+//!   `conversations.info`, `conversations.open`, `conversations.history`
+//!   (paged), `chat.postMessage` (to `D…`, `C…` or a user id),
+//!   `chat.postEphemeral`, `chat.unfurl`, `apps.uninstall`,
+//!   `oauth.v2.access` (code exchange and refresh-token rotation),
+//!   `openid.connect.token`, `openid.connect.userInfo`;
+//! - `GET /oauth/v2/authorize` and `GET /openid/connect/authorize`: pages that
+//!   approve at once and redirect back with a code (or `access_denied` when a
+//!   `Deny` fault is set);
+//! - `GET /openid/connect/keys`: the JWKS for the RS256 id_tokens.
+//!
+//! Per-method rate limits follow Slack's documented tiers, per workspace
+//! (and per channel for `chat.postMessage`). Faults (HTTP errors, Slack
+//! errors, 429s, delays, denials) can be injected per method and team, and
+//! every call is recorded. Tests drive all of this through [`FakeSlack`]; other
+//! processes through the control routes under `/_fake/`.
+//!
+//! # Layout
+//! - [`world`]: the state: app, workspaces, tokens, codes, faults, limits,
+//!   the call record.
+//! - `api`: the Web API dispatcher and methods.
+//! - [`oidc`]: authorize pages, OpenID Connect token/userInfo, JWKS.
+//! - `control`: the `/_fake/` routes.
+
+mod api;
+mod control;
+pub mod oidc;
+pub mod world;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use world::{
+    AppConfig, ChannelSeed, Fault, FaultKind, Limit, Message, RecordedCall, TeamSeed, TokenKind,
+    UserSeed, World,
+};
+
+/// The fake's state, shared by its handlers and its [`FakeSlack`] handle.
+#[derive(Clone)]
+pub struct Shared(Arc<Mutex<World>>);
+
+impl Shared {
+    pub fn new(world: World) -> Self {
+        Self(Arc::new(Mutex::new(world)))
+    }
+
+    /// Locks the world. Handlers never hold the lock across an await.
+    pub fn lock(&self) -> MutexGuard<'_, World> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The fake's routes, to serve on their own or to nest.
+pub fn router(shared: Shared) -> Router {
+    Router::new()
+        .route("/api/{method}", post(api::handle).get(api::handle))
+        .route("/oauth/v2/authorize", get(oidc::oauth_authorize))
+        .route("/openid/connect/authorize", get(oidc::openid_authorize))
+        .route("/openid/connect/keys", get(oidc::keys))
+        .merge(control::routes())
+        .with_state(shared)
+}
+
+/// A running fake Slack on a loopback port.
+pub struct FakeSlack {
+    shared: Shared,
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Drop for FakeSlack {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FakeSlack {
+    /// Starts on a free loopback port with the given app and workspaces.
+    pub async fn start(app: AppConfig, teams: Vec<TeamSeed>) -> anyhow::Result<Self> {
+        Self::start_on("127.0.0.1:0".parse()?, app, teams).await
+    }
+
+    pub async fn start_on(
+        addr: SocketAddr,
+        app: AppConfig,
+        teams: Vec<TeamSeed>,
+    ) -> anyhow::Result<Self> {
+        let mut world = World::new(app);
+        for t in teams {
+            world.add_team(t);
+        }
+        let shared = Shared::new(world);
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let app = router(shared.clone());
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "fake Slack stopped");
+            }
+        });
+        Ok(Self { shared, addr, task })
+    }
+
+    /// The value for `SLACK_URL`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// Runs `f` with the world locked.
+    pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        f(&mut self.shared.lock())
+    }
+
+    pub fn calls(&self) -> Vec<RecordedCall> {
+        self.shared.lock().calls.clone()
+    }
+
+    pub fn calls_to(&self, method: &str) -> Vec<RecordedCall> {
+        self.shared
+            .lock()
+            .calls
+            .iter()
+            .filter(|c| c.method == method)
+            .cloned()
+            .collect()
+    }
+
+    pub fn clear_calls(&self) {
+        self.shared.lock().calls.clear();
+    }
+
+    pub fn inject(&self, fault: Fault) {
+        self.shared.lock().faults.push(fault);
+    }
+
+    /// Installs the app in a team without the OAuth dance; returns the bot
+    /// token.
+    pub fn issue_bot_token(&self, team: &str, scopes: &[&str]) -> String {
+        let mut w = self.shared.lock();
+        let bot = w.teams[team].seed.bot_user_id.clone();
+        w.teams.get_mut(team).expect("team exists").installed = true;
+        w.mint_token(
+            team,
+            &bot,
+            TokenKind::Bot,
+            scopes.iter().map(|s| (*s).to_owned()).collect(),
+        )
+        .0
+    }
+
+    /// A user token for a person, as user-scope OAuth would give.
+    pub fn issue_user_token(&self, team: &str, user: &str, scopes: &[&str]) -> String {
+        self.shared
+            .lock()
+            .mint_token(
+                team,
+                user,
+                TokenKind::User,
+                scopes.iter().map(|s| (*s).to_owned()).collect(),
+            )
+            .0
+    }
+
+    /// Overrides one method's limit (`chat.postMessage#channel` for the
+    /// per-channel one).
+    pub fn set_limit(&self, method: &str, limit: Limit) {
+        self.shared
+            .lock()
+            .limit_overrides
+            .insert(method.into(), limit);
+    }
+
+    pub fn set_limits_enabled(&self, on: bool) {
+        self.shared.lock().limits_enabled = on;
+    }
+
+    /// Caps every page, whatever `limit` the caller asked for.
+    pub fn set_max_page(&self, n: usize) {
+        self.shared.lock().max_page = n.max(1);
+    }
+
+    /// Makes the authorize pages approve as this person.
+    pub fn act_as(&self, team: &str, user: &str) {
+        self.shared.lock().acting = Some((team.into(), user.into()));
+    }
+
+    /// Messages in a conversation, oldest first.
+    pub fn messages(&self, team: &str, channel: &str) -> Vec<Message> {
+        self.shared
+            .lock()
+            .teams
+            .get(team)
+            .and_then(|t| t.channels.get(channel))
+            .map(|c| c.messages.clone())
+            .unwrap_or_default()
+    }
+
+    /// Messages in the bot's DM with a user, oldest first.
+    pub fn dm_messages(&self, team: &str, user: &str) -> Vec<Message> {
+        let w = self.shared.lock();
+        let Some(t) = w.teams.get(team) else {
+            return Vec::new();
+        };
+        t.dms
+            .get(user)
+            .and_then(|d| t.channels.get(d))
+            .map(|c| c.messages.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn unfurls(&self, team: &str) -> Vec<serde_json::Value> {
+        self.shared
+            .lock()
+            .teams
+            .get(team)
+            .map(|t| t.unfurls.clone())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,313 @@
+//! The browser-facing pages (`/oauth/v2/authorize`,
+//! `/openid/connect/authorize`), which approve at once and redirect back with
+//! a code, and Sign in with Slack's token, userInfo and key-set endpoints.
+//!
+//! id_tokens are RS256-signed with a test key that ships with the fake
+//! (`keys/oidc-test-key.pem`); it signs nothing real.
+
+use std::sync::LazyLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use http::StatusCode;
+use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Map, Value, json};
+
+use crate::Shared;
+use crate::api::{Call, Outcome, parse_scopes};
+use crate::world::{Code, CodeKind, FaultKind, RecordedCall, TokenKind, World, random_hex};
+
+const KEY_PEM: &str = include_str!("../keys/oidc-test-key.pem");
+pub const KEY_ID: &str = "hallway-fake-slack-1";
+/// The issuer real Slack puts in id_tokens, whatever URL served them.
+pub const ISSUER: &str = "https://slack.com";
+
+static SIGNING_KEY: LazyLock<EncodingKey> = LazyLock::new(|| {
+    EncodingKey::from_rsa_pem(KEY_PEM.as_bytes()).expect("the bundled key parses")
+});
+
+/// The public half, as Slack publishes it at `/openid/connect/keys`.
+pub fn jwks() -> JwkSet {
+    let mut jwk = Jwk::from_encoding_key(&SIGNING_KEY, Algorithm::RS256).expect("RSA key → JWK");
+    jwk.common.key_id = Some(KEY_ID.into());
+    jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+    jwk.common.key_algorithm = Some(KeyAlgorithm::RS256);
+    JwkSet { keys: vec![jwk] }
+}
+
+pub(crate) async fn keys() -> axum::Json<JwkSet> {
+    axum::Json(jwks())
+}
+
+fn page(status: StatusCode, title: &str, detail: &str) -> Response {
+    (
+        status,
+        Html(format!(
+            "<!doctype html><title>{title}</title><h1>{title}</h1><p>{detail}</p>"
+        )),
+    )
+        .into_response()
+}
+
+fn with_query(base: &str, pairs: &[(&str, &str)]) -> Result<String, ()> {
+    let mut url = url::Url::parse(base).map_err(|_| ())?;
+    {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in pairs {
+            q.append_pair(k, v);
+        }
+    }
+    Ok(url.into())
+}
+
+/// Shared by both authorize pages.
+fn authorize(shared: &Shared, params: &Map<String, Value>, openid: bool) -> Response {
+    let get = |k: &str| {
+        params
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let page_name = if openid {
+        "openid.authorize"
+    } else {
+        "oauth.authorize"
+    };
+    let mut world = shared.lock();
+    let mut record = RecordedCall {
+        seq: 0,
+        method: page_name.into(),
+        at_millis: 0,
+        team: None,
+        auth: "none".into(),
+        params: Value::Object(params.clone()),
+        status: 302,
+        error: None,
+        retry_after: None,
+    };
+    if get("client_id") != Some(world.app.client_id.as_str()) {
+        record.status = 400;
+        record.error = Some("invalid_client_id".into());
+        world.record(record);
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Invalid client_id",
+            "The app's client id is not known to this Slack.",
+        );
+    }
+    let Some(redirect_uri) = get("redirect_uri").map(str::to_owned) else {
+        record.status = 400;
+        record.error = Some("bad_redirect_uri".into());
+        world.record(record);
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Missing redirect_uri",
+            "The fake Slack needs redirect_uri.",
+        );
+    };
+    let state = get("state").unwrap_or_default().to_owned();
+    if openid {
+        if get("response_type") != Some("code") {
+            record.status = 400;
+            record.error = Some("invalid_response_type".into());
+            world.record(record);
+            return page(
+                StatusCode::BAD_REQUEST,
+                "Invalid response_type",
+                "Sign in with Slack needs response_type=code.",
+            );
+        }
+        if !parse_scopes(get("scope")).iter().any(|s| s == "openid") {
+            record.status = 400;
+            record.error = Some("invalid_scope".into());
+            world.record(record);
+            return page(
+                StatusCode::BAD_REQUEST,
+                "Invalid scope",
+                "Sign in with Slack needs the openid scope.",
+            );
+        }
+    }
+    // Which workspace approves: the `team` hint, the acting user, or the first.
+    let (team, user) = match (get("team"), world.acting.clone()) {
+        (Some(t), _) if world.teams.contains_key(t) => {
+            let approver = world
+                .acting
+                .as_ref()
+                .filter(|(at, _)| at == t)
+                .map(|(_, u)| u.clone())
+                .or_else(|| world.teams[t].approver().map(|u| u.id.clone()));
+            (t.to_owned(), approver)
+        }
+        (_, Some((t, u))) => (t, Some(u)),
+        _ => match world.teams.values().next() {
+            Some(t) => (t.seed.id.clone(), t.approver().map(|u| u.id.clone())),
+            None => {
+                world.record(record);
+                return page(
+                    StatusCode::BAD_REQUEST,
+                    "No workspace",
+                    "The fake Slack has no workspace.",
+                );
+            }
+        },
+    };
+    record.team = Some(team.clone());
+    if let Some(FaultKind::Deny) = world.take_fault(page_name, Some(&team)) {
+        record.error = Some("access_denied".into());
+        world.record(record);
+        let mut pairs = vec![("error", "access_denied")];
+        if !state.is_empty() {
+            pairs.push(("state", state.as_str()));
+        }
+        return match with_query(&redirect_uri, &pairs) {
+            Ok(url) => Redirect::to(&url).into_response(),
+            Err(()) => page(StatusCode::BAD_REQUEST, "Bad redirect_uri", "Not a URL."),
+        };
+    }
+    let Some(user) = user else {
+        world.record(record);
+        return page(
+            StatusCode::BAD_REQUEST,
+            "No user",
+            "The workspace has nobody to approve.",
+        );
+    };
+    let code = format!("{}.{}", random_hex(6), random_hex(16));
+    let kind = if openid {
+        CodeKind::OpenId {
+            nonce: get("nonce").map(str::to_owned),
+            scopes: parse_scopes(get("scope")),
+        }
+    } else {
+        CodeKind::Install {
+            scopes: parse_scopes(get("scope")),
+            user_scopes: parse_scopes(get("user_scope")),
+        }
+    };
+    world.codes.insert(
+        code.clone(),
+        Code {
+            team,
+            user,
+            redirect_uri: Some(redirect_uri.clone()),
+            kind,
+            issued: Instant::now(),
+            used: false,
+        },
+    );
+    world.record(record);
+    let mut pairs = vec![("code", code.as_str())];
+    if !state.is_empty() {
+        pairs.push(("state", state.as_str()));
+    }
+    match with_query(&redirect_uri, &pairs) {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(()) => page(StatusCode::BAD_REQUEST, "Bad redirect_uri", "Not a URL."),
+    }
+}
+
+pub(crate) async fn oauth_authorize(
+    State(shared): State<Shared>,
+    Query(params): Query<Map<String, Value>>,
+) -> Response {
+    authorize(&shared, &params, false)
+}
+
+pub(crate) async fn openid_authorize(
+    State(shared): State<Shared>,
+    Query(params): Query<Map<String, Value>>,
+) -> Response {
+    authorize(&shared, &params, true)
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn claims(world: &World, team: &str, user: &str) -> Map<String, Value> {
+    let t = &world.teams[team];
+    let u = t.user(user);
+    let name = u.map(|u| u.real_name.clone()).unwrap_or_default();
+    let (given, family) = match name.split_once(' ') {
+        Some((g, f)) => (g.to_owned(), f.to_owned()),
+        None => (name.clone(), String::new()),
+    };
+    let mut c = Map::new();
+    c.insert("sub".into(), json!(user));
+    c.insert("https://slack.com/user_id".into(), json!(user));
+    c.insert("https://slack.com/team_id".into(), json!(team));
+    c.insert("https://slack.com/team_name".into(), json!(t.seed.name));
+    c.insert("https://slack.com/team_domain".into(), json!(t.seed.domain));
+    if let Some(e) = &t.seed.enterprise_id {
+        c.insert("https://slack.com/enterprise_id".into(), json!(e));
+    }
+    if let Some(email) = u.and_then(|u| u.email.clone()) {
+        c.insert("email".into(), json!(email));
+        c.insert("email_verified".into(), json!(true));
+        c.insert("date_email_verified".into(), json!(1_690_000_000));
+    }
+    c.insert("name".into(), json!(name));
+    c.insert("given_name".into(), json!(given));
+    c.insert("family_name".into(), json!(family));
+    c.insert("locale".into(), json!("en-US"));
+    c.insert(
+        "picture".into(),
+        json!(format!("https://avatars.example.com/{user}_512.png")),
+    );
+    c
+}
+
+pub(crate) fn token(world: &mut World, call: &Call) -> Outcome {
+    let Some(value) = call.str("code") else {
+        return Outcome::Err("invalid_code".into());
+    };
+    let Some(code) = world.codes.get_mut(value) else {
+        return Outcome::Err("invalid_code".into());
+    };
+    if code.used || code.issued.elapsed() > Duration::from_secs(600) {
+        return Outcome::Err("invalid_code".into());
+    }
+    let CodeKind::OpenId { nonce, scopes } = code.kind.clone() else {
+        return Outcome::Err("invalid_code".into());
+    };
+    if code.redirect_uri.as_deref() != call.str("redirect_uri") {
+        return Outcome::Err("bad_redirect_uri".into());
+    }
+    code.used = true;
+    let (team, user) = (code.team.clone(), code.user.clone());
+    let (access, _) = world.mint_token(&team, &user, TokenKind::User, scopes);
+    let now = now_secs();
+    let mut c = claims(world, &team, &user);
+    c.insert("iss".into(), json!(ISSUER));
+    c.insert("aud".into(), json!(world.app.client_id));
+    c.insert("iat".into(), json!(now));
+    c.insert("exp".into(), json!(now + 300));
+    c.insert("auth_time".into(), json!(now));
+    if let Some(n) = nonce {
+        c.insert("nonce".into(), json!(n));
+    }
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(KEY_ID.into());
+    let id_token = match jsonwebtoken::encode(&header, &Value::Object(c), &SIGNING_KEY) {
+        Ok(t) => t,
+        Err(_) => return Outcome::Err("internal_error".into()),
+    };
+    Outcome::Ok(json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "id_token": id_token,
+    }))
+}
+
+pub(crate) fn user_info(world: &World, team: &str, user: &str, kind: TokenKind) -> Outcome {
+    if kind != TokenKind::User {
+        return Outcome::Err("not_allowed_token_type".into());
+    }
+    Outcome::Ok(Value::Object(claims(world, team, user)))
+}

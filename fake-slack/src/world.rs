@@ -1,0 +1,610 @@
+//! The fake's state: the app's credentials, workspaces with users, channels
+//! and messages, issued tokens and codes, injected faults, rate-limit
+//! windows, and the record of every call.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// The Slack app the fake plays the platform for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AppConfig {
+    pub app_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Issue expiring tokens with refresh tokens (`token_rotation_enabled`).
+    #[serde(default)]
+    pub token_rotation: bool,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            app_id: "A0HALLWAY".into(),
+            client_id: "1111111111.2222222222".into(),
+            client_secret: "fake-client-secret".into(),
+            token_rotation: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserSeed {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub real_name: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub is_bot: bool,
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default)]
+    pub is_admin: bool,
+    #[serde(default = "default_tz")]
+    pub tz: String,
+}
+
+fn default_tz() -> String {
+    "Europe/Berlin".into()
+}
+
+impl UserSeed {
+    pub fn person(id: &str, name: &str) -> Self {
+        let real = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
+        Self {
+            id: id.into(),
+            name: name.into(),
+            real_name: real.clone(),
+            display_name: real,
+            email: Some(format!("{name}@example.com")),
+            is_bot: false,
+            deleted: false,
+            is_admin: false,
+            tz: default_tz(),
+        }
+    }
+
+    /// The user as Slack's `users.*` methods return it.
+    pub fn to_json(&self, team: &str) -> Value {
+        let mut profile = json!({
+            "real_name": self.real_name,
+            "display_name": self.display_name,
+            "real_name_normalized": self.real_name,
+            "display_name_normalized": self.display_name,
+            "image_48": format!("https://avatars.example.com/{}_48.png", self.id),
+            "image_192": format!("https://avatars.example.com/{}_192.png", self.id),
+            "team": team,
+        });
+        if let Some(email) = &self.email {
+            profile["email"] = json!(email);
+        }
+        json!({
+            "id": self.id,
+            "team_id": team,
+            "name": self.name,
+            "deleted": self.deleted,
+            "real_name": self.real_name,
+            "tz": self.tz,
+            "tz_label": "Central European Time",
+            "tz_offset": 3600,
+            "profile": profile,
+            "is_admin": self.is_admin,
+            "is_owner": false,
+            "is_bot": self.is_bot,
+            "is_app_user": false,
+            "updated": 1_700_000_000,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChannelSeed {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub is_private: bool,
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TeamSeed {
+    pub id: String,
+    pub name: String,
+    pub domain: String,
+    #[serde(default)]
+    pub enterprise_id: Option<String>,
+    /// The app's bot user in this workspace.
+    pub bot_user_id: String,
+    pub users: Vec<UserSeed>,
+    #[serde(default)]
+    pub channels: Vec<ChannelSeed>,
+}
+
+impl TeamSeed {
+    /// A workspace with `n` people (`U0000001`…) plus the bot, and a
+    /// `#general` channel holding everyone.
+    pub fn with_people(id: &str, name: &str, n: usize) -> Self {
+        let mut users: Vec<UserSeed> = (1..=n)
+            .map(|i| UserSeed::person(&format!("U{i:07}"), &format!("person{i}")))
+            .collect();
+        if let Some(first) = users.first_mut() {
+            first.is_admin = true;
+        }
+        let bot = format!("UB{}", id.trim_start_matches('T'));
+        let mut bot_user = UserSeed::person(&bot, "hallway");
+        bot_user.is_bot = true;
+        bot_user.email = None;
+        let members = users.iter().map(|u| u.id.clone()).collect();
+        users.push(bot_user);
+        Self {
+            id: id.into(),
+            name: name.into(),
+            domain: name.to_lowercase().replace(' ', "-"),
+            enterprise_id: None,
+            bot_user_id: bot,
+            users,
+            channels: vec![ChannelSeed {
+                id: format!("C{}GEN", id.trim_start_matches('T')),
+                name: "general".into(),
+                is_private: false,
+                members,
+            }],
+        }
+    }
+
+    /// The workspace `hallway-local serve --slack fake` starts with.
+    pub fn demo() -> Self {
+        let names = ["alice", "bob", "carol", "dave", "erin", "frank"];
+        let mut users: Vec<UserSeed> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| UserSeed::person(&format!("U0DEMO{:02}", i + 1), n))
+            .collect();
+        users[0].is_admin = true;
+        let mut bot = UserSeed::person("U0DEMOBOT", "hallway");
+        bot.is_bot = true;
+        bot.email = None;
+        let everyone: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
+        users.push(bot);
+        Self {
+            id: "T0DEMO".into(),
+            name: "Acme".into(),
+            domain: "acme".into(),
+            enterprise_id: None,
+            bot_user_id: "U0DEMOBOT".into(),
+            users,
+            channels: vec![
+                ChannelSeed {
+                    id: "C0GENERAL".into(),
+                    name: "general".into(),
+                    is_private: false,
+                    members: everyone.clone(),
+                },
+                ChannelSeed {
+                    id: "C0DESIGN".into(),
+                    name: "design".into(),
+                    is_private: false,
+                    members: everyone[..3].to_vec(),
+                },
+            ],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub ts: String,
+    pub user: String,
+    pub text: String,
+    pub blocks: Option<Value>,
+    pub thread_ts: Option<String>,
+    /// Set for ephemeral messages: only this user saw it.
+    pub ephemeral_to: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub id: String,
+    pub name: String,
+    pub is_private: bool,
+    pub is_im: bool,
+    /// For DMs: the other party.
+    pub im_user: Option<String>,
+    pub members: Vec<String>,
+    pub messages: Vec<Message>,
+    pub created: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Team {
+    pub seed: TeamSeed,
+    pub channels: BTreeMap<String, Channel>,
+    /// DM channel id by user id.
+    pub dms: HashMap<String, String>,
+    pub unfurls: Vec<Value>,
+    pub installed: bool,
+}
+
+impl Team {
+    pub fn new(seed: TeamSeed) -> Self {
+        let channels = seed
+            .channels
+            .iter()
+            .map(|c| {
+                (
+                    c.id.clone(),
+                    Channel {
+                        id: c.id.clone(),
+                        name: c.name.clone(),
+                        is_private: c.is_private,
+                        is_im: false,
+                        im_user: None,
+                        members: c.members.clone(),
+                        messages: Vec::new(),
+                        created: 1_600_000_000,
+                    },
+                )
+            })
+            .collect();
+        Self {
+            seed,
+            channels,
+            dms: HashMap::new(),
+            unfurls: Vec::new(),
+            installed: false,
+        }
+    }
+
+    pub fn user(&self, id: &str) -> Option<&UserSeed> {
+        self.seed.users.iter().find(|u| u.id == id)
+    }
+
+    /// The person who approves OAuth pages: the first admin, else the first
+    /// person.
+    pub fn approver(&self) -> Option<&UserSeed> {
+        self.seed
+            .users
+            .iter()
+            .find(|u| u.is_admin && !u.is_bot)
+            .or_else(|| self.seed.users.iter().find(|u| !u.is_bot))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    Bot,
+    User,
+}
+
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub team: String,
+    /// The bot user for bot tokens, the person for user tokens.
+    pub user: String,
+    pub kind: TokenKind,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<Instant>,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Refresh {
+    pub team: String,
+    pub user: String,
+    pub kind: TokenKind,
+    pub scopes: Vec<String>,
+    pub used: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeKind {
+    Install {
+        scopes: Vec<String>,
+        user_scopes: Vec<String>,
+    },
+    OpenId {
+        nonce: Option<String>,
+        scopes: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Code {
+    pub team: String,
+    pub user: String,
+    pub redirect_uri: Option<String>,
+    pub kind: CodeKind,
+    pub issued: Instant,
+    pub used: bool,
+}
+
+/// An injected failure.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Answer with this HTTP status and a non-JSON body.
+    Status { status: u16 },
+    /// Answer `{"ok":false,"error":<error>}` with HTTP 200.
+    Error { error: String },
+    /// Answer 429 with this Retry-After.
+    RateLimited { retry_after: u64 },
+    /// Wait this long before handling the call (to trip client timeouts).
+    Delay { millis: u64 },
+    /// For the OAuth/OIDC authorize pages: redirect back with
+    /// `error=access_denied` instead of a code.
+    Deny,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fault {
+    /// Method name (`chat.postMessage`), or `oauth.authorize` /
+    /// `openid.authorize` for the pages; `None` means any method.
+    pub method: Option<String>,
+    /// Only calls for this team; `None` means any team.
+    #[serde(default)]
+    pub team: Option<String>,
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    /// How many calls it applies to.
+    pub times: u32,
+}
+
+/// One call the fake received, for assertions.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RecordedCall {
+    pub seq: u64,
+    pub method: String,
+    /// Milliseconds since the fake started.
+    pub at_millis: u64,
+    pub team: Option<String>,
+    /// `bot`, `user`, `client` (client credentials) or `none`.
+    pub auth: String,
+    /// Form fields or JSON body, merged with query parameters.
+    pub params: Value,
+    pub status: u16,
+    pub error: Option<String>,
+    pub retry_after: Option<u64>,
+}
+
+/// A per-minute limit for one method, per workspace (and per channel for
+/// `chat.postMessage`'s special tier).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limit {
+    pub calls: u32,
+    pub window_millis: u64,
+}
+
+impl Limit {
+    pub const fn per_minute(calls: u32) -> Self {
+        Self {
+            calls,
+            window_millis: 60_000,
+        }
+    }
+}
+
+/// Slack's documented tiers for the methods the fake serves
+/// (reference/slack-platform.md §5): T1 1/min, T2 20/min, T3 50/min,
+/// T4 100/min; `chat.postMessage` ~1/s per channel and several hundred per
+/// minute per workspace; `auth.test` hundreds per minute.
+pub fn documented_limit(method: &str) -> Option<Limit> {
+    let per_minute = match method {
+        "apps.uninstall" => 1,
+        "users.list" => 20,
+        "conversations.open"
+        | "conversations.info"
+        | "conversations.history"
+        | "users.lookupByEmail"
+        | "chat.unfurl"
+        | "openid.connect.userInfo"
+        | "team.info" => 50,
+        "chat.postEphemeral"
+        | "conversations.members"
+        | "users.info"
+        | "openid.connect.token"
+        | "views.publish" => 100,
+        "chat.postMessage" => 300,
+        "auth.test" | "oauth.v2.access" => 600,
+        _ => return None,
+    };
+    Some(Limit::per_minute(per_minute))
+}
+
+/// `chat.postMessage`'s per-channel limit.
+pub const POST_PER_CHANNEL: Limit = Limit {
+    calls: 1,
+    window_millis: 1_000,
+};
+
+pub struct World {
+    pub app: AppConfig,
+    pub teams: BTreeMap<String, Team>,
+    pub tokens: HashMap<String, Token>,
+    pub refresh_tokens: HashMap<String, Refresh>,
+    pub codes: HashMap<String, Code>,
+    pub faults: Vec<Fault>,
+    pub calls: Vec<RecordedCall>,
+    /// Call times per (method, team, channel) window key.
+    pub windows: HashMap<String, VecDeque<Instant>>,
+    pub limits_enabled: bool,
+    pub limit_overrides: HashMap<String, Limit>,
+    /// Largest page any paginated method returns, whatever `limit` asked
+    /// (real Slack returns short pages too).
+    pub max_page: usize,
+    pub token_lifetime: Duration,
+    /// Who approves the next authorize pages: `(team, user)`.
+    pub acting: Option<(String, String)>,
+    pub started: Instant,
+    next_seq: u64,
+    next_ts: u64,
+}
+
+impl World {
+    pub fn new(app: AppConfig) -> Self {
+        Self {
+            app,
+            teams: BTreeMap::new(),
+            tokens: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+            codes: HashMap::new(),
+            faults: Vec::new(),
+            calls: Vec::new(),
+            windows: HashMap::new(),
+            limits_enabled: true,
+            limit_overrides: HashMap::new(),
+            max_page: 1000,
+            token_lifetime: Duration::from_secs(43_200),
+            acting: None,
+            started: Instant::now(),
+            next_seq: 0,
+            next_ts: 0,
+        }
+    }
+
+    pub fn add_team(&mut self, seed: TeamSeed) {
+        self.teams.insert(seed.id.clone(), Team::new(seed));
+    }
+
+    pub fn record(&mut self, mut call: RecordedCall) {
+        self.next_seq += 1;
+        call.seq = self.next_seq;
+        call.at_millis = self.started.elapsed().as_millis() as u64;
+        self.calls.push(call);
+    }
+
+    /// A message timestamp, unique and increasing like Slack's.
+    pub fn next_ts(&mut self) -> String {
+        self.next_ts += 1;
+        let secs = 1_700_000_000 + self.started.elapsed().as_secs();
+        format!("{secs}.{:06}", self.next_ts % 1_000_000)
+    }
+
+    /// Takes the first fault matching the call, if any.
+    pub fn take_fault(&mut self, method: &str, team: Option<&str>) -> Option<FaultKind> {
+        let i = self.faults.iter().position(|f| {
+            f.times > 0
+                && f.method.as_deref().is_none_or(|m| m == method)
+                && f.team.as_deref().is_none_or(|t| Some(t) == team)
+        })?;
+        let fault = &mut self.faults[i];
+        fault.times -= 1;
+        let kind = fault.kind.clone();
+        if fault.times == 0 {
+            self.faults.remove(i);
+        }
+        Some(kind)
+    }
+
+    fn limit_for(&self, method: &str) -> Option<Limit> {
+        self.limit_overrides
+            .get(method)
+            .copied()
+            .or_else(|| documented_limit(method))
+    }
+
+    /// Counts a call against its windows. `Err(retry_after_secs)` when over.
+    pub fn admit(&mut self, method: &str, team: &str, channel: Option<&str>) -> Result<(), u64> {
+        if !self.limits_enabled {
+            return Ok(());
+        }
+        let mut checks = Vec::new();
+        if let Some(limit) = self.limit_for(method) {
+            checks.push((format!("{method}|{team}"), limit));
+        }
+        if method == "chat.postMessage"
+            && let Some(ch) = channel
+        {
+            let per_channel = self
+                .limit_overrides
+                .get("chat.postMessage#channel")
+                .copied()
+                .unwrap_or(POST_PER_CHANNEL);
+            checks.push((format!("{method}|{team}|{ch}"), per_channel));
+        }
+        let now = Instant::now();
+        let mut wait = 0u64;
+        for (key, limit) in &checks {
+            let window = Duration::from_millis(limit.window_millis);
+            let calls = self.windows.entry(key.clone()).or_default();
+            while calls
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= window)
+            {
+                calls.pop_front();
+            }
+            if calls.len() >= limit.calls as usize {
+                let oldest = *calls.front().expect("non-empty when over the limit");
+                let free_in = window.saturating_sub(now.duration_since(oldest));
+                // Retry-After is whole seconds, rounded up, at least 1.
+                let secs = free_in.as_millis().div_ceil(1000).max(1) as u64;
+                wait = wait.max(secs);
+            }
+        }
+        if wait > 0 {
+            return Err(wait);
+        }
+        for (key, _) in checks {
+            self.windows.entry(key).or_default().push_back(now);
+        }
+        Ok(())
+    }
+
+    /// Mints a token for a team.
+    pub fn mint_token(
+        &mut self,
+        team: &str,
+        user: &str,
+        kind: TokenKind,
+        scopes: Vec<String>,
+    ) -> (String, Option<String>) {
+        let prefix = match kind {
+            TokenKind::Bot => "xoxb",
+            TokenKind::User => "xoxp",
+        };
+        let rotating = self.app.token_rotation;
+        let token = if rotating {
+            format!("xoxe.{prefix}-{team}-{}", random_hex(12))
+        } else {
+            format!("{prefix}-{team}-{}", random_hex(12))
+        };
+        let refresh = rotating.then(|| format!("xoxe-1-{}", random_hex(24)));
+        self.tokens.insert(
+            token.clone(),
+            Token {
+                team: team.into(),
+                user: user.into(),
+                kind,
+                scopes: scopes.clone(),
+                expires_at: rotating.then(|| Instant::now() + self.token_lifetime),
+                revoked: false,
+            },
+        );
+        if let Some(r) = &refresh {
+            self.refresh_tokens.insert(
+                r.clone(),
+                Refresh {
+                    team: team.into(),
+                    user: user.into(),
+                    kind,
+                    scopes,
+                    used: false,
+                },
+            );
+        }
+        (token, refresh)
+    }
+}
+
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the OS random source works");
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}

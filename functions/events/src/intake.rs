@@ -1,0 +1,73 @@
+//! The events use case: decide what a verified event callback becomes.
+//!
+//! Order matters for Slack's retries: the claim is taken before the job is
+//! queued, so a retry arriving meanwhile is a duplicate; if queuing fails the
+//! claim is given back and the caller answers 5xx, so Slack's next retry
+//! finds no claim and gets through.
+
+use std::time::Duration;
+
+use hallway::jobs::{self, Job, SlackEventJob};
+use hallway::queue::JobQueue;
+use hallway::slack::events::{EventCallback, Parsed, parse_event};
+use hallway::store::{Claim, EventClaims};
+use hallway::web::ApiError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intake {
+    /// Claimed now and queued for the worker.
+    Queued,
+    /// Claimed before (a retry or duplicate delivery): nothing done.
+    Duplicate,
+    /// Not an event we act on.
+    Ignored { why: String },
+}
+
+impl Intake {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Intake::Queued => "queued",
+            Intake::Duplicate => "duplicate",
+            Intake::Ignored { .. } => "ignored",
+        }
+    }
+}
+
+pub async fn intake(
+    claims: &EventClaims,
+    queue: &dyn JobQueue,
+    callback: &EventCallback,
+) -> Result<Intake, ApiError> {
+    let event = match parse_event(&callback.event) {
+        Parsed::Known(event) => event,
+        Parsed::Unknown { event_type } => {
+            return Ok(Intake::Ignored {
+                why: format!("event type {event_type:?} is not one hallway acts on"),
+            });
+        }
+        Parsed::Malformed { event_type, reason } => {
+            tracing::warn!(%event_type, %reason, "event of a known type has an unexpected shape");
+            return Ok(Intake::Ignored {
+                why: format!("{event_type} with an unexpected shape"),
+            });
+        }
+    };
+    if claims.claim(&callback.event_id).await? == Claim::Duplicate {
+        return Ok(Intake::Duplicate);
+    }
+    let job = Job::SlackEvent(SlackEventJob {
+        team_id: callback.team_id.clone(),
+        enterprise_id: callback.enterprise_id.clone(),
+        event_id: callback.event_id.clone(),
+        event_time: callback.event_time,
+        event,
+    });
+    if let Err(queue_error) = jobs::enqueue(queue, &job, Duration::ZERO).await {
+        // Give the claim back so Slack's retry is processed.
+        if let Err(release_error) = claims.release(&callback.event_id).await {
+            tracing::error!(error = %release_error, "could not release the claim; Slack's retries of this event will be dropped");
+        }
+        return Err(queue_error.into());
+    }
+    Ok(Intake::Queued)
+}

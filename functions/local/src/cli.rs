@@ -1,0 +1,106 @@
+//! The command line of `hallway-local`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::bundle::{self, BundleOptions, SlackMode};
+use crate::replay::{self, ReplayOptions};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hallway-local",
+    version,
+    about = "Run the hallway bundle locally, offline"
+)]
+pub struct Cli {
+    /// A dotenv file layered under the environment.
+    #[arg(long, global = true, default_value = ".env")]
+    pub env_file: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve every route of the bundle on one port, with the worker.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        addr: SocketAddr,
+        /// Where the embedded store keeps its file.
+        #[arg(long, default_value = ".hallway")]
+        data_dir: PathBuf,
+        /// Keep the store in memory instead (nothing survives a restart).
+        #[arg(long, conflicts_with = "data_dir")]
+        in_memory: bool,
+        #[arg(long, value_enum, default_value_t = SlackMode::Real)]
+        slack: SlackMode,
+        /// Where the fake Slack listens (default: a free port).
+        #[arg(long)]
+        fake_slack_addr: Option<SocketAddr>,
+    },
+    /// Sign a sample from events/ with the current time and send it.
+    Replay {
+        file: PathBuf,
+        /// The running bundle (default http://127.0.0.1:3000).
+        #[arg(long, conflicts_with = "in_process")]
+        to: Option<String>,
+        /// Build a throwaway bundle in this process instead of sending.
+        #[arg(long)]
+        in_process: bool,
+        /// Change the body after signing (expect a 401).
+        #[arg(long)]
+        tamper: bool,
+    },
+    /// Print the Slack app manifest for a public base URL.
+    Manifest {
+        #[arg(long)]
+        base_url: String,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            addr,
+            data_dir,
+            in_memory,
+            slack,
+            fake_slack_addr,
+        } => {
+            bundle::serve(BundleOptions {
+                data_dir: (!in_memory).then_some(data_dir),
+                slack,
+                fake_slack_addr,
+                env_file: cli.env_file,
+                addr,
+            })
+            .await
+        }
+        Command::Replay {
+            file,
+            to,
+            in_process,
+            tamper,
+        } => {
+            let replayed = replay::replay(ReplayOptions {
+                file,
+                to,
+                in_process,
+                tamper,
+                env_file: cli.env_file,
+            })
+            .await?;
+            print!("{replayed}");
+            if replayed.status >= 400 || !replayed.batch_item_failures.is_empty() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Manifest { base_url } => {
+            print!("{}", hallway::slack::manifest::manifest_text(&base_url));
+            Ok(())
+        }
+    }
+}

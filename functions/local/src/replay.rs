@@ -1,0 +1,238 @@
+//! `hallway-local replay FILE`: sends a sample Lambda event from `events/` to
+//! the bundle, as the platform would deliver it.
+//!
+//! HTTP samples (API Gateway HTTP API / function URL events) are turned into
+//! a request by `lambda_http` itself, so base64 bodies and header casing are
+//! handled exactly as on Lambda. A sample that carries Slack's signature
+//! headers is re-signed with the configured signing secret and the current
+//! time (samples are old; Slack's window is 5 minutes); `--tamper` changes
+//! the body after signing, to see the 401. SQS samples (`{"Records": …}`) run
+//! through the worker in-process.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use hallway::secrets::{SIGNING_SECRET, Secret};
+use hallway::slack::verify::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
+use http::{HeaderMap, HeaderValue, Method};
+use tower::ServiceExt;
+
+use crate::bundle::{Bundle, BundleOptions, SlackMode};
+use crate::settings::Settings;
+
+#[derive(Debug, Clone)]
+pub struct ReplayOptions {
+    pub file: PathBuf,
+    /// A running bundle; `None` with `in_process` false means the default
+    /// `http://127.0.0.1:3000`.
+    pub to: Option<String>,
+    pub in_process: bool,
+    pub tamper: bool,
+    pub env_file: PathBuf,
+}
+
+/// What came back.
+#[derive(Debug, Clone)]
+pub struct Replayed {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+    /// For SQS samples: the ids the worker reported as failed.
+    pub batch_item_failures: Vec<String>,
+}
+
+impl std::fmt::Display for Replayed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "<- {}", self.status)?;
+        for (k, v) in &self.headers {
+            if k.as_str().starts_with("x-hallway") || k == http::header::CONTENT_TYPE {
+                writeln!(f, "   {k}: {}", v.to_str().unwrap_or("?"))?;
+            }
+        }
+        if !self.body.is_empty() {
+            writeln!(f, "{}", self.body)?;
+        }
+        Ok(())
+    }
+}
+
+/// A request ready to send.
+pub struct Prepared {
+    pub method: Method,
+    pub path_and_query: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// Reads an HTTP sample and signs it.
+pub fn prepare_http(
+    text: &str,
+    secret: &Secret,
+    now: i64,
+    tamper: bool,
+) -> anyhow::Result<Prepared> {
+    let request = lambda_http::request::from_str(text)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("the sample is not an API Gateway / function URL event")?;
+    let (parts, body) = request.into_parts();
+    let mut body = match body {
+        lambda_http::Body::Empty => Vec::new(),
+        lambda_http::Body::Text(t) => t.into_bytes(),
+        lambda_http::Body::Binary(b) => b,
+        _ => Vec::new(),
+    };
+    let mut headers = parts.headers;
+    // Lambda adds these; a real client would not send them.
+    headers.remove(http::header::HOST);
+    headers.remove(http::header::CONTENT_LENGTH);
+    if headers.contains_key(TIMESTAMP_HEADER) || headers.contains_key(SIGNATURE_HEADER) {
+        let ts = now.to_string();
+        let signature = sign(secret, &ts, &body);
+        headers.insert(TIMESTAMP_HEADER, HeaderValue::from_str(&ts)?);
+        headers.insert(SIGNATURE_HEADER, HeaderValue::from_str(&signature)?);
+    }
+    if tamper {
+        match body.iter().position(|b| b.is_ascii_alphanumeric()) {
+            Some(i) => body[i] = if body[i] == b'x' { b'y' } else { b'x' },
+            None => body.push(b' '),
+        }
+    }
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    Ok(Prepared {
+        method: parts.method,
+        path_and_query,
+        headers,
+        body: Bytes::from(body),
+    })
+}
+
+fn is_sqs_sample(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get("Records").map(|r| r.is_array()))
+        .unwrap_or(false)
+}
+
+pub async fn replay(opts: ReplayOptions) -> anyhow::Result<Replayed> {
+    let text = std::fs::read_to_string(&opts.file)
+        .with_context(|| format!("reading {}", opts.file.display()))?;
+    let settings = Settings::load(&opts.env_file, true)?;
+    if is_sqs_sample(&text) {
+        if opts.to.is_some() {
+            bail!("SQS samples run in-process (the bundle's queue has no HTTP door); drop --to");
+        }
+        return replay_sqs(&opts, &text).await;
+    }
+    let secret = Secret::new(settings.get(SIGNING_SECRET).context("no signing secret")?);
+    if settings.defaults_in_use().contains(&SIGNING_SECRET) {
+        eprintln!(
+            "(signing with the local development secret; set SLACK_SIGNING_SECRET to match your bundle)"
+        );
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    let prepared = prepare_http(&text, &secret, now, opts.tamper)?;
+    eprintln!(
+        "-> {} {}{}",
+        prepared.method,
+        prepared.path_and_query,
+        if opts.tamper {
+            " (body tampered after signing)"
+        } else {
+            ""
+        }
+    );
+    if opts.in_process {
+        let bundle = Bundle::build(&in_process_options(&opts)).await?;
+        let replayed = send_in_process(&bundle, prepared).await?;
+        let drained = bundle.drain().await?;
+        if drained.received > 0 {
+            eprintln!(
+                "   worker ran {} job(s): {} done, {} to retry",
+                drained.received, drained.deleted, drained.failed
+            );
+        }
+        return Ok(replayed);
+    }
+    let base = opts
+        .to
+        .clone()
+        .unwrap_or_else(|| "http://127.0.0.1:3000".into());
+    send_http(&base, prepared).await
+}
+
+fn in_process_options(opts: &ReplayOptions) -> BundleOptions {
+    BundleOptions {
+        data_dir: None,
+        slack: SlackMode::Fake,
+        fake_slack_addr: None,
+        env_file: opts.env_file.clone(),
+        addr: "127.0.0.1:3000".parse().expect("a literal address"),
+    }
+}
+
+pub async fn send_in_process(bundle: &Bundle, prepared: Prepared) -> anyhow::Result<Replayed> {
+    let mut request = http::Request::builder()
+        .method(prepared.method)
+        .uri(prepared.path_and_query)
+        .body(axum::body::Body::from(prepared.body))?;
+    *request.headers_mut() = prepared.headers;
+    let response = bundle.router.clone().oneshot(request).await?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20).await?;
+    Ok(Replayed {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+        batch_item_failures: Vec::new(),
+    })
+}
+
+pub async fn send_http(base: &str, prepared: Prepared) -> anyhow::Result<Replayed> {
+    let url = format!("{}{}", base.trim_end_matches('/'), prepared.path_and_query);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let response = client
+        .request(prepared.method, &url)
+        .headers(prepared.headers)
+        .body(prepared.body)
+        .send()
+        .await
+        .with_context(|| format!("sending to {url}; is `hallway-local serve` running?"))?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.text().await?;
+    Ok(Replayed {
+        status,
+        headers,
+        body,
+        batch_item_failures: Vec::new(),
+    })
+}
+
+async fn replay_sqs(opts: &ReplayOptions, text: &str) -> anyhow::Result<Replayed> {
+    let event: aws_lambda_events::event::sqs::SqsEvent =
+        serde_json::from_str(text).context("the sample is not an SQS event")?;
+    let bundle = Bundle::build(&in_process_options(opts)).await?;
+    eprintln!("-> worker: {} record(s)", event.records.len());
+    let response = hallway_worker::handle(&bundle.services, event).await;
+    let failures: Vec<String> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    Ok(Replayed {
+        status: 200,
+        headers: HeaderMap::new(),
+        body: serde_json::to_string_pretty(&response)?,
+        batch_item_failures: failures,
+    })
+}

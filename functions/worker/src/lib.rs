@@ -1,0 +1,110 @@
+//! Lambda `hallway-worker`: runs queued jobs from SQS.
+//!
+//! Each record of a batch is decoded and run on its own; a record that fails
+//! is reported in `batchItemFailures` (the event source mapping is set up
+//! with `ReportBatchItemFailures`), so its neighbours are deleted and only it
+//! comes back. A record that can never succeed (undecodable, unknown version)
+//! fails every time and lands in the dead-letter queue after the queue's
+//! `maxReceiveCount`, without holding up the rest. A job that must wait
+//! (Slack said `Retry-After`) has its visibility changed to that delay before
+//! being reported, so it returns no sooner than Slack allows, and no Lambda
+//! sits sleeping.
+//!
+//! # Layout
+//! - [`handle`]: the batch loop.
+//! - [`run`]: one job.
+
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use hallway::jobs::{self, Job};
+use hallway::lifecycle;
+use hallway::services::Services;
+use hallway::slack::events::SlackEvent;
+use tracing::Instrument;
+
+/// Why a job did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The message is not a job this worker understands. It will fail again
+    /// on every attempt and end in the dead-letter queue.
+    #[error("undecodable job: {0}")]
+    Poison(#[from] jobs::DecodeError),
+    /// A dependency failed; try again, after `after` when known.
+    #[error("will retry: {reason}")]
+    Retry {
+        reason: String,
+        after: Option<Duration>,
+    },
+}
+
+/// Runs a batch; returns the ids of the records to retry.
+pub async fn handle(services: &Services, event: SqsEvent) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    for record in event.records {
+        let id = record.message_id.clone().unwrap_or_default();
+        let receives = record
+            .attributes
+            .get("ApproximateReceiveCount")
+            .cloned()
+            .unwrap_or_default();
+        let span = tracing::info_span!("job", message_id = %id, receives = %receives, kind = tracing::field::Empty, team_id = tracing::field::Empty);
+        let outcome = run_record(services, &record).instrument(span.clone()).await;
+        let _entered = span.enter();
+        match outcome {
+            Ok(()) => {}
+            Err(JobError::Poison(e)) => {
+                tracing::error!(error = %e, "poison message; it will reach the dead-letter queue after the queue's maxReceiveCount");
+                response.add_failure(id);
+            }
+            Err(JobError::Retry { reason, after }) => {
+                if let (Some(delay), Some(receipt)) = (after, record.receipt_handle.as_deref())
+                    && let Err(e) = services.queue.change_visibility(receipt, delay).await
+                {
+                    tracing::warn!(error = %e, "could not delay the retry; it will come back after the visibility timeout");
+                }
+                tracing::warn!(%reason, retry_in_secs = after.map(|d| d.as_secs()), "job will be retried");
+                response.add_failure(id);
+            }
+        }
+    }
+    response
+}
+
+async fn run_record(services: &Services, record: &SqsMessage) -> Result<(), JobError> {
+    let job = jobs::decode(record.body.as_deref().unwrap_or(""))?;
+    let span = tracing::Span::current();
+    span.record("kind", job.kind());
+    span.record("team_id", job.team().as_str());
+    run(services, job).await
+}
+
+/// Runs one job.
+pub async fn run(services: &Services, job: Job) -> Result<(), JobError> {
+    match job {
+        Job::SlackEvent(j) => {
+            let installations = services.installations();
+            let spaces = services.spaces();
+            let outcome = match &j.event {
+                SlackEvent::AppUninstalled {} => {
+                    lifecycle::app_uninstalled(&installations, &spaces, &j.team_id).await
+                }
+                SlackEvent::TokensRevoked { tokens } => {
+                    lifecycle::tokens_revoked(&installations, &spaces, &j.team_id, tokens).await
+                }
+            }
+            .map_err(|e| JobError::Retry {
+                reason: e.to_string(),
+                after: None,
+            })?;
+            tracing::info!(
+                event_id = %j.event_id,
+                bot_token = ?outcome.bot_token,
+                spaces_disconnected = outcome.spaces_disconnected,
+                user_tokens_not_stored = outcome.user_tokens_not_stored,
+                "lifecycle event applied"
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! The typed configuration, read once from the environment at start-up.
+//!
+//! On Lambda every variable without a default must be set, and a missing or
+//! malformed one stops the function at init with a message naming it (a
+//! Lambda that fails init is retried and shows the message in its logs,
+//! which is better than failing the first Slack request). The local bundle
+//! fills in the local defaults from DESIGN.md.
+
+use url::Url;
+
+/// Where the process runs, which decides the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A Lambda function: no local defaults for URLs or the queue.
+    Lambda,
+    /// The local bundle: local defaults, in-process queue, embedded store.
+    Local,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Public base URL of our endpoints (redirect URIs, join links).
+    pub base_url: Url,
+    /// The virtual office app, where Join lands.
+    pub app_url: Url,
+    /// DynamoDB table name.
+    pub table: String,
+    /// SQS queue URL; `None` means the in-process queue (local only).
+    pub queue_url: Option<String>,
+    /// Secrets Manager secret id; `None` means secrets from the environment.
+    pub secret_id: Option<String>,
+    /// Slack's base URL: Web API at `/api/{method}`, OAuth pages beside it.
+    pub slack_url: Url,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{0} is not set; see README \"Configuration\"")]
+    Missing(&'static str),
+    #[error("{var} is not valid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+}
+
+pub const BASE_URL: &str = "HALLWAY_BASE_URL";
+pub const APP_URL: &str = "HALLWAY_APP_URL";
+pub const TABLE: &str = "HALLWAY_TABLE";
+pub const QUEUE_URL: &str = "HALLWAY_QUEUE_URL";
+pub const SECRET_ID: &str = "HALLWAY_SECRET_ID";
+pub const SLACK_URL: &str = "SLACK_URL";
+
+pub const LOCAL_BASE_URL: &str = "http://127.0.0.1:3000";
+pub const DEFAULT_SLACK_URL: &str = "https://slack.com";
+
+impl Config {
+    pub fn from_env(mode: Mode) -> Result<Self, ConfigError> {
+        Self::from_lookup(mode, |k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(
+        mode: Mode,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let get = |var: &'static str| lookup(var).filter(|v| !v.trim().is_empty());
+        let local = mode == Mode::Local;
+
+        let base_url = match get(BASE_URL) {
+            Some(v) => parse_url(BASE_URL, &v)?,
+            None if local => parse_url(BASE_URL, LOCAL_BASE_URL)?,
+            None => return Err(ConfigError::Missing(BASE_URL)),
+        };
+        let app_url = match get(APP_URL) {
+            Some(v) => parse_url(APP_URL, &v)?,
+            None if local => base_url.join("app").map_err(|e| ConfigError::Invalid {
+                var: APP_URL,
+                reason: e.to_string(),
+            })?,
+            None => return Err(ConfigError::Missing(APP_URL)),
+        };
+        let table = get(TABLE).unwrap_or_else(|| "hallway".to_owned());
+        if !table
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            || !(3..=255).contains(&table.len())
+        {
+            return Err(ConfigError::Invalid {
+                var: TABLE,
+                reason: "a DynamoDB table name is 3-255 of [A-Za-z0-9_.-]".into(),
+            });
+        }
+        let queue_url = match get(QUEUE_URL) {
+            Some(v) => {
+                parse_url(QUEUE_URL, &v)?;
+                Some(v)
+            }
+            None if local => None,
+            None => return Err(ConfigError::Missing(QUEUE_URL)),
+        };
+        let slack_url = parse_url(
+            SLACK_URL,
+            &get(SLACK_URL).unwrap_or_else(|| DEFAULT_SLACK_URL.to_owned()),
+        )?;
+        Ok(Self {
+            base_url,
+            app_url,
+            table,
+            queue_url,
+            secret_id: get(SECRET_ID),
+            slack_url,
+        })
+    }
+
+    /// A URL under our public base, e.g. `endpoint("/slack/events")`.
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path)
+    }
+}
+
+fn parse_url(var: &'static str, value: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(value.trim()).map_err(|e| ConfigError::Invalid {
+        var,
+        reason: format!("{e} (expected an absolute http(s) URL)"),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::Invalid {
+            var,
+            reason: format!("scheme {} is not http or https", url.scheme()),
+        });
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn local_mode_has_the_documented_defaults() {
+        let c = Config::from_lookup(Mode::Local, lookup(&[])).unwrap();
+        assert_eq!(c.base_url.as_str(), "http://127.0.0.1:3000/");
+        assert_eq!(c.app_url.as_str(), "http://127.0.0.1:3000/app");
+        assert_eq!(c.table, "hallway");
+        assert_eq!(c.queue_url, None);
+        assert_eq!(c.secret_id, None);
+        assert_eq!(c.slack_url.as_str(), "https://slack.com/");
+        assert_eq!(
+            c.endpoint("/slack/events"),
+            "http://127.0.0.1:3000/slack/events"
+        );
+    }
+
+    #[test]
+    fn lambda_mode_names_the_first_missing_variable() {
+        let err = Config::from_lookup(Mode::Lambda, lookup(&[])).unwrap_err();
+        assert_eq!(err, ConfigError::Missing(BASE_URL));
+        assert_eq!(
+            err.to_string(),
+            "HALLWAY_BASE_URL is not set; see README \"Configuration\""
+        );
+        let err = Config::from_lookup(
+            Mode::Lambda,
+            lookup(&[
+                (BASE_URL, "https://h.example"),
+                (APP_URL, "https://o.example"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(err, ConfigError::Missing(QUEUE_URL));
+    }
+
+    #[test]
+    fn malformed_values_are_named() {
+        let err =
+            Config::from_lookup(Mode::Local, lookup(&[(SLACK_URL, "slack.com")])).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::Invalid { var: SLACK_URL, .. }),
+            "{err}"
+        );
+        let err = Config::from_lookup(Mode::Local, lookup(&[(BASE_URL, "ftp://x")])).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { var: BASE_URL, .. }));
+        let err = Config::from_lookup(Mode::Local, lookup(&[(TABLE, "a b")])).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { var: TABLE, .. }));
+    }
+
+    #[test]
+    fn lambda_mode_reads_everything() {
+        let c = Config::from_lookup(
+            Mode::Lambda,
+            lookup(&[
+                (BASE_URL, "https://h.example/"),
+                (APP_URL, "https://office.example/app"),
+                (
+                    QUEUE_URL,
+                    "https://sqs.us-east-1.amazonaws.com/1/hallway-jobs",
+                ),
+                (SECRET_ID, "hallway/prod"),
+                (TABLE, "hallway-prod"),
+                (SLACK_URL, "http://127.0.0.1:9999"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.secret_id.as_deref(), Some("hallway/prod"));
+        assert_eq!(c.table, "hallway-prod");
+        assert_eq!(c.endpoint("/x"), "https://h.example/x");
+    }
+}

@@ -1,0 +1,147 @@
+//! The queue's message contract: one versioned, tagged enum.
+//!
+//! A message body is JSON `{"v": 1, "job": "<kind>", ...fields}`. The version
+//! changes only when a job's meaning changes incompatibly; adding an optional
+//! field does not. A worker that meets a version or kind it does not know
+//! fails that message (it is retried, then dead-lettered) instead of guessing.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{EnterpriseId, EventId, TeamId};
+use crate::queue::{JobQueue, QueueError};
+use crate::slack::events::SlackEvent;
+
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "job", rename_all = "snake_case")]
+pub enum Job {
+    /// An Events API event we act on, claimed and acknowledged already.
+    SlackEvent(SlackEventJob),
+}
+
+impl Job {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Job::SlackEvent(_) => "slack_event",
+        }
+    }
+
+    /// The team whose Slack the job would call, for logs and for stopping a
+    /// revoked team's jobs.
+    pub fn team(&self) -> &TeamId {
+        match self {
+            Job::SlackEvent(j) => &j.team_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlackEventJob {
+    pub team_id: TeamId,
+    pub enterprise_id: Option<EnterpriseId>,
+    pub event_id: EventId,
+    pub event_time: i64,
+    pub event: SlackEvent,
+}
+
+#[derive(Serialize)]
+struct EnvelopeOut<'a> {
+    v: u32,
+    #[serde(flatten)]
+    job: &'a Job,
+}
+
+#[derive(Deserialize)]
+struct VersionOnly {
+    v: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeIn {
+    #[serde(flatten)]
+    job: Job,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("the message is not a JSON object with a version: {0}")]
+    Malformed(String),
+    #[error("job version {0} is not one this worker knows (it knows {VERSION})")]
+    UnknownVersion(u32),
+    #[error("the job does not match the v1 contract: {0}")]
+    BadJob(String),
+}
+
+pub fn encode(job: &Job) -> String {
+    serde_json::to_string(&EnvelopeOut { v: VERSION, job })
+        .expect("jobs are plain data and always serialise")
+}
+
+pub fn decode(body: &str) -> Result<Job, DecodeError> {
+    let version: VersionOnly =
+        serde_json::from_str(body).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    match version.v {
+        Some(VERSION) => {}
+        Some(other) => return Err(DecodeError::UnknownVersion(other)),
+        None => return Err(DecodeError::Malformed("no \"v\" field".into())),
+    }
+    serde_json::from_str::<EnvelopeIn>(body)
+        .map(|e| e.job)
+        .map_err(|e| DecodeError::BadJob(e.to_string()))
+}
+
+/// Queues a job.
+pub async fn enqueue(
+    queue: &dyn JobQueue,
+    job: &Job,
+    delay: std::time::Duration,
+) -> Result<String, QueueError> {
+    queue.send(&encode(job), delay).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::slack::events::RevokedTokens;
+
+    fn job() -> Job {
+        Job::SlackEvent(SlackEventJob {
+            team_id: TeamId::new("T1").unwrap(),
+            enterprise_id: None,
+            event_id: EventId::new("Ev1").unwrap(),
+            event_time: 1_700_000_000,
+            event: SlackEvent::TokensRevoked {
+                tokens: RevokedTokens::default(),
+            },
+        })
+    }
+
+    #[test]
+    fn encodes_with_version_and_kind() {
+        let body = encode(&job());
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["v"], 1);
+        assert_eq!(v["job"], "slack_event");
+        assert_eq!(v["event"]["type"], "tokens_revoked");
+        assert_eq!(decode(&body).unwrap(), job());
+    }
+
+    #[test]
+    fn refuses_what_it_does_not_know() {
+        assert!(matches!(decode("not json"), Err(DecodeError::Malformed(_))));
+        assert!(matches!(decode("{}"), Err(DecodeError::Malformed(_))));
+        assert_eq!(
+            decode(r#"{"v":2,"job":"slack_event"}"#),
+            Err(DecodeError::UnknownVersion(2))
+        );
+        assert!(matches!(
+            decode(r#"{"v":1,"job":"make_coffee"}"#),
+            Err(DecodeError::BadJob(_))
+        ));
+        assert!(matches!(
+            decode(r#"{"v":1,"job":"slack_event","team_id":"T#1"}"#),
+            Err(DecodeError::BadJob(_))
+        ));
+    }
+}

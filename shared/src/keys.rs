@@ -1,0 +1,108 @@
+//! Every key of the single table is built here, and only here.
+//!
+//! Key parts are joined with `#`. Ids never contain `#` (see [`crate::ids`]),
+//! so no id can reach into another item's key space.
+//!
+//! # Access patterns
+//!
+//! | # | access pattern | pk | sk | gsi1pk / gsi1sk | ttl |
+//! |---|---|---|---|---|---|
+//! | 1 | a team's installation (bot token, scopes, bot user) | `TEAM#{team}` | `INSTALL` | | |
+//! | 2 | spaces mapped to a team, oldest first | `TEAM#{team}` | `SPACE#{created:013}#{space}` (query, prefix `SPACE#`) | | |
+//! | 3 | a space | `SPACE#{space}` | `META` | | |
+//! | 4 | a space's rooms | `SPACE#{space}` | `ROOM#{room}` (query, prefix `ROOM#`) | | |
+//! | 5 | an OAuth `state` (single use) | `OAUTH#{state}` | `STATE` | | 10 min |
+//! | 6 | an Events API delivery claim (dedupe on `event_id`) | `EVENT#{event_id}` | `CLAIM` | | 2 days |
+//!
+//! Pattern 2's sort key starts with the creation time in milliseconds,
+//! zero-padded to 13 digits, so a plain ascending query returns a team's spaces
+//! oldest first and the first item is the team's default space.
+//!
+//! Patterns that arrive with later work (identity links with their reverse
+//! lookup on `gsi1`, channel routes, invites and deliveries, directory, chat,
+//! sync status, audit) are added to this table when their store is written.
+
+use crate::ids::{EventId, RoomId, SpaceId, TeamId};
+use crate::table::Key;
+
+fn key(pk: String, sk: impl Into<String>) -> Key {
+    Key { pk, sk: sk.into() }
+}
+
+pub fn team_pk(team: &TeamId) -> String {
+    format!("TEAM#{team}")
+}
+
+/// 1: a team's installation.
+pub fn installation(team: &TeamId) -> Key {
+    key(team_pk(team), "INSTALL")
+}
+
+/// Sort-key prefix of pattern 2.
+pub const TEAM_SPACE_PREFIX: &str = "SPACE#";
+
+/// 2: one space's entry in its team's ordered list.
+pub fn team_space(team: &TeamId, created_millis: i64, space: &SpaceId) -> Key {
+    key(
+        team_pk(team),
+        format!("{TEAM_SPACE_PREFIX}{:013}#{space}", created_millis.max(0)),
+    )
+}
+
+pub fn space_pk(space: &SpaceId) -> String {
+    format!("SPACE#{space}")
+}
+
+/// 3: a space.
+pub fn space(space: &SpaceId) -> Key {
+    key(space_pk(space), "META")
+}
+
+/// Sort-key prefix of pattern 4.
+pub const ROOM_PREFIX: &str = "ROOM#";
+
+/// 4: a room of a space.
+pub fn room(space: &SpaceId, room: &RoomId) -> Key {
+    key(space_pk(space), format!("{ROOM_PREFIX}{room}"))
+}
+
+/// 5: an OAuth state. `state` is random base64url, checked by the caller.
+pub fn oauth_state(state: &str) -> Key {
+    key(format!("OAUTH#{state}"), "STATE")
+}
+
+/// 6: an Events API delivery claim.
+pub fn event_claim(event: &EventId) -> Key {
+    key(format!("EVENT#{event}"), "CLAIM")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn team_spaces_sort_by_creation_time() {
+        let t = TeamId::new("T1").unwrap();
+        let older = team_space(&t, 999, &SpaceId::new("zzz").unwrap());
+        let newer = team_space(&t, 1_000, &SpaceId::new("aaa").unwrap());
+        assert!(older.sk < newer.sk, "{} < {}", older.sk, newer.sk);
+        assert!(older.sk.starts_with(TEAM_SPACE_PREFIX));
+        assert_eq!(older.pk, installation(&t).pk);
+    }
+
+    #[test]
+    fn keys_have_the_documented_shapes() {
+        let t = TeamId::new("T9").unwrap();
+        let s = SpaceId::new("s1").unwrap();
+        let r = RoomId::new("r1").unwrap();
+        assert_eq!(installation(&t), key("TEAM#T9".into(), "INSTALL"));
+        assert_eq!(
+            team_space(&t, 1_700_000_000_000, &s).sk,
+            "SPACE#1700000000000#s1"
+        );
+        assert_eq!(space(&s), key("SPACE#s1".into(), "META"));
+        assert_eq!(room(&s, &r).sk, "ROOM#r1");
+        assert_eq!(oauth_state("abc").pk, "OAUTH#abc");
+        assert_eq!(event_claim(&EventId::new("Ev1").unwrap()).pk, "EVENT#Ev1");
+    }
+}

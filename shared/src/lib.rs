@@ -1,0 +1,47 @@
+//! `hallway`: the library every hallway function links.
+//!
+//! hallway is the Slack side of a virtual office. The bundle runs as several
+//! AWS Lambda functions (and, for developers, as one local process); this
+//! crate holds everything they share, so that the function crates are thin:
+//! they verify, parse, call one use case from here and map its result.
+//!
+//! # Layout
+//!
+//! - [`config`]: the typed configuration read once from the environment.
+//! - [`secrets`]: the [`secrets::Secret`] newtype (never printed) and the
+//!   secret-source port with its Secrets Manager and environment adapters.
+//! - [`clock`]: the clock port (system clock, and a manual one for tests).
+//! - [`ids`]: newtypes for Slack and office identifiers.
+//! - [`crypto`]: AES-256-GCM encryption of tokens at rest, with key ids.
+//! - [`table`]: the single-table port (get, conditional put/update/delete,
+//!   prefix queries, a GSI, transactions, TTL-aware reads) and its two
+//!   adapters: [`table::dynamo`] (DynamoDB) and [`table::embedded`] (redb).
+//! - [`keys`]: the only place table keys are built; its doc lists every
+//!   access pattern.
+//! - [`store`]: the domain stores (installations, spaces and rooms, OAuth
+//!   state, event claims), written once on top of [`table::Table`].
+//! - [`queue`]: the job-queue port with its SQS and in-process adapters, and
+//!   the poller that feeds queued messages to the worker as Lambda would.
+//! - [`jobs`]: the queue's message contract, one versioned tagged enum.
+//! - [`slack`]: request verification, inbound payload types, the Web API
+//!   client and the app manifest.
+//! - [`lifecycle`]: use cases for `app_uninstalled` / `tokens_revoked`.
+//! - [`services`]: the dependencies a function builds once at start-up.
+//! - [`web`]: the one place errors become HTTP responses.
+//! - [`telemetry`]: tracing set-up (JSON on Lambda, readable locally).
+
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod ids;
+pub mod jobs;
+pub mod keys;
+pub mod lifecycle;
+pub mod queue;
+pub mod secrets;
+pub mod services;
+pub mod slack;
+pub mod store;
+pub mod table;
+pub mod telemetry;
+pub mod web;

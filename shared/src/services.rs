@@ -1,0 +1,127 @@
+//! The dependencies a function builds once, at start-up, and shares across
+//! requests (the aws-lambda-rust-runtime pattern): configuration, secrets,
+//! the table, the queue, the Slack client, the token cipher and the clock.
+//!
+//! [`Services::for_lambda`] wires the AWS adapters and warms their
+//! connections during init (which runs on a boosted CPU), so the first
+//! request does not pay for TLS handshakes. The local bundle and the tests
+//! build the same struct with [`Services::assemble`] and other adapters.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::{Config, Mode};
+use crate::crypto::TokenCipher;
+use crate::queue::SharedQueue;
+use crate::queue::sqs::SqsQueue;
+use crate::secrets::{EnvSecrets, SecretSource, Secrets, SecretsManagerSource};
+use crate::slack::{SlackClient, Verifier};
+use crate::store::{EventClaims, Installations, OAuthStates, Spaces};
+use crate::table::SharedTable;
+use crate::table::dynamo::DynamoTable;
+
+/// Slack calls give up after this long; the worker re-queues on timeout.
+pub const SLACK_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Clone)]
+pub struct Services {
+    pub config: Config,
+    pub secrets: Secrets,
+    pub clock: SharedClock,
+    pub table: SharedTable,
+    pub queue: SharedQueue,
+    pub cipher: Arc<TokenCipher>,
+    pub slack: SlackClient,
+    pub verifier: Arc<Verifier>,
+}
+
+/// Lets every router take `Services` as its state and still hand the
+/// verifier to [`crate::slack::extract::SlackRequest`].
+impl axum::extract::FromRef<Services> for Arc<Verifier> {
+    fn from_ref(s: &Services) -> Self {
+        s.verifier.clone()
+    }
+}
+
+impl Services {
+    /// Everything from the environment and AWS, for a Lambda function.
+    pub async fn for_lambda() -> anyhow::Result<Self> {
+        let config = Config::from_env(Mode::Lambda)?;
+        let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .load()
+            .await;
+        let secrets = match &config.secret_id {
+            Some(id) => {
+                SecretsManagerSource::new(aws_sdk_secretsmanager::Client::new(&aws), id)
+                    .load()
+                    .await?
+            }
+            None => EnvSecrets::from_env().load().await?,
+        };
+        let clock: SharedClock = Arc::new(SystemClock);
+        let table = DynamoTable::new(
+            aws_sdk_dynamodb::Client::new(&aws),
+            config.table.clone(),
+            clock.clone(),
+        );
+        let queue_url = config
+            .queue_url
+            .clone()
+            .context("HALLWAY_QUEUE_URL is not set")?;
+        let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&aws), queue_url);
+        // Warm both connection pools concurrently; a failure here is logged
+        // but not fatal (the first request will retry the connection).
+        let (t, q) = tokio::join!(table.warm(), queue.warm());
+        if let Err(e) = t {
+            tracing::warn!(error = %e, "could not warm the DynamoDB connection");
+        }
+        if let Err(e) = q {
+            tracing::warn!(error = %e, "could not warm the SQS connection");
+        }
+        Self::assemble(config, secrets, clock, Arc::new(table), Arc::new(queue))
+    }
+
+    /// Builds the shared pieces from already chosen adapters.
+    pub fn assemble(
+        config: Config,
+        secrets: Secrets,
+        clock: SharedClock,
+        table: SharedTable,
+        queue: SharedQueue,
+    ) -> anyhow::Result<Self> {
+        let cipher = Arc::new(
+            TokenCipher::from_secret(&secrets.token_key).context("reading HALLWAY_TOKEN_KEY")?,
+        );
+        let slack = SlackClient::new(config.slack_url.clone(), SLACK_TIMEOUT)?;
+        let verifier = Arc::new(Verifier::new(secrets.signing_secret.clone(), clock.clone()));
+        Ok(Self {
+            config,
+            secrets,
+            clock,
+            table,
+            queue,
+            cipher,
+            slack,
+            verifier,
+        })
+    }
+
+    pub fn installations(&self) -> Installations {
+        Installations::new(self.table.clone(), self.cipher.clone(), self.clock.clone())
+    }
+
+    pub fn spaces(&self) -> Spaces {
+        Spaces::new(self.table.clone(), self.clock.clone())
+    }
+
+    pub fn event_claims(&self) -> EventClaims {
+        EventClaims::new(self.table.clone(), self.clock.clone())
+    }
+
+    pub fn oauth_states(&self) -> OAuthStates {
+        OAuthStates::new(self.table.clone(), self.clock.clone())
+    }
+}

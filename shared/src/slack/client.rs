@@ -1,0 +1,651 @@
+//! The Slack Web API client: reqwest over rustls, one base URL (`SLACK_URL`)
+//! so tests and the local bundle can point it at the fake Slack.
+//!
+//! Every response is checked for `ok`; `ok:false` becomes a [`SlackError`]
+//! grouped by what the caller must do: re-authorize ([`SlackError::Auth`]),
+//! ask for a scope ([`SlackError::MissingScope`]), come back later
+//! ([`SlackError::RateLimited`] with Slack's `Retry-After`, or a transient
+//! [`SlackError::Http`]/[`SlackError::Timeout`]), or give up
+//! ([`SlackError::Api`]). The client never sleeps or retries by itself: the
+//! worker turns `retry_after` into a queue delay, which is cheaper than a
+//! Lambda waiting.
+//!
+//! Request and response bodies use slack-morphism's models where it has
+//! them; the OAuth exchange has its own type because slack-morphism's lacks
+//! the token-rotation and enterprise fields.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use slack_morphism::prelude::{SlackApiAuthTestResponse, SlackUser};
+use url::Url;
+
+use crate::secrets::Secret;
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum SlackError {
+    /// The token is bad, revoked, expired or its account inactive: the team
+    /// or user must authorize again.
+    #[error("Slack refused the token ({code}); re-authorization is needed")]
+    Auth { code: String },
+    #[error("the token lacks scope {needed} (it has {provided})")]
+    MissingScope { needed: String, provided: String },
+    #[error("rate limited by Slack; retry after {} s", retry_after.as_secs())]
+    RateLimited { retry_after: Duration },
+    #[error("Slack method {method} failed: {code}")]
+    Api { method: String, code: String },
+    #[error("Slack answered HTTP {status} for {method}")]
+    Http { method: String, status: u16 },
+    #[error("Slack did not answer {method} in time")]
+    Timeout { method: String },
+    #[error("could not reach Slack for {method}: {detail}")]
+    Transport { method: String, detail: String },
+    #[error("Slack's answer to {method} was not understood: {detail}")]
+    Decode { method: String, detail: String },
+}
+
+const AUTH_CODES: &[&str] = &[
+    "not_authed",
+    "invalid_auth",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "no_permission",
+    "org_login_required",
+    "team_access_not_granted",
+];
+
+impl SlackError {
+    /// Whether the same call may succeed later without anyone doing anything.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SlackError::RateLimited { .. }
+            | SlackError::Timeout { .. }
+            | SlackError::Transport { .. } => true,
+            SlackError::Http { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+
+    /// How long to wait before calling this method again, when Slack said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SlackError::RateLimited { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    pub fn needs_reauthorization(&self) -> bool {
+        matches!(self, SlackError::Auth { .. })
+    }
+}
+
+/// How a call authenticates.
+#[derive(Clone, Copy)]
+pub enum Auth<'a> {
+    /// `Authorization: Bearer <token>`.
+    Bearer(&'a Secret),
+    /// HTTP Basic with the app's client credentials (OAuth exchanges).
+    Client {
+        client_id: &'a str,
+        client_secret: &'a Secret,
+    },
+    None,
+}
+
+/// One page of a cursor-paginated method.
+#[derive(Debug, Clone)]
+pub struct PageOf<T> {
+    pub items: Vec<T>,
+    /// `None` when Slack said this was the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SlackClient {
+    http: reqwest::Client,
+    base: Url,
+}
+
+/// `oauth.v2.access` with the fields Slack documents, rotation included.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OAuthV2Access {
+    pub access_token: Secret,
+    pub token_type: String,
+    #[serde(default)]
+    pub scope: String,
+    pub bot_user_id: Option<String>,
+    pub app_id: Option<String>,
+    pub team: Option<NamedId>,
+    pub enterprise: Option<NamedId>,
+    #[serde(default)]
+    pub is_enterprise_install: bool,
+    pub refresh_token: Option<Secret>,
+    pub expires_in: Option<i64>,
+    pub authed_user: Option<AuthedUser>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NamedId {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthedUser {
+    pub id: String,
+    pub scope: Option<String>,
+    pub access_token: Option<Secret>,
+    pub token_type: Option<String>,
+    pub refresh_token: Option<Secret>,
+    pub expires_in: Option<i64>,
+}
+
+/// `auth.test`: slack-morphism's model plus the enterprise fields it lacks.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthTest {
+    #[serde(flatten)]
+    pub base: SlackApiAuthTestResponse,
+    pub enterprise_id: Option<String>,
+    #[serde(default)]
+    pub is_enterprise_install: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PostedMessage {
+    pub channel: String,
+    pub ts: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct OpenedIm {
+    channel: ChannelRef,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct ChannelRef {
+    id: String,
+}
+
+/// Turns a JSON object into form fields: strings as they are, everything else
+/// (blocks, booleans, numbers) as JSON text, which is what Slack expects.
+fn form_fields(params: &impl Serialize) -> Result<Vec<(String, String)>, String> {
+    let value = serde_json::to_value(params).map_err(|e| e.to_string())?;
+    let Value::Object(map) = value else {
+        return Err("form parameters must be a JSON object".into());
+    };
+    Ok(map
+        .into_iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| match v {
+            Value::String(s) => (k, s),
+            other => (k, other.to_string()),
+        })
+        .collect())
+}
+
+impl SlackClient {
+    /// `base` is Slack's root (`https://slack.com`); methods live under
+    /// `{base}/api/`. `timeout` bounds each call, connection included.
+    pub fn new(base: Url, timeout: Duration) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(3)))
+            .user_agent(concat!("hallway/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self { http, base })
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// A URL on Slack's side, e.g. `/oauth/v2/authorize`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base.as_str().trim_end_matches('/'), path)
+    }
+
+    fn method_url(&self, method: &str) -> String {
+        self.url(&format!("/api/{method}"))
+    }
+
+    fn authorize(&self, req: reqwest::RequestBuilder, auth: Auth<'_>) -> reqwest::RequestBuilder {
+        match auth {
+            Auth::Bearer(token) => req.bearer_auth(token.expose()),
+            Auth::Client {
+                client_id,
+                client_secret,
+            } => req.basic_auth(client_id, Some(client_secret.expose())),
+            Auth::None => req,
+        }
+    }
+
+    /// Calls a method with a form body.
+    pub async fn call_form<R: DeserializeOwned>(
+        &self,
+        method: &str,
+        auth: Auth<'_>,
+        params: &impl Serialize,
+    ) -> Result<R, SlackError> {
+        let fields = form_fields(params).map_err(|detail| SlackError::Decode {
+            method: method.into(),
+            detail,
+        })?;
+        let req = self
+            .authorize(self.http.post(self.method_url(method)), auth)
+            .form(&fields);
+        self.send(method, req).await
+    }
+
+    /// Calls a method with a JSON body (Slack requires a bearer token for it).
+    pub async fn call_json<R: DeserializeOwned>(
+        &self,
+        method: &str,
+        token: &Secret,
+        body: &impl Serialize,
+    ) -> Result<R, SlackError> {
+        let req = self
+            .http
+            .post(self.method_url(method))
+            .bearer_auth(token.expose())
+            .json(body);
+        self.send(method, req).await
+    }
+
+    async fn send<R: DeserializeOwned>(
+        &self,
+        method: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<R, SlackError> {
+        let value = self.send_value(method, req).await?;
+        serde_json::from_value(value).map_err(|e| SlackError::Decode {
+            method: method.into(),
+            detail: e.to_string(),
+        })
+    }
+
+    async fn send_value(
+        &self,
+        method: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<Value, SlackError> {
+        let resp = req.send().await.map_err(|e| {
+            if e.is_timeout() {
+                SlackError::Timeout {
+                    method: method.into(),
+                }
+            } else {
+                SlackError::Transport {
+                    method: method.into(),
+                    detail: e.without_url().to_string(),
+                }
+            }
+        })?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(1);
+            return Err(SlackError::RateLimited {
+                retry_after: Duration::from_secs(retry_after.max(1)),
+            });
+        }
+        let text = resp.text().await.map_err(|e| {
+            if e.is_timeout() {
+                SlackError::Timeout {
+                    method: method.into(),
+                }
+            } else {
+                SlackError::Transport {
+                    method: method.into(),
+                    detail: e.without_url().to_string(),
+                }
+            }
+        })?;
+        if !status.is_success() {
+            return Err(SlackError::Http {
+                method: method.into(),
+                status: status.as_u16(),
+            });
+        }
+        let value: Value = serde_json::from_str(&text).map_err(|e| SlackError::Decode {
+            method: method.into(),
+            detail: format!("not JSON: {e}"),
+        })?;
+        match value.get("ok").and_then(Value::as_bool) {
+            Some(true) => Ok(value),
+            Some(false) => Err(error_of(method, &value)),
+            None => Err(SlackError::Decode {
+                method: method.into(),
+                detail: "no \"ok\" field".into(),
+            }),
+        }
+    }
+
+    /// One page of a cursor-paginated method. `field` names the array.
+    pub async fn page<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        token: &Secret,
+        params: &Map<String, Value>,
+        field: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<PageOf<T>, SlackError> {
+        let mut params = params.clone();
+        params.insert("limit".into(), Value::from(limit.clamp(1, 1000)));
+        if let Some(c) = cursor {
+            params.insert("cursor".into(), Value::from(c));
+        }
+        let fields = form_fields(&params).map_err(|detail| SlackError::Decode {
+            method: method.into(),
+            detail,
+        })?;
+        let req = self
+            .http
+            .post(self.method_url(method))
+            .bearer_auth(token.expose())
+            .form(&fields);
+        let mut value = self.send_value(method, req).await?;
+        let items = match value.get_mut(field).map(Value::take) {
+            Some(v @ Value::Array(_)) => {
+                serde_json::from_value(v).map_err(|e| SlackError::Decode {
+                    method: method.into(),
+                    detail: e.to_string(),
+                })?
+            }
+            _ => {
+                return Err(SlackError::Decode {
+                    method: method.into(),
+                    detail: format!("no \"{field}\" array"),
+                });
+            }
+        };
+        // Only the cursor says whether there is more; a short or empty page
+        // does not mean the end.
+        let next_cursor = value
+            .pointer("/response_metadata/next_cursor")
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned);
+        Ok(PageOf { items, next_cursor })
+    }
+
+    /// Every page, in order. For lists bounded in size (a channel's members);
+    /// large walks (a workspace's users) page through [`Self::page`] from a job
+    /// so they can stop and resume.
+    pub async fn all_pages<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        token: &Secret,
+        params: &Map<String, Value>,
+        field: &str,
+        limit: u32,
+    ) -> Result<Vec<T>, SlackError> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page: PageOf<T> = self
+                .page(method, token, params, field, cursor.as_deref(), limit)
+                .await?;
+            out.extend(page.items);
+            match page.next_cursor {
+                Some(next) if Some(&next) == cursor.as_ref() => {
+                    return Err(SlackError::Decode {
+                        method: method.into(),
+                        detail: "the same cursor came back twice".into(),
+                    });
+                }
+                Some(next) => cursor = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    // --- methods -------------------------------------------------------------
+
+    pub async fn auth_test(&self, token: &Secret) -> Result<AuthTest, SlackError> {
+        self.call_form("auth.test", Auth::Bearer(token), &Map::new())
+            .await
+    }
+
+    pub async fn users_page(
+        &self,
+        token: &Secret,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<PageOf<SlackUser>, SlackError> {
+        self.page("users.list", token, &Map::new(), "members", cursor, limit)
+            .await
+    }
+
+    pub async fn users_info(&self, token: &Secret, user: &str) -> Result<SlackUser, SlackError> {
+        #[derive(Deserialize)]
+        struct R {
+            user: SlackUser,
+        }
+        let r: R = self
+            .call_form(
+                "users.info",
+                Auth::Bearer(token),
+                &serde_json::json!({ "user": user }),
+            )
+            .await?;
+        Ok(r.user)
+    }
+
+    pub async fn users_lookup_by_email(
+        &self,
+        token: &Secret,
+        email: &str,
+    ) -> Result<SlackUser, SlackError> {
+        #[derive(Deserialize)]
+        struct R {
+            user: SlackUser,
+        }
+        let r: R = self
+            .call_form(
+                "users.lookupByEmail",
+                Auth::Bearer(token),
+                &serde_json::json!({ "email": email }),
+            )
+            .await?;
+        Ok(r.user)
+    }
+
+    /// Every member id of a conversation.
+    pub async fn conversation_members(
+        &self,
+        token: &Secret,
+        channel: &str,
+    ) -> Result<Vec<String>, SlackError> {
+        let mut params = Map::new();
+        params.insert("channel".into(), Value::from(channel));
+        self.all_pages("conversations.members", token, &params, "members", 200)
+            .await
+    }
+
+    /// Opens (or finds) the DM with a user; returns the `D…` channel id.
+    pub async fn open_dm(&self, token: &Secret, user: &str) -> Result<String, SlackError> {
+        let r: OpenedIm = self
+            .call_form(
+                "conversations.open",
+                Auth::Bearer(token),
+                &serde_json::json!({ "users": user }),
+            )
+            .await?;
+        Ok(r.channel.id)
+    }
+
+    /// `chat.postMessage` with a JSON body: `message` holds `channel`, `text`
+    /// and optionally `blocks` (slack-morphism's Block Kit types serialise
+    /// into it).
+    pub async fn post_message(
+        &self,
+        token: &Secret,
+        message: &impl Serialize,
+    ) -> Result<PostedMessage, SlackError> {
+        self.call_json("chat.postMessage", token, message).await
+    }
+
+    /// Exchanges an OAuth code (`grant_type=authorization_code`).
+    pub async fn oauth_v2_access(
+        &self,
+        client_id: &str,
+        client_secret: &Secret,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<OAuthV2Access, SlackError> {
+        self.call_form(
+            "oauth.v2.access",
+            Auth::Client {
+                client_id,
+                client_secret,
+            },
+            &serde_json::json!({
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "grant_type": "authorization_code",
+            }),
+        )
+        .await
+    }
+
+    /// Spends a refresh token for a new token pair (token rotation).
+    pub async fn oauth_v2_refresh(
+        &self,
+        client_id: &str,
+        client_secret: &Secret,
+        refresh_token: &Secret,
+    ) -> Result<OAuthV2Access, SlackError> {
+        self.call_form(
+            "oauth.v2.access",
+            Auth::Client {
+                client_id,
+                client_secret,
+            },
+            &serde_json::json!({
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token.expose(),
+            }),
+        )
+        .await
+    }
+}
+
+fn error_of(method: &str, body: &Value) -> SlackError {
+    let code = body
+        .get("error")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown_error")
+        .to_owned();
+    let field = |name: &str| {
+        body.get(name)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    match code.as_str() {
+        c if AUTH_CODES.contains(&c) => SlackError::Auth { code },
+        "missing_scope" => SlackError::MissingScope {
+            needed: field("needed"),
+            provided: field("provided"),
+        },
+        // `ratelimited` in a 200 body: no Retry-After to read, so wait the
+        // minimum a Tier 1 method allows.
+        "ratelimited" => SlackError::RateLimited {
+            retry_after: Duration::from_secs(60),
+        },
+        _ => SlackError::Api {
+            method: method.into(),
+            code,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn errors_are_typed_by_what_to_do() {
+        assert_eq!(
+            error_of("x", &json!({"ok": false, "error": "token_revoked"})),
+            SlackError::Auth {
+                code: "token_revoked".into()
+            }
+        );
+        assert_eq!(
+            error_of(
+                "x",
+                &json!({"ok": false, "error": "missing_scope", "needed": "chat:write", "provided": "channels:read"})
+            ),
+            SlackError::MissingScope {
+                needed: "chat:write".into(),
+                provided: "channels:read".into()
+            }
+        );
+        let other = error_of(
+            "chat.postMessage",
+            &json!({"ok": false, "error": "channel_not_found"}),
+        );
+        assert_eq!(
+            other,
+            SlackError::Api {
+                method: "chat.postMessage".into(),
+                code: "channel_not_found".into()
+            }
+        );
+        assert!(!other.is_transient());
+        assert!(
+            SlackError::Http {
+                method: "m".into(),
+                status: 503
+            }
+            .is_transient()
+        );
+        assert!(
+            !SlackError::Http {
+                method: "m".into(),
+                status: 404
+            }
+            .is_transient()
+        );
+        assert!(
+            error_of("x", &json!({"ok": false, "error": "invalid_auth"})).needs_reauthorization()
+        );
+    }
+
+    #[test]
+    fn form_fields_encode_structures_as_json() {
+        let fields = form_fields(&json!({
+            "channel": "C1", "text": "hi", "unfurl_links": false,
+            "blocks": [{"type": "divider"}], "skip": null
+        }))
+        .unwrap();
+        let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("channel"), Some("C1"));
+        assert_eq!(get("unfurl_links"), Some("false"));
+        assert_eq!(get("blocks"), Some(r#"[{"type":"divider"}]"#));
+        assert_eq!(get("skip"), None);
+    }
+
+    #[test]
+    fn oauth_tokens_never_print() {
+        let r: OAuthV2Access = serde_json::from_value(json!({
+            "ok": true, "access_token": "xoxe.xoxb-1-secret", "token_type": "bot",
+            "scope": "commands", "refresh_token": "xoxe-1-refresh", "expires_in": 43200
+        }))
+        .unwrap();
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("xoxb"), "{shown}");
+        assert!(!shown.contains("xoxe-1"), "{shown}");
+        assert_eq!(r.expires_in, Some(43200));
+    }
+}

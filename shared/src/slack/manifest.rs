@@ -1,0 +1,104 @@
+//! The Slack app manifest, generated from what the code serves, so the app's
+//! settings cannot drift from the routes, scopes and events we handle.
+//!
+//! `hallway-local manifest --base-url URL` prints it; `infra/slack-manifest.json`
+//! is its output for the placeholder base URL, and a test keeps the file equal
+//! to the code.
+
+use serde_json::{Value, json};
+
+/// Events the events function subscribes to (the bot does not need a scope
+/// for these). Must match what [`super::events::parse_event`] knows.
+pub const BOT_EVENTS: &[&str] = &["app_uninstalled", "tokens_revoked"];
+
+/// Bot scopes: what the Web API client's methods need.
+/// `users.list`/`users.info` → `users:read`; `users.lookupByEmail` →
+/// `users:read.email`; `conversations.members` → `channels:read`,
+/// `groups:read`; `conversations.open` → `im:write`; `chat.postMessage` →
+/// `chat:write`.
+pub const BOT_SCOPES: &[&str] = &[
+    "channels:read",
+    "chat:write",
+    "groups:read",
+    "im:write",
+    "users:read",
+    "users:read.email",
+];
+
+pub const EVENTS_PATH: &str = "/slack/events";
+
+/// The placeholder base URL of the checked-in manifest.
+pub const EXAMPLE_BASE_URL: &str = "https://hallway.example.com";
+
+pub fn manifest(base_url: &str) -> Value {
+    let base = base_url.trim_end_matches('/');
+    json!({
+        "_metadata": { "major_version": 1, "minor_version": 1 },
+        "display_information": {
+            "name": "hallway",
+            "description": "Pull Slack colleagues into the rooms of your virtual office.",
+            "background_color": "#2c2d30"
+        },
+        "features": {
+            "bot_user": { "display_name": "hallway", "always_online": true }
+        },
+        "oauth_config": {
+            "scopes": { "bot": BOT_SCOPES }
+        },
+        "settings": {
+            "event_subscriptions": {
+                "request_url": format!("{base}{EVENTS_PATH}"),
+                "bot_events": BOT_EVENTS
+            },
+            "org_deploy_enabled": false,
+            "socket_mode_enabled": false,
+            "token_rotation_enabled": false
+        }
+    })
+}
+
+/// The manifest as the pretty JSON that is checked in.
+pub fn manifest_text(base_url: &str) -> String {
+    let mut text = serde_json::to_string_pretty(&manifest(base_url)).expect("plain JSON");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_points_slack_at_our_routes() {
+        let m = manifest("https://h.example/");
+        assert_eq!(
+            m["settings"]["event_subscriptions"]["request_url"],
+            "https://h.example/slack/events"
+        );
+        assert_eq!(m["settings"]["socket_mode_enabled"], false);
+        let name = m["display_information"]["name"].as_str().unwrap();
+        assert!(name.len() <= 35);
+    }
+
+    #[test]
+    fn subscribed_events_are_the_ones_we_parse() {
+        for event in BOT_EVENTS {
+            let parsed = super::super::events::parse_event(&json!({"type": event}));
+            assert!(
+                !matches!(parsed, super::super::events::Parsed::Unknown { .. }),
+                "{event} is subscribed but not parsed"
+            );
+        }
+    }
+
+    #[test]
+    fn checked_in_manifest_matches_the_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/slack-manifest.json");
+        let on_disk = std::fs::read_to_string(path).expect("infra/slack-manifest.json exists");
+        assert_eq!(
+            on_disk,
+            manifest_text(EXAMPLE_BASE_URL),
+            "regenerate with: cargo run -p hallway-local -- manifest --base-url {EXAMPLE_BASE_URL} > infra/slack-manifest.json"
+        );
+    }
+}

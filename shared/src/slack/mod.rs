@@ -1,0 +1,19 @@
+//! Slack: what comes in (signed requests, payloads) and what goes out (Web
+//! API calls), plus the app manifest.
+//!
+//! # Layout
+//! - [`verify`]: v0 request signatures, the replay window, `ssl_check`.
+//! - [`extract`]: the axum extractor that verifies before anything parses.
+//! - [`events`]: Events API envelopes and the events we act on.
+//! - [`client`]: the Web API client (reqwest, configurable base URL).
+//! - [`manifest`]: the Slack app manifest, generated from the code's routes,
+//!   scopes and event subscriptions.
+
+pub mod client;
+pub mod events;
+pub mod extract;
+pub mod manifest;
+pub mod verify;
+
+pub use client::{SlackClient, SlackError};
+pub use verify::{Verifier, VerifyError};

@@ -1,0 +1,227 @@
+//! A team's installation of the app: who installed it, the bot user, scopes,
+//! and the bot token (plus refresh token and expiry when rotation is on),
+//! sealed with [`TokenCipher`] and bound to the team as associated data.
+//!
+//! Revocation (`app_uninstalled`, `tokens_revoked`) deletes the tokens but
+//! keeps the record, marked, so the office can show "disconnected" and offer
+//! a reconnect. Revoking twice, or in either order, ends in the same state.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::SharedClock;
+use crate::crypto::{CryptoError, TokenCipher};
+use crate::ids::{AppId, EnterpriseId, TeamId, UserId};
+use crate::keys;
+use crate::secrets::Secret;
+use crate::table::{Condition, SharedTable, TableError, Update, from_item, n, record_item, s};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstallStatus {
+    Active,
+    /// `app_uninstalled`: the whole install is gone.
+    Uninstalled,
+    /// `tokens_revoked` named our bot user: the bot token is gone.
+    Revoked,
+}
+
+impl InstallStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            InstallStatus::Active => "active",
+            InstallStatus::Uninstalled => "uninstalled",
+            InstallStatus::Revoked => "revoked",
+        }
+    }
+}
+
+/// The stored installation. Token fields hold sealed values, never tokens.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Installation {
+    pub team_id: TeamId,
+    pub team_name: String,
+    pub enterprise_id: Option<EnterpriseId>,
+    #[serde(default)]
+    pub is_enterprise_install: bool,
+    pub app_id: Option<AppId>,
+    pub bot_user_id: UserId,
+    pub bot_scopes: Vec<String>,
+    pub installer_user_id: Option<UserId>,
+    pub installed_at: i64,
+    pub status: InstallStatus,
+    pub revoked_at: Option<i64>,
+    sealed_bot_token: Option<String>,
+    sealed_refresh_token: Option<String>,
+    pub bot_token_expires_at: Option<i64>,
+}
+
+impl Installation {
+    pub fn is_active(&self) -> bool {
+        self.status == InstallStatus::Active && self.sealed_bot_token.is_some()
+    }
+
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.bot_scopes.iter().any(|s| s == scope)
+    }
+}
+
+/// What an OAuth exchange gives us, tokens in the clear.
+#[derive(Debug, Clone)]
+pub struct NewInstallation {
+    pub team_id: TeamId,
+    pub team_name: String,
+    pub enterprise_id: Option<EnterpriseId>,
+    pub is_enterprise_install: bool,
+    pub app_id: Option<AppId>,
+    pub bot_user_id: UserId,
+    pub bot_scopes: Vec<String>,
+    pub installer_user_id: Option<UserId>,
+    pub bot_token: Secret,
+    pub refresh_token: Option<Secret>,
+    pub bot_token_expires_at: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstallationError {
+    #[error("the app is not installed in team {0}")]
+    NotInstalled(TeamId),
+    #[error("team {team}'s installation is {status:?}: it must be reinstalled")]
+    NeedsReinstall { team: TeamId, status: InstallStatus },
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    Table(#[from] TableError),
+}
+
+/// What [`Installations::revoke`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoked {
+    /// The tokens were deleted now.
+    Now,
+    /// There was an installation but its token was already gone.
+    Already,
+    /// We never stored an installation for the team.
+    NotInstalled,
+}
+
+#[derive(Clone)]
+pub struct Installations {
+    table: SharedTable,
+    cipher: Arc<TokenCipher>,
+    clock: SharedClock,
+}
+
+fn bot_context(team: &TeamId) -> String {
+    format!("bot:{team}")
+}
+
+fn refresh_context(team: &TeamId) -> String {
+    format!("bot-refresh:{team}")
+}
+
+impl Installations {
+    pub fn new(table: SharedTable, cipher: Arc<TokenCipher>, clock: SharedClock) -> Self {
+        Self {
+            table,
+            cipher,
+            clock,
+        }
+    }
+
+    /// Stores (or replaces, on reinstall) a team's installation.
+    pub async fn save(&self, new: NewInstallation) -> Result<Installation, InstallationError> {
+        let team = new.team_id.clone();
+        let record = Installation {
+            sealed_bot_token: Some(self.cipher.seal(&new.bot_token, &bot_context(&team))?),
+            sealed_refresh_token: new
+                .refresh_token
+                .as_ref()
+                .map(|t| self.cipher.seal(t, &refresh_context(&team)))
+                .transpose()?,
+            bot_token_expires_at: new.bot_token_expires_at,
+            team_id: new.team_id,
+            team_name: new.team_name,
+            enterprise_id: new.enterprise_id,
+            is_enterprise_install: new.is_enterprise_install,
+            app_id: new.app_id,
+            bot_user_id: new.bot_user_id,
+            bot_scopes: new.bot_scopes,
+            installer_user_id: new.installer_user_id,
+            installed_at: self.clock.now_secs(),
+            status: InstallStatus::Active,
+            revoked_at: None,
+        };
+        let item = record_item(&keys::installation(&team), &record)?;
+        self.table.put(item, None).await?;
+        Ok(record)
+    }
+
+    pub async fn get(&self, team: &TeamId) -> Result<Option<Installation>, InstallationError> {
+        match self.table.get(&keys::installation(team)).await? {
+            None => Ok(None),
+            Some(item) => Ok(Some(from_item(item)?)),
+        }
+    }
+
+    /// The bot token, or why there is none.
+    pub async fn bot_token(&self, team: &TeamId) -> Result<Secret, InstallationError> {
+        let inst = self
+            .get(team)
+            .await?
+            .ok_or_else(|| InstallationError::NotInstalled(team.clone()))?;
+        match (&inst.sealed_bot_token, inst.status) {
+            (Some(sealed), InstallStatus::Active) => {
+                Ok(self.cipher.open(sealed, &bot_context(team))?)
+            }
+            (_, status) => Err(InstallationError::NeedsReinstall {
+                team: team.clone(),
+                status,
+            }),
+        }
+    }
+
+    /// The refresh token, when token rotation is on.
+    pub async fn refresh_token(
+        &self,
+        inst: &Installation,
+    ) -> Result<Option<Secret>, InstallationError> {
+        inst.sealed_refresh_token
+            .as_ref()
+            .map(|sealed| self.cipher.open(sealed, &refresh_context(&inst.team_id)))
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// Deletes the bot token and refresh token and marks the installation.
+    /// Idempotent: the first call wins, later ones report [`Revoked::Already`].
+    pub async fn revoke(
+        &self,
+        team: &TeamId,
+        status: InstallStatus,
+    ) -> Result<Revoked, InstallationError> {
+        let update = Update::default()
+            .remove("sealed_bot_token")
+            .remove("sealed_refresh_token")
+            .remove("bot_token_expires_at")
+            .set("status", s(status.as_str()))
+            .set("revoked_at", n(self.clock.now_secs()));
+        let guard = Condition::All(vec![
+            Condition::Exists,
+            Condition::Equals("status".into(), s(InstallStatus::Active.as_str())),
+        ]);
+        match self
+            .table
+            .update(&keys::installation(team), update, Some(guard))
+            .await
+        {
+            Ok(_) => Ok(Revoked::Now),
+            Err(TableError::ConditionFailed) => match self.get(team).await? {
+                Some(_) => Ok(Revoked::Already),
+                None => Ok(Revoked::NotInstalled),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+}

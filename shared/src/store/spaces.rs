@@ -1,0 +1,337 @@
+//! Spaces, their rooms, and the mapping between Slack teams and spaces.
+//!
+//! One space maps to at most one team; a team may have many spaces. The
+//! mapping is written as an item under the team, sorted by the space's
+//! creation time, so the team's spaces come back oldest first and the first
+//! is the default. Connecting, reconnecting to another team and
+//! disconnecting are transactions over the space and its mapping items, so a
+//! space is never listed under two teams.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::SharedClock;
+use crate::ids::{OfficeUserId, RoomId, SpaceId, TeamId, new_ordered_id};
+use crate::keys;
+use crate::table::{
+    Condition, Query, SharedTable, TableError, Update, Value, Write, from_item, record_item, s,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Space {
+    pub id: SpaceId,
+    pub name: String,
+    /// Milliseconds since the epoch; orders a team's spaces.
+    pub created_at: i64,
+    pub created_by: Option<OfficeUserId>,
+    pub team_id: Option<TeamId>,
+    /// False after an uninstall or a token revocation, until reconnected.
+    #[serde(default)]
+    pub connected: bool,
+    #[serde(default)]
+    pub require_invitation: bool,
+    #[serde(default)]
+    pub guest_limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Room {
+    pub space_id: SpaceId,
+    pub id: RoomId,
+    pub name: String,
+    pub capacity: u32,
+    pub created_at: i64,
+}
+
+/// A space as listed under its team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamSpace {
+    pub team_id: TeamId,
+    pub space_id: SpaceId,
+    pub space_name: String,
+    pub created_at: i64,
+    pub connected: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpacesError {
+    #[error("no space {0}")]
+    NoSuchSpace(SpaceId),
+    #[error("a space's name must be 1-80 characters")]
+    BadName,
+    #[error("a room's capacity must be 1-1000")]
+    BadCapacity,
+    #[error("the space changed while it was being updated; try again")]
+    Conflict,
+    #[error(transparent)]
+    Table(#[from] TableError),
+}
+
+#[derive(Clone)]
+pub struct Spaces {
+    table: SharedTable,
+    clock: SharedClock,
+}
+
+fn check_name(name: &str) -> Result<String, SpacesError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(SpacesError::BadName);
+    }
+    Ok(name.to_owned())
+}
+
+impl Spaces {
+    pub fn new(table: SharedTable, clock: SharedClock) -> Self {
+        Self { table, clock }
+    }
+
+    pub async fn create(
+        &self,
+        name: &str,
+        created_by: Option<OfficeUserId>,
+    ) -> Result<Space, SpacesError> {
+        let space = Space {
+            id: SpaceId::new(new_ordered_id()).expect("uuids are valid ids"),
+            name: check_name(name)?,
+            created_at: self.clock.now_millis(),
+            created_by,
+            team_id: None,
+            connected: false,
+            require_invitation: false,
+            guest_limit: 0,
+        };
+        let item = record_item(&keys::space(&space.id), &space)?;
+        self.table.put(item, Some(Condition::NotExists)).await?;
+        Ok(space)
+    }
+
+    pub async fn get(&self, id: &SpaceId) -> Result<Option<Space>, SpacesError> {
+        match self.table.get(&keys::space(id)).await? {
+            None => Ok(None),
+            Some(item) => Ok(Some(from_item(item)?)),
+        }
+    }
+
+    pub async fn add_room(
+        &self,
+        space: &SpaceId,
+        name: &str,
+        capacity: u32,
+    ) -> Result<Room, SpacesError> {
+        if !(1..=1000).contains(&capacity) {
+            return Err(SpacesError::BadCapacity);
+        }
+        let room = Room {
+            space_id: space.clone(),
+            id: RoomId::new(new_ordered_id()).expect("uuids are valid ids"),
+            name: check_name(name)?,
+            capacity,
+            created_at: self.clock.now_millis(),
+        };
+        let item = record_item(&keys::room(space, &room.id), &room)?;
+        let result = self
+            .table
+            .transact(vec![
+                Write::Check {
+                    key: keys::space(space),
+                    condition: Condition::Exists,
+                },
+                Write::Put {
+                    item,
+                    condition: Some(Condition::NotExists),
+                },
+            ])
+            .await;
+        match result {
+            Ok(()) => Ok(room),
+            Err(TableError::TransactionConflict { failed }) if failed.contains(&0) => {
+                Err(SpacesError::NoSuchSpace(space.clone()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every room of a space, in creation order.
+    pub async fn rooms(&self, space: &SpaceId) -> Result<Vec<Room>, SpacesError> {
+        let mut rooms = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self
+                .table
+                .query(
+                    Query::partition(keys::space_pk(space))
+                        .prefix(keys::ROOM_PREFIX)
+                        .limit(200)
+                        .after(cursor),
+                )
+                .await?;
+            for item in page.items {
+                rooms.push(from_item(item)?);
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(rooms),
+            }
+        }
+    }
+
+    /// Maps a space to a team, replacing any earlier mapping of that space
+    /// ("sign in to another workspace"). Returns the team it was mapped to.
+    pub async fn connect(
+        &self,
+        space_id: &SpaceId,
+        team: &TeamId,
+    ) -> Result<Option<TeamId>, SpacesError> {
+        let space = self
+            .get(space_id)
+            .await?
+            .ok_or_else(|| SpacesError::NoSuchSpace(space_id.clone()))?;
+        let mapping = TeamSpace {
+            team_id: team.clone(),
+            space_id: space.id.clone(),
+            space_name: space.name.clone(),
+            created_at: space.created_at,
+            connected: true,
+        };
+        let mut writes = vec![
+            Write::Update {
+                key: keys::space(space_id),
+                update: Update::default()
+                    .set("team_id", s(team.as_str()))
+                    .set("connected", Value::Bool(true)),
+                // Guards against a concurrent connect to a third team leaving
+                // two mapping items behind.
+                condition: Some(match &space.team_id {
+                    Some(old) => Condition::Equals("team_id".into(), s(old.as_str())),
+                    None => Condition::All(vec![
+                        Condition::Exists,
+                        Condition::AttrMissing("team_id".into()),
+                    ]),
+                }),
+            },
+            Write::Put {
+                item: record_item(
+                    &keys::team_space(team, space.created_at, space_id),
+                    &mapping,
+                )?,
+                condition: None,
+            },
+        ];
+        if let Some(old) = space.team_id.as_ref().filter(|old| *old != team) {
+            writes.push(Write::Delete {
+                key: keys::team_space(old, space.created_at, space_id),
+                condition: None,
+            });
+        }
+        match self.table.transact(writes).await {
+            Ok(()) => Ok(space.team_id),
+            Err(TableError::TransactionConflict { .. }) => Err(SpacesError::Conflict),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes a space's mapping; the space and its rooms stay.
+    pub async fn disconnect(&self, space_id: &SpaceId) -> Result<Option<TeamId>, SpacesError> {
+        let space = self
+            .get(space_id)
+            .await?
+            .ok_or_else(|| SpacesError::NoSuchSpace(space_id.clone()))?;
+        let Some(team) = space.team_id.clone() else {
+            return Ok(None);
+        };
+        let result = self
+            .table
+            .transact(vec![
+                Write::Update {
+                    key: keys::space(space_id),
+                    update: Update::default()
+                        .remove("team_id")
+                        .set("connected", Value::Bool(false)),
+                    condition: Some(Condition::Equals("team_id".into(), s(team.as_str()))),
+                },
+                Write::Delete {
+                    key: keys::team_space(&team, space.created_at, space_id),
+                    condition: None,
+                },
+            ])
+            .await;
+        match result {
+            Ok(()) => Ok(Some(team)),
+            Err(TableError::TransactionConflict { .. }) => Err(SpacesError::Conflict),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The team's spaces, oldest first. The first one is the default.
+    pub async fn for_team(&self, team: &TeamId) -> Result<Vec<TeamSpace>, SpacesError> {
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self
+                .table
+                .query(
+                    Query::partition(keys::team_pk(team))
+                        .prefix(keys::TEAM_SPACE_PREFIX)
+                        .limit(100)
+                        .after(cursor),
+                )
+                .await?;
+            for item in page.items {
+                out.push(from_item(item)?);
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// The team's oldest space, which commands use when nothing else routes.
+    pub async fn default_for_team(&self, team: &TeamId) -> Result<Option<TeamSpace>, SpacesError> {
+        let page = self
+            .table
+            .query(
+                Query::partition(keys::team_pk(team))
+                    .prefix(keys::TEAM_SPACE_PREFIX)
+                    .limit(1),
+            )
+            .await?;
+        page.items
+            .into_iter()
+            .next()
+            .map(from_item)
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// Marks every space of a team disconnected (the install is gone) while
+    /// keeping the mapping, so a reinstall of the same team reconnects them.
+    pub async fn mark_team_disconnected(&self, team: &TeamId) -> Result<usize, SpacesError> {
+        let spaces = self.for_team(team).await?;
+        let mut changed = 0;
+        for ts in spaces.iter().filter(|ts| ts.connected) {
+            let off = Update::default().set("connected", Value::Bool(false));
+            self.table
+                .transact(vec![
+                    Write::Update {
+                        key: keys::team_space(team, ts.created_at, &ts.space_id),
+                        update: off.clone(),
+                        condition: Some(Condition::Exists),
+                    },
+                    Write::Update {
+                        key: keys::space(&ts.space_id),
+                        update: off,
+                        condition: Some(Condition::Equals("team_id".into(), s(team.as_str()))),
+                    },
+                ])
+                .await
+                .or_else(|e| match e {
+                    // Remapped or disconnected meanwhile: nothing to mark.
+                    TableError::TransactionConflict { .. } => Ok(()),
+                    e => Err(e),
+                })?;
+            changed += 1;
+        }
+        Ok(changed)
+    }
+}

@@ -1,0 +1,61 @@
+//! The SAM template and the Slack manifest stay in step with the code.
+
+fn template() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../infra/template.yaml"
+    ))
+    .unwrap()
+}
+
+#[test]
+fn infra_template_matches_the_code() {
+    let t = template();
+    use hallway::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL};
+    for attr in [PK, SK, GSI1_PK, GSI1_SK] {
+        assert!(
+            t.contains(&format!("AttributeName: {attr}\n")),
+            "table attribute {attr}"
+        );
+    }
+    assert!(t.contains(&format!("IndexName: {GSI1}\n")));
+    assert!(
+        t.contains(&format!("AttributeName: {TTL}\n        Enabled: true")),
+        "TTL on {TTL}"
+    );
+    use hallway::config::{APP_URL, BASE_URL, QUEUE_URL, SECRET_ID, SLACK_URL, TABLE};
+    for var in [BASE_URL, APP_URL, TABLE, QUEUE_URL, SECRET_ID, SLACK_URL] {
+        assert!(
+            t.contains(&format!("        {var}: ")),
+            "environment variable {var}"
+        );
+    }
+    for key in [
+        hallway::secrets::SIGNING_SECRET,
+        hallway::secrets::CLIENT_ID,
+        hallway::secrets::CLIENT_SECRET,
+        hallway::secrets::TOKEN_KEY,
+        hallway::secrets::APP_JWT_SECRET,
+    ] {
+        assert!(t.contains(key), "the secret's documented keys name {key}");
+    }
+    assert!(t.contains(&format!("Path: {}\n", hallway_events::PATH)));
+    assert!(t.contains("Binary: hallway-events") && t.contains("Binary: hallway-worker"));
+    assert!(t.contains("ReportBatchItemFailures"));
+    // The local bundle's queue behaves like the deployed one.
+    let local = hallway_local::bundle::VISIBILITY.as_secs();
+    assert!(t.contains(&format!("VisibilityTimeout: {local}\n")));
+    assert!(t.contains(&format!(
+        "maxReceiveCount: {}\n",
+        hallway_local::bundle::MAX_RECEIVES
+    )));
+}
+
+#[test]
+fn manifest_request_url_is_the_events_route() {
+    let m = hallway::slack::manifest::manifest("https://x.example");
+    assert_eq!(
+        m["settings"]["event_subscriptions"]["request_url"],
+        format!("https://x.example{}", hallway_events::PATH)
+    );
+}

@@ -1,0 +1,274 @@
+//! Test support for hallway's end-to-end tests and conformance suites.
+//!
+//! The emulators (DynamoDB Local, moto) are installed and started by
+//! `scripts/test`, which exports their endpoints the way the AWS SDK reads
+//! them (`AWS_ENDPOINT_URL_DYNAMODB`, …) and sets `HALLWAY_TEST_EMULATORS=1`.
+//! A test that needs them and finds them missing fails with a message saying
+//! so, never silently passes. Set `HALLWAY_SKIP_EMULATORS=1` to skip those
+//! tests deliberately (each prints that it was skipped).
+//!
+//! # Layout
+//! - [`emulators`]: AWS clients for the emulators; fresh tables and queues.
+//! - [`spawn_app`]: the whole bundle on a loopback port, on DynamoDB Local,
+//!   SQS and Secrets Manager in moto, and the fake Slack, with the worker
+//!   polling the queue.
+//! - [`signed`]: Slack-signed requests.
+
+pub mod emulators;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hallway::clock::{Clock, ManualClock, SharedClock};
+use hallway::config::{Config, Mode};
+use hallway::queue::SharedQueue;
+use hallway::queue::sqs::SqsQueue;
+use hallway::secrets::{SecretSource, Secrets, SecretsManagerSource};
+use hallway::services::Services;
+use hallway::table::SharedTable;
+use hallway::table::dynamo::DynamoTable;
+use hallway_fake_slack::{AppConfig, FakeSlack, TeamSeed};
+use tokio::sync::watch;
+
+pub use emulators::Emulators;
+
+pub const SIGNING_SECRET: &str = "e2e-signing-secret";
+
+/// The whole bundle, running.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    pub services: Services,
+    pub slack: FakeSlack,
+    pub clock: Arc<ManualClock>,
+    pub table: Arc<DynamoTable>,
+    pub queue: Arc<SqsQueue>,
+    pub dlq: Arc<SqsQueue>,
+    pub http: reqwest::Client,
+    pub emulators: Emulators,
+    stop_worker: Option<watch::Sender<bool>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop_worker.take() {
+            let _ = stop.send(true);
+        }
+    }
+}
+
+/// Options for [`spawn_app_with`].
+#[derive(Default)]
+pub struct AppOptions {
+    /// Leave the worker off (tests that inspect the queue).
+    pub no_worker: bool,
+    /// Wraps the queue the app sends to (for failure injection); the worker
+    /// still polls the real queue.
+    pub wrap_queue: Option<Box<dyn FnOnce(SharedQueue) -> SharedQueue + Send>>,
+}
+
+/// Starts the bundle with the worker running.
+pub async fn spawn_app() -> Option<TestApp> {
+    spawn_app_with(AppOptions::default()).await
+}
+
+/// Starts the bundle. `None` when emulators are deliberately skipped.
+pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
+    let emu = Emulators::connect().await?;
+    let slack = FakeSlack::start(AppConfig::default(), vec![TeamSeed::demo()])
+        .await
+        .expect("fake Slack starts");
+    let clock = Arc::new(ManualClock::now());
+    let shared_clock: SharedClock = clock.clone();
+
+    // Secrets come from Secrets Manager (moto), as on Lambda.
+    let app = AppConfig::default();
+    let secret_id = emu
+        .create_secret(&serde_json::json!({
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_CLIENT_ID": app.client_id,
+            "SLACK_CLIENT_SECRET": app.client_secret,
+            "HALLWAY_TOKEN_KEY": hallway::crypto::TokenCipher::generate_key().unwrap(),
+            "HALLWAY_APP_JWT_SECRET": "e2e-jwt-secret",
+        }))
+        .await;
+    let secrets: Secrets = SecretsManagerSource::new(emu.secrets.clone(), &secret_id)
+        .load()
+        .await
+        .expect("secrets load from moto");
+
+    let table_name = emu.create_table().await;
+    let table = Arc::new(DynamoTable::new(
+        emu.dynamodb.clone(),
+        table_name.clone(),
+        shared_clock.clone(),
+    ));
+    let (queue_url, dlq_url) = emu.create_queue(Duration::from_secs(2), 3).await;
+    let queue = Arc::new(SqsQueue::new(emu.sqs.clone(), queue_url.clone()));
+    let dlq = Arc::new(SqsQueue::new(emu.sqs.clone(), dlq_url));
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base_url = format!("http://{addr}");
+    let config = Config::from_lookup(Mode::Lambda, |k| match k {
+        "HALLWAY_BASE_URL" => Some(base_url.clone()),
+        "HALLWAY_APP_URL" => Some(format!("{base_url}/app")),
+        "HALLWAY_QUEUE_URL" => Some(queue_url.clone()),
+        "HALLWAY_TABLE" => Some(table_name.clone()),
+        "HALLWAY_SECRET_ID" => Some(secret_id.clone()),
+        "SLACK_URL" => Some(slack.base_url()),
+        _ => None,
+    })
+    .expect("config");
+    let app_queue: SharedQueue = match opts.wrap_queue {
+        Some(wrap) => wrap(queue.clone()),
+        None => queue.clone(),
+    };
+    let services = Services::assemble(
+        config,
+        secrets,
+        shared_clock,
+        table.clone() as SharedTable,
+        app_queue,
+    )
+    .expect("services");
+    let router = hallway_local::bundle::routes(services.clone());
+    tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+
+    let mut stop_worker = None;
+    if !opts.no_worker {
+        let (stop, stopped) = watch::channel(false);
+        let worker_services = services.clone();
+        let worker_queue = queue.clone();
+        tokio::spawn(async move {
+            let handler = |event| {
+                let s = worker_services.clone();
+                async move { Ok(hallway_worker::handle(&s, event).await) }
+            };
+            hallway::queue::poller::run(worker_queue.as_ref(), handler, 10, stopped).await;
+        });
+        stop_worker = Some(stop);
+    }
+
+    Some(TestApp {
+        addr,
+        base_url,
+        services,
+        slack,
+        clock,
+        table,
+        queue,
+        dlq,
+        emulators: emu,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        stop_worker,
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn now_secs(&self) -> i64 {
+        self.clock.now_secs()
+    }
+
+    /// POSTs a body signed as Slack would, at the app's current time.
+    pub async fn post_signed(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &str,
+        extra_headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let ts = self.now_secs().to_string();
+        let mut req = self
+            .http
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .header("x-slack-request-timestamp", &ts)
+            .header("x-slack-signature", signed::signature(&ts, body.as_bytes()))
+            .body(body.to_owned());
+        for (k, v) in extra_headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.expect("the app answers")
+    }
+
+    /// Messages in the job queue: visible, in flight and delayed.
+    pub async fn queue_depth(&self) -> usize {
+        use aws_sdk_sqs::types::QueueAttributeName as A;
+        let attrs = self
+            .emulators
+            .sqs
+            .get_queue_attributes()
+            .queue_url(self.queue.url())
+            .attribute_names(A::ApproximateNumberOfMessages)
+            .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
+            .attribute_names(A::ApproximateNumberOfMessagesDelayed)
+            .send()
+            .await
+            .expect("queue attributes")
+            .attributes
+            .unwrap_or_default();
+        attrs.values().filter_map(|v| v.parse::<usize>().ok()).sum()
+    }
+
+    /// Waits until the worker has finished every queued job.
+    pub async fn drained(&self) {
+        eventually("the job queue to drain", || async {
+            self.queue_depth().await == 0
+        })
+        .await
+    }
+
+    /// Waits until `check` holds, polling; panics with `what` after 15 s.
+    pub async fn eventually<F, Fut>(&self, what: &str, check: F)
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        eventually(what, check).await
+    }
+}
+
+/// Waits until `check` holds, polling; panics with `what` after 15 s.
+pub async fn eventually<F, Fut>(what: &str, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        if check().await {
+            return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub mod signed {
+    //! Slack-style signatures with the test signing secret.
+    use hallway::secrets::Secret;
+
+    pub fn signature(ts: &str, body: &[u8]) -> String {
+        hallway::slack::verify::sign(&Secret::new(super::SIGNING_SECRET), ts, body)
+    }
+}
+
+/// A clock for adapters under test.
+pub fn manual_clock() -> (Arc<ManualClock>, SharedClock) {
+    let clock = Arc::new(ManualClock::now());
+    let shared: SharedClock = clock.clone();
+    (clock, shared)
+}
