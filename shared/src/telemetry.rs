@@ -23,10 +23,12 @@ pub fn init_lambda() {
         .try_init();
 }
 
-/// Human-readable logs for the local bundle and the CLI.
+/// Human-readable logs for the local bundle and the CLI, on stderr so that
+/// command output (replay results, the manifest) stays clean on stdout.
 pub fn init_local() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter())
+        .with_writer(std::io::stderr)
         .with_target(false)
         .compact()
         .try_init();

@@ -509,3 +509,38 @@ async fn sign_in_with_slack_issues_an_rs256_id_token_that_verifies_against_the_j
         .is_err()
     );
 }
+
+#[tokio::test]
+async fn slack_morphism_block_kit_posts_as_slack_expects() {
+    use slack_morphism::prelude::*;
+    let (slack, client, token) = setup(2).await;
+    let join: url::Url = "https://hallway.example.com/join/abc".parse().unwrap();
+    let blocks: Vec<SlackBlock> = vec![
+        SlackSectionBlock::new()
+            .with_text(md!("*Ada* has invited you to meet in *Kitchen* (HQ)"))
+            .with_accessory(
+                SlackBlockButtonElement::new(pt!("Join"))
+                    .with_action_id("join_room".into())
+                    .with_url(join)
+                    .with_style(SlackBlockButtonStyle::Primary)
+                    .into(),
+            )
+            .into(),
+    ];
+    client
+        .post_message(
+            &token,
+            &json!({"channel": "U0000001", "text": "Ada has invited you to meet in Kitchen (HQ)", "blocks": blocks}),
+        )
+        .await
+        .unwrap();
+    let sent = slack.dm_messages("T1", "U0000001");
+    let block = &sent[0].blocks.as_ref().unwrap()[0];
+    assert_eq!(block["type"], "section");
+    assert_eq!(block["accessory"]["type"], "button");
+    assert_eq!(block["accessory"]["style"], "primary");
+    assert_eq!(
+        block["accessory"]["url"],
+        "https://hallway.example.com/join/abc"
+    );
+}

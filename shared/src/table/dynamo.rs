@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue as Av, BillingMode, ConditionCheck, Delete,
     GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValue,
@@ -45,6 +45,22 @@ where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     TableError::Unavailable(DisplayErrorContext(e).to_string())
+}
+
+/// A failed conditional write is the caller's business; anything else is
+/// the store being unavailable.
+fn write_error<E, R>(e: SdkError<E, R>) -> TableError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    if e.as_service_error().and_then(ProvideErrorMetadata::code)
+        == Some("ConditionalCheckFailedException")
+    {
+        TableError::ConditionFailed
+    } else {
+        unavailable(e)
+    }
 }
 
 fn to_aws(item: Item) -> HashMap<String, Av> {
@@ -303,15 +319,7 @@ impl Table for DynamoTable {
             .set_expression_attribute_values(expr.values())
             .send()
             .await
-            .map_err(|e| {
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception())
-                {
-                    TableError::ConditionFailed
-                } else {
-                    unavailable(e)
-                }
-            })?;
+            .map_err(write_error)?;
         Ok(())
     }
 
@@ -336,15 +344,7 @@ impl Table for DynamoTable {
             .return_values(ReturnValue::AllNew)
             .send()
             .await
-            .map_err(|e| {
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception())
-                {
-                    TableError::ConditionFailed
-                } else {
-                    unavailable(e)
-                }
-            })?;
+            .map_err(write_error)?;
         Ok(from_aws(out.attributes.unwrap_or_else(|| key_map(key))))
     }
 
@@ -366,15 +366,7 @@ impl Table for DynamoTable {
             .return_values(ReturnValue::AllOld)
             .send()
             .await
-            .map_err(|e| {
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception())
-                {
-                    TableError::ConditionFailed
-                } else {
-                    unavailable(e)
-                }
-            })?;
+            .map_err(write_error)?;
         Ok(out.attributes.and_then(|i| self.live(i)))
     }
 

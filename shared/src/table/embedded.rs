@@ -96,8 +96,12 @@ fn encode(item: &Item) -> Result<Vec<u8>, TableError> {
 type ItemsTable<'t> = redb::Table<'t, (&'static str, &'static str), &'static [u8]>;
 type GsiTable<'t> = redb::Table<'t, (&'static str, &'static str, &'static str, &'static str), ()>;
 
-/// The live item at `key`, inside a write transaction.
-fn live_item(items: &ItemsTable<'_>, key: &Key, now: i64) -> Result<Option<Item>, TableError> {
+/// The live item at `key`, in a read or a write transaction.
+fn live_item(
+    items: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
+    key: &Key,
+    now: i64,
+) -> Result<Option<Item>, TableError> {
     let Some(guard) = items
         .get((key.pk.as_str(), key.sk.as_str()))
         .map_err(unavailable)?
@@ -171,14 +175,7 @@ impl Table for EmbeddedTable {
         self.blocking(move |db, now| {
             let tx = db.begin_read().map_err(unavailable)?;
             let items = tx.open_table(ITEMS).map_err(unavailable)?;
-            let Some(guard) = items
-                .get((key.pk.as_str(), key.sk.as_str()))
-                .map_err(unavailable)?
-            else {
-                return Ok(None);
-            };
-            let item = decode(guard.value())?;
-            Ok((!is_expired(&item, now)).then_some(item))
+            live_item(&items, &key, now)
         })
         .await
     }
