@@ -557,6 +557,51 @@ mod cases {
             int_attr(&t.get(&key("P", "exists")).await.unwrap().unwrap(), "v"),
             Some(2)
         );
+        // Every kind of write honours its condition inside a transaction.
+        let put_again = Write::Put {
+            item: item("P", "new", &[("v", n(9))]),
+            condition: Some(Condition::NotExists),
+        };
+        let delete_guarded = Write::Delete {
+            key: key("P", "exists"),
+            condition: Some(Condition::Equals("v".into(), n(1))),
+        };
+        let check_missing = Write::Check {
+            key: key("P", "absent"),
+            condition: Condition::Exists,
+        };
+        let harmless = Write::Put {
+            item: item("P", "side", &[]),
+            condition: None,
+        };
+        for (i, guarded) in [put_again, delete_guarded, check_missing]
+            .into_iter()
+            .enumerate()
+        {
+            let err = t
+                .transact(vec![harmless.clone(), guarded])
+                .await
+                .unwrap_err();
+            match err {
+                TableError::TransactionConflict { failed } => {
+                    assert_eq!(failed, vec![1], "case {i}")
+                }
+                other => panic!("case {i}: {other}"),
+            }
+            assert!(
+                t.get(&key("P", "side")).await.unwrap().is_none(),
+                "case {i}: nothing written"
+            );
+        }
+        assert!(
+            t.get(&key("P", "new"))
+                .await
+                .unwrap()
+                .unwrap()
+                .get("v")
+                .is_none()
+        );
+        assert!(t.get(&key("P", "exists")).await.unwrap().is_some());
     }
 
     pub async fn transaction_limits((t, _): Fixture) {
