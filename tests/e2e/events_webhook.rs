@@ -16,7 +16,9 @@ use hallway::slack::events::SlackEvent;
 use hallway::store::NewInstallation;
 use hallway::store::installations::InstallStatus;
 use hallway::table::Table;
-use hallway_tests::{AppOptions, TestApp, signed, spawn_app, spawn_app_with};
+use hallway_tests::{
+    AppOptions, TestApp, signed, spawn_app, spawn_app_with, spawn_app_without_worker,
+};
 use serde_json::json;
 
 const JSON: &str = "application/json";
@@ -88,12 +90,7 @@ async fn url_verification_echoes_the_challenge() {
 
 #[tokio::test]
 async fn a_bad_signature_is_401_and_writes_nothing() {
-    let Some(app) = spawn_app_with(AppOptions {
-        no_worker: true,
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some(app) = spawn_app_without_worker().await else {
         return;
     };
     let body = uninstalled("EvBAD1");
@@ -163,12 +160,7 @@ async fn a_bad_signature_is_401_and_writes_nothing() {
 
 #[tokio::test]
 async fn stale_and_future_timestamps_are_refused() {
-    let Some(app) = spawn_app_with(AppOptions {
-        no_worker: true,
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some(app) = spawn_app_without_worker().await else {
         return;
     };
     let body = uninstalled("EvOLD1");
@@ -219,12 +211,7 @@ async fn ssl_check_gets_an_empty_200() {
 
 #[tokio::test]
 async fn a_known_event_is_queued_once_and_its_retry_only_acknowledged() {
-    let Some(app) = spawn_app_with(AppOptions {
-        no_worker: true,
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some(app) = spawn_app_without_worker().await else {
         return;
     };
     let body = uninstalled("EvONCE1");
@@ -255,12 +242,7 @@ async fn a_known_event_is_queued_once_and_its_retry_only_acknowledged() {
 
 #[tokio::test]
 async fn unknown_event_types_are_acknowledged_without_work() {
-    let Some(app) = spawn_app_with(AppOptions {
-        no_worker: true,
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some(app) = spawn_app_without_worker().await else {
         return;
     };
     let body = callback(

@@ -5,7 +5,7 @@
 
 use hallway::secrets::Secret;
 use hallway_local::replay::{Prepared, prepare_http, send_http};
-use hallway_tests::{AppOptions, SIGNING_SECRET, TestApp, spawn_app_with};
+use hallway_tests::{SIGNING_SECRET, TestApp, spawn_app_without_worker};
 
 fn sample(name: &str) -> String {
     let path = format!("{}/../events/events/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -24,12 +24,7 @@ fn prepared(app: &TestApp, name: &str, tamper: bool) -> Prepared {
 
 #[tokio::test]
 async fn every_events_sample_gets_its_documented_answer() {
-    let Some(app) = spawn_app_with(AppOptions {
-        no_worker: true,
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some(app) = spawn_app_without_worker().await else {
         return;
     };
     let expect: &[(&str, u16, &str)] = &[
@@ -62,12 +57,7 @@ async fn every_events_sample_gets_its_documented_answer() {
 
 #[tokio::test]
 async fn a_base64_body_is_verified_after_decoding_and_tampering_still_fails() {
-    let Some(app) = spawn_app_with(AppOptions {
-        no_worker: true,
-        ..Default::default()
-    })
-    .await
-    else {
+    let Some(app) = spawn_app_without_worker().await else {
         return;
     };
     let p = prepared(&app, "url_verification_base64.json", false);

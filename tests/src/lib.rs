@@ -73,6 +73,15 @@ pub async fn spawn_app() -> Option<TestApp> {
     spawn_app_with(AppOptions::default()).await
 }
 
+/// Starts the bundle with the worker off, so tests can inspect the queue.
+pub async fn spawn_app_without_worker() -> Option<TestApp> {
+    spawn_app_with(AppOptions {
+        no_worker: true,
+        ..AppOptions::default()
+    })
+    .await
+}
+
 /// Starts the bundle. `None` when emulators are deliberately skipped.
 pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
     let emu = Emulators::connect().await?;

@@ -424,37 +424,37 @@ impl SlackClient {
             .await
     }
 
+    /// `users.info`.
     pub async fn users_info(&self, token: &Secret, user: &str) -> Result<SlackUser, SlackError> {
-        #[derive(Deserialize)]
-        struct R {
-            user: SlackUser,
-        }
-        let r: R = self
-            .call_form(
-                "users.info",
-                Auth::Bearer(token),
-                &serde_json::json!({ "user": user }),
-            )
-            .await?;
-        Ok(r.user)
+        self.one_user(token, "users.info", serde_json::json!({ "user": user }))
+            .await
     }
 
+    /// `users.lookupByEmail` (needs `users:read.email`).
     pub async fn users_lookup_by_email(
         &self,
         token: &Secret,
         email: &str,
     ) -> Result<SlackUser, SlackError> {
+        self.one_user(
+            token,
+            "users.lookupByEmail",
+            serde_json::json!({ "email": email }),
+        )
+        .await
+    }
+
+    async fn one_user(
+        &self,
+        token: &Secret,
+        method: &str,
+        params: Value,
+    ) -> Result<SlackUser, SlackError> {
         #[derive(Deserialize)]
-        struct R {
+        struct OneUser {
             user: SlackUser,
         }
-        let r: R = self
-            .call_form(
-                "users.lookupByEmail",
-                Auth::Bearer(token),
-                &serde_json::json!({ "email": email }),
-            )
-            .await?;
+        let r: OneUser = self.call_form(method, Auth::Bearer(token), &params).await?;
         Ok(r.user)
     }
 

@@ -72,6 +72,44 @@ impl EmbeddedTable {
         })
     }
 
+    /// One conditional write in its own transaction. `change` gets the
+    /// stored item (expired or not: updates merge into it) and the live one,
+    /// and returns what to store (`None` deletes) and what to answer.
+    async fn write_one<R, F>(
+        &self,
+        key: Key,
+        condition: Option<Condition>,
+        change: F,
+    ) -> Result<R, TableError>
+    where
+        R: Send + 'static,
+        F: FnOnce(Option<Item>, Option<Item>) -> Result<(Option<Item>, R), TableError>
+            + Send
+            + 'static,
+    {
+        self.blocking(move |db, now| {
+            let tx = db.begin_write().map_err(unavailable)?;
+            let answer = {
+                let mut items = tx.open_table(ITEMS).map_err(unavailable)?;
+                let mut gsi = tx.open_table(GSI1_TABLE).map_err(unavailable)?;
+                let live = live_item(&items, &key, now)?;
+                if !check(condition.as_ref(), live.as_ref()) {
+                    // Dropping the transaction without commit aborts it.
+                    return Err(TableError::ConditionFailed);
+                }
+                let old = stored_item(&items, &key)?;
+                let (new, answer) = change(old.clone(), live)?;
+                if new.is_some() || old.is_some() {
+                    store(&mut items, &mut gsi, &key, old.as_ref(), new.as_ref())?;
+                }
+                answer
+            };
+            tx.commit().map_err(unavailable)?;
+            Ok(answer)
+        })
+        .await
+    }
+
     async fn blocking<T, F>(&self, f: F) -> Result<T, TableError>
     where
         T: Send + 'static,
@@ -182,21 +220,8 @@ impl Table for EmbeddedTable {
 
     async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), TableError> {
         let key = key_of(&item)?;
-        self.blocking(move |db, now| {
-            let tx = db.begin_write().map_err(unavailable)?;
-            {
-                let mut items = tx.open_table(ITEMS).map_err(unavailable)?;
-                let mut gsi = tx.open_table(GSI1_TABLE).map_err(unavailable)?;
-                let live = live_item(&items, &key, now)?;
-                if !check(condition.as_ref(), live.as_ref()) {
-                    return Err(TableError::ConditionFailed);
-                }
-                let old = stored_item(&items, &key)?;
-                store(&mut items, &mut gsi, &key, old.as_ref(), Some(&item))?;
-            }
-            tx.commit().map_err(unavailable)
-        })
-        .await
+        self.write_one(key, condition, move |_, _| Ok((Some(item), ())))
+            .await
     }
 
     async fn update(
@@ -206,22 +231,10 @@ impl Table for EmbeddedTable {
         condition: Option<Condition>,
     ) -> Result<Item, TableError> {
         let key = key.clone();
-        self.blocking(move |db, now| {
-            let tx = db.begin_write().map_err(unavailable)?;
-            let new = {
-                let mut items = tx.open_table(ITEMS).map_err(unavailable)?;
-                let mut gsi = tx.open_table(GSI1_TABLE).map_err(unavailable)?;
-                let live = live_item(&items, &key, now)?;
-                if !check(condition.as_ref(), live.as_ref()) {
-                    return Err(TableError::ConditionFailed);
-                }
-                let old = stored_item(&items, &key)?;
-                let new = updated(old.clone(), &key, &update)?;
-                store(&mut items, &mut gsi, &key, old.as_ref(), Some(&new))?;
-                new
-            };
-            tx.commit().map_err(unavailable)?;
-            Ok(new)
+        let k = key.clone();
+        self.write_one(key, condition, move |stored, _| {
+            let new = updated(stored, &k, &update)?;
+            Ok((Some(new.clone()), new))
         })
         .await
     }
@@ -231,26 +244,8 @@ impl Table for EmbeddedTable {
         key: &Key,
         condition: Option<Condition>,
     ) -> Result<Option<Item>, TableError> {
-        let key = key.clone();
-        self.blocking(move |db, now| {
-            let tx = db.begin_write().map_err(unavailable)?;
-            let live = {
-                let mut items = tx.open_table(ITEMS).map_err(unavailable)?;
-                let mut gsi = tx.open_table(GSI1_TABLE).map_err(unavailable)?;
-                let live = live_item(&items, &key, now)?;
-                if !check(condition.as_ref(), live.as_ref()) {
-                    return Err(TableError::ConditionFailed);
-                }
-                let old = stored_item(&items, &key)?;
-                if old.is_some() {
-                    store(&mut items, &mut gsi, &key, old.as_ref(), None)?;
-                }
-                live
-            };
-            tx.commit().map_err(unavailable)?;
-            Ok(live)
-        })
-        .await
+        self.write_one(key.clone(), condition, |_, live| Ok((None, live)))
+            .await
     }
 
     async fn query(&self, query: Query) -> Result<Page, TableError> {

