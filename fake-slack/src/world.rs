@@ -608,3 +608,99 @@ pub fn random_hex(bytes: usize) -> String {
     getrandom::fill(&mut buf).expect("the OS random source works");
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn world() -> World {
+        let mut w = World::new(AppConfig::default());
+        w.add_team(TeamSeed::with_people("T1", "Acme", 3));
+        w
+    }
+
+    #[test]
+    fn tiers_follow_the_documented_table() {
+        assert_eq!(documented_limit("users.list"), Some(Limit::per_minute(20)));
+        assert_eq!(
+            documented_limit("conversations.open"),
+            Some(Limit::per_minute(50))
+        );
+        assert_eq!(documented_limit("users.info"), Some(Limit::per_minute(100)));
+        assert_eq!(
+            documented_limit("apps.uninstall"),
+            Some(Limit::per_minute(1))
+        );
+        assert_eq!(documented_limit("api.test"), None);
+    }
+
+    #[test]
+    fn limits_are_per_method_and_workspace_with_retry_after() {
+        let mut w = world();
+        for _ in 0..20 {
+            w.admit("users.list", "T1", None).unwrap();
+        }
+        let retry = w.admit("users.list", "T1", None).unwrap_err();
+        assert!((59..=60).contains(&retry), "{retry}");
+        w.admit("users.list", "T2", None)
+            .expect("another workspace is not limited");
+        w.admit("users.info", "T1", None)
+            .expect("another method is not limited");
+    }
+
+    #[test]
+    fn post_message_is_limited_per_channel_too() {
+        let mut w = world();
+        w.admit("chat.postMessage", "T1", Some("D1")).unwrap();
+        assert_eq!(w.admit("chat.postMessage", "T1", Some("D1")), Err(1));
+        w.admit("chat.postMessage", "T1", Some("D2"))
+            .expect("another channel");
+    }
+
+    #[test]
+    fn refused_calls_do_not_use_up_the_window() {
+        let mut w = world();
+        w.limit_overrides.insert(
+            "auth.test".into(),
+            Limit {
+                calls: 1,
+                window_millis: 60_000,
+            },
+        );
+        w.admit("auth.test", "T1", None).unwrap();
+        for _ in 0..5 {
+            assert!(w.admit("auth.test", "T1", None).is_err());
+        }
+        assert_eq!(w.windows["auth.test|T1"].len(), 1);
+    }
+
+    #[test]
+    fn faults_match_method_and_team_and_run_out() {
+        let mut w = world();
+        w.faults.push(Fault {
+            method: Some("auth.test".into()),
+            team: Some("T1".into()),
+            kind: FaultKind::Status { status: 500 },
+            times: 2,
+        });
+        assert_eq!(w.take_fault("users.list", Some("T1")), None);
+        assert_eq!(w.take_fault("auth.test", Some("T2")), None);
+        assert!(w.take_fault("auth.test", Some("T1")).is_some());
+        assert!(w.take_fault("auth.test", Some("T1")).is_some());
+        assert_eq!(w.take_fault("auth.test", Some("T1")), None);
+        assert!(w.faults.is_empty());
+    }
+
+    #[test]
+    fn rotating_tokens_expire_and_come_with_refresh_tokens() {
+        let mut w = World::new(AppConfig {
+            token_rotation: true,
+            ..AppConfig::default()
+        });
+        w.add_team(TeamSeed::with_people("T1", "Acme", 1));
+        let (token, refresh) = w.mint_token("T1", "UB1", TokenKind::Bot, vec![]);
+        assert!(token.starts_with("xoxe.xoxb-T1-"));
+        assert!(refresh.unwrap().starts_with("xoxe-1-"));
+        assert!(w.tokens[&token].expires_at.is_some());
+    }
+}
