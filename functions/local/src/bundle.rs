@@ -28,7 +28,7 @@ use crate::settings::Settings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SlackMode {
-    /// Talk to `SLACK_URL` (https://slack.com unless set).
+    /// Talk to `SLACK_URL` (`https://slack.com` unless set).
     Real,
     /// Start the project's fake Slack and point `SLACK_URL` at it.
     Fake,
