@@ -197,6 +197,7 @@ pub(crate) async fn handle(
     };
     // Faults first (a delay happens outside the lock).
     let fault = shared.lock().take_fault(&call.method, team_hint.as_deref());
+    let mut tamper = false;
     let mut record = RecordedCall {
         seq: 0,
         method: call.method.clone(),
@@ -234,6 +235,7 @@ pub(crate) async fn handle(
         Some(FaultKind::RateLimited { retry_after }) => {
             return rate_limited(&shared, record, retry_after);
         }
+        Some(FaultKind::TamperIdToken) => tamper = true,
         Some(FaultKind::Deny) | None => {}
     }
 
@@ -268,7 +270,10 @@ pub(crate) async fn handle(
         }))
         .into_response();
     }
-    let outcome = dispatch(&mut world, &call, &principal);
+    let mut outcome = dispatch(&mut world, &call, &principal);
+    if tamper && let Outcome::Ok(body) = &mut outcome {
+        oidc::tamper(body);
+    }
     let (status, body, error) = envelope(outcome);
     record.status = status.as_u16();
     record.error = error;
@@ -874,12 +879,16 @@ fn exchange_code(world: &mut World, call: &Call) -> Outcome {
             t.seed.enterprise_id.clone(),
         )
     };
-    let (token, refresh) = world.mint_token(&team_id, &bot_user, TokenKind::Bot, scopes.clone());
-    world
-        .teams
-        .get_mut(&team_id)
-        .expect("code's team exists")
-        .installed = true;
+    // A user-scope-only authorization (linking a person) installs no bot.
+    let bot = (!scopes.is_empty())
+        .then(|| world.mint_token(&team_id, &bot_user, TokenKind::Bot, scopes.clone()));
+    if bot.is_some() {
+        world
+            .teams
+            .get_mut(&team_id)
+            .expect("code's team exists")
+            .installed = true;
+    }
     let mut authed_user = json!({"id": installer});
     if !user_scopes.is_empty() {
         let (user_token, user_refresh) =
@@ -894,19 +903,21 @@ fn exchange_code(world: &mut World, call: &Call) -> Outcome {
         }
     }
     let mut out = json!({
-        "access_token": token,
-        "token_type": "bot",
-        "scope": scopes.join(","),
-        "bot_user_id": bot_user,
         "app_id": world.app.app_id,
         "team": {"id": team_id, "name": team_name},
         "enterprise": enterprise.map(|e| json!({"id": e, "name": "Enterprise"})),
         "authed_user": authed_user,
         "is_enterprise_install": false,
     });
-    if let Some(r) = refresh {
-        out["refresh_token"] = json!(r);
-        out["expires_in"] = json!(world.token_lifetime.as_secs());
+    if let Some((token, refresh)) = bot {
+        out["access_token"] = json!(token);
+        out["token_type"] = json!("bot");
+        out["scope"] = json!(scopes.join(","));
+        out["bot_user_id"] = json!(bot_user);
+        if let Some(r) = refresh {
+            out["refresh_token"] = json!(r);
+            out["expires_in"] = json!(world.token_lifetime.as_secs());
+        }
     }
     Outcome::Ok(out)
 }

@@ -130,18 +130,15 @@ fn authorize(shared: &Shared, params: &Map<String, Value>, openid: bool) -> Resp
             );
         }
     }
-    // Which workspace approves: the `team` hint, the acting user, or the first.
-    let (team, user) = match (get("team"), world.acting.clone()) {
-        (Some(t), _) if world.teams.contains_key(t) => {
-            let approver = world
-                .acting
-                .as_ref()
-                .filter(|(at, _)| at == t)
-                .map(|(_, u)| u.clone())
-                .or_else(|| world.teams[t].approver().map(|u| u.id.clone()));
-            (t.to_owned(), approver)
-        }
-        (_, Some((t, u))) => (t, Some(u)),
+    // Who approves: the person at the browser (set with `act_as`), whose own
+    // workspace wins over the `team` hint, as on Slack; else the hinted
+    // workspace's admin; else the first workspace's.
+    let (team, user) = match (world.acting.clone(), get("team")) {
+        (Some((t, u)), _) => (t, Some(u)),
+        (None, Some(t)) if world.teams.contains_key(t) => (
+            t.to_owned(),
+            world.teams[t].approver().map(|u| u.id.clone()),
+        ),
         _ => match world.teams.values().next() {
             Some(t) => (t.seed.id.clone(), t.approver().map(|u| u.id.clone())),
             None => {
@@ -310,4 +307,28 @@ pub(crate) fn user_info(world: &World, team: &str, user: &str, kind: TokenKind) 
         return Outcome::Err("not_allowed_token_type".into());
     }
     Outcome::Ok(Value::Object(claims(world, team, user)))
+}
+
+/// Rewrites the id_token's payload (a different user) and keeps the old
+/// signature, as an attacker in the middle would.
+pub(crate) fn tamper(body: &mut Value) {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let Some(token) = body.get("id_token").and_then(Value::as_str) else {
+        return;
+    };
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    if parts.len() != 3 {
+        return;
+    }
+    let Ok(payload) = URL_SAFE_NO_PAD.decode(&parts[1]) else {
+        return;
+    };
+    let Ok(mut claims) = serde_json::from_slice::<Value>(&payload) else {
+        return;
+    };
+    claims["https://slack.com/user_id"] = json!("UIMPOSTOR");
+    claims["sub"] = json!("UIMPOSTOR");
+    parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
+    body["id_token"] = json!(parts.join("."));
 }

@@ -341,6 +341,9 @@ pub enum FaultKind {
     /// For the OAuth/OIDC authorize pages: redirect back with
     /// `error=access_denied` instead of a code.
     Deny,
+    /// For `openid.connect.token`: answer with an id_token whose payload was
+    /// changed after signing (its signature no longer matches).
+    TamperIdToken,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

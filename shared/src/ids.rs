@@ -136,6 +136,24 @@ pub fn new_ordered_id() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }
 
+/// 32 random bytes, base64url without padding (43 characters): state
+/// values, login tokens, session ids.
+pub fn random_token() -> String {
+    use base64::Engine;
+    let mut raw = [0u8; 32];
+    getrandom::fill(&mut raw).expect("the operating system's random source works");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// Whether a value could have come from [`random_token`] (checked before any
+/// lookup, so junk never reaches the table).
+pub fn is_random_token(value: &str) -> bool {
+    value.len() == 43
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +179,15 @@ mod tests {
         assert_eq!(ok.as_str(), "T1");
         assert!(serde_json::from_str::<TeamId>("\"T#1\"").is_err());
         assert_eq!(serde_json::to_string(&ok).unwrap(), "\"T1\"");
+    }
+
+    #[test]
+    fn random_tokens_are_distinct_and_recognised() {
+        let a = random_token();
+        assert_ne!(a, random_token());
+        assert!(is_random_token(&a));
+        assert!(!is_random_token("short"));
+        assert!(!is_random_token(&"#".repeat(43)));
     }
 
     #[test]

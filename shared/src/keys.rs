@@ -13,16 +13,26 @@
 //! | 4 | a space's rooms | `SPACE#{space}` | `ROOM#{room}` (query, prefix `ROOM#`) | | |
 //! | 5 | an OAuth `state` (single use) | `OAUTH#{state}` | `STATE` | | 10 min |
 //! | 6 | an Events API delivery claim (dedupe on `event_id`) | `EVENT#{event_id}` | `CLAIM` | | 2 days |
+//! | 7 | an office user (profile, live session) | `USER#{user}` | `PROFILE` | | |
+//! | 8 | a space's members | `SPACE#{space}` | `MEMBER#{user}` (query, prefix `MEMBER#`) | `MEMBEROF#{user}` / `SPACE#{space}` | |
+//! | 9 | the spaces a user belongs to | | | query gsi1 `MEMBEROF#{user}` | |
+//! | 10 | an office user's Slack identity in a team | `USER#{user}` | `SLACK#{team}` | | |
+//! | 11 | who a Slack user is in the office (reverse lookup, one office user per Slack user) | `SLACKUSER#{team}#{slack user}` | `LINK` | | |
+//! | 12 | a one-time login token from Sign in with Slack | `LOGIN#{token}` | `TOKEN` | | 5 min |
 //!
 //! Pattern 2's sort key starts with the creation time in milliseconds,
 //! zero-padded to 13 digits, so a plain ascending query returns a team's spaces
 //! oldest first and the first item is the team's default space.
 //!
-//! Patterns that arrive with later work (identity links with their reverse
-//! lookup on `gsi1`, channel routes, invites and deliveries, directory, chat,
-//! sync status, audit) are added to this table when their store is written.
+//! Pattern 11 is written in the same transaction as pattern 10, with a
+//! condition, so one Slack user can never be linked to two office users. A
+//! room's occupants live on the room item (pattern 4).
+//!
+//! Patterns that arrive with later work (channel routes, invites and
+//! deliveries, directory, chat, sync status, audit) are added to this table
+//! when their store is written.
 
-use crate::ids::{EventId, RoomId, SpaceId, TeamId};
+use crate::ids::{EventId, OfficeUserId, RoomId, SpaceId, TeamId, UserId};
 use crate::table::Key;
 
 fn key(pk: String, sk: impl Into<String>) -> Key {
@@ -74,6 +84,48 @@ pub fn oauth_state(state: &str) -> Key {
 /// 6: an Events API delivery claim.
 pub fn event_claim(event: &EventId) -> Key {
     key(format!("EVENT#{event}"), "CLAIM")
+}
+
+pub fn user_pk(user: &OfficeUserId) -> String {
+    format!("USER#{user}")
+}
+
+/// 7: an office user.
+pub fn user(user: &OfficeUserId) -> Key {
+    key(user_pk(user), "PROFILE")
+}
+
+/// Sort-key prefix of pattern 8.
+pub const MEMBER_PREFIX: &str = "MEMBER#";
+
+/// 8: a member of a space.
+pub fn member(space: &SpaceId, user: &OfficeUserId) -> Key {
+    key(space_pk(space), format!("{MEMBER_PREFIX}{user}"))
+}
+
+/// 8/9: the index key that lists a user's spaces.
+pub fn member_of(user: &OfficeUserId) -> String {
+    format!("MEMBEROF#{user}")
+}
+
+pub fn member_of_sort(space: &SpaceId) -> String {
+    format!("SPACE#{space}")
+}
+
+/// 10: an office user's Slack identity in a team.
+pub fn identity(user: &OfficeUserId, team: &TeamId) -> Key {
+    key(user_pk(user), format!("SLACK#{team}"))
+}
+
+/// 11: the office user a Slack user is linked to.
+pub fn slack_user(team: &TeamId, slack_user: &UserId) -> Key {
+    key(format!("SLACKUSER#{team}#{slack_user}"), "LINK")
+}
+
+/// 12: a one-time login token. `token` is random base64url, checked by the
+/// caller.
+pub fn login_token(token: &str) -> Key {
+    key(format!("LOGIN#{token}"), "TOKEN")
 }
 
 #[cfg(test)]

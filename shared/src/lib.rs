@@ -26,10 +26,15 @@
 //! - [`slack`]: request verification, inbound payload types, the Web API
 //!   client and the app manifest.
 //! - [`lifecycle`]: use cases for `app_uninstalled` / `tokens_revoked`.
+//! - [`auth`]: API bearer tokens, signed OAuth state, join links, the
+//!   browser session, Sign in with Slack id_token validation.
+//! - [`tokens`]: a team's bot token, refreshed once under a lock when
+//!   token rotation is on.
 //! - [`services`]: the dependencies a function builds once at start-up.
 //! - [`web`]: the one place errors become HTTP responses.
 //! - [`telemetry`]: tracing set-up (JSON on Lambda, readable locally).
 
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod crypto;
@@ -44,4 +49,5 @@ pub mod slack;
 pub mod store;
 pub mod table;
 pub mod telemetry;
+pub mod tokens;
 pub mod web;

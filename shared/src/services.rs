@@ -12,16 +12,26 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::auth::AppJwt;
+use crate::auth::browser::BrowserSessions;
+use crate::auth::join::JoinLinks;
+use crate::auth::oidc::IdTokenVerifier;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, Mode};
 use crate::crypto::TokenCipher;
+use crate::ids::TeamId;
 use crate::queue::SharedQueue;
 use crate::queue::sqs::SqsQueue;
+use crate::secrets::Secret;
 use crate::secrets::{EnvSecrets, SecretSource, Secrets, SecretsManagerSource};
 use crate::slack::{SlackClient, Verifier};
-use crate::store::{EventClaims, Installations, OAuthStates, Spaces};
+use crate::store::{
+    EventClaims, IdentityLinks, Installations, LoginTokens, Members, OAuthStates, OfficeUsers,
+    Spaces,
+};
 use crate::table::SharedTable;
 use crate::table::dynamo::DynamoTable;
+use crate::tokens::{BotTokens, TokenError};
 
 /// Slack calls give up after this long; the worker re-queues on timeout.
 pub const SLACK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -36,6 +46,10 @@ pub struct Services {
     pub cipher: Arc<TokenCipher>,
     pub slack: SlackClient,
     pub verifier: Arc<Verifier>,
+    pub app_jwt: Arc<AppJwt>,
+    pub join_links: Arc<JoinLinks>,
+    pub browser: Arc<BrowserSessions>,
+    pub oidc: Arc<IdTokenVerifier>,
 }
 
 /// Lets every router take `Services` as its state and still hand the
@@ -97,6 +111,16 @@ impl Services {
         );
         let slack = SlackClient::new(config.slack_url.clone(), SLACK_TIMEOUT)?;
         let verifier = Arc::new(Verifier::new(secrets.signing_secret.clone(), clock.clone()));
+        let app_jwt = Arc::new(AppJwt::new(&secrets.app_jwt_secret));
+        let join_links = Arc::new(JoinLinks::new(&secrets.app_jwt_secret));
+        let browser = Arc::new(BrowserSessions::new(
+            &secrets.app_jwt_secret,
+            config.base_url.scheme() == "https",
+        ));
+        let oidc = Arc::new(IdTokenVerifier::new(
+            slack.clone(),
+            secrets.client_id.clone(),
+        ));
         Ok(Self {
             config,
             secrets,
@@ -106,6 +130,10 @@ impl Services {
             cipher,
             slack,
             verifier,
+            app_jwt,
+            join_links,
+            browser,
+            oidc,
         })
     }
 
@@ -123,5 +151,33 @@ impl Services {
 
     pub fn oauth_states(&self) -> OAuthStates {
         OAuthStates::new(self.table.clone(), self.clock.clone())
+    }
+
+    pub fn users(&self) -> OfficeUsers {
+        OfficeUsers::new(self.table.clone(), self.clock.clone())
+    }
+
+    pub fn members(&self) -> Members {
+        Members::new(self.table.clone(), self.clock.clone())
+    }
+
+    pub fn links(&self) -> IdentityLinks {
+        IdentityLinks::new(self.table.clone(), self.cipher.clone(), self.clock.clone())
+    }
+
+    pub fn login_tokens(&self) -> LoginTokens {
+        LoginTokens::new(self.table.clone(), self.clock.clone())
+    }
+
+    /// A team's bot token, refreshed when rotation requires it.
+    pub async fn bot_token(&self, team: &TeamId) -> Result<Secret, TokenError> {
+        BotTokens {
+            installations: &self.installations(),
+            slack: &self.slack,
+            secrets: &self.secrets,
+            clock: &self.clock,
+        }
+        .get(team)
+        .await
     }
 }

@@ -81,6 +81,10 @@ conformance!(
     installation_tokens_are_sealed_and_revocation_is_idempotent,
     event_claims_once_and_release,
     oauth_state_is_single_use_and_expires,
+    counters_below_a_ceiling,
+    guests_are_admitted_up_to_the_limit_under_concurrency,
+    identity_links_are_one_to_one,
+    login_tokens_are_single_use,
 );
 
 fn item(pk: &str, sk: &str, pairs: &[(&str, Value)]) -> Item {
@@ -102,6 +106,156 @@ fn key(pk: &str, sk: &str) -> Key {
 
 mod cases {
     use super::*;
+
+    pub async fn counters_below_a_ceiling((t, _): Fixture) {
+        let bump = Update::default().add("count", 1);
+        let below = |n: i64| Some(Condition::Below("count".into(), n));
+        // Missing item, missing attribute: below anything.
+        t.update(&key("P", "C"), bump.clone(), below(2))
+            .await
+            .unwrap();
+        t.update(&key("P", "C"), bump.clone(), below(2))
+            .await
+            .unwrap();
+        let err = t
+            .update(&key("P", "C"), bump.clone(), below(2))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, TableError::ConditionFailed));
+        assert_eq!(
+            int_attr(&t.get(&key("P", "C")).await.unwrap().unwrap(), "count"),
+            Some(2)
+        );
+        // Inside a conjunction and a transaction too.
+        let both = Condition::All(vec![Condition::Exists, Condition::Below("count".into(), 3)]);
+        t.transact(vec![Write::Update {
+            key: key("P", "C"),
+            update: bump.clone(),
+            condition: Some(both.clone()),
+        }])
+        .await
+        .unwrap();
+        let err = t
+            .transact(vec![Write::Update {
+                key: key("P", "C"),
+                update: bump,
+                condition: Some(both),
+            }])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, TableError::TransactionConflict { .. }));
+    }
+
+    pub async fn guests_are_admitted_up_to_the_limit_under_concurrency((t, clock): Fixture) {
+        use hallway::store::{Members, MembersError, Role};
+        let spaces = Spaces::new(t.clone(), clock.clone());
+        let members = Members::new(t.clone(), clock.clone());
+        let space = spaces.create("HQ", None).await.unwrap();
+        let mut racers = Vec::new();
+        for i in 0..6 {
+            let (members, id) = (members.clone(), space.id.clone());
+            racers.push(tokio::spawn(async move {
+                let user = hallway::ids::OfficeUserId::new(format!("guest{i}")).unwrap();
+                members.join(&id, &user, Role::Guest, 2).await
+            }));
+        }
+        let mut admitted = 0;
+        for r in racers {
+            match r.await.unwrap() {
+                Ok(_) => admitted += 1,
+                Err(MembersError::GuestLimitReached) => {}
+                // Two transactions on one item at once may cancel each other;
+                // that is a refusal too, never an over-admission.
+                Err(MembersError::Table(TableError::TransactionConflict { .. })) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(admitted <= 2, "{admitted} guests for a limit of 2");
+        let count = spaces.get(&space.id).await.unwrap().unwrap().guest_count;
+        let guests = members.list(&space.id).await.unwrap().len() as u32;
+        assert_eq!(count, guests, "the count matches the guests admitted");
+        // Members are not counted, and joining twice changes nothing.
+        let ada = hallway::ids::OfficeUserId::new("ada").unwrap();
+        members.join(&space.id, &ada, Role::Admin, 2).await.unwrap();
+        assert!(matches!(
+            members.join(&space.id, &ada, Role::Admin, 2).await.unwrap(),
+            hallway::store::Joined::Already(_)
+        ));
+        assert_eq!(
+            spaces.get(&space.id).await.unwrap().unwrap().guest_count,
+            count
+        );
+        assert_eq!(members.spaces_of(&ada).await.unwrap().len(), 1);
+    }
+
+    pub async fn identity_links_are_one_to_one((t, clock): Fixture) {
+        use hallway::store::{IdentityLinks, LinkError, LinkedVia, NewLink};
+        let cipher = Arc::new(
+            TokenCipher::from_secret(&Secret::new(TokenCipher::generate_key().unwrap())).unwrap(),
+        );
+        let links = IdentityLinks::new(t.clone(), cipher, clock);
+        let team = TeamId::new("T1").unwrap();
+        let link = |office: &str, slack: &str, token: Option<&str>| NewLink {
+            office_user_id: hallway::ids::OfficeUserId::new(office).unwrap(),
+            team_id: team.clone(),
+            slack_user_id: UserId::new(slack).unwrap(),
+            enterprise_id: None,
+            via: if token.is_some() {
+                LinkedVia::Authorize
+            } else {
+                LinkedVia::SignIn
+            },
+            user_scopes: vec![],
+            user_token: token.map(Secret::new),
+        };
+        links
+            .link(link("ada", "U1", Some("xoxp-ada")))
+            .await
+            .unwrap();
+        assert!(matches!(
+            links.link(link("bob", "U1", None)).await,
+            Err(LinkError::SlackUserTaken)
+        ));
+        // Signing in again keeps the stored token.
+        links.link(link("ada", "U1", None)).await.unwrap();
+        let ada = hallway::ids::OfficeUserId::new("ada").unwrap();
+        let stored = links.get(&ada, &team).await.unwrap().unwrap();
+        assert_eq!(
+            links.user_token(&stored).unwrap().unwrap().expose(),
+            "xoxp-ada"
+        );
+        // Moving to another Slack user frees the first.
+        links.link(link("ada", "U2", None)).await.unwrap();
+        assert_eq!(
+            links
+                .office_user_for(&team, &UserId::new("U1").unwrap())
+                .await
+                .unwrap(),
+            None
+        );
+        links.link(link("bob", "U1", None)).await.unwrap();
+        assert_eq!(
+            links
+                .office_user_for(&team, &UserId::new("U2").unwrap())
+                .await
+                .unwrap(),
+            Some(ada)
+        );
+    }
+
+    pub async fn login_tokens_are_single_use((t, clock): Fixture) {
+        let tokens = hallway::store::LoginTokens::new(t, clock.clone());
+        let user = hallway::ids::OfficeUserId::new("ada").unwrap();
+        let token = tokens.issue(&user, "sid-1").await.unwrap();
+        let (a, b) = tokio::join!(tokens.consume(&token), tokens.consume(&token));
+        let got: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+        assert_eq!(got.len(), 1, "exactly one exchange");
+        assert_eq!(got[0].session_id, "sid-1");
+        let late = tokens.issue(&user, "sid-2").await.unwrap();
+        clock.advance_secs(hallway::store::login_tokens::LOGIN_TOKEN_TTL_SECS + 1);
+        assert_eq!(tokens.consume(&late).await.unwrap(), None);
+        assert_eq!(tokens.consume("junk").await.unwrap(), None);
+    }
 
     pub async fn put_get_and_absent((t, _): Fixture) {
         assert!(t.get(&key("P", "S")).await.unwrap().is_none());
@@ -282,6 +436,7 @@ mod cases {
                 space_id: None,
                 office_user_id: None,
                 nonce: None,
+                join: None,
             })
             .await
             .unwrap();
@@ -802,6 +957,7 @@ mod cases {
             space_id: Some(SpaceId::new("s1").unwrap()),
             office_user_id: None,
             nonce: Some("n-123".into()),
+            join: None,
         };
         let state = states.issue(data.clone()).await.unwrap();
         assert_eq!(states.consume(&state).await.unwrap(), data);

@@ -333,6 +333,7 @@ async fn a_failed_enqueue_releases_the_claim_so_slacks_retry_gets_through() {
                 failures: AtomicU32::new(1),
             }) as SharedQueue
         })),
+        ..AppOptions::default()
     })
     .await
     else {

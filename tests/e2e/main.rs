@@ -8,11 +8,19 @@
 //! - `events_webhook`: signed requests into the running bundle.
 //! - `lambda_events`: Lambda events (base64 bodies included) through
 //!   `lambda_http`'s own conversion into the same router.
+//! - `office_api`: bearer tokens, roles, spaces, rooms, presence, settings.
+//! - `slack_connect`: installing into a space, every failure, remapping,
+//!   token rotation under concurrency.
+//! - `sign_in`: Sign in with Slack, linking, join links, guests.
 
 mod conformance_queue;
 mod conformance_table;
 mod events_webhook;
 mod infra;
 mod lambda_events;
+mod no_secrets_in_logs;
+mod office_api;
 mod secrets;
+mod sign_in;
 mod slack_client;
+mod slack_connect;

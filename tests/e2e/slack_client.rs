@@ -346,7 +346,8 @@ async fn oauth_install_exchange_and_token_rotation() {
         .oauth_v2_access(&app.client_id, &secret, &code, redirect)
         .await
         .unwrap();
-    assert!(granted.access_token.expose().starts_with("xoxe.xoxb-"));
+    let bot_token = granted.access_token.clone().unwrap();
+    assert!(bot_token.expose().starts_with("xoxe.xoxb-"));
     assert_eq!(granted.expires_in, Some(43_200));
     assert_eq!(granted.team.as_ref().unwrap().id, "T1");
     assert_eq!(granted.bot_user_id.as_deref(), Some("UB1"));
@@ -372,8 +373,9 @@ async fn oauth_install_exchange_and_token_rotation() {
         .oauth_v2_refresh(&app.client_id, &secret, &refresh)
         .await
         .unwrap();
-    assert_ne!(rotated.access_token.expose(), granted.access_token.expose());
-    client.auth_test(&rotated.access_token).await.unwrap();
+    let rotated_token = rotated.access_token.unwrap();
+    assert_ne!(rotated_token.expose(), bot_token.expose());
+    client.auth_test(&rotated_token).await.unwrap();
     let err = client
         .oauth_v2_refresh(&app.client_id, &secret, &refresh)
         .await

@@ -66,6 +66,19 @@ pub struct AppOptions {
     /// Wraps the queue the app sends to (for failure injection); the worker
     /// still polls the real queue.
     pub wrap_queue: Option<Box<dyn FnOnce(SharedQueue) -> SharedQueue + Send>>,
+    /// The fake Slack's app (token rotation, credentials).
+    pub fake_app: Option<AppConfig>,
+    /// The fake Slack's workspaces (default: the demo workspace plus
+    /// `T0OTHER`, a second one).
+    pub teams: Option<Vec<TeamSeed>>,
+}
+
+/// A second workspace for cross-team cases.
+pub fn other_team() -> TeamSeed {
+    let mut t = TeamSeed::with_people("T0OTHER", "Globex", 3);
+    t.users[0].id = "U0OTHER01".into();
+    t.users[0].email = Some("olga@globex.example".into());
+    t
 }
 
 /// Starts the bundle with the worker running.
@@ -85,14 +98,18 @@ pub async fn spawn_app_without_worker() -> Option<TestApp> {
 /// Starts the bundle. `None` when emulators are deliberately skipped.
 pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
     let emu = Emulators::connect().await?;
-    let slack = FakeSlack::start(AppConfig::default(), vec![TeamSeed::demo()])
+    let app = opts.fake_app.clone().unwrap_or_default();
+    let teams = opts
+        .teams
+        .clone()
+        .unwrap_or_else(|| vec![TeamSeed::demo(), other_team()]);
+    let slack = FakeSlack::start(app.clone(), teams)
         .await
         .expect("fake Slack starts");
     let clock = Arc::new(ManualClock::now());
     let shared_clock: SharedClock = clock.clone();
 
     // Secrets come from Secrets Manager (moto), as on Lambda.
-    let app = AppConfig::default();
     let secret_id = emu
         .create_secret(&serde_json::json!({
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -211,6 +228,54 @@ impl TestApp {
         req.send().await.expect("the app answers")
     }
 
+    /// An office-app bearer token for `user` with roles per space.
+    pub fn token(
+        &self,
+        user: &str,
+        roles: &[(&hallway::ids::SpaceId, hallway::store::Role)],
+    ) -> String {
+        self.services.app_jwt.issue(&hallway::auth::AppClaims {
+            sub: hallway::ids::OfficeUserId::new(user).unwrap(),
+            name: Some(format!("{user} (office)")),
+            email: None,
+            roles: roles.iter().map(|(s, r)| ((*s).clone(), *r)).collect(),
+            exp: self.now_secs() + 3600,
+            iat: None,
+            sid: None,
+        })
+    }
+
+    /// Calls the API; returns the status and the JSON body (`null` when empty).
+    pub async fn api(
+        &self,
+        method: http::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("the app answers");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        let json = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        };
+        (status, json)
+    }
+
+    /// A browser (cookie jar, redirects followed by hand) for this app.
+    pub fn browser(&self) -> Browser {
+        Browser::new(self.url("/app"))
+    }
+
     /// Messages in the job queue: visible, in flight and delayed.
     pub async fn queue_depth(&self) -> usize {
         use aws_sdk_sqs::types::QueueAttributeName as A;
@@ -280,4 +345,94 @@ pub fn manual_clock() -> (Arc<ManualClock>, SharedClock) {
     let clock = Arc::new(ManualClock::now());
     let shared: SharedClock = clock.clone();
     (clock, shared)
+}
+
+/// A browser: keeps cookies, follows redirects between the app and the fake
+/// Slack, and stops where the office app would take over.
+pub struct Browser {
+    client: reqwest::Client,
+    office: String,
+}
+
+/// Where a visit ended.
+#[derive(Debug)]
+pub struct Landing {
+    /// Every URL visited, in order.
+    pub trail: Vec<String>,
+    /// The final URL.
+    pub url: String,
+    /// The status of the final response (0 when it is the office's: the
+    /// office is not served in tests).
+    pub status: u16,
+    pub body: String,
+}
+
+impl Landing {
+    /// Whether the visit ended in the office, at a path starting with `path`.
+    pub fn in_office(&self, office: &str, path: &str) -> bool {
+        self.status == 0 && self.url.starts_with(&format!("{office}{path}"))
+    }
+
+    pub fn query(&self, name: &str) -> Option<String> {
+        let url: url::Url = self.url.parse().ok()?;
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+}
+
+impl Browser {
+    pub fn new(office: String) -> Self {
+        Self {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            office,
+        }
+    }
+
+    pub fn office(&self) -> &str {
+        &self.office
+    }
+
+    pub async fn visit(&self, url: &str) -> Landing {
+        let mut trail = Vec::new();
+        let mut url = url.to_owned();
+        for _ in 0..10 {
+            trail.push(url.clone());
+            if url.starts_with(&self.office) {
+                return Landing {
+                    trail,
+                    url,
+                    status: 0,
+                    body: String::new(),
+                };
+            }
+            let resp = self
+                .client
+                .get(&url)
+                .send()
+                .await
+                .expect("the page answers");
+            let status = resp.status();
+            if status.is_redirection() {
+                let next = resp.headers()[http::header::LOCATION]
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+                let base: url::Url = url.parse().unwrap();
+                url = base.join(&next).unwrap().to_string();
+                continue;
+            }
+            return Landing {
+                trail,
+                url,
+                status: status.as_u16(),
+                body: resp.text().await.unwrap_or_default(),
+            };
+        }
+        panic!("too many redirects: {trail:?}");
+    }
 }

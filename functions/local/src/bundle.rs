@@ -79,7 +79,10 @@ async fn healthz(State(h): State<Health>) -> axum::Json<serde_json::Value> {
 /// Every function's routes, as one router: what Slack and the office reach
 /// through API Gateway, on one port.
 pub fn routes(services: Services) -> Router {
-    Router::new().merge(hallway_events::router(services))
+    Router::new()
+        .merge(hallway_events::router(services.clone()))
+        .merge(hallway_oauth::router(services.clone()))
+        .merge(hallway_api::router(services))
 }
 
 impl Bundle {

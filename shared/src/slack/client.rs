@@ -112,8 +112,9 @@ pub struct SlackClient {
 /// `oauth.v2.access` with the fields Slack documents, rotation included.
 #[derive(Debug, Clone, Deserialize)]
 pub struct OAuthV2Access {
-    pub access_token: Secret,
-    pub token_type: String,
+    /// The bot token; absent when only user scopes were asked for.
+    pub access_token: Option<Secret>,
+    pub token_type: Option<String>,
     #[serde(default)]
     pub scope: String,
     pub bot_user_id: Option<String>,
@@ -141,6 +142,13 @@ pub struct AuthedUser {
     pub token_type: Option<String>,
     pub refresh_token: Option<Secret>,
     pub expires_in: Option<i64>,
+}
+
+/// `openid.connect.token`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OpenIdTokens {
+    pub access_token: Secret,
+    pub id_token: Secret,
 }
 
 /// `auth.test`: slack-morphism's model plus the enterprise fields it lacks.
@@ -514,6 +522,57 @@ impl SlackClient {
             }),
         )
         .await
+    }
+
+    /// Sign in with Slack: exchanges the code for a user token and an
+    /// id_token.
+    pub async fn openid_connect_token(
+        &self,
+        client_id: &str,
+        client_secret: &Secret,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<OpenIdTokens, SlackError> {
+        self.call_form(
+            "openid.connect.token",
+            Auth::Client {
+                client_id,
+                client_secret,
+            },
+            &serde_json::json!({
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "grant_type": "authorization_code",
+            }),
+        )
+        .await
+    }
+
+    /// A plain JSON document from Slack's side (the OpenID key set), outside
+    /// the Web API's `ok` envelope.
+    pub async fn get_document<T: DeserializeOwned>(&self, path: &str) -> Result<T, SlackError> {
+        let resp = self.http.get(self.url(path)).send().await.map_err(|e| {
+            if e.is_timeout() {
+                SlackError::Timeout {
+                    method: path.into(),
+                }
+            } else {
+                SlackError::Transport {
+                    method: path.into(),
+                    detail: e.without_url().to_string(),
+                }
+            }
+        })?;
+        if !resp.status().is_success() {
+            return Err(SlackError::Http {
+                method: path.into(),
+                status: resp.status().as_u16(),
+            });
+        }
+        resp.json().await.map_err(|e| SlackError::Decode {
+            method: path.into(),
+            detail: e.without_url().to_string(),
+        })
     }
 
     /// Spends a refresh token for a new token pair (token rotation).

@@ -27,6 +27,13 @@ pub const BOT_SCOPES: &[&str] = &[
 
 pub const EVENTS_PATH: &str = "/slack/events";
 
+/// User scopes: linking's, plus Sign in with Slack's.
+fn user_scopes() -> Vec<&'static str> {
+    let mut scopes = super::oauth::USER_SCOPES.to_vec();
+    scopes.extend(super::oauth::OPENID_SCOPES.split(' '));
+    scopes
+}
+
 /// The placeholder base URL of the checked-in manifest.
 pub const EXAMPLE_BASE_URL: &str = "https://hallway.example.com";
 
@@ -43,7 +50,11 @@ pub fn manifest(base_url: &str) -> Value {
             "bot_user": { "display_name": "hallway", "always_online": true }
         },
         "oauth_config": {
-            "scopes": { "bot": BOT_SCOPES }
+            "redirect_urls": [
+                format!("{base}{}", super::oauth::OAUTH_CALLBACK_PATH),
+                format!("{base}{}", super::oauth::LOGIN_CALLBACK_PATH),
+            ],
+            "scopes": { "bot": BOT_SCOPES, "user": user_scopes() }
         },
         "settings": {
             "event_subscriptions": {

@@ -6,6 +6,7 @@
 //! - [`extract`]: the axum extractor that verifies before anything parses.
 //! - [`events`]: Events API envelopes and the events we act on.
 //! - [`client`]: the Web API client (reqwest, configurable base URL).
+//! - [`oauth`]: Slack's authorize URLs and our OAuth redirect paths.
 //! - [`manifest`]: the Slack app manifest, generated from the code's routes,
 //!   scopes and event subscriptions.
 
@@ -13,6 +14,7 @@ pub mod client;
 pub mod events;
 pub mod extract;
 pub mod manifest;
+pub mod oauth;
 pub mod verify;
 
 pub use client::{SlackClient, SlackError};

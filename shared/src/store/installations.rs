@@ -194,6 +194,93 @@ impl Installations {
             .map_err(Into::into)
     }
 
+    /// Opens a sealed bot token of this installation.
+    pub fn open_bot_token(&self, inst: &Installation) -> Result<Option<Secret>, InstallationError> {
+        inst.sealed_bot_token
+            .as_ref()
+            .map(|sealed| self.cipher.open(sealed, &bot_context(&inst.team_id)))
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// Takes the refresh lock until `until` (Unix seconds) if nobody holds
+    /// it and the token is still the one that expires at `seen_expiry` (a
+    /// caller that read before someone else's rotation must not refresh
+    /// again with the spent refresh token). Of several callers, one gets
+    /// `true`.
+    pub async fn lock_refresh(
+        &self,
+        team: &TeamId,
+        until: i64,
+        seen_expiry: i64,
+    ) -> Result<bool, InstallationError> {
+        let now = self.clock.now_secs();
+        match self
+            .table
+            .update(
+                &keys::installation(team),
+                Update::default().set("refresh_lock_until", n(until)),
+                Some(Condition::All(vec![
+                    Condition::Equals("status".into(), s(InstallStatus::Active.as_str())),
+                    Condition::Equals("bot_token_expires_at".into(), n(seen_expiry)),
+                    Condition::Below("refresh_lock_until".into(), now),
+                ])),
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(TableError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn unlock_refresh(&self, team: &TeamId) -> Result<(), InstallationError> {
+        self.table
+            .update(
+                &keys::installation(team),
+                Update::default().remove("refresh_lock_until"),
+                Some(Condition::Exists),
+            )
+            .await
+            .map(|_| ())
+            .or_else(|e| match e {
+                TableError::ConditionFailed => Ok(()),
+                e => Err(e.into()),
+            })
+    }
+
+    /// Stores a rotated token pair and releases the refresh lock.
+    pub async fn store_rotated(
+        &self,
+        team: &TeamId,
+        bot_token: &Secret,
+        refresh_token: &Secret,
+        expires_at: i64,
+    ) -> Result<(), InstallationError> {
+        let update = Update::default()
+            .set(
+                "sealed_bot_token",
+                s(self.cipher.seal(bot_token, &bot_context(team))?),
+            )
+            .set(
+                "sealed_refresh_token",
+                s(self.cipher.seal(refresh_token, &refresh_context(team))?),
+            )
+            .set("bot_token_expires_at", n(expires_at))
+            .remove("refresh_lock_until");
+        self.table
+            .update(
+                &keys::installation(team),
+                update,
+                Some(Condition::Equals(
+                    "status".into(),
+                    s(InstallStatus::Active.as_str()),
+                )),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Deletes the bot token and refresh token and marks the installation.
     /// Idempotent: the first call wins, later ones report [`Revoked::Already`].
     pub async fn revoke(

@@ -6,13 +6,25 @@
 //! - [`spaces`]: spaces, rooms, and the team → spaces mapping (oldest first).
 //! - [`oauth_state`]: single-use, expiring OAuth `state` values.
 //! - [`event_claims`]: Events API dedupe on `event_id`.
+//! - [`users`]: office users and their live session.
+//! - [`members`]: who belongs to a space, with which role; guest counting.
+//! - [`links`]: office user ↔ Slack user per team, one-to-one.
+//! - [`login_tokens`]: one-time tokens from Sign in with Slack.
 
 pub mod event_claims;
 pub mod installations;
+pub mod links;
+pub mod login_tokens;
+pub mod members;
 pub mod oauth_state;
 pub mod spaces;
+pub mod users;
 
 pub use event_claims::{Claim, EventClaims};
 pub use installations::{Installation, InstallationError, Installations, NewInstallation};
+pub use links::{IdentityLink, IdentityLinks, LinkError, LinkedVia, NewLink};
+pub use login_tokens::{Login, LoginTokens};
+pub use members::{Joined, Member, Members, MembersError, Role};
 pub use oauth_state::{ConsumeError, OAuthStates, StateData};
 pub use spaces::{Room, Space, Spaces, SpacesError, TeamSpace};
+pub use users::{OfficeUser, OfficeUsers};

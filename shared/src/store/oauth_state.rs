@@ -6,12 +6,10 @@
 //! deleting it, so a replayed callback can be told apart ("this link was
 //! already used") from a forged or expired one, until the item's TTL ends.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::SharedClock;
-use crate::ids::{OfficeUserId, SpaceId};
+use crate::ids::{OfficeUserId, SpaceId, is_random_token, random_token};
 use crate::keys;
 use crate::table::{Condition, SharedTable, TableError, Update, from_item, n, record_item};
 
@@ -26,6 +24,8 @@ pub struct StateData {
     pub office_user_id: Option<OfficeUserId>,
     /// The OpenID Connect nonce sent with the authorize request.
     pub nonce: Option<String>,
+    /// A join link to continue with once the person is signed in.
+    pub join: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -34,6 +34,7 @@ struct StateRecord {
     space_id: Option<SpaceId>,
     office_user_id: Option<OfficeUserId>,
     nonce: Option<String>,
+    join: Option<String>,
     created_at: i64,
     used_at: Option<i64>,
     ttl: i64,
@@ -62,10 +63,7 @@ impl OAuthStates {
 
     /// Records a new state and returns its value (32 random bytes, base64url).
     pub async fn issue(&self, data: StateData) -> Result<String, TableError> {
-        let mut raw = [0u8; 32];
-        getrandom::fill(&mut raw)
-            .map_err(|e| TableError::Unavailable(format!("random source failed: {e}")))?;
-        let state = URL_SAFE_NO_PAD.encode(raw);
+        let state = random_token();
         let now = self.clock.now_secs();
         let item = record_item(
             &keys::oauth_state(&state),
@@ -74,6 +72,7 @@ impl OAuthStates {
                 space_id: data.space_id,
                 office_user_id: data.office_user_id,
                 nonce: data.nonce,
+                join: data.join,
                 created_at: now,
                 used_at: None,
                 ttl: now + STATE_TTL_SECS,
@@ -83,10 +82,29 @@ impl OAuthStates {
         Ok(state)
     }
 
+    /// The state's data if it is live and unused, without using it up (the
+    /// install page checks a state before sending the browser to Slack).
+    pub async fn peek(&self, state: &str) -> Result<Option<StateData>, TableError> {
+        if !is_random_token(state) {
+            return Ok(None);
+        }
+        let Some(item) = self.table.get(&keys::oauth_state(state)).await? else {
+            return Ok(None);
+        };
+        let r: StateRecord = from_item(item)?;
+        Ok(r.used_at.is_none().then_some(StateData {
+            purpose: r.purpose,
+            space_id: r.space_id,
+            office_user_id: r.office_user_id,
+            nonce: r.nonce,
+            join: r.join,
+        }))
+    }
+
     /// Uses a state up. Of two racing callers, exactly one gets the data.
     pub async fn consume(&self, state: &str) -> Result<StateData, ConsumeError> {
         // A value that could not have come from `issue` is not looked up.
-        if state.len() != 43 || URL_SAFE_NO_PAD.decode(state).is_err() {
+        if !is_random_token(state) {
             return Err(ConsumeError::UnknownOrExpired);
         }
         let key = keys::oauth_state(state);
@@ -103,6 +121,7 @@ impl OAuthStates {
                     space_id: r.space_id,
                     office_user_id: r.office_user_id,
                     nonce: r.nonce,
+                    join: r.join,
                 })
             }
             Err(TableError::ConditionFailed) => match self.table.get(&key).await? {

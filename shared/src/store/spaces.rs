@@ -13,8 +13,34 @@ use crate::clock::SharedClock;
 use crate::ids::{OfficeUserId, RoomId, SpaceId, TeamId, new_ordered_id};
 use crate::keys;
 use crate::table::{
-    Condition, Query, SharedTable, TableError, Update, Value, Write, from_item, record_item, s,
+    Condition, Query, SharedTable, TableError, Update, Value, Write, from_item, n, record_item, s,
 };
+
+/// The largest empty room (oldest first among equals), else the least full
+/// relative to capacity.
+pub fn choose(rooms: Vec<Room>) -> RoomChoice {
+    if rooms.is_empty() {
+        return RoomChoice::NoRooms;
+    }
+    if let Some(best) = rooms
+        .iter()
+        .filter(|r| r.is_empty())
+        .min_by_key(|r| (std::cmp::Reverse(r.capacity), r.created_at))
+    {
+        return RoomChoice::Empty(best.clone());
+    }
+    let least = rooms
+        .into_iter()
+        .min_by(|a, b| {
+            let fill = |r: &Room| r.occupants.len() as f64 / f64::from(r.capacity.max(1));
+            fill(a)
+                .partial_cmp(&fill(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.created_at.cmp(&b.created_at))
+        })
+        .expect("rooms is not empty");
+    RoomChoice::LeastFull(least)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Space {
@@ -31,6 +57,9 @@ pub struct Space {
     pub require_invitation: bool,
     #[serde(default)]
     pub guest_limit: u32,
+    /// Guests admitted so far (raised atomically with each guest's join).
+    #[serde(default)]
+    pub guest_count: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +69,33 @@ pub struct Room {
     pub name: String,
     pub capacity: u32,
     pub created_at: i64,
+    /// Who is in the room now, as the office last reported.
+    #[serde(default)]
+    pub occupants: Vec<OfficeUserId>,
+}
+
+impl Room {
+    pub fn is_empty(&self) -> bool {
+        self.occupants.is_empty()
+    }
+}
+
+/// Where to send people who are called to a space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomChoice {
+    /// The largest room nobody is in (oldest first among equals).
+    Empty(Room),
+    /// Every room has someone in it: the least full, relative to capacity.
+    LeastFull(Room),
+    /// The space has no rooms.
+    NoRooms,
+}
+
+/// Changes to a space's settings; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsChange {
+    pub require_invitation: Option<bool>,
+    pub guest_limit: Option<u32>,
 }
 
 /// A space as listed under its team.
@@ -60,6 +116,10 @@ pub enum SpacesError {
     BadName,
     #[error("a room's capacity must be 1-1000")]
     BadCapacity,
+    #[error("no room {0} in this space")]
+    NoSuchRoom(RoomId),
+    #[error("a guest limit must be at most 10000")]
+    BadGuestLimit,
     #[error("the space changed while it was being updated; try again")]
     Conflict,
     #[error(transparent)]
@@ -99,6 +159,7 @@ impl Spaces {
             connected: false,
             require_invitation: false,
             guest_limit: 0,
+            guest_count: 0,
         };
         let item = record_item(&keys::space(&space.id), &space)?;
         self.table.put(item, Some(Condition::NotExists)).await?;
@@ -127,6 +188,7 @@ impl Spaces {
             name: check_name(name)?,
             capacity,
             created_at: self.clock.now_millis(),
+            occupants: Vec::new(),
         };
         let item = record_item(&keys::room(space, &room.id), &room)?;
         let result = self
@@ -175,12 +237,164 @@ impl Spaces {
         }
     }
 
-    /// Maps a space to a team, replacing any earlier mapping of that space
-    /// ("sign in to another workspace"). Returns the team it was mapped to.
+    pub async fn update_settings(
+        &self,
+        space: &SpaceId,
+        change: &SettingsChange,
+    ) -> Result<Space, SpacesError> {
+        let mut update = Update::default();
+        if let Some(on) = change.require_invitation {
+            update = update.set("require_invitation", Value::Bool(on));
+        }
+        if let Some(limit) = change.guest_limit {
+            if limit > 10_000 {
+                return Err(SpacesError::BadGuestLimit);
+            }
+            update = update.set("guest_limit", n(i64::from(limit)));
+        }
+        if update.is_empty() {
+            return self
+                .get(space)
+                .await?
+                .ok_or_else(|| SpacesError::NoSuchSpace(space.clone()));
+        }
+        match self
+            .table
+            .update(&keys::space(space), update, Some(Condition::Exists))
+            .await
+        {
+            Ok(item) => Ok(from_item(item)?),
+            Err(TableError::ConditionFailed) => Err(SpacesError::NoSuchSpace(space.clone())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn room(&self, space: &SpaceId, room: &RoomId) -> Result<Option<Room>, SpacesError> {
+        match self.table.get(&keys::room(space, room)).await? {
+            None => Ok(None),
+            Some(item) => Ok(Some(from_item(item)?)),
+        }
+    }
+
+    /// Renames a room and/or changes its capacity.
+    pub async fn update_room(
+        &self,
+        space: &SpaceId,
+        room: &RoomId,
+        name: Option<&str>,
+        capacity: Option<u32>,
+    ) -> Result<Room, SpacesError> {
+        let mut update = Update::default();
+        if let Some(name) = name {
+            update = update.set("name", s(check_name(name)?));
+        }
+        if let Some(capacity) = capacity {
+            if !(1..=1000).contains(&capacity) {
+                return Err(SpacesError::BadCapacity);
+            }
+            update = update.set("capacity", n(i64::from(capacity)));
+        }
+        if update.is_empty() {
+            return self
+                .room(space, room)
+                .await?
+                .ok_or_else(|| SpacesError::NoSuchRoom(room.clone()));
+        }
+        match self
+            .table
+            .update(&keys::room(space, room), update, Some(Condition::Exists))
+            .await
+        {
+            Ok(item) => Ok(from_item(item)?),
+            Err(TableError::ConditionFailed) => Err(SpacesError::NoSuchRoom(room.clone())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn delete_room(&self, space: &SpaceId, room: &RoomId) -> Result<Room, SpacesError> {
+        match self
+            .table
+            .delete(&keys::room(space, room), Some(Condition::Exists))
+            .await
+        {
+            Ok(Some(item)) => Ok(from_item(item)?),
+            Ok(None) | Err(TableError::ConditionFailed) => {
+                Err(SpacesError::NoSuchRoom(room.clone()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Records who is in which room, as a snapshot of the whole space: rooms
+    /// not named are empty. Unknown rooms are refused before anything is
+    /// written.
+    pub async fn set_presence(
+        &self,
+        space: &SpaceId,
+        occupancy: &std::collections::BTreeMap<RoomId, Vec<OfficeUserId>>,
+    ) -> Result<Vec<Room>, SpacesError> {
+        let rooms = self.rooms(space).await?;
+        if let Some(unknown) = occupancy
+            .keys()
+            .find(|id| !rooms.iter().any(|r| &r.id == *id))
+        {
+            return Err(SpacesError::NoSuchRoom(unknown.clone()));
+        }
+        let mut changed = Vec::new();
+        let mut result = Vec::with_capacity(rooms.len());
+        for mut room in rooms {
+            let mut now_in = occupancy.get(&room.id).cloned().unwrap_or_default();
+            now_in.sort();
+            now_in.dedup();
+            if now_in != room.occupants {
+                let list = now_in.iter().map(|u| s(u.as_str())).collect();
+                changed.push(Write::Update {
+                    key: keys::room(space, &room.id),
+                    update: Update::default().set("occupants", Value::L(list)),
+                    condition: Some(Condition::Exists),
+                });
+                room.occupants = now_in;
+            }
+            result.push(room);
+        }
+        // A transaction holds at most 25 writes; each chunk is atomic.
+        for chunk in changed.chunks(25) {
+            self.table
+                .transact(chunk.to_vec())
+                .await
+                .map_err(|e| match e {
+                    TableError::TransactionConflict { .. } => SpacesError::Conflict,
+                    e => e.into(),
+                })?;
+        }
+        Ok(result)
+    }
+
+    /// The room to send people to: the largest empty one, else the least
+    /// full.
+    pub async fn choose_room(&self, space: &SpaceId) -> Result<RoomChoice, SpacesError> {
+        Ok(choose(self.rooms(space).await?))
+    }
+
+    /// Maps a space to a team whose app installation is active, replacing
+    /// any earlier mapping of that space ("sign in to another workspace").
+    /// Returns the team it was mapped to.
     pub async fn connect(
         &self,
         space_id: &SpaceId,
         team: &TeamId,
+    ) -> Result<Option<TeamId>, SpacesError> {
+        self.map_to_team(space_id, team, true).await
+    }
+
+    /// Maps a space to a team; `connected` says whether the team's
+    /// installation is active (a space made by Sign in with Slack is mapped
+    /// before anyone installed the app).
+    pub async fn map_to_team(
+        &self,
+        space_id: &SpaceId,
+        team: &TeamId,
+        connected: bool,
     ) -> Result<Option<TeamId>, SpacesError> {
         let space = self
             .get(space_id)
@@ -191,14 +405,14 @@ impl Spaces {
             space_id: space.id.clone(),
             space_name: space.name.clone(),
             created_at: space.created_at,
-            connected: true,
+            connected,
         };
         let mut writes = vec![
             Write::Update {
                 key: keys::space(space_id),
                 update: Update::default()
                     .set("team_id", s(team.as_str()))
-                    .set("connected", Value::Bool(true)),
+                    .set("connected", Value::Bool(connected)),
                 // Guards against a concurrent connect to a third team leaving
                 // two mapping items behind.
                 condition: Some(match &space.team_id {
@@ -333,5 +547,45 @@ impl Spaces {
             changed += 1;
         }
         Ok(changed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn room(name: &str, capacity: u32, created_at: i64, people: usize) -> Room {
+        Room {
+            space_id: SpaceId::new("s").unwrap(),
+            id: RoomId::new(name).unwrap(),
+            name: name.into(),
+            capacity,
+            created_at,
+            occupants: (0..people)
+                .map(|i| OfficeUserId::new(format!("u{i}")).unwrap())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_largest_empty_room_wins() {
+        let choice = choose(vec![
+            room("small", 4, 1, 0),
+            room("big-busy", 50, 2, 3),
+            room("big", 20, 3, 0),
+            room("big-newer", 20, 4, 0),
+        ]);
+        assert!(matches!(choice, RoomChoice::Empty(r) if r.name == "big"));
+    }
+
+    #[test]
+    fn with_no_empty_room_the_least_full_is_offered() {
+        let choice = choose(vec![
+            room("a", 4, 1, 3),
+            room("b", 10, 2, 3),
+            room("c", 2, 3, 1),
+        ]);
+        assert!(matches!(choice, RoomChoice::LeastFull(r) if r.name == "b"));
+        assert_eq!(choose(Vec::new()), RoomChoice::NoRooms);
     }
 }

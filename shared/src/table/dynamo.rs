@@ -112,10 +112,17 @@ impl Expr {
                 format!("{n} = {v}")
             }
             Condition::AttrMissing(attr) => format!("attribute_not_exists({})", self.name(attr)),
+            Condition::Below(attr, limit) => {
+                let n = self.name(attr);
+                let v = self.value(Av::N(limit.to_string()));
+                // No outer parentheses: callers add them, and DynamoDB refuses
+                // doubled ones ("redundant parentheses").
+                format!("attribute_not_exists({n}) OR {n} < {v}")
+            }
             Condition::All(all) if all.is_empty() => {
                 // Always true: the item either has a pk or it does not.
                 let pk = self.name(PK);
-                format!("(attribute_exists({pk}) OR attribute_not_exists({pk}))")
+                format!("attribute_exists({pk}) OR attribute_not_exists({pk})")
             }
             Condition::All(all) => all
                 .iter()
@@ -140,16 +147,21 @@ impl Expr {
 
     fn update(&mut self, u: &Update) -> Option<String> {
         let mut parts = Vec::new();
-        if !u.set.is_empty() {
-            let sets: Vec<String> = u
-                .set
-                .iter()
-                .map(|(a, v)| {
-                    let n = self.name(a);
-                    let v = self.value(v.clone().into());
-                    format!("{n} = {v}")
-                })
-                .collect();
+        let mut sets: Vec<String> = u
+            .set
+            .iter()
+            .map(|(a, v)| {
+                let n = self.name(a);
+                let v = self.value(v.clone().into());
+                format!("{n} = {v}")
+            })
+            .collect();
+        sets.extend(u.set_if_missing.iter().map(|(a, v)| {
+            let n = self.name(a);
+            let v = self.value(v.clone().into());
+            format!("{n} = if_not_exists({n}, {v})")
+        }));
+        if !sets.is_empty() {
             parts.push(format!("SET {}", sets.join(", ")));
         }
         if !u.remove.is_empty() {

@@ -55,6 +55,9 @@ pub enum Condition {
     Equals(String, Value),
     /// `attr` is absent (true for a missing item too).
     AttrMissing(String),
+    /// `attr` is absent or a number below the value (true for a missing
+    /// item): counters with a ceiling, locks that lapse.
+    Below(String, i64),
     /// All of them.
     All(Vec<Condition>),
 }
@@ -65,7 +68,7 @@ impl Condition {
     pub fn holds_on_missing(&self) -> bool {
         match self {
             Condition::Exists | Condition::Equals(..) => false,
-            Condition::NotExists | Condition::AttrMissing(_) => true,
+            Condition::NotExists | Condition::AttrMissing(_) | Condition::Below(..) => true,
             Condition::All(all) => all.iter().all(Condition::holds_on_missing),
         }
     }
@@ -80,6 +83,11 @@ impl Condition {
             Condition::NotExists => false,
             Condition::Equals(attr, value) => item.get(attr) == Some(value),
             Condition::AttrMissing(attr) => !item.contains_key(attr),
+            Condition::Below(attr, limit) => match item.get(attr) {
+                None => true,
+                Some(Value::N(n)) => n.parse::<f64>().is_ok_and(|v| v < *limit as f64),
+                Some(_) => false,
+            },
             Condition::All(all) => all.iter().all(|c| c.holds(Some(item))),
         }
     }
@@ -89,6 +97,8 @@ impl Condition {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Update {
     pub set: Vec<(String, Value)>,
+    /// Sets only where the attribute is absent (first-seen timestamps).
+    pub set_if_missing: Vec<(String, Value)>,
     pub remove: Vec<String>,
     /// Adds to a number attribute (treating a missing one as 0).
     pub add: Vec<(String, i64)>,
@@ -97,6 +107,11 @@ pub struct Update {
 impl Update {
     pub fn set(mut self, attr: impl Into<String>, value: Value) -> Self {
         self.set.push((attr.into(), value));
+        self
+    }
+
+    pub fn set_if_missing(mut self, attr: impl Into<String>, value: Value) -> Self {
+        self.set_if_missing.push((attr.into(), value));
         self
     }
 
@@ -111,7 +126,10 @@ impl Update {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.set.is_empty() && self.remove.is_empty() && self.add.is_empty()
+        self.set.is_empty()
+            && self.set_if_missing.is_empty()
+            && self.remove.is_empty()
+            && self.add.is_empty()
     }
 
     /// Applies the update to an item in memory (the embedded adapter's
@@ -119,6 +137,9 @@ impl Update {
     pub fn apply(&self, item: &mut Item) -> Result<(), TableError> {
         for (attr, value) in &self.set {
             item.insert(attr.clone(), value.clone());
+        }
+        for (attr, value) in &self.set_if_missing {
+            item.entry(attr.clone()).or_insert_with(|| value.clone());
         }
         for attr in &self.remove {
             item.remove(attr);
@@ -429,6 +450,10 @@ mod tests {
         assert!(Condition::Equals("v".into(), n(3)).holds(Some(&it)));
         assert!(!Condition::Equals("v".into(), n(4)).holds(Some(&it)));
         assert!(!Condition::AttrMissing("v".into()).holds(Some(&it)));
+        assert!(Condition::Below("v".into(), 4).holds(Some(&it)));
+        assert!(!Condition::Below("v".into(), 3).holds(Some(&it)));
+        assert!(Condition::Below("absent".into(), 0).holds(Some(&it)));
+        assert!(Condition::Below("v".into(), 0).holds(None));
     }
 
     #[test]
@@ -439,8 +464,11 @@ mod tests {
             .remove("b")
             .add("count", 3)
             .add("fresh", 1)
+            .set_if_missing("a", s("ignored"))
+            .set_if_missing("first", s("kept"))
             .apply(&mut it)
             .unwrap();
+        assert_eq!(str_attr(&it, "first"), Some("kept"));
         assert_eq!(it.get("a"), Some(&s("z")));
         assert!(!it.contains_key("b"));
         assert_eq!(int_attr(&it, "count"), Some(5));

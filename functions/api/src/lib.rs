@@ -1,0 +1,109 @@
+//! Lambda `hallway-api`: the virtual office's JSON API, `/api/v1/…`.
+//!
+//! Every route but the session exchange takes a bearer JWT (HS256,
+//! `HALLWAY_APP_JWT_SECRET`) naming the office user and their role per
+//! space. A bad or expired token is 401; a role that may not do the action
+//! is 403; both change nothing. Errors are JSON `{"error": "…"}`.
+//!
+//! | route | who |
+//! | --- | --- |
+//! | `POST /api/v1/sessions` `{login_token}` | anyone holding a login token from Sign in with Slack |
+//! | `GET /api/v1/me` | any caller |
+//! | `POST /api/v1/spaces` `{name}`, `GET /api/v1/spaces` | any caller (the creator becomes admin) |
+//! | `GET /api/v1/spaces/{space}` | any role |
+//! | `PATCH /api/v1/spaces/{space}/settings` `{require_invitation?, guest_limit?}` | admin |
+//! | `GET /api/v1/spaces/{space}/rooms`, `GET …/rooms/choice` | any role |
+//! | `POST /api/v1/spaces/{space}/rooms` `{name, capacity}`, `PATCH`/`DELETE …/rooms/{room}` | admin, moderator |
+//! | `PUT /api/v1/spaces/{space}/presence` `{rooms: {room: [users]}}` | member, moderator, admin |
+//! | `GET /api/v1/spaces/{space}/members` | any role |
+//! | `GET /api/v1/spaces/{space}/slack`, `POST …/slack/connect`, `DELETE …/slack` | admin, moderator (status: any role) |
+//! | `POST /api/v1/spaces/{space}/slack/link` | member, moderator, admin |
+//! | `POST /api/v1/spaces/{space}/join-links` `{room_id, guest?, expires_in?}` | member+ (guest links: admin, moderator) |
+//!
+//! # Layout
+//! - [`caller`]: the bearer-token extractor and role checks.
+//! - [`spaces`]: spaces, settings, rooms, presence, the room choice.
+//! - [`members`]: the member list with each member's Slack link status.
+//! - [`slack`]: connecting a space to Slack, linking a person, join links.
+//! - [`sessions`]: the login-token exchange and `me`.
+
+pub mod caller;
+pub mod members;
+pub mod sessions;
+pub mod slack;
+pub mod spaces;
+
+use axum::Router;
+use axum::routing::{get, patch, post, put};
+use hallway::services::Services;
+use hallway::store::{MembersError, SpacesError};
+use hallway::web::{ApiError, trace_layer};
+
+pub fn router(services: Services) -> Router {
+    Router::new()
+        .route("/api/v1/sessions", post(sessions::exchange))
+        .route("/api/v1/me", get(sessions::me))
+        .route("/api/v1/spaces", post(spaces::create).get(spaces::list))
+        .route("/api/v1/spaces/{space}", get(spaces::show))
+        .route("/api/v1/spaces/{space}/settings", patch(spaces::settings))
+        .route(
+            "/api/v1/spaces/{space}/rooms",
+            post(spaces::add_room).get(spaces::rooms),
+        )
+        .route("/api/v1/spaces/{space}/rooms/choice", get(spaces::choice))
+        .route(
+            "/api/v1/spaces/{space}/rooms/{room}",
+            patch(spaces::update_room).delete(spaces::delete_room),
+        )
+        .route("/api/v1/spaces/{space}/presence", put(spaces::presence))
+        .route("/api/v1/spaces/{space}/members", get(members::list))
+        .route(
+            "/api/v1/spaces/{space}/slack",
+            get(slack::status).delete(slack::disconnect),
+        )
+        .route("/api/v1/spaces/{space}/slack/connect", post(slack::connect))
+        .route("/api/v1/spaces/{space}/slack/link", post(slack::link))
+        .route("/api/v1/spaces/{space}/join-links", post(slack::join_link))
+        .fallback(not_found)
+        .layer(trace_layer())
+        .with_state(services)
+}
+
+async fn not_found(uri: http::Uri) -> ApiError {
+    ApiError::NotFound(format!("no route {}", uri.path()))
+}
+
+pub(crate) fn spaces_error(e: SpacesError) -> ApiError {
+    match e {
+        SpacesError::NoSuchSpace(id) => ApiError::NotFound(format!("no space {id}")),
+        SpacesError::NoSuchRoom(id) => ApiError::NotFound(format!("no room {id} in this space")),
+        SpacesError::BadName | SpacesError::BadCapacity | SpacesError::BadGuestLimit => {
+            ApiError::BadRequest(e.to_string())
+        }
+        SpacesError::Conflict => ApiError::Conflict(e.to_string()),
+        SpacesError::Table(t) => t.into(),
+    }
+}
+
+pub(crate) fn members_error(e: MembersError) -> ApiError {
+    match e {
+        MembersError::GuestLimitReached => ApiError::Conflict(e.to_string()),
+        MembersError::NoSuchSpace(id) => ApiError::NotFound(format!("no space {id}")),
+        MembersError::Table(t) => t.into(),
+    }
+}
+
+/// A JSON body that failed to parse is the caller's mistake, said plainly.
+pub(crate) fn json_body<T>(
+    body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, ApiError> {
+    body.map(|axum::Json(v)| v)
+        .map_err(|e| ApiError::BadRequest(e.body_text()))
+}
+
+/// Path ids are checked like every id.
+pub(crate) fn id<T: TryFrom<String, Error = hallway::ids::InvalidId>>(
+    raw: String,
+) -> Result<T, ApiError> {
+    T::try_from(raw).map_err(|e| ApiError::BadRequest(e.to_string()))
+}

@@ -1,0 +1,312 @@
+//! Installing the app (bot scopes) for a space, and linking a person's Slack
+//! identity (user scopes). Both come back to `/slack/oauth/callback`; the
+//! state says which flow it is, which space and which office user.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use hallway::auth::state;
+use hallway::ids::{AppId, EnterpriseId, TeamId, UserId};
+use hallway::services::Services;
+use hallway::slack::client::OAuthV2Access;
+use hallway::slack::manifest::BOT_SCOPES;
+use hallway::slack::oauth::{INSTALL_PATH, OAUTH_CALLBACK_PATH, authorize_url};
+use hallway::store::{LinkError, LinkedVia, NewInstallation, NewLink, StateData};
+use http::StatusCode;
+
+use crate::{
+    office, page, page_with_action, redirect_with_session, slack_page, state_page, unavailable,
+};
+
+type Params = Query<HashMap<String, String>>;
+
+/// `GET /slack/install`: on to Slack's authorize page with a live state.
+pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
+    let secret = &s.secrets.app_jwt_secret;
+    let value = match q.get("state") {
+        Some(value) => match state::peek(&s.oauth_states(), secret, Some(value)).await {
+            Ok(data) if data.purpose == "install" => value.clone(),
+            Ok(_) => {
+                return state_page(&s, state::StateError::Forged, INSTALL_PATH);
+            }
+            Err(e) => return state_page(&s, e, INSTALL_PATH),
+        },
+        // Started from Slack's app directory: no space yet. The state is
+        // still made, checked and used once; it just names no space.
+        None => match state::issue(
+            &s.oauth_states(),
+            secret,
+            StateData {
+                purpose: "install".into(),
+                space_id: None,
+                office_user_id: None,
+                nonce: None,
+                join: None,
+            },
+        )
+        .await
+        {
+            Ok(v) => v,
+            Err(e) => return unavailable(&s, e.into()),
+        },
+    };
+    let url = authorize_url(
+        &s.config.slack_url,
+        &s.secrets.client_id,
+        BOT_SCOPES,
+        &[],
+        &s.config.endpoint(OAUTH_CALLBACK_PATH),
+        &value,
+        None,
+    );
+    Redirect::to(&url).into_response()
+}
+
+/// `GET /slack/oauth/callback`.
+pub async fn callback(State(s): State<Services>, Query(q): Params) -> Response {
+    if let Some(error) = q.get("error") {
+        tracing::info!(%error, "authorization declined at Slack");
+        return if error == "access_denied" {
+            page(
+                &s,
+                StatusCode::OK,
+                "Nothing was connected",
+                "You cancelled the authorization in Slack, so nothing changed. You can start again from the office whenever you like.",
+            )
+        } else {
+            page(
+                &s,
+                StatusCode::BAD_REQUEST,
+                "Slack did not authorize hallway",
+                format!("Slack answered \"{error}\". Nothing was changed."),
+            )
+        };
+    }
+    let data = match state::consume(
+        &s.oauth_states(),
+        &s.secrets.app_jwt_secret,
+        q.get("state").map(String::as_str),
+    )
+    .await
+    {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::info!(reason = %e, "OAuth callback refused");
+            return state_page(&s, e, INSTALL_PATH);
+        }
+    };
+    let Some(code) = q.get("code").filter(|c| !c.is_empty()) else {
+        return page(
+            &s,
+            StatusCode::BAD_REQUEST,
+            "Sign-in incomplete",
+            "Slack sent you back without an authorization code. Nothing was changed; please start again.",
+        );
+    };
+    let granted = match s
+        .slack
+        .oauth_v2_access(
+            &s.secrets.client_id,
+            &s.secrets.client_secret,
+            code,
+            &s.config.endpoint(OAUTH_CALLBACK_PATH),
+        )
+        .await
+    {
+        Ok(g) => g,
+        Err(e) => return slack_page(&s, e, INSTALL_PATH),
+    };
+    match data.purpose.as_str() {
+        "install" => finish_install(&s, data, granted).await,
+        "link" => finish_link(&s, data, granted).await,
+        other => {
+            tracing::error!(purpose = other, "OAuth callback for an unknown flow");
+            state_page(&s, state::StateError::Forged, INSTALL_PATH)
+        }
+    }
+}
+
+fn team_of(g: &OAuthV2Access) -> Option<TeamId> {
+    g.team.as_ref().and_then(|t| TeamId::new(t.id.clone()).ok())
+}
+
+async fn finish_install(s: &Services, data: StateData, g: OAuthV2Access) -> Response {
+    let (Some(team), Some(bot_token), Some(bot_user)) = (
+        team_of(&g),
+        g.access_token.clone(),
+        g.bot_user_id.clone().and_then(|u| UserId::new(u).ok()),
+    ) else {
+        return page(
+            s,
+            StatusCode::BAD_GATEWAY,
+            "Slack's answer was incomplete",
+            "Slack did not return a bot token for the workspace. Nothing was changed; check that the app has a bot user.",
+        );
+    };
+    let team_name = g
+        .team
+        .as_ref()
+        .and_then(|t| t.name.clone())
+        .unwrap_or_else(|| team.to_string());
+    let expires_at = g.expires_in.map(|secs| s.clock.now_secs() + secs);
+    let installed = s
+        .installations()
+        .save(NewInstallation {
+            team_id: team.clone(),
+            team_name: team_name.clone(),
+            enterprise_id: g
+                .enterprise
+                .as_ref()
+                .and_then(|e| EnterpriseId::new(e.id.clone()).ok()),
+            is_enterprise_install: g.is_enterprise_install,
+            app_id: g.app_id.clone().and_then(|a| AppId::new(a).ok()),
+            bot_user_id: bot_user,
+            bot_scopes: g
+                .scope
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            installer_user_id: g
+                .authed_user
+                .as_ref()
+                .and_then(|u| UserId::new(u.id.clone()).ok()),
+            bot_token,
+            refresh_token: g.refresh_token.clone(),
+            bot_token_expires_at: expires_at,
+        })
+        .await;
+    if let Err(e) = installed {
+        return unavailable(s, e.into());
+    }
+    let Some(space) = data.space_id else {
+        tracing::info!(team_id = %team, "installed from Slack's app directory; no space yet");
+        return page_with_action(
+            s,
+            StatusCode::OK,
+            "hallway is installed",
+            format!(
+                "hallway is now installed in {team_name}. To finish, open your space's settings in the office and choose \"Connect to Slack\"."
+            ),
+            ("Open the office", s.config.app_url.to_string()),
+        );
+    };
+    match s.spaces().connect(&space, &team).await {
+        Ok(previous) => {
+            tracing::info!(team_id = %team, space_id = %space, replaced = ?previous, "space connected to Slack");
+            Redirect::to(&office(
+                s,
+                &format!("/spaces/{space}/settings/slack?connected={team}"),
+            ))
+            .into_response()
+        }
+        Err(hallway::store::SpacesError::NoSuchSpace(_)) => page(
+            s,
+            StatusCode::NOT_FOUND,
+            "The space is gone",
+            format!(
+                "hallway was installed in {team_name}, but the space this was started from no longer exists."
+            ),
+        ),
+        Err(e) => unavailable(s, e.into()),
+    }
+}
+
+async fn finish_link(s: &Services, data: StateData, g: OAuthV2Access) -> Response {
+    let (Some(space_id), Some(user)) = (data.space_id, data.office_user_id) else {
+        return state_page(s, state::StateError::Forged, INSTALL_PATH);
+    };
+    let Some(authed) = g.authed_user.clone() else {
+        return page(
+            s,
+            StatusCode::BAD_GATEWAY,
+            "Slack's answer was incomplete",
+            "Slack did not say who authorized. Nothing was changed.",
+        );
+    };
+    let (Some(team), Ok(slack_user)) = (team_of(&g), UserId::new(authed.id.clone())) else {
+        return page(
+            s,
+            StatusCode::BAD_GATEWAY,
+            "Slack's answer was incomplete",
+            "Slack did not say which workspace this was. Nothing was changed.",
+        );
+    };
+    let space = match s.spaces().get(&space_id).await {
+        Ok(Some(space)) => space,
+        Ok(None) => {
+            return page(
+                s,
+                StatusCode::NOT_FOUND,
+                "The space is gone",
+                "The space this was started from no longer exists. Nothing was changed.",
+            );
+        }
+        Err(e) => return unavailable(s, e.into()),
+    };
+    if space.team_id.as_ref() != Some(&team) {
+        return page(
+            s,
+            StatusCode::CONFLICT,
+            "That is a different Slack workspace",
+            format!(
+                "You authorized hallway in another workspace than the one \"{}\" is connected to. Nothing was changed; start again and pick the space's workspace in Slack.",
+                space.name
+            ),
+        );
+    }
+    let linked = s
+        .links()
+        .link(NewLink {
+            office_user_id: user.clone(),
+            team_id: team.clone(),
+            slack_user_id: slack_user,
+            enterprise_id: g
+                .enterprise
+                .as_ref()
+                .and_then(|e| EnterpriseId::new(e.id.clone()).ok()),
+            via: LinkedVia::Authorize,
+            user_scopes: authed
+                .scope
+                .as_deref()
+                .unwrap_or("")
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            user_token: authed.access_token.clone(),
+        })
+        .await;
+    match linked {
+        Ok(_) => {}
+        Err(LinkError::SlackUserTaken) => {
+            return page(
+                s,
+                StatusCode::CONFLICT,
+                "This Slack account is already linked",
+                "This Slack account is linked to another hallway user, so it cannot be linked to yours. Nothing was changed. Ask an admin of your space if this is a mistake.",
+            );
+        }
+        Err(e) => return unavailable(s, e.into()),
+    }
+    tracing::info!(team_id = %team, space_id = %space.id, "Slack identity linked");
+    // Keep the person's browser session (a join link later knows them).
+    let users = s.users();
+    let sid = match users.get(&user).await {
+        Ok(Some(u)) => match u.session_id {
+            Some(sid) => Ok(sid),
+            None => users.start_session(&user).await,
+        },
+        Ok(None) => match users.remember(&user, None, None).await {
+            Ok(_) => users.start_session(&user).await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    let to = office(s, &format!("/spaces/{}/settings/slack?linked=1", space.id));
+    match sid {
+        Ok(sid) => redirect_with_session(s, &user, &sid, &to).await,
+        Err(e) => unavailable(s, e.into()),
+    }
+}

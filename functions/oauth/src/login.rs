@@ -1,0 +1,177 @@
+//! Sign in with Slack (OpenID Connect).
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use hallway::auth::state;
+use hallway::ids::random_token;
+use hallway::services::Services;
+use hallway::slack::oauth::{LOGIN_CALLBACK_PATH, LOGIN_PATH, openid_authorize_url};
+use hallway::store::StateData;
+use http::StatusCode;
+
+use crate::join::{Next, admission_for, after_admission};
+use crate::signin::{SignInError, sign_in};
+use crate::{office, page, redirect_with_session, slack_page, state_page, unavailable};
+
+type Params = Query<HashMap<String, String>>;
+
+/// `GET /slack/login[?join=<join token>][&team=T…]`.
+pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
+    let nonce = random_token();
+    let value = match state::issue(
+        &s.oauth_states(),
+        &s.secrets.app_jwt_secret,
+        StateData {
+            purpose: "login".into(),
+            space_id: None,
+            office_user_id: None,
+            nonce: Some(nonce.clone()),
+            join: q.get("join").filter(|j| !j.is_empty()).cloned(),
+        },
+    )
+    .await
+    {
+        Ok(v) => v,
+        Err(e) => return unavailable(&s, e.into()),
+    };
+    let team = q
+        .get("team")
+        .filter(|t| hallway::ids::TeamId::new(t.as_str()).is_ok());
+    Redirect::to(&openid_authorize_url(
+        &s.config.slack_url,
+        &s.secrets.client_id,
+        &s.config.endpoint(LOGIN_CALLBACK_PATH),
+        &value,
+        &nonce,
+        team.map(String::as_str),
+    ))
+    .into_response()
+}
+
+/// `GET /slack/login/callback`.
+pub async fn callback(State(s): State<Services>, Query(q): Params) -> Response {
+    if let Some(error) = q.get("error") {
+        tracing::info!(%error, "sign-in declined at Slack");
+        return page(
+            &s,
+            if error == "access_denied" {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            },
+            "You are not signed in",
+            "Signing in with Slack was cancelled, so nothing changed.",
+        );
+    }
+    let data = match state::consume(
+        &s.oauth_states(),
+        &s.secrets.app_jwt_secret,
+        q.get("state").map(String::as_str),
+    )
+    .await
+    {
+        Ok(d) if d.purpose == "login" => d,
+        Ok(_) => return state_page(&s, state::StateError::Forged, LOGIN_PATH),
+        Err(e) => {
+            tracing::info!(reason = %e, "sign-in callback refused");
+            return state_page(&s, e, LOGIN_PATH);
+        }
+    };
+    let Some(code) = q.get("code").filter(|c| !c.is_empty()) else {
+        return page(
+            &s,
+            StatusCode::BAD_REQUEST,
+            "Sign-in incomplete",
+            "Slack sent you back without an authorization code. Please start again.",
+        );
+    };
+    let tokens = match s
+        .slack
+        .openid_connect_token(
+            &s.secrets.client_id,
+            &s.secrets.client_secret,
+            code,
+            &s.config.endpoint(LOGIN_CALLBACK_PATH),
+        )
+        .await
+    {
+        Ok(t) => t,
+        Err(e) => return slack_page(&s, e, LOGIN_PATH),
+    };
+    let nonce = data.nonce.clone().unwrap_or_default();
+    let who = match s.oidc.verify(&tokens.id_token, &nonce).await {
+        Ok(who) => who,
+        Err(e) => {
+            tracing::warn!(reason = %e, "refused an id_token");
+            return page(
+                &s,
+                StatusCode::UNAUTHORIZED,
+                "Sign-in could not be verified",
+                "Slack's answer could not be verified, so you were not signed in. Please start again.",
+            );
+        }
+    };
+    tracing::Span::current().record("team_id", who.team_id.as_str());
+    tracing::Span::current().record("user_id", who.user_id.as_str());
+    let signed_in = match sign_in(&s, &who).await {
+        Ok(x) => x,
+        Err(SignInError::Taken) => {
+            return page(
+                &s,
+                StatusCode::CONFLICT,
+                "This Slack account is already linked",
+                "This Slack account belongs to another hallway user.",
+            );
+        }
+        Err(SignInError::Other(e)) => return unavailable(&s, e),
+    };
+    tracing::info!(
+        new_user = signed_in.new_user,
+        joined = signed_in.joined.len(),
+        needs_invitation = signed_in.needs_invitation.len(),
+        created_space = signed_in.created.is_some(),
+        "signed in with Slack"
+    );
+    // Coming from a join link: admit to that space, then into the room.
+    let admission = match &data.join {
+        Some(token) => Some(admission_for(&s, token, &signed_in.user.id, Some(&who.team_id)).await),
+        None => None,
+    };
+    if admission.is_none() && signed_in.member_of == 0 && !signed_in.needs_invitation.is_empty() {
+        let names: Vec<&str> = signed_in
+            .needs_invitation
+            .iter()
+            .map(|sp| sp.name.as_str())
+            .collect();
+        return page(
+            &s,
+            StatusCode::FORBIDDEN,
+            "You need an invitation",
+            format!(
+                "{} only admits people who were invited. Ask a colleague to invite you from Slack or from the office.",
+                names.join(", ")
+            ),
+        );
+    }
+    let users = s.users();
+    let sid = match users.start_session(&signed_in.user.id).await {
+        Ok(sid) => sid,
+        Err(e) => return unavailable(&s, e.into()),
+    };
+    let login = match s.login_tokens().issue(&signed_in.user.id, &sid).await {
+        Ok(t) => t,
+        Err(e) => return unavailable(&s, e.into()),
+    };
+    match admission {
+        Some(result) => match after_admission(&s, result, Some(&login)) {
+            Next::Go(to) => redirect_with_session(&s, &signed_in.user.id, &sid, &to).await,
+            Next::Stop(page) => page,
+        },
+        None => {
+            let to = office(&s, &format!("/login?token={login}"));
+            redirect_with_session(&s, &signed_in.user.id, &sid, &to).await
+        }
+    }
+}

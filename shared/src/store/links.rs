@@ -1,0 +1,214 @@
+//! Identity links: which Slack user an office user is, per Slack team, and
+//! back. A link is two items written in one transaction: the link under the
+//! office user, and a guard under the Slack user whose condition makes a
+//! Slack user linkable to one office user only. The user token (when the
+//! person authorized user scopes) is sealed and bound to the link.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::SharedClock;
+use crate::crypto::{CryptoError, TokenCipher};
+use crate::ids::{EnterpriseId, OfficeUserId, TeamId, UserId};
+use crate::keys;
+use crate::secrets::Secret;
+use crate::table::{Condition, SharedTable, TableError, Write, from_item, record_item, s};
+
+/// How the link was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkedVia {
+    /// Sign in with Slack: identity only, no user token.
+    SignIn,
+    /// User-scope OAuth from a logged-in office session.
+    Authorize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdentityLink {
+    pub office_user_id: OfficeUserId,
+    pub team_id: TeamId,
+    pub slack_user_id: UserId,
+    pub enterprise_id: Option<EnterpriseId>,
+    pub via: LinkedVia,
+    #[serde(default)]
+    pub user_scopes: Vec<String>,
+    sealed_user_token: Option<String>,
+    pub linked_at: i64,
+}
+
+impl IdentityLink {
+    pub fn has_user_token(&self) -> bool {
+        self.sealed_user_token.is_some()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Guard {
+    office_user_id: OfficeUserId,
+}
+
+/// What to link.
+#[derive(Debug, Clone)]
+pub struct NewLink {
+    pub office_user_id: OfficeUserId,
+    pub team_id: TeamId,
+    pub slack_user_id: UserId,
+    pub enterprise_id: Option<EnterpriseId>,
+    pub via: LinkedVia,
+    pub user_scopes: Vec<String>,
+    pub user_token: Option<Secret>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("this Slack account is already linked to another hallway user")]
+    SlackUserTaken,
+    #[error("the link changed while it was being written; try again")]
+    Conflict,
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    Table(#[from] TableError),
+}
+
+#[derive(Clone)]
+pub struct IdentityLinks {
+    table: SharedTable,
+    cipher: Arc<TokenCipher>,
+    clock: SharedClock,
+}
+
+fn token_context(team: &TeamId, slack_user: &UserId) -> String {
+    format!("user:{team}:{slack_user}")
+}
+
+impl IdentityLinks {
+    pub fn new(table: SharedTable, cipher: Arc<TokenCipher>, clock: SharedClock) -> Self {
+        Self {
+            table,
+            cipher,
+            clock,
+        }
+    }
+
+    /// The office user a Slack user is linked to.
+    pub async fn office_user_for(
+        &self,
+        team: &TeamId,
+        slack_user: &UserId,
+    ) -> Result<Option<OfficeUserId>, TableError> {
+        Ok(self
+            .table
+            .get(&keys::slack_user(team, slack_user))
+            .await?
+            .map(from_item::<Guard>)
+            .transpose()?
+            .map(|g| g.office_user_id))
+    }
+
+    /// An office user's Slack identity in a team.
+    pub async fn get(
+        &self,
+        user: &OfficeUserId,
+        team: &TeamId,
+    ) -> Result<Option<IdentityLink>, TableError> {
+        self.table
+            .get(&keys::identity(user, team))
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
+    pub fn user_token(&self, link: &IdentityLink) -> Result<Option<Secret>, CryptoError> {
+        link.sealed_user_token
+            .as_ref()
+            .map(|t| {
+                self.cipher
+                    .open(t, &token_context(&link.team_id, &link.slack_user_id))
+            })
+            .transpose()
+    }
+
+    /// Links (or re-links) an office user to a Slack user in a team. A Slack
+    /// user linked to someone else is refused; an office user who was linked
+    /// to another Slack user of the team is moved over. A sign-in never
+    /// downgrades a link that holds a user token.
+    pub async fn link(&self, new: NewLink) -> Result<IdentityLink, LinkError> {
+        let existing = self.get(&new.office_user_id, &new.team_id).await?;
+        let taken_by = self
+            .office_user_for(&new.team_id, &new.slack_user_id)
+            .await?;
+        if taken_by.as_ref().is_some_and(|u| *u != new.office_user_id) {
+            return Err(LinkError::SlackUserTaken);
+        }
+        let keep_token = new.via == LinkedVia::SignIn
+            && existing
+                .as_ref()
+                .is_some_and(|l| l.slack_user_id == new.slack_user_id && l.has_user_token());
+        let link = match (keep_token, &existing) {
+            (true, Some(old)) => old.clone(),
+            _ => IdentityLink {
+                sealed_user_token: new
+                    .user_token
+                    .as_ref()
+                    .map(|t| {
+                        self.cipher
+                            .seal(t, &token_context(&new.team_id, &new.slack_user_id))
+                    })
+                    .transpose()?,
+                office_user_id: new.office_user_id.clone(),
+                team_id: new.team_id.clone(),
+                slack_user_id: new.slack_user_id.clone(),
+                enterprise_id: new.enterprise_id.clone(),
+                via: new.via,
+                user_scopes: new.user_scopes.clone(),
+                linked_at: self.clock.now_secs(),
+            },
+        };
+        let me = s(new.office_user_id.as_str());
+        let mut writes = vec![
+            Write::Put {
+                item: record_item(
+                    &keys::slack_user(&new.team_id, &new.slack_user_id),
+                    &Guard {
+                        office_user_id: new.office_user_id.clone(),
+                    },
+                )?,
+                condition: Some(match taken_by {
+                    Some(_) => Condition::Equals("office_user_id".into(), me.clone()),
+                    None => Condition::NotExists,
+                }),
+            },
+            Write::Put {
+                item: record_item(&keys::identity(&new.office_user_id, &new.team_id), &link)?,
+                condition: None,
+            },
+        ];
+        if let Some(old) = existing
+            .as_ref()
+            .filter(|old| old.slack_user_id != new.slack_user_id)
+        {
+            writes.push(Write::Delete {
+                key: keys::slack_user(&new.team_id, &old.slack_user_id),
+                condition: Some(Condition::Equals("office_user_id".into(), me)),
+            });
+        }
+        match self.table.transact(writes).await {
+            Ok(()) => Ok(link),
+            Err(TableError::TransactionConflict { failed }) if failed == [0] => {
+                // Someone linked the Slack user meanwhile: is it us?
+                match self
+                    .office_user_for(&new.team_id, &new.slack_user_id)
+                    .await?
+                {
+                    Some(u) if u != new.office_user_id => Err(LinkError::SlackUserTaken),
+                    _ => Err(LinkError::Conflict),
+                }
+            }
+            Err(TableError::TransactionConflict { .. }) => Err(LinkError::Conflict),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

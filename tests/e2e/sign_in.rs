@@ -1,0 +1,589 @@
+//! Sign in with Slack, linking an office user's Slack identity, and join
+//! links, through a browser against the fake Slack.
+
+use hallway::auth::join::JoinClaims;
+use hallway::ids::{RoomId, SpaceId, TeamId};
+use hallway::secrets::Secret;
+use hallway::store::Role;
+use hallway_fake_slack::{Fault, FaultKind};
+use hallway_tests::{Browser, Landing, TestApp, spawn_app_without_worker};
+use http::Method;
+use serde_json::{Value, json};
+
+fn demo() -> TeamId {
+    TeamId::new("T0DEMO").unwrap()
+}
+
+/// Signs in with Slack as `user` of `team`; returns the landing.
+async fn sign_in(app: &TestApp, browser: &Browser, team: &str, user: &str) -> Landing {
+    app.slack.act_as(team, user);
+    browser.visit(&app.url("/slack/login")).await
+}
+
+/// Exchanges the login token a sign-in landed with for a session.
+async fn session(app: &TestApp, landing: &Landing) -> Value {
+    let token = landing
+        .query("token")
+        .or_else(|| landing.query("login"))
+        .expect("a login token");
+    let (status, body) = app
+        .api(
+            Method::POST,
+            "/api/v1/sessions",
+            None,
+            Some(json!({"login_token": token})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+async fn admin_space(app: &TestApp, name: &str) -> SpaceId {
+    let (_, body) = app
+        .api(
+            Method::POST,
+            "/api/v1/spaces",
+            Some(&app.token("ada", &[])),
+            Some(json!({"name": name})),
+        )
+        .await;
+    SpaceId::new(body["id"].as_str().unwrap()).unwrap()
+}
+
+async fn connect(app: &TestApp, space: &SpaceId) {
+    let (_, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/spaces/{space}/slack/connect"),
+            Some(&app.token("ada", &[])),
+            None,
+        )
+        .await;
+    let landing = app
+        .browser()
+        .visit(body["authorize_url"].as_str().unwrap())
+        .await;
+    assert_eq!(landing.status, 0, "{landing:?}");
+}
+
+async fn room(app: &TestApp, space: &SpaceId, name: &str) -> RoomId {
+    let (_, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/spaces/{space}/rooms"),
+            Some(&app.token("ada", &[])),
+            Some(json!({"name": name, "capacity": 8})),
+        )
+        .await;
+    RoomId::new(body["id"].as_str().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_new_team_gets_a_space_and_the_first_person_runs_it() {
+    let Some(app) = spawn_app_without_worker().await else {
+        return;
+    };
+    let browser = app.browser();
+    let landing = sign_in(&app, &browser, "T0DEMO", "U0DEMO02").await;
+    assert!(
+        landing.in_office(browser.office(), "/login?token="),
+        "{landing:?}"
+    );
+    // The authorize request carried state and nonce, and the id_token's
+    // signature was checked against the JWKS.
+    let authorize = &app.slack.calls_to("openid.authorize")[0];
+    assert!(
+        authorize.params["nonce"]
+            .as_str()
+            .is_some_and(|n| n.len() == 43)
+    );
+    assert_eq!(app.slack.calls_to("openid.connect.token").len(), 1);
+    let s = session(&app, &landing).await;
+    assert_eq!(s["user"]["name"], "Bob");
+    assert_eq!(s["user"]["email"], "bob@example.com");
+    let token = s["token"].as_str().unwrap();
+    let (_, spaces) = app
+        .api(Method::GET, "/api/v1/spaces", Some(token), None)
+        .await;
+    let spaces = spaces["spaces"].as_array().unwrap();
+    assert_eq!(spaces.len(), 1);
+    assert_eq!(
+        (spaces[0]["name"].as_str(), spaces[0]["role"].as_str()),
+        (Some("Acme"), Some("admin"))
+    );
+    assert_eq!(spaces[0]["slack"]["team_id"], "T0DEMO");
+    assert_eq!(
+        spaces[0]["slack"]["connected"], false,
+        "mapped, but nobody installed the app yet"
+    );
+    // A login token works once.
+    let (status, _) = app
+        .api(
+            Method::POST,
+            "/api/v1/sessions",
+            None,
+            Some(json!({"login_token": landing.query("token").unwrap()})),
+        )
+        .await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn people_of_a_mapped_team_join_its_spaces() {
+    let Some(app) = spawn_app_without_worker().await else {
+        return;
+    };
+    let hq = admin_space(&app, "HQ").await;
+    connect(&app, &hq).await;
+    let browser = app.browser();
+    let landing = sign_in(&app, &browser, "T0DEMO", "U0DEMO03").await;
+    let s = session(&app, &landing).await;
+    assert_eq!(s["roles"][hq.as_str()], "member");
+    let (_, members) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/spaces/{hq}/members"),
+            Some(&app.token("ada", &[])),
+            None,
+        )
+        .await;
+    let carol = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Carol")
+        .unwrap()
+        .clone();
+    assert_eq!(carol["slack"]["status"], "linked");
+    assert_eq!(carol["slack"]["slack_user_id"], "U0DEMO03");
+    assert_eq!(carol["slack"]["authorized_chat"], false);
+    assert!(
+        app.services.spaces().for_team(&demo()).await.unwrap().len() == 1,
+        "no new space"
+    );
+}
+
+#[tokio::test]
+async fn require_invitation_blocks_joining_by_sign_in() {
+    let Some(app) = spawn_app_without_worker().await else {
+        return;
+    };
+    let hq = admin_space(&app, "HQ").await;
+    connect(&app, &hq).await;
+    let (status, _) = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/spaces/{hq}/settings"),
+            Some(&app.token("ada", &[])),
+            Some(json!({"require_invitation": true})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let landing = sign_in(&app, &app.browser(), "T0DEMO", "U0DEMO04").await;
+    assert_eq!(landing.status, 403, "{landing:?}");
+    assert!(landing.body.contains("You need an invitation"));
+    assert!(landing.body.contains("HQ"));
+    let members = app.services.members().list(&hq).await.unwrap();
+    assert_eq!(members.len(), 1, "only the admin");
+}
+
+#[tokio::test]
+async fn signing_in_again_supersedes_the_earlier_session() {
+    let Some(app) = spawn_app_without_worker().await else {
+        return;
+    };
+    let first = session(
+        &app,
+        &sign_in(&app, &app.browser(), "T0DEMO", "U0DEMO02").await,
+    )
+    .await;
+    let old = first["token"].as_str().unwrap().to_owned();
+    let (status, _) = app.api(Method::GET, "/api/v1/me", Some(&old), None).await;
+    assert_eq!(status, 200);
+    let second = session(
+        &app,
+        &sign_in(&app, &app.browser(), "T0DEMO", "U0DEMO02").await,
+    )
+    .await;
+    assert_eq!(first["user"]["id"], second["user"]["id"], "the same person");
+    let (status, body) = app.api(Method::GET, "/api/v1/me", Some(&old), None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("this session was ended by a newer sign-in"))
+    );
+    let (status, _) = app
+        .api(
+            Method::GET,
+            "/api/v1/me",
+            Some(second["token"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn a_tampered_id_token_is_refused_and_signs_nobody_in() {
+    let Some(app) = spawn_app_without_worker().await else {
+        return;
+    };
+    app.slack.inject(Fault {
+        method: Some("openid.connect.token".into()),
+        team: None,
+        kind: FaultKind::TamperIdToken,
+        times: 1,
+    });
+    let landing = sign_in(&app, &app.browser(), "T0DEMO", "U0DEMO02").await;
+    assert_eq!(landing.status, 401, "{landing:?}");
+    assert!(landing.body.contains("could not be verified"));
+    assert!(
+        app.services
+            .spaces()
+            .for_team(&demo())
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing created"
+    );
+}
+
+/// Gets a real id_token from the fake for a nonce, as the callback would.
+async fn id_token(app: &TestApp, nonce: &str) -> Secret {
+    app.slack.act_as("T0DEMO", "U0DEMO02");
+    let redirect = "https://h.example/cb";
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let url = hallway::slack::oauth::openid_authorize_url(
+        &app.services.config.slack_url,
+        &app.services.secrets.client_id,
+        redirect,
+        "st",
+        nonce,
+        None,
+    );
+    let back: url::Url = http.get(url).send().await.unwrap().headers()["location"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let code = back
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    app.services
+        .slack
+        .openid_connect_token(
+            &app.services.secrets.client_id,
+            &app.services.secrets.client_secret,
+            &code,
+            redirect,
+        )
+        .await
+        .unwrap()
+        .id_token
+}
+
+#[tokio::test]
+async fn id_tokens_are_checked_for_signature_nonce_and_audience() {
+    let Some(app) = spawn_app_without_worker().await else {
+        return;
+    };
+    let good = id_token(&app, "nonce-1").await;
+    let who = app.services.oidc.verify(&good, "nonce-1").await.unwrap();
+    assert_eq!(
+        (who.team_id.as_str(), who.user_id.as_str()),
+        ("T0DEMO", "U0DEMO02")
+    );
+    // Wrong nonce.
+    let err = app
+        .services
+        .oidc
+        .verify(&good, "nonce-2")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, hallway::auth::oidc::OidcError::Nonce),
+        "{err}"
+    );
+    // Bad signature: another payload under the same signature.
+    let mut parts: Vec<String> = good.expose().split('.').map(str::to_owned).collect();
+    let mut payload: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &parts[1])
+            .unwrap(),
+    )
+    .unwrap();
+    payload["https://slack.com/user_id"] = json!("U0DEMO01");
+    parts[1] = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        payload.to_string(),
+    );
+    let forged = Secret::new(parts.join("."));
+    assert!(matches!(
+        app.services.oidc.verify(&forged, "nonce-1").await,
+        Err(hallway::auth::oidc::OidcError::Invalid(_))
+    ));
+    // Wrong audience: a verifier for another app.
+    let other = hallway::auth::oidc::IdTokenVerifier::new(app.services.slack.clone(), "9999.9999");
+    assert!(matches!(
+        other.verify(&good, "nonce-1").await,
+        Err(hallway::auth::oidc::OidcError::Invalid(_))
+    ));
+}
+
+#[tokio::test]
+async fn linking_stores_the_identity_and_refuses_a_taken_slack_user() {
+    let Some(app) = spawn_app_without_worker().await else {
+        return;
+    };
+    let hq = admin_space(&app, "HQ").await;
+    connect(&app, &hq).await;
+    // An existing office user links their Slack identity.
+    let bob = app.token("bob", &[(&hq, Role::Member)]);
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/spaces/{hq}/slack/link"),
+            Some(&bob),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let url = body["authorize_url"].as_str().unwrap().to_owned();
+    assert!(
+        url.contains("user_scope=chat%3Awrite%2Cim%3Ahistory%2Cusers%3Aread"),
+        "{url}"
+    );
+    assert!(url.contains("team=T0DEMO"));
+    app.slack.act_as("T0DEMO", "U0DEMO02");
+    let browser = app.browser();
+    let landing = browser.visit(&url).await;
+    assert!(
+        landing.in_office(
+            browser.office(),
+            &format!("/spaces/{hq}/settings/slack?linked=1")
+        ),
+        "{landing:?}"
+    );
+    let link = app
+        .services
+        .links()
+        .get(&hallway::ids::OfficeUserId::new("bob").unwrap(), &demo())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.slack_user_id.as_str(), "U0DEMO02");
+    let user_token = app.services.links().user_token(&link).unwrap().unwrap();
+    assert!(user_token.expose().starts_with("xoxp-"));
+    let (_, members) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/spaces/{hq}/members"),
+            Some(&bob),
+            None,
+        )
+        .await;
+    let me = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["user_id"] == "bob")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            me["slack"]["status"].as_str(),
+            me["slack"]["authorized_chat"].as_bool()
+        ),
+        (Some("linked"), Some(true))
+    );
+    // Another office user tries to take the same Slack account.
+    let eve = app.token("eve", &[(&hq, Role::Member)]);
+    let (_, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/spaces/{hq}/slack/link"),
+            Some(&eve),
+            None,
+        )
+        .await;
+    let landing = app
+        .browser()
+        .visit(body["authorize_url"].as_str().unwrap())
+        .await;
+    assert_eq!(landing.status, 409, "{landing:?}");
+    assert!(landing.body.contains("already linked"));
+    let still = app
+        .services
+        .links()
+        .office_user_for(&demo(), &hallway::ids::UserId::new("U0DEMO02").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(still.unwrap().as_str(), "bob");
+    assert!(
+        app.services
+            .links()
+            .get(&hallway::ids::OfficeUserId::new("eve").unwrap(), &demo())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn join_link(app: &TestApp, space: &SpaceId, room: &RoomId, guest: bool) -> String {
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/spaces/{space}/join-links"),
+            Some(&app.token("ada", &[])),
+            Some(json!({"room_id": room, "guest": guest})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["url"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn join_links_lead_through_sign_in_into_the_room() {
+    let Some(app) = spawn_app_without_worker().await else {
+        return;
+    };
+    let hq = admin_space(&app, "HQ").await;
+    connect(&app, &hq).await;
+    // Invitation-only, yet a join link is an invitation.
+    app.api(
+        Method::PATCH,
+        &format!("/api/v1/spaces/{hq}/settings"),
+        Some(&app.token("ada", &[])),
+        Some(json!({"require_invitation": true})),
+    )
+    .await;
+    let kitchen = room(&app, &hq, "Kitchen").await;
+    let url = join_link(&app, &hq, &kitchen, false).await;
+    // Fresh browser: through Sign in with Slack, then into the room.
+    app.slack.act_as("T0DEMO", "U0DEMO05");
+    let browser = app.browser();
+    let landing = browser.visit(&url).await;
+    assert!(
+        landing
+            .trail
+            .iter()
+            .any(|u| u.contains("/slack/login?join=")),
+        "{:?}",
+        landing.trail
+    );
+    assert!(
+        landing.in_office(
+            browser.office(),
+            &format!("/spaces/{hq}/rooms/{kitchen}?login=")
+        ),
+        "{landing:?}"
+    );
+    let s = session(&app, &landing).await;
+    assert_eq!(s["roles"][hq.as_str()], "member");
+    // Same browser, later: straight in, no Slack round trip.
+    let calls = app.slack.calls_to("openid.authorize").len();
+    let again = browser.visit(&url).await;
+    assert!(
+        again.in_office(browser.office(), &format!("/spaces/{hq}/rooms/{kitchen}")),
+        "{again:?}"
+    );
+    assert_eq!(app.slack.calls_to("openid.authorize").len(), calls);
+}
+
+#[tokio::test]
+async fn expired_and_tampered_join_links_get_a_page() {
+    let Some(app) = spawn_app_without_worker().await else {
+        return;
+    };
+    let hq = admin_space(&app, "HQ").await;
+    let kitchen = room(&app, &hq, "Kitchen").await;
+    let expired = app.services.join_links.token(&JoinClaims {
+        space: hq.clone(),
+        room: kitchen.clone(),
+        invite: None,
+        guest: false,
+        exp: app.now_secs() - 120,
+    });
+    let landing = app
+        .browser()
+        .visit(&app.url(&format!("/join/{expired}")))
+        .await;
+    assert_eq!(landing.status, 410);
+    assert!(landing.body.contains("invitation has expired"));
+    let url = join_link(&app, &hq, &kitchen, false).await;
+    let tampered = format!("{}x", url);
+    let landing = app.browser().visit(&tampered).await;
+    assert_eq!(landing.status, 400);
+    assert!(landing.body.contains("not valid"));
+    // A deleted room.
+    app.api(
+        Method::DELETE,
+        &format!("/api/v1/spaces/{hq}/rooms/{kitchen}"),
+        Some(&app.token("ada", &[])),
+        None,
+    )
+    .await;
+    let landing = app.browser().visit(&url).await;
+    assert_eq!(landing.status, 404);
+    assert!(landing.body.contains("room is gone"), "{}", landing.body);
+}
+
+#[tokio::test]
+async fn guests_come_in_until_the_guest_limit() {
+    let Some(app) = spawn_app_without_worker().await else {
+        return;
+    };
+    let hq = admin_space(&app, "HQ").await;
+    connect(&app, &hq).await;
+    app.api(
+        Method::PATCH,
+        &format!("/api/v1/spaces/{hq}/settings"),
+        Some(&app.token("ada", &[])),
+        Some(json!({"guest_limit": 1})),
+    )
+    .await;
+    let kitchen = room(&app, &hq, "Kitchen").await;
+    // A member link is not for people of another workspace.
+    let member_link = join_link(&app, &hq, &kitchen, false).await;
+    app.slack.act_as("T0OTHER", "U0OTHER01");
+    let landing = app.browser().visit(&member_link).await;
+    assert_eq!(landing.status, 403, "{landing:?}");
+    assert!(landing.body.contains("another workspace"));
+    // A guest link admits one guest, then no more.
+    let guest_link = join_link(&app, &hq, &kitchen, true).await;
+    let browser = app.browser();
+    app.slack.act_as("T0OTHER", "U0OTHER01");
+    let landing = browser.visit(&guest_link).await;
+    assert!(
+        landing.in_office(browser.office(), &format!("/spaces/{hq}/rooms/{kitchen}")),
+        "{landing:?}"
+    );
+    assert_eq!(session(&app, &landing).await["roles"][hq.as_str()], "guest");
+    app.slack.act_as("T0OTHER", "U0000002");
+    let landing = app.browser().visit(&guest_link).await;
+    assert_eq!(landing.status, 403, "{landing:?}");
+    assert!(
+        landing
+            .body
+            .contains("there isn&#39;t any more space for guests"),
+        "{}",
+        landing.body
+    );
+    let space = app.services.spaces().get(&hq).await.unwrap().unwrap();
+    assert_eq!(space.guest_count, 1);
+    // Guest links are made by admins and moderators only.
+    let bob = app.token("bob", &[(&hq, Role::Member)]);
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/spaces/{hq}/join-links"),
+            Some(&bob),
+            Some(json!({"room_id": kitchen, "guest": true})),
+        )
+        .await;
+    assert_eq!(status, 403);
+}
