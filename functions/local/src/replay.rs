@@ -6,14 +6,16 @@
 //! handled exactly as on Lambda. A sample that carries Slack's signature
 //! headers is re-signed with the configured signing secret and the current
 //! time (samples are old; Slack's window is 5 minutes); `--tamper` changes
-//! the body after signing, to see the 401. SQS samples (`{"Records": …}`) run
+//! the body after signing, to see the 401. An office bearer token in a sample
+//! is re-signed the same way (its claims kept, its expiry renewed) with
+//! `HALLWAY_APP_JWT_SECRET`. SQS samples (`{"Records": …}`) run
 //! through the worker in-process.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
-use hallway::secrets::{SIGNING_SECRET, Secret};
+use hallway::secrets::{APP_JWT_SECRET, SIGNING_SECRET, Secret};
 use hallway::slack::verify::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use http::{HeaderMap, HeaderValue, Method};
 use tower::ServiceExt;
@@ -46,7 +48,10 @@ impl std::fmt::Display for Replayed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "<- {}", self.status)?;
         for (k, v) in &self.headers {
-            if k.as_str().starts_with("x-hallway") || k == http::header::CONTENT_TYPE {
+            if k.as_str().starts_with("x-hallway")
+                || k == http::header::CONTENT_TYPE
+                || k == http::header::LOCATION
+            {
                 writeln!(f, "   {k}: {}", v.to_str().unwrap_or("?"))?;
             }
         }
@@ -65,10 +70,41 @@ pub struct Prepared {
     pub body: Bytes,
 }
 
+/// The keys a sample is re-signed with.
+pub struct SigningKeys {
+    /// Slack's signing secret, for `x-slack-signature`.
+    pub slack: Secret,
+    /// `HALLWAY_APP_JWT_SECRET`, for an office bearer token.
+    pub app_jwt: Secret,
+}
+
+/// An office bearer token with fresh times, re-signed: the sample's claims
+/// (who, which roles) are kept, its signature and expiry are not.
+fn resign_bearer(value: &str, key: &Secret, now: i64) -> anyhow::Result<String> {
+    use base64::Engine;
+    let token = value
+        .strip_prefix("Bearer ")
+        .context("authorization is not a bearer token")?;
+    let payload = token
+        .split('.')
+        .nth(1)
+        .context("the sample's bearer token is not a JWT")?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .context("the sample's bearer token payload is not base64url")?;
+    let mut claims: serde_json::Value = serde_json::from_slice(&bytes)?;
+    claims["iat"] = now.into();
+    claims["exp"] = (now + 3600).into();
+    Ok(format!(
+        "Bearer {}",
+        hallway::auth::AppJwt::new(key).issue(&claims)
+    ))
+}
+
 /// Reads an HTTP sample and signs it.
 pub fn prepare_http(
     text: &str,
-    secret: &Secret,
+    keys: &SigningKeys,
     now: i64,
     tamper: bool,
 ) -> anyhow::Result<Prepared> {
@@ -88,9 +124,16 @@ pub fn prepare_http(
     headers.remove(http::header::CONTENT_LENGTH);
     if headers.contains_key(TIMESTAMP_HEADER) || headers.contains_key(SIGNATURE_HEADER) {
         let ts = now.to_string();
-        let signature = sign(secret, &ts, &body);
+        let signature = sign(&keys.slack, &ts, &body);
         headers.insert(TIMESTAMP_HEADER, HeaderValue::from_str(&ts)?);
         headers.insert(SIGNATURE_HEADER, HeaderValue::from_str(&signature)?);
+    }
+    if let Some(auth) = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let fresh = resign_bearer(auth, &keys.app_jwt, now)?;
+        headers.insert(http::header::AUTHORIZATION, HeaderValue::from_str(&fresh)?);
     }
     if tamper {
         match body.iter().position(|b| b.is_ascii_alphanumeric()) {
@@ -128,16 +171,19 @@ pub async fn replay(opts: ReplayOptions) -> anyhow::Result<Replayed> {
         }
         return replay_sqs(&opts, &text).await;
     }
-    let secret = Secret::new(settings.get(SIGNING_SECRET).context("no signing secret")?);
+    let keys = SigningKeys {
+        slack: Secret::new(settings.get(SIGNING_SECRET).context("no signing secret")?),
+        app_jwt: Secret::new(settings.get(APP_JWT_SECRET).context("no app JWT secret")?),
+    };
     if settings.defaults_in_use().contains(&SIGNING_SECRET) {
         eprintln!(
-            "(signing with the local development secret; set SLACK_SIGNING_SECRET to match your bundle)"
+            "(signing with the local development secrets; set SLACK_SIGNING_SECRET and HALLWAY_APP_JWT_SECRET to match your bundle)"
         );
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs() as i64;
-    let prepared = prepare_http(&text, &secret, now, opts.tamper)?;
+    let prepared = prepare_http(&text, &keys, now, opts.tamper)?;
     eprintln!(
         "-> {} {}{}",
         prepared.method,

@@ -1,10 +1,8 @@
 //! The README's local workflow, through the real binary: `serve --slack fake`
 //! in one process, `replay` of the `events/` samples from another.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_hallway-local");
 
@@ -21,13 +19,7 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+static NEXT_DIR: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// A command with no Slack or hallway settings inherited from the developer.
 fn hallway_local() -> Command {
@@ -41,24 +33,29 @@ fn hallway_local() -> Command {
     cmd
 }
 
+/// Starts `serve` on a port the OS picks, and reads the address it prints.
 fn serve(data_dir: &std::path::Path) -> (Server, String) {
-    let port = free_port();
-    let child = hallway_local()
-        .args(["serve", "--slack", "fake", "--addr"])
-        .arg(format!("127.0.0.1:{port}"))
+    use std::io::BufRead;
+    let mut child = hallway_local()
+        .args(["serve", "--slack", "fake", "--addr", "127.0.0.1:0"])
         .arg("--data-dir")
         .arg(data_dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let stdout = child.stdout.take().unwrap();
     let server = Server(child);
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "serve did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let mut reader = std::io::BufReader::new(stdout);
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    // Keep reading: a closed pipe would make the server's next print fail.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let base = first
+        .trim()
+        .strip_prefix("hallway is running on ")
+        .unwrap_or_else(|| panic!("unexpected banner: {first:?}"))
+        .to_owned();
     (server, base)
 }
 
@@ -72,8 +69,14 @@ fn replay(base: &str, sample: &str, extra: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The command's output, with its error stream when it failed.
 fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    let mut text = String::from_utf8_lossy(&o.stdout).into_owned();
+    if !o.status.success() {
+        text.push_str("\n[stderr]\n");
+        text.push_str(&String::from_utf8_lossy(&o.stderr));
+    }
+    text
 }
 
 #[test]
@@ -111,6 +114,27 @@ fn serve_answers_replays_refuses_tampering_and_acknowledges_retries_once() {
         stdout(&retry).contains("x-hallway-event: duplicate"),
         "{}",
         stdout(&retry)
+    );
+
+    // An office API sample: its bearer token is re-signed like Slack's
+    // signature.
+    let created = replay(&base, "api/create_space.json", &[]);
+    assert!(
+        stdout(&created).starts_with("<- 201"),
+        "{}",
+        stdout(&created)
+    );
+    let listed = replay(&base, "api/list_spaces.json", &[]);
+    assert!(
+        stdout(&listed).contains(r#""name":"HQ""#),
+        "{}",
+        stdout(&listed)
+    );
+    let login = replay(&base, "oauth/login.json", &[]);
+    assert!(
+        stdout(&login).contains("location: http://127.0.0.1:"),
+        "{}",
+        stdout(&login)
     );
 
     let unknown = replay(&base, "events/unknown_event.json", &[]);
@@ -159,7 +183,7 @@ fn worker_samples_run_in_process_and_report_failures() {
         !out.status.success(),
         "failures make the exit status non-zero"
     );
-    let text = stdout(&out);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         text.contains("0f4c2b1a-0000-4000-8000-000000000001"),
         "{text}"
@@ -209,7 +233,7 @@ fn tempdir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "hallway-cli-{}-{}",
         std::process::id(),
-        free_port()
+        NEXT_DIR.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
     ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
