@@ -6,15 +6,15 @@
 use crate::ids::TeamId;
 use crate::slack::events::RevokedTokens;
 use crate::store::installations::{InstallStatus, Revoked};
-use crate::store::{InstallationError, Installations, Spaces, SpacesError};
+use crate::store::{IdentityLinks, InstallationError, Installations, Spaces, SpacesError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {
     pub bot_token: Revoked,
     /// Spaces newly marked disconnected.
     pub spaces_disconnected: usize,
-    /// User ids listed in `tokens.oauth` for which no user token is stored.
-    pub user_tokens_not_stored: usize,
+    /// User tokens deleted (people listed in `tokens.oauth` who had linked).
+    pub user_tokens_revoked: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,24 +38,34 @@ pub async fn app_uninstalled(
     Ok(Outcome {
         bot_token,
         spaces_disconnected,
-        user_tokens_not_stored: 0,
+        user_tokens_revoked: 0,
     })
 }
 
 /// Some tokens were revoked. The bot's token goes when our bot user is
-/// listed. User tokens are not stored yet (identity linking arrives with the
-/// spaces work), so listed users are only counted.
+/// listed; the user tokens of listed people go too (their identity links
+/// stay, so they can authorize again).
 pub async fn tokens_revoked(
     installations: &Installations,
     spaces: &Spaces,
+    links: &IdentityLinks,
     team: &TeamId,
     tokens: &RevokedTokens,
 ) -> Result<Outcome, LifecycleError> {
     let mut outcome = Outcome {
         bot_token: Revoked::Already,
         spaces_disconnected: 0,
-        user_tokens_not_stored: tokens.oauth.len(),
+        user_tokens_revoked: 0,
     };
+    for user in &tokens.oauth {
+        if links
+            .revoke_user_token(team, user)
+            .await
+            .map_err(|e| LifecycleError::Installation(e.into()))?
+        {
+            outcome.user_tokens_revoked += 1;
+        }
+    }
     let Some(installation) = installations.get(team).await? else {
         outcome.bot_token = Revoked::NotInstalled;
         return Ok(outcome);

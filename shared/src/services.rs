@@ -169,6 +169,21 @@ impl Services {
         LoginTokens::new(self.table.clone(), self.clock.clone())
     }
 
+    /// Slack's authorize URL for installing the app (bot scopes) with a state.
+    pub fn install_authorize_url(&self, state: &str) -> String {
+        crate::slack::oauth::authorize_url(
+            &self.config.slack_url,
+            &self.secrets.client_id,
+            crate::slack::manifest::BOT_SCOPES,
+            &[],
+            &self
+                .config
+                .endpoint(crate::slack::oauth::OAUTH_CALLBACK_PATH),
+            state,
+            None,
+        )
+    }
+
     /// A team's bot token, refreshed when rotation requires it.
     pub async fn bot_token(&self, team: &TeamId) -> Result<Secret, TokenError> {
         BotTokens {

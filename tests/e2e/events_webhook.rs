@@ -448,16 +448,37 @@ async fn app_uninstalled_deletes_the_token_and_disconnects_spaces_but_keeps_them
 }
 
 #[tokio::test]
-async fn tokens_revoked_for_users_only_keeps_the_bot_token() {
+async fn tokens_revoked_for_users_deletes_their_tokens_and_keeps_the_bot_token() {
     let Some(app) = spawn_app().await else { return };
     install_demo_team(&app).await;
     let team = TeamId::new("T0DEMO").unwrap();
+    let links = app.services.links();
+    let bob = hallway::ids::OfficeUserId::new("bob").unwrap();
+    links
+        .link(hallway::store::NewLink {
+            office_user_id: bob.clone(),
+            team_id: team.clone(),
+            slack_user_id: UserId::new("U0DEMO02").unwrap(),
+            enterprise_id: None,
+            via: hallway::store::LinkedVia::Authorize,
+            user_scopes: vec!["chat:write".into()],
+            user_token: Some(Secret::new("xoxp-bob-token")),
+        })
+        .await
+        .unwrap();
     let body = callback(
         "EvUSR1",
-        json!({"type": "tokens_revoked", "tokens": {"oauth": ["U0DEMO02"]}, "event_ts": "1.4"}),
+        json!({"type": "tokens_revoked", "tokens": {"oauth": ["U0DEMO02", "U0NOBODY"]}, "event_ts": "1.4"}),
     );
     let resp = app.post_signed("/slack/events", JSON, &body, &[]).await;
     assert_eq!(outcome(&resp), "queued");
     app.drained().await;
     assert!(app.services.installations().bot_token(&team).await.is_ok());
+    let link = links
+        .get(&bob, &team)
+        .await
+        .unwrap()
+        .expect("the link stays");
+    assert!(!link.has_user_token(), "the user token is gone");
+    assert!(link.user_scopes.is_empty());
 }

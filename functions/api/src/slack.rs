@@ -8,7 +8,6 @@ use hallway::auth::join::{DEFAULT_JOIN_TTL_SECS, JoinClaims};
 use hallway::auth::state;
 use hallway::ids::RoomId;
 use hallway::services::Services;
-use hallway::slack::manifest::BOT_SCOPES;
 use hallway::slack::oauth::{
     INSTALL_PATH, JOIN_PATH, OAUTH_CALLBACK_PATH, USER_SCOPES, authorize_url,
 };
@@ -48,15 +47,7 @@ pub async fn connect(
         s.config.endpoint(INSTALL_PATH),
         url_encode(&value)
     );
-    let slack_url = authorize_url(
-        &s.config.slack_url,
-        &s.secrets.client_id,
-        BOT_SCOPES,
-        &[],
-        &s.config.endpoint(OAUTH_CALLBACK_PATH),
-        &value,
-        None,
-    );
+    let slack_url = s.install_authorize_url(&value);
     Ok(Json(json!({
         "authorize_url": install_url,
         "slack_authorize_url": slack_url,

@@ -10,8 +10,7 @@ use hallway::auth::state;
 use hallway::ids::{AppId, EnterpriseId, TeamId, UserId};
 use hallway::services::Services;
 use hallway::slack::client::OAuthV2Access;
-use hallway::slack::manifest::BOT_SCOPES;
-use hallway::slack::oauth::{INSTALL_PATH, OAUTH_CALLBACK_PATH, authorize_url};
+use hallway::slack::oauth::{INSTALL_PATH, OAUTH_CALLBACK_PATH};
 use hallway::store::{LinkError, LinkedVia, NewInstallation, NewLink, StateData};
 use http::StatusCode;
 
@@ -51,16 +50,7 @@ pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
             Err(e) => return unavailable(&s, e.into()),
         },
     };
-    let url = authorize_url(
-        &s.config.slack_url,
-        &s.secrets.client_id,
-        BOT_SCOPES,
-        &[],
-        &s.config.endpoint(OAUTH_CALLBACK_PATH),
-        &value,
-        None,
-    );
-    Redirect::to(&url).into_response()
+    Redirect::to(&s.install_authorize_url(&value)).into_response()
 }
 
 /// `GET /slack/oauth/callback`.

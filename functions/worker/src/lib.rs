@@ -90,7 +90,14 @@ pub async fn run(services: &Services, job: Job) -> Result<(), JobError> {
                     lifecycle::app_uninstalled(&installations, &spaces, &j.team_id).await
                 }
                 SlackEvent::TokensRevoked { tokens } => {
-                    lifecycle::tokens_revoked(&installations, &spaces, &j.team_id, tokens).await
+                    lifecycle::tokens_revoked(
+                        &installations,
+                        &spaces,
+                        &services.links(),
+                        &j.team_id,
+                        tokens,
+                    )
+                    .await
                 }
             }
             .map_err(|e| JobError::Retry {
@@ -101,7 +108,7 @@ pub async fn run(services: &Services, job: Job) -> Result<(), JobError> {
                 event_id = %j.event_id,
                 bot_token = ?outcome.bot_token,
                 spaces_disconnected = outcome.spaces_disconnected,
-                user_tokens_not_stored = outcome.user_tokens_not_stored,
+                user_tokens_revoked = outcome.user_tokens_revoked,
                 "lifecycle event applied"
             );
             Ok(())

@@ -279,18 +279,7 @@ impl SlackClient {
         method: &str,
         req: reqwest::RequestBuilder,
     ) -> Result<Value, SlackError> {
-        let resp = req.send().await.map_err(|e| {
-            if e.is_timeout() {
-                SlackError::Timeout {
-                    method: method.into(),
-                }
-            } else {
-                SlackError::Transport {
-                    method: method.into(),
-                    detail: e.without_url().to_string(),
-                }
-            }
-        })?;
+        let resp = req.send().await.map_err(|e| transport(method, e))?;
         let status = resp.status();
         if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
             let retry_after = resp
@@ -303,18 +292,7 @@ impl SlackClient {
                 retry_after: Duration::from_secs(retry_after.max(1)),
             });
         }
-        let text = resp.text().await.map_err(|e| {
-            if e.is_timeout() {
-                SlackError::Timeout {
-                    method: method.into(),
-                }
-            } else {
-                SlackError::Transport {
-                    method: method.into(),
-                    detail: e.without_url().to_string(),
-                }
-            }
-        })?;
+        let text = resp.text().await.map_err(|e| transport(method, e))?;
         if !status.is_success() {
             return Err(SlackError::Http {
                 method: method.into(),
@@ -551,18 +529,12 @@ impl SlackClient {
     /// A plain JSON document from Slack's side (the OpenID key set), outside
     /// the Web API's `ok` envelope.
     pub async fn get_document<T: DeserializeOwned>(&self, path: &str) -> Result<T, SlackError> {
-        let resp = self.http.get(self.url(path)).send().await.map_err(|e| {
-            if e.is_timeout() {
-                SlackError::Timeout {
-                    method: path.into(),
-                }
-            } else {
-                SlackError::Transport {
-                    method: path.into(),
-                    detail: e.without_url().to_string(),
-                }
-            }
-        })?;
+        let resp = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .map_err(|e| transport(path, e))?;
         if !resp.status().is_success() {
             return Err(SlackError::Http {
                 method: path.into(),
@@ -594,6 +566,21 @@ impl SlackClient {
             }),
         )
         .await
+    }
+}
+
+/// A request that did not get an answer: timed out, or never connected.
+fn transport(method: &str, e: reqwest::Error) -> SlackError {
+    if e.is_timeout() {
+        SlackError::Timeout {
+            method: method.into(),
+        }
+    } else {
+        SlackError::Transport {
+            method: method.into(),
+            // Without the URL: nothing secret is in ours, but keep logs short.
+            detail: e.without_url().to_string(),
+        }
     }
 }
 

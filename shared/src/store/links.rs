@@ -131,6 +131,39 @@ impl IdentityLinks {
             .transpose()
     }
 
+    /// Deletes the user token of the office user a Slack user is linked to
+    /// (`tokens_revoked`); the identity link itself stays. Returns whether a
+    /// token was deleted.
+    pub async fn revoke_user_token(
+        &self,
+        team: &TeamId,
+        slack_user: &UserId,
+    ) -> Result<bool, TableError> {
+        let Some(user) = self.office_user_for(team, slack_user).await? else {
+            return Ok(false);
+        };
+        let update = crate::table::Update::default()
+            .remove("sealed_user_token")
+            .set("user_scopes", crate::table::Value::L(Vec::new()));
+        let guard = Condition::All(vec![
+            Condition::Equals("slack_user_id".into(), s(slack_user.as_str())),
+            Condition::Exists,
+        ]);
+        let had_token = self
+            .get(&user, team)
+            .await?
+            .is_some_and(|l| l.slack_user_id == *slack_user && l.has_user_token());
+        match self
+            .table
+            .update(&keys::identity(&user, team), update, Some(guard))
+            .await
+        {
+            Ok(_) => Ok(had_token),
+            Err(TableError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Links (or re-links) an office user to a Slack user in a team. A Slack
     /// user linked to someone else is refused; an office user who was linked
     /// to another Slack user of the team is moved over. A sign-in never

@@ -10,7 +10,8 @@ use crate::clock::SharedClock;
 use crate::ids::{OfficeUserId, SpaceId};
 use crate::keys;
 use crate::table::{
-    Condition, Query, SharedTable, TableError, Update, Write, from_item, record_item, s,
+    Condition, Query, SharedTable, TableError, Update, Write, all_records, from_item, record_item,
+    s,
 };
 
 /// A role in a space, from most to least powerful.
@@ -185,44 +186,21 @@ impl Members {
 
     /// Every member of a space, by user id.
     pub async fn list(&self, space: &SpaceId) -> Result<Vec<Member>, TableError> {
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self
-                .table
-                .query(
-                    Query::partition(keys::space_pk(space))
-                        .prefix(keys::MEMBER_PREFIX)
-                        .limit(500)
-                        .after(cursor),
-                )
-                .await?;
-            for item in page.items {
-                out.push(from_item(item)?);
-            }
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => return Ok(out),
-            }
-        }
+        all_records(
+            self.table.as_ref(),
+            Query::partition(keys::space_pk(space))
+                .prefix(keys::MEMBER_PREFIX)
+                .limit(500),
+        )
+        .await
     }
 
     /// The spaces a person belongs to.
     pub async fn spaces_of(&self, user: &OfficeUserId) -> Result<Vec<Member>, TableError> {
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self
-                .table
-                .query(Query::gsi1(keys::member_of(user)).limit(500).after(cursor))
-                .await?;
-            for item in page.items {
-                out.push(from_item(item)?);
-            }
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => return Ok(out),
-            }
-        }
+        all_records(
+            self.table.as_ref(),
+            Query::gsi1(keys::member_of(user)).limit(500),
+        )
+        .await
     }
 }

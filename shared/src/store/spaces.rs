@@ -13,7 +13,8 @@ use crate::clock::SharedClock;
 use crate::ids::{OfficeUserId, RoomId, SpaceId, TeamId, new_ordered_id};
 use crate::keys;
 use crate::table::{
-    Condition, Query, SharedTable, TableError, Update, Value, Write, from_item, n, record_item, s,
+    Condition, Query, SharedTable, TableError, Update, Value, Write, all_records, from_item, n,
+    record_item, s,
 };
 
 /// The largest empty room (oldest first among equals), else the least full
@@ -215,26 +216,13 @@ impl Spaces {
 
     /// Every room of a space, in creation order.
     pub async fn rooms(&self, space: &SpaceId) -> Result<Vec<Room>, SpacesError> {
-        let mut rooms = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self
-                .table
-                .query(
-                    Query::partition(keys::space_pk(space))
-                        .prefix(keys::ROOM_PREFIX)
-                        .limit(200)
-                        .after(cursor),
-                )
-                .await?;
-            for item in page.items {
-                rooms.push(from_item(item)?);
-            }
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => return Ok(rooms),
-            }
-        }
+        Ok(all_records(
+            self.table.as_ref(),
+            Query::partition(keys::space_pk(space))
+                .prefix(keys::ROOM_PREFIX)
+                .limit(200),
+        )
+        .await?)
     }
 
     pub async fn update_settings(
@@ -478,26 +466,13 @@ impl Spaces {
 
     /// The team's spaces, oldest first. The first one is the default.
     pub async fn for_team(&self, team: &TeamId) -> Result<Vec<TeamSpace>, SpacesError> {
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self
-                .table
-                .query(
-                    Query::partition(keys::team_pk(team))
-                        .prefix(keys::TEAM_SPACE_PREFIX)
-                        .limit(100)
-                        .after(cursor),
-                )
-                .await?;
-            for item in page.items {
-                out.push(from_item(item)?);
-            }
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => return Ok(out),
-            }
-        }
+        Ok(all_records(
+            self.table.as_ref(),
+            Query::partition(keys::team_pk(team))
+                .prefix(keys::TEAM_SPACE_PREFIX)
+                .limit(100),
+        )
+        .await?)
     }
 
     /// The team's oldest space, which commands use when nothing else routes.

@@ -356,6 +356,25 @@ pub trait Table: Send + Sync + 'static {
 
 pub type SharedTable = std::sync::Arc<dyn Table>;
 
+/// Every item of a query, page after page, as typed records.
+pub async fn all_records<T: DeserializeOwned>(
+    table: &dyn Table,
+    query: Query,
+) -> Result<Vec<T>, TableError> {
+    let mut out = Vec::new();
+    let mut cursor = query.cursor.clone();
+    loop {
+        let page = table.query(query.clone().after(cursor)).await?;
+        for item in page.items {
+            out.push(from_item(item)?);
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(out),
+        }
+    }
+}
+
 /// The key attributes of an item.
 pub fn key_of(item: &Item) -> Result<Key, TableError> {
     let get = |name: &str| match item.get(name) {
