@@ -590,6 +590,7 @@ fn conversations_open(world: &mut World, call: &Call, team: &str, me: &str) -> O
     match world.teams[team].user(other) {
         None => return Outcome::Err("user_not_found".into()),
         Some(u) if u.deleted => return Outcome::Err("user_disabled".into()),
+        Some(u) if u.is_bot => return Outcome::Err("cannot_dm_bot".into()),
         Some(_) => {}
     }
     let (id, already) = open_dm(world, team, me, other);
@@ -613,6 +614,7 @@ fn resolve_channel(
         match world.teams[team].user(channel) {
             None => return Err(Outcome::Err("channel_not_found".into())),
             Some(u) if u.deleted => return Err(Outcome::Err("channel_not_found".into())),
+            Some(u) if u.is_bot => return Err(Outcome::Err("cannot_dm_bot".into())),
             Some(_) => {}
         }
         return Ok(open_dm(world, team, me, channel).0);

@@ -70,8 +70,40 @@ pub fn router(shared: Shared) -> Router {
         .route("/oauth/v2/authorize", get(oidc::oauth_authorize))
         .route("/openid/connect/authorize", get(oidc::openid_authorize))
         .route("/openid/connect/keys", get(oidc::keys))
+        .route("/response/{id}", post(respond))
         .merge(control::routes())
         .with_state(shared)
+}
+
+/// A slash command's `response_url` (Slack serves these under
+/// `hooks.slack.com/commands/…`): records what was posted.
+async fn respond(
+    axum::extract::State(shared): axum::extract::State<Shared>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> (http::StatusCode, &'static str) {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return (http::StatusCode::BAD_REQUEST, "invalid_payload");
+    };
+    let mut w = shared.lock();
+    let list = w.responses.entry(id.clone()).or_default();
+    // Slack accepts five posts per response_url.
+    if list.len() >= 5 {
+        return (http::StatusCode::NOT_FOUND, "used_url");
+    }
+    list.push(value.clone());
+    w.record(RecordedCall {
+        seq: 0,
+        method: "response_url".into(),
+        at_millis: 0,
+        team: None,
+        auth: "none".into(),
+        params: serde_json::json!({ "id": id, "body": value }),
+        status: 200,
+        error: None,
+        retry_after: None,
+    });
+    (http::StatusCode::OK, "ok")
 }
 
 /// A running fake Slack on a loopback port.
@@ -226,6 +258,21 @@ impl FakeSlack {
             .get(user)
             .and_then(|d| t.channels.get(d))
             .map(|c| c.messages.clone())
+            .unwrap_or_default()
+    }
+
+    /// A fresh `response_url` on this fake.
+    pub fn response_url(&self, id: &str) -> String {
+        format!("{}/response/{id}", self.base_url())
+    }
+
+    /// What was posted to the `response_url` with this id.
+    pub fn responses(&self, id: &str) -> Vec<serde_json::Value> {
+        self.shared
+            .lock()
+            .responses
+            .get(id)
+            .cloned()
             .unwrap_or_default()
     }
 

@@ -445,6 +445,8 @@ pub struct World {
     pub token_lifetime: Duration,
     /// Who approves the next authorize pages: `(team, user)`.
     pub acting: Option<(String, String)>,
+    /// Messages posted to `response_url`s, by the URL's last segment.
+    pub responses: HashMap<String, Vec<Value>>,
     pub started: Instant,
     next_seq: u64,
     next_ts: u64,
@@ -466,6 +468,7 @@ impl World {
             max_page: 1000,
             token_lifetime: Duration::from_secs(43_200),
             acting: None,
+            responses: HashMap::new(),
             started: Instant::now(),
             next_seq: 0,
             next_ts: 0,

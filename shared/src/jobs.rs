@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{EnterpriseId, EventId, TeamId};
+use crate::ids::{ChannelId, EnterpriseId, EventId, TeamId, UserId};
 use crate::queue::{JobQueue, QueueError};
 use crate::slack::events::SlackEvent;
 
@@ -18,12 +18,25 @@ pub const VERSION: u32 = 1;
 pub enum Job {
     /// An Events API event we act on, claimed and acknowledged already.
     SlackEvent(SlackEventJob),
+    /// Adds recipients to an invite and queues one delivery each, a hundred
+    /// at a time (the rest goes on in a follow-up job).
+    FanOut(FanOutJob),
+    /// One invite DM to one person, at most once.
+    Deliver(DeliverJob),
+    /// A channel mapped to a room: invite its members.
+    Onboard(OnboardJob),
+    /// Tells the inviter who was reached.
+    Report(ReportJob),
 }
 
 impl Job {
     pub fn kind(&self) -> &'static str {
         match self {
             Job::SlackEvent(_) => "slack_event",
+            Job::FanOut(_) => "fan_out",
+            Job::Deliver(_) => "deliver",
+            Job::Onboard(_) => "onboard",
+            Job::Report(_) => "report",
         }
     }
 
@@ -32,8 +45,41 @@ impl Job {
     pub fn team(&self) -> &TeamId {
         match self {
             Job::SlackEvent(j) => &j.team_id,
+            Job::FanOut(j) => &j.team_id,
+            Job::Deliver(j) => &j.team_id,
+            Job::Onboard(j) => &j.team_id,
+            Job::Report(j) => &j.team_id,
         }
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FanOutJob {
+    pub invite_id: String,
+    pub team_id: TeamId,
+    pub recipients: Vec<UserId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliverJob {
+    pub invite_id: String,
+    pub team_id: TeamId,
+    pub recipient: UserId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnboardJob {
+    pub invite_id: String,
+    pub team_id: TeamId,
+    pub channel_id: ChannelId,
+    /// Who mapped the channel (not invited to their own meeting).
+    pub caller: UserId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportJob {
+    pub invite_id: String,
+    pub team_id: TeamId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +144,12 @@ pub async fn enqueue(
     delay: std::time::Duration,
 ) -> Result<String, QueueError> {
     queue.send(&encode(job), delay).await
+}
+
+/// Queues many jobs, in batches (SQS takes ten per call).
+pub async fn enqueue_all(queue: &dyn JobQueue, jobs: &[Job]) -> Result<(), QueueError> {
+    let bodies: Vec<String> = jobs.iter().map(encode).collect();
+    queue.send_batch(&bodies).await
 }
 
 #[cfg(test)]

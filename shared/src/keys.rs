@@ -19,6 +19,10 @@
 //! | 10 | an office user's Slack identity in a team | `USER#{user}` | `SLACK#{team}` | | |
 //! | 11 | who a Slack user is in the office (reverse lookup, one office user per Slack user) | `SLACKUSER#{team}#{slack user}` | `LINK` | | |
 //! | 12 | a one-time login token from Sign in with Slack | `LOGIN#{token}` | `TOKEN` | | 5 min |
+//! | 13 | the room a Slack channel is mapped to | `TEAM#{team}` | `CHANNEL#{channel}` | | |
+//! | 14 | an invite (who, where, counts) | `INVITE#{invite}` | `META` | | 30 days |
+//! | 15 | one recipient's delivery of an invite (idempotency record) | `INVITE#{invite}` | `TO#{slack user}` (query, prefix `TO#`) | | 30 days |
+//! | 16 | the bot's DM channel with a person | `TEAM#{team}` | `DM#{slack user}` | | |
 //!
 //! Pattern 2's sort key starts with the creation time in milliseconds,
 //! zero-padded to 13 digits, so a plain ascending query returns a team's spaces
@@ -28,11 +32,12 @@
 //! condition, so one Slack user can never be linked to two office users. A
 //! room's occupants live on the room item (pattern 4).
 //!
-//! Patterns that arrive with later work (channel routes, invites and
-//! deliveries, directory, chat, sync status, audit) are added to this table
-//! when their store is written.
+//! Patterns 14 and 15 share a partition, so an invite's status is one query.
+//!
+//! Patterns that arrive with later work (directory, chat, sync status,
+//! audit) are added to this table when their store is written.
 
-use crate::ids::{EventId, OfficeUserId, RoomId, SpaceId, TeamId, UserId};
+use crate::ids::{ChannelId, EventId, OfficeUserId, RoomId, SpaceId, TeamId, UserId};
 use crate::table::Key;
 
 fn key(pk: String, sk: impl Into<String>) -> Key {
@@ -126,6 +131,33 @@ pub fn slack_user(team: &TeamId, slack_user: &UserId) -> Key {
 /// caller.
 pub fn login_token(token: &str) -> Key {
     key(format!("LOGIN#{token}"), "TOKEN")
+}
+
+/// 13: a channel's room.
+pub fn channel_route(team: &TeamId, channel: &ChannelId) -> Key {
+    key(team_pk(team), format!("CHANNEL#{channel}"))
+}
+
+pub fn invite_pk(invite: &str) -> String {
+    format!("INVITE#{invite}")
+}
+
+/// 14: an invite.
+pub fn invite(invite: &str) -> Key {
+    key(invite_pk(invite), "META")
+}
+
+/// Sort-key prefix of pattern 15.
+pub const DELIVERY_PREFIX: &str = "TO#";
+
+/// 15: one recipient's delivery.
+pub fn delivery(invite: &str, recipient: &UserId) -> Key {
+    key(invite_pk(invite), format!("{DELIVERY_PREFIX}{recipient}"))
+}
+
+/// 16: the bot's DM channel with a person.
+pub fn dm_channel(team: &TeamId, user: &UserId) -> Key {
+    key(team_pk(team), format!("DM#{user}"))
 }
 
 #[cfg(test)]

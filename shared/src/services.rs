@@ -26,8 +26,8 @@ use crate::secrets::Secret;
 use crate::secrets::{EnvSecrets, SecretSource, Secrets, SecretsManagerSource};
 use crate::slack::{SlackClient, Verifier};
 use crate::store::{
-    EventClaims, IdentityLinks, Installations, LoginTokens, Members, OAuthStates, OfficeUsers,
-    Spaces,
+    Channels, EventClaims, IdentityLinks, Installations, Invites, LoginTokens, Members,
+    OAuthStates, OfficeUsers, Spaces,
 };
 use crate::table::SharedTable;
 use crate::table::dynamo::DynamoTable;
@@ -163,6 +163,14 @@ impl Services {
 
     pub fn links(&self) -> IdentityLinks {
         IdentityLinks::new(self.table.clone(), self.cipher.clone(), self.clock.clone())
+    }
+
+    pub fn channels(&self) -> Channels {
+        Channels::new(self.table.clone(), self.clock.clone())
+    }
+
+    pub fn invites(&self) -> Invites {
+        Invites::new(self.table.clone(), self.clock.clone())
     }
 
     pub fn login_tokens(&self) -> LoginTokens {

@@ -234,7 +234,9 @@ async fn a_known_event_is_queued_once_and_its_retry_only_acknowledged() {
     assert_eq!(outcome(&retry), "duplicate");
     let messages = queued(&app).await;
     assert_eq!(messages.len(), 1, "one job for two deliveries");
-    let Job::SlackEvent(job) = jobs::decode(&messages[0].body).unwrap();
+    let Job::SlackEvent(job) = jobs::decode(&messages[0].body).unwrap() else {
+        panic!("not a Slack event job")
+    };
     assert_eq!(job.event_id.as_str(), "EvONCE1");
     assert_eq!(job.team_id.as_str(), "T0DEMO");
     assert_eq!(job.event, SlackEvent::AppUninstalled {});

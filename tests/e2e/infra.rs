@@ -53,7 +53,13 @@ fn infra_template_matches_the_code() {
     }
     assert!(t.contains(&format!("Path: {JOIN_PATH}/{{token}}\n")));
     assert!(t.contains("Path: /api/v1/{proxy+}\n"));
-    for binary in ["hallway-oauth", "hallway-api"] {
+    for path in [
+        hallway_commands::COMMANDS_PATH,
+        hallway_commands::INTERACTIVITY_PATH,
+    ] {
+        assert!(t.contains(&format!("Path: {path}\n")), "route {path}");
+    }
+    for binary in ["hallway-oauth", "hallway-api", "hallway-commands"] {
         assert!(t.contains(&format!("Binary: {binary}")), "{binary}");
     }
     assert!(t.contains("Binary: hallway-events") && t.contains("Binary: hallway-worker"));

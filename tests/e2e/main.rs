@@ -13,10 +13,12 @@
 //!   token rotation under concurrency.
 //! - `sign_in`: Sign in with Slack, linking, join links, guests.
 
+pub mod commands;
 mod conformance_queue;
 mod conformance_table;
 mod events_webhook;
 mod infra;
+mod invites;
 mod lambda_events;
 mod no_secrets_in_logs;
 mod office_api;

@@ -71,6 +71,11 @@ pub struct AppOptions {
     /// The fake Slack's workspaces (default: the demo workspace plus
     /// `T0OTHER`, a second one).
     pub teams: Option<Vec<TeamSeed>>,
+    /// How many pollers feed the worker (Lambda runs several batches at
+    /// once); default 4.
+    pub pollers: Option<usize>,
+    /// The job queue's visibility timeout; default 2 s (quick retries).
+    pub visibility: Option<Duration>,
 }
 
 /// A second workspace for cross-team cases.
@@ -130,7 +135,8 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
         table_name.clone(),
         shared_clock.clone(),
     ));
-    let (queue_url, dlq_url) = emu.create_queue(Duration::from_secs(2), 3).await;
+    let visibility = opts.visibility.unwrap_or(Duration::from_secs(2));
+    let (queue_url, dlq_url) = emu.create_queue(visibility, 3).await;
     let queue = Arc::new(SqsQueue::new(emu.sqs.clone(), queue_url.clone()));
     let dlq = Arc::new(SqsQueue::new(emu.sqs.clone(), dlq_url));
 
@@ -167,15 +173,17 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
     let mut stop_worker = None;
     if !opts.no_worker {
         let (stop, stopped) = watch::channel(false);
-        let worker_services = services.clone();
-        let worker_queue = queue.clone();
-        tokio::spawn(async move {
-            let handler = |event| {
-                let s = worker_services.clone();
-                async move { Ok(hallway_worker::handle(&s, event).await) }
-            };
-            hallway::queue::poller::run(worker_queue.as_ref(), handler, 10, stopped).await;
-        });
+        let worker = std::sync::Arc::new(hallway_worker::Worker::new(services.clone()));
+        for _ in 0..opts.pollers.unwrap_or(4).max(1) {
+            let (worker, worker_queue, stopped) = (worker.clone(), queue.clone(), stopped.clone());
+            tokio::spawn(async move {
+                let handler = |event| {
+                    let w = worker.clone();
+                    async move { Ok(hallway_worker::handle(&w, event).await) }
+                };
+                hallway::queue::poller::run(worker_queue.as_ref(), handler, 10, stopped).await;
+            });
+        }
         stop_worker = Some(stop);
     }
 
@@ -271,6 +279,43 @@ impl TestApp {
         (status, json)
     }
 
+    /// Runs `/hallway <text>` as `user` in `channel`, signed; returns the
+    /// JSON reply and the id of the command's `response_url` on the fake.
+    pub async fn slash(
+        &self,
+        user: &str,
+        channel: &str,
+        text: &str,
+    ) -> (serde_json::Value, String) {
+        let response_id = uuid::Uuid::new_v4().simple().to_string();
+        let form = [
+            ("token", "legacy-verification-token"),
+            ("team_id", "T0DEMO"),
+            ("team_domain", "acme"),
+            ("channel_id", channel),
+            ("channel_name", "general"),
+            ("user_id", user),
+            ("user_name", "someone"),
+            ("command", "/hallway"),
+            ("text", text),
+            ("api_app_id", "A0HALLWAY"),
+            ("is_enterprise_install", "false"),
+            ("response_url", &self.slack.response_url(&response_id)),
+            ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
+        ];
+        let body = serde_urlencoded::to_string(form).unwrap();
+        let resp = self
+            .post_signed(
+                "/slack/commands",
+                "application/x-www-form-urlencoded",
+                &body,
+                &[],
+            )
+            .await;
+        assert_eq!(resp.status(), 200, "slash commands always answer 200");
+        (resp.json().await.unwrap(), response_id)
+    }
+
     /// A browser (cookie jar, redirects followed by hand) for this app.
     pub fn browser(&self) -> Browser {
         Browser::new(self.url("/app"))
@@ -319,7 +364,16 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    eventually_within(what, Duration::from_secs(15), check).await
+}
+
+/// Waits until `check` holds, polling; panics with `what` after `limit`.
+pub async fn eventually_within<F, Fut>(what: &str, limit: Duration, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
     loop {
         if check().await {
             return;

@@ -19,15 +19,19 @@
 //! | `GET /api/v1/spaces/{space}/slack`, `POST …/slack/connect`, `DELETE …/slack` | admin, moderator (status: any role) |
 //! | `POST /api/v1/spaces/{space}/slack/link` | member, moderator, admin |
 //! | `POST /api/v1/spaces/{space}/join-links` `{room_id, guest?, expires_in?}` | member+ (guest links: admin, moderator) |
+//! | `POST /api/v1/spaces/{space}/invites` `{room_id?, slack_user_ids?, office_user_ids?}` → 202 | member, moderator, admin |
+//! | `GET /api/v1/spaces/{space}/invites/{invite}` | any role |
 //!
 //! # Layout
 //! - [`caller`]: the bearer-token extractor and role checks.
 //! - [`spaces`]: spaces, settings, rooms, presence, the room choice.
 //! - [`members`]: the member list with each member's Slack link status.
 //! - [`slack`]: connecting a space to Slack, linking a person, join links.
+//! - [`invites`]: "Get <user>": invites by DM and their status.
 //! - [`sessions`]: the login-token exchange and `me`.
 
 pub mod caller;
+pub mod invites;
 pub mod members;
 pub mod sessions;
 pub mod slack;
@@ -64,6 +68,11 @@ pub fn router(services: Services) -> Router {
         .route("/api/v1/spaces/{space}/slack/connect", post(slack::connect))
         .route("/api/v1/spaces/{space}/slack/link", post(slack::link))
         .route("/api/v1/spaces/{space}/join-links", post(slack::join_link))
+        .route("/api/v1/spaces/{space}/invites", post(invites::create))
+        .route(
+            "/api/v1/spaces/{space}/invites/{invite}",
+            get(invites::show),
+        )
         .fallback(not_found)
         .layer(trace_layer())
         .with_state(services)

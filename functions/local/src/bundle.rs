@@ -53,6 +53,8 @@ pub const MAX_RECEIVES: u32 = 5;
 
 pub struct Bundle {
     pub services: Services,
+    /// The worker, built once like a Lambda sandbox's.
+    pub worker: Arc<hallway_worker::Worker>,
     pub router: Router,
     pub queue: Arc<MemoryQueue>,
     pub dead_letters: Arc<MemoryQueue>,
@@ -65,6 +67,7 @@ struct Health {
     queue: Arc<MemoryQueue>,
     dead_letters: Arc<MemoryQueue>,
     store: &'static str,
+    fake_slack: Option<String>,
 }
 
 async fn healthz(State(h): State<Health>) -> axum::Json<serde_json::Value> {
@@ -73,6 +76,7 @@ async fn healthz(State(h): State<Health>) -> axum::Json<serde_json::Value> {
         "store": h.store,
         "queued": h.queue.len(),
         "dead_letters": h.dead_letters.len(),
+        "fake_slack": h.fake_slack,
     }))
 }
 
@@ -81,6 +85,7 @@ async fn healthz(State(h): State<Health>) -> axum::Json<serde_json::Value> {
 pub fn routes(services: Services) -> Router {
     Router::new()
         .merge(hallway_events::router(services.clone()))
+        .merge(hallway_commands::router(services.clone()))
         .merge(hallway_oauth::router(services.clone()))
         .merge(hallway_api::router(services))
 }
@@ -137,9 +142,11 @@ impl Bundle {
                     queue: queue.clone(),
                     dead_letters: dead_letters.clone(),
                     store,
+                    fake_slack: fake_slack.as_ref().map(|f| f.base_url()),
                 }),
             );
         Ok(Self {
+            worker: Arc::new(hallway_worker::Worker::new(services.clone())),
             services,
             router,
             queue,
@@ -151,12 +158,12 @@ impl Bundle {
 
     /// Runs the worker on the in-process queue until `shutdown` is true.
     pub fn spawn_worker(&self, shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
-        let services = self.services.clone();
+        let worker = self.worker.clone();
         let queue = self.queue.clone();
         tokio::spawn(async move {
             let handler = |event| {
-                let services = services.clone();
-                async move { Ok(hallway_worker::handle(&services, event).await) }
+                let worker = worker.clone();
+                async move { Ok(hallway_worker::handle(&worker, event).await) }
             };
             poller::run(queue.as_ref(), handler, 10, shutdown).await;
         })
@@ -166,10 +173,10 @@ impl Bundle {
     pub async fn drain(&self) -> anyhow::Result<poller::Polled> {
         let mut total = poller::Polled::default();
         loop {
-            let services = self.services.clone();
+            let worker = self.worker.clone();
             let handler = move |event| {
-                let services = services.clone();
-                async move { Ok(hallway_worker::handle(&services, event).await) }
+                let worker = worker.clone();
+                async move { Ok(hallway_worker::handle(&worker, event).await) }
             };
             let polled =
                 poller::poll_once(self.queue.as_ref(), &handler, 10, Duration::ZERO).await?;

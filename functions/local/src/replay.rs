@@ -76,6 +76,33 @@ pub struct SigningKeys {
     pub slack: Secret,
     /// `HALLWAY_APP_JWT_SECRET`, for an office bearer token.
     pub app_jwt: Secret,
+    /// The fake Slack the bundle talks to, if any: a slash command's
+    /// `response_url` on hooks.slack.com is pointed at it, so the summary of
+    /// an invite lands somewhere offline.
+    pub fake_slack: Option<String>,
+}
+
+/// Points a form body's hooks.slack.com `response_url` at the fake Slack.
+fn local_response_url(body: &[u8], fake: &str) -> Option<Vec<u8>> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+    let at = pairs
+        .iter()
+        .position(|(k, v)| k == "response_url" && v.starts_with("https://hooks.slack.com/"))?;
+    let id = pairs[at]
+        .1
+        .rsplit('/')
+        .next()
+        .unwrap_or("replay")
+        .to_owned();
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i == at {
+            out.append_pair(k, &format!("{}/response/{id}", fake.trim_end_matches('/')));
+        } else {
+            out.append_pair(k, v);
+        }
+    }
+    Some(out.finish().into_bytes())
 }
 
 /// An office bearer token with fresh times, re-signed: the sample's claims
@@ -118,6 +145,11 @@ pub fn prepare_http(
         lambda_http::Body::Binary(b) => b,
         _ => Vec::new(),
     };
+    if let Some(fake) = &keys.fake_slack
+        && let Some(rewritten) = local_response_url(&body, fake)
+    {
+        body = rewritten;
+    }
     let mut headers = parts.headers;
     // Lambda adds these; a real client would not send them.
     headers.remove(http::header::HOST);
@@ -174,6 +206,7 @@ pub async fn replay(opts: ReplayOptions) -> anyhow::Result<Replayed> {
     let keys = SigningKeys {
         slack: Secret::new(settings.get(SIGNING_SECRET).context("no signing secret")?),
         app_jwt: Secret::new(settings.get(APP_JWT_SECRET).context("no app JWT secret")?),
+        fake_slack: None,
     };
     if settings.defaults_in_use().contains(&SIGNING_SECRET) {
         eprintln!(
@@ -183,6 +216,21 @@ pub async fn replay(opts: ReplayOptions) -> anyhow::Result<Replayed> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs() as i64;
+    let mut keys = keys;
+    let bundle = if opts.in_process {
+        let bundle = Bundle::build(&in_process_options(&opts)).await?;
+        keys.fake_slack = bundle.fake_slack.as_ref().map(|f| f.base_url());
+        Some(bundle)
+    } else {
+        None
+    };
+    let base = opts
+        .to
+        .clone()
+        .unwrap_or_else(|| "http://127.0.0.1:3000".into());
+    if bundle.is_none() {
+        keys.fake_slack = fake_slack_of(&base).await;
+    }
     let prepared = prepare_http(&text, &keys, now, opts.tamper)?;
     eprintln!(
         "-> {} {}{}",
@@ -194,8 +242,7 @@ pub async fn replay(opts: ReplayOptions) -> anyhow::Result<Replayed> {
             ""
         }
     );
-    if opts.in_process {
-        let bundle = Bundle::build(&in_process_options(&opts)).await?;
+    if let Some(bundle) = bundle {
         let replayed = send_in_process(&bundle, prepared).await?;
         let drained = bundle.drain().await?;
         if drained.received > 0 {
@@ -206,11 +253,18 @@ pub async fn replay(opts: ReplayOptions) -> anyhow::Result<Replayed> {
         }
         return Ok(replayed);
     }
-    let base = opts
-        .to
-        .clone()
-        .unwrap_or_else(|| "http://127.0.0.1:3000".into());
     send_http(&base, prepared).await
+}
+
+/// The fake Slack a running bundle uses, from its `/healthz`.
+async fn fake_slack_of(base: &str) -> Option<String> {
+    let health: serde_json::Value = reqwest::get(format!("{}/healthz", base.trim_end_matches('/')))
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()?;
+    health["fake_slack"].as_str().map(str::to_owned)
 }
 
 fn in_process_options(opts: &ReplayOptions) -> BundleOptions {
@@ -269,7 +323,7 @@ async fn replay_sqs(opts: &ReplayOptions, text: &str) -> anyhow::Result<Replayed
         serde_json::from_str(text).context("the sample is not an SQS event")?;
     let bundle = Bundle::build(&in_process_options(opts)).await?;
     eprintln!("-> worker: {} record(s)", event.records.len());
-    let response = hallway_worker::handle(&bundle.services, event).await;
+    let response = hallway_worker::handle(&bundle.worker, event).await;
     let failures: Vec<String> = response
         .batch_item_failures
         .iter()

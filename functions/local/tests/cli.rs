@@ -137,6 +137,13 @@ fn serve_answers_replays_refuses_tampering_and_acknowledges_retries_once() {
         stdout(&login)
     );
 
+    let help = replay(&base, "commands/help.json", &[]);
+    assert!(
+        stdout(&help).contains("How to use /hallway"),
+        "{}",
+        stdout(&help)
+    );
+
     let unknown = replay(&base, "events/unknown_event.json", &[]);
     assert!(
         stdout(&unknown).contains("x-hallway-event: ignored"),

@@ -170,6 +170,12 @@ async fn finish_install(s: &Services, data: StateData, g: OAuthV2Access) -> Resp
     if let Err(e) = installed {
         return unavailable(s, e.into());
     }
+    // A reinstall reconnects the spaces the team kept through an uninstall.
+    match s.spaces().mark_team_connected(&team).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(team_id = %team, spaces = n, "spaces reconnected"),
+        Err(e) => return unavailable(s, e.into()),
+    }
     let Some(space) = data.space_id else {
         tracing::info!(team_id = %team, "installed from Slack's app directory; no space yet");
         return page_with_action(

@@ -11,8 +11,15 @@
 //! sits sleeping.
 //!
 //! # Layout
-//! - [`handle`]: the batch loop.
-//! - [`run`]: one job.
+//! - [`Worker`], [`handle`]: the batch loop, with the per-team pacer that
+//!   remembers Slack's `Retry-After` across the jobs of a sandbox.
+//! - [`invites`]: fan-out, one DM per recipient (at most once), the summary.
+//! - [`onboard`]: a channel's members into an invite.
+//! - [`pacer`]: the per-team rate gate.
+
+pub mod invites;
+pub mod onboard;
+pub mod pacer;
 
 use std::time::Duration;
 
@@ -23,6 +30,8 @@ use hallway::services::Services;
 use hallway::slack::events::SlackEvent;
 use tracing::Instrument;
 
+use crate::pacer::Pacer;
+
 /// Why a job did not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -30,7 +39,8 @@ pub enum JobError {
     /// on every attempt and end in the dead-letter queue.
     #[error("undecodable job: {0}")]
     Poison(#[from] jobs::DecodeError),
-    /// A dependency failed; try again, after `after` when known.
+    /// A dependency failed or must be waited for; try again, after `after`
+    /// when known.
     #[error("will retry: {reason}")]
     Retry {
         reason: String,
@@ -38,8 +48,51 @@ pub enum JobError {
     },
 }
 
+impl JobError {
+    pub fn retry(reason: impl std::fmt::Display) -> Self {
+        JobError::Retry {
+            reason: reason.to_string(),
+            after: None,
+        }
+    }
+
+    pub fn retry_after(reason: impl std::fmt::Display, after: Duration) -> Self {
+        JobError::Retry {
+            reason: reason.to_string(),
+            after: Some(after),
+        }
+    }
+}
+
+impl From<hallway::table::TableError> for JobError {
+    fn from(e: hallway::table::TableError) -> Self {
+        JobError::retry(e)
+    }
+}
+
+impl From<hallway::queue::QueueError> for JobError {
+    fn from(e: hallway::queue::QueueError) -> Self {
+        JobError::retry(e)
+    }
+}
+
+/// What a worker keeps between batches: the services and the pacer.
+pub struct Worker {
+    pub services: Services,
+    pub pacer: Pacer,
+}
+
+impl Worker {
+    pub fn new(services: Services) -> Self {
+        Self {
+            services,
+            pacer: Pacer::default(),
+        }
+    }
+}
+
 /// Runs a batch; returns the ids of the records to retry.
-pub async fn handle(services: &Services, event: SqsEvent) -> SqsBatchResponse {
+pub async fn handle(worker: &Worker, event: SqsEvent) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
     for record in event.records {
         let id = record.message_id.clone().unwrap_or_default();
@@ -49,7 +102,7 @@ pub async fn handle(services: &Services, event: SqsEvent) -> SqsBatchResponse {
             .cloned()
             .unwrap_or_default();
         let span = tracing::info_span!("job", message_id = %id, receives = %receives, kind = tracing::field::Empty, team_id = tracing::field::Empty);
-        let outcome = run_record(services, &record).instrument(span.clone()).await;
+        let outcome = run_record(worker, &record).instrument(span.clone()).await;
         let _entered = span.enter();
         match outcome {
             Ok(()) => {}
@@ -59,7 +112,11 @@ pub async fn handle(services: &Services, event: SqsEvent) -> SqsBatchResponse {
             }
             Err(JobError::Retry { reason, after }) => {
                 if let (Some(delay), Some(receipt)) = (after, record.receipt_handle.as_deref())
-                    && let Err(e) = services.queue.change_visibility(receipt, delay).await
+                    && let Err(e) = worker
+                        .services
+                        .queue
+                        .change_visibility(receipt, delay)
+                        .await
                 {
                     tracing::warn!(error = %e, "could not delay the retry; it will come back after the visibility timeout");
                 }
@@ -71,16 +128,17 @@ pub async fn handle(services: &Services, event: SqsEvent) -> SqsBatchResponse {
     response
 }
 
-async fn run_record(services: &Services, record: &SqsMessage) -> Result<(), JobError> {
+async fn run_record(worker: &Worker, record: &SqsMessage) -> Result<(), JobError> {
     let job = jobs::decode(record.body.as_deref().unwrap_or(""))?;
     let span = tracing::Span::current();
     span.record("kind", job.kind());
     span.record("team_id", job.team().as_str());
-    run(services, job).await
+    run(worker, job).await
 }
 
 /// Runs one job.
-pub async fn run(services: &Services, job: Job) -> Result<(), JobError> {
+pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
+    let services = &worker.services;
     match job {
         Job::SlackEvent(j) => {
             let installations = services.installations();
@@ -100,10 +158,7 @@ pub async fn run(services: &Services, job: Job) -> Result<(), JobError> {
                     .await
                 }
             }
-            .map_err(|e| JobError::Retry {
-                reason: e.to_string(),
-                after: None,
-            })?;
+            .map_err(JobError::retry)?;
             tracing::info!(
                 event_id = %j.event_id,
                 bot_token = ?outcome.bot_token,
@@ -113,5 +168,9 @@ pub async fn run(services: &Services, job: Job) -> Result<(), JobError> {
             );
             Ok(())
         }
+        Job::FanOut(j) => invites::fan_out(worker, j).await,
+        Job::Deliver(j) => invites::deliver(worker, j).await,
+        Job::Report(j) => invites::report(worker, j).await,
+        Job::Onboard(j) => onboard::onboard(worker, j).await,
     }
 }

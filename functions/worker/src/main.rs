@@ -1,5 +1,5 @@
-//! Lambda entry point: build the shared services once, then run each SQS
-//! batch through the worker, reporting partial batch failures.
+//! Lambda entry point: build the worker (services and pacer) once, then run
+//! each SQS batch through it, reporting partial batch failures.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -8,10 +8,11 @@ use lambda_runtime::{LambdaEvent, service_fn};
 async fn main() -> Result<(), lambda_runtime::Error> {
     hallway::telemetry::init_lambda();
     let services = hallway::services::Services::for_lambda().await?;
-    let services = &services;
+    let worker = hallway_worker::Worker::new(services);
+    let worker = &worker;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<SqsBatchResponse, lambda_runtime::Error>(
-            hallway_worker::handle(services, event.payload).await,
+            hallway_worker::handle(worker, event.payload).await,
         )
     }))
     .await

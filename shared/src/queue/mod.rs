@@ -57,6 +57,15 @@ pub trait JobQueue: Send + Sync + 'static {
     /// whole second, capped at [`MAX_DELAY`]). Returns the message id.
     async fn send(&self, body: &str, delay: Duration) -> Result<String, QueueError>;
 
+    /// Sends many messages at once, without delay. Adapters that can batch
+    /// (SQS: ten per call) override this.
+    async fn send_batch(&self, bodies: &[String]) -> Result<(), QueueError> {
+        for body in bodies {
+            self.send(body, Duration::ZERO).await?;
+        }
+        Ok(())
+    }
+
     /// Receives up to `max` (1-10) messages, waiting up to `wait` (at most
     /// 20 s) for the first one.
     async fn receive(&self, max: u32, wait: Duration) -> Result<Vec<Received>, QueueError>;

@@ -66,6 +66,44 @@ impl JobQueue for SqsQueue {
         Ok(out.message_id.unwrap_or_default())
     }
 
+    async fn send_batch(&self, bodies: &[String]) -> Result<(), QueueError> {
+        use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+        for chunk in bodies.chunks(10) {
+            let mut entries = Vec::with_capacity(chunk.len());
+            for (i, body) in chunk.iter().enumerate() {
+                check_body(body)?;
+                entries.push(
+                    SendMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .message_body(body)
+                        .build()
+                        .map_err(|e| QueueError::Unavailable(e.to_string()))?,
+                );
+            }
+            let out = self
+                .client
+                .send_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(unavailable)?;
+            // A partly failed batch: resend the failed entries one by one, so
+            // nothing is lost and the caller sees an error if they fail again.
+            for failed in out.failed {
+                let i: usize = failed.id.parse().unwrap_or(usize::MAX);
+                let Some(body) = chunk.get(i) else {
+                    return Err(QueueError::Unavailable(format!(
+                        "SendMessageBatch failed an unknown entry {}",
+                        failed.id
+                    )));
+                };
+                self.send(body, Duration::ZERO).await?;
+            }
+        }
+        Ok(())
+    }
+
     async fn receive(&self, max: u32, wait: Duration) -> Result<Vec<Received>, QueueError> {
         let out = self
             .client

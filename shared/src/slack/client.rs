@@ -547,6 +547,52 @@ impl SlackClient {
         })
     }
 
+    /// Whether a `response_url` is one hallway will post to: Slack's hooks,
+    /// or the configured Slack base (the fake in tests and offline).
+    pub fn is_response_url(&self, response_url: &str) -> bool {
+        response_url.starts_with("https://hooks.slack.com/")
+            || response_url.starts_with("https://hooks.slack-gov.com/")
+            || response_url.starts_with(self.base.as_str())
+    }
+
+    /// Posts a message to a slash command's `response_url` (up to five times
+    /// within 30 minutes, says Slack).
+    pub async fn respond(&self, response_url: &str, body: &Value) -> Result<(), SlackError> {
+        const METHOD: &str = "response_url";
+        if !self.is_response_url(response_url) {
+            return Err(SlackError::Api {
+                method: METHOD.into(),
+                code: "untrusted_response_url".into(),
+            });
+        }
+        let resp = self
+            .http
+            .post(response_url)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| transport(METHOD, e))?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            return Err(SlackError::RateLimited {
+                retry_after: Duration::from_secs(1),
+            });
+        }
+        if status.is_success() {
+            return Ok(());
+        }
+        if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE {
+            return Err(SlackError::Api {
+                method: METHOD.into(),
+                code: "expired_url".into(),
+            });
+        }
+        Err(SlackError::Http {
+            method: METHOD.into(),
+            status: status.as_u16(),
+        })
+    }
+
     /// Spends a refresh token for a new token pair (token rotation).
     pub async fn oauth_v2_refresh(
         &self,

@@ -11,19 +11,27 @@ use serde_json::{Value, json};
 /// for these). Must match what [`super::events::parse_event`] knows.
 pub const BOT_EVENTS: &[&str] = &["app_uninstalled", "tokens_revoked"];
 
-/// Bot scopes: what the Web API client's methods need.
-/// `users.list`/`users.info` → `users:read`; `users.lookupByEmail` →
-/// `users:read.email`; `conversations.members` → `channels:read`,
-/// `groups:read`; `conversations.open` → `im:write`; `chat.postMessage` →
-/// `chat:write`.
+/// Bot scopes: what the app does with its bot token. `commands` for
+/// `/hallway`; `users.list`/`users.info` → `users:read`;
+/// `users.lookupByEmail` → `users:read.email`; `conversations.members` →
+/// `channels:read`, `groups:read`; `conversations.open` → `im:write`;
+/// `chat.postMessage` → `chat:write`; reading an invite DM back after a
+/// crash → `im:history`.
 pub const BOT_SCOPES: &[&str] = &[
     "channels:read",
     "chat:write",
+    "commands",
     "groups:read",
+    "im:history",
     "im:write",
     "users:read",
     "users:read.email",
 ];
+
+/// The slash command's name.
+pub const COMMAND: &str = "/hallway";
+pub const COMMANDS_PATH: &str = "/slack/commands";
+pub const INTERACTIVITY_PATH: &str = "/slack/interactivity";
 
 pub const EVENTS_PATH: &str = "/slack/events";
 
@@ -47,7 +55,14 @@ pub fn manifest(base_url: &str) -> Value {
             "background_color": "#2c2d30"
         },
         "features": {
-            "bot_user": { "display_name": "hallway", "always_online": true }
+            "bot_user": { "display_name": "hallway", "always_online": true },
+            "slash_commands": [{
+                "command": COMMAND,
+                "url": format!("{base}{COMMANDS_PATH}"),
+                "description": "Call people to a room of your virtual office",
+                "usage_hint": "[@people] ['space'] ['room'] | help",
+                "should_escape": true
+            }]
         },
         "oauth_config": {
             "redirect_urls": [
@@ -60,6 +75,10 @@ pub fn manifest(base_url: &str) -> Value {
             "event_subscriptions": {
                 "request_url": format!("{base}{EVENTS_PATH}"),
                 "bot_events": BOT_EVENTS
+            },
+            "interactivity": {
+                "is_enabled": true,
+                "request_url": format!("{base}{INTERACTIVITY_PATH}")
             },
             "org_deploy_enabled": false,
             "socket_mode_enabled": false,

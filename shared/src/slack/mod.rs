@@ -5,6 +5,8 @@
 //! - [`verify`]: v0 request signatures, the replay window, `ssl_check`.
 //! - [`extract`]: the axum extractor that verifies before anything parses.
 //! - [`events`]: Events API envelopes and the events we act on.
+//! - [`grammar`]: the `/hallway` command's text.
+//! - [`messages`]: the messages hallway puts in Slack (Block Kit).
 //! - [`client`]: the Web API client (reqwest, configurable base URL).
 //! - [`oauth`]: Slack's authorize URLs and our OAuth redirect paths.
 //! - [`manifest`]: the Slack app manifest, generated from the code's routes,
@@ -13,7 +15,9 @@
 pub mod client;
 pub mod events;
 pub mod extract;
+pub mod grammar;
 pub mod manifest;
+pub mod messages;
 pub mod oauth;
 pub mod verify;
 

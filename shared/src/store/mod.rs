@@ -10,9 +10,13 @@
 //! - [`members`]: who belongs to a space, with which role; guest counting.
 //! - [`links`]: office user ↔ Slack user per team, one-to-one.
 //! - [`login_tokens`]: one-time tokens from Sign in with Slack.
+//! - [`channels`]: channels mapped to rooms; the bot's DM channels.
+//! - [`invites`]: invites and their per-recipient, idempotent deliveries.
 
+pub mod channels;
 pub mod event_claims;
 pub mod installations;
+pub mod invites;
 pub mod links;
 pub mod login_tokens;
 pub mod members;
@@ -20,8 +24,10 @@ pub mod oauth_state;
 pub mod spaces;
 pub mod users;
 
+pub use channels::{ChannelRoute, Channels};
 pub use event_claims::{Claim, EventClaims};
 pub use installations::{Installation, InstallationError, Installations, NewInstallation};
+pub use invites::{Delivery, DeliveryStatus, Invite, Invites, NewInvite};
 pub use links::{IdentityLink, IdentityLinks, LinkError, LinkedVia, NewLink};
 pub use login_tokens::{Login, LoginTokens};
 pub use members::{Joined, Member, Members, MembersError, Role};

@@ -493,6 +493,35 @@ impl Spaces {
             .map_err(Into::into)
     }
 
+    /// Marks every space mapped to a team connected again (a reinstall).
+    pub async fn mark_team_connected(&self, team: &TeamId) -> Result<usize, SpacesError> {
+        let mut changed = 0;
+        for ts in self.for_team(team).await?.iter().filter(|ts| !ts.connected) {
+            let on = Update::default().set("connected", Value::Bool(true));
+            let result = self
+                .table
+                .transact(vec![
+                    Write::Update {
+                        key: keys::team_space(team, ts.created_at, &ts.space_id),
+                        update: on.clone(),
+                        condition: Some(Condition::Exists),
+                    },
+                    Write::Update {
+                        key: keys::space(&ts.space_id),
+                        update: on,
+                        condition: Some(Condition::Equals("team_id".into(), s(team.as_str()))),
+                    },
+                ])
+                .await;
+            match result {
+                Ok(()) => changed += 1,
+                Err(TableError::TransactionConflict { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(changed)
+    }
+
     /// Marks every space of a team disconnected (the install is gone) while
     /// keeping the mapping, so a reinstall of the same team reconnects them.
     pub async fn mark_team_disconnected(&self, team: &TeamId) -> Result<usize, SpacesError> {

@@ -1,0 +1,457 @@
+//! `/hallway`: from a verified form to the reply Slack shows.
+//!
+//! The reply is built within the request from a few table reads; nothing here
+//! calls Slack. Invites and channel onboarding become jobs, and the inviter
+//! hears back through the command's `response_url`.
+
+use std::time::Duration;
+
+use hallway::auth::join::{DEFAULT_JOIN_TTL_SECS, JoinClaims};
+use hallway::ids::{ChannelId, OfficeUserId, TeamId, UserId};
+use hallway::jobs::{self, FanOutJob, Job, OnboardJob};
+use hallway::services::Services;
+use hallway::slack::grammar::{self, GrammarError, Name, Parsed};
+use hallway::slack::messages::{self, escape};
+use hallway::slack::oauth::{INSTALL_PATH, JOIN_PATH, LOGIN_PATH};
+use hallway::store::invites::Origin;
+use hallway::store::spaces::RoomChoice;
+use hallway::store::{NewInvite, Room, Space, TeamSpace};
+use hallway::web::ApiError;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Every field Slack sends with a slash command.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SlashCommand {
+    #[serde(default)]
+    pub token: Option<String>,
+    pub team_id: TeamId,
+    #[serde(default)]
+    pub team_domain: Option<String>,
+    #[serde(default)]
+    pub enterprise_id: Option<String>,
+    #[serde(default)]
+    pub enterprise_name: Option<String>,
+    pub channel_id: ChannelId,
+    #[serde(default)]
+    pub channel_name: Option<String>,
+    pub user_id: UserId,
+    #[serde(default)]
+    pub user_name: Option<String>,
+    pub command: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub api_app_id: Option<String>,
+    #[serde(default)]
+    pub is_enterprise_install: Option<String>,
+    pub response_url: String,
+    #[serde(default)]
+    pub trigger_id: Option<String>,
+}
+
+impl SlashCommand {
+    /// A conversation people share: not a DM with the app.
+    fn in_channel(&self) -> bool {
+        self.channel_id.as_str().starts_with('C') || self.channel_id.as_str().starts_with('G')
+    }
+}
+
+fn hint(command: &str) -> String {
+    format!("Try `{command} help`.")
+}
+
+fn grammar_reply(command: &str, e: &GrammarError) -> Value {
+    messages::ephemeral(&e.to_string(), Some(&hint(command)))
+}
+
+/// Where a command goes: the space, and the room if one was named.
+struct Target {
+    space: Space,
+    room: Option<Room>,
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+fn list(names: impl Iterator<Item = String>) -> String {
+    let names: Vec<String> = names.map(|n| format!("'{n}'")).collect();
+    if names.is_empty() {
+        "none yet".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
+    let parsed = match grammar::parse(&cmd.text) {
+        Ok(p) => p,
+        Err(e) => return Ok(grammar_reply(&cmd.command, &e)),
+    };
+    let (mentions, names) = match parsed {
+        Parsed::Help => return Ok(messages::help(&cmd.command)),
+        Parsed::Run { mentions, names } => (mentions, names),
+    };
+    let team = &cmd.team_id;
+
+    // The app must be installed with a working token.
+    let installed = s
+        .installations()
+        .get(team)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.into()))?
+        .is_some_and(|i| i.is_active());
+    if !installed {
+        return Ok(messages::prompt(
+            "hallway was disconnected from this workspace (its access was revoked or the app was removed). An admin needs to reinstall it.",
+            "Reinstall hallway",
+            "reinstall",
+            &s.config.endpoint(INSTALL_PATH),
+        ));
+    }
+    // The caller must be someone in the office.
+    let Some(caller) = s.links().office_user_for(team, &cmd.user_id).await? else {
+        return Ok(messages::prompt(
+            "Before you can call people to a room, connect your Slack account to the office.",
+            "Authorize hallway",
+            "authorize",
+            &format!("{}?team={team}", s.config.endpoint(LOGIN_PATH)),
+        ));
+    };
+    let spaces = s
+        .spaces()
+        .for_team(team)
+        .await
+        .map_err(crate::spaces_error)?;
+    if spaces.is_empty() {
+        return Ok(messages::ephemeral(
+            "No space of the office is connected to this workspace yet.",
+            Some(
+                "An admin of a space can connect it from the office: the space's settings, then Connect to Slack.",
+            ),
+        ));
+    }
+    let target = match resolve(s, cmd, &spaces, &names).await? {
+        Ok(t) => t,
+        Err(reply) => return Ok(reply),
+    };
+
+    if !mentions.is_empty() {
+        return invite(s, cmd, &caller, target, mentions).await;
+    }
+    if target.room.is_some() && names.len() >= 2 {
+        return onboard(s, cmd, &caller, target).await;
+    }
+    call(s, cmd, target).await
+}
+
+/// Finds the space and room the names mean (see the module doc of
+/// `hallway::slack::grammar`): a named space wins, else the channel's
+/// space, else the team's oldest.
+async fn resolve(
+    s: &Services,
+    cmd: &SlashCommand,
+    team_spaces: &[TeamSpace],
+    names: &[Name],
+) -> Result<Result<Target, Value>, ApiError> {
+    let spaces = s.spaces();
+    let load = |id: hallway::ids::SpaceId| {
+        let spaces = spaces.clone();
+        async move { spaces.get(&id).await.map_err(crate::spaces_error) }
+    };
+    // The space used when none is named.
+    let route = s.channels().route(&cmd.team_id, &cmd.channel_id).await?;
+    let routed = match route
+        .as_ref()
+        .filter(|r| team_spaces.iter().any(|ts| ts.space_id == r.space_id))
+    {
+        Some(r) => r.space_id.clone(),
+        None => team_spaces[0].space_id.clone(),
+    };
+    if names.is_empty() {
+        let Some(space) = load(routed).await? else {
+            return Ok(Err(messages::ephemeral(
+                "The space for this channel no longer exists.",
+                Some(&hint(&cmd.command)),
+            )));
+        };
+        return Ok(Ok(Target { space, room: None }));
+    }
+    let by_name = |name: &str| team_spaces.iter().find(|ts| same(&ts.space_name, name));
+    // Each space's rooms are read once, however many readings are tried.
+    let mut rooms_of: std::collections::HashMap<hallway::ids::SpaceId, Vec<Room>> =
+        std::collections::HashMap::new();
+    for (first, second) in grammar::name_splits(names) {
+        let (space_id, room_name) = match (&second, by_name(&first)) {
+            (Some(room), Some(ts)) => (ts.space_id.clone(), Some(room.clone())),
+            (Some(_), None) => continue,
+            (None, Some(ts)) => (ts.space_id.clone(), None),
+            (None, None) => (routed.clone(), Some(first.clone())),
+        };
+        let room = match &room_name {
+            None => None,
+            Some(wanted) => {
+                if !rooms_of.contains_key(&space_id) {
+                    let rooms = spaces.rooms(&space_id).await.map_err(crate::spaces_error)?;
+                    rooms_of.insert(space_id.clone(), rooms);
+                }
+                match rooms_of[&space_id].iter().find(|r| same(&r.name, wanted)) {
+                    Some(r) => Some(r.clone()),
+                    None => continue,
+                }
+            }
+        };
+        if let Some(space) = load(space_id).await? {
+            return Ok(Ok(Target { space, room }));
+        }
+    }
+    // Nothing fits: say what exists.
+    let typed: Vec<&str> = names.iter().map(|n| n.text.as_str()).collect();
+    let space_names = list(team_spaces.iter().map(|ts| ts.space_name.clone()));
+    let named_space = team_spaces.iter().find(|ts| same(&ts.space_name, typed[0]));
+    let message = match named_space {
+        Some(ts) => {
+            let rooms = spaces
+                .rooms(&ts.space_id)
+                .await
+                .map_err(crate::spaces_error)?;
+            format!(
+                "'{}' has no room called '{}'. Its rooms: {}.",
+                ts.space_name,
+                typed[1..].join(" "),
+                list(rooms.into_iter().map(|r| r.name))
+            )
+        }
+        None => {
+            let routed_name = team_spaces
+                .iter()
+                .find(|ts| ts.space_id == routed)
+                .map(|ts| ts.space_name.clone())
+                .unwrap_or_default();
+            let rooms = spaces.rooms(&routed).await.map_err(crate::spaces_error)?;
+            format!(
+                "There is no space or room called '{}' in this workspace. Spaces: {space_names}. Rooms of '{routed_name}': {}.",
+                typed.join(" "),
+                list(rooms.into_iter().map(|r| r.name))
+            )
+        }
+    };
+    Ok(Err(messages::ephemeral(
+        &message,
+        Some("Put names with spaces in quotes, e.g. 'Main Office' 'Big Hall'."),
+    )))
+}
+
+/// The room to meet in: the one named, else the largest empty one.
+async fn room_for(
+    s: &Services,
+    target: &Target,
+) -> Result<Result<(Room, Option<String>), Value>, ApiError> {
+    if let Some(room) = &target.room {
+        return Ok(Ok((room.clone(), None)));
+    }
+    match s
+        .spaces()
+        .choose_room(&target.space.id)
+        .await
+        .map_err(crate::spaces_error)?
+    {
+        RoomChoice::Empty(room) => Ok(Ok((room, None))),
+        RoomChoice::LeastFull(room) => {
+            let note = format!(
+                "No room of {} is empty; {} is the least full ({} of {}).",
+                target.space.name,
+                room.name,
+                room.occupants.len(),
+                room.capacity
+            );
+            Ok(Ok((room, Some(note))))
+        }
+        RoomChoice::NoRooms => Ok(Err(messages::ephemeral(
+            &format!("'{}' has no rooms yet.", target.space.name),
+            Some("Add a room in the office, then try again."),
+        ))),
+    }
+}
+
+fn join_url(s: &Services, space: &Space, room: &Room, invite: Option<&str>) -> String {
+    let token = s.join_links.token(&JoinClaims {
+        space: space.id.clone(),
+        room: room.id.clone(),
+        invite: invite.map(str::to_owned),
+        guest: false,
+        exp: s.clock.now_secs() + DEFAULT_JOIN_TTL_SECS,
+    });
+    s.config.endpoint(&format!("{JOIN_PATH}/{token}"))
+}
+
+/// No one mentioned: call the channel to a room.
+async fn call(s: &Services, cmd: &SlashCommand, target: Target) -> Result<Value, ApiError> {
+    let (room, note) = match room_for(s, &target).await? {
+        Ok(x) => x,
+        Err(reply) => return Ok(reply),
+    };
+    Ok(messages::call_to_room(
+        cmd.user_id.as_str(),
+        &room.name,
+        &target.space.name,
+        &join_url(s, &target.space, &room, None),
+        note.as_deref(),
+    ))
+}
+
+async fn inviter_name(s: &Services, caller: &OfficeUserId, cmd: &SlashCommand) -> String {
+    match s.users().get(caller).await {
+        Ok(Some(u)) if !u.name.is_empty() => u.name,
+        _ => cmd
+            .user_name
+            .clone()
+            .unwrap_or_else(|| cmd.user_id.to_string()),
+    }
+}
+
+/// `/hallway @a @b [space] [room]`: one invite, one DM each, through the queue.
+async fn invite(
+    s: &Services,
+    cmd: &SlashCommand,
+    caller: &OfficeUserId,
+    target: Target,
+    mentions: Vec<UserId>,
+) -> Result<Value, ApiError> {
+    let recipients: Vec<UserId> = mentions.into_iter().filter(|m| *m != cmd.user_id).collect();
+    if recipients.is_empty() {
+        return Ok(messages::ephemeral(
+            "You mentioned only yourself. Mention the people you want to meet.",
+            Some(&hint(&cmd.command)),
+        ));
+    }
+    let (room, note) = match room_for(s, &target).await? {
+        Ok(x) => x,
+        Err(reply) => return Ok(reply),
+    };
+    let invite = s
+        .invites()
+        .create(NewInvite {
+            team_id: cmd.team_id.clone(),
+            space_id: target.space.id.clone(),
+            space_name: target.space.name.clone(),
+            room_id: room.id.clone(),
+            room_name: room.name.clone(),
+            inviter_name: inviter_name(s, caller, cmd).await,
+            inviter_office_user: Some(caller.clone()),
+            inviter_slack_user: Some(cmd.user_id.clone()),
+            origin: Origin::Command,
+            channel_id: Some(cmd.channel_id.clone()),
+            response_url: Some(cmd.response_url.clone()),
+            total: recipients.len() as u32,
+        })
+        .await?;
+    let n = recipients.len();
+    jobs::enqueue(
+        s.queue.as_ref(),
+        &Job::FanOut(FanOutJob {
+            invite_id: invite.id.clone(),
+            team_id: cmd.team_id.clone(),
+            recipients,
+        }),
+        Duration::ZERO,
+    )
+    .await?;
+    tracing::info!(invite_id = %invite.id, recipients = n, "invite queued");
+    let people = if n == 1 {
+        "1 person".to_owned()
+    } else {
+        format!("{n} people")
+    };
+    let text = format!(
+        "Inviting {people} to {} ({}). I'll tell you here who I reached.",
+        room.name, target.space.name
+    );
+    let hint_text = note.unwrap_or_else(|| "Each gets a DM with a Join button.".into());
+    Ok(messages::ephemeral(&text, Some(&escape(&hint_text))))
+}
+
+/// `/hallway 'space' 'room'` in a channel: the channel meets in that room
+/// from now on, and its members are invited.
+async fn onboard(
+    s: &Services,
+    cmd: &SlashCommand,
+    caller: &OfficeUserId,
+    target: Target,
+) -> Result<Value, ApiError> {
+    let room = target.room.clone().expect("onboarding names a room");
+    if !cmd.in_channel() {
+        return Ok(messages::ephemeral(
+            "Run this in the channel you want to map to the room.",
+            Some(&hint(&cmd.command)),
+        ));
+    }
+    let member = s.members().get(&target.space.id, caller).await?;
+    if member
+        .as_ref()
+        .is_none_or(|m| m.role == hallway::store::Role::Guest)
+    {
+        return Ok(messages::ephemeral(
+            &format!(
+                "Only members of '{}' can map a channel to its rooms.",
+                target.space.name
+            ),
+            None,
+        ));
+    }
+    s.channels()
+        .map(
+            &cmd.team_id,
+            &cmd.channel_id,
+            cmd.channel_name.as_deref(),
+            &target.space.id,
+            &room.id,
+            Some(&cmd.user_id),
+        )
+        .await?;
+    let invite = s
+        .invites()
+        .create(NewInvite {
+            team_id: cmd.team_id.clone(),
+            space_id: target.space.id.clone(),
+            space_name: target.space.name.clone(),
+            room_id: room.id.clone(),
+            room_name: room.name.clone(),
+            inviter_name: inviter_name(s, caller, cmd).await,
+            inviter_office_user: Some(caller.clone()),
+            inviter_slack_user: Some(cmd.user_id.clone()),
+            origin: Origin::Channel,
+            channel_id: Some(cmd.channel_id.clone()),
+            response_url: Some(cmd.response_url.clone()),
+            // Known once the worker has read the channel's members.
+            total: 0,
+        })
+        .await?;
+    jobs::enqueue(
+        s.queue.as_ref(),
+        &Job::Onboard(OnboardJob {
+            invite_id: invite.id.clone(),
+            team_id: cmd.team_id.clone(),
+            channel_id: cmd.channel_id.clone(),
+            caller: cmd.user_id.clone(),
+        }),
+        Duration::ZERO,
+    )
+    .await?;
+    let channel = cmd
+        .channel_name
+        .as_deref()
+        .map(|n| format!("#{n}"))
+        .unwrap_or_else(|| "This channel".into());
+    Ok(messages::ephemeral(
+        &format!(
+            "{channel} now meets in {} ({}). Inviting its members; I'll tell you here how it went.",
+            room.name, target.space.name
+        ),
+        Some(&format!(
+            "`{}` with no arguments in this channel now calls people to the largest empty room.",
+            cmd.command
+        )),
+    ))
+}

@@ -1,0 +1,53 @@
+//! Lambda `hallway-commands`: the `/hallway` slash command
+//! (`POST /slack/commands`) and interactivity (`POST /slack/interactivity`).
+//!
+//! Both verify Slack's signature before reading the body (the
+//! [`SlackRequest`] extractor), answer within the request, and leave anything
+//! that calls Slack or touches many items to the worker. A command that
+//! cannot be run gets an ephemeral explanation with a 200, never an error
+//! status: Slack shows error statuses as a failure of the app.
+//!
+//! # Layout
+//! - [`command`]: the slash command: grammar, routing, the reply.
+//! - [`interactivity`]: button clicks and other payloads.
+
+pub mod command;
+pub mod interactivity;
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use hallway::services::Services;
+use hallway::slack::extract::SlackRequest;
+use hallway::store::SpacesError;
+use hallway::web::{ApiError, trace_layer};
+
+pub use hallway::slack::manifest::{COMMANDS_PATH, INTERACTIVITY_PATH};
+
+pub fn router(services: Services) -> Router {
+    Router::new()
+        .route(COMMANDS_PATH, post(slash_command))
+        .route(INTERACTIVITY_PATH, post(interactivity::handle))
+        .layer(trace_layer())
+        .with_state(services)
+}
+
+async fn slash_command(State(s): State<Services>, req: SlackRequest) -> Result<Response, ApiError> {
+    let cmd: command::SlashCommand = serde_urlencoded::from_bytes(&req.body).map_err(|e| {
+        tracing::warn!(error = %e, "signed body is not a slash command");
+        ApiError::BadRequest("the body is not a slash command".into())
+    })?;
+    let span = tracing::Span::current();
+    span.record("team_id", cmd.team_id.as_str());
+    span.record("user_id", cmd.user_id.as_str());
+    let reply = command::run(&s, &cmd).await?;
+    Ok(Json(reply).into_response())
+}
+
+pub(crate) fn spaces_error(e: SpacesError) -> ApiError {
+    match e {
+        SpacesError::Table(t) => t.into(),
+        other => ApiError::Internal(other.into()),
+    }
+}

@@ -1,0 +1,351 @@
+//! Invites: fan-out into one delivery per recipient, the DM itself (at most
+//! once per invite and recipient), and the summary for the inviter.
+
+use std::time::Duration;
+
+use hallway::auth::join::{DEFAULT_JOIN_TTL_SECS, JoinClaims};
+use hallway::ids::{ChannelId, UserId};
+use hallway::jobs::{self, DeliverJob, FanOutJob, Job, ReportJob};
+use hallway::secrets::Secret;
+use hallway::slack::SlackError;
+use hallway::slack::messages::{self, INVITE_BLOCK_PREFIX, escape};
+use hallway::slack::oauth::JOIN_PATH;
+use hallway::store::installations::InstallStatus;
+use hallway::store::invites::Claim;
+use hallway::store::{DeliveryStatus, Invite};
+use hallway::tokens::TokenError;
+use serde_json::{Value, json};
+
+use crate::{JobError, Worker};
+
+/// Recipients handled per fan-out job; the rest follow in another job, so no
+/// run comes near the Lambda timeout.
+pub const FAN_OUT_CHUNK: usize = 100;
+
+pub async fn fan_out(w: &Worker, job: FanOutJob) -> Result<(), JobError> {
+    let s = &w.services;
+    let (now, later) = job
+        .recipients
+        .split_at(job.recipients.len().min(FAN_OUT_CHUNK));
+    let added = s.invites().add_recipients(&job.invite_id, now).await?;
+    let deliveries: Vec<Job> = added
+        .iter()
+        .map(|r| {
+            Job::Deliver(DeliverJob {
+                invite_id: job.invite_id.clone(),
+                team_id: job.team_id.clone(),
+                recipient: r.clone(),
+            })
+        })
+        .collect();
+    jobs::enqueue_all(s.queue.as_ref(), &deliveries).await?;
+    if !later.is_empty() {
+        jobs::enqueue(
+            s.queue.as_ref(),
+            &Job::FanOut(FanOutJob {
+                invite_id: job.invite_id,
+                team_id: job.team_id,
+                recipients: later.to_vec(),
+            }),
+            Duration::ZERO,
+        )
+        .await?;
+    }
+    tracing::info!(
+        queued = deliveries.len(),
+        remaining = later.len(),
+        "fanned out"
+    );
+    Ok(())
+}
+
+/// What to tell the inviter about a recipient Slack refused.
+fn reason(code: &str) -> String {
+    match code {
+        "user_not_found" | "user_not_visible" | "user_disabled" => {
+            "is no longer in this workspace".into()
+        }
+        "cannot_dm_bot" => "is a bot".into(),
+        "channel_not_found" | "is_archived" => "could not be reached by DM".into(),
+        "restricted_action" | "not_allowed_token_type" | "ekm_access_denied" => {
+            "cannot receive DMs from apps here".into()
+        }
+        other => format!("Slack refused the message ({other})"),
+    }
+}
+
+async fn finish_failed(w: &Worker, job: &DeliverJob, why: &str) -> Result<(), JobError> {
+    tracing::info!(recipient = %job.recipient, why, "invite not delivered");
+    let done = w
+        .services
+        .invites()
+        .mark_failed(&job.invite_id, &job.recipient, why)
+        .await?;
+    report_if_done(w, done).await
+}
+
+async fn report_if_done(w: &Worker, completed: Option<Invite>) -> Result<(), JobError> {
+    if let Some(invite) = completed {
+        jobs::enqueue(
+            w.services.queue.as_ref(),
+            &Job::Report(ReportJob {
+                invite_id: invite.id,
+                team_id: invite.team_id,
+            }),
+            Duration::ZERO,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether the invite's DM is already in the person's DM history (a worker
+/// died between sending and recording).
+async fn already_sent(
+    w: &Worker,
+    token: &Secret,
+    job: &DeliverJob,
+) -> Result<Option<(ChannelId, String)>, SlackError> {
+    let s = &w.services;
+    let channel = match s.channels().dm(&job.team_id, &job.recipient).await {
+        Ok(Some(c)) => c.to_string(),
+        _ => s.slack.open_dm(token, job.recipient.as_str()).await?,
+    };
+    let mut params = serde_json::Map::new();
+    params.insert("channel".into(), json!(channel));
+    let page: hallway::slack::client::PageOf<Value> = s
+        .slack
+        .page(
+            "conversations.history",
+            token,
+            &params,
+            "messages",
+            None,
+            100,
+        )
+        .await?;
+    let marker = format!("{INVITE_BLOCK_PREFIX}{}", job.invite_id);
+    let found = page.items.iter().find(|m| {
+        m["blocks"]
+            .as_array()
+            .is_some_and(|b| b.iter().any(|b| b["block_id"] == marker.as_str()))
+    });
+    Ok(found.and_then(|m| {
+        Some((
+            ChannelId::new(channel.clone()).ok()?,
+            m["ts"].as_str()?.to_owned(),
+        ))
+    }))
+}
+
+pub async fn deliver(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
+    let s = &w.services;
+    if let Some(wait) = w.pacer.wait(&job.team_id) {
+        return Err(JobError::retry_after("Slack asked to slow down", wait));
+    }
+    let invites = s.invites();
+    let Some(invite) = invites.get(&job.invite_id).await? else {
+        tracing::warn!(invite_id = %job.invite_id, "invite gone (expired?); nothing to deliver");
+        return Ok(());
+    };
+    let claim = invites.claim(&job.invite_id, &job.recipient).await?;
+    match claim {
+        Claim::AlreadySent | Claim::AlreadyFailed | Claim::Unknown => {
+            tracing::info!(?claim, "delivery already settled; nothing sent");
+            return Ok(());
+        }
+        Claim::Busy { until } => {
+            // Usually a duplicate of a delivery being sent right now: look
+            // again soon (it will be settled) rather than at the lease's end.
+            let wait = (until - s.clock.now_secs()).clamp(1, 5) as u64;
+            return Err(JobError::retry_after(
+                "another worker holds this delivery",
+                Duration::from_secs(wait),
+            ));
+        }
+        Claim::Go | Claim::TakeOver => {}
+    }
+    let token = match s.bot_token(&job.team_id).await {
+        Ok(t) => t,
+        Err(TokenError::NotInstalled(_) | TokenError::NeedsReinstall(_)) => {
+            return finish_failed(w, &job, "hallway is no longer installed in this workspace")
+                .await;
+        }
+        Err(e) => {
+            invites.release(&job.invite_id, &job.recipient).await?;
+            return Err(JobError::retry(e));
+        }
+    };
+    if claim == Claim::TakeOver {
+        match already_sent(w, &token, &job).await {
+            Ok(Some((channel, ts))) => {
+                tracing::info!(
+                    "found the DM in the history; recording it instead of sending again"
+                );
+                let done = invites
+                    .mark_sent(&job.invite_id, &job.recipient, &channel, &ts)
+                    .await?;
+                return report_if_done(w, done).await;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                // Unsure whether it went out: wait rather than risk a second DM.
+                invites.release(&job.invite_id, &job.recipient).await?;
+                return Err(JobError::retry(format!(
+                    "could not check the DM history: {e}"
+                )));
+            }
+        }
+    }
+    let join = s.join_links.token(&JoinClaims {
+        space: invite.space_id.clone(),
+        room: invite.room_id.clone(),
+        invite: Some(invite.id.clone()),
+        guest: false,
+        exp: s.clock.now_secs() + DEFAULT_JOIN_TTL_SECS,
+    });
+    let (text, blocks) = messages::invite_dm(
+        &invite.id,
+        &invite.inviter_name,
+        &invite.room_name,
+        &invite.space_name,
+        &s.config.endpoint(&format!("{JOIN_PATH}/{join}")),
+    );
+    let posted = s
+        .slack
+        .post_message(
+            &token,
+            &json!({
+                "channel": job.recipient,
+                "text": text,
+                "blocks": blocks,
+                "unfurl_links": false,
+                "unfurl_media": false,
+            }),
+        )
+        .await;
+    match posted {
+        Ok(p) => {
+            let channel = ChannelId::new(p.channel.clone()).map_err(JobError::retry)?;
+            if let Err(e) = s
+                .channels()
+                .remember_dm(&job.team_id, &job.recipient, &channel)
+                .await
+            {
+                tracing::warn!(error = %e, "could not remember the DM channel");
+            }
+            let done = invites
+                .mark_sent(&job.invite_id, &job.recipient, &channel, &p.ts)
+                .await?;
+            tracing::info!(recipient = %job.recipient, "invite DM sent");
+            report_if_done(w, done).await
+        }
+        Err(SlackError::RateLimited { retry_after }) => {
+            w.pacer.block(&job.team_id, retry_after);
+            invites.release(&job.invite_id, &job.recipient).await?;
+            Err(JobError::retry_after("rate limited by Slack", retry_after))
+        }
+        Err(e) if e.needs_reauthorization() => {
+            // The team's token is dead: no job of this team calls Slack until
+            // it is reinstalled.
+            if let Err(err) = s
+                .installations()
+                .revoke(&job.team_id, InstallStatus::Revoked)
+                .await
+            {
+                tracing::error!(error = %err, "could not mark the installation revoked");
+            }
+            finish_failed(w, &job, "hallway lost access to this workspace").await
+        }
+        Err(e) if e.is_transient() => {
+            invites.release(&job.invite_id, &job.recipient).await?;
+            Err(JobError::retry(e))
+        }
+        Err(SlackError::Api { code, .. }) => finish_failed(w, &job, &reason(&code)).await,
+        Err(SlackError::MissingScope { needed, .. }) => {
+            finish_failed(w, &job, &format!("the app lacks the {needed} permission")).await
+        }
+        Err(e) => finish_failed(w, &job, &e.to_string()).await,
+    }
+}
+
+fn mention(u: &UserId) -> String {
+    format!("<@{u}>")
+}
+
+/// At most `max` entries, then "and N more" (a section holds 3,000
+/// characters; a channel can have thousands of members).
+fn some_of(items: &[String], max: usize) -> String {
+    if items.len() <= max {
+        return items.join(", ");
+    }
+    format!("{} and {} more", items[..max].join(", "), items.len() - max)
+}
+
+/// The summary for the inviter, on the command's `response_url`.
+pub async fn report(w: &Worker, job: ReportJob) -> Result<(), JobError> {
+    let s = &w.services;
+    let Some(invite) = s.invites().get(&job.invite_id).await? else {
+        return Ok(());
+    };
+    let Some(url) = invite.response_url.clone() else {
+        // Office invites: the office reads the status through the API.
+        return Ok(());
+    };
+    let deliveries = s.invites().deliveries(&invite.id).await?;
+    let reached: Vec<String> = deliveries
+        .iter()
+        .filter(|d| d.status == DeliveryStatus::Sent)
+        .map(|d| mention(&d.recipient))
+        .collect();
+    let missed: Vec<String> = deliveries
+        .iter()
+        .filter(|d| d.status == DeliveryStatus::Failed)
+        .map(|d| {
+            format!(
+                "{} ({})",
+                mention(&d.recipient),
+                escape(d.reason.as_deref().unwrap_or("unknown reason"))
+            )
+        })
+        .collect();
+    let place = format!(
+        "*{}* ({})",
+        escape(&invite.room_name),
+        escape(&invite.space_name)
+    );
+    let mut text = if deliveries.is_empty() {
+        format!("Nobody to invite to {place}.")
+    } else {
+        format!(
+            "Your invite to {place}: {} of {} reached",
+            reached.len(),
+            deliveries.len()
+        )
+    };
+    if !reached.is_empty() {
+        text.push_str(&format!(": {}", some_of(&reached, 15)));
+    }
+    text.push('.');
+    if !missed.is_empty() {
+        text.push_str(&format!("\nNot reached: {}.", some_of(&missed, 10)));
+    }
+    let body = json!({
+        "response_type": "ephemeral",
+        "replace_original": false,
+        "text": text,
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    });
+    match s.slack.respond(&url, &body).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_transient() => Err(match e.retry_after() {
+            Some(d) => JobError::retry_after(e, d),
+            None => JobError::retry(e),
+        }),
+        Err(e) => {
+            // An expired response_url (30 minutes) cannot be retried.
+            tracing::warn!(error = %e, "the summary could not be posted");
+            Ok(())
+        }
+    }
+}

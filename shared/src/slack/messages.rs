@@ -1,0 +1,210 @@
+//! The messages hallway puts in Slack, built with slack-morphism's Block Kit
+//! types: every message has a plain-text fallback, every piece of user text is
+//! escaped for mrkdwn, buttons stay within Slack's limits.
+
+use serde_json::{Value, json};
+use slack_morphism::prelude::*;
+
+/// `action_id` of the Join button in invites and calls.
+pub const JOIN_ACTION: &str = "join_room";
+/// `action_id` of the "Sync now" button of link prompts.
+pub const SYNC_ACTION: &str = "sync_now";
+/// `block_id` prefix of an invite DM: the invite id follows, so a DM can be
+/// recognised in the history.
+pub const INVITE_BLOCK_PREFIX: &str = "hallway_invite:";
+
+/// Escapes text for mrkdwn (`&`, `<`, `>`), so names cannot become mentions
+/// or links.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn url(u: &str) -> Option<url::Url> {
+    u.parse().ok()
+}
+
+fn button(
+    label: &str,
+    action: &str,
+    href: &str,
+    value: Option<&str>,
+    primary: bool,
+) -> SlackBlockButtonElement {
+    let mut b = SlackBlockButtonElement::new(pt!(label)).with_action_id(action.into());
+    if let Some(u) = url(href) {
+        b = b.with_url(u);
+    }
+    if let Some(v) = value {
+        b = b.with_value(v.into());
+    }
+    if primary {
+        b = b.with_style(SlackBlockButtonStyle::Primary);
+    }
+    b
+}
+
+fn section(text: &str) -> SlackSectionBlock {
+    SlackSectionBlock::new().with_text(md!(text))
+}
+
+fn context(text: &str) -> SlackBlock {
+    SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
+        SlackBlockMarkDownText::new(text.into()),
+    )])
+    .into()
+}
+
+fn blocks_json(blocks: Vec<SlackBlock>) -> Value {
+    serde_json::to_value(blocks).expect("Block Kit types serialise")
+}
+
+/// A reply to a slash command.
+pub fn reply(ephemeral: bool, text: &str, blocks: Vec<SlackBlock>) -> Value {
+    json!({
+        "response_type": if ephemeral { "ephemeral" } else { "in_channel" },
+        "text": text,
+        "blocks": blocks_json(blocks),
+    })
+}
+
+/// A short ephemeral message with a hint under it.
+pub fn ephemeral(text: &str, hint: Option<&str>) -> Value {
+    let mut blocks = vec![section(&escape(text)).into()];
+    if let Some(h) = hint {
+        blocks.push(context(h));
+    }
+    reply(true, text, blocks)
+}
+
+/// An ephemeral message with one call-to-action button.
+pub fn prompt(text: &str, label: &str, action: &str, href: &str) -> Value {
+    let blocks = vec![
+        section(&escape(text))
+            .with_accessory(button(label, action, href, None, true).into())
+            .into(),
+    ];
+    reply(true, text, blocks)
+}
+
+/// The DM an invited person gets.
+pub fn invite_dm(
+    invite_id: &str,
+    inviter: &str,
+    room: &str,
+    space: &str,
+    join_url: &str,
+) -> (String, Value) {
+    let text = format!("{inviter} has invited you to meet in {room} ({space})");
+    let md = format!(
+        "*{}* has invited you to meet in *{}* ({})",
+        escape(inviter),
+        escape(room),
+        escape(space)
+    );
+    let blocks = vec![
+        section(&md)
+            .with_block_id(format!("{INVITE_BLOCK_PREFIX}{invite_id}").into())
+            .with_accessory(button("Join", JOIN_ACTION, join_url, Some(invite_id), true).into())
+            .into(),
+    ];
+    (text, blocks_json(blocks))
+}
+
+/// The in-channel call to a room.
+pub fn call_to_room(
+    caller: &str,
+    room: &str,
+    space: &str,
+    join_url: &str,
+    note: Option<&str>,
+) -> Value {
+    let text = format!("Everyone: {caller} is calling you to {room} ({space}). Join from Slack.");
+    let md = format!(
+        "*Everyone*: <@{caller}> is calling you to *{}* in {}.",
+        escape(room),
+        escape(space)
+    );
+    let mut blocks: Vec<SlackBlock> = vec![
+        section(&md)
+            .with_accessory(button("Join", JOIN_ACTION, join_url, None, true).into())
+            .into(),
+    ];
+    if let Some(n) = note {
+        blocks.push(context(&escape(n)));
+    }
+    reply(false, &text, blocks)
+}
+
+/// `/hallway help`.
+pub fn help(command: &str) -> Value {
+    let c = escape(command);
+    let md = format!(
+        "*{c}* pulls Slack colleagues into a room of your virtual office.\n\
+         • `{c}` calls this channel to the largest empty room\n\
+         • `{c} @ada @bob` invites people by DM (to the largest empty room)\n\
+         • `{c} @ada 'Main Office' Kitchen` invites them to a room of a space\n\
+         • `{c} 'Main Office' Kitchen` maps this channel to that room and invites its members\n\
+         • `{c} help` shows this"
+    );
+    let blocks = vec![
+        section(&md).into(),
+        context(
+            "Names with spaces go in quotes. Without a space name, the channel's room or your workspace's first space is used.",
+        ),
+    ];
+    reply(true, &format!("How to use {command}"), blocks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invite_dms_have_a_fallback_a_primary_join_button_and_an_id() {
+        let (text, blocks) = invite_dm(
+            "inv1",
+            "Ada <script>",
+            "Kitchen",
+            "HQ",
+            "https://h.example/join/t",
+        );
+        assert_eq!(text, "Ada <script> has invited you to meet in Kitchen (HQ)");
+        let b = &blocks[0];
+        assert_eq!(b["type"], "section");
+        assert_eq!(b["block_id"], "hallway_invite:inv1");
+        assert!(
+            b["text"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("Ada &lt;script&gt;")
+        );
+        assert_eq!(b["accessory"]["style"], "primary");
+        assert_eq!(b["accessory"]["action_id"], "join_room");
+        assert_eq!(b["accessory"]["url"], "https://h.example/join/t");
+    }
+
+    #[test]
+    fn calls_are_in_channel_and_prompts_are_ephemeral() {
+        let call = call_to_room(
+            "U1",
+            "Kitchen",
+            "HQ",
+            "https://h/j",
+            Some("no room is empty"),
+        );
+        assert_eq!(call["response_type"], "in_channel");
+        assert!(call["text"].as_str().unwrap().starts_with("Everyone"));
+        assert_eq!(call["blocks"][1]["type"], "context");
+        let p = prompt(
+            "Authorize first",
+            "Authorize hallway",
+            "authorize",
+            "https://h/slack/login",
+        );
+        assert_eq!(p["response_type"], "ephemeral");
+        assert_eq!(p["blocks"][0]["accessory"]["url"], "https://h/slack/login");
+        assert_eq!(help("/hallway")["response_type"], "ephemeral");
+    }
+}

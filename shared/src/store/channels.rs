@@ -1,0 +1,99 @@
+//! Slack channels the app knows about: a channel mapped to a room (team
+//! channel onboarding), and the bot's DM channel with each person (learnt
+//! from the first DM, so later lookups need no Slack call).
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::SharedClock;
+use crate::ids::{ChannelId, RoomId, SpaceId, TeamId, UserId};
+use crate::keys;
+use crate::table::{SharedTable, TableError, from_item, record_item};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelRoute {
+    pub team_id: TeamId,
+    pub channel_id: ChannelId,
+    pub space_id: SpaceId,
+    pub room_id: RoomId,
+    pub channel_name: Option<String>,
+    pub mapped_by: Option<UserId>,
+    pub mapped_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DmRecord {
+    channel_id: ChannelId,
+}
+
+#[derive(Clone)]
+pub struct Channels {
+    table: SharedTable,
+    clock: SharedClock,
+}
+
+impl Channels {
+    pub fn new(table: SharedTable, clock: SharedClock) -> Self {
+        Self { table, clock }
+    }
+
+    /// Maps a channel to a room, replacing an earlier mapping.
+    pub async fn map(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        channel_name: Option<&str>,
+        space: &SpaceId,
+        room: &RoomId,
+        by: Option<&UserId>,
+    ) -> Result<ChannelRoute, TableError> {
+        let route = ChannelRoute {
+            team_id: team.clone(),
+            channel_id: channel.clone(),
+            space_id: space.clone(),
+            room_id: room.clone(),
+            channel_name: channel_name.map(str::to_owned),
+            mapped_by: by.cloned(),
+            mapped_at: self.clock.now_secs(),
+        };
+        let item = record_item(&keys::channel_route(team, channel), &route)?;
+        self.table.put(item, None).await?;
+        Ok(route)
+    }
+
+    pub async fn route(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+    ) -> Result<Option<ChannelRoute>, TableError> {
+        self.table
+            .get(&keys::channel_route(team, channel))
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
+    pub async fn dm(&self, team: &TeamId, user: &UserId) -> Result<Option<ChannelId>, TableError> {
+        Ok(self
+            .table
+            .get(&keys::dm_channel(team, user))
+            .await?
+            .map(from_item::<DmRecord>)
+            .transpose()?
+            .map(|r| r.channel_id))
+    }
+
+    pub async fn remember_dm(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        channel: &ChannelId,
+    ) -> Result<(), TableError> {
+        let item = record_item(
+            &keys::dm_channel(team, user),
+            &DmRecord {
+                channel_id: channel.clone(),
+            },
+        )?;
+        self.table.put(item, None).await
+    }
+}

@@ -1,0 +1,607 @@
+//! `/hallway` end to end: signed form posts into the bundle, the worker on
+//! SQS (moto), DMs and `response_url` posts recorded by the fake Slack.
+
+use std::collections::BTreeMap;
+
+use hallway::ids::{ChannelId, OfficeUserId, RoomId, SpaceId, TeamId, UserId};
+use hallway::secrets::Secret;
+use hallway::store::installations::InstallStatus;
+use hallway::store::{LinkedVia, NewInstallation, NewLink, Role};
+use hallway_fake_slack::{Limit, TeamSeed};
+use hallway_tests::{AppOptions, TestApp, eventually, other_team, spawn_app, spawn_app_with};
+use serde_json::Value;
+
+const ALICE: &str = "U0DEMO01";
+const GENERAL: &str = "C0GENERAL";
+
+pub struct Office {
+    pub hq: SpaceId,
+    pub hall: RoomId,
+}
+
+fn demo() -> TeamId {
+    TeamId::new("T0DEMO").unwrap()
+}
+
+/// The app installed in the demo workspace, Alice linked as office user
+/// `ada`, and a space HQ (Kitchen 4, Hall 30, Booth 2) mapped to the team.
+pub async fn office(app: &TestApp) -> Office {
+    let bot_token = app.slack.issue_bot_token(
+        "T0DEMO",
+        &[
+            "chat:write",
+            "commands",
+            "im:write",
+            "im:history",
+            "users:read",
+            "channels:read",
+            "groups:read",
+        ],
+    );
+    app.services
+        .installations()
+        .save(NewInstallation {
+            team_id: demo(),
+            team_name: "Acme".into(),
+            enterprise_id: None,
+            is_enterprise_install: false,
+            app_id: None,
+            bot_user_id: UserId::new("U0DEMOBOT").unwrap(),
+            bot_scopes: vec!["chat:write".into()],
+            installer_user_id: Some(UserId::new(ALICE).unwrap()),
+            bot_token: Secret::new(bot_token),
+            refresh_token: None,
+            bot_token_expires_at: None,
+        })
+        .await
+        .unwrap();
+    let ada = OfficeUserId::new("ada").unwrap();
+    app.services
+        .users()
+        .remember(&ada, Some("Ada Lovelace"), None)
+        .await
+        .unwrap();
+    app.services
+        .links()
+        .link(NewLink {
+            office_user_id: ada.clone(),
+            team_id: demo(),
+            slack_user_id: UserId::new(ALICE).unwrap(),
+            enterprise_id: None,
+            via: LinkedVia::SignIn,
+            user_scopes: vec![],
+            user_token: None,
+        })
+        .await
+        .unwrap();
+    let spaces = app.services.spaces();
+    let hq = spaces.create("HQ", Some(ada.clone())).await.unwrap();
+    app.services
+        .members()
+        .join(&hq.id, &ada, Role::Admin, 0)
+        .await
+        .unwrap();
+    spaces.add_room(&hq.id, "Kitchen", 4).await.unwrap();
+    let hall = spaces.add_room(&hq.id, "Hall", 30).await.unwrap();
+    spaces.add_room(&hq.id, "Booth", 2).await.unwrap();
+    spaces.connect(&hq.id, &demo()).await.unwrap();
+    Office {
+        hq: hq.id,
+        hall: hall.id,
+    }
+}
+
+fn text(reply: &Value) -> String {
+    reply["text"].as_str().unwrap_or_default().to_owned()
+}
+
+fn ephemeral(reply: &Value) -> bool {
+    reply["response_type"] == "ephemeral"
+}
+
+#[tokio::test]
+async fn help_and_grammar_mistakes_are_explained() {
+    let Some(app) = spawn_app().await else { return };
+    office(&app).await;
+    let (reply, _) = app.slash(ALICE, GENERAL, "help").await;
+    assert!(ephemeral(&reply));
+    assert!(
+        reply["blocks"][0]["text"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("/hallway @ada @bob")
+    );
+    for (input, says) in [
+        ("'HQ Kitchen", "a quote opened with ' is not closed"),
+        ("<#C0GENERAL|general>", "invite people, not channels"),
+        ("<!here>", "@here cannot be invited"),
+        ("@bob", "@bob was not recognised as a mention"),
+    ] {
+        let (reply, _) = app.slash(ALICE, GENERAL, input).await;
+        assert!(ephemeral(&reply), "{input}");
+        assert!(text(&reply).contains(says), "{input}: {}", text(&reply));
+        assert!(
+            reply["blocks"][1]["elements"][0]["text"]
+                .as_str()
+                .unwrap()
+                .contains("/hallway help")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_caller_who_has_not_linked_gets_the_authorize_prompt() {
+    let Some(app) = spawn_app().await else { return };
+    office(&app).await;
+    let (reply, _) = app.slash("U0DEMO05", GENERAL, "").await;
+    assert!(ephemeral(&reply));
+    assert!(text(&reply).contains("connect your Slack account"));
+    let button = &reply["blocks"][0]["accessory"];
+    assert_eq!(button["text"]["text"], "Authorize hallway");
+    assert_eq!(button["url"], app.url("/slack/login?team=T0DEMO"));
+}
+
+#[tokio::test]
+async fn a_revoked_team_gets_the_reinstall_prompt() {
+    let Some(app) = spawn_app().await else { return };
+    office(&app).await;
+    app.services
+        .installations()
+        .revoke(&demo(), InstallStatus::Revoked)
+        .await
+        .unwrap();
+    let (reply, _) = app.slash(ALICE, GENERAL, "").await;
+    assert!(ephemeral(&reply));
+    assert!(text(&reply).contains("needs to reinstall"));
+    assert_eq!(
+        reply["blocks"][0]["accessory"]["url"],
+        app.url("/slack/install")
+    );
+}
+
+#[tokio::test]
+async fn without_a_mapped_space_the_reply_says_how_to_connect_one() {
+    let Some(app) = spawn_app().await else { return };
+    let o = office(&app).await;
+    app.services.spaces().disconnect(&o.hq).await.unwrap();
+    let (reply, _) = app.slash(ALICE, GENERAL, "").await;
+    assert!(ephemeral(&reply));
+    assert!(text(&reply).contains("No space of the office is connected to this workspace"));
+}
+
+#[tokio::test]
+async fn no_arguments_call_the_channel_to_the_largest_empty_room() {
+    let Some(app) = spawn_app().await else { return };
+    let o = office(&app).await;
+    let (reply, _) = app.slash(ALICE, GENERAL, "").await;
+    assert_eq!(reply["response_type"], "in_channel");
+    assert!(text(&reply).contains("Hall (HQ)"), "{}", text(&reply));
+    let button = &reply["blocks"][0]["accessory"];
+    assert_eq!(
+        (button["text"]["text"].as_str(), button["style"].as_str()),
+        (Some("Join"), Some("primary"))
+    );
+    assert!(
+        button["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&app.url("/join/"))
+    );
+    // Someone in the Hall: the next largest empty room.
+    let spaces = app.services.spaces();
+    spaces
+        .set_presence(
+            &o.hq,
+            &BTreeMap::from([(o.hall.clone(), vec![OfficeUserId::new("x").unwrap()])]),
+        )
+        .await
+        .unwrap();
+    let (reply, _) = app.slash(ALICE, GENERAL, "").await;
+    assert!(text(&reply).contains("Kitchen (HQ)"), "{}", text(&reply));
+    // Every room taken: the least full is offered, and the reply says so.
+    let rooms = spaces.rooms(&o.hq).await.unwrap();
+    let everyone = rooms
+        .iter()
+        .map(|r| {
+            (
+                r.id.clone(),
+                vec![
+                    OfficeUserId::new("p1").unwrap(),
+                    OfficeUserId::new("p2").unwrap(),
+                ],
+            )
+        })
+        .collect();
+    spaces.set_presence(&o.hq, &everyone).await.unwrap();
+    let (reply, _) = app.slash(ALICE, GENERAL, "").await;
+    assert!(text(&reply).contains("Hall (HQ)"));
+    assert!(
+        reply["blocks"][1]["elements"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("No room of HQ is empty; Hall is the least full (2 of 30)")
+    );
+    // No rooms at all.
+    for r in rooms {
+        spaces.delete_room(&o.hq, &r.id).await.unwrap();
+    }
+    let (reply, _) = app.slash(ALICE, GENERAL, "").await;
+    assert!(ephemeral(&reply));
+    assert!(text(&reply).contains("'HQ' has no rooms yet"));
+}
+
+#[tokio::test]
+async fn routing_prefers_a_named_space_then_the_channel_then_the_oldest() {
+    let Some(app) = spawn_app().await else { return };
+    let o = office(&app).await;
+    let spaces = app.services.spaces();
+    app.clock.advance_secs(10);
+    let annex = spaces.create("Main Office", None).await.unwrap();
+    spaces.add_room(&annex.id, "Big Hall", 50).await.unwrap();
+    let attic = spaces.add_room(&annex.id, "Attic", 3).await.unwrap();
+    spaces.connect(&annex.id, &demo()).await.unwrap();
+    // Nothing named, no channel route: the oldest space (HQ).
+    let (reply, _) = app.slash(ALICE, GENERAL, "").await;
+    assert!(text(&reply).contains("(HQ)"), "{}", text(&reply));
+    // A named space wins: quoted, curly, or bare words that add up.
+    for named in [
+        "'Main Office'",
+        "“Main Office”",
+        "Main Office",
+        "main office",
+    ] {
+        let (reply, _) = app.slash(ALICE, GENERAL, named).await;
+        assert!(
+            text(&reply).contains("Big Hall (Main Office)"),
+            "{named}: {}",
+            text(&reply)
+        );
+    }
+    // A space and a room, in bare words.
+    let (reply, _) = app
+        .slash(ALICE, GENERAL, "<@U0DEMO02> Main Office Attic")
+        .await;
+    assert!(
+        text(&reply).contains("Attic (Main Office)"),
+        "{}",
+        text(&reply)
+    );
+    // A channel mapped to the annex routes there when no space is named.
+    app.services
+        .channels()
+        .map(
+            &demo(),
+            &ChannelId::new("C0DESIGN").unwrap(),
+            Some("design"),
+            &annex.id,
+            &attic.id,
+            None,
+        )
+        .await
+        .unwrap();
+    let (reply, _) = app.slash(ALICE, "C0DESIGN", "").await;
+    assert!(text(&reply).contains("(Main Office)"), "{}", text(&reply));
+    // A room name alone is a room of the routed space.
+    let (reply, _) = app.slash(ALICE, GENERAL, "Kitchen").await;
+    assert!(text(&reply).contains("Kitchen (HQ)"), "{}", text(&reply));
+    let _ = o;
+}
+
+#[tokio::test]
+async fn unknown_names_get_a_reply_that_says_what_exists() {
+    let Some(app) = spawn_app().await else { return };
+    office(&app).await;
+    let (reply, _) = app.slash(ALICE, GENERAL, "'Nowhere'").await;
+    assert!(ephemeral(&reply));
+    let t = text(&reply);
+    assert!(t.contains("no space or room called 'Nowhere'"), "{t}");
+    assert!(t.contains("Spaces: 'HQ'"), "{t}");
+    assert!(
+        t.contains("'Kitchen'") && t.contains("'Hall'") && t.contains("'Booth'"),
+        "{t}"
+    );
+    let (reply, _) = app.slash(ALICE, GENERAL, "HQ 'Ballroom'").await;
+    assert!(
+        text(&reply).contains("'HQ' has no room called 'Ballroom'"),
+        "{}",
+        text(&reply)
+    );
+    // Another workspace's space is not this workspace's.
+    let elsewhere = app
+        .services
+        .spaces()
+        .create("Globex HQ", None)
+        .await
+        .unwrap();
+    app.services
+        .spaces()
+        .connect(&elsewhere.id, &TeamId::new("T0OTHER").unwrap())
+        .await
+        .unwrap();
+    let (reply, _) = app.slash(ALICE, GENERAL, "'Globex HQ'").await;
+    assert!(
+        text(&reply).contains("no space or room called 'Globex HQ'"),
+        "{}",
+        text(&reply)
+    );
+}
+
+async fn summary(app: &TestApp, response_id: &str) -> String {
+    eventually("the invite summary", || async {
+        !app.slack.responses(response_id).is_empty()
+    })
+    .await;
+    app.slack.responses(response_id)[0]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn mentions_get_one_dm_each_and_the_inviter_hears_who_was_reached() {
+    let Some(app) = spawn_app().await else { return };
+    office(&app).await;
+    let (reply, response) = app
+        .slash(
+            ALICE,
+            GENERAL,
+            "<@U0DEMO02> <@U0DEMO03|carol> <@U0DEMOBOT> 'HQ' Kitchen",
+        )
+        .await;
+    assert!(ephemeral(&reply));
+    assert_eq!(
+        text(&reply),
+        "Inviting 3 people to Kitchen (HQ). I'll tell you here who I reached."
+    );
+    let summary = summary(&app, &response).await;
+    assert!(
+        summary.contains("2 of 3 reached: <@U0DEMO02>, <@U0DEMO03>"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Not reached: <@U0DEMOBOT> (is a bot)"),
+        "{summary}"
+    );
+    for user in ["U0DEMO02", "U0DEMO03"] {
+        let dms = app.slack.dm_messages("T0DEMO", user);
+        assert_eq!(dms.len(), 1, "{user}");
+        assert_eq!(
+            dms[0].text,
+            "Ada Lovelace has invited you to meet in Kitchen (HQ)"
+        );
+        let button = &dms[0].blocks.as_ref().unwrap()[0]["accessory"];
+        assert_eq!(button["style"], "primary");
+        assert!(
+            button["url"]
+                .as_str()
+                .unwrap()
+                .starts_with(&app.url("/join/"))
+        );
+    }
+    assert_eq!(app.slack.responses(&response).len(), 1, "one summary");
+}
+
+#[tokio::test]
+async fn mentioning_only_yourself_is_explained() {
+    let Some(app) = spawn_app().await else { return };
+    office(&app).await;
+    let (reply, _) = app.slash(ALICE, GENERAL, &format!("<@{ALICE}>")).await;
+    assert!(text(&reply).contains("You mentioned only yourself"));
+}
+
+#[tokio::test]
+async fn interactivity_records_join_clicks_and_acknowledges_the_rest() {
+    let Some(app) = spawn_app().await else { return };
+    office(&app).await;
+    let (_, response) = app.slash(ALICE, GENERAL, "<@U0DEMO02> Kitchen").await;
+    summary(&app, &response).await;
+    let dm = &app.slack.dm_messages("T0DEMO", "U0DEMO02")[0];
+    let invite_id = dm.blocks.as_ref().unwrap()[0]["accessory"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let payload = serde_json::json!({
+        "type": "block_actions",
+        "user": {"id": "U0DEMO02", "username": "bob", "name": "bob", "team_id": "T0DEMO"},
+        "api_app_id": "A0HALLWAY", "token": "legacy", "trigger_id": "1.2.3",
+        "team": {"id": "T0DEMO", "domain": "acme"},
+        "container": {"type": "message", "message_ts": dm.ts, "channel_id": "D1", "is_ephemeral": false},
+        "actions": [{"action_id": "join_room", "block_id": "b", "text": {"type": "plain_text", "text": "Join"},
+                     "value": invite_id, "type": "button", "action_ts": "1.2"}],
+        "response_url": "https://hooks.slack.com/actions/T0DEMO/1/abc"
+    });
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+    let resp = app
+        .post_signed(
+            "/slack/interactivity",
+            "application/x-www-form-urlencoded",
+            &body,
+            &[],
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let delivery = app
+        .services
+        .invites()
+        .delivery(&invite_id, &UserId::new("U0DEMO02").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(delivery.clicked_at.is_some());
+    // Unknown actions and other payload types: 200.
+    let mut other = payload.clone();
+    other["actions"][0]["action_id"] = "something_new".into();
+    for p in [
+        other,
+        serde_json::json!({"type": "view_closed", "user": {"id": "U1"}}),
+    ] {
+        let body = serde_urlencoded::to_string([("payload", p.to_string())]).unwrap();
+        let resp = app
+            .post_signed(
+                "/slack/interactivity",
+                "application/x-www-form-urlencoded",
+                &body,
+                &[],
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+    }
+    // Unsigned: 401.
+    let resp = app
+        .http
+        .post(app.url("/slack/interactivity"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+}
+
+#[tokio::test]
+async fn a_channel_of_1200_is_mapped_and_every_member_invited_once() {
+    // 1,199 people and the bot: a channel of 1,200.
+    let mut team = TeamSeed::with_people("T0DEMO", "Acme", 1199);
+    // The caller and the bot as the demo workspace has them.
+    team.users[0].id = ALICE.into();
+    team.bot_user_id = "U0DEMOBOT".into();
+    team.users.last_mut().unwrap().id = "U0DEMOBOT".into();
+    let members: Vec<String> = team.users.iter().map(|u| u.id.clone()).collect();
+    team.channels[0].id = GENERAL.into();
+    team.channels[0].members = members;
+    let Some(app) = spawn_app_with(AppOptions {
+        teams: Some(vec![team, other_team()]),
+        pollers: Some(6),
+        // Paging 1,200 members takes longer than the default 2 s.
+        visibility: Some(std::time::Duration::from_secs(30)),
+        ..AppOptions::default()
+    })
+    .await
+    else {
+        return;
+    };
+    app.slack.set_limits_enabled(false);
+    app.slack.set_max_page(200);
+    office(&app).await;
+    let (reply, response) = app.slash(ALICE, GENERAL, "'HQ' 'Kitchen'").await;
+    assert!(
+        text(&reply).contains("#general now meets in Kitchen (HQ)"),
+        "{}",
+        text(&reply)
+    );
+    let route = app
+        .services
+        .channels()
+        .route(&demo(), &ChannelId::new(GENERAL).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        route.room_id.as_str(),
+        app.services.spaces().rooms(&route.space_id).await.unwrap()[0]
+            .id
+            .as_str()
+    );
+    let started = std::time::Instant::now();
+    hallway_tests::eventually_within(
+        "1,198 invites",
+        std::time::Duration::from_secs(180),
+        || async { !app.slack.responses(&response).is_empty() },
+    )
+    .await;
+    eprintln!("1,198 invites delivered in {:?}", started.elapsed());
+    let summary = summary(&app, &response).await;
+    assert!(summary.contains("1198 of 1198 reached"), "{summary}");
+    // Paged: 1,200 members at 200 a page.
+    assert_eq!(app.slack.calls_to("conversations.members").len(), 6);
+    let posts = app.slack.calls_to("chat.postMessage");
+    assert_eq!(
+        posts.len(),
+        1198,
+        "one DM per member but the caller and the bot, none twice"
+    );
+    let mut recipients: Vec<&str> = posts
+        .iter()
+        .map(|c| c.params["channel"].as_str().unwrap())
+        .collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), 1198);
+    assert!(!recipients.contains(&ALICE) && !recipients.contains(&"U0DEMOBOT"));
+}
+
+#[tokio::test]
+async fn a_member_of_the_space_maps_the_channel_but_a_stranger_cannot() {
+    let Some(app) = spawn_app().await else { return };
+    office(&app).await;
+    // Bob is linked but not a member of HQ.
+    let bob = OfficeUserId::new("bob").unwrap();
+    app.services
+        .links()
+        .link(NewLink {
+            office_user_id: bob,
+            team_id: demo(),
+            slack_user_id: UserId::new("U0DEMO02").unwrap(),
+            enterprise_id: None,
+            via: LinkedVia::SignIn,
+            user_scopes: vec![],
+            user_token: None,
+        })
+        .await
+        .unwrap();
+    let (reply, _) = app.slash("U0DEMO02", GENERAL, "'HQ' 'Kitchen'").await;
+    assert!(
+        text(&reply).contains("Only members of 'HQ' can map a channel"),
+        "{}",
+        text(&reply)
+    );
+    assert!(
+        app.services
+            .channels()
+            .route(&demo(), &ChannelId::new(GENERAL).unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // In a DM with the app, there is no channel to map.
+    let (reply, _) = app.slash(ALICE, "D0ALICE", "'HQ' 'Kitchen'").await;
+    assert!(
+        text(&reply).contains("Run this in the channel"),
+        "{}",
+        text(&reply)
+    );
+}
+
+#[tokio::test]
+async fn slash_commands_are_refused_unsigned_and_garbled_forms_get_400() {
+    let Some(app) = spawn_app().await else { return };
+    let resp = app
+        .http
+        .post(app.url("/slack/commands"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("team_id=T0DEMO&text=")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    let resp = app
+        .post_signed(
+            "/slack/commands",
+            "application/x-www-form-urlencoded",
+            "team_id=T0DEMO",
+            &[],
+        )
+        .await;
+    assert_eq!(resp.status(), 400);
+    // ssl_check on the command URL.
+    let resp = app
+        .http
+        .post(app.url("/slack/commands"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("ssl_check=1&token=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let _ = Limit::per_minute(1);
+}

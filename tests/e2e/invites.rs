@@ -1,0 +1,383 @@
+//! The invite worker: one DM per (invite, recipient) under duplicate
+//! deliveries, crashes, 429 storms, poison messages and revoked tokens; and
+//! "Get <user>" from the office.
+
+use std::time::Duration;
+
+use hallway::ids::{OfficeUserId, TeamId, UserId};
+use hallway::jobs::{self, DeliverJob, Job};
+use hallway::queue::JobQueue;
+use hallway::store::invites::Origin;
+use hallway::store::{DeliveryStatus, Invite, LinkedVia, NewInvite, NewLink, Role};
+use hallway_fake_slack::{Fault, FaultKind, Limit};
+use hallway_tests::{AppOptions, TestApp, eventually, spawn_app, spawn_app_with};
+use http::Method;
+use serde_json::json;
+
+use crate::commands::office;
+
+fn demo() -> TeamId {
+    TeamId::new("T0DEMO").unwrap()
+}
+
+fn user(id: &str) -> UserId {
+    UserId::new(id).unwrap()
+}
+
+/// An invite to HQ's Hall for `recipients`, stored but not fanned out.
+async fn invite(app: &TestApp, recipients: &[&str]) -> Invite {
+    let o = office(app).await;
+    let hall = app
+        .services
+        .spaces()
+        .room(&o.hq, &o.hall)
+        .await
+        .unwrap()
+        .unwrap();
+    let invite = app
+        .services
+        .invites()
+        .create(NewInvite {
+            team_id: demo(),
+            space_id: o.hq.clone(),
+            space_name: "HQ".into(),
+            room_id: hall.id.clone(),
+            room_name: hall.name.clone(),
+            inviter_name: "Ada".into(),
+            inviter_office_user: None,
+            inviter_slack_user: None,
+            origin: Origin::Office,
+            channel_id: None,
+            response_url: None,
+            total: recipients.len() as u32,
+        })
+        .await
+        .unwrap();
+    let list: Vec<UserId> = recipients.iter().map(|r| user(r)).collect();
+    app.services
+        .invites()
+        .add_recipients(&invite.id, &list)
+        .await
+        .unwrap();
+    invite
+}
+
+fn deliver(invite: &Invite, recipient: &str) -> Job {
+    Job::Deliver(DeliverJob {
+        invite_id: invite.id.clone(),
+        team_id: demo(),
+        recipient: user(recipient),
+    })
+}
+
+async fn completed(app: &TestApp, invite: &Invite) {
+    let invites = app.services.invites();
+    eventually("the invite completes", || async {
+        invites
+            .get(&invite.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .is_complete()
+    })
+    .await;
+}
+
+/// Completed, and every job (the summary included) done.
+async fn complete(app: &TestApp, invite: &Invite) {
+    completed(app, invite).await;
+    app.drained().await;
+}
+
+#[tokio::test]
+async fn a_duplicate_sqs_delivery_sends_one_dm() {
+    let Some(app) = spawn_app().await else { return };
+    let inv = invite(&app, &["U0DEMO02"]).await;
+    // The same message twice, as SQS may deliver it.
+    let body = jobs::encode(&deliver(&inv, "U0DEMO02"));
+    app.queue.send(&body, Duration::ZERO).await.unwrap();
+    app.queue.send(&body, Duration::ZERO).await.unwrap();
+    complete(&app, &inv).await;
+    assert_eq!(app.slack.dm_messages("T0DEMO", "U0DEMO02").len(), 1);
+    assert_eq!(app.slack.calls_to("chat.postMessage").len(), 1);
+    let d = app
+        .services
+        .invites()
+        .delivery(&inv.id, &user("U0DEMO02"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.status, DeliveryStatus::Sent);
+    assert!(d.ts.is_some() && d.channel.is_some());
+}
+
+#[tokio::test]
+async fn a_worker_that_died_mid_send_is_taken_over_without_a_second_dm() {
+    let Some(app) = spawn_app().await else { return };
+    let inv = invite(&app, &["U0DEMO02", "U0DEMO03"]).await;
+    let invites = app.services.invites();
+    // Worker A claimed both, sent U0DEMO02's DM, and died before recording.
+    invites.claim(&inv.id, &user("U0DEMO02")).await.unwrap();
+    invites.claim(&inv.id, &user("U0DEMO03")).await.unwrap();
+    let token = app.services.bot_token(&demo()).await.unwrap();
+    let (text, blocks) =
+        hallway::slack::messages::invite_dm(&inv.id, "Ada", "Hall", "HQ", "https://h/join/x");
+    app.services
+        .slack
+        .post_message(
+            &token,
+            &json!({"channel": "U0DEMO02", "text": text, "blocks": blocks}),
+        )
+        .await
+        .unwrap();
+    // While the lease holds, a redelivery waits.
+    app.queue
+        .send(&jobs::encode(&deliver(&inv, "U0DEMO02")), Duration::ZERO)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        invites
+            .delivery(&inv.id, &user("U0DEMO02"))
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        DeliveryStatus::Sending
+    );
+    // After the lease (Slack retries, or the queue redelivers): the history
+    // shows the first DM, so it is recorded; the second is sent.
+    app.clock
+        .advance_secs(hallway::store::invites::LEASE_SECS + 1);
+    let both = [deliver(&inv, "U0DEMO02"), deliver(&inv, "U0DEMO03")];
+    jobs::enqueue_all(app.queue.as_ref(), &both).await.unwrap();
+    // (The first redelivery waits out the lease in the queue: not drained.)
+    completed(&app, &inv).await;
+    assert_eq!(
+        app.slack.dm_messages("T0DEMO", "U0DEMO02").len(),
+        1,
+        "no second DM"
+    );
+    assert_eq!(
+        app.slack.dm_messages("T0DEMO", "U0DEMO03").len(),
+        1,
+        "the unsent one went out"
+    );
+    assert!(
+        !app.slack.calls_to("conversations.history").is_empty(),
+        "the history was checked"
+    );
+}
+
+#[tokio::test]
+async fn a_429_storm_delivers_everything_once_and_obeys_retry_after() {
+    let Some(app) = spawn_app_with(AppOptions {
+        pollers: Some(1),
+        ..AppOptions::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let people: Vec<String> = (1..=6).map(|i| format!("U0DEMO{i:02}")).collect();
+    let mut recipients: Vec<&str> = people
+        .iter()
+        .map(String::as_str)
+        .filter(|p| *p != "U0DEMO01")
+        .collect();
+    recipients.push("U0DEMO01");
+    app.slack.set_limit(
+        "chat.postMessage",
+        Limit {
+            calls: 2,
+            window_millis: 2_000,
+        },
+    );
+    let inv = invite(&app, &recipients).await;
+    let jobs_: Vec<Job> = recipients.iter().map(|r| deliver(&inv, r)).collect();
+    jobs::enqueue_all(app.queue.as_ref(), &jobs_).await.unwrap();
+    complete(&app, &inv).await;
+    let calls = app.slack.calls_to("chat.postMessage");
+    let ok: Vec<_> = calls.iter().filter(|c| c.status == 200).collect();
+    let limited: Vec<_> = calls.iter().filter(|c| c.status == 429).collect();
+    assert_eq!(ok.len(), recipients.len(), "every DM delivered");
+    assert!(!limited.is_empty(), "the storm happened");
+    for r in &recipients {
+        assert_eq!(
+            app.slack.dm_messages("T0DEMO", r).len(),
+            1,
+            "{r}: exactly one DM"
+        );
+    }
+    // After a 429 with Retry-After r, no call for the team until r passed.
+    for l in &limited {
+        let wait_ms = l.retry_after.unwrap() * 1000;
+        let early = calls
+            .iter()
+            .filter(|c| c.seq > l.seq && c.at_millis < l.at_millis + wait_ms - 50)
+            .count();
+        assert_eq!(
+            early, 0,
+            "a call came before Retry-After elapsed after call #{}",
+            l.seq
+        );
+    }
+    eprintln!("{} DMs, {} answered 429", ok.len(), limited.len());
+}
+
+#[tokio::test]
+async fn a_poison_message_is_dead_lettered_and_its_neighbours_delivered() {
+    let Some(app) = spawn_app().await else { return };
+    let inv = invite(&app, &["U0DEMO02", "U0DEMO03"]).await;
+    let bodies = vec![
+        "not json at all".to_owned(),
+        jobs::encode(&deliver(&inv, "U0DEMO02")),
+        r#"{"v":9,"job":"from_the_future"}"#.to_owned(),
+        jobs::encode(&deliver(&inv, "U0DEMO03")),
+    ];
+    app.queue.send_batch(&bodies).await.unwrap();
+    complete(&app, &inv).await;
+    assert_eq!(app.slack.dm_messages("T0DEMO", "U0DEMO02").len(), 1);
+    assert_eq!(app.slack.dm_messages("T0DEMO", "U0DEMO03").len(), 1);
+    let mut dead = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while dead.len() < 2 && std::time::Instant::now() < deadline {
+        dead.extend(app.dlq.receive(10, Duration::from_secs(1)).await.unwrap());
+    }
+    let mut bodies: Vec<String> = dead.into_iter().map(|m| m.body).collect();
+    bodies.sort();
+    assert_eq!(
+        bodies,
+        ["not json at all", r#"{"v":9,"job":"from_the_future"}"#]
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_token_stops_the_teams_dms() {
+    let Some(app) = spawn_app_with(AppOptions {
+        pollers: Some(1),
+        ..AppOptions::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let inv = invite(&app, &["U0DEMO02", "U0DEMO03", "U0DEMO04"]).await;
+    app.slack.inject(Fault {
+        method: Some("chat.postMessage".into()),
+        team: None,
+        kind: FaultKind::Error {
+            error: "token_revoked".into(),
+        },
+        times: 1,
+    });
+    let all: Vec<Job> = ["U0DEMO02", "U0DEMO03", "U0DEMO04"]
+        .iter()
+        .map(|r| deliver(&inv, r))
+        .collect();
+    jobs::enqueue_all(app.queue.as_ref(), &all).await.unwrap();
+    complete(&app, &inv).await;
+    assert_eq!(
+        app.slack.calls_to("chat.postMessage").len(),
+        1,
+        "no call after the team's token died"
+    );
+    let inst = app
+        .services
+        .installations()
+        .get(&demo())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!inst.is_active(), "the team is marked for reinstall");
+    let deliveries = app.services.invites().deliveries(&inv.id).await.unwrap();
+    assert!(
+        deliveries
+            .iter()
+            .all(|d| d.status == DeliveryStatus::Failed)
+    );
+    assert!(
+        deliveries
+            .iter()
+            .any(|d| d.reason.as_deref() == Some("hallway lost access to this workspace"))
+    );
+    assert!(
+        deliveries.iter().any(
+            |d| d.reason.as_deref() == Some("hallway is no longer installed in this workspace")
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_office_gets_people_by_slack_or_office_id_and_sees_each_status() {
+    let Some(app) = spawn_app().await else { return };
+    let o = office(&app).await;
+    // Bob is an office user linked to U0DEMO03; Zed is not linked.
+    app.services
+        .links()
+        .link(NewLink {
+            office_user_id: OfficeUserId::new("bob").unwrap(),
+            team_id: demo(),
+            slack_user_id: user("U0DEMO03"),
+            enterprise_id: None,
+            via: LinkedVia::SignIn,
+            user_scopes: vec![],
+            user_token: None,
+        })
+        .await
+        .unwrap();
+    let ada = app.token("ada", &[(&o.hq, Role::Admin)]);
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/spaces/{}/invites", o.hq),
+            Some(&ada),
+            Some(json!({"room_id": o.hall, "slack_user_ids": ["U0DEMO02"], "office_user_ids": ["bob", "zed"]})),
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["recipients"], 2);
+    assert_eq!(body["not_linked"], json!(["zed"]));
+    let id = body["invite_id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/spaces/{}/invites/{id}", o.hq);
+    app.eventually("both DMs sent", || async {
+        app.api(Method::GET, &path, Some(&ada), None).await.1["complete"] == true
+    })
+    .await;
+    let (_, status) = app.api(Method::GET, &path, Some(&ada), None).await;
+    assert_eq!(
+        (status["sent"].as_u64(), status["failed"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let dm = &app.slack.dm_messages("T0DEMO", "U0DEMO03")[0];
+    assert_eq!(dm.text, "Ada Lovelace has invited you to meet in Hall (HQ)");
+    // Validation and permissions.
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/spaces/{}/invites", o.hq),
+            Some(&ada),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let guest = app.token("gus", &[(&o.hq, Role::Guest)]);
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/spaces/{}/invites", o.hq),
+            Some(&guest),
+            Some(json!({"slack_user_ids": ["U0DEMO02"]})),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/spaces/{}/invites/nope", o.hq),
+            Some(&ada),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+}
