@@ -221,6 +221,14 @@ fn banner(bundle: &Bundle, opts: &BundleOptions, addr: SocketAddr) -> String {
         "  Event Subscriptions > Request URL   {}\n",
         c.endpoint(hallway_events::PATH)
     ));
+    out.push_str(&format!(
+        "  Slash Commands > /hallway > URL     {}\n",
+        c.endpoint(hallway_commands::COMMANDS_PATH)
+    ));
+    out.push_str(&format!(
+        "  Interactivity > Request URL         {}\n",
+        c.endpoint(hallway_commands::INTERACTIVITY_PATH)
+    ));
     if c.base_url
         .host_str()
         .is_some_and(|h| h == "127.0.0.1" || h == "localhost")
