@@ -37,7 +37,10 @@ fn request(text: &str) -> http::Request<axum::body::Body> {
         ("user_name", "alice"),
         ("command", "/hallway"),
         ("text", text),
-        ("response_url", "https://hooks.slack.com/commands/T0BENCH/1/x"),
+        (
+            "response_url",
+            "https://hooks.slack.com/commands/T0BENCH/1/x",
+        ),
         ("trigger_id", "1.2.3"),
     ])
     .unwrap();
@@ -102,7 +105,10 @@ async fn setup() -> (axum::Router, Arc<MemoryQueue>) {
         .await
         .unwrap();
     let hq = s.spaces().create("HQ", Some(ada.clone())).await.unwrap();
-    s.members().join(&hq.id, &ada, Role::Admin, 0).await.unwrap();
+    s.members()
+        .join(&hq.id, &ada, Role::Admin, 0)
+        .await
+        .unwrap();
     for (name, cap) in [("Kitchen", 4), ("Hall", 30), ("Booth", 2), ("Library", 12)] {
         s.spaces().add_room(&hq.id, name, cap).await.unwrap();
     }
@@ -133,9 +139,14 @@ fn main() {
                 let elapsed = start.elapsed();
                 assert_eq!(resp.status(), 200);
                 if i == 0 {
-                    let body = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+                    let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+                        .await
+                        .unwrap();
                     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-                    assert!(!v["text"].as_str().unwrap_or("").contains("reinstall"), "{v}");
+                    assert!(
+                        !v["text"].as_str().unwrap_or("").contains("reinstall"),
+                        "{v}"
+                    );
                 }
                 if i >= 500 {
                     samples.push(elapsed);

@@ -25,8 +25,8 @@ use hallway::queue::poller;
 use hallway::secrets::{Secret, Secrets};
 use hallway::services::Services;
 use hallway::store::NewInstallation;
-use hallway::store::invites::Origin;
 use hallway::store::NewInvite;
+use hallway::store::invites::Origin;
 use hallway::table::embedded::EmbeddedTable;
 use hallway_fake_slack::{AppConfig, FakeSlack, Limit, TeamSeed};
 use tokio::sync::watch;
@@ -53,9 +53,12 @@ fn main() {
 }
 
 async fn run(window: Duration) {
-    let slack = FakeSlack::start(AppConfig::default(), vec![TeamSeed::with_people("T0FAN", "Fan", N)])
-        .await
-        .unwrap();
+    let slack = FakeSlack::start(
+        AppConfig::default(),
+        vec![TeamSeed::with_people("T0FAN", "Fan", N)],
+    )
+    .await
+    .unwrap();
     slack.set_limit(
         "chat.postMessage",
         Limit {
@@ -74,7 +77,8 @@ async fn run(window: Duration) {
     })
     .unwrap();
     let base = slack.base_url();
-    let config = Config::from_lookup(Mode::Local, |k| (k == "SLACK_URL").then(|| base.clone())).unwrap();
+    let config =
+        Config::from_lookup(Mode::Local, |k| (k == "SLACK_URL").then(|| base.clone())).unwrap();
     let s = Services::assemble(config, secrets, clock, table, queue.clone()).unwrap();
     let team = TeamId::new("T0FAN").unwrap();
     let token = slack.issue_bot_token("T0FAN", &["chat:write"]);
@@ -94,7 +98,9 @@ async fn run(window: Duration) {
         })
         .await
         .unwrap();
-    let recipients: Vec<UserId> = (1..=N).map(|i| UserId::new(format!("U{i:07}")).unwrap()).collect();
+    let recipients: Vec<UserId> = (1..=N)
+        .map(|i| UserId::new(format!("U{i:07}")).unwrap())
+        .collect();
     let invite = s
         .invites()
         .create(NewInvite {
@@ -152,7 +158,9 @@ async fn run(window: Duration) {
     let limited = calls.iter().filter(|c| c.status == 429).count();
     let mut per_user: HashMap<String, usize> = HashMap::new();
     for c in calls.iter().filter(|c| c.status == 200) {
-        *per_user.entry(c.params["channel"].as_str().unwrap().to_owned()).or_default() += 1;
+        *per_user
+            .entry(c.params["channel"].as_str().unwrap().to_owned())
+            .or_default() += 1;
     }
     let duplicates: usize = per_user.values().map(|n| n.saturating_sub(1)).sum();
     let windows_needed = N.div_ceil(PER_WINDOW as usize) - 1;
