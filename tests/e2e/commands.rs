@@ -144,6 +144,17 @@ async fn a_caller_who_has_not_linked_gets_the_authorize_prompt() {
 #[tokio::test]
 async fn a_revoked_team_gets_the_reinstall_prompt() {
     let Some(app) = spawn_app().await else { return };
+    // Before any install: the install prompt, not "was removed".
+    let (reply, _) = app.slash(ALICE, GENERAL, "").await;
+    assert!(ephemeral(&reply));
+    assert!(
+        text(&reply).contains("no installation on record"),
+        "{reply}"
+    );
+    assert_eq!(
+        reply["blocks"][0]["accessory"]["url"],
+        app.url("/slack/install")
+    );
     office(&app).await;
     app.services
         .installations()

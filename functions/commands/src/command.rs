@@ -95,20 +95,33 @@ pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
     };
     let team = &cmd.team_id;
 
-    // The app must be installed with a working token.
-    let installed = s
+    // The app must be installed with a working token. A team with no record
+    // at all installed before this deployment's table existed (or lost it):
+    // telling it the app "was removed" would send the admin looking for the
+    // wrong cause.
+    let installation = s
         .installations()
         .get(team)
         .await
-        .map_err(|e| ApiError::Unavailable(e.into()))?
-        .is_some_and(|i| i.is_active());
-    if !installed {
-        return Ok(messages::prompt(
-            "hallway was disconnected from this workspace (its access was revoked or the app was removed). An admin needs to reinstall it.",
-            "Reinstall hallway",
-            "reinstall",
-            &s.config.endpoint(INSTALL_PATH),
-        ));
+        .map_err(|e| ApiError::Unavailable(e.into()))?;
+    match installation {
+        Some(i) if i.is_active() => {}
+        Some(_) => {
+            return Ok(messages::prompt(
+                "hallway was disconnected from this workspace (its access was revoked or the app was removed). An admin needs to reinstall it.",
+                "Reinstall hallway",
+                "reinstall",
+                &s.config.endpoint(INSTALL_PATH),
+            ));
+        }
+        None => {
+            return Ok(messages::prompt(
+                "hallway has no installation on record for this workspace. An admin needs to install it (again) so the office can reach Slack.",
+                "Install hallway",
+                "install",
+                &s.config.endpoint(INSTALL_PATH),
+            ));
+        }
     }
     // The caller must be someone in the office.
     let Some(caller) = s.links().office_user_for(team, &cmd.user_id).await? else {
