@@ -399,16 +399,21 @@ fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
         "openid.connect.token" => oidc::token(world, call),
         _ => {
             let Principal::Token {
-                team, user, kind, ..
+                team,
+                user,
+                kind,
+                scopes,
             } = principal
             else {
                 return Outcome::Err("not_authed".into());
             };
             let (team, user, kind) = (team.clone(), user.clone(), *kind);
+            // Slack leaves `profile.email` out without this scope.
+            let emails = scopes.iter().any(|s| s == "users:read.email");
             match call.method.as_str() {
                 "auth.test" => auth_test(world, &team, &user, kind),
-                "users.list" => users_list(world, call, &team),
-                "users.info" => users_info(world, call, &team),
+                "users.list" => users_list(world, call, &team, emails),
+                "users.info" => users_info(world, call, &team, emails),
                 "users.lookupByEmail" => lookup_by_email(world, call, &team),
                 "conversations.members" => conversations_members(world, call, &team),
                 "conversations.info" => conversations_info(world, call, &team),
@@ -472,12 +477,20 @@ fn page<T: Clone>(world: &World, call: &Call, items: &[T]) -> Result<(Vec<T>, St
     Ok((items[start..end].to_vec(), next))
 }
 
-fn users_list(world: &World, call: &Call, team: &str) -> Outcome {
+fn user_json(u: &crate::world::UserSeed, team: &str, emails: bool) -> Value {
+    let mut v = u.to_json(team);
+    if !emails && let Some(profile) = v["profile"].as_object_mut() {
+        profile.remove("email");
+    }
+    v
+}
+
+fn users_list(world: &World, call: &Call, team: &str, emails: bool) -> Outcome {
     let t = &world.teams[team];
-    let users: Vec<Value> = t.seed.users.iter().map(|u| u.to_json(team)).collect();
-    match page(world, call, &users) {
+    // Page first: a workspace may hold tens of thousands of people.
+    match page(world, call, &t.seed.users) {
         Ok((members, next)) => Outcome::Ok(json!({
-            "members": members,
+            "members": members.iter().map(|u| user_json(u, team, emails)).collect::<Vec<_>>(),
             "cache_ts": 1_700_000_000,
             "response_metadata": {"next_cursor": next},
         })),
@@ -485,12 +498,12 @@ fn users_list(world: &World, call: &Call, team: &str) -> Outcome {
     }
 }
 
-fn users_info(world: &World, call: &Call, team: &str) -> Outcome {
+fn users_info(world: &World, call: &Call, team: &str, emails: bool) -> Outcome {
     let Some(id) = call.str("user") else {
         return Outcome::Err("user_not_found".into());
     };
     match world.teams[team].user(id) {
-        Some(u) => Outcome::Ok(json!({"user": u.to_json(team)})),
+        Some(u) => Outcome::Ok(json!({"user": user_json(u, team, emails)})),
         None => Outcome::Err("user_not_found".into()),
     }
 }

@@ -27,6 +27,9 @@ pub enum Job {
     Onboard(OnboardJob),
     /// Tells the inviter who was reached.
     Report(ReportJob),
+    /// One page of a team's `users.list` into the directory; the next page
+    /// is its own job, queued at Tier 2's pace.
+    Directory(DirectoryJob),
 }
 
 impl Job {
@@ -37,6 +40,7 @@ impl Job {
             Job::Deliver(_) => "deliver",
             Job::Onboard(_) => "onboard",
             Job::Report(_) => "report",
+            Job::Directory(_) => "directory",
         }
     }
 
@@ -49,6 +53,7 @@ impl Job {
             Job::Deliver(j) => &j.team_id,
             Job::Onboard(j) => &j.team_id,
             Job::Report(j) => &j.team_id,
+            Job::Directory(j) => &j.team_id,
         }
     }
 }
@@ -80,6 +85,17 @@ pub struct OnboardJob {
 pub struct ReportJob {
     pub invite_id: String,
     pub team_id: TeamId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryJob {
+    pub team_id: TeamId,
+    /// The refresh this page belongs to; a page of a replaced run stops.
+    pub run_id: String,
+    /// 0-based page number: a page recorded before is not fetched again.
+    pub page: u32,
+    /// Slack's cursor for this page (`None` for the first).
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,6 +23,8 @@
 //! | 14 | an invite (who, where, counts) | `INVITE#{invite}` | `META` | | 30 days |
 //! | 15 | one recipient's delivery of an invite (idempotency record) | `INVITE#{invite}` | `TO#{slack user}` (query, prefix `TO#`) | | 30 days |
 //! | 16 | the bot's DM channel with a person | `TEAM#{team}` | `DM#{slack user}` | | |
+//! | 17 | a team's people directory (one person; all, paged, by query) | `TEAM#{team}` | `PERSON#{slack user}` (query, prefix `PERSON#`) | | |
+//! | 18 | the team's directory refresh (progress, lease, counts) | `TEAM#{team}` | `DIRECTORY` | | |
 //!
 //! Pattern 2's sort key starts with the creation time in milliseconds,
 //! zero-padded to 13 digits, so a plain ascending query returns a team's spaces
@@ -34,8 +36,11 @@
 //!
 //! Patterns 14 and 15 share a partition, so an invite's status is one query.
 //!
-//! Patterns that arrive with later work (directory, chat, sync status,
-//! audit) are added to this table when their store is written.
+//! Pattern 17 shares the team's partition with patterns 1, 2, 13 and 16;
+//! its own sort-key prefix keeps a directory walk to people only.
+//!
+//! Patterns that arrive with later work (chat, sync status, audit) are
+//! added to this table when their store is written.
 
 use crate::ids::{ChannelId, EventId, OfficeUserId, RoomId, SpaceId, TeamId, UserId};
 use crate::table::Key;
@@ -158,6 +163,19 @@ pub fn delivery(invite: &str, recipient: &UserId) -> Key {
 /// 16: the bot's DM channel with a person.
 pub fn dm_channel(team: &TeamId, user: &UserId) -> Key {
     key(team_pk(team), format!("DM#{user}"))
+}
+
+/// Sort-key prefix of pattern 17.
+pub const PERSON_PREFIX: &str = "PERSON#";
+
+/// 17: one person of a team's directory.
+pub fn person(team: &TeamId, user: &UserId) -> Key {
+    key(team_pk(team), format!("{PERSON_PREFIX}{user}"))
+}
+
+/// 18: the team's directory refresh.
+pub fn directory_run(team: &TeamId) -> Key {
+    key(team_pk(team), "DIRECTORY")
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@
 //! - [`slack`]: request verification, inbound payload types, the Web API
 //!   client and the app manifest.
 //! - [`lifecycle`]: use cases for `app_uninstalled` / `tokens_revoked`.
+//! - [`people`]: starting a team's directory refresh (install, office API).
 //! - [`auth`]: API bearer tokens, signed OAuth state, join links, the
 //!   browser session, Sign in with Slack id_token validation.
 //! - [`tokens`]: a team's bot token, refreshed once under a lock when
@@ -42,6 +43,7 @@ pub mod ids;
 pub mod jobs;
 pub mod keys;
 pub mod lifecycle;
+pub mod people;
 pub mod queue;
 pub mod secrets;
 pub mod services;

@@ -26,7 +26,7 @@ use crate::secrets::Secret;
 use crate::secrets::{EnvSecrets, SecretSource, Secrets, SecretsManagerSource};
 use crate::slack::{SlackClient, Verifier};
 use crate::store::{
-    Channels, EventClaims, IdentityLinks, Installations, Invites, LoginTokens, Members,
+    Channels, Directory, EventClaims, IdentityLinks, Installations, Invites, LoginTokens, Members,
     OAuthStates, OfficeUsers, Spaces,
 };
 use crate::table::SharedTable;
@@ -171,6 +171,10 @@ impl Services {
 
     pub fn invites(&self) -> Invites {
         Invites::new(self.table.clone(), self.clock.clone())
+    }
+
+    pub fn directory(&self) -> Directory {
+        Directory::new(self.table.clone(), self.clock.clone())
     }
 
     pub fn login_tokens(&self) -> LoginTokens {

@@ -5,17 +5,12 @@
 //!
 //! Run: `./scripts/bench command_ack`.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hallway::clock::{SharedClock, SystemClock};
-use hallway::config::{Config, Mode};
 use hallway::ids::{OfficeUserId, TeamId, UserId};
-use hallway::queue::memory::MemoryQueue;
-use hallway::secrets::{Secret, Secrets};
-use hallway::services::Services;
-use hallway::store::{LinkedVia, NewInstallation, NewLink, Role};
-use hallway::table::embedded::EmbeddedTable;
+use hallway::secrets::Secret;
+use hallway::store::{LinkedVia, NewLink, Role};
+use hallway_tests::in_process::{InProcess, in_process};
 use tower::ServiceExt;
 
 const SECRET: &str = "bench-signing-secret";
@@ -59,37 +54,11 @@ fn pct(samples: &mut [Duration], p: f64) -> Duration {
     samples[((samples.len() as f64 - 1.0) * p).round() as usize]
 }
 
-async fn setup() -> (axum::Router, Arc<MemoryQueue>) {
-    let clock: SharedClock = Arc::new(SystemClock);
-    let table = Arc::new(EmbeddedTable::in_memory(clock.clone()).unwrap());
-    let queue = Arc::new(MemoryQueue::new(Duration::from_secs(60)));
-    let secrets = Secrets::from_lookup("bench", |k| {
-        Some(match k {
-            "SLACK_SIGNING_SECRET" => SECRET.to_owned(),
-            "HALLWAY_TOKEN_KEY" => hallway::crypto::TokenCipher::generate_key().unwrap(),
-            _ => "x".to_owned(),
-        })
-    })
-    .unwrap();
-    let config = Config::from_lookup(Mode::Local, |_| None).unwrap();
-    let s = Services::assemble(config, secrets, clock, table, queue.clone()).unwrap();
+async fn setup() -> (axum::Router, InProcess) {
+    let bundle = in_process(SECRET, None);
+    let s = bundle.services.clone();
     let team = TeamId::new("T0BENCH").unwrap();
-    s.installations()
-        .save(NewInstallation {
-            team_id: team.clone(),
-            team_name: "Bench".into(),
-            enterprise_id: None,
-            is_enterprise_install: false,
-            app_id: None,
-            bot_user_id: UserId::new("U0BOT").unwrap(),
-            bot_scopes: vec![],
-            installer_user_id: None,
-            bot_token: Secret::new("xoxb-bench"),
-            refresh_token: None,
-            bot_token_expires_at: None,
-        })
-        .await
-        .unwrap();
+    bundle.install(&team, "U0BOT", "xoxb-bench".into()).await;
     let ada = OfficeUserId::new("ada").unwrap();
     s.users().remember(&ada, Some("Ada"), None).await.unwrap();
     s.links()
@@ -113,7 +82,7 @@ async fn setup() -> (axum::Router, Arc<MemoryQueue>) {
         s.spaces().add_room(&hq.id, name, cap).await.unwrap();
     }
     s.spaces().connect(&hq.id, &team).await.unwrap();
-    (hallway_commands::router(s), queue)
+    (hallway_commands::router(s), bundle)
 }
 
 fn main() {
@@ -125,7 +94,7 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let (router, queue) = setup().await;
+        let (router, bundle) = setup().await;
         for (name, text) in [
             ("help", "help"),
             ("call", ""),
@@ -160,6 +129,6 @@ fn main() {
                 pct(&mut samples, 1.0)
             );
         }
-        println!("(queued jobs: {})", queue.len());
+        println!("(queued jobs: {})", bundle.queue.len());
     });
 }

@@ -13,23 +13,14 @@
 //! `FANOUT_SCALE=10 ./scripts/bench fanout` to shrink the window tenfold.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hallway::clock::{SharedClock, SystemClock};
-use hallway::config::{Config, Mode};
 use hallway::ids::{RoomId, SpaceId, TeamId, UserId};
 use hallway::jobs::{self, FanOutJob, Job};
-use hallway::queue::memory::MemoryQueue;
-use hallway::queue::poller;
-use hallway::secrets::{Secret, Secrets};
-use hallway::services::Services;
-use hallway::store::NewInstallation;
 use hallway::store::NewInvite;
 use hallway::store::invites::Origin;
-use hallway::table::embedded::EmbeddedTable;
 use hallway_fake_slack::{AppConfig, FakeSlack, Limit, TeamSeed};
-use tokio::sync::watch;
+use hallway_tests::in_process::in_process;
 
 const N: usize = 1_000;
 const PER_WINDOW: u32 = 300;
@@ -66,38 +57,12 @@ async fn run(window: Duration) {
             window_millis: window.as_millis() as u64,
         },
     );
-    let clock: SharedClock = Arc::new(SystemClock);
-    let table = Arc::new(EmbeddedTable::in_memory(clock.clone()).unwrap());
-    let queue = Arc::new(MemoryQueue::new(Duration::from_secs(60)));
-    let secrets = Secrets::from_lookup("bench", |k| {
-        Some(match k {
-            "HALLWAY_TOKEN_KEY" => hallway::crypto::TokenCipher::generate_key().unwrap(),
-            _ => "x".to_owned(),
-        })
-    })
-    .unwrap();
-    let base = slack.base_url();
-    let config =
-        Config::from_lookup(Mode::Local, |k| (k == "SLACK_URL").then(|| base.clone())).unwrap();
-    let s = Services::assemble(config, secrets, clock, table, queue.clone()).unwrap();
+    let mut bundle = in_process("bench", Some(slack.base_url()));
+    let s = bundle.services.clone();
+    let queue = bundle.queue.clone();
     let team = TeamId::new("T0FAN").unwrap();
     let token = slack.issue_bot_token("T0FAN", &["chat:write"]);
-    s.installations()
-        .save(NewInstallation {
-            team_id: team.clone(),
-            team_name: "Fan".into(),
-            enterprise_id: None,
-            is_enterprise_install: false,
-            app_id: None,
-            bot_user_id: UserId::new("UBFAN").unwrap(),
-            bot_scopes: vec!["chat:write".into()],
-            installer_user_id: None,
-            bot_token: Secret::new(token),
-            refresh_token: None,
-            bot_token_expires_at: None,
-        })
-        .await
-        .unwrap();
+    bundle.install(&team, "UBFAN", token).await;
     let recipients: Vec<UserId> = (1..=N)
         .map(|i| UserId::new(format!("U{i:07}")).unwrap())
         .collect();
@@ -119,18 +84,7 @@ async fn run(window: Duration) {
         })
         .await
         .unwrap();
-    let worker = Arc::new(hallway_worker::Worker::new(s.clone()));
-    let (stop, stopped) = watch::channel(false);
-    for _ in 0..4 {
-        let (worker, queue, stopped) = (worker.clone(), queue.clone(), stopped.clone());
-        tokio::spawn(async move {
-            let handler = |event| {
-                let w = worker.clone();
-                async move { Ok(hallway_worker::handle(&w, event).await) }
-            };
-            poller::run(queue.as_ref(), handler, 10, stopped).await;
-        });
-    }
+    bundle.start_worker(4);
     let started = Instant::now();
     jobs::enqueue(
         queue.as_ref(),
@@ -152,7 +106,7 @@ async fn run(window: Duration) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let elapsed = started.elapsed();
-    let _ = stop.send(true);
+    drop(bundle);
     let calls = slack.calls_to("chat.postMessage");
     let ok = calls.iter().filter(|c| c.status == 200).count();
     let limited = calls.iter().filter(|c| c.status == 429).count();

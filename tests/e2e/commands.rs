@@ -23,21 +23,10 @@ fn demo() -> TeamId {
     TeamId::new("T0DEMO").unwrap()
 }
 
-/// The app installed in the demo workspace, Alice linked as office user
-/// `ada`, and a space HQ (Kitchen 4, Hall 30, Booth 2) mapped to the team.
-pub async fn office(app: &TestApp) -> Office {
-    let bot_token = app.slack.issue_bot_token(
-        "T0DEMO",
-        &[
-            "chat:write",
-            "commands",
-            "im:write",
-            "im:history",
-            "users:read",
-            "channels:read",
-            "groups:read",
-        ],
-    );
+/// The app installed in the demo workspace with a bot token of these
+/// scopes (installed by Alice), as the OAuth callback would store it.
+pub async fn install_demo(app: &TestApp, scopes: &[&str]) {
+    let bot_token = app.slack.issue_bot_token("T0DEMO", scopes);
     app.services
         .installations()
         .save(NewInstallation {
@@ -47,7 +36,7 @@ pub async fn office(app: &TestApp) -> Office {
             is_enterprise_install: false,
             app_id: None,
             bot_user_id: UserId::new("U0DEMOBOT").unwrap(),
-            bot_scopes: vec!["chat:write".into()],
+            bot_scopes: scopes.iter().map(|s| s.to_string()).collect(),
             installer_user_id: Some(UserId::new(ALICE).unwrap()),
             bot_token: Secret::new(bot_token),
             refresh_token: None,
@@ -55,6 +44,24 @@ pub async fn office(app: &TestApp) -> Office {
         })
         .await
         .unwrap();
+}
+
+/// The app installed in the demo workspace, Alice linked as office user
+/// `ada`, and a space HQ (Kitchen 4, Hall 30, Booth 2) mapped to the team.
+pub async fn office(app: &TestApp) -> Office {
+    install_demo(
+        app,
+        &[
+            "chat:write",
+            "commands",
+            "im:write",
+            "im:history",
+            "users:read",
+            "channels:read",
+            "groups:read",
+        ],
+    )
+    .await;
     let ada = OfficeUserId::new("ada").unwrap();
     app.services
         .users()

@@ -73,6 +73,47 @@ fn infra_template_matches_the_code() {
     )));
 }
 
+/// One resource's block of the template: its line and every line after it
+/// indented deeper than two spaces.
+fn resource<'t>(t: &'t str, name: &str) -> &'t str {
+    let start = t
+        .find(&format!("\n  {name}:\n"))
+        .unwrap_or_else(|| panic!("resource {name}"))
+        + 1;
+    let body = &t[start..];
+    let mut len = body.find('\n').map_or(body.len(), |i| i + 1);
+    for line in body[len..].split_inclusive('\n') {
+        let next_resource = line.starts_with("  ") && !line.starts_with("   ");
+        if next_resource || !(line.starts_with("   ") || line.trim().is_empty()) {
+            break;
+        }
+        len += line.len();
+    }
+    &body[..len]
+}
+
+#[test]
+fn every_function_that_queues_jobs_may_send_to_the_queue() {
+    let t = template();
+    // Events (the webhook), Commands (invites, onboarding), OAuth (the
+    // directory refresh an install starts), Api (office invites, refresh),
+    // Worker (fan-out, next pages).
+    for f in [
+        "EventsFunction",
+        "CommandsFunction",
+        "OAuthFunction",
+        "ApiFunction",
+        "WorkerFunction",
+    ] {
+        let block = resource(&t, f);
+        assert!(
+            block.contains("SQSSendMessagePolicy"),
+            "{f} sends jobs but may not: {block}"
+        );
+    }
+    assert!(!resource(&t, "OAuthFunction").contains("SQSPollerPolicy"));
+}
+
 #[test]
 fn manifest_request_url_is_the_events_route() {
     let m = hallway::slack::manifest::manifest("https://x.example");

@@ -40,6 +40,9 @@ async fn every_events_sample_gets_its_documented_answer() {
         ("app_uninstalled.json", 200, "queued"),
         ("app_uninstalled_retry.json", 200, "duplicate"),
         ("tokens_revoked.json", 200, "queued"),
+        ("team_join.json", 200, "queued"),
+        ("user_change.json", 200, "queued"),
+        ("user_change_deactivated.json", 200, "queued"),
         ("unknown_event.json", 200, "ignored"),
     ];
     for (name, status, outcome) in expect {
@@ -88,6 +91,9 @@ async fn samples_are_signed_as_slack_would_sign_them() {
         "url_verification.json",
         "app_uninstalled.json",
         "unknown_event.json",
+        "team_join.json",
+        "user_change.json",
+        "user_change_deactivated.json",
     ] {
         let request = lambda_http::request::from_str(&sample(name)).unwrap();
         let ts: i64 = request.headers()["x-slack-request-timestamp"]

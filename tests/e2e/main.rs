@@ -12,10 +12,13 @@
 //! - `slack_connect`: installing into a space, every failure, remapping,
 //!   token rotation under concurrency.
 //! - `sign_in`: Sign in with Slack, linking, join links, guests.
+//! - `directory`: the people directory: refreshes at Tier 2's pace, 429s,
+//!   dead tokens, people events.
 
 pub mod commands;
 mod conformance_queue;
 mod conformance_table;
+mod directory;
 mod events_webhook;
 mod infra;
 mod invites;

@@ -74,6 +74,15 @@ async fn install_happy_path() {
     );
     let exchanges = app.slack.calls_to("oauth.v2.access");
     assert_eq!((exchanges.len(), exchanges[0].auth.as_str()), (1, "client"));
+    // The team's people directory starts filling in the background.
+    let run = app
+        .services
+        .directory()
+        .run(&demo())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(run.status, hallway::store::directory::RunStatus::Running);
     // The installation is stored whole, the token sealed and working.
     let inst = app
         .services

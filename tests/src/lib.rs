@@ -13,8 +13,11 @@
 //!   SQS and Secrets Manager in moto, and the fake Slack, with the worker
 //!   polling the queue.
 //! - [`signed`]: Slack-signed requests.
+//! - [`in_process`]: the bundle on the embedded store and in-process queue,
+//!   for benchmarks.
 
 pub mod emulators;
+pub mod in_process;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -40,21 +40,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let body = json_body(body)?;
     let (space, _) = caller.authorize(&s, &id(space)?, Need::Member).await?;
-    let team = space.team_id.clone().ok_or_else(|| {
-        ApiError::Conflict("this space is not connected to a Slack workspace".into())
-    })?;
-    let active = s
-        .installations()
-        .get(&team)
-        .await
-        .map_err(|e| ApiError::Unavailable(e.into()))?
-        .is_some_and(|i| i.is_active());
-    if !active {
-        return Err(ApiError::Conflict(
-            "hallway is not installed in this space's Slack workspace any more: reconnect it first"
-                .into(),
-        ));
-    }
+    let team = crate::installed_team(&s, &space).await?;
     if body.slack_user_ids.is_empty() && body.office_user_ids.is_empty() {
         return Err(ApiError::BadRequest(
             "name at least one person in slack_user_ids or office_user_ids".into(),

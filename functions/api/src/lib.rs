@@ -21,6 +21,8 @@
 //! | `POST /api/v1/spaces/{space}/join-links` `{room_id, guest?, expires_in?}` | member+ (guest links: admin, moderator) |
 //! | `POST /api/v1/spaces/{space}/invites` `{room_id?, slack_user_ids?, office_user_ids?}` → 202 | member, moderator, admin |
 //! | `GET /api/v1/spaces/{space}/invites/{invite}` | any role |
+//! | `GET /api/v1/spaces/{space}/directory` | any role |
+//! | `POST /api/v1/spaces/{space}/directory/refresh` → 202 (200 when one runs) | admin, moderator |
 //!
 //! # Layout
 //! - [`caller`]: the bearer-token extractor and role checks.
@@ -29,8 +31,10 @@
 //! - [`slack`]: connecting a space to Slack, linking a person, join links.
 //! - [`invites`]: "Get <user>": invites by DM and their status.
 //! - [`sessions`]: the login-token exchange and `me`.
+//! - [`directory`]: the Slack team's people directory: state, refresh.
 
 pub mod caller;
+pub mod directory;
 pub mod invites;
 pub mod members;
 pub mod sessions;
@@ -73,6 +77,11 @@ pub fn router(services: Services) -> Router {
             "/api/v1/spaces/{space}/invites/{invite}",
             get(invites::show),
         )
+        .route("/api/v1/spaces/{space}/directory", get(directory::status))
+        .route(
+            "/api/v1/spaces/{space}/directory/refresh",
+            post(directory::refresh),
+        )
         .fallback(not_found)
         .layer(trace_layer())
         .with_state(services)
@@ -100,6 +109,37 @@ pub(crate) fn members_error(e: MembersError) -> ApiError {
         MembersError::NoSuchSpace(id) => ApiError::NotFound(format!("no space {id}")),
         MembersError::Table(t) => t.into(),
     }
+}
+
+/// The Slack team a space is connected to.
+pub(crate) fn connected_team(
+    space: &hallway::store::Space,
+) -> Result<hallway::ids::TeamId, ApiError> {
+    space.team_id.clone().ok_or_else(|| {
+        ApiError::Conflict("this space is not connected to a Slack workspace".into())
+    })
+}
+
+/// The Slack team a space is connected to, where hallway is still
+/// installed (actions that will call Slack).
+pub(crate) async fn installed_team(
+    s: &Services,
+    space: &hallway::store::Space,
+) -> Result<hallway::ids::TeamId, ApiError> {
+    let team = connected_team(space)?;
+    let active = s
+        .installations()
+        .get(&team)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.into()))?
+        .is_some_and(|i| i.is_active());
+    if !active {
+        return Err(ApiError::Conflict(
+            "hallway is not installed in this space's Slack workspace any more: reconnect it first"
+                .into(),
+        ));
+    }
+    Ok(team)
 }
 
 /// A JSON body that failed to parse is the caller's mistake, said plainly.

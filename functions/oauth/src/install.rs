@@ -176,6 +176,11 @@ async fn finish_install(s: &Services, data: StateData, g: OAuthV2Access) -> Resp
         Ok(n) => tracing::info!(team_id = %team, spaces = n, "spaces reconnected"),
         Err(e) => return unavailable(s, e.into()),
     }
+    // The people directory fills in the background. The install stands if
+    // it cannot start now: an admin can start it from the office.
+    if let Err(e) = hallway::people::start_refresh(s, &team).await {
+        tracing::warn!(error = %e, "the directory refresh could not start");
+    }
     let Some(space) = data.space_id else {
         tracing::info!(team_id = %team, "installed from Slack's app directory; no space yet");
         return page_with_action(

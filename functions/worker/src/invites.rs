@@ -10,7 +10,6 @@ use hallway::secrets::Secret;
 use hallway::slack::SlackError;
 use hallway::slack::messages::{self, INVITE_BLOCK_PREFIX, escape};
 use hallway::slack::oauth::JOIN_PATH;
-use hallway::store::installations::InstallStatus;
 use hallway::store::invites::Claim;
 use hallway::store::{DeliveryStatus, Invite};
 use hallway::tokens::TokenError;
@@ -21,6 +20,8 @@ use crate::{JobError, Worker};
 /// Recipients handled per fan-out job; the rest follow in another job, so no
 /// run comes near the Lambda timeout.
 pub const FAN_OUT_CHUNK: usize = 100;
+
+const POST: &str = "chat.postMessage";
 
 pub async fn fan_out(w: &Worker, job: FanOutJob) -> Result<(), JobError> {
     let s = &w.services;
@@ -140,9 +141,7 @@ async fn already_sent(
 
 pub async fn deliver(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
     let s = &w.services;
-    if let Some(wait) = w.pacer.wait(&job.team_id) {
-        return Err(JobError::retry_after("Slack asked to slow down", wait));
-    }
+    crate::paced(w, &job.team_id, POST)?;
     let invites = s.invites();
     let Some(invite) = invites.get(&job.invite_id).await? else {
         tracing::warn!(invite_id = %job.invite_id, "invite gone (expired?); nothing to deliver");
@@ -240,32 +239,20 @@ pub async fn deliver(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
             tracing::info!(recipient = %job.recipient, "invite DM sent");
             report_if_done(w, done).await
         }
-        Err(SlackError::RateLimited { retry_after }) => {
-            w.pacer.block(&job.team_id, retry_after);
-            invites.release(&job.invite_id, &job.recipient).await?;
-            Err(JobError::retry_after("rate limited by Slack", retry_after))
-        }
-        Err(e) if e.needs_reauthorization() => {
-            // The team's token is dead: no job of this team calls Slack until
-            // it is reinstalled.
-            if let Err(err) = s
-                .installations()
-                .revoke(&job.team_id, InstallStatus::Revoked)
-                .await
-            {
-                tracing::error!(error = %err, "could not mark the installation revoked");
+        Err(e) => match crate::slack_failure(w, &job.team_id, POST, e).await {
+            Err(retry) => {
+                invites.release(&job.invite_id, &job.recipient).await?;
+                Err(retry)
             }
-            finish_failed(w, &job, "hallway lost access to this workspace").await
-        }
-        Err(e) if e.is_transient() => {
-            invites.release(&job.invite_id, &job.recipient).await?;
-            Err(JobError::retry(e))
-        }
-        Err(SlackError::Api { code, .. }) => finish_failed(w, &job, &reason(&code)).await,
-        Err(SlackError::MissingScope { needed, .. }) => {
-            finish_failed(w, &job, &format!("the app lacks the {needed} permission")).await
-        }
-        Err(e) => finish_failed(w, &job, &e.to_string()).await,
+            Ok(e) if e.needs_reauthorization() => {
+                finish_failed(w, &job, "hallway lost access to this workspace").await
+            }
+            Ok(SlackError::Api { code, .. }) => finish_failed(w, &job, &reason(&code)).await,
+            Ok(SlackError::MissingScope { needed, .. }) => {
+                finish_failed(w, &job, &format!("the app lacks the {needed} permission")).await
+            }
+            Ok(e) => finish_failed(w, &job, &e.to_string()).await,
+        },
     }
 }
 

@@ -15,8 +15,13 @@
 //!   remembers Slack's `Retry-After` across the jobs of a sandbox.
 //! - [`invites`]: fan-out, one DM per recipient (at most once), the summary.
 //! - [`onboard`]: a channel's members into an invite.
-//! - [`pacer`]: the per-team rate gate.
+//! - [`directory`]: a team's `users.list`, a page per job at Tier 2's pace,
+//!   and the people events that keep it current.
+//! - [`pacer`]: the per-team, per-method rate gate.
+//! - [`slack_failure`]: what a Slack error means for a job (retry later,
+//!   stop the team, or a refusal for the caller to word).
 
+pub mod directory;
 pub mod invites;
 pub mod onboard;
 pub mod pacer;
@@ -24,10 +29,13 @@ pub mod pacer;
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use hallway::ids::TeamId;
 use hallway::jobs::{self, Job};
 use hallway::lifecycle;
 use hallway::services::Services;
+use hallway::slack::SlackError;
 use hallway::slack::events::SlackEvent;
+use hallway::store::installations::InstallStatus;
 use tracing::Instrument;
 
 use crate::pacer::Pacer;
@@ -73,6 +81,51 @@ impl From<hallway::table::TableError> for JobError {
 impl From<hallway::queue::QueueError> for JobError {
     fn from(e: hallway::queue::QueueError) -> Self {
         JobError::retry(e)
+    }
+}
+
+/// Sorts a Slack failure: `Err` when the job should run again (after a
+/// 429, no job of this sandbox calls `method` for the team until Slack's
+/// `Retry-After` is up); `Ok` with the error when retrying cannot help, for
+/// the caller to record in its own words. A dead token also marks the
+/// team's installation revoked, so no job of the team calls Slack until it
+/// is reinstalled.
+pub async fn slack_failure(
+    w: &Worker,
+    team: &TeamId,
+    method: &'static str,
+    e: SlackError,
+) -> Result<SlackError, JobError> {
+    match e {
+        SlackError::RateLimited { retry_after } => {
+            w.pacer.block(team, method, retry_after);
+            Err(JobError::retry_after(
+                format!("{method} rate limited by Slack"),
+                retry_after,
+            ))
+        }
+        e if e.is_transient() => Err(JobError::retry(e)),
+        e if e.needs_reauthorization() => {
+            if let Err(err) = w
+                .services
+                .installations()
+                .revoke(team, InstallStatus::Revoked)
+                .await
+            {
+                tracing::error!(error = %err, "could not mark the installation revoked");
+            }
+            Ok(e)
+        }
+        e => Ok(e),
+    }
+}
+
+/// Returns the job to the queue while the team's calls to `method` wait
+/// out a 429.
+pub fn paced(w: &Worker, team: &TeamId, method: &'static str) -> Result<(), JobError> {
+    match w.pacer.wait(team, method) {
+        Some(wait) => Err(JobError::retry_after("Slack asked to slow down", wait)),
+        None => Ok(()),
     }
 }
 
@@ -157,6 +210,9 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
                     )
                     .await
                 }
+                SlackEvent::TeamJoin { user } | SlackEvent::UserChange { user } => {
+                    return directory::person_event(worker, &j.team_id, user).await;
+                }
             }
             .map_err(JobError::retry)?;
             tracing::info!(
@@ -172,5 +228,6 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
         Job::Deliver(j) => invites::deliver(worker, j).await,
         Job::Report(j) => invites::report(worker, j).await,
         Job::Onboard(j) => onboard::onboard(worker, j).await,
+        Job::Directory(j) => directory::page(worker, j).await,
     }
 }

@@ -1,6 +1,8 @@
 //! A channel mapped to a room: its members (paged `conversations.members`),
 //! without bots, deactivated people, the app and whoever mapped it, become
-//! the recipients of the channel's invite.
+//! the recipients of the channel's invite. Who is a bot or deactivated comes
+//! from the team's directory when a refresh has completed, else from one
+//! walk of `users.list`.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -13,11 +15,38 @@ use serde_json::json;
 
 use crate::{JobError, Worker};
 
+const MEMBERS: &str = "conversations.members";
+const USERS: &str = "users.list";
+
+/// Bots and deactivated people of the team, from a completed directory
+/// refresh (`None` when there is none: the caller asks Slack).
+async fn not_people_from_directory(
+    w: &Worker,
+    job: &OnboardJob,
+) -> Result<Option<HashSet<String>>, JobError> {
+    let directory = w.services.directory();
+    let complete = directory
+        .run(&job.team_id)
+        .await?
+        .is_some_and(|r| r.counts.is_some());
+    if !complete {
+        return Ok(None);
+    }
+    Ok(Some(
+        directory
+            .everyone(&job.team_id)
+            .await?
+            .into_iter()
+            .filter(|p| !p.is_person())
+            .map(|p| p.id.to_string())
+            .collect(),
+    ))
+}
+
 pub async fn onboard(w: &Worker, job: OnboardJob) -> Result<(), JobError> {
     let s = &w.services;
-    if let Some(wait) = w.pacer.wait(&job.team_id) {
-        return Err(JobError::retry_after("Slack asked to slow down", wait));
-    }
+    crate::paced(w, &job.team_id, MEMBERS)?;
+    crate::paced(w, &job.team_id, USERS)?;
     let Some(invite) = s.invites().get(&job.invite_id).await? else {
         return Ok(());
     };
@@ -41,15 +70,18 @@ pub async fn onboard(w: &Worker, job: OnboardJob) -> Result<(), JobError> {
         }
         Err(e) => return Err(JobError::retry(e)),
     };
-    let slack_error = |e: SlackError| -> Result<(), JobError> {
-        match e {
-            SlackError::RateLimited { retry_after } => {
-                w.pacer.block(&job.team_id, retry_after);
-                Err(JobError::retry_after("rate limited by Slack", retry_after))
-            }
-            e if e.is_transient() => Err(JobError::retry(e)),
-            e => Err(JobError::retry(format!("permanent: {e}"))),
-        }
+    // A refusal retrying cannot fix: tell the caller and stop.
+    let team = &job.team_id;
+    let refused = |method: &'static str, e: SlackError| async move {
+        let e = crate::slack_failure(w, team, method, e).await?;
+        let text = match &e {
+            e if e.needs_reauthorization() => "hallway lost access to this workspace, so the channel's members were not invited. An admin needs to reinstall it.".to_owned(),
+            SlackError::Api { code, .. } if code == "channel_not_found" || code == "not_in_channel" => "I cannot see this channel's members. Add the hallway app to the channel, then run the command again.".to_owned(),
+            e => format!("The channel's members could not be read, so nobody was invited: {e}."),
+        };
+        tracing::info!(error = %e, "channel onboarding stopped");
+        tell(text).await;
+        Ok::<(), JobError>(())
     };
     let members = match s
         .slack
@@ -57,35 +89,36 @@ pub async fn onboard(w: &Worker, job: OnboardJob) -> Result<(), JobError> {
         .await
     {
         Ok(m) => m,
-        Err(SlackError::Api { code, .. })
-            if code == "channel_not_found" || code == "not_in_channel" =>
-        {
-            tell("I cannot see this channel's members. Add the hallway app to the channel, then run the command again.".into()).await;
-            return Ok(());
-        }
-        Err(e) => return slack_error(e),
+        Err(e) => return refused(MEMBERS, e).await,
     };
-    // Who are bots or deactivated: one pass over the workspace's people.
-    let mut not_people: HashSet<String> = HashSet::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = match s.slack.users_page(&token, cursor.as_deref(), 1000).await {
-            Ok(p) => p,
-            Err(e) => return slack_error(e),
-        };
-        for u in page.items {
-            if u.flags.is_bot == Some(true)
-                || u.deleted == Some(true)
-                || u.id.to_string() == "USLACKBOT"
-            {
-                not_people.insert(u.id.to_string());
+    // Who are bots or deactivated: the directory when a refresh completed,
+    // else one pass over the workspace's people.
+    let not_people = match not_people_from_directory(w, &job).await? {
+        Some(set) => set,
+        None => {
+            let mut set: HashSet<String> = HashSet::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let page = match s.slack.users_page(&token, cursor.as_deref(), 1000).await {
+                    Ok(p) => p,
+                    Err(e) => return refused(USERS, e).await,
+                };
+                for u in page.items {
+                    if u.flags.is_bot == Some(true)
+                        || u.deleted == Some(true)
+                        || u.id.to_string() == "USLACKBOT"
+                    {
+                        set.insert(u.id.to_string());
+                    }
+                }
+                match page.next_cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
             }
+            set
         }
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+    };
     let recipients: Vec<UserId> = members
         .into_iter()
         .filter(|m| *m != job.caller.as_str() && !not_people.contains(m))

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ids::{AppId, EnterpriseId, EventId, TeamId, UserId};
+use crate::store::directory::Person;
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -63,6 +64,11 @@ pub enum SlackEvent {
     AppUninstalled {},
     /// Some tokens were revoked. The lists hold user ids, not tokens.
     TokensRevoked { tokens: RevokedTokens },
+    /// Someone joined the workspace. Carries the person as read from
+    /// Slack's user object (see [`parse_event`]).
+    TeamJoin { user: Person },
+    /// Someone's profile changed (or they were deactivated).
+    UserChange { user: Person },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,7 +96,14 @@ pub enum Parsed {
     },
 }
 
-const KNOWN_TYPES: &[&str] = &["app_uninstalled", "tokens_revoked"];
+/// The event types [`parse_event`] turns into [`SlackEvent`]s; the
+/// manifest subscribes to exactly these.
+pub const KNOWN_TYPES: &[&str] = &[
+    "app_uninstalled",
+    "tokens_revoked",
+    "team_join",
+    "user_change",
+];
 
 pub fn parse_event(event: &Value) -> Parsed {
     let event_type = event
@@ -101,12 +114,21 @@ pub fn parse_event(event: &Value) -> Parsed {
     if !KNOWN_TYPES.contains(&event_type.as_str()) {
         return Parsed::Unknown { event_type };
     }
-    match SlackEvent::deserialize(event) {
+    let parsed = match event_type.as_str() {
+        // Slack's user object is read into our own record here, once; the
+        // job then carries the record.
+        "team_join" | "user_change" => {
+            match Person::from_slack_json(event.get("user").unwrap_or(&Value::Null)) {
+                Ok(user) if event_type == "team_join" => Ok(SlackEvent::TeamJoin { user }),
+                Ok(user) => Ok(SlackEvent::UserChange { user }),
+                Err(e) => Err(e),
+            }
+        }
+        _ => SlackEvent::deserialize(event).map_err(|e| e.to_string()),
+    };
+    match parsed {
         Ok(known) => Parsed::Known(known),
-        Err(e) => Parsed::Malformed {
-            event_type,
-            reason: e.to_string(),
-        },
+        Err(reason) => Parsed::Malformed { event_type, reason },
     }
 }
 
@@ -199,6 +221,36 @@ mod tests {
             parse_event(&json!({"type": "tokens_revoked", "tokens": "nope"})),
             Parsed::Malformed { .. }
         ));
+    }
+
+    #[test]
+    fn user_events_carry_the_person() {
+        let user = json!({"id": "U0NEW", "team_id": "T1", "name": "newbie", "deleted": false,
+            "real_name": "New Bie", "profile": {"display_name": "nb", "real_name": "New Bie"},
+            "is_bot": false, "updated": 1_700_000_500});
+        let Parsed::Known(SlackEvent::TeamJoin { user: p }) =
+            parse_event(&json!({"type": "team_join", "user": user, "event_ts": "1.2"}))
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (p.id.as_str(), p.label(), p.updated),
+            ("U0NEW", "nb", 1_700_000_500)
+        );
+        assert!(matches!(
+            parse_event(
+                &json!({"type": "user_change", "user": user, "cache_ts": 1, "event_ts": "1.2"})
+            ),
+            Parsed::Known(SlackEvent::UserChange { .. })
+        ));
+        assert!(matches!(
+            parse_event(&json!({"type": "user_change", "event_ts": "1.2"})),
+            Parsed::Malformed { .. }
+        ));
+        // The job carries our record, and reads it back.
+        let e = SlackEvent::TeamJoin { user: p };
+        let back: SlackEvent = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+        assert_eq!(back, e);
     }
 
     #[test]

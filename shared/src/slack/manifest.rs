@@ -9,7 +9,12 @@ use serde_json::{Value, json};
 
 /// Events the events function subscribes to (the bot does not need a scope
 /// for these). Must match what [`super::events::parse_event`] knows.
-pub const BOT_EVENTS: &[&str] = &["app_uninstalled", "tokens_revoked"];
+pub const BOT_EVENTS: &[&str] = &[
+    "app_uninstalled",
+    "tokens_revoked",
+    "team_join",
+    "user_change",
+];
 
 /// Bot scopes: what the app does with its bot token. `commands` for
 /// `/hallway`; `users.list`/`users.info` → `users:read`;
@@ -119,6 +124,12 @@ mod tests {
                 "{event} is subscribed but not parsed"
             );
         }
+        // And nothing we parse goes unsubscribed.
+        let mut subscribed = BOT_EVENTS.to_vec();
+        let mut parsed = super::super::events::KNOWN_TYPES.to_vec();
+        subscribed.sort_unstable();
+        parsed.sort_unstable();
+        assert_eq!(subscribed, parsed);
     }
 
     #[test]

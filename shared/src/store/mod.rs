@@ -12,8 +12,11 @@
 //! - [`login_tokens`]: one-time tokens from Sign in with Slack.
 //! - [`channels`]: channels mapped to rooms; the bot's DM channels.
 //! - [`invites`]: invites and their per-recipient, idempotent deliveries.
+//! - [`directory`]: a team's people (from `users.list` and user events)
+//!   and the refresh that fills it.
 
 pub mod channels;
+pub mod directory;
 pub mod event_claims;
 pub mod installations;
 pub mod invites;
@@ -25,6 +28,7 @@ pub mod spaces;
 pub mod users;
 
 pub use channels::{ChannelRoute, Channels};
+pub use directory::{Directory, DirectoryRun, Person};
 pub use event_claims::{Claim, EventClaims};
 pub use installations::{Installation, InstallationError, Installations, NewInstallation};
 pub use invites::{Delivery, DeliveryStatus, Invite, Invites, NewInvite};
