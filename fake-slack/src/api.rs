@@ -143,7 +143,7 @@ fn required_scope(method: &str, channel: Option<&str>) -> Option<&'static str> {
             _ => "channels:history",
         },
         "conversations.open" => "im:write",
-        "chat.postMessage" | "chat.postEphemeral" => "chat:write",
+        "chat.postMessage" | "chat.postEphemeral" | "chat.update" | "chat.delete" => "chat:write",
         "chat.unfurl" => "links:write",
         "team.info" => "team:read",
         _ => return None,
@@ -282,6 +282,18 @@ pub(crate) async fn handle(
         _ => None,
     };
     world.record(record);
+    let outbox = std::mem::take(&mut world.outbox);
+    let target = world.events.clone();
+    drop(world);
+    if let Some(target) = target {
+        for callback in outbox {
+            tokio::spawn(crate::events::deliver(
+                shared.clone(),
+                target.clone(),
+                callback,
+            ));
+        }
+    }
     let mut resp = (status, axum::Json(body)).into_response();
     if let Some(scopes) = scopes.and_then(|s| HeaderValue::from_str(&s).ok()) {
         resp.headers_mut().insert("x-oauth-scopes", scopes);
@@ -416,11 +428,13 @@ fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
                 "users.info" => users_info(world, call, &team, emails),
                 "users.lookupByEmail" => lookup_by_email(world, call, &team),
                 "conversations.members" => conversations_members(world, call, &team),
-                "conversations.info" => conversations_info(world, call, &team),
+                "conversations.info" => conversations_info(world, call, &team, &user),
                 "conversations.open" => conversations_open(world, call, &team, &user),
                 "conversations.history" => conversations_history(world, call, &team, &user, kind),
                 "chat.postMessage" => post_message(world, call, &team, &user, kind),
                 "chat.postEphemeral" => post_ephemeral(world, call, &team, &user),
+                "chat.update" => update_message(world, call, &team, &user),
+                "chat.delete" => delete_message(world, call, &team, &user),
                 "chat.unfurl" => unfurl(world, call, &team),
                 "apps.uninstall" => apps_uninstall(world, call, &team),
                 "openid.connect.userInfo" => oidc::user_info(world, &team, &user, kind),
@@ -539,7 +553,8 @@ fn conversations_members(world: &World, call: &Call, team: &str) -> Outcome {
     }
 }
 
-fn channel_json(ch: &Channel) -> Value {
+/// A conversation as `me` sees it (a DM's `user` is the other person).
+fn channel_json(ch: &Channel, me: &str) -> Value {
     let mut v = json!({
         "id": ch.id,
         "created": ch.created,
@@ -550,7 +565,8 @@ fn channel_json(ch: &Channel) -> Value {
         "is_archived": false,
     });
     if ch.is_im {
-        v["user"] = json!(ch.im_user);
+        let other = ch.members.iter().find(|m| *m != me).or(ch.im_user.as_ref());
+        v["user"] = json!(other);
     } else {
         v["name"] = json!(ch.name);
         v["num_members"] = json!(ch.members.len());
@@ -558,9 +574,13 @@ fn channel_json(ch: &Channel) -> Value {
     v
 }
 
-fn conversations_info(world: &World, call: &Call, team: &str) -> Outcome {
+fn conversations_info(world: &World, call: &Call, team: &str, me: &str) -> Outcome {
     match channel(world, team, call.str("channel")) {
-        Ok(ch) => Outcome::Ok(json!({"channel": channel_json(ch)})),
+        // Someone else's DM is invisible, as on Slack.
+        Ok(ch) if ch.is_im && !ch.members.iter().any(|m| m == me) => {
+            Outcome::Err("channel_not_found".into())
+        }
+        Ok(ch) => Outcome::Ok(json!({"channel": channel_json(ch, me)})),
         Err(e) => e,
     }
 }
@@ -570,7 +590,8 @@ fn open_dm(world: &mut World, team: &str, me: &str, other: &str) -> (String, boo
         .teams
         .get_mut(team)
         .expect("authenticated team exists");
-    if let Some(id) = t.dms.get(other) {
+    let key = crate::world::im_key(me, other);
+    if let Some(id) = t.dms.get(&key) {
         return (id.clone(), true);
     }
     let id = format!("D{}", random_hex(5).to_uppercase());
@@ -587,7 +608,7 @@ fn open_dm(world: &mut World, team: &str, me: &str, other: &str) -> (String, boo
             created: 1_700_000_000,
         },
     );
-    t.dms.insert(other.to_owned(), id.clone());
+    t.dms.insert(key, id.clone());
     (id, false)
 }
 
@@ -673,7 +694,14 @@ fn post_message(world: &mut World, call: &Call, team: &str, me: &str, kind: Toke
         Ok(c) => c,
         Err(e) => return e,
     };
-    let id = match resolve_channel(world, team, me, target) {
+    // A person writing to the app's bot user: the app's Messages tab.
+    let to_app = kind == TokenKind::User && target == world.teams[team].seed.bot_user_id;
+    let resolved = if to_app {
+        Ok(open_dm(world, team, me, target).0)
+    } else {
+        resolve_channel(world, team, me, target)
+    };
+    let id = match resolved {
         Ok(id) => id,
         Err(e) => return e,
     };
@@ -710,7 +738,99 @@ fn post_message(world: &mut World, call: &Call, team: &str, me: &str, kind: Toke
     if let Some(b) = blocks {
         message["blocks"] = b;
     }
+    let mut event = message.clone();
+    event["channel"] = json!(id);
+    event["event_ts"] = json!(ts);
+    event["channel_type"] = json!(channel_type(&world.teams[team].channels[&id]));
+    if let Some(thread) = call.str("thread_ts") {
+        event["thread_ts"] = json!(thread);
+    }
+    crate::events::queue_message_event(world, team, &id, event);
     Outcome::Ok(json!({"channel": id, "ts": ts, "message": message}))
+}
+
+fn channel_type(ch: &Channel) -> &'static str {
+    if ch.is_im {
+        "im"
+    } else if ch.is_private {
+        "group"
+    } else {
+        "channel"
+    }
+}
+
+/// The author's own message in a conversation, by `ts`.
+fn own_message<'w>(
+    world: &'w mut World,
+    call: &Call,
+    team: &str,
+    me: &str,
+) -> Result<(String, &'w mut Message), Outcome> {
+    let (Some(channel), Some(ts)) = (call.str("channel"), call.str("ts")) else {
+        return Err(Outcome::Err("message_not_found".into()));
+    };
+    let Some(ch) = world
+        .teams
+        .get_mut(team)
+        .expect("authenticated team exists")
+        .channels
+        .get_mut(channel)
+    else {
+        return Err(Outcome::Err("channel_not_found".into()));
+    };
+    let id = ch.id.clone();
+    match ch.messages.iter_mut().find(|m| m.ts == ts) {
+        None => Err(Outcome::Err("message_not_found".into())),
+        Some(m) if m.user != me => Err(Outcome::Err("cant_update_message".into())),
+        Some(m) => Ok((id, m)),
+    }
+}
+
+fn update_message(world: &mut World, call: &Call, team: &str, me: &str) -> Outcome {
+    let edit_ts = world.next_ts();
+    let text = call.str("text").unwrap_or_default().to_owned();
+    let (channel, m) = match own_message(world, call, team, me) {
+        Ok(found) => found,
+        Err(e) => return e,
+    };
+    let previous = json!({"type": "message", "user": m.user, "text": m.text, "ts": m.ts});
+    m.text = text.clone();
+    let ts = m.ts.clone();
+    let event = json!({
+        "type": "message", "subtype": "message_changed", "hidden": true,
+        "channel": channel, "ts": edit_ts, "event_ts": edit_ts, "channel_type": "im",
+        "message": {"type": "message", "user": me, "text": text, "ts": ts,
+                    "edited": {"user": me, "ts": edit_ts}},
+        "previous_message": previous,
+    });
+    crate::events::queue_message_event(world, team, &channel, event);
+    Outcome::Ok(json!({"channel": channel, "ts": ts, "text": text}))
+}
+
+fn delete_message(world: &mut World, call: &Call, team: &str, me: &str) -> Outcome {
+    let delete_ts = world.next_ts();
+    let (channel, m) = match own_message(world, call, team, me) {
+        Ok(found) => found,
+        Err(e) => return e,
+    };
+    let previous = json!({"type": "message", "user": m.user, "text": m.text, "ts": m.ts});
+    let ts = m.ts.clone();
+    let messages = &mut world
+        .teams
+        .get_mut(team)
+        .expect("authenticated team exists")
+        .channels
+        .get_mut(&channel)
+        .expect("found above")
+        .messages;
+    messages.retain(|m| m.ts != ts);
+    let event = json!({
+        "type": "message", "subtype": "message_deleted", "hidden": true,
+        "channel": channel, "ts": delete_ts, "event_ts": delete_ts, "channel_type": "im",
+        "deleted_ts": ts, "previous_message": previous,
+    });
+    crate::events::queue_message_event(world, team, &channel, event);
+    Outcome::Ok(json!({"channel": channel, "ts": ts}))
 }
 
 fn post_ephemeral(world: &mut World, call: &Call, team: &str, me: &str) -> Outcome {

@@ -1,7 +1,8 @@
 //! `/_fake/…`: the fake's control routes, so a test or a developer in another
 //! process (against `hallway-local serve --slack fake`) can read the call
-//! record, inject faults, seed workspaces and mint tokens. Real Slack has no
-//! such paths, so nothing in hallway can depend on them by accident.
+//! record, inject faults, seed workspaces, mint tokens and say where events
+//! go. Real Slack has no such paths, so nothing in hallway can depend on
+//! them by accident.
 
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
@@ -20,6 +21,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/_fake/tokens", post(mint))
         .route("/_fake/messages", get(messages))
         .route("/_fake/act-as", post(act_as))
+        .route("/_fake/events-target", post(events_target))
 }
 
 #[derive(Deserialize)]
@@ -104,14 +106,28 @@ async fn messages(State(s): State<Shared>, Query(q): Query<MessagesQuery>) -> Js
     let Some(team) = w.teams.get(&q.team) else {
         return Json(json!({ "ok": false, "error": "team_not_found" }));
     };
-    let channel = q
-        .channel
-        .or_else(|| q.user.as_ref().and_then(|u| team.dms.get(u).cloned()));
+    let channel = q.channel.or_else(|| {
+        q.user.as_ref().and_then(|u| {
+            team.dms
+                .get(&crate::world::im_key(&team.seed.bot_user_id, u))
+                .cloned()
+        })
+    });
     let messages = channel
         .and_then(|c| team.channels.get(&c))
         .map(|c| c.messages.clone())
         .unwrap_or_default();
     Json(json!({ "ok": true, "messages": messages }))
+}
+
+/// Where to deliver Events API callbacks (the app's request URL and its
+/// signing secret).
+async fn events_target(
+    State(s): State<Shared>,
+    Json(t): Json<crate::world::EventsTarget>,
+) -> Json<Value> {
+    s.lock().events = Some(t);
+    Json(json!({ "ok": true }))
 }
 
 #[derive(Deserialize)]

@@ -9,7 +9,8 @@
 //!   `users.lookupByEmail`, `conversations.members` (paged),
 //!   `conversations.info`, `conversations.open`, `conversations.history`
 //!   (paged), `chat.postMessage` (to `D…`, `C…` or a user id),
-//!   `chat.postEphemeral`, `chat.unfurl`, `apps.uninstall`,
+//!   `chat.postEphemeral`, `chat.update`, `chat.delete`, `chat.unfurl`,
+//!   `apps.uninstall`,
 //!   `oauth.v2.access` (code exchange and refresh-token rotation),
 //!   `openid.connect.token`, `openid.connect.userInfo`;
 //! - `GET /oauth/v2/authorize` and `GET /openid/connect/authorize`: pages that
@@ -23,15 +24,21 @@
 //! every call is recorded. Tests drive all of this through [`FakeSlack`]; other
 //! processes through the control routes under `/_fake/`.
 //!
+//! Given an events target, it delivers Events API callbacks, signed, for
+//! DM messages and their edits and deletions (through the bot's or a
+//! linked person's subscription, as Slack would).
+//!
 //! # Layout
 //! - [`world`]: the state: app, workspaces, tokens, codes, faults, limits,
 //!   the call record.
 //! - `api`: the Web API dispatcher and methods.
 //! - [`oidc`]: authorize pages, OpenID Connect token/userInfo, JWKS.
 //! - `control`: the `/_fake/` routes.
+//! - `events`: Events API callbacks for what happens in DMs.
 
 mod api;
 mod control;
+mod events;
 pub mod oidc;
 pub mod world;
 
@@ -44,8 +51,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use world::{
-    AppConfig, ChannelSeed, Fault, FaultKind, Limit, Message, RecordedCall, TeamSeed, TokenKind,
-    UserSeed, World,
+    AppConfig, ChannelSeed, EventsTarget, Fault, FaultKind, Limit, Message, RecordedCall, TeamSeed,
+    TokenKind, UserSeed, World,
 };
 
 /// The fake's state, shared by its handlers and its [`FakeSlack`] handle.
@@ -255,10 +262,31 @@ impl FakeSlack {
             return Vec::new();
         };
         t.dms
-            .get(user)
+            .get(&world::im_key(&t.seed.bot_user_id, user))
             .and_then(|d| t.channels.get(d))
             .map(|c| c.messages.clone())
             .unwrap_or_default()
+    }
+
+    /// Messages in the DM between two people, oldest first.
+    pub fn im_messages(&self, team: &str, a: &str, b: &str) -> Vec<Message> {
+        let w = self.shared.lock();
+        let Some(t) = w.teams.get(team) else {
+            return Vec::new();
+        };
+        t.dms
+            .get(&world::im_key(a, b))
+            .and_then(|d| t.channels.get(d))
+            .map(|c| c.messages.clone())
+            .unwrap_or_default()
+    }
+
+    /// Delivers Events API callbacks to `url`, signed with `signing_secret`.
+    pub fn deliver_events_to(&self, url: &str, signing_secret: &str) {
+        self.shared.lock().events = Some(EventsTarget {
+            url: url.to_owned(),
+            signing_secret: signing_secret.to_owned(),
+        });
     }
 
     /// A fresh `response_url` on this fake.

@@ -222,11 +222,28 @@ pub struct Channel {
     pub created: i64,
 }
 
+/// The key of the DM between two users, whichever opened it.
+pub fn im_key(a: &str, b: &str) -> String {
+    if a <= b {
+        format!("{a}|{b}")
+    } else {
+        format!("{b}|{a}")
+    }
+}
+
+/// Where the fake delivers Events API callbacks, and the secret it signs
+/// them with (the app's signing secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventsTarget {
+    pub url: String,
+    pub signing_secret: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Team {
     pub seed: TeamSeed,
     pub channels: BTreeMap<String, Channel>,
-    /// DM channel id by user id.
+    /// DM channel id by the pair of people in it ([`im_key`]).
     pub dms: HashMap<String, String>,
     pub unfurls: Vec<Value>,
     pub installed: bool,
@@ -447,6 +464,10 @@ pub struct World {
     pub acting: Option<(String, String)>,
     /// Messages posted to `response_url`s, by the URL's last segment.
     pub responses: HashMap<String, Vec<Value>>,
+    /// Where events go (`None`: nowhere, the default).
+    pub events: Option<EventsTarget>,
+    /// Event callbacks built while handling a call, sent after it.
+    pub outbox: Vec<Value>,
     pub started: Instant,
     next_seq: u64,
     next_ts: u64,
@@ -469,6 +490,8 @@ impl World {
             token_lifetime: Duration::from_secs(43_200),
             acting: None,
             responses: HashMap::new(),
+            events: None,
+            outbox: Vec::new(),
             started: Instant::now(),
             next_seq: 0,
             next_ts: 0,

@@ -31,6 +31,9 @@ pub struct Config {
     pub secret_id: Option<String>,
     /// Slack's base URL: Web API at `/api/{method}`, OAuth pages beside it.
     pub slack_url: Url,
+    /// Where the office is told about bridged DMs (signed POSTs); `None`
+    /// keeps them stored only (the office reads them through the API).
+    pub office_webhook_url: Option<Url>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -47,6 +50,7 @@ pub const TABLE: &str = "HALLWAY_TABLE";
 pub const QUEUE_URL: &str = "HALLWAY_QUEUE_URL";
 pub const SECRET_ID: &str = "HALLWAY_SECRET_ID";
 pub const SLACK_URL: &str = "SLACK_URL";
+pub const OFFICE_WEBHOOK_URL: &str = "HALLWAY_OFFICE_WEBHOOK_URL";
 
 pub const LOCAL_BASE_URL: &str = "http://127.0.0.1:3000";
 pub const DEFAULT_SLACK_URL: &str = "https://slack.com";
@@ -99,6 +103,10 @@ impl Config {
             SLACK_URL,
             &get(SLACK_URL).unwrap_or_else(|| DEFAULT_SLACK_URL.to_owned()),
         )?;
+        let office_webhook_url = match get(OFFICE_WEBHOOK_URL) {
+            Some(v) => Some(parse_url(OFFICE_WEBHOOK_URL, &v)?),
+            None => None,
+        };
         Ok(Self {
             base_url,
             app_url,
@@ -106,6 +114,7 @@ impl Config {
             queue_url,
             secret_id: get(SECRET_ID),
             slack_url,
+            office_webhook_url,
         })
     }
 

@@ -116,6 +116,12 @@ id_type!(
     "event id"
 );
 id_type!(
+    /// A Slack message's `ts` (`1732435200.000100`): its id within its
+    /// conversation, and its place in the conversation's order.
+    MessageTs,
+    "message ts"
+);
+id_type!(
     /// A space of the virtual office.
     SpaceId,
     "space id"

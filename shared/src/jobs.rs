@@ -30,6 +30,8 @@ pub enum Job {
     /// One page of a team's `users.list` into the directory; the next page
     /// is its own job, queued at Tier 2's pace.
     Directory(DirectoryJob),
+    /// A retry of a notification to the office webhook.
+    Notify(NotifyJob),
 }
 
 impl Job {
@@ -41,6 +43,7 @@ impl Job {
             Job::Onboard(_) => "onboard",
             Job::Report(_) => "report",
             Job::Directory(_) => "directory",
+            Job::Notify(_) => "notify",
         }
     }
 
@@ -54,6 +57,7 @@ impl Job {
             Job::Onboard(j) => &j.team_id,
             Job::Report(j) => &j.team_id,
             Job::Directory(j) => &j.team_id,
+            Job::Notify(j) => &j.notification.team_id,
         }
     }
 }
@@ -96,6 +100,13 @@ pub struct DirectoryJob {
     pub page: u32,
     /// Slack's cursor for this page (`None` for the first).
     pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotifyJob {
+    /// Attempts made so far (the first was made before this job).
+    pub attempt: u32,
+    pub notification: crate::office_webhook::Notification,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -25,6 +25,10 @@
 //! | 16 | the bot's DM channel with a person | `TEAM#{team}` | `DM#{slack user}` | | |
 //! | 17 | a team's people directory (one person; all, paged, by query) | `TEAM#{team}` | `PERSON#{slack user}` (query, prefix `PERSON#`) | | |
 //! | 18 | the team's directory refresh (progress, lease, counts) | `TEAM#{team}` | `DIRECTORY` | | |
+//! | 19 | a bridged DM message; a conversation's history in order | `CHAT#{team}#{channel}` | `MSG#{ts}` (query, prefix `MSG#`) | | |
+//! | 20 | a DM conversation (who is in it, which office users it belongs to) | `CHAT#{team}#{channel}` | `META` | | |
+//! | 21 | an office user's conversation with a Slack person | `USER#{user}` | `CHAT#{team}#{slack user}` | | |
+//! | 22 | a Slack person's people-sync state (prompted, when) | `TEAM#{team}` | `SYNC#{slack user}` | | |
 //!
 //! Pattern 2's sort key starts with the creation time in milliseconds,
 //! zero-padded to 13 digits, so a plain ascending query returns a team's spaces
@@ -39,10 +43,14 @@
 //! Pattern 17 shares the team's partition with patterns 1, 2, 13 and 16;
 //! its own sort-key prefix keeps a directory walk to people only.
 //!
-//! Patterns that arrive with later work (chat, sync status, audit) are
-//! added to this table when their store is written.
+//! Pattern 19's sort key is Slack's `ts` (ten digits, a dot, six digits),
+//! so a plain ascending query is the conversation in order, and a message
+//! stored twice (an event and our own send) is one item.
+//!
+//! Patterns that arrive with later work (audit) are added to this table
+//! when their store is written.
 
-use crate::ids::{ChannelId, EventId, OfficeUserId, RoomId, SpaceId, TeamId, UserId};
+use crate::ids::{ChannelId, EventId, MessageTs, OfficeUserId, RoomId, SpaceId, TeamId, UserId};
 use crate::table::Key;
 
 fn key(pk: String, sk: impl Into<String>) -> Key {
@@ -176,6 +184,33 @@ pub fn person(team: &TeamId, user: &UserId) -> Key {
 /// 18: the team's directory refresh.
 pub fn directory_run(team: &TeamId) -> Key {
     key(team_pk(team), "DIRECTORY")
+}
+
+pub fn chat_pk(team: &TeamId, channel: &ChannelId) -> String {
+    format!("CHAT#{team}#{channel}")
+}
+
+/// Sort-key prefix of pattern 19.
+pub const MESSAGE_PREFIX: &str = "MSG#";
+
+/// 19: one bridged message.
+pub fn chat_message(team: &TeamId, channel: &ChannelId, ts: &MessageTs) -> Key {
+    key(chat_pk(team, channel), format!("{MESSAGE_PREFIX}{ts}"))
+}
+
+/// 20: a DM conversation.
+pub fn conversation(team: &TeamId, channel: &ChannelId) -> Key {
+    key(chat_pk(team, channel), "META")
+}
+
+/// 21: an office user's conversation with a Slack person.
+pub fn chat_with(user: &OfficeUserId, team: &TeamId, slack_user: &UserId) -> Key {
+    key(user_pk(user), format!("CHAT#{team}#{slack_user}"))
+}
+
+/// 22: a Slack person's people-sync state.
+pub fn sync_state(team: &TeamId, user: &UserId) -> Key {
+    key(team_pk(team), format!("SYNC#{user}"))
 }
 
 #[cfg(test)]

@@ -27,6 +27,8 @@
 //!   client and the app manifest.
 //! - [`lifecycle`]: use cases for `app_uninstalled` / `tokens_revoked`.
 //! - [`people`]: starting a team's directory refresh (install, office API).
+//! - [`office_webhook`]: signed notifications to the office (bridged DMs),
+//!   and the check a receiver runs.
 //! - [`auth`]: API bearer tokens, signed OAuth state, join links, the
 //!   browser session, Sign in with Slack id_token validation.
 //! - [`tokens`]: a team's bot token, refreshed once under a lock when
@@ -43,6 +45,7 @@ pub mod ids;
 pub mod jobs;
 pub mod keys;
 pub mod lifecycle;
+pub mod office_webhook;
 pub mod people;
 pub mod queue;
 pub mod secrets;

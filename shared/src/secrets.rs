@@ -54,9 +54,14 @@ pub const CLIENT_ID: &str = "SLACK_CLIENT_ID";
 pub const CLIENT_SECRET: &str = "SLACK_CLIENT_SECRET";
 pub const TOKEN_KEY: &str = "HALLWAY_TOKEN_KEY";
 pub const APP_JWT_SECRET: &str = "HALLWAY_APP_JWT_SECRET";
+/// Signs the office webhook's deliveries; needed only when
+/// `HALLWAY_OFFICE_WEBHOOK_URL` is set.
+pub const OFFICE_WEBHOOK_SECRET: &str = "HALLWAY_OFFICE_WEBHOOK_SECRET";
 
-/// Every secret hallway needs. All are required: a function fails at start-up,
-/// naming the missing one, rather than at the first request that needs it.
+/// Every secret hallway needs. All but the office webhook's are required: a
+/// function fails at start-up, naming the missing one, rather than at the
+/// first request that needs it (and [`crate::services::Services`] refuses a
+/// webhook URL without its secret the same way).
 #[derive(Clone, Debug)]
 pub struct Secrets {
     pub signing_secret: Secret,
@@ -66,6 +71,7 @@ pub struct Secrets {
     /// One or more base64 AES-256 keys, comma separated; the first encrypts.
     pub token_key: Secret,
     pub app_jwt_secret: Secret,
+    pub office_webhook_secret: Option<Secret>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +117,9 @@ impl Secrets {
             client_secret: Secret(get(CLIENT_SECRET)?),
             token_key: Secret(get(TOKEN_KEY)?),
             app_jwt_secret: Secret(get(APP_JWT_SECRET)?),
+            office_webhook_secret: lookup(OFFICE_WEBHOOK_SECRET)
+                .filter(|v| !v.trim().is_empty())
+                .map(Secret),
         })
     }
 }

@@ -20,14 +20,15 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, Mode};
 use crate::crypto::TokenCipher;
 use crate::ids::TeamId;
+use crate::office_webhook::OfficeWebhook;
 use crate::queue::SharedQueue;
 use crate::queue::sqs::SqsQueue;
 use crate::secrets::Secret;
 use crate::secrets::{EnvSecrets, SecretSource, Secrets, SecretsManagerSource};
 use crate::slack::{SlackClient, Verifier};
 use crate::store::{
-    Channels, Directory, EventClaims, IdentityLinks, Installations, Invites, LoginTokens, Members,
-    OAuthStates, OfficeUsers, Spaces,
+    Channels, Chat, Directory, EventClaims, IdentityLinks, Installations, Invites, LoginTokens,
+    Members, OAuthStates, OfficeUsers, Spaces,
 };
 use crate::table::SharedTable;
 use crate::table::dynamo::DynamoTable;
@@ -50,6 +51,8 @@ pub struct Services {
     pub join_links: Arc<JoinLinks>,
     pub browser: Arc<BrowserSessions>,
     pub oidc: Arc<IdTokenVerifier>,
+    /// `None` when no `HALLWAY_OFFICE_WEBHOOK_URL` is configured.
+    pub office_webhook: Option<OfficeWebhook>,
 }
 
 /// Lets every router take `Services` as its state and still hand the
@@ -121,6 +124,19 @@ impl Services {
             slack.clone(),
             secrets.client_id.clone(),
         ));
+        let office_webhook = match (&config.office_webhook_url, &secrets.office_webhook_secret) {
+            (None, _) => None,
+            (Some(url), Some(secret)) => Some(OfficeWebhook::new(
+                url.clone(),
+                secret.clone(),
+                clock.clone(),
+            )),
+            (Some(_), None) => anyhow::bail!(
+                "{} is set but {} is not; see README \"Configuration\"",
+                crate::config::OFFICE_WEBHOOK_URL,
+                crate::secrets::OFFICE_WEBHOOK_SECRET
+            ),
+        };
         Ok(Self {
             config,
             secrets,
@@ -134,6 +150,7 @@ impl Services {
             join_links,
             browser,
             oidc,
+            office_webhook,
         })
     }
 
@@ -171,6 +188,14 @@ impl Services {
 
     pub fn invites(&self) -> Invites {
         Invites::new(self.table.clone(), self.clock.clone())
+    }
+
+    pub fn chat(&self) -> Chat {
+        Chat::new(self.table.clone(), self.clock.clone())
+    }
+
+    pub fn sync(&self) -> crate::store::sync::Sync {
+        crate::store::sync::Sync::new(self.table.clone(), self.clock.clone())
     }
 
     pub fn directory(&self) -> Directory {

@@ -43,6 +43,12 @@ async fn every_events_sample_gets_its_documented_answer() {
         ("team_join.json", 200, "queued"),
         ("user_change.json", 200, "queued"),
         ("user_change_deactivated.json", 200, "queued"),
+        ("message_im.json", 200, "queued"),
+        ("message_changed.json", 200, "queued"),
+        ("message_deleted.json", 200, "queued"),
+        ("message_to_app.json", 200, "queued"),
+        // Our own bot's DM: never queued, so the app cannot answer itself.
+        ("message_from_bot.json", 200, "ignored"),
         ("unknown_event.json", 200, "ignored"),
     ];
     for (name, status, outcome) in expect {
@@ -94,6 +100,11 @@ async fn samples_are_signed_as_slack_would_sign_them() {
         "team_join.json",
         "user_change.json",
         "user_change_deactivated.json",
+        "message_im.json",
+        "message_changed.json",
+        "message_deleted.json",
+        "message_to_app.json",
+        "message_from_bot.json",
     ] {
         let request = lambda_http::request::from_str(&sample(name)).unwrap();
         let ts: i64 = request.headers()["x-slack-request-timestamp"]

@@ -14,7 +14,11 @@
 //! - `sign_in`: Sign in with Slack, linking, join links, guests.
 //! - `directory`: the people directory: refreshes at Tier 2's pace, 429s,
 //!   dead tokens, people events.
+//! - `chat`: bridged DMs: the fake Slack delivers `message.im` events, the
+//!   office receiver verifies and refuses replays; edits, deletions,
+//!   retries, auto-prompts.
 
+mod chat;
 pub mod commands;
 mod conformance_queue;
 mod conformance_table;

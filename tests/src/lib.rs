@@ -15,9 +15,11 @@
 //! - [`signed`]: Slack-signed requests.
 //! - [`in_process`]: the bundle on the embedded store and in-process queue,
 //!   for benchmarks.
+//! - [`office`]: the office's webhook receiver (verifies, refuses replays).
 
 pub mod emulators;
 pub mod in_process;
+pub mod office;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -50,6 +52,8 @@ pub struct TestApp {
     pub dlq: Arc<SqsQueue>,
     pub http: reqwest::Client,
     pub emulators: Emulators,
+    /// The office's webhook receiver, with [`AppOptions::bridge`].
+    pub office: Option<office::OfficeReceiver>,
     stop_worker: Option<watch::Sender<bool>>,
 }
 
@@ -79,6 +83,9 @@ pub struct AppOptions {
     pub pollers: Option<usize>,
     /// The job queue's visibility timeout; default 2 s (quick retries).
     pub visibility: Option<Duration>,
+    /// The chat bridge on: the fake Slack delivers events to the bundle,
+    /// and the bundle tells an office receiver ([`TestApp::office`]).
+    pub bridge: bool,
 }
 
 /// A second workspace for cross-team cases.
@@ -105,6 +112,14 @@ pub async fn spawn_app_without_worker() -> Option<TestApp> {
 
 /// Starts the bundle. `None` when emulators are deliberately skipped.
 pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
+    // `HALLWAY_TEST_LOG=debug cargo test … -- --nocapture` shows the
+    // bundle's logs while debugging a test.
+    if let Ok(filter) = std::env::var("HALLWAY_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    }
     let emu = Emulators::connect().await?;
     let app = opts.fake_app.clone().unwrap_or_default();
     let teams = opts
@@ -117,16 +132,22 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
     let clock = Arc::new(ManualClock::now());
     let shared_clock: SharedClock = clock.clone();
 
+    let office = match opts.bridge {
+        true => Some(office::OfficeReceiver::start("e2e-office-webhook-secret").await),
+        false => None,
+    };
     // Secrets come from Secrets Manager (moto), as on Lambda.
-    let secret_id = emu
-        .create_secret(&serde_json::json!({
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_CLIENT_ID": app.client_id,
-            "SLACK_CLIENT_SECRET": app.client_secret,
-            "HALLWAY_TOKEN_KEY": hallway::crypto::TokenCipher::generate_key().unwrap(),
-            "HALLWAY_APP_JWT_SECRET": "e2e-jwt-secret",
-        }))
-        .await;
+    let mut secret = serde_json::json!({
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_CLIENT_ID": app.client_id,
+        "SLACK_CLIENT_SECRET": app.client_secret,
+        "HALLWAY_TOKEN_KEY": hallway::crypto::TokenCipher::generate_key().unwrap(),
+        "HALLWAY_APP_JWT_SECRET": "e2e-jwt-secret",
+    });
+    if let Some(o) = &office {
+        secret["HALLWAY_OFFICE_WEBHOOK_SECRET"] = serde_json::json!(o.secret);
+    }
+    let secret_id = emu.create_secret(&secret).await;
     let secrets: Secrets = SecretsManagerSource::new(emu.secrets.clone(), &secret_id)
         .load()
         .await
@@ -153,9 +174,13 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
         "HALLWAY_TABLE" => Some(table_name.clone()),
         "HALLWAY_SECRET_ID" => Some(secret_id.clone()),
         "SLACK_URL" => Some(slack.base_url()),
+        "HALLWAY_OFFICE_WEBHOOK_URL" => office.as_ref().map(|o| o.url.clone()),
         _ => None,
     })
     .expect("config");
+    if opts.bridge {
+        slack.deliver_events_to(&format!("{base_url}/slack/events"), SIGNING_SECRET);
+    }
     let app_queue: SharedQueue = match opts.wrap_queue {
         Some(wrap) => wrap(queue.clone()),
         None => queue.clone(),
@@ -200,6 +225,7 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
         queue,
         dlq,
         emulators: emu,
+        office,
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

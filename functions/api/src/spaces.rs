@@ -25,6 +25,7 @@ pub fn space_json(space: &Space, role: Option<Role>) -> Value {
         "created_at": space.created_at,
         "settings": {
             "require_invitation": space.require_invitation,
+            "auto_prompt": space.auto_prompt,
             "guest_limit": space.guest_limit,
             "guests": space.guest_count,
         },

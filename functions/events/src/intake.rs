@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use hallway::jobs::{self, Job, SlackEventJob};
 use hallway::queue::JobQueue;
-use hallway::slack::events::{EventCallback, Parsed, parse_event};
+use hallway::slack::events::{EventCallback, Parsed, parse_callback};
 use hallway::store::{Claim, EventClaims};
 use hallway::web::ApiError;
 
@@ -38,11 +38,16 @@ pub async fn intake(
     queue: &dyn JobQueue,
     callback: &EventCallback,
 ) -> Result<Intake, ApiError> {
-    let event = match parse_event(&callback.event) {
+    let event = match parse_callback(callback) {
         Parsed::Known(event) => event,
         Parsed::Unknown { event_type } => {
             return Ok(Intake::Ignored {
                 why: format!("event type {event_type:?} is not one hallway acts on"),
+            });
+        }
+        Parsed::Skipped { event_type, why } => {
+            return Ok(Intake::Ignored {
+                why: format!("{event_type}: {why}"),
             });
         }
         Parsed::Malformed { event_type, reason } => {

@@ -98,6 +98,21 @@ impl Bundle {
             settings.set(config::BASE_URL, format!("http://{}", opts.addr));
         }
         let secrets = Secrets::from_lookup("environment or .env", |k| settings.get(k))?;
+        // Straight to this process, whatever public base URL is set.
+        let loopback = match opts.addr.ip() {
+            ip if ip.is_unspecified() => SocketAddr::from(([127, 0, 0, 1], opts.addr.port())),
+            _ => opts.addr,
+        };
+        // The office stand-in at /app receives the office webhook unless
+        // a real office was named.
+        if settings.get(config::OFFICE_WEBHOOK_URL).is_none()
+            && secrets.office_webhook_secret.is_some()
+        {
+            settings.set(
+                config::OFFICE_WEBHOOK_URL,
+                format!("http://{loopback}/app/webhook"),
+            );
+        }
         let fake_slack = if fake {
             let app = AppConfig {
                 client_id: secrets.client_id.clone(),
@@ -111,6 +126,11 @@ impl Bundle {
                 .await
                 .context("starting the fake Slack")?;
             settings.set(config::SLACK_URL, slack.base_url());
+            // DMs on the fake reach the bundle as Slack's Events API would.
+            slack.deliver_events_to(
+                &format!("http://{loopback}/slack/events"),
+                secrets.signing_secret.expose(),
+            );
             Some(slack)
         } else {
             None
@@ -210,6 +230,12 @@ fn banner(bundle: &Bundle, opts: &BundleOptions, addr: SocketAddr) -> String {
         )),
         None => out.push_str(&format!("  slack:  {}\n", c.slack_url)),
     }
+    match &c.office_webhook_url {
+        Some(url) => out.push_str(&format!("  office webhook: {url}\n")),
+        None => {
+            out.push_str("  office webhook: off (set HALLWAY_OFFICE_WEBHOOK_URL and _SECRET)\n")
+        }
+    }
     if !bundle.dev_defaults_in_use.is_empty() {
         out.push_str(&format!(
             "  using development values for: {}\n",
@@ -249,6 +275,10 @@ fn banner(bundle: &Bundle, opts: &BundleOptions, addr: SocketAddr) -> String {
     out.push_str(&format!(
         "\nOffice stand-in:  {} (sign in with Slack, create a space, connect it)\n",
         c.app_url
+    ));
+    out.push_str(&format!(
+        "Bridged DMs:      {} (what the office webhook delivered)\n",
+        c.app_url.as_str().trim_end_matches('/').to_owned() + "/inbox"
     ));
     out.push_str("Replay a sample:  hallway-local replay events/events/url_verification.json\n");
     out

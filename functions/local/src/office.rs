@@ -7,9 +7,12 @@
 //! It is a client of the bundle's own API, like the real office, and keeps
 //! the API token it got in a cookie. For trying the admin flows it can mint a
 //! development token for any user name, signed with the local
-//! `HALLWAY_APP_JWT_SECRET`. It is never deployed.
+//! `HALLWAY_APP_JWT_SECRET`. It also receives hallway's office webhook at
+//! `/app/webhook` as the office would (signature checked, replays refused)
+//! and lists what arrived at `/app/inbox`. It is never deployed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -17,6 +20,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use hallway::auth::AppClaims;
 use hallway::ids::OfficeUserId;
+use hallway::office_webhook::{self, Notification};
 use hallway::services::Services;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
@@ -24,10 +28,14 @@ use serde_json::{Value, json};
 
 const COOKIE: &str = "office_token";
 
+/// How many notifications the inbox keeps (and remembers ids of).
+const INBOX_SIZE: usize = 200;
+
 #[derive(Clone)]
 struct Office {
     services: Services,
     http: reqwest::Client,
+    inbox: Arc<Mutex<VecDeque<Notification>>>,
 }
 
 pub fn router(services: Services) -> Router {
@@ -39,9 +47,12 @@ pub fn router(services: Services) -> Router {
         .route("/app/spaces/{space}", get(space))
         .route("/app/spaces/{space}/settings/slack", get(space))
         .route("/app/spaces/{space}/rooms/{room}", get(room))
+        .route("/app/webhook", post(webhook))
+        .route("/app/inbox", get(inbox))
         .with_state(Office {
             services,
             http: reqwest::Client::new(),
+            inbox: Arc::default(),
         })
 }
 
@@ -148,7 +159,7 @@ async fn home(State(o): State<Office>, headers: HeaderMap) -> Html<String> {
     page(
         "Office",
         &format!(
-            r#"<p><a href="/slack/login">Sign in with Slack</a></p>
+            r#"<p><a href="/slack/login">Sign in with Slack</a> · <a href="/app/inbox">Messages from Slack</a></p>
 <form method="post" action="/app/dev-token"><label for="user">Act as an office user (development token)</label>
 <input id="user" name="user" value="ada" required> <button>Use this user</button></form>
 <form method="post" action="/app/spaces"><label for="name">New space name</label>
@@ -381,4 +392,77 @@ async fn room(
         ),
     );
     with_token(html.into_response(), &token)
+}
+
+/// hallway's office webhook, received as the office would: the signature
+/// and its five-minute window checked, a delivery id seen before refused
+/// (409) so a replayed request changes nothing.
+async fn webhook(State(o): State<Office>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let Some(secret) = &o.services.secrets.office_webhook_secret else {
+        return (StatusCode::NOT_FOUND, "no office webhook secret configured").into_response();
+    };
+    let now = o.services.clock.now_secs();
+    let id = match office_webhook::verify(secret, &headers, &body, now) {
+        Ok(id) => id,
+        Err(e) => return (StatusCode::UNAUTHORIZED, e.to_string()).into_response(),
+    };
+    let n: Notification = match serde_json::from_slice(&body) {
+        Ok(n) => n,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    if n.id != id {
+        return (
+            StatusCode::BAD_REQUEST,
+            "the body's id is not the delivery's",
+        )
+            .into_response();
+    }
+    let mut inbox = o.inbox.lock().unwrap_or_else(|e| e.into_inner());
+    if inbox.iter().any(|seen| seen.id == id) {
+        return (StatusCode::CONFLICT, "delivered before").into_response();
+    }
+    tracing::info!(notification = %n.id, kind = %n.kind, "office webhook received");
+    if inbox.len() == INBOX_SIZE {
+        inbox.pop_front();
+    }
+    inbox.push_back(n);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn inbox(State(o): State<Office>) -> Html<String> {
+    let inbox = o.inbox.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let rows: String = inbox
+        .iter()
+        .rev()
+        .map(|n| {
+            let d = &n.data;
+            let text = d["text"].as_str().unwrap_or_default();
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&n.kind),
+                esc(d["user"].as_str().unwrap_or("")),
+                esc(d["from_office_user"].as_str().unwrap_or("")),
+                esc(d["conversation"]["office_users"].to_string().as_str()),
+                if d["deleted"] == true {
+                    "<em>deleted</em>".into()
+                } else {
+                    esc(text)
+                },
+            )
+        })
+        .collect();
+    let body = if inbox.is_empty() {
+        "<p>Nothing yet. DM a linked person (or the app) on Slack, or with the fake Slack: \
+         <code>curl -X POST $FAKE/api/chat.postMessage -H \"authorization: Bearer $USER_TOKEN\" \
+         -d channel=U0DEMOBOT -d text=hi</code></p>"
+            .to_owned()
+    } else {
+        format!(
+            "<table><caption>Newest first ({} kept)</caption><thead><tr><th scope=col>Type</th>\
+             <th scope=col>Slack user</th><th scope=col>Office user</th><th scope=col>Office users in the conversation</th>\
+             <th scope=col>Text</th></tr></thead><tbody>{rows}</tbody></table>",
+            inbox.len()
+        )
+    };
+    page("Messages from Slack", &body)
 }

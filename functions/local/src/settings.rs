@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Context;
-use hallway::secrets::{APP_JWT_SECRET, CLIENT_ID, CLIENT_SECRET, SIGNING_SECRET, TOKEN_KEY};
+use hallway::secrets::{
+    APP_JWT_SECRET, CLIENT_ID, CLIENT_SECRET, OFFICE_WEBHOOK_SECRET, SIGNING_SECRET, TOKEN_KEY,
+};
 
 /// Development values for the offline bundle. They match the fake Slack's
 /// default app, so OAuth against it works out of the box.
@@ -19,6 +21,7 @@ pub const DEV_DEFAULTS: &[(&str, &str)] = &[
     // base64 of "hallway-local-dev-key-32-bytes!!"
     (TOKEN_KEY, "aGFsbHdheS1sb2NhbC1kZXYta2V5LTMyLWJ5dGVzISE="),
     (APP_JWT_SECRET, "hallway-local-jwt-secret"),
+    (OFFICE_WEBHOOK_SECRET, "hallway-local-office-webhook-secret"),
 ];
 
 pub struct Settings {

@@ -17,10 +17,12 @@
 //! - [`onboard`]: a channel's members into an invite.
 //! - [`directory`]: a team's `users.list`, a page per job at Tier 2's pace,
 //!   and the people events that keep it current.
+//! - [`chat`]: bridged DMs, the office webhook and its retries, auto-prompts.
 //! - [`pacer`]: the per-team, per-method rate gate.
 //! - [`slack_failure`]: what a Slack error means for a job (retry later,
 //!   stop the team, or a refusal for the caller to word).
 
+pub mod chat;
 pub mod directory;
 pub mod invites;
 pub mod onboard;
@@ -213,6 +215,19 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
                 SlackEvent::TeamJoin { user } | SlackEvent::UserChange { user } => {
                     return directory::person_event(worker, &j.team_id, user).await;
                 }
+                SlackEvent::Message(m) => return chat::message(worker, &j.team_id, m).await,
+                SlackEvent::MessageChanged {
+                    channel,
+                    ts,
+                    text,
+                    edited_ts,
+                    ..
+                } => {
+                    return chat::changed(worker, &j.team_id, channel, ts, text, edited_ts).await;
+                }
+                SlackEvent::MessageDeleted { channel, ts, .. } => {
+                    return chat::deleted(worker, &j.team_id, channel, ts).await;
+                }
             }
             .map_err(JobError::retry)?;
             tracing::info!(
@@ -229,5 +244,6 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
         Job::Report(j) => invites::report(worker, j).await,
         Job::Onboard(j) => onboard::onboard(worker, j).await,
         Job::Directory(j) => directory::page(worker, j).await,
+        Job::Notify(j) => chat::notify_retry(worker, j).await,
     }
 }

@@ -456,6 +456,33 @@ impl SlackClient {
             .await
     }
 
+    /// The other person of a DM, as the token's owner sees it
+    /// (`conversations.info`'s `user`); `None` for other conversations.
+    pub async fn im_counterpart(
+        &self,
+        token: &Secret,
+        channel: &str,
+    ) -> Result<Option<String>, SlackError> {
+        #[derive(Deserialize)]
+        struct Info {
+            channel: InfoChannel,
+        }
+        #[derive(Deserialize)]
+        struct InfoChannel {
+            #[serde(default)]
+            is_im: bool,
+            user: Option<String>,
+        }
+        let info: Info = self
+            .call_form(
+                "conversations.info",
+                Auth::Bearer(token),
+                &serde_json::json!({ "channel": channel }),
+            )
+            .await?;
+        Ok(info.channel.user.filter(|_| info.channel.is_im))
+    }
+
     /// Opens (or finds) the DM with a user; returns the `D…` channel id.
     pub async fn open_dm(&self, token: &Secret, user: &str) -> Result<String, SlackError> {
         let r: OpenedIm = self

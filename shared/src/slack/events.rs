@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ids::{AppId, EnterpriseId, EventId, TeamId, UserId};
+use crate::ids::{AppId, ChannelId, EnterpriseId, EventId, MessageTs, TeamId, UserId};
 use crate::store::directory::Person;
 
 #[derive(Debug, Deserialize)]
@@ -69,6 +69,42 @@ pub enum SlackEvent {
     TeamJoin { user: Person },
     /// Someone's profile changed (or they were deactivated).
     UserChange { user: Person },
+    /// A new message in a DM (`message.im`).
+    Message(ImMessage),
+    /// A DM message was edited (`message` with subtype `message_changed`).
+    MessageChanged {
+        channel: ChannelId,
+        ts: MessageTs,
+        text: String,
+        edited_ts: MessageTs,
+        via: Via,
+    },
+    /// A DM message was deleted (subtype `message_deleted`).
+    MessageDeleted {
+        channel: ChannelId,
+        ts: MessageTs,
+        via: Via,
+    },
+}
+
+/// Whose subscription delivered an event: the app's bot, or a linked
+/// person's user token (`authorizations[0]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "user")]
+pub enum Via {
+    Bot,
+    User(UserId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImMessage {
+    pub channel: ChannelId,
+    /// The author.
+    pub user: UserId,
+    pub text: String,
+    pub ts: MessageTs,
+    pub thread_ts: Option<MessageTs>,
+    pub via: Via,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,16 +130,175 @@ pub enum Parsed {
         event_type: String,
         reason: String,
     },
+    /// A type we act on, deliberately left alone: a bot's message (ours
+    /// included), a subtype we do not bridge, a message outside DMs.
+    Skipped {
+        event_type: String,
+        why: &'static str,
+    },
 }
 
 /// The event types [`parse_event`] turns into [`SlackEvent`]s; the
-/// manifest subscribes to exactly these.
+/// manifest subscribes to exactly these (`message` as `message.im`).
 pub const KNOWN_TYPES: &[&str] = &[
     "app_uninstalled",
     "tokens_revoked",
     "team_join",
     "user_change",
+    "message",
 ];
+
+/// Reads a callback's event, with what the envelope says about who
+/// received it (`authorizations`), which DMs need.
+pub fn parse_callback(callback: &EventCallback) -> Parsed {
+    if callback.event.get("type").and_then(Value::as_str) == Some("message") {
+        return parse_message(&callback.event, &callback.authorizations);
+    }
+    parse_event(&callback.event)
+}
+
+#[derive(Deserialize)]
+struct RawMessage {
+    channel: ChannelId,
+    #[serde(default)]
+    channel_type: Option<String>,
+    user: Option<UserId>,
+    #[serde(default)]
+    text: String,
+    ts: MessageTs,
+    thread_ts: Option<MessageTs>,
+}
+
+#[derive(Deserialize)]
+struct RawChanged {
+    channel: ChannelId,
+    message: ChangedInner,
+}
+
+#[derive(Deserialize)]
+struct ChangedInner {
+    ts: MessageTs,
+    #[serde(default)]
+    text: String,
+    edited: Option<Edited>,
+}
+
+#[derive(Deserialize)]
+struct Edited {
+    ts: MessageTs,
+}
+
+#[derive(Deserialize)]
+struct RawDeleted {
+    channel: ChannelId,
+    deleted_ts: MessageTs,
+}
+
+/// Loop avoidance first (Slack's own advice, as Bolt does it): anything
+/// with a `bot_id`, any subtype but edits and deletions, and anything our
+/// bot user wrote is skipped, so the app never reacts to itself.
+fn parse_message(event: &Value, authorizations: &[Authorization]) -> Parsed {
+    let skipped = |why| Parsed::Skipped {
+        event_type: "message".into(),
+        why,
+    };
+    let has = |v: &Value, field: &str| v.get(field).is_some_and(|f| !f.is_null());
+    let via = match authorizations.first() {
+        Some(Authorization {
+            is_bot: false,
+            user_id: Some(user),
+            ..
+        }) => Via::User(user.clone()),
+        _ => Via::Bot,
+    };
+    let bots: Vec<&str> = authorizations
+        .iter()
+        .filter(|a| a.is_bot)
+        .filter_map(|a| a.user_id.as_ref().map(UserId::as_str))
+        .collect();
+    if has(event, "bot_id") {
+        return skipped("a bot's message");
+    }
+    if event
+        .get("channel_type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t != "im")
+    {
+        return skipped("not a DM");
+    }
+    let malformed = |e: serde_json::Error| Parsed::Malformed {
+        event_type: "message".into(),
+        reason: e.to_string(),
+    };
+    match event.get("subtype").and_then(Value::as_str) {
+        None => {
+            let raw: RawMessage = match RawMessage::deserialize(event) {
+                Ok(r) => r,
+                Err(e) => return malformed(e),
+            };
+            if raw.channel_type.is_none() && !raw.channel.as_str().starts_with('D') {
+                return skipped("not a DM");
+            }
+            let Some(user) = raw.user else {
+                return skipped("a message without an author");
+            };
+            if bots.contains(&user.as_str()) {
+                return skipped("our own bot's message");
+            }
+            Parsed::Known(SlackEvent::Message(ImMessage {
+                channel: raw.channel,
+                user,
+                text: raw.text,
+                ts: raw.ts,
+                thread_ts: raw.thread_ts,
+                via,
+            }))
+        }
+        Some("message_changed") => {
+            let inner = event.get("message").unwrap_or(&Value::Null);
+            if has(inner, "bot_id") || has(inner, "subtype") {
+                return skipped("an edit of a bot's message");
+            }
+            if inner
+                .get("user")
+                .and_then(Value::as_str)
+                .is_some_and(|u| bots.contains(&u))
+            {
+                return skipped("an edit of our own bot's message");
+            }
+            let raw: RawChanged = match RawChanged::deserialize(event) {
+                Ok(r) => r,
+                Err(e) => return malformed(e),
+            };
+            let Some(edited) = raw.message.edited else {
+                // Unfurls and attachments change a message without an edit.
+                return skipped("a change that is not an edit");
+            };
+            Parsed::Known(SlackEvent::MessageChanged {
+                channel: raw.channel,
+                ts: raw.message.ts,
+                text: raw.message.text,
+                edited_ts: edited.ts,
+                via,
+            })
+        }
+        Some("message_deleted") => {
+            let previous = event.get("previous_message").unwrap_or(&Value::Null);
+            if has(previous, "bot_id") {
+                return skipped("a bot's message deleted");
+            }
+            match RawDeleted::deserialize(event) {
+                Ok(raw) => Parsed::Known(SlackEvent::MessageDeleted {
+                    channel: raw.channel,
+                    ts: raw.deleted_ts,
+                    via,
+                }),
+                Err(e) => malformed(e),
+            }
+        }
+        Some(_) => skipped("a message subtype hallway does not bridge"),
+    }
+}
 
 pub fn parse_event(event: &Value) -> Parsed {
     let event_type = event
@@ -115,6 +310,7 @@ pub fn parse_event(event: &Value) -> Parsed {
         return Parsed::Unknown { event_type };
     }
     let parsed = match event_type.as_str() {
+        "message" => return parse_message(event, &[]),
         // Slack's user object is read into our own record here, once; the
         // job then carries the record.
         "team_join" | "user_change" => {

@@ -9,12 +9,18 @@ use serde_json::{Value, json};
 
 /// Events the events function subscribes to (the bot does not need a scope
 /// for these). Must match what [`super::events::parse_event`] knows.
+/// `message.im` as a bot event: DMs people send the app (the Messages tab).
 pub const BOT_EVENTS: &[&str] = &[
     "app_uninstalled",
     "tokens_revoked",
     "team_join",
     "user_change",
+    "message.im",
 ];
+
+/// Events delivered for people who linked (their user token): their DMs,
+/// for the chat bridge. Needs the user scope `im:history`.
+pub const USER_EVENTS: &[&str] = &["message.im"];
 
 /// Bot scopes: what the app does with its bot token. `commands` for
 /// `/hallway`; `users.list`/`users.info` → `users:read`;
@@ -61,6 +67,11 @@ pub fn manifest(base_url: &str) -> Value {
         },
         "features": {
             "bot_user": { "display_name": "hallway", "always_online": true },
+            "app_home": {
+                "home_tab_enabled": false,
+                "messages_tab_enabled": true,
+                "messages_tab_read_only_enabled": false
+            },
             "slash_commands": [{
                 "command": COMMAND,
                 "url": format!("{base}{COMMANDS_PATH}"),
@@ -79,7 +90,8 @@ pub fn manifest(base_url: &str) -> Value {
         "settings": {
             "event_subscriptions": {
                 "request_url": format!("{base}{EVENTS_PATH}"),
-                "bot_events": BOT_EVENTS
+                "bot_events": BOT_EVENTS,
+                "user_events": USER_EVENTS
             },
             "interactivity": {
                 "is_enabled": true,
@@ -117,15 +129,17 @@ mod tests {
 
     #[test]
     fn subscribed_events_are_the_ones_we_parse() {
-        for event in BOT_EVENTS {
-            let parsed = super::super::events::parse_event(&json!({"type": event}));
+        // A subscription names a type and, for messages, where (`message.im`).
+        let event_type = |sub: &'static str| sub.split('.').next().unwrap();
+        for sub in BOT_EVENTS.iter().chain(USER_EVENTS) {
+            let parsed = super::super::events::parse_event(&json!({"type": event_type(sub)}));
             assert!(
                 !matches!(parsed, super::super::events::Parsed::Unknown { .. }),
-                "{event} is subscribed but not parsed"
+                "{sub} is subscribed but not parsed"
             );
         }
         // And nothing we parse goes unsubscribed.
-        let mut subscribed = BOT_EVENTS.to_vec();
+        let mut subscribed: Vec<&str> = BOT_EVENTS.iter().map(|s| event_type(s)).collect();
         let mut parsed = super::super::events::KNOWN_TYPES.to_vec();
         subscribed.sort_unstable();
         parsed.sort_unstable();

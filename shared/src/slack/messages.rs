@@ -88,6 +88,29 @@ pub fn prompt(text: &str, label: &str, action: &str, href: &str) -> Value {
     reply(true, text, blocks)
 }
 
+/// The DM an unlinked person gets when they message someone linked (or
+/// the app) and the space prompts: link your Slack account to the office.
+pub fn sync_prompt_dm(spaces: &[String], link_url: &str) -> (String, Value) {
+    let names = spaces
+        .iter()
+        .map(|s| format!("*{}*", escape(s)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text =
+        "Connect your Slack account to the virtual office so your messages reach people there."
+            .to_owned();
+    let md = format!(
+        "You are messaging people who work in the virtual office ({names}). Connect your Slack account so your messages reach them there, and you can join their rooms."
+    );
+    let blocks = vec![
+        section(&md)
+            .with_accessory(button("Sync now", SYNC_ACTION, link_url, None, true).into())
+            .into(),
+        context("You will be asked at most once a day."),
+    ];
+    (text, blocks_json(blocks))
+}
+
 /// The DM an invited person gets.
 pub fn invite_dm(
     invite_id: &str,

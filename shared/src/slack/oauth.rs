@@ -12,7 +12,7 @@ pub const JOIN_PATH: &str = "/join";
 
 /// User scopes a person grants when linking their Slack identity: read their
 /// DMs for the chat bridge, write as them, and read the directory.
-pub const USER_SCOPES: &[&str] = &["chat:write", "im:history", "users:read"];
+pub const USER_SCOPES: &[&str] = &["chat:write", "im:history", "im:read", "users:read"];
 
 /// Sign in with Slack's scopes.
 pub const OPENID_SCOPES: &str = "openid email profile";

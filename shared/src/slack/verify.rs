@@ -1,4 +1,4 @@
-//! Slack's v0 request signatures.
+//! Slack's v0 request signatures, and the same scheme under other names.
 //!
 //! `X-Slack-Signature: v0=<hex HMAC-SHA256(signing secret, "v0:" + ts + ":" + body)>`
 //! over the raw body bytes (after API Gateway's base64 is undone, which
@@ -6,6 +6,10 @@
 //! `X-Slack-Request-Timestamp` within 300 s of now in either direction. The
 //! comparison is constant-time (`hmac`'s `verify_slice`). Header names are
 //! case-insensitive because [`http::HeaderMap`] is.
+//!
+//! hallway signs what it sends the office the same way, with its own
+//! version tag and headers ([`Scheme`]; see [`crate::office_webhook`]), so
+//! one implementation serves both directions.
 
 use hmac::{Hmac, KeyInit, Mac};
 use http::HeaderMap;
@@ -21,19 +25,35 @@ pub const RETRY_REASON_HEADER: &str = "x-slack-retry-reason";
 /// Slack's replay window, applied in both directions.
 pub const MAX_SKEW_SECS: i64 = 300;
 
+/// A signature scheme: `<version>=hex(HMAC-SHA256(secret, "<version>:" + ts
+/// + ":" + body))` in one header, the timestamp in another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scheme {
+    pub version: &'static str,
+    pub signature_header: &'static str,
+    pub timestamp_header: &'static str,
+}
+
+/// Slack's.
+pub const SLACK: Scheme = Scheme {
+    version: "v0",
+    signature_header: SIGNATURE_HEADER,
+    timestamp_header: TIMESTAMP_HEADER,
+};
+
 /// Why a request was refused. Logged, never shown to the caller (who gets a
 /// plain 401), so a prober learns nothing about which check failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
-    #[error("no X-Slack-Request-Timestamp header")]
+    #[error("no timestamp header")]
     MissingTimestamp,
-    #[error("no X-Slack-Signature header")]
+    #[error("no signature header")]
     MissingSignature,
-    #[error("X-Slack-Request-Timestamp is not a whole number of seconds")]
+    #[error("the timestamp is not a whole number of seconds")]
     MalformedTimestamp,
     #[error("the request is {skew_secs} s away from now (limit {MAX_SKEW_SECS} s)")]
     OutsideWindow { skew_secs: i64 },
-    #[error("X-Slack-Signature is not v0= followed by 64 hex digits")]
+    #[error("the signature is not the version tag, '=', and 64 hex digits")]
     MalformedSignature,
     #[error("the signature does not match the body")]
     Mismatch,
@@ -50,10 +70,11 @@ impl std::fmt::Debug for Verifier {
     }
 }
 
-fn mac(secret: &Secret, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
+fn mac(scheme: &Scheme, secret: &Secret, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.expose().as_bytes())
         .expect("HMAC takes keys of any length");
-    mac.update(b"v0:");
+    mac.update(scheme.version.as_bytes());
+    mac.update(b":");
     mac.update(timestamp.as_bytes());
     mac.update(b":");
     mac.update(body);
@@ -62,10 +83,49 @@ fn mac(secret: &Secret, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
 
 /// The `X-Slack-Signature` value Slack would send (for replay and tests).
 pub fn sign(secret: &Secret, timestamp: &str, body: &[u8]) -> String {
+    sign_with(&SLACK, secret, timestamp, body)
+}
+
+/// The signature header's value under `scheme`.
+pub fn sign_with(scheme: &Scheme, secret: &Secret, timestamp: &str, body: &[u8]) -> String {
     format!(
-        "v0={}",
-        hex::encode(mac(secret, timestamp, body).finalize().into_bytes())
+        "{}={}",
+        scheme.version,
+        hex::encode(mac(scheme, secret, timestamp, body).finalize().into_bytes())
     )
+}
+
+/// Checks a request signed under `scheme`: both headers present, the
+/// timestamp within [`MAX_SKEW_SECS`] of `now_secs`, the signature the
+/// body's (compared in constant time).
+pub fn verify_with(
+    scheme: &Scheme,
+    secret: &Secret,
+    headers: &HeaderMap,
+    body: &[u8],
+    now_secs: i64,
+) -> Result<(), VerifyError> {
+    let timestamp =
+        header(headers, scheme.timestamp_header).ok_or(VerifyError::MissingTimestamp)?;
+    let signature =
+        header(headers, scheme.signature_header).ok_or(VerifyError::MissingSignature)?;
+    let ts: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| VerifyError::MalformedTimestamp)?;
+    let skew = now_secs.saturating_sub(ts);
+    if skew.saturating_abs() > MAX_SKEW_SECS {
+        return Err(VerifyError::OutsideWindow { skew_secs: skew });
+    }
+    let given = signature
+        .strip_prefix(scheme.version)
+        .and_then(|rest| rest.strip_prefix('='))
+        .filter(|h| h.len() == 64)
+        .and_then(|h| hex::decode(h).ok())
+        .ok_or(VerifyError::MalformedSignature)?;
+    mac(scheme, secret, timestamp.trim(), body)
+        .verify_slice(&given)
+        .map_err(|_| VerifyError::Mismatch)
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -78,24 +138,7 @@ impl Verifier {
     }
 
     pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), VerifyError> {
-        let timestamp = header(headers, TIMESTAMP_HEADER).ok_or(VerifyError::MissingTimestamp)?;
-        let signature = header(headers, SIGNATURE_HEADER).ok_or(VerifyError::MissingSignature)?;
-        let ts: i64 = timestamp
-            .trim()
-            .parse()
-            .map_err(|_| VerifyError::MalformedTimestamp)?;
-        let skew = self.clock.now_secs().saturating_sub(ts);
-        if skew.saturating_abs() > MAX_SKEW_SECS {
-            return Err(VerifyError::OutsideWindow { skew_secs: skew });
-        }
-        let given = signature
-            .strip_prefix("v0=")
-            .filter(|h| h.len() == 64)
-            .and_then(|h| hex::decode(h).ok())
-            .ok_or(VerifyError::MalformedSignature)?;
-        mac(&self.secret, timestamp.trim(), body)
-            .verify_slice(&given)
-            .map_err(|_| VerifyError::Mismatch)
+        verify_with(&SLACK, &self.secret, headers, body, self.clock.now_secs())
     }
 }
 

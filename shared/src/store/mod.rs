@@ -14,8 +14,11 @@
 //! - [`invites`]: invites and their per-recipient, idempotent deliveries.
 //! - [`directory`]: a team's people (from `users.list` and user events)
 //!   and the refresh that fills it.
+//! - [`chat`]: bridged DM messages and conversations.
+//! - [`sync`]: people sync (prompts, once a day).
 
 pub mod channels;
+pub mod chat;
 pub mod directory;
 pub mod event_claims;
 pub mod installations;
@@ -25,9 +28,11 @@ pub mod login_tokens;
 pub mod members;
 pub mod oauth_state;
 pub mod spaces;
+pub mod sync;
 pub mod users;
 
 pub use channels::{ChannelRoute, Channels};
+pub use chat::{Chat, ChatMessage, Conversation};
 pub use directory::{Directory, DirectoryRun, Person};
 pub use event_claims::{Claim, EventClaims};
 pub use installations::{Installation, InstallationError, Installations, NewInstallation};

@@ -56,6 +56,10 @@ pub struct Space {
     pub connected: bool,
     #[serde(default)]
     pub require_invitation: bool,
+    /// Prompt unlinked Slack people who DM a linked person (or the app) to
+    /// link, at most once a day each.
+    #[serde(default)]
+    pub auto_prompt: bool,
     #[serde(default)]
     pub guest_limit: u32,
     /// Guests admitted so far (raised atomically with each guest's join).
@@ -96,6 +100,7 @@ pub enum RoomChoice {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettingsChange {
     pub require_invitation: Option<bool>,
+    pub auto_prompt: Option<bool>,
     pub guest_limit: Option<u32>,
 }
 
@@ -159,6 +164,7 @@ impl Spaces {
             team_id: None,
             connected: false,
             require_invitation: false,
+            auto_prompt: false,
             guest_limit: 0,
             guest_count: 0,
         };
@@ -233,6 +239,9 @@ impl Spaces {
         let mut update = Update::default();
         if let Some(on) = change.require_invitation {
             update = update.set("require_invitation", Value::Bool(on));
+        }
+        if let Some(on) = change.auto_prompt {
+            update = update.set("auto_prompt", Value::Bool(on));
         }
         if let Some(limit) = change.guest_limit {
             if limit > 10_000 {

@@ -1,0 +1,147 @@
+//! Events API delivery: what the fake sends the app, in Slack's wire
+//! format, when something happens in a conversation.
+//!
+//! A message in a DM is delivered once to the app (as Slack does: one
+//! callback per app, `authorizations` naming one installation that can see
+//! it): through the bot's subscription when the app's bot is in the DM,
+//! else through the user-token subscription of a person in it who granted
+//! the app `im:history`. Nobody subscribed, no delivery. Callbacks are
+//! signed (v0) with the target's signing secret and POSTed after the call
+//! that caused them has been answered; the answer is recorded as a call
+//! `events.deliver` (status and any error), so tests can see it.
+
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::Shared;
+use crate::world::{EventsTarget, RecordedCall, TokenKind, World, random_hex};
+
+/// Queues the callback for a message event in `channel`, if the app can see it.
+pub(crate) fn queue_message_event(world: &mut World, team: &str, channel: &str, event: Value) {
+    let t = &world.teams[team];
+    let Some(ch) = t.channels.get(channel) else {
+        return;
+    };
+    if !ch.is_im {
+        return;
+    }
+    let bot = t.seed.bot_user_id.clone();
+    let authorization = if ch.members.contains(&bot) {
+        Some(
+            json!({"enterprise_id": t.seed.enterprise_id, "team_id": team,
+                    "user_id": bot, "is_bot": true, "is_enterprise_install": false}),
+        )
+    } else {
+        ch.members
+            .iter()
+            .find(|m| {
+                world.tokens.values().any(|tok| {
+                    tok.team == team
+                        && &tok.user == *m
+                        && tok.kind == TokenKind::User
+                        && !tok.revoked
+                        && tok.scopes.iter().any(|s| s == "im:history")
+                })
+            })
+            .map(|m| {
+                json!({"enterprise_id": t.seed.enterprise_id, "team_id": team,
+                       "user_id": m, "is_bot": false, "is_enterprise_install": false})
+            })
+    };
+    let Some(authorization) = authorization else {
+        return;
+    };
+    let event_time = event["event_ts"]
+        .as_str()
+        .and_then(|ts| ts.split('.').next())
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(0);
+    let callback = json!({
+        "token": "fake-verification-token",
+        "team_id": team,
+        "context_team_id": team,
+        "context_enterprise_id": t.seed.enterprise_id,
+        "enterprise_id": t.seed.enterprise_id,
+        "api_app_id": world.app.app_id,
+        "event": event,
+        "type": "event_callback",
+        "event_id": format!("Ev{}", random_hex(6).to_uppercase()),
+        "event_time": event_time,
+        "authorizations": [authorization],
+        "is_ext_shared_channel": false,
+        "event_context": format!("4-{}", random_hex(12)),
+    });
+    world.outbox.push(callback);
+}
+
+fn sign(secret: &str, ts: &str, body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes keys of any length");
+    mac.update(b"v0:");
+    mac.update(ts.as_bytes());
+    mac.update(b":");
+    mac.update(body);
+    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// POSTs one callback, signed as Slack signs, and records the answer.
+pub(crate) async fn deliver(shared: Shared, target: EventsTarget, callback: Value) {
+    let body = serde_json::to_vec(&callback).expect("plain JSON");
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+        .to_string();
+    let result = reqwest::Client::new()
+        .post(&target.url)
+        .header("content-type", "application/json")
+        .header("x-slack-request-timestamp", &ts)
+        .header(
+            "x-slack-signature",
+            sign(&target.signing_secret, &ts, &body),
+        )
+        .header("user-agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
+        .body(body)
+        .timeout(std::time::Duration::from_secs(3))
+        .send()
+        .await;
+    let (status, error) = match result {
+        Ok(resp) => (resp.status().as_u16(), None),
+        Err(e) => (0, Some(e.to_string())),
+    };
+    shared.lock().record(RecordedCall {
+        seq: 0,
+        method: "events.deliver".into(),
+        at_millis: 0,
+        team: callback["team_id"].as_str().map(str::to_owned),
+        auth: "none".into(),
+        params: json!({
+            "event_id": callback["event_id"],
+            "type": callback["event"]["type"],
+            "subtype": callback["event"]["subtype"],
+        }),
+        status,
+        error,
+        retry_after: None,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signs_like_slack() {
+        // Slack's published example (reference/slack-platform.md §1).
+        let body = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+        assert_eq!(
+            sign(
+                "8f742231b10e8888abcd99yyyzzz85a5",
+                "1531420618",
+                body.as_bytes()
+            ),
+            "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+        );
+    }
+}

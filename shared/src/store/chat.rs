@@ -1,0 +1,262 @@
+//! Bridged DMs: the Slack conversations of linked people (and DMs to the
+//! app), stored so the office can show them and be told about them.
+//!
+//! A message is keyed by its conversation and Slack's `ts`, so the same
+//! message arriving twice (an event and its retry, or an event echoing a
+//! message the office sent) is one item, and history reads in order.
+//! Edits carry Slack's `edited.ts`; an edit older than the stored one, or
+//! any edit of a deleted message, changes nothing.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::SharedClock;
+use crate::ids::{ChannelId, MessageTs, OfficeUserId, TeamId, UserId};
+use crate::keys;
+use crate::table::{
+    Condition, SharedTable, TableError, Update, Value, from_item, n, record_item, s,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Arrived through the Events API.
+    Slack,
+    /// Sent from the office (stored when sent; its event is an echo).
+    Office,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub team_id: TeamId,
+    pub channel_id: ChannelId,
+    pub ts: MessageTs,
+    /// The author (absent for some system messages).
+    pub user: Option<UserId>,
+    /// Absent when empty: DynamoDB Local refuses empty strings (real
+    /// DynamoDB has taken them since 2020), and a message may be all
+    /// attachment.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+    pub thread_ts: Option<MessageTs>,
+    /// Slack's `edited.ts` of the latest edit applied.
+    pub edited_ts: Option<MessageTs>,
+    #[serde(default)]
+    pub deleted: bool,
+    pub source: Source,
+    pub received_at: i64,
+    /// `edited_ts` in microseconds, for ordering edits.
+    #[serde(default)]
+    pub edited_us: i64,
+    /// The office was told (or told it need not be): a redelivered event
+    /// finding this false tells it again.
+    #[serde(default)]
+    pub notified: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationKind {
+    /// A person and the app.
+    App,
+    /// Two people, at least one of them linked.
+    People,
+}
+
+/// Who a DM conversation is between, and which office users see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub team_id: TeamId,
+    pub channel_id: ChannelId,
+    pub kind: ConversationKind,
+    /// The Slack people in it (the app's bot user is not listed).
+    pub members: Vec<UserId>,
+    /// Office users linked to members, whose office shows it.
+    pub office_users: Vec<OfficeUserId>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    New,
+    /// Stored before (a retry, or the echo of an office send).
+    Known(ChatMessage),
+}
+
+/// Slack's `ts` as microseconds (`1732435200.000100` → 1732435200000100).
+pub fn ts_micros(ts: &MessageTs) -> i64 {
+    let (secs, frac) = ts.as_str().split_once('.').unwrap_or((ts.as_str(), "0"));
+    let secs: i64 = secs.parse().unwrap_or(0);
+    let frac: i64 = format!("{frac:0<6}")[..6].parse().unwrap_or(0);
+    secs.saturating_mul(1_000_000).saturating_add(frac)
+}
+
+#[derive(Clone)]
+pub struct Chat {
+    table: SharedTable,
+    clock: SharedClock,
+}
+
+impl Chat {
+    pub fn new(table: SharedTable, clock: SharedClock) -> Self {
+        Self { table, clock }
+    }
+
+    /// Stores a new message; a message stored before is returned as is.
+    pub async fn record(&self, message: &ChatMessage) -> Result<Recorded, TableError> {
+        let key = keys::chat_message(&message.team_id, &message.channel_id, &message.ts);
+        let item = record_item(&key, message)?;
+        match self.table.put(item, Some(Condition::NotExists)).await {
+            Ok(()) => Ok(Recorded::New),
+            Err(TableError::ConditionFailed) => match self.table.get(&key).await? {
+                Some(item) => Ok(Recorded::Known(from_item(item)?)),
+                None => Err(TableError::ConditionFailed),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn mark_notified(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        ts: &MessageTs,
+    ) -> Result<(), TableError> {
+        self.table
+            .update(
+                &keys::chat_message(team, channel, ts),
+                Update::default().set("notified", Value::Bool(true)),
+                Some(Condition::Exists),
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn message(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        ts: &MessageTs,
+    ) -> Result<Option<ChatMessage>, TableError> {
+        self.table
+            .get(&keys::chat_message(team, channel, ts))
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
+    /// Applies an edit; `None` when the message is unknown, deleted, or
+    /// already carries this edit or a later one.
+    pub async fn edit(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        ts: &MessageTs,
+        text: &str,
+        edited_ts: &MessageTs,
+    ) -> Result<Option<ChatMessage>, TableError> {
+        let edited_us = ts_micros(edited_ts);
+        let update = match text {
+            "" => Update::default().remove("text"),
+            text => Update::default().set("text", s(text)),
+        };
+        let update = update
+            .set("edited_ts", s(edited_ts.as_str()))
+            .set("edited_us", n(edited_us));
+        let condition = Condition::All(vec![
+            Condition::Exists,
+            Condition::Equals("deleted".into(), Value::Bool(false)),
+            Condition::Below("edited_us".into(), edited_us),
+        ]);
+        self.conditional(keys::chat_message(team, channel, ts), update, condition)
+            .await
+    }
+
+    /// Marks a message deleted and drops its text; `None` when unknown or
+    /// deleted before.
+    pub async fn delete(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        ts: &MessageTs,
+    ) -> Result<Option<ChatMessage>, TableError> {
+        let update = Update::default()
+            .set("deleted", Value::Bool(true))
+            .remove("text");
+        let condition = Condition::All(vec![
+            Condition::Exists,
+            Condition::Equals("deleted".into(), Value::Bool(false)),
+        ]);
+        self.conditional(keys::chat_message(team, channel, ts), update, condition)
+            .await
+    }
+
+    async fn conditional(
+        &self,
+        key: crate::table::Key,
+        update: Update,
+        condition: Condition,
+    ) -> Result<Option<ChatMessage>, TableError> {
+        match self.table.update(&key, update, Some(condition)).await {
+            Ok(item) => Ok(Some(from_item(item)?)),
+            Err(TableError::ConditionFailed) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn conversation(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+    ) -> Result<Option<Conversation>, TableError> {
+        self.table
+            .get(&keys::conversation(team, channel))
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
+    /// Stores who a conversation is between, and lets each office user in
+    /// it find it by the Slack person on the other side.
+    pub async fn remember_conversation(&self, c: &Conversation) -> Result<(), TableError> {
+        let mut c = c.clone();
+        c.updated_at = self.clock.now_secs();
+        let item = record_item(&keys::conversation(&c.team_id, &c.channel_id), &c)?;
+        self.table.put(item, None).await?;
+        Ok(())
+    }
+
+    /// Records that `office_user`'s conversation with `other` is `channel`.
+    pub async fn link_conversation(
+        &self,
+        office_user: &OfficeUserId,
+        team: &TeamId,
+        other: &UserId,
+        channel: &ChannelId,
+    ) -> Result<(), TableError> {
+        #[derive(Serialize)]
+        struct ChatWith<'a> {
+            channel_id: &'a ChannelId,
+        }
+        let item = record_item(
+            &keys::chat_with(office_user, team, other),
+            &ChatWith {
+                channel_id: channel,
+            },
+        )?;
+        self.table.put(item, None).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ts_orders_as_microseconds() {
+        let ts = |v: &str| MessageTs::new(v).unwrap();
+        assert_eq!(ts_micros(&ts("1732435200.000100")), 1_732_435_200_000_100);
+        assert_eq!(ts_micros(&ts("1732435200.1")), 1_732_435_200_100_000);
+        assert_eq!(ts_micros(&ts("1732435200")), 1_732_435_200_000_000);
+        assert!(ts_micros(&ts("1732435200.000100")) < ts_micros(&ts("1732435200.000101")));
+    }
+}

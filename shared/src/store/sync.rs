@@ -1,0 +1,117 @@
+//! People sync: where each Slack person stands on linking to the office.
+//!
+//! This part records prompts: an auto-prompt marks the person `pending` and
+//! remembers when, so a person is prompted at most once a day whatever
+//! number of workers see their messages. (Linked people are `on` through
+//! their identity link; the admin's view of sync arrives with the people
+//! sync work.)
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::SharedClock;
+use crate::ids::{TeamId, UserId};
+use crate::keys;
+use crate::table::{Condition, SharedTable, TableError, Update, from_item, n, s};
+
+/// At most one prompt per person per this long.
+pub const PROMPT_INTERVAL_SECS: i64 = 24 * 3600;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncStatus {
+    On,
+    Pending,
+    Off,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncState {
+    pub status: SyncStatus,
+    pub prompted_at: Option<i64>,
+    #[serde(default)]
+    pub prompts: u32,
+    pub updated_at: i64,
+}
+
+#[derive(Clone)]
+pub struct Sync {
+    table: SharedTable,
+    clock: SharedClock,
+}
+
+impl Sync {
+    pub fn new(table: SharedTable, clock: SharedClock) -> Self {
+        Self { table, clock }
+    }
+
+    pub async fn get(&self, team: &TeamId, user: &UserId) -> Result<Option<SyncState>, TableError> {
+        self.table
+            .get(&keys::sync_state(team, user))
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
+    /// Takes the right to prompt `user` now: `true` for exactly one caller
+    /// per [`PROMPT_INTERVAL_SECS`]; the person becomes `pending`.
+    pub async fn claim_prompt(&self, team: &TeamId, user: &UserId) -> Result<bool, TableError> {
+        let now = self.clock.now_secs();
+        let update = Update::default()
+            .set("status", s("pending"))
+            .set("prompted_at", n(now))
+            .set("updated_at", n(now))
+            .add("prompts", 1);
+        match self
+            .table
+            .update(
+                &keys::sync_state(team, user),
+                update,
+                Some(Condition::Below(
+                    "prompted_at".into(),
+                    now - PROMPT_INTERVAL_SECS + 1,
+                )),
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(TableError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::table::embedded::EmbeddedTable;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn a_person_is_prompted_at_most_once_a_day() {
+        let clock = Arc::new(ManualClock::at_secs(1_700_000_000));
+        let table = EmbeddedTable::in_memory(clock.clone()).unwrap();
+        let sync = Sync::new(Arc::new(table), clock.clone());
+        let (team, bob) = (TeamId::new("T1").unwrap(), UserId::new("U1").unwrap());
+        assert_eq!(sync.get(&team, &bob).await.unwrap(), None);
+
+        assert!(sync.claim_prompt(&team, &bob).await.unwrap());
+        assert!(!sync.claim_prompt(&team, &bob).await.unwrap());
+        clock.advance_secs(PROMPT_INTERVAL_SECS - 1);
+        assert!(!sync.claim_prompt(&team, &bob).await.unwrap());
+        clock.advance_secs(1);
+        assert!(sync.claim_prompt(&team, &bob).await.unwrap());
+
+        let state = sync.get(&team, &bob).await.unwrap().unwrap();
+        assert_eq!(state.status, SyncStatus::Pending);
+        assert_eq!(state.prompts, 2);
+        assert_eq!(
+            state.prompted_at,
+            Some(1_700_000_000 + PROMPT_INTERVAL_SECS)
+        );
+        // Someone else is not held back by Bob's prompt.
+        let carol = UserId::new("U2").unwrap();
+        assert!(sync.claim_prompt(&team, &carol).await.unwrap());
+    }
+}
