@@ -282,18 +282,8 @@ pub(crate) async fn handle(
         _ => None,
     };
     world.record(record);
-    let outbox = std::mem::take(&mut world.outbox);
-    let target = world.events.clone();
     drop(world);
-    if let Some(target) = target {
-        for callback in outbox {
-            tokio::spawn(crate::events::deliver(
-                shared.clone(),
-                target.clone(),
-                callback,
-            ));
-        }
-    }
+    crate::events::flush(&shared);
     let mut resp = (status, axum::Json(body)).into_response();
     if let Some(scopes) = scopes.and_then(|s| HeaderValue::from_str(&s).ok()) {
         resp.headers_mut().insert("x-oauth-scopes", scopes);
@@ -746,6 +736,9 @@ fn post_message(world: &mut World, call: &Call, team: &str, me: &str, kind: Toke
         event["thread_ts"] = json!(thread);
     }
     crate::events::queue_message_event(world, team, &id, event);
+    if kind == TokenKind::User {
+        crate::events::queue_link_shared(world, team, &id, me, &ts, &text);
+    }
     Outcome::Ok(json!({"channel": id, "ts": ts, "message": message}))
 }
 
@@ -916,31 +909,50 @@ fn conversations_history(
 fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
     let by_channel = call.str("channel").zip(call.str("ts"));
     let by_id = call.str("unfurl_id").zip(call.str("source"));
-    if by_channel.is_none() && by_id.is_none() {
-        return Outcome::Err("cannot_find_message".into());
-    }
-    if let Some((_, source)) = by_id
-        && !matches!(source, "composer" | "conversations_history")
-    {
-        return Outcome::Err("invalid_source".into());
-    }
-    let unfurls = match call.json("unfurls") {
-        Some(Ok(Value::Object(map))) if !map.is_empty() => Value::Object(map),
-        Some(Ok(_)) | None => return Outcome::Err("invalid_unfurls_format".into()),
-        Some(Err(_)) => return Outcome::Err("invalid_unfurls_format".into()),
-    };
-    world
+    let t = world
         .teams
         .get_mut(team)
-        .expect("authenticated team exists")
-        .unfurls
-        .push(json!({
-            "channel": by_channel.map(|(c, _)| c),
-            "ts": by_channel.map(|(_, t)| t),
-            "unfurl_id": by_id.map(|(u, _)| u),
-            "source": by_id.map(|(_, s)| s),
-            "unfurls": unfurls,
-        }));
+        .expect("authenticated team exists");
+    match (by_id, by_channel) {
+        (Some((_, source)), _) if !matches!(source, "composer" | "conversations_history") => {
+            return Outcome::Err("invalid_source".into());
+        }
+        (Some((id, _)), _) if !t.unfurl_ids.contains(id) => {
+            return Outcome::Err("cannot_find_message".into());
+        }
+        (Some(_), _) => {}
+        (None, Some((channel, ts))) => {
+            let found = t
+                .channels
+                .get(channel)
+                .is_some_and(|c| c.messages.iter().any(|m| m.ts == ts));
+            if !found {
+                return Outcome::Err("cannot_find_message".into());
+            }
+        }
+        (None, None) => return Outcome::Err("cannot_find_message".into()),
+    }
+    let unfurls = match call.json("unfurls") {
+        Some(Ok(Value::Object(map))) if !map.is_empty() => map,
+        _ => return Outcome::Err("invalid_unfurls_format".into()),
+    };
+    // Each value: Block Kit (`blocks`, at most 50) or a legacy attachment.
+    for preview in unfurls.values() {
+        match preview.get("blocks") {
+            Some(Value::Array(b)) if b.len() > 50 => return Outcome::Err("invalid_blocks".into()),
+            Some(Value::Array(b)) if b.iter().all(|x| x.get("type").is_some()) => {}
+            Some(_) => return Outcome::Err("invalid_blocks".into()),
+            None if preview.is_object() => {}
+            None => return Outcome::Err("invalid_unfurls_format".into()),
+        }
+    }
+    t.unfurls.push(json!({
+        "channel": by_channel.map(|(c, _)| c),
+        "ts": by_channel.map(|(_, t)| t),
+        "unfurl_id": by_id.map(|(u, _)| u),
+        "source": by_id.map(|(_, s)| s),
+        "unfurls": Value::Object(unfurls),
+    }));
     Outcome::Ok(json!({}))
 }
 

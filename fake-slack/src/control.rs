@@ -22,6 +22,8 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/_fake/messages", get(messages))
         .route("/_fake/act-as", post(act_as))
         .route("/_fake/events-target", post(events_target))
+        .route("/_fake/channels/join", post(join_channel))
+        .route("/_fake/channels/rename", post(rename_channel))
 }
 
 #[derive(Deserialize)]
@@ -126,8 +128,42 @@ async fn events_target(
     State(s): State<Shared>,
     Json(t): Json<crate::world::EventsTarget>,
 ) -> Json<Value> {
+    let t = match t.unfurl_domains.is_empty() {
+        true => crate::world::EventsTarget::new(&t.url, &t.signing_secret),
+        false => t,
+    };
     s.lock().events = Some(t);
     Json(json!({ "ok": true }))
+}
+
+#[derive(Deserialize)]
+struct ChannelChange {
+    team: String,
+    channel: String,
+    /// Who joins (`/join`).
+    user: Option<String>,
+    /// The new name (`/rename`).
+    name: Option<String>,
+}
+
+/// Someone joins a channel (`member_joined_channel` to the app).
+async fn join_channel(State(s): State<Shared>, Json(c): Json<ChannelChange>) -> Json<Value> {
+    let Some(user) = c.user else {
+        return Json(json!({ "ok": false, "error": "user_required" }));
+    };
+    let ok = crate::events::join_channel(&mut s.lock(), &c.team, &c.channel, &user);
+    crate::events::flush(&s);
+    Json(json!({ "ok": ok }))
+}
+
+/// A channel is renamed (`channel_rename` to the app).
+async fn rename_channel(State(s): State<Shared>, Json(c): Json<ChannelChange>) -> Json<Value> {
+    let Some(name) = c.name else {
+        return Json(json!({ "ok": false, "error": "name_required" }));
+    };
+    let ok = crate::events::rename_channel(&mut s.lock(), &c.team, &c.channel, &name);
+    crate::events::flush(&s);
+    Json(json!({ "ok": ok }))
 }
 
 #[derive(Deserialize)]

@@ -52,6 +52,158 @@ pub(crate) fn queue_message_event(world: &mut World, team: &str, channel: &str, 
     let Some(authorization) = authorization else {
         return;
     };
+    push_callback(world, team, event, authorization);
+}
+
+/// The links to the app's unfurl domains in a message's text (bare, or
+/// in Slack's `<url>` / `<url|label>` markup), without repeats.
+fn links(text: &str, domains: &[String]) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    for piece in text.split(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '|') {
+        if !(piece.starts_with("https://") || piece.starts_with("http://")) {
+            continue;
+        }
+        let Some(host) = url::Url::parse(piece)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+        else {
+            continue;
+        };
+        let ours = domains
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")));
+        if ours && !out.iter().any(|l| l["url"] == piece) {
+            out.push(json!({"domain": host, "url": piece}));
+        }
+    }
+    out
+}
+
+/// Queues `link_shared` for a posted message that links to the app's
+/// unfurl domains, through the bot's subscription, when the app is
+/// installed. (Slack never sends it for the app's own messages.)
+pub(crate) fn queue_link_shared(
+    world: &mut World,
+    team: &str,
+    channel: &str,
+    user: &str,
+    ts: &str,
+    text: &str,
+) {
+    let Some(target) = &world.events else {
+        return;
+    };
+    let found = links(text, &target.unfurl_domains);
+    let t = &world.teams[team];
+    if found.is_empty() || !t.installed {
+        return;
+    }
+    let bot = t.seed.bot_user_id.clone();
+    let is_member = t
+        .channels
+        .get(channel)
+        .is_some_and(|c| c.members.contains(&bot));
+    let unfurl_id = format!("{channel}.{ts}.{}", random_hex(8));
+    let authorization = bot_authorization(world, team);
+    world
+        .teams
+        .get_mut(team)
+        .expect("team exists")
+        .unfurl_ids
+        .insert(unfurl_id.clone());
+    let event = json!({
+        "type": "link_shared",
+        "channel": channel,
+        "is_bot_user_member": is_member,
+        "user": user,
+        "message_ts": ts,
+        "unfurl_id": unfurl_id,
+        "source": "conversations_history",
+        "links": found,
+        "event_ts": ts,
+        "user_locale": "en-US",
+    });
+    push_callback(world, team, event, authorization);
+}
+
+/// Someone joins a channel, as if they had clicked "Join": they become a
+/// member, and `member_joined_channel` is delivered when the app's bot is
+/// in the channel (the bot's own joining included, as Slack does).
+pub(crate) fn join_channel(world: &mut World, team: &str, channel: &str, user: &str) -> bool {
+    let ts = world.next_ts();
+    let Some(t) = world.teams.get_mut(team) else {
+        return false;
+    };
+    let Some(ch) = t.channels.get_mut(channel) else {
+        return false;
+    };
+    if ch.members.iter().any(|m| m == user) {
+        return true;
+    }
+    ch.members.push(user.to_owned());
+    let bot = t.seed.bot_user_id.clone();
+    let private = ch.is_private;
+    if !ch.members.contains(&bot) || !t.installed {
+        return true;
+    }
+    let event = json!({
+        "type": "member_joined_channel", "user": user, "channel": channel,
+        "channel_type": if private { "G" } else { "C" }, "team": team, "event_ts": ts,
+    });
+    let authorization = bot_authorization(world, team);
+    push_callback(world, team, event, authorization);
+    true
+}
+
+/// A channel is renamed: `channel_rename` (`group_rename` for private
+/// ones) is delivered when the app is installed.
+pub(crate) fn rename_channel(world: &mut World, team: &str, channel: &str, name: &str) -> bool {
+    let ts = world.next_ts();
+    let Some(t) = world.teams.get_mut(team) else {
+        return false;
+    };
+    let Some(ch) = t.channels.get_mut(channel) else {
+        return false;
+    };
+    ch.name = name.to_owned();
+    let (private, created) = (ch.is_private, ch.created);
+    if !t.installed {
+        return true;
+    }
+    let event = json!({
+        "type": if private { "group_rename" } else { "channel_rename" },
+        "channel": {"id": channel, "name": name, "name_normalized": name, "created": created,
+                    "is_channel": !private, "is_mpim": false},
+        "event_ts": ts,
+    });
+    let authorization = bot_authorization(world, team);
+    push_callback(world, team, event, authorization);
+    true
+}
+
+fn bot_authorization(world: &World, team: &str) -> Value {
+    let t = &world.teams[team];
+    json!({"enterprise_id": t.seed.enterprise_id, "team_id": team,
+           "user_id": t.seed.bot_user_id, "is_bot": true, "is_enterprise_install": false})
+}
+
+/// Sends what the last change queued, each callback on its own task (after
+/// the caller's lock is gone).
+pub(crate) fn flush(shared: &Shared) {
+    let (outbox, target) = {
+        let mut w = shared.lock();
+        (std::mem::take(&mut w.outbox), w.events.clone())
+    };
+    let Some(target) = target else {
+        return;
+    };
+    for callback in outbox {
+        tokio::spawn(deliver(shared.clone(), target.clone(), callback));
+    }
+}
+
+fn push_callback(world: &mut World, team: &str, event: Value, authorization: Value) {
+    let t = &world.teams[team];
     let event_time = event["event_ts"]
         .as_str()
         .and_then(|ts| ts.split('.').next())
@@ -130,6 +282,21 @@ pub(crate) async fn deliver(shared: Shared, target: EventsTarget, callback: Valu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_links_to_our_domains_in_any_markup() {
+        let d = vec!["h.example".to_owned()];
+        let got = links(
+            "see <https://h.example/join/a|Kitchen> and https://app.h.example/x https://h.example/join/a https://other.example/y",
+            &d,
+        );
+        let urls: Vec<&str> = got.iter().map(|l| l["url"].as_str().unwrap()).collect();
+        assert_eq!(
+            urls,
+            ["https://h.example/join/a", "https://app.h.example/x"]
+        );
+        assert_eq!(got[1]["domain"], "app.h.example");
+    }
 
     #[test]
     fn signs_like_slack() {

@@ -26,7 +26,9 @@
 //!
 //! Given an events target, it delivers Events API callbacks, signed, for
 //! DM messages and their edits and deletions (through the bot's or a
-//! linked person's subscription, as Slack would).
+//! linked person's subscription, as Slack would), `link_shared` for
+//! links to the app's unfurl domains, and `member_joined_channel` /
+//! `channel_rename` when a test (or `/_fake/channels/…`) changes a channel.
 //!
 //! # Layout
 //! - [`world`]: the state: app, workspaces, tokens, codes, faults, limits,
@@ -281,12 +283,24 @@ impl FakeSlack {
             .unwrap_or_default()
     }
 
+    /// `user` joins `channel` (`member_joined_channel` to the app when its
+    /// bot is in the channel); `false` for an unknown team or channel.
+    pub fn join_channel(&self, team: &str, channel: &str, user: &str) -> bool {
+        let joined = events::join_channel(&mut self.shared.lock(), team, channel, user);
+        events::flush(&self.shared);
+        joined
+    }
+
+    /// Renames `channel` (`channel_rename` / `group_rename` to the app).
+    pub fn rename_channel(&self, team: &str, channel: &str, name: &str) -> bool {
+        let renamed = events::rename_channel(&mut self.shared.lock(), team, channel, name);
+        events::flush(&self.shared);
+        renamed
+    }
+
     /// Delivers Events API callbacks to `url`, signed with `signing_secret`.
     pub fn deliver_events_to(&self, url: &str, signing_secret: &str) {
-        self.shared.lock().events = Some(EventsTarget {
-            url: url.to_owned(),
-            signing_secret: signing_secret.to_owned(),
-        });
+        self.shared.lock().events = Some(EventsTarget::new(url, signing_secret));
     }
 
     /// A fresh `response_url` on this fake.

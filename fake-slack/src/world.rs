@@ -237,6 +237,23 @@ pub fn im_key(a: &str, b: &str) -> String {
 pub struct EventsTarget {
     pub url: String,
     pub signing_secret: String,
+    /// The app's unfurl domains (`link_shared` for links to these); by
+    /// default the request URL's host, as the manifest has it.
+    #[serde(default)]
+    pub unfurl_domains: Vec<String>,
+}
+
+impl EventsTarget {
+    pub fn new(url: &str, signing_secret: &str) -> Self {
+        let host = url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned));
+        Self {
+            url: url.to_owned(),
+            signing_secret: signing_secret.to_owned(),
+            unfurl_domains: host.into_iter().collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -246,6 +263,8 @@ pub struct Team {
     /// DM channel id by the pair of people in it ([`im_key`]).
     pub dms: HashMap<String, String>,
     pub unfurls: Vec<Value>,
+    /// `unfurl_id`s handed out with `link_shared`; `chat.unfurl` takes only these.
+    pub unfurl_ids: std::collections::HashSet<String>,
     pub installed: bool,
 }
 
@@ -275,6 +294,7 @@ impl Team {
             channels,
             dms: HashMap::new(),
             unfurls: Vec::new(),
+            unfurl_ids: Default::default(),
             installed: false,
         }
     }

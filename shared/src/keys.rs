@@ -29,6 +29,7 @@
 //! | 20 | a DM conversation (who is in it, which office users it belongs to) | `CHAT#{team}#{channel}` | `META` | | |
 //! | 21 | an office user's conversation with a Slack person | `USER#{user}` | `CHAT#{team}#{slack user}` | | |
 //! | 22 | a Slack person's people-sync state (prompted, when) | `TEAM#{team}` | `SYNC#{slack user}` | | |
+//! | 23 | a person welcomed to a mapped channel (once each) | `TEAM#{team}` | `WELCOME#{channel}#{slack user}` | | |
 //!
 //! Pattern 2's sort key starts with the creation time in milliseconds,
 //! zero-padded to 13 digits, so a plain ascending query returns a team's spaces
@@ -211,6 +212,10 @@ pub fn chat_with(user: &OfficeUserId, team: &TeamId, slack_user: &UserId) -> Key
 /// 22: a Slack person's people-sync state.
 pub fn sync_state(team: &TeamId, user: &UserId) -> Key {
     key(team_pk(team), format!("SYNC#{user}"))
+}
+
+pub fn channel_welcome(team: &TeamId, channel: &ChannelId, user: &UserId) -> Key {
+    key(team_pk(team), format!("WELCOME#{channel}#{user}"))
 }
 
 #[cfg(test)]

@@ -14,12 +14,12 @@ use anyhow::Context;
 
 use crate::auth::AppJwt;
 use crate::auth::browser::BrowserSessions;
-use crate::auth::join::JoinLinks;
+use crate::auth::join::{DEFAULT_JOIN_TTL_SECS, JoinClaims, JoinLinks};
 use crate::auth::oidc::IdTokenVerifier;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, Mode};
 use crate::crypto::TokenCipher;
-use crate::ids::TeamId;
+use crate::ids::{RoomId, SpaceId, TeamId};
 use crate::office_webhook::OfficeWebhook;
 use crate::queue::SharedQueue;
 use crate::queue::sqs::SqsQueue;
@@ -219,6 +219,25 @@ impl Services {
             state,
             None,
         )
+    }
+
+    /// The join link (`{base}/join/<token>`) for these claims.
+    pub fn join_url(&self, claims: &JoinClaims) -> String {
+        let token = self.join_links.token(claims);
+        self.config
+            .endpoint(&format!("{}/{token}", crate::slack::oauth::JOIN_PATH))
+    }
+
+    /// A member's join link to a room, valid for the default week; from an
+    /// invite when `invite` names it.
+    pub fn member_join_url(&self, space: &SpaceId, room: &RoomId, invite: Option<&str>) -> String {
+        self.join_url(&JoinClaims {
+            space: space.clone(),
+            room: room.clone(),
+            invite: invite.map(str::to_owned),
+            guest: false,
+            exp: self.clock.now_secs() + DEFAULT_JOIN_TTL_SECS,
+        })
     }
 
     /// A team's bot token, refreshed when rotation requires it.

@@ -71,7 +71,7 @@ fn person(app: &TestApp, user: &str) -> Secret {
 
 /// Calls a Web API method on the fake Slack as the token's owner, waiting
 /// out the per-channel message limit as a Slack client would.
-async fn slack(app: &TestApp, token: &Secret, method: &str, body: Value) -> Value {
+pub async fn slack(app: &TestApp, token: &Secret, method: &str, body: Value) -> Value {
     loop {
         match app.services.slack.call_json(method, token, &body).await {
             Ok(reply) => return reply,

@@ -49,6 +49,10 @@ async fn every_events_sample_gets_its_documented_answer() {
         ("message_to_app.json", 200, "queued"),
         // Our own bot's DM: never queued, so the app cannot answer itself.
         ("message_from_bot.json", 200, "ignored"),
+        ("link_shared.json", 200, "queued"),
+        ("link_shared_enterprise.json", 200, "queued"),
+        ("member_joined_channel.json", 200, "queued"),
+        ("channel_rename.json", 200, "queued"),
         ("unknown_event.json", 200, "ignored"),
     ];
     for (name, status, outcome) in expect {
@@ -105,6 +109,10 @@ async fn samples_are_signed_as_slack_would_sign_them() {
         "message_deleted.json",
         "message_to_app.json",
         "message_from_bot.json",
+        "link_shared.json",
+        "link_shared_enterprise.json",
+        "member_joined_channel.json",
+        "channel_rename.json",
     ] {
         let request = lambda_http::request::from_str(&sample(name)).unwrap();
         let ts: i64 = request.headers()["x-slack-request-timestamp"]

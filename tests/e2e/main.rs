@@ -17,8 +17,11 @@
 //! - `chat`: bridged DMs: the fake Slack delivers `message.im` events, the
 //!   office receiver verifies and refuses replays; edits, deletions,
 //!   retries, auto-prompts.
+//! - `channel_events`: welcome DMs in channels mapped to rooms; renames.
+//! - `unfurl`: `link_shared` from the fake Slack answered with `chat.unfurl`.
 
-mod chat;
+mod channel_events;
+pub mod chat;
 pub mod commands;
 mod conformance_queue;
 mod conformance_table;
@@ -33,3 +36,4 @@ mod secrets;
 mod sign_in;
 mod slack_client;
 mod slack_connect;
+mod unfurl;

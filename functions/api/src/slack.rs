@@ -8,9 +8,7 @@ use hallway::auth::join::{DEFAULT_JOIN_TTL_SECS, JoinClaims};
 use hallway::auth::state;
 use hallway::ids::RoomId;
 use hallway::services::Services;
-use hallway::slack::oauth::{
-    INSTALL_PATH, JOIN_PATH, OAUTH_CALLBACK_PATH, USER_SCOPES, authorize_url,
-};
+use hallway::slack::oauth::{INSTALL_PATH, OAUTH_CALLBACK_PATH, USER_SCOPES, authorize_url};
 use hallway::store::StateData;
 use hallway::store::oauth_state::STATE_TTL_SECS;
 use hallway::web::ApiError;
@@ -189,7 +187,7 @@ pub async fn join_link(
         ));
     }
     let exp = s.clock.now_secs() + ttl;
-    let token = s.join_links.token(&JoinClaims {
+    let url = s.join_url(&JoinClaims {
         space: space.id.clone(),
         room: room.id.clone(),
         invite: None,
@@ -197,7 +195,7 @@ pub async fn join_link(
         exp,
     });
     Ok(Json(json!({
-        "url": s.config.endpoint(&format!("{JOIN_PATH}/{token}")),
+        "url": url,
         "room": room.name,
         "guest": body.guest,
         "expires_at": exp,

@@ -6,13 +6,12 @@
 
 use std::time::Duration;
 
-use hallway::auth::join::{DEFAULT_JOIN_TTL_SECS, JoinClaims};
 use hallway::ids::{ChannelId, OfficeUserId, TeamId, UserId};
 use hallway::jobs::{self, FanOutJob, Job, OnboardJob};
 use hallway::services::Services;
 use hallway::slack::grammar::{self, GrammarError, Name, Parsed};
 use hallway::slack::messages::{self, escape};
-use hallway::slack::oauth::{INSTALL_PATH, JOIN_PATH, LOGIN_PATH};
+use hallway::slack::oauth::{INSTALL_PATH, LOGIN_PATH};
 use hallway::store::invites::Origin;
 use hallway::store::spaces::RoomChoice;
 use hallway::store::{NewInvite, Room, Space, TeamSpace};
@@ -289,14 +288,7 @@ async fn room_for(
 }
 
 fn join_url(s: &Services, space: &Space, room: &Room, invite: Option<&str>) -> String {
-    let token = s.join_links.token(&JoinClaims {
-        space: space.id.clone(),
-        room: room.id.clone(),
-        invite: invite.map(str::to_owned),
-        guest: false,
-        exp: s.clock.now_secs() + DEFAULT_JOIN_TTL_SECS,
-    });
-    s.config.endpoint(&format!("{JOIN_PATH}/{token}"))
+    s.member_join_url(&space.id, &room.id, invite)
 }
 
 /// No one mentioned: call the channel to a room.

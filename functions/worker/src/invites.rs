@@ -3,13 +3,11 @@
 
 use std::time::Duration;
 
-use hallway::auth::join::{DEFAULT_JOIN_TTL_SECS, JoinClaims};
 use hallway::ids::{ChannelId, UserId};
 use hallway::jobs::{self, DeliverJob, FanOutJob, Job, ReportJob};
 use hallway::secrets::Secret;
 use hallway::slack::SlackError;
 use hallway::slack::messages::{self, INVITE_BLOCK_PREFIX, escape};
-use hallway::slack::oauth::JOIN_PATH;
 use hallway::store::invites::Claim;
 use hallway::store::{DeliveryStatus, Invite};
 use hallway::tokens::TokenError;
@@ -196,19 +194,13 @@ pub async fn deliver(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
             }
         }
     }
-    let join = s.join_links.token(&JoinClaims {
-        space: invite.space_id.clone(),
-        room: invite.room_id.clone(),
-        invite: Some(invite.id.clone()),
-        guest: false,
-        exp: s.clock.now_secs() + DEFAULT_JOIN_TTL_SECS,
-    });
+    let join = s.member_join_url(&invite.space_id, &invite.room_id, Some(&invite.id));
     let (text, blocks) = messages::invite_dm(
         &invite.id,
         &invite.inviter_name,
         &invite.room_name,
         &invite.space_name,
-        &s.config.endpoint(&format!("{JOIN_PATH}/{join}")),
+        &join,
     );
     let posted = s
         .slack

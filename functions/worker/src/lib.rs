@@ -18,15 +18,19 @@
 //! - [`directory`]: a team's `users.list`, a page per job at Tier 2's pace,
 //!   and the people events that keep it current.
 //! - [`chat`]: bridged DMs, the office webhook and its retries, auto-prompts.
+//! - [`channels`]: welcome DMs in channels mapped to rooms; renames.
+//! - [`unfurl`]: previews of links to rooms (`link_shared` → `chat.unfurl`).
 //! - [`pacer`]: the per-team, per-method rate gate.
 //! - [`slack_failure`]: what a Slack error means for a job (retry later,
 //!   stop the team, or a refusal for the caller to word).
 
+pub mod channels;
 pub mod chat;
 pub mod directory;
 pub mod invites;
 pub mod onboard;
 pub mod pacer;
+pub mod unfurl;
 
 use std::time::Duration;
 
@@ -227,6 +231,15 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
                 }
                 SlackEvent::MessageDeleted { channel, ts, .. } => {
                     return chat::deleted(worker, &j.team_id, channel, ts).await;
+                }
+                SlackEvent::LinkShared(ev) => {
+                    return unfurl::link_shared(worker, &j.team_id, ev).await;
+                }
+                SlackEvent::MemberJoinedChannel { user, channel, .. } => {
+                    return channels::member_joined(worker, &j.team_id, user, channel).await;
+                }
+                SlackEvent::ChannelRename { channel } => {
+                    return channels::renamed(worker, &j.team_id, channel).await;
                 }
             }
             .map_err(JobError::retry)?;

@@ -85,6 +85,47 @@ pub enum SlackEvent {
         ts: MessageTs,
         via: Via,
     },
+    /// Links to our domain were shared (or typed into the composer).
+    LinkShared(LinkShared),
+    /// Someone joined a channel the bot is in (also sent for the channel's
+    /// creator, and for the bot itself).
+    MemberJoinedChannel {
+        user: UserId,
+        channel: ChannelId,
+        inviter: Option<UserId>,
+    },
+    /// A channel was renamed; private channels send `group_rename`, same
+    /// shape.
+    #[serde(alias = "group_rename")]
+    ChannelRename { channel: RenamedChannel },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenamedChannel {
+    pub id: ChannelId,
+    pub name: String,
+}
+
+/// `link_shared`: answered with `chat.unfurl`, addressed by `unfurl_id` and
+/// `source` when Slack sent them (the composer has no message yet), else
+/// by `channel` and `message_ts` (Enterprise Grid sends no `unfurl_id`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkShared {
+    /// A conversation id, or `COMPOSER` while the message is being written.
+    pub channel: String,
+    pub user: Option<UserId>,
+    pub message_ts: Option<String>,
+    #[serde(default)]
+    pub links: Vec<SharedLink>,
+    pub unfurl_id: Option<String>,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedLink {
+    #[serde(default)]
+    pub domain: String,
+    pub url: String,
 }
 
 /// Whose subscription delivered an event: the app's bot, or a linked
@@ -146,6 +187,10 @@ pub const KNOWN_TYPES: &[&str] = &[
     "team_join",
     "user_change",
     "message",
+    "link_shared",
+    "member_joined_channel",
+    "channel_rename",
+    "group_rename",
 ];
 
 /// Reads a callback's event, with what the envelope says about who
@@ -378,6 +423,66 @@ mod tests {
             parse_event(&cb.event),
             Parsed::Known(SlackEvent::AppUninstalled {})
         );
+    }
+
+    #[test]
+    fn link_shared_reads_both_ways_of_answering() {
+        let composer = parse_event(&json!({
+            "type": "link_shared", "channel": "COMPOSER", "is_bot_user_member": true,
+            "user": "U1", "message_ts": "Uxxx-1", "unfurl_id": "Uxxx-1", "source": "composer",
+            "links": [{"domain": "h.example", "url": "https://h.example/join/t"}],
+            "event_ts": "1.2", "user_locale": "en-US", "something_new": 1
+        }));
+        let Parsed::Known(SlackEvent::LinkShared(ev)) = composer else {
+            panic!("{composer:?}");
+        };
+        assert_eq!(
+            (ev.unfurl_id.as_deref(), ev.source.as_deref()),
+            (Some("Uxxx-1"), Some("composer"))
+        );
+        assert_eq!(ev.links[0].url, "https://h.example/join/t");
+        // Enterprise Grid: no unfurl_id, a real message.
+        let grid = parse_event(&json!({
+            "type": "link_shared", "channel": "C1", "user": "U1", "message_ts": "1.2",
+            "links": [{"domain": "h.example", "url": "https://h.example/join/t"}], "event_ts": "1.2"
+        }));
+        let Parsed::Known(SlackEvent::LinkShared(ev)) = grid else {
+            panic!("{grid:?}");
+        };
+        assert_eq!(
+            (ev.channel.as_str(), ev.message_ts.as_deref()),
+            ("C1", Some("1.2"))
+        );
+        assert!(ev.unfurl_id.is_none());
+    }
+
+    #[test]
+    fn channel_events_read_joins_and_both_renames() {
+        let joined = parse_event(&json!({
+            "type": "member_joined_channel", "user": "U1", "channel": "C1",
+            "channel_type": "C", "team": "T1", "inviter": "U2", "event_ts": "1.2"
+        }));
+        assert_eq!(
+            joined,
+            Parsed::Known(SlackEvent::MemberJoinedChannel {
+                user: UserId::new("U1").unwrap(),
+                channel: ChannelId::new("C1").unwrap(),
+                inviter: Some(UserId::new("U2").unwrap()),
+            })
+        );
+        for t in ["channel_rename", "group_rename"] {
+            let renamed = parse_event(&json!({
+                "type": t, "channel": {"id": "G1", "name": "kitchen-talk", "created": 1, "is_channel": false},
+                "event_ts": "1.2"
+            }));
+            let Parsed::Known(SlackEvent::ChannelRename { channel }) = renamed else {
+                panic!("{t}: {renamed:?}");
+            };
+            assert_eq!(
+                (channel.id.as_str(), channel.name.as_str()),
+                ("G1", "kitchen-talk")
+            );
+        }
     }
 
     #[test]

@@ -16,6 +16,10 @@ pub const BOT_EVENTS: &[&str] = &[
     "team_join",
     "user_change",
     "message.im",
+    "link_shared",
+    "member_joined_channel",
+    "channel_rename",
+    "group_rename",
 ];
 
 /// Events delivered for people who linked (their user token): their DMs,
@@ -27,7 +31,8 @@ pub const USER_EVENTS: &[&str] = &["message.im"];
 /// `users.lookupByEmail` → `users:read.email`; `conversations.members` →
 /// `channels:read`, `groups:read`; `conversations.open` → `im:write`;
 /// `chat.postMessage` → `chat:write`; reading an invite DM back after a
-/// crash → `im:history`.
+/// crash → `im:history`; `link_shared` → `links:read`; `chat.unfurl` →
+/// `links:write`.
 pub const BOT_SCOPES: &[&str] = &[
     "channels:read",
     "chat:write",
@@ -35,6 +40,8 @@ pub const BOT_SCOPES: &[&str] = &[
     "groups:read",
     "im:history",
     "im:write",
+    "links:read",
+    "links:write",
     "users:read",
     "users:read.email",
 ];
@@ -58,6 +65,12 @@ pub const EXAMPLE_BASE_URL: &str = "https://hallway.example.com";
 
 pub fn manifest(base_url: &str) -> Value {
     let base = base_url.trim_end_matches('/');
+    // Links to our own host unfurl (join links); the office's room pages
+    // live on the office's domain, which an admin adds by hand.
+    let domain = url::Url::parse(base)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
     json!({
         "_metadata": { "major_version": 1, "minor_version": 1 },
         "display_information": {
@@ -72,6 +85,7 @@ pub fn manifest(base_url: &str) -> Value {
                 "messages_tab_enabled": true,
                 "messages_tab_read_only_enabled": false
             },
+            "unfurl_domains": [domain],
             "slash_commands": [{
                 "command": COMMAND,
                 "url": format!("{base}{COMMANDS_PATH}"),

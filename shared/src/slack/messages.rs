@@ -160,6 +160,93 @@ pub fn call_to_room(
     reply(false, &text, blocks)
 }
 
+/// Who is in a room, for people: "Ada, Bob and 3 others" (at most five
+/// names), or "nobody".
+pub fn who(names: &[String]) -> String {
+    const SHOWN: usize = 5;
+    match names.len() {
+        0 => "nobody".into(),
+        1 => escape(&names[0]),
+        n if n <= SHOWN => format!(
+            "{} and {}",
+            names[..n - 1]
+                .iter()
+                .map(|x| escape(x))
+                .collect::<Vec<_>>()
+                .join(", "),
+            escape(&names[n - 1])
+        ),
+        n => format!(
+            "{} and {} others",
+            names[..SHOWN - 1]
+                .iter()
+                .map(|x| escape(x))
+                .collect::<Vec<_>>()
+                .join(", "),
+            n - (SHOWN - 1)
+        ),
+    }
+}
+
+/// The unfurl of a link to a room (`chat.unfurl`'s value for one URL).
+pub fn room_unfurl(
+    room: &str,
+    space: &str,
+    occupants: &[String],
+    capacity: u32,
+    join_url: &str,
+) -> Value {
+    let md = format!("*{}* · {}", escape(room), escape(space));
+    let now = match occupants.len() {
+        0 => "Nobody is in the room right now.".to_owned(),
+        n => format!("In the room now ({n}/{capacity}): {}", who(occupants)),
+    };
+    json!({
+        "blocks": blocks_json(vec![
+            section(&md)
+                .with_accessory(button("Join", JOIN_ACTION, join_url, None, true).into())
+                .into(),
+            context(&now),
+        ])
+    })
+}
+
+/// The DM a person gets on joining a channel that meets in a room.
+pub fn channel_welcome_dm(
+    channel: &str,
+    room: &str,
+    space: &str,
+    occupants: &[String],
+    join_url: &str,
+) -> (String, Value) {
+    let text = format!("Welcome! This channel meets in {room} ({space}) in the virtual office.");
+    let md = format!(
+        "Welcome to <#{channel}>! The channel meets in *{}* ({}) in the virtual office.",
+        escape(room),
+        escape(space)
+    );
+    let now = match occupants.len() {
+        0 => "Nobody is there right now.".to_owned(),
+        _ => format!("There now: {}", who(occupants)),
+    };
+    let blocks = vec![
+        section(&md)
+            .with_accessory(button("Join", JOIN_ACTION, join_url, None, true).into())
+            .into(),
+        context(&now),
+    ];
+    (text, blocks_json(blocks))
+}
+
+/// The unfurl of a join link that expired.
+pub fn expired_link_unfurl() -> Value {
+    json!({
+        "blocks": blocks_json(vec![context(
+            "This hallway join link has expired. Ask for a new one, or run `/hallway` to call people to a room.",
+        )])
+    })
+}
+
 /// `/hallway help`.
 pub fn help(command: &str) -> Value {
     let c = escape(command);
@@ -183,6 +270,40 @@ pub fn help(command: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn who_names_up_to_five_and_counts_the_rest() {
+        let n = |k: usize| (1..=k).map(|i| format!("P{i}")).collect::<Vec<_>>();
+        assert_eq!(who(&[]), "nobody");
+        assert_eq!(who(&n(1)), "P1");
+        assert_eq!(who(&n(2)), "P1 and P2");
+        assert_eq!(who(&n(5)), "P1, P2, P3, P4 and P5");
+        assert_eq!(who(&n(8)), "P1, P2, P3, P4 and 4 others");
+        assert_eq!(who(&["<@U1>".to_owned()]), "&lt;@U1&gt;");
+    }
+
+    #[test]
+    fn room_unfurls_show_the_room_who_is_in_it_and_join() {
+        let u = room_unfurl(
+            "Kitchen",
+            "HQ",
+            &["Ada".into(), "Bob".into()],
+            4,
+            "https://h.example/join/t",
+        );
+        let blocks = u["blocks"].as_array().unwrap();
+        assert_eq!(blocks[0]["text"]["text"], "*Kitchen* · HQ");
+        assert_eq!(blocks[0]["accessory"]["url"], "https://h.example/join/t");
+        assert_eq!(
+            blocks[1]["elements"][0]["text"],
+            "In the room now (2/4): Ada and Bob"
+        );
+        let empty = room_unfurl("Kitchen", "HQ", &[], 4, "https://h.example/join/t");
+        assert_eq!(
+            empty["blocks"][1]["elements"][0]["text"],
+            "Nobody is in the room right now."
+        );
+    }
 
     #[test]
     fn invite_dms_have_a_fallback_a_primary_join_button_and_an_id() {

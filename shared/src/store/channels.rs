@@ -1,13 +1,14 @@
 //! Slack channels the app knows about: a channel mapped to a room (team
-//! channel onboarding), and the bot's DM channel with each person (learnt
-//! from the first DM, so later lookups need no Slack call).
+//! channel onboarding), who was welcomed to it, and the bot's DM channel
+//! with each person (learnt from the first DM, so later lookups need no
+//! Slack call).
 
 use serde::{Deserialize, Serialize};
 
 use crate::clock::SharedClock;
 use crate::ids::{ChannelId, RoomId, SpaceId, TeamId, UserId};
 use crate::keys;
-use crate::table::{SharedTable, TableError, from_item, record_item};
+use crate::table::{Condition, SharedTable, TableError, Update, from_item, record_item, s};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelRoute {
@@ -70,6 +71,62 @@ impl Channels {
             .await?
             .map(from_item)
             .transpose()
+    }
+
+    /// Records the channel's new name; `None` when the channel is not
+    /// mapped.
+    pub async fn rename(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        name: &str,
+    ) -> Result<Option<ChannelRoute>, TableError> {
+        match self
+            .table
+            .update(
+                &keys::channel_route(team, channel),
+                Update::default().set("channel_name", s(name)),
+                Some(Condition::Exists),
+            )
+            .await
+        {
+            Ok(item) => Ok(Some(from_item(item)?)),
+            Err(TableError::ConditionFailed) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Takes the right to welcome `user` to `channel`: `true` once per
+    /// person and channel, whoever asks.
+    pub async fn claim_welcome(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        user: &UserId,
+    ) -> Result<bool, TableError> {
+        let item = record_item(
+            &keys::channel_welcome(team, channel, user),
+            &serde_json::json!({ "at": self.clock.now_secs() }),
+        )?;
+        match self.table.put(item, Some(Condition::NotExists)).await {
+            Ok(()) => Ok(true),
+            Err(TableError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Gives the claim back, so a welcome that could not be sent is tried
+    /// again.
+    pub async fn release_welcome(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        user: &UserId,
+    ) -> Result<(), TableError> {
+        self.table
+            .delete(&keys::channel_welcome(team, channel, user), None)
+            .await
+            .map(|_| ())
     }
 
     pub async fn dm(&self, team: &TeamId, user: &UserId) -> Result<Option<ChannelId>, TableError> {
