@@ -412,6 +412,8 @@ fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
             let (team, user, kind) = (team.clone(), user.clone(), *kind);
             // Slack leaves `profile.email` out without this scope.
             let emails = scopes.iter().any(|s| s == "users:read.email");
+            // Public channels without joining them.
+            let write_public = scopes.iter().any(|s| s == "chat:write.public");
             match call.method.as_str() {
                 "auth.test" => auth_test(world, &team, &user, kind),
                 "users.list" => users_list(world, call, &team, emails),
@@ -421,11 +423,12 @@ fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
                 "conversations.info" => conversations_info(world, call, &team, &user),
                 "conversations.open" => conversations_open(world, call, &team, &user),
                 "conversations.history" => conversations_history(world, call, &team, &user, kind),
-                "chat.postMessage" => post_message(world, call, &team, &user, kind),
+                "chat.postMessage" => post_message(world, call, &team, &user, kind, write_public),
                 "chat.postEphemeral" => post_ephemeral(world, call, &team, &user),
                 "chat.update" => update_message(world, call, &team, &user),
                 "chat.delete" => delete_message(world, call, &team, &user),
                 "chat.unfurl" => unfurl(world, call, &team),
+                "views.publish" => views_publish(world, call, &team, kind),
                 "apps.uninstall" => apps_uninstall(world, call, &team),
                 "openid.connect.userInfo" => oidc::user_info(world, &team, &user, kind),
                 _ => Outcome::Err("unknown_method".into()),
@@ -676,7 +679,14 @@ fn message_content(call: &Call) -> Result<(String, Option<Value>), Outcome> {
     Ok((text, blocks))
 }
 
-fn post_message(world: &mut World, call: &Call, team: &str, me: &str, kind: TokenKind) -> Outcome {
+fn post_message(
+    world: &mut World,
+    call: &Call,
+    team: &str,
+    me: &str,
+    kind: TokenKind,
+    write_public: bool,
+) -> Outcome {
     let Some(target) = call.str("channel") else {
         return Outcome::Err("channel_not_found".into());
     };
@@ -697,9 +707,8 @@ fn post_message(world: &mut World, call: &Call, team: &str, me: &str, kind: Toke
     };
     {
         let ch = &world.teams[team].channels[&id];
-        if !ch.is_im && !ch.members.iter().any(|m| m == me) {
-            // chat:write.public would allow public channels; the fake's
-            // tokens never carry it.
+        let public_ok = write_public && !ch.is_private;
+        if !ch.is_im && !public_ok && !ch.members.iter().any(|m| m == me) {
             return Outcome::Err("not_in_channel".into());
         }
     }
@@ -956,6 +965,44 @@ fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
     Outcome::Ok(json!({}))
 }
 
+/// `views.publish`: a bot replaces a person's Home tab.
+fn views_publish(world: &mut World, call: &Call, team: &str, kind: TokenKind) -> Outcome {
+    if kind != TokenKind::Bot {
+        return Outcome::Err("not_allowed_token_type".into());
+    }
+    let Some(user) = call.str("user_id") else {
+        return Outcome::Err("invalid_arguments".into());
+    };
+    match world.teams[team].user(user) {
+        None => return Outcome::Err("user_not_found".into()),
+        Some(u) if u.deleted => return Outcome::Err("user_not_found".into()),
+        Some(_) => {}
+    }
+    let view = match call.json("view") {
+        Some(Ok(v @ Value::Object(_))) => v,
+        _ => return Outcome::Err("invalid_arguments".into()),
+    };
+    if view["type"] != "home" {
+        return Outcome::Err("invalid_arguments".into());
+    }
+    match view.get("blocks") {
+        Some(Value::Array(b)) if b.len() > 100 => return Outcome::Err("invalid_arguments".into()),
+        Some(Value::Array(b)) if b.iter().all(|x| x.get("type").is_some()) => {}
+        _ => return Outcome::Err("invalid_blocks".into()),
+    }
+    let id = format!("V{}", random_hex(5).to_uppercase());
+    let mut stored = view.clone();
+    stored["id"] = json!(id);
+    stored["team_id"] = json!(team);
+    world
+        .teams
+        .get_mut(team)
+        .expect("authenticated team exists")
+        .home_views
+        .insert(user.to_owned(), stored.clone());
+    Outcome::Ok(json!({ "view": stored }))
+}
+
 fn apps_uninstall(world: &mut World, call: &Call, team: &str) -> Outcome {
     let (Some(id), Some(secret)) = (call.str("client_id"), call.str("client_secret")) else {
         return Outcome::Err("invalid_client_id".into());
@@ -966,12 +1013,7 @@ fn apps_uninstall(world: &mut World, call: &Call, team: &str) -> Outcome {
     if secret != world.app.client_secret {
         return Outcome::Err("bad_client_secret".into());
     }
-    for t in world.tokens.values_mut().filter(|t| t.team == team) {
-        t.revoked = true;
-    }
-    if let Some(t) = world.teams.get_mut(team) {
-        t.installed = false;
-    }
+    crate::events::uninstall(world, team);
     Outcome::Ok(json!({}))
 }
 

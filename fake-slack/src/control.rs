@@ -24,6 +24,9 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/_fake/events-target", post(events_target))
         .route("/_fake/channels/join", post(join_channel))
         .route("/_fake/channels/rename", post(rename_channel))
+        .route("/_fake/app-home/open", post(open_home))
+        .route("/_fake/uninstall", post(uninstall))
+        .route("/_fake/app-home", get(home_view))
 }
 
 #[derive(Deserialize)]
@@ -139,6 +142,7 @@ async fn events_target(
 #[derive(Deserialize)]
 struct ChannelChange {
     team: String,
+    #[serde(default)]
     channel: String,
     /// Who joins (`/join`).
     user: Option<String>,
@@ -146,24 +150,64 @@ struct ChannelChange {
     name: Option<String>,
 }
 
+/// Applies a change to the world and sends the events it queued.
+fn happen(s: &Shared, change: impl FnOnce(&mut crate::world::World) -> bool) -> Json<Value> {
+    let ok = change(&mut s.lock());
+    crate::events::flush(s);
+    Json(json!({ "ok": ok }))
+}
+
+fn missing(field: &str) -> Json<Value> {
+    Json(json!({ "ok": false, "error": format!("{field}_required") }))
+}
+
 /// Someone joins a channel (`member_joined_channel` to the app).
 async fn join_channel(State(s): State<Shared>, Json(c): Json<ChannelChange>) -> Json<Value> {
     let Some(user) = c.user else {
-        return Json(json!({ "ok": false, "error": "user_required" }));
+        return missing("user");
     };
-    let ok = crate::events::join_channel(&mut s.lock(), &c.team, &c.channel, &user);
-    crate::events::flush(&s);
-    Json(json!({ "ok": ok }))
+    happen(&s, |w| {
+        crate::events::join_channel(w, &c.team, &c.channel, &user)
+    })
 }
 
 /// A channel is renamed (`channel_rename` to the app).
 async fn rename_channel(State(s): State<Shared>, Json(c): Json<ChannelChange>) -> Json<Value> {
     let Some(name) = c.name else {
-        return Json(json!({ "ok": false, "error": "name_required" }));
+        return missing("name");
     };
-    let ok = crate::events::rename_channel(&mut s.lock(), &c.team, &c.channel, &name);
-    crate::events::flush(&s);
-    Json(json!({ "ok": ok }))
+    happen(&s, |w| {
+        crate::events::rename_channel(w, &c.team, &c.channel, &name)
+    })
+}
+
+/// Someone opens the Home tab (`app_home_opened` to the app).
+async fn open_home(State(s): State<Shared>, Json(c): Json<ChannelChange>) -> Json<Value> {
+    let Some(user) = c.user else {
+        return missing("user");
+    };
+    happen(&s, |w| crate::events::open_home(w, &c.team, &user))
+}
+
+/// Someone removes the app from a team (`tokens_revoked`, `app_uninstalled`).
+async fn uninstall(State(s): State<Shared>, Json(c): Json<ChannelChange>) -> Json<Value> {
+    happen(&s, |w| crate::events::uninstall(w, &c.team))
+}
+
+#[derive(Deserialize)]
+struct HomeQuery {
+    team: String,
+    user: String,
+}
+
+/// The Home tab the app last published for a person.
+async fn home_view(State(s): State<Shared>, Query(q): Query<HomeQuery>) -> Json<Value> {
+    let view = s
+        .lock()
+        .teams
+        .get(&q.team)
+        .and_then(|t| t.home_views.get(&q.user).cloned());
+    Json(json!({ "ok": view.is_some(), "view": view }))
 }
 
 #[derive(Deserialize)]

@@ -181,6 +181,70 @@ pub(crate) fn rename_channel(world: &mut World, team: &str, channel: &str, name:
     true
 }
 
+/// Someone opens the app's Home tab: `app_home_opened` (sent on every
+/// open), when the app is installed.
+pub(crate) fn open_home(world: &mut World, team: &str, user: &str) -> bool {
+    let ts = world.next_ts();
+    let Some(t) = world.teams.get(team) else {
+        return false;
+    };
+    if t.user(user).is_none() {
+        return false;
+    }
+    if !t.installed {
+        return true;
+    }
+    let bot = t.seed.bot_user_id.clone();
+    let channel = t.dms.get(&crate::world::im_key(user, &bot)).cloned();
+    let mut event = json!({
+        "type": "app_home_opened", "user": user, "channel": channel.unwrap_or_else(|| "D0HOME".into()),
+        "tab": "home", "event_ts": ts,
+    });
+    if let Some(view) = t.home_views.get(user) {
+        event["view"] = view.clone();
+    }
+    let authorization = bot_authorization(world, team);
+    push_callback(world, team, event, authorization);
+    true
+}
+
+/// The app is removed from a team: every token of the team is revoked and
+/// the app hears `tokens_revoked` (the people and bot whose tokens died)
+/// and `app_uninstalled`, as Slack sends them.
+pub(crate) fn uninstall(world: &mut World, team: &str) -> bool {
+    let ts = world.next_ts();
+    let Some(t) = world.teams.get(team) else {
+        return false;
+    };
+    let was_installed = t.installed;
+    let authorization = bot_authorization(world, team);
+    let (mut people, mut bots) = (Vec::new(), Vec::new());
+    for tok in world
+        .tokens
+        .values_mut()
+        .filter(|t| t.team == team && !t.revoked)
+    {
+        tok.revoked = true;
+        let list = match tok.kind {
+            crate::world::TokenKind::Bot => &mut bots,
+            crate::world::TokenKind::User => &mut people,
+        };
+        if !list.contains(&tok.user) {
+            list.push(tok.user.clone());
+        }
+    }
+    world.teams.get_mut(team).expect("found above").installed = false;
+    if !was_installed {
+        return true;
+    }
+    let revoked =
+        json!({"type": "tokens_revoked", "tokens": {"oauth": people, "bot": bots}, "event_ts": ts});
+    push_callback(world, team, revoked, authorization.clone());
+    let gone = json!({"type": "app_uninstalled", "event_ts": ts});
+    push_callback(world, team, gone, authorization);
+    true
+}
+
 fn bot_authorization(world: &World, team: &str) -> Value {
     let t = &world.teams[team];
     json!({"enterprise_id": t.seed.enterprise_id, "team_id": team,

@@ -10,6 +10,7 @@
 //!   `conversations.info`, `conversations.open`, `conversations.history`
 //!   (paged), `chat.postMessage` (to `D…`, `C…` or a user id),
 //!   `chat.postEphemeral`, `chat.update`, `chat.delete`, `chat.unfurl`,
+//!   `views.publish`,
 //!   `apps.uninstall`,
 //!   `oauth.v2.access` (code exchange and refresh-token rotation),
 //!   `openid.connect.token`, `openid.connect.userInfo`;
@@ -28,7 +29,10 @@
 //! DM messages and their edits and deletions (through the bot's or a
 //! linked person's subscription, as Slack would), `link_shared` for
 //! links to the app's unfurl domains, and `member_joined_channel` /
-//! `channel_rename` when a test (or `/_fake/channels/…`) changes a channel.
+//! `channel_rename` when a test (or `/_fake/channels/…`) changes a channel,
+//! `tokens_revoked` and `app_uninstalled` when the app is removed, and
+//! `app_home_opened` when someone opens the Home tab
+//! (`views.publish` keeps what the app drew).
 //!
 //! # Layout
 //! - [`world`]: the state: app, workspaces, tokens, codes, faults, limits,
@@ -296,6 +300,32 @@ impl FakeSlack {
         let renamed = events::rename_channel(&mut self.shared.lock(), team, channel, name);
         events::flush(&self.shared);
         renamed
+    }
+
+    /// Someone removes the app from `team`: its tokens die, and the app
+    /// hears `tokens_revoked` and `app_uninstalled`.
+    pub fn uninstall(&self, team: &str) -> bool {
+        let done = events::uninstall(&mut self.shared.lock(), team);
+        events::flush(&self.shared);
+        done
+    }
+
+    /// `user` opens the app's Home tab (`app_home_opened` to the app).
+    pub fn open_home(&self, team: &str, user: &str) -> bool {
+        let opened = events::open_home(&mut self.shared.lock(), team, user);
+        events::flush(&self.shared);
+        opened
+    }
+
+    /// The Home tab last published for `user`.
+    pub fn home_view(&self, team: &str, user: &str) -> Option<serde_json::Value> {
+        self.shared
+            .lock()
+            .teams
+            .get(team)?
+            .home_views
+            .get(user)
+            .cloned()
     }
 
     /// Delivers Events API callbacks to `url`, signed with `signing_secret`.

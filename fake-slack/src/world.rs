@@ -265,6 +265,8 @@ pub struct Team {
     pub unfurls: Vec<Value>,
     /// `unfurl_id`s handed out with `link_shared`; `chat.unfurl` takes only these.
     pub unfurl_ids: std::collections::HashSet<String>,
+    /// Each person's published Home tab (`views.publish`).
+    pub home_views: HashMap<String, Value>,
     pub installed: bool,
 }
 
@@ -295,6 +297,7 @@ impl Team {
             dms: HashMap::new(),
             unfurls: Vec::new(),
             unfurl_ids: Default::default(),
+            home_views: HashMap::new(),
             installed: false,
         }
     }

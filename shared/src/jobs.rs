@@ -32,6 +32,8 @@ pub enum Job {
     Directory(DirectoryJob),
     /// A retry of a notification to the office webhook.
     Notify(NotifyJob),
+    /// A meeting called from Slack ended: its summary goes where it began.
+    MeetingNotice(MeetingNoticeJob),
 }
 
 impl Job {
@@ -44,6 +46,7 @@ impl Job {
             Job::Report(_) => "report",
             Job::Directory(_) => "directory",
             Job::Notify(_) => "notify",
+            Job::MeetingNotice(_) => "meeting_notice",
         }
     }
 
@@ -58,8 +61,18 @@ impl Job {
             Job::Report(j) => &j.team_id,
             Job::Directory(j) => &j.team_id,
             Job::Notify(j) => &j.notification.team_id,
+            Job::MeetingNotice(j) => &j.meeting.team_id,
         }
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingNoticeJob {
+    pub meeting: crate::store::meetings::Meeting,
+    pub ended_at: i64,
+    /// As they were named when it ended.
+    pub room_name: String,
+    pub space_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -30,6 +30,7 @@
 //! | 21 | an office user's conversation with a Slack person | `USER#{user}` | `CHAT#{team}#{slack user}` | | |
 //! | 22 | a Slack person's people-sync state (prompted, when) | `TEAM#{team}` | `SYNC#{slack user}` | | |
 //! | 23 | a person welcomed to a mapped channel (once each) | `TEAM#{team}` | `WELCOME#{channel}#{slack user}` | | |
+//! | 24 | a meeting called from Slack in a room, until the room empties; a space's open meetings | `SPACE#{space}` | `MEETING#{room}` (query, prefix `MEETING#`) | | 1 day |
 //!
 //! Pattern 2's sort key starts with the creation time in milliseconds,
 //! zero-padded to 13 digits, so a plain ascending query returns a team's spaces
@@ -212,6 +213,13 @@ pub fn chat_with(user: &OfficeUserId, team: &TeamId, slack_user: &UserId) -> Key
 /// 22: a Slack person's people-sync state.
 pub fn sync_state(team: &TeamId, user: &UserId) -> Key {
     key(team_pk(team), format!("SYNC#{user}"))
+}
+
+/// Sort-key prefix of pattern 24.
+pub const MEETING_PREFIX: &str = "MEETING#";
+
+pub fn meeting(space: &SpaceId, room: &RoomId) -> Key {
+    key(space_pk(space), format!("{MEETING_PREFIX}{room}"))
 }
 
 pub fn channel_welcome(team: &TeamId, channel: &ChannelId, user: &UserId) -> Key {

@@ -3,7 +3,7 @@
 //! `channel_rename` (signed) to the bundle; the worker welcomes newcomers by
 //! DM once and keeps a room named after its channel in step.
 
-use hallway::ids::{ChannelId, TeamId, UserId};
+use hallway::ids::{ChannelId, UserId};
 use hallway::store::Role;
 use hallway_fake_slack::{ChannelSeed, TeamSeed};
 use hallway_tests::{AppOptions, TestApp, eventually, spawn_app_with};
@@ -11,18 +11,11 @@ use http::Method;
 use serde_json::json;
 
 use crate::commands::{Office, office};
+use crate::demo::team as demo;
+use crate::demo::{BOT, DAVE, DESIGN, ERIN, GENERAL, from_app};
 
-const DAVE: &str = "U0DEMO04";
-const ERIN: &str = "U0DEMO05";
-const BOT: &str = "U0DEMOBOT";
-const GENERAL: &str = "C0GENERAL";
-const DESIGN: &str = "C0DESIGN";
 /// Not mapped to any room.
 const RANDOM: &str = "C0RANDOM";
-
-fn demo() -> TeamId {
-    TeamId::new("T0DEMO").unwrap()
-}
 
 fn channel(id: &str) -> ChannelId {
     ChannelId::new(id).unwrap()
@@ -81,14 +74,6 @@ async fn app() -> Option<(TestApp, Office, hallway::ids::RoomId)> {
     Some((app, o, design.id))
 }
 
-fn welcomes(app: &TestApp, user: &str) -> Vec<hallway_fake_slack::Message> {
-    app.slack
-        .dm_messages("T0DEMO", user)
-        .into_iter()
-        .filter(|m| m.user == BOT)
-        .collect()
-}
-
 #[tokio::test]
 async fn a_newcomer_to_a_mapped_channel_is_welcomed_once_with_the_rooms_join_button() {
     let Some((app, o, design)) = app().await else {
@@ -106,10 +91,10 @@ async fn a_newcomer_to_a_mapped_channel_is_welcomed_once_with_the_rooms_join_but
 
     assert!(app.slack.join_channel("T0DEMO", DESIGN, DAVE));
     eventually("Dave welcomed", || async {
-        !welcomes(&app, DAVE).is_empty()
+        !from_app(&app, DAVE).is_empty()
     })
     .await;
-    let dm = welcomes(&app, DAVE).remove(0);
+    let dm = from_app(&app, DAVE).remove(0);
     assert!(dm.text.contains("meets in design (HQ)"), "{}", dm.text);
     let blocks = dm.blocks.unwrap();
     assert_eq!(
@@ -143,7 +128,7 @@ async fn a_newcomer_to_a_mapped_channel_is_welcomed_once_with_the_rooms_join_but
         .await;
     assert_eq!(resp.headers()["x-hallway-event"], "queued");
     app.drained().await;
-    assert_eq!(welcomes(&app, DAVE).len(), 1);
+    assert_eq!(from_app(&app, DAVE).len(), 1);
 
     // An unmapped channel, and the bot's own joins: nobody is DMed.
     app.slack.clear_calls();
@@ -153,9 +138,9 @@ async fn a_newcomer_to_a_mapped_channel_is_welcomed_once_with_the_rooms_join_but
     })
     .await;
     app.drained().await;
-    assert!(welcomes(&app, ERIN).is_empty());
+    assert!(from_app(&app, ERIN).is_empty());
     assert!(app.slack.calls_to("chat.postMessage").is_empty());
-    assert_eq!(welcomes(&app, DAVE).len(), 1);
+    assert_eq!(from_app(&app, DAVE).len(), 1);
 }
 
 #[tokio::test]

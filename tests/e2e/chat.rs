@@ -7,7 +7,7 @@
 //! delivery id; unlinked senders are prompted once a day when the space
 //! asks for it.
 
-use hallway::ids::{ChannelId, MessageTs, OfficeUserId, TeamId, UserId};
+use hallway::ids::{ChannelId, MessageTs, OfficeUserId, UserId};
 use hallway::office_webhook::Notification;
 use hallway::secrets::Secret;
 use hallway::slack::SlackError;
@@ -16,32 +16,19 @@ use hallway::store::chat::{ConversationKind, Source};
 use hallway::store::sync::SyncStatus;
 use hallway::store::{ChatMessage, LinkedVia, NewLink, Role};
 use hallway_tests::office::OfficeReceiver;
-use hallway_tests::{AppOptions, TestApp, eventually, eventually_within, spawn_app_with};
+use hallway_tests::{TestApp, eventually, eventually_within};
 use http::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-use crate::commands::{Office, office};
-
-const ALICE: &str = "U0DEMO01";
-const BOB: &str = "U0DEMO02";
-const CAROL: &str = "U0DEMO03";
-const DAVE: &str = "U0DEMO04";
-const BOT: &str = "U0DEMOBOT";
-
-fn demo() -> TeamId {
-    TeamId::new("T0DEMO").unwrap()
-}
+use crate::commands::{Office, bridged_office};
+use crate::demo::team as demo;
+use crate::demo::{ALICE, BOB, BOT, CAROL, DAVE, from_app};
 
 /// The demo office with the bridge on and Alice (office user `ada`)
 /// linked with a user token that subscribes to her DMs.
 async fn bridged() -> Option<(TestApp, Office)> {
-    let app = spawn_app_with(AppOptions {
-        bridge: true,
-        ..AppOptions::default()
-    })
-    .await?;
-    let o = office(&app).await;
+    let (app, o) = bridged_office(&[]).await?;
     let scopes = ["im:history", "im:read", "chat:write"];
     let token = app.slack.issue_user_token("T0DEMO", ALICE, &scopes);
     app.services
@@ -345,15 +332,6 @@ async fn auto_prompt(app: &TestApp, o: &Office, on: bool) {
         .await;
     assert_eq!(code, 200, "{body}");
     assert_eq!(body["settings"]["auto_prompt"], on, "{body}");
-}
-
-/// The app's messages in its DM with `user`.
-fn from_app(app: &TestApp, user: &str) -> Vec<hallway_fake_slack::Message> {
-    app.slack
-        .dm_messages("T0DEMO", user)
-        .into_iter()
-        .filter(|m| m.user == BOT)
-        .collect()
 }
 
 #[tokio::test]

@@ -11,16 +11,12 @@ use hallway_fake_slack::{Limit, TeamSeed};
 use hallway_tests::{AppOptions, TestApp, eventually, other_team, spawn_app, spawn_app_with};
 use serde_json::Value;
 
-const ALICE: &str = "U0DEMO01";
-const GENERAL: &str = "C0GENERAL";
+use crate::demo::team as demo;
+use crate::demo::{ALICE, GENERAL};
 
 pub struct Office {
     pub hq: SpaceId,
     pub hall: RoomId,
-}
-
-fn demo() -> TeamId {
-    TeamId::new("T0DEMO").unwrap()
 }
 
 /// The app installed in the demo workspace with a bot token of these
@@ -46,22 +42,21 @@ pub async fn install_demo(app: &TestApp, scopes: &[&str]) {
         .unwrap();
 }
 
+/// The bot scopes [`office`] installs with.
+pub const OFFICE_SCOPES: &[&str] = &[
+    "chat:write",
+    "commands",
+    "im:write",
+    "im:history",
+    "users:read",
+    "channels:read",
+    "groups:read",
+];
+
 /// The app installed in the demo workspace, Alice linked as office user
 /// `ada`, and a space HQ (Kitchen 4, Hall 30, Booth 2) mapped to the team.
 pub async fn office(app: &TestApp) -> Office {
-    install_demo(
-        app,
-        &[
-            "chat:write",
-            "commands",
-            "im:write",
-            "im:history",
-            "users:read",
-            "channels:read",
-            "groups:read",
-        ],
-    )
-    .await;
+    install_demo(app, OFFICE_SCOPES).await;
     let ada = OfficeUserId::new("ada").unwrap();
     app.services
         .users()
@@ -96,6 +91,22 @@ pub async fn office(app: &TestApp) -> Office {
         hq: hq.id,
         hall: hall.id,
     }
+}
+
+/// A bundle whose fake Slack delivers events to it (and whose office
+/// receiver hears the office webhook), with [`office`] set up and the bot
+/// holding `extra_scopes` too.
+pub async fn bridged_office(extra_scopes: &[&str]) -> Option<(TestApp, Office)> {
+    let app = spawn_app_with(AppOptions {
+        bridge: true,
+        ..AppOptions::default()
+    })
+    .await?;
+    let o = office(&app).await;
+    if !extra_scopes.is_empty() {
+        install_demo(&app, &[OFFICE_SCOPES, extra_scopes].concat()).await;
+    }
+    Some((app, o))
 }
 
 fn text(reply: &Value) -> String {

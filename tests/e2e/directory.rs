@@ -4,7 +4,7 @@
 //! dead token; `team_join` / `user_change` events, signed into the webhook,
 //! keep it current without a refresh and never let an older profile win.
 
-use hallway::ids::{SpaceId, TeamId, UserId};
+use hallway::ids::SpaceId;
 use hallway::jobs::{self, DirectoryJob, Job};
 use hallway::store::directory::RunStatus;
 use hallway::store::installations::InstallStatus;
@@ -16,14 +16,8 @@ use serde_json::Value;
 use std::time::Duration;
 
 use crate::commands::{install_demo, office};
-
-fn demo() -> TeamId {
-    TeamId::new("T0DEMO").unwrap()
-}
-
-fn user(id: &str) -> UserId {
-    UserId::new(id).unwrap()
-}
+use crate::demo::team as demo;
+use crate::demo::user;
 
 /// The demo workspace grown to 446 people (three `users.list` pages of
 /// 200), one of them deactivated and one a bot.

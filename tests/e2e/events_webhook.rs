@@ -297,9 +297,21 @@ async fn signed_garbage_is_a_400() {
 }
 
 /// A queue whose sends fail while `failures` is above zero.
-struct FlakyQueue {
-    inner: SharedQueue,
-    failures: AtomicU32,
+pub struct FlakyQueue {
+    pub inner: SharedQueue,
+    pub failures: AtomicU32,
+}
+
+impl FlakyQueue {
+    /// For [`AppOptions::wrap_queue`]: the first `failures` sends fail.
+    pub fn wrapping(failures: u32) -> Box<dyn FnOnce(SharedQueue) -> SharedQueue + Send> {
+        Box::new(move |inner| {
+            Arc::new(FlakyQueue {
+                inner,
+                failures: AtomicU32::new(failures),
+            }) as SharedQueue
+        })
+    }
 }
 
 #[async_trait]
@@ -329,12 +341,7 @@ impl JobQueue for FlakyQueue {
 async fn a_failed_enqueue_releases_the_claim_so_slacks_retry_gets_through() {
     let Some(app) = spawn_app_with(AppOptions {
         no_worker: true,
-        wrap_queue: Some(Box::new(|inner| {
-            Arc::new(FlakyQueue {
-                inner,
-                failures: AtomicU32::new(1),
-            }) as SharedQueue
-        })),
+        wrap_queue: Some(FlakyQueue::wrapping(1)),
         ..AppOptions::default()
     })
     .await

@@ -96,7 +96,8 @@ fn resource<'t>(t: &'t str, name: &str) -> &'t str {
 fn every_function_that_queues_jobs_may_send_to_the_queue() {
     let t = template();
     // Events (the webhook), Commands (invites, onboarding), OAuth (the
-    // directory refresh an install starts), Api (office invites, refresh),
+    // directory refresh an install starts), Api (office invites, refresh,
+    // meeting summaries when presence empties a room),
     // Worker (fan-out, next pages).
     for f in [
         "EventsFunction",

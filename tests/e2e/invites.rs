@@ -309,6 +309,93 @@ async fn a_revoked_token_stops_the_teams_dms() {
 }
 
 #[tokio::test]
+async fn an_uninstall_during_a_fan_out_stops_further_dms() {
+    let mut team = hallway_fake_slack::TeamSeed::demo();
+    let people: Vec<String> = (1..=60).map(|i| format!("U2{i:06}")).collect();
+    for p in &people {
+        team.users.push(hallway_fake_slack::UserSeed::person(p, p));
+    }
+    let Some(app) = spawn_app_with(AppOptions {
+        teams: Some(vec![team]),
+        pollers: Some(1),
+        bridge: true,
+        ..AppOptions::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let recipients: Vec<&str> = people.iter().map(String::as_str).collect();
+    let inv = invite(&app, &recipients).await;
+    // Each DM takes a while, so the fan-out is still running when the app
+    // is removed.
+    app.slack.inject(Fault {
+        method: Some("chat.postMessage".into()),
+        team: None,
+        kind: FaultKind::Delay { millis: 100 },
+        times: 1000,
+    });
+    let all: Vec<Job> = recipients.iter().map(|r| deliver(&inv, r)).collect();
+    jobs::enqueue_all(app.queue.as_ref(), &all).await.unwrap();
+    let sent = || {
+        app.slack
+            .calls_to("chat.postMessage")
+            .iter()
+            .filter(|c| c.status == 200 && c.error.is_none())
+            .count()
+    };
+    eventually("a few DMs out", || async { sent() >= 5 }).await;
+
+    // Removed in Slack: tokens die at once; the events follow, signed.
+    assert!(app.slack.uninstall("T0DEMO"));
+    let at_uninstall = sent();
+    let installations = app.services.installations();
+    eventually("app_uninstalled applied", || async {
+        installations
+            .get(&demo())
+            .await
+            .unwrap()
+            .is_none_or(|i| !i.is_active())
+    })
+    .await;
+    complete(&app, &inv).await;
+
+    assert_eq!(sent(), at_uninstall, "no DM got out after the uninstall");
+    assert!(at_uninstall < people.len());
+    let deliveries = app.services.invites().deliveries(&inv.id).await.unwrap();
+    let delivered = deliveries
+        .iter()
+        .filter(|d| d.status == DeliveryStatus::Sent)
+        .count();
+    assert_eq!(delivered, at_uninstall);
+    assert_eq!(
+        deliveries.len(),
+        people.len(),
+        "every recipient accounted for"
+    );
+    assert!(
+        deliveries
+            .iter()
+            .filter(|d| d.status != DeliveryStatus::Sent)
+            .all(|d| d.status == DeliveryStatus::Failed && d.reason.is_some())
+    );
+    // Both lifecycle events arrived and were acknowledged.
+    let events: Vec<_> = app.slack.calls_to("events.deliver");
+    let types: Vec<&str> = events
+        .iter()
+        .filter_map(|c| c.params["type"].as_str())
+        .collect();
+    assert!(
+        types.contains(&"app_uninstalled") && types.contains(&"tokens_revoked"),
+        "{types:?}"
+    );
+    assert!(events.iter().all(|c| c.status == 200));
+    // The space stays, disconnected.
+    let spaces = app.services.spaces().for_team(&demo()).await.unwrap();
+    assert!(spaces.iter().all(|s| !s.connected), "{spaces:?}");
+}
+
+#[tokio::test]
 async fn the_office_gets_people_by_slack_or_office_id_and_sees_each_status() {
     let Some(app) = spawn_app().await else { return };
     let o = office(&app).await;

@@ -53,6 +53,7 @@ async fn every_events_sample_gets_its_documented_answer() {
         ("link_shared_enterprise.json", 200, "queued"),
         ("member_joined_channel.json", 200, "queued"),
         ("channel_rename.json", 200, "queued"),
+        ("app_home_opened.json", 200, "queued"),
         ("unknown_event.json", 200, "ignored"),
     ];
     for (name, status, outcome) in expect {
@@ -113,6 +114,7 @@ async fn samples_are_signed_as_slack_would_sign_them() {
         "link_shared_enterprise.json",
         "member_joined_channel.json",
         "channel_rename.json",
+        "app_home_opened.json",
     ] {
         let request = lambda_http::request::from_str(&sample(name)).unwrap();
         let ts: i64 = request.headers()["x-slack-request-timestamp"]

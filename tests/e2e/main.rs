@@ -1,6 +1,8 @@
 //! hallway's one end-to-end test binary.
 //!
 //! # Layout
+//! - `demo`: the fake Slack's demo workspace (people, channels, bot);
+//!   `commands::office` / `bridged_office`: the office most tests start from.
 //! - `conformance_table`, `conformance_queue`: every adapter of a port
 //!   passes the same suite (embedded vs DynamoDB Local, in-process vs SQS).
 //! - `secrets`: the Secrets Manager adapter against moto.
@@ -17,19 +19,25 @@
 //! - `chat`: bridged DMs: the fake Slack delivers `message.im` events, the
 //!   office receiver verifies and refuses replays; edits, deletions,
 //!   retries, auto-prompts.
+//! - `app_home`: `app_home_opened` answered with `views.publish`.
 //! - `channel_events`: welcome DMs in channels mapped to rooms; renames.
+//! - `meetings`: summaries of meetings called from Slack, when the room
+//!   empties.
 //! - `unfurl`: `link_shared` from the fake Slack answered with `chat.unfurl`.
 
+mod app_home;
 mod channel_events;
 pub mod chat;
 pub mod commands;
 mod conformance_queue;
 mod conformance_table;
+pub mod demo;
 mod directory;
-mod events_webhook;
+pub mod events_webhook;
 mod infra;
 mod invites;
 mod lambda_events;
+mod meetings;
 mod no_secrets_in_logs;
 mod office_api;
 mod secrets;

@@ -6,37 +6,16 @@ use hallway::auth::join::JoinClaims;
 use hallway::ids::{RoomId, SpaceId};
 use hallway::secrets::Secret;
 use hallway::store::Role;
-use hallway_tests::{AppOptions, TestApp, eventually, spawn_app_with};
+use hallway_tests::{TestApp, eventually};
 use http::Method;
 use serde_json::{Value, json};
 
 use crate::chat::slack;
-use crate::commands::{Office, install_demo, office};
-
-const BOB: &str = "U0DEMO02";
-const GENERAL: &str = "C0GENERAL";
-
-const SCOPES: &[&str] = &[
-    "chat:write",
-    "commands",
-    "im:write",
-    "im:history",
-    "users:read",
-    "channels:read",
-    "groups:read",
-    "links:read",
-    "links:write",
-];
+use crate::commands::{OFFICE_SCOPES, Office, bridged_office, install_demo};
+use crate::demo::{BOB, GENERAL};
 
 async fn app() -> Option<(TestApp, Office)> {
-    let app = spawn_app_with(AppOptions {
-        bridge: true,
-        ..AppOptions::default()
-    })
-    .await?;
-    let o = office(&app).await;
-    install_demo(&app, SCOPES).await;
-    Some((app, o))
+    bridged_office(&["links:read", "links:write"]).await
 }
 
 async fn join_link(app: &TestApp, space: &SpaceId, room: &RoomId) -> String {
@@ -204,7 +183,7 @@ async fn an_install_without_links_write_is_refused_once_and_not_retried() {
         return;
     };
     // An installation from before unfurls: no `links:write`.
-    install_demo(&app, &SCOPES[..7]).await;
+    install_demo(&app, OFFICE_SCOPES).await;
     let link = join_link(&app, &o.hq, &o.hall).await;
     post(&app, &link).await;
     eventually("chat.unfurl attempted", || async {

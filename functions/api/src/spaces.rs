@@ -1,12 +1,14 @@
 //! Spaces, their settings and rooms, and who is in which room.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use hallway::ids::{OfficeUserId, RoomId, SpaceId};
+use hallway::jobs::{self, Job, MeetingNoticeJob};
 use hallway::services::Services;
 use hallway::store::spaces::{RoomChoice, SettingsChange};
 use hallway::store::{Role, Room, Space};
@@ -222,9 +224,37 @@ pub async fn presence(
         .set_presence(&space.id, &body.rooms)
         .await
         .map_err(spaces_error)?;
+    end_meetings(&s, &space, &rooms).await?;
     Ok(Json(
         json!({ "rooms": rooms.iter().map(room_json).collect::<Vec<_>>() }),
     ))
+}
+
+/// Meetings called from Slack whose room just emptied: their summaries
+/// are queued. A summary that cannot be queued puts its meeting back and
+/// fails the request, so the office's retry of the same snapshot ends it
+/// again and nothing is lost.
+async fn end_meetings(s: &Services, space: &Space, rooms: &[Room]) -> Result<(), ApiError> {
+    let meetings = s.meetings();
+    for (meeting, ended_at) in meetings.observe(&space.id, rooms).await? {
+        let room_name = rooms
+            .iter()
+            .find(|r| r.id == meeting.room_id)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let job = Job::MeetingNotice(MeetingNoticeJob {
+            meeting: meeting.clone(),
+            ended_at,
+            room_name,
+            space_name: space.name.clone(),
+        });
+        if let Err(e) = jobs::enqueue(s.queue.as_ref(), &job, Duration::ZERO).await {
+            meetings.restore(&meeting).await?;
+            return Err(e.into());
+        }
+        tracing::info!(room_id = %meeting.room_id, joined = meeting.joined.len(), "meeting ended; summary queued");
+    }
+    Ok(())
 }
 
 /// Where a Join button would send people now.

@@ -13,6 +13,7 @@ use hallway::slack::grammar::{self, GrammarError, Name, Parsed};
 use hallway::slack::messages::{self, escape};
 use hallway::slack::oauth::{INSTALL_PATH, LOGIN_PATH};
 use hallway::store::invites::Origin;
+use hallway::store::meetings::Call as MeetingCall;
 use hallway::store::spaces::RoomChoice;
 use hallway::store::{NewInvite, Room, Space, TeamSpace};
 use hallway::web::ApiError;
@@ -291,12 +292,33 @@ fn join_url(s: &Services, space: &Space, room: &Room, invite: Option<&str>) -> S
     s.member_join_url(&space.id, &room.id, invite)
 }
 
+/// Remembers that this conversation called people to the room, so its
+/// summary comes back here when the room empties. The command has done its
+/// work either way: a failure here costs only the summary.
+async fn record_meeting(s: &Services, cmd: &SlashCommand, space: &Space, room: &Room) {
+    let call = MeetingCall {
+        space_id: space.id.clone(),
+        room_id: room.id.clone(),
+        team_id: cmd.team_id.clone(),
+        channel_id: cmd.channel_id.clone(),
+        called_by: Some(cmd.user_id.clone()),
+    };
+    match s.meetings().call(&call).await {
+        Ok(true) => tracing::info!(room_id = %room.id, "meeting called"),
+        Ok(false) => {
+            tracing::info!(room_id = %room.id, "a meeting is going on there; the call joins it")
+        }
+        Err(e) => tracing::warn!(error = %e, "meeting not recorded; no summary will follow"),
+    }
+}
+
 /// No one mentioned: call the channel to a room.
 async fn call(s: &Services, cmd: &SlashCommand, target: Target) -> Result<Value, ApiError> {
     let (room, note) = match room_for(s, &target).await? {
         Ok(x) => x,
         Err(reply) => return Ok(reply),
     };
+    record_meeting(s, cmd, &target.space, &room).await;
     Ok(messages::call_to_room(
         cmd.user_id.as_str(),
         &room.name,
@@ -364,6 +386,7 @@ async fn invite(
     )
     .await?;
     tracing::info!(invite_id = %invite.id, recipients = n, "invite queued");
+    record_meeting(s, cmd, &target.space, &room).await;
     let people = if n == 1 {
         "1 person".to_owned()
     } else {
@@ -444,6 +467,7 @@ async fn onboard(
         Duration::ZERO,
     )
     .await?;
+    record_meeting(s, cmd, &target.space, &room).await;
     let channel = cmd
         .channel_name
         .as_deref()

@@ -6,10 +6,9 @@ use hallway::ids::{ChannelId, TeamId, UserId};
 use hallway::slack::events::RenamedChannel;
 use hallway::slack::messages;
 use hallway::store::spaces::SpacesError;
-use hallway::tokens::TokenError;
 use serde_json::json;
 
-use crate::{JobError, Worker, paced, slack_failure, unfurl};
+use crate::{JobError, Worker, paced, slack_failure, token_if_installed, unfurl};
 
 pub async fn member_joined(
     w: &Worker,
@@ -59,10 +58,8 @@ pub async fn member_joined(
     if !space.connected {
         return Ok(());
     }
-    let token = match s.bot_token(team).await {
-        Ok(t) => t,
-        Err(TokenError::NotInstalled(_) | TokenError::NeedsReinstall(_)) => return Ok(()),
-        Err(e) => return Err(JobError::retry(e)),
+    let Some(token) = token_if_installed(w, team).await? else {
+        return Ok(());
     };
     let names = unfurl::names(w, &room.occupants).await?;
     let (text, blocks) = messages::channel_welcome_dm(

@@ -18,6 +18,8 @@
 //! - [`directory`]: a team's `users.list`, a page per job at Tier 2's pace,
 //!   and the people events that keep it current.
 //! - [`chat`]: bridged DMs, the office webhook and its retries, auto-prompts.
+//! - [`notices`]: meeting summaries where the meeting was called.
+//! - [`home`]: the App Home tab (`views.publish`).
 //! - [`channels`]: welcome DMs in channels mapped to rooms; renames.
 //! - [`unfurl`]: previews of links to rooms (`link_shared` → `chat.unfurl`).
 //! - [`pacer`]: the per-team, per-method rate gate.
@@ -27,7 +29,9 @@
 pub mod channels;
 pub mod chat;
 pub mod directory;
+pub mod home;
 pub mod invites;
+pub mod notices;
 pub mod onboard;
 pub mod pacer;
 pub mod unfurl;
@@ -42,6 +46,7 @@ use hallway::services::Services;
 use hallway::slack::SlackError;
 use hallway::slack::events::SlackEvent;
 use hallway::store::installations::InstallStatus;
+use hallway::tokens::TokenError;
 use tracing::Instrument;
 
 use crate::pacer::Pacer;
@@ -132,6 +137,19 @@ pub fn paced(w: &Worker, team: &TeamId, method: &'static str) -> Result<(), JobE
     match w.pacer.wait(team, method) {
         Some(wait) => Err(JobError::retry_after("Slack asked to slow down", wait)),
         None => Ok(()),
+    }
+}
+
+/// The team's bot token, or `None` when the app is not installed there
+/// any more (the job has nothing left to do); other failures are retried.
+pub async fn token_if_installed(
+    w: &Worker,
+    team: &TeamId,
+) -> Result<Option<hallway::secrets::Secret>, JobError> {
+    match w.services.bot_token(team).await {
+        Ok(t) => Ok(Some(t)),
+        Err(TokenError::NotInstalled(_) | TokenError::NeedsReinstall(_)) => Ok(None),
+        Err(e) => Err(JobError::retry(e)),
     }
 }
 
@@ -241,6 +259,9 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
                 SlackEvent::ChannelRename { channel } => {
                     return channels::renamed(worker, &j.team_id, channel).await;
                 }
+                SlackEvent::AppHomeOpened { user, tab } => {
+                    return home::opened(worker, &j.team_id, user, tab.as_deref()).await;
+                }
             }
             .map_err(JobError::retry)?;
             tracing::info!(
@@ -256,6 +277,7 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
         Job::Deliver(j) => invites::deliver(worker, j).await,
         Job::Report(j) => invites::report(worker, j).await,
         Job::Onboard(j) => onboard::onboard(worker, j).await,
+        Job::MeetingNotice(j) => notices::meeting_ended(worker, j).await,
         Job::Directory(j) => directory::page(worker, j).await,
         Job::Notify(j) => chat::notify_retry(worker, j).await,
     }

@@ -7,16 +7,17 @@
 //! workspace its space is connected to: a link carried into another
 //! workspace unfurls to nothing, so presence never leaks across teams.
 
+use std::collections::HashMap;
+
 use hallway::auth::join::JoinError;
 use hallway::ids::{OfficeUserId, RoomId, SpaceId, TeamId};
 use hallway::slack::events::LinkShared;
 use hallway::slack::messages;
 use hallway::slack::oauth::JOIN_PATH;
-use hallway::tokens::TokenError;
 use serde_json::{Map, Value, json};
 use url::Url;
 
-use crate::{JobError, Worker, paced, slack_failure};
+use crate::{JobError, Worker, paced, slack_failure, token_if_installed};
 
 /// Slack sends at most a handful of links per message; more are ignored.
 const MAX_LINKS: usize = 10;
@@ -113,9 +114,22 @@ async fn preview(
 
 /// Office users' display names, in the order given.
 pub async fn names(w: &Worker, users: &[OfficeUserId]) -> Result<Vec<String>, JobError> {
+    names_with(w, users, &mut HashMap::new()).await
+}
+
+/// [`names`], looking each person up once across calls sharing `known`.
+pub async fn names_with(
+    w: &Worker,
+    users: &[OfficeUserId],
+    known: &mut HashMap<OfficeUserId, String>,
+) -> Result<Vec<String>, JobError> {
     let directory = w.services.users();
     let mut out = Vec::with_capacity(users.len());
     for u in users {
+        if let Some(name) = known.get(u) {
+            out.push(name.clone());
+            continue;
+        }
         let name = directory
             .get(u)
             .await
@@ -123,6 +137,7 @@ pub async fn names(w: &Worker, users: &[OfficeUserId]) -> Result<Vec<String>, Jo
             .map(|p| p.name)
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| u.to_string());
+        known.insert(u.clone(), name.clone());
         out.push(name);
     }
     Ok(out)
@@ -161,13 +176,9 @@ pub async fn link_shared(w: &Worker, team: &TeamId, ev: &LinkShared) -> Result<(
         }
     }
     let s = &w.services;
-    let token = match s.bot_token(team).await {
-        Ok(t) => t,
-        Err(TokenError::NotInstalled(_) | TokenError::NeedsReinstall(_)) => {
-            tracing::info!("not installed any more; link not unfurled");
-            return Ok(());
-        }
-        Err(e) => return Err(JobError::retry(e)),
+    let Some(token) = token_if_installed(w, team).await? else {
+        tracing::info!("not installed any more; link not unfurled");
+        return Ok(());
     };
     paced(w, team, "chat.unfurl")?;
     match s

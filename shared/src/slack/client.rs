@@ -483,6 +483,23 @@ impl SlackClient {
         Ok(info.channel.user.filter(|_| info.channel.is_im))
     }
 
+    /// `views.publish`: replaces `user`'s Home tab with `view`.
+    pub async fn publish_home(
+        &self,
+        token: &Secret,
+        user: &str,
+        view: &Value,
+    ) -> Result<(), SlackError> {
+        let _: Value = self
+            .call_json(
+                "views.publish",
+                token,
+                &serde_json::json!({ "user_id": user, "view": view }),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Opens (or finds) the DM with a user; returns the `D…` channel id.
     pub async fn open_dm(&self, token: &Secret, user: &str) -> Result<String, SlackError> {
         let r: OpenedIm = self

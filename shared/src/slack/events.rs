@@ -98,6 +98,12 @@ pub enum SlackEvent {
     /// shape.
     #[serde(alias = "group_rename")]
     ChannelRename { channel: RenamedChannel },
+    /// Someone opened the app's Home (or Messages) tab; sent on every open.
+    AppHomeOpened {
+        user: UserId,
+        #[serde(default)]
+        tab: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,6 +197,7 @@ pub const KNOWN_TYPES: &[&str] = &[
     "member_joined_channel",
     "channel_rename",
     "group_rename",
+    "app_home_opened",
 ];
 
 /// Reads a callback's event, with what the envelope says about who

@@ -20,6 +20,7 @@ pub const BOT_EVENTS: &[&str] = &[
     "member_joined_channel",
     "channel_rename",
     "group_rename",
+    "app_home_opened",
 ];
 
 /// Events delivered for people who linked (their user token): their DMs,
@@ -32,10 +33,12 @@ pub const USER_EVENTS: &[&str] = &["message.im"];
 /// `channels:read`, `groups:read`; `conversations.open` → `im:write`;
 /// `chat.postMessage` → `chat:write`; reading an invite DM back after a
 /// crash → `im:history`; `link_shared` → `links:read`; `chat.unfurl` →
-/// `links:write`.
+/// `links:write`; meeting summaries in public channels the bot has not
+/// joined → `chat:write.public`.
 pub const BOT_SCOPES: &[&str] = &[
     "channels:read",
     "chat:write",
+    "chat:write.public",
     "commands",
     "groups:read",
     "im:history",
@@ -81,7 +84,7 @@ pub fn manifest(base_url: &str) -> Value {
         "features": {
             "bot_user": { "display_name": "hallway", "always_online": true },
             "app_home": {
-                "home_tab_enabled": false,
+                "home_tab_enabled": true,
                 "messages_tab_enabled": true,
                 "messages_tab_read_only_enabled": false
             },

@@ -25,7 +25,7 @@ fn url(u: &str) -> Option<url::Url> {
     u.parse().ok()
 }
 
-fn button(
+pub(crate) fn button(
     label: &str,
     action: &str,
     href: &str,
@@ -45,18 +45,18 @@ fn button(
     b
 }
 
-fn section(text: &str) -> SlackSectionBlock {
+pub(crate) fn section(text: &str) -> SlackSectionBlock {
     SlackSectionBlock::new().with_text(md!(text))
 }
 
-fn context(text: &str) -> SlackBlock {
+pub(crate) fn context(text: &str) -> SlackBlock {
     SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
         SlackBlockMarkDownText::new(text.into()),
     )])
     .into()
 }
 
-fn blocks_json(blocks: Vec<SlackBlock>) -> Value {
+pub(crate) fn blocks_json(blocks: Vec<SlackBlock>) -> Value {
     serde_json::to_value(blocks).expect("Block Kit types serialise")
 }
 
@@ -238,6 +238,48 @@ pub fn channel_welcome_dm(
     (text, blocks_json(blocks))
 }
 
+/// "42 minutes", "1 h 5 min", "under a minute".
+pub fn duration(secs: i64) -> String {
+    let mins = secs / 60;
+    match mins {
+        0 => "under a minute".into(),
+        1 => "1 minute".into(),
+        m if m < 60 => format!("{m} minutes"),
+        m if m % 60 == 0 => format!("{} h", m / 60),
+        m => format!("{} h {} min", m / 60, m % 60),
+    }
+}
+
+/// The summary of a meeting that ended, for where it was called.
+pub fn meeting_summary(
+    room: &str,
+    space: &str,
+    joined: &[String],
+    duration_secs: i64,
+    called_by: Option<&str>,
+) -> (String, Value) {
+    let how_long = duration(duration_secs);
+    let text = format!(
+        "The meeting in {room} ({space}) has ended: {} joined, {how_long}.",
+        match joined.len() {
+            0 => "nobody".to_owned(),
+            1 => "1 person".to_owned(),
+            n => format!("{n} people"),
+        }
+    );
+    let md = format!(
+        "The meeting in *{}* ({}) has ended after {how_long}.",
+        escape(room),
+        escape(space)
+    );
+    let mut details = format!("Joined: {}", who(joined));
+    if let Some(u) = called_by {
+        details.push_str(&format!(" · called by <@{u}>"));
+    }
+    let blocks = vec![section(&md).into(), context(&details)];
+    (text, blocks_json(blocks))
+}
+
 /// The unfurl of a join link that expired.
 pub fn expired_link_unfurl() -> Value {
     json!({
@@ -270,6 +312,23 @@ pub fn help(command: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        let d: Vec<String> = [0, 59, 60, 125, 3600, 3900, 7260].map(duration).to_vec();
+        assert_eq!(
+            d,
+            [
+                "under a minute",
+                "under a minute",
+                "1 minute",
+                "2 minutes",
+                "1 h",
+                "1 h 5 min",
+                "2 h 1 min"
+            ]
+        );
+    }
 
     #[test]
     fn who_names_up_to_five_and_counts_the_rest() {

@@ -7,6 +7,7 @@
 //! - [`events`]: Events API envelopes and the events we act on.
 //! - [`grammar`]: the `/hallway` command's text.
 //! - [`messages`]: the messages hallway puts in Slack (Block Kit).
+//! - [`home`]: the App Home tab.
 //! - [`client`]: the Web API client (reqwest, configurable base URL).
 //! - [`oauth`]: Slack's authorize URLs and our OAuth redirect paths.
 //! - [`manifest`]: the Slack app manifest, generated from the code's routes,
@@ -16,6 +17,7 @@ pub mod client;
 pub mod events;
 pub mod extract;
 pub mod grammar;
+pub mod home;
 pub mod manifest;
 pub mod messages;
 pub mod oauth;

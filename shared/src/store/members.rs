@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::SharedClock;
-use crate::ids::{OfficeUserId, SpaceId};
+use crate::ids::{OfficeUserId, RoomId, SpaceId};
 use crate::keys;
 use crate::table::{
     Condition, Query, SharedTable, TableError, Update, Write, all_records, from_item, record_item,
@@ -46,7 +46,16 @@ pub struct Member {
     pub user_id: OfficeUserId,
     pub role: Role,
     pub joined_at: i64,
+    /// The room this person goes to by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_room: Option<RoomId>,
+    /// People this person keeps an eye on, in the order starred.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub starred: Vec<OfficeUserId>,
 }
+
+/// At most this many starred people per member.
+pub const MAX_STARRED: usize = 50;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MembersError {
@@ -124,6 +133,8 @@ impl Members {
             user_id: user.clone(),
             role,
             joined_at: self.clock.now_millis(),
+            home_room: None,
+            starred: Vec::new(),
         };
         let mut writes = vec![Write::Put {
             item: self.item(&member)?,
@@ -182,6 +193,62 @@ impl Members {
             )
             .await?;
         Ok(())
+    }
+
+    /// Sets (or, with `None`, clears) a member's home room; `None` back
+    /// when they are not a member.
+    pub async fn set_home_room(
+        &self,
+        space: &SpaceId,
+        user: &OfficeUserId,
+        room: Option<&RoomId>,
+    ) -> Result<Option<Member>, TableError> {
+        let update = match room {
+            Some(r) => Update::default().set("home_room", s(r.as_str())),
+            None => Update::default().remove("home_room"),
+        };
+        self.member_update(space, user, update).await
+    }
+
+    /// Replaces a member's starred people (repeats dropped, order kept, at
+    /// most [`MAX_STARRED`]).
+    pub async fn set_starred(
+        &self,
+        space: &SpaceId,
+        user: &OfficeUserId,
+        starred: &[OfficeUserId],
+    ) -> Result<Option<Member>, TableError> {
+        let mut list: Vec<&OfficeUserId> = Vec::new();
+        for u in starred {
+            if !list.contains(&u) && list.len() < MAX_STARRED {
+                list.push(u);
+            }
+        }
+        let update = match list.is_empty() {
+            true => Update::default().remove("starred"),
+            false => Update::default().set(
+                "starred",
+                crate::table::Value::L(list.iter().map(|u| s(u.as_str())).collect()),
+            ),
+        };
+        self.member_update(space, user, update).await
+    }
+
+    async fn member_update(
+        &self,
+        space: &SpaceId,
+        user: &OfficeUserId,
+        update: Update,
+    ) -> Result<Option<Member>, TableError> {
+        match self
+            .table
+            .update(&keys::member(space, user), update, Some(Condition::Exists))
+            .await
+        {
+            Ok(item) => Ok(Some(from_item(item)?)),
+            Err(TableError::ConditionFailed) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Every member of a space, by user id.

@@ -16,6 +16,8 @@
 //!   and the refresh that fills it.
 //! - [`chat`]: bridged DM messages and conversations.
 //! - [`sync`]: people sync (prompts, once a day).
+//! - [`meetings`]: meetings called from Slack, from the call until the room
+//!   empties.
 
 pub mod channels;
 pub mod chat;
@@ -25,6 +27,7 @@ pub mod installations;
 pub mod invites;
 pub mod links;
 pub mod login_tokens;
+pub mod meetings;
 pub mod members;
 pub mod oauth_state;
 pub mod spaces;

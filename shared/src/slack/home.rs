@@ -1,0 +1,238 @@
+//! The App Home tab (`views.publish`): a linked person's spaces, each with
+//! their home room, the people they starred and where those are, and every
+//! room with who is in it and a Join button; someone not linked sees how to
+//! link. Built with slack-morphism's Block Kit types and kept within Slack's
+//! 100 blocks per view.
+
+use serde_json::{Value, json};
+use slack_morphism::prelude::*;
+
+use super::messages::{
+    JOIN_ACTION, SYNC_ACTION, blocks_json, button, context, escape, section, who,
+};
+
+/// Slack refuses a view of more than 100 blocks.
+pub const MAX_BLOCKS: usize = 100;
+/// `action_id` of "Open the office".
+pub const OPEN_OFFICE_ACTION: &str = "open_office";
+
+pub struct HomeSpace {
+    pub name: String,
+    /// The team's oldest space: where `/hallway` goes without a name.
+    pub default: bool,
+    pub office_url: String,
+    pub rooms: Vec<HomeRoom>,
+    pub starred: Vec<Starred>,
+}
+
+pub struct HomeRoom {
+    pub name: String,
+    pub capacity: u32,
+    pub occupants: Vec<String>,
+    pub join_url: String,
+    /// The person's home room.
+    pub home: bool,
+}
+
+pub struct Starred {
+    pub name: String,
+    /// The room they are in now, if any.
+    pub room: Option<String>,
+}
+
+fn link_button(label: &str, action: &str, href: &str, primary: bool) -> SlackBlockButtonElement {
+    button(label, action, href, None, primary)
+}
+
+fn header(text: &str) -> SlackBlock {
+    SlackHeaderBlock::new(pt!(text)).into()
+}
+
+fn view(blocks: Vec<SlackBlock>) -> Value {
+    json!({ "type": "home", "blocks": blocks_json(blocks) })
+}
+
+fn room_block(r: &HomeRoom) -> SlackBlock {
+    let mark = if r.home { " (your home room)" } else { "" };
+    let md = format!(
+        "*{}*{mark} · {}/{}\n{}",
+        escape(&r.name),
+        r.occupants.len(),
+        r.capacity,
+        match r.occupants.len() {
+            0 => "Empty".to_owned(),
+            _ => who(&r.occupants),
+        }
+    );
+    section(&md)
+        .with_accessory(link_button("Join", JOIN_ACTION, &r.join_url, r.home).into())
+        .into()
+}
+
+fn starred_text(starred: &[Starred]) -> String {
+    let each: Vec<String> = starred
+        .iter()
+        .map(|p| match &p.room {
+            Some(room) => format!("{} (in {})", escape(&p.name), escape(room)),
+            None => format!("{} (not in a room)", escape(&p.name)),
+        })
+        .collect();
+    format!("*Starred:* {}", each.join(", "))
+}
+
+/// The Home tab of a linked person. `updated` says when it was drawn.
+pub fn home_view(spaces: &[HomeSpace], updated: &str) -> Value {
+    let mut blocks: Vec<SlackBlock> = Vec::new();
+    if spaces.is_empty() {
+        blocks.push(
+            section("You are not in any space of the virtual office connected to this workspace yet. Ask an admin to connect one, or open the office.").into(),
+        );
+    }
+    // Reserve room for each space's fixed blocks and the footer, then
+    // share what is left among rooms.
+    let fixed_per_space = 4;
+    let budget = MAX_BLOCKS.saturating_sub(spaces.len() * fixed_per_space + 1);
+    let mut rooms_left = budget;
+    for space in spaces {
+        let default = if space.default { " (default)" } else { "" };
+        blocks.push(header(&format!("{}{default}", space.name)));
+        let mut intro = String::new();
+        if let Some(home) = space.rooms.iter().find(|r| r.home) {
+            intro.push_str(&format!("*Home room:* {}", escape(&home.name)));
+        }
+        if !space.starred.is_empty() {
+            if !intro.is_empty() {
+                intro.push('\n');
+            }
+            intro.push_str(&starred_text(&space.starred));
+        }
+        if intro.is_empty() {
+            intro = "Set a home room and star people in the office to see them here.".into();
+        }
+        blocks.push(
+            section(&intro)
+                .with_accessory(
+                    link_button(
+                        "Open the office",
+                        OPEN_OFFICE_ACTION,
+                        &space.office_url,
+                        false,
+                    )
+                    .into(),
+                )
+                .into(),
+        );
+        if space.rooms.is_empty() {
+            blocks.push(context("This space has no rooms yet."));
+        }
+        let shown = space.rooms.len().min(rooms_left);
+        for r in &space.rooms[..shown] {
+            blocks.push(room_block(r));
+        }
+        rooms_left -= shown;
+        if shown < space.rooms.len() {
+            blocks.push(context(&format!(
+                "{} more rooms in the office.",
+                space.rooms.len() - shown
+            )));
+        }
+        blocks.push(SlackDividerBlock::new().into());
+    }
+    blocks.push(context(&format!("Updated {updated}")));
+    blocks.truncate(MAX_BLOCKS);
+    view(blocks)
+}
+
+/// The Home tab of someone whose Slack account is not linked yet.
+pub fn link_prompt_view(link_url: &str, spaces: &[String]) -> Value {
+    let names = match spaces.len() {
+        0 => String::new(),
+        _ => format!(
+            " Your workspace meets in {}.",
+            spaces
+                .iter()
+                .map(|s| format!("*{}*", escape(s)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    view(vec![
+        header("hallway"),
+        section(&format!(
+            "Connect your Slack account to the virtual office to see your spaces, who is in each room, and join them from here.{names}"
+        ))
+        .with_accessory(link_button("Connect", SYNC_ACTION, link_url, true).into())
+        .into(),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn room(i: usize, occupants: usize) -> HomeRoom {
+        HomeRoom {
+            name: format!("Room {i}"),
+            capacity: 4,
+            occupants: (0..occupants).map(|k| format!("P{k}")).collect(),
+            join_url: format!("https://h.example/join/{i}"),
+            home: i == 1,
+        }
+    }
+
+    #[test]
+    fn a_home_shows_home_room_stars_and_rooms_with_join() {
+        let v = home_view(
+            &[HomeSpace {
+                name: "HQ".into(),
+                default: true,
+                office_url: "https://office.example/spaces/hq".into(),
+                rooms: vec![room(0, 0), room(1, 2)],
+                starred: vec![
+                    Starred {
+                        name: "Bob".into(),
+                        room: Some("Room 1".into()),
+                    },
+                    Starred {
+                        name: "Cy <x>".into(),
+                        room: None,
+                    },
+                ],
+            }],
+            "12:00 UTC",
+        );
+        assert_eq!(v["type"], "home");
+        let b = v["blocks"].as_array().unwrap();
+        assert_eq!(b[0]["text"]["text"], "HQ (default)");
+        assert_eq!(
+            b[1]["text"]["text"],
+            "*Home room:* Room 1\n*Starred:* Bob (in Room 1), Cy &lt;x&gt; (not in a room)"
+        );
+        assert_eq!(b[2]["text"]["text"], "*Room 0* · 0/4\nEmpty");
+        assert_eq!(
+            b[3]["text"]["text"],
+            "*Room 1* (your home room) · 2/4\nP0 and P1"
+        );
+        assert_eq!(b[3]["accessory"]["url"], "https://h.example/join/1");
+        assert_eq!(b[3]["accessory"]["style"], "primary");
+    }
+
+    #[test]
+    fn a_huge_office_stays_within_a_hundred_blocks() {
+        let spaces: Vec<HomeSpace> = (0..3)
+            .map(|s| HomeSpace {
+                name: format!("S{s}"),
+                default: s == 0,
+                office_url: "https://office.example".into(),
+                rooms: (0..80).map(|i| room(i, 1)).collect(),
+                starred: vec![],
+            })
+            .collect();
+        let v = home_view(&spaces, "now");
+        let b = v["blocks"].as_array().unwrap();
+        assert!(b.len() <= MAX_BLOCKS, "{}", b.len());
+        let text = v.to_string();
+        assert!(text.contains("more rooms in the office"));
+        assert!(text.contains("Updated now"));
+    }
+}

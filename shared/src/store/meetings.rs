@@ -1,0 +1,188 @@
+//! Meetings called from Slack: `/hallway` (a channel call, DM invites, a
+//! channel mapped to a room) sends people to a room; the meeting starts when
+//! someone is there and ends when the room empties again, and then its
+//! summary goes back to the conversation where it was called.
+//!
+//! One record per room, fed by the office's presence snapshots. A call into
+//! a room where a meeting is already going on joins that meeting (the first
+//! caller's conversation gets the summary); a call nobody answers expires
+//! after a day. Ending deletes the record under a condition, so two
+//! snapshots racing produce one summary.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::SharedClock;
+use crate::ids::{ChannelId, OfficeUserId, RoomId, SpaceId, TeamId, UserId};
+use crate::keys;
+use crate::store::spaces::Room;
+use crate::table::{
+    Condition, Query, SharedTable, TableError, Update, Value, all_records, from_item, n,
+    record_item, s,
+};
+
+/// A call nobody answered is forgotten after this long.
+pub const MEETING_TTL_SECS: i64 = 24 * 3600;
+/// A meeting going on is kept this long after the last change seen (a room
+/// whose presence stops being reported does not linger for ever).
+pub const RUNNING_TTL_SECS: i64 = 7 * 24 * 3600;
+/// At most this many people are remembered as having joined.
+pub const MAX_JOINED: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meeting {
+    pub space_id: SpaceId,
+    pub room_id: RoomId,
+    pub team_id: TeamId,
+    /// Where it was called: the summary goes here.
+    pub channel_id: ChannelId,
+    /// Who called it.
+    pub called_by: Option<UserId>,
+    pub called_at: i64,
+    /// When someone was first seen in the room after the call.
+    pub started_at: Option<i64>,
+    /// Everyone seen in the room while it went on, in order of arrival.
+    #[serde(default)]
+    pub joined: Vec<OfficeUserId>,
+    pub ttl: i64,
+}
+
+impl Meeting {
+    /// How long it went on, from the first arrival to `ended_at`.
+    pub fn duration_secs(&self, ended_at: i64) -> i64 {
+        self.started_at.map_or(0, |s| (ended_at - s).max(0))
+    }
+}
+
+/// A call into a room: where and by whom.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub space_id: SpaceId,
+    pub room_id: RoomId,
+    pub team_id: TeamId,
+    pub channel_id: ChannelId,
+    pub called_by: Option<UserId>,
+}
+
+#[derive(Clone)]
+pub struct Meetings {
+    table: SharedTable,
+    clock: SharedClock,
+}
+
+impl Meetings {
+    pub fn new(table: SharedTable, clock: SharedClock) -> Self {
+        Self { table, clock }
+    }
+
+    /// Records a call; `false` when a meeting is already going on in the
+    /// room (the call joins it). A call into a room whose earlier call was
+    /// not answered yet replaces it.
+    pub async fn call(&self, c: &Call) -> Result<bool, TableError> {
+        let now = self.clock.now_secs();
+        let meeting = Meeting {
+            space_id: c.space_id.clone(),
+            room_id: c.room_id.clone(),
+            team_id: c.team_id.clone(),
+            channel_id: c.channel_id.clone(),
+            called_by: c.called_by.clone(),
+            called_at: now,
+            started_at: None,
+            joined: Vec::new(),
+            ttl: now + MEETING_TTL_SECS,
+        };
+        let item = record_item(&keys::meeting(&c.space_id, &c.room_id), &meeting)?;
+        match self
+            .table
+            .put(item, Some(Condition::AttrMissing("started_at".into())))
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(TableError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn get(&self, space: &SpaceId, room: &RoomId) -> Result<Option<Meeting>, TableError> {
+        self.table
+            .get(&keys::meeting(space, room))
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
+    /// A space's meetings, called or going on.
+    pub async fn open(&self, space: &SpaceId) -> Result<Vec<Meeting>, TableError> {
+        all_records(
+            self.table.as_ref(),
+            Query::partition(keys::space_pk(space))
+                .prefix(keys::MEETING_PREFIX)
+                .limit(200),
+        )
+        .await
+    }
+
+    /// Puts back a meeting that ended but whose summary could not be
+    /// queued, so the next snapshot of the empty room ends it again.
+    pub async fn restore(&self, m: &Meeting) -> Result<(), TableError> {
+        let item = record_item(&keys::meeting(&m.space_id, &m.room_id), m)?;
+        self.table.put(item, Some(Condition::NotExists)).await
+    }
+
+    /// Applies a presence snapshot of the space's rooms to its meetings:
+    /// occupied rooms start theirs (or add who arrived); a started meeting
+    /// whose room is empty ends. Returns the meetings that ended, each
+    /// once, with the time they ended.
+    pub async fn observe(
+        &self,
+        space: &SpaceId,
+        rooms: &[Room],
+    ) -> Result<Vec<(Meeting, i64)>, TableError> {
+        let now = self.clock.now_secs();
+        let mut ended = Vec::new();
+        for m in self.open(space).await? {
+            let Some(room) = rooms.iter().find(|r| r.id == m.room_id) else {
+                continue;
+            };
+            let key = keys::meeting(space, &m.room_id);
+            if room.occupants.is_empty() {
+                if m.started_at.is_none() {
+                    continue;
+                }
+                // Only the snapshot that removes it reports it.
+                match self.table.delete(&key, Some(Condition::Exists)).await {
+                    Ok(Some(item)) => ended.push((from_item(item)?, now)),
+                    Ok(None) | Err(TableError::ConditionFailed) => {}
+                    Err(e) => return Err(e),
+                }
+                continue;
+            }
+            let mut joined = m.joined.clone();
+            for u in &room.occupants {
+                if !joined.contains(u) && joined.len() < MAX_JOINED {
+                    joined.push(u.clone());
+                }
+            }
+            if m.started_at.is_some() && joined == m.joined {
+                continue;
+            }
+            let mut update = Update::default()
+                .set(
+                    "joined",
+                    Value::L(joined.iter().map(|u| s(u.as_str())).collect()),
+                )
+                .set("ttl", n(now + RUNNING_TTL_SECS));
+            if m.started_at.is_none() {
+                update = update.set("started_at", n(now));
+            }
+            match self
+                .table
+                .update(&key, update, Some(Condition::Exists))
+                .await
+            {
+                Ok(_) | Err(TableError::ConditionFailed) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(ended)
+    }
+}

@@ -1,0 +1,33 @@
+//! The fake Slack's demo workspace (Acme, `T0DEMO`, from
+//! `TeamSeed::demo()`): its people, its channels and the app's bot user.
+
+use hallway::ids::{TeamId, UserId};
+
+pub const ALICE: &str = "U0DEMO01";
+pub const BOB: &str = "U0DEMO02";
+pub const CAROL: &str = "U0DEMO03";
+pub const DAVE: &str = "U0DEMO04";
+pub const ERIN: &str = "U0DEMO05";
+/// The app's bot user.
+pub const BOT: &str = "U0DEMOBOT";
+/// Everyone is in it; the bot is not, until it joins.
+pub const GENERAL: &str = "C0GENERAL";
+/// Alice, Bob and Carol.
+pub const DESIGN: &str = "C0DESIGN";
+
+pub fn team() -> TeamId {
+    TeamId::new("T0DEMO").unwrap()
+}
+
+pub fn user(id: &str) -> UserId {
+    UserId::new(id).unwrap()
+}
+
+/// The app's messages in its DM with `user`, oldest first.
+pub fn from_app(app: &hallway_tests::TestApp, user: &str) -> Vec<hallway_fake_slack::Message> {
+    app.slack
+        .dm_messages("T0DEMO", user)
+        .into_iter()
+        .filter(|m| m.user == BOT)
+        .collect()
+}
