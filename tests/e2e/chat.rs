@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use crate::commands::{Office, bridged_office};
 use crate::demo::team as demo;
-use crate::demo::{ALICE, BOB, BOT, CAROL, DAVE, from_app};
+use crate::demo::{ALICE, BOB, BOT, CAROL, DAVE, from_app, post_event, sample_body};
 
 /// The demo office with the bridge on and Alice (office user `ada`)
 /// linked with a user token that subscribes to her DMs.
@@ -403,32 +403,10 @@ async fn signed_message_samples_store_edit_and_delete_and_a_retry_changes_nothin
     let Some((app, _)) = bridged().await else {
         return;
     };
-    let body = |name: &str| {
-        let path = format!("{}/../events/events/{name}", env!("CARGO_MANIFEST_DIR"));
-        let sample: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        sample["body"].as_str().unwrap().to_owned()
-    };
+    let body = sample_body;
     let post = |name: &'static str, retry: bool| {
-        let b = body(name);
         let app = &app;
-        async move {
-            let headers: &[(&str, &str)] = if retry {
-                &[
-                    ("x-slack-retry-num", "1"),
-                    ("x-slack-retry-reason", "http_timeout"),
-                ]
-            } else {
-                &[]
-            };
-            let resp = app
-                .post_signed("/slack/events", "application/json", &b, headers)
-                .await;
-            assert_eq!(resp.status(), 200, "{name}");
-            resp.headers()["x-hallway-event"]
-                .to_str()
-                .unwrap()
-                .to_owned()
-        }
+        async move { post_event(app, &sample_body(name), retry).await }
     };
     let dm = ChannelId::new("D0ALICEBOB").unwrap();
     let ts = MessageTs::new("1732438980.000500").unwrap();

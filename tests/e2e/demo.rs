@@ -31,3 +31,33 @@ pub fn from_app(app: &hallway_tests::TestApp, user: &str) -> Vec<hallway_fake_sl
         .filter(|m| m.user == BOT)
         .collect()
 }
+
+/// The body of a sample in `events/events/` (signed anew when posted).
+pub fn sample_body(name: &str) -> String {
+    let path = format!("{}/../events/events/{name}", env!("CARGO_MANIFEST_DIR"));
+    let event: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    event["body"].as_str().unwrap().to_owned()
+}
+
+/// Posts a Slack-signed event body (as a retry when `retry`); returns
+/// what the webhook did with it (`x-hallway-event`; empty when it says
+/// nothing, as for `url_verification`).
+pub async fn post_event(app: &hallway_tests::TestApp, body: &str, retry: bool) -> String {
+    let retry_headers: &[(&str, &str)] = if retry {
+        &[
+            ("x-slack-retry-num", "1"),
+            ("x-slack-retry-reason", "http_timeout"),
+        ]
+    } else {
+        &[]
+    };
+    let resp = app
+        .post_signed("/slack/events", "application/json", body, retry_headers)
+        .await;
+    assert_eq!(resp.status(), 200);
+    resp.headers()
+        .get("x-hallway-event")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use crate::commands::{install_demo, office};
 use crate::demo::team as demo;
-use crate::demo::user;
+use crate::demo::{post_event, sample_body, user};
 
 /// The demo workspace grown to 446 people (three `users.list` pages of
 /// 200), one of them deactivated and one a bot.
@@ -268,30 +268,6 @@ async fn a_dead_token_ends_the_refresh_and_marks_the_team_for_reinstall() {
 }
 
 /// The body of a sample in `events/events/`.
-fn sample_body(name: &str) -> String {
-    let path = format!("{}/../events/events/{name}", env!("CARGO_MANIFEST_DIR"));
-    let event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    event["body"].as_str().unwrap().to_owned()
-}
-
-async fn post_event(app: &TestApp, body: &str, retry: bool) -> String {
-    let retry_headers: &[(&str, &str)] = if retry {
-        &[
-            ("x-slack-retry-num", "1"),
-            ("x-slack-retry-reason", "http_timeout"),
-        ]
-    } else {
-        &[]
-    };
-    let resp = app
-        .post_signed("/slack/events", "application/json", body, retry_headers)
-        .await;
-    assert_eq!(resp.status(), 200);
-    resp.headers()["x-hallway-event"]
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
 
 #[tokio::test]
 async fn people_events_keep_the_directory_current_and_older_profiles_never_win() {

@@ -8,6 +8,8 @@
 //! - `secrets`: the Secrets Manager adapter against moto.
 //! - `slack_client`: the Web API client against the fake Slack, over HTTP.
 //! - `events_webhook`: signed requests into the running bundle.
+//! - `event_samples`: every signed sample of `events/events/` through the
+//!   bundle and its worker: stored state, Slack calls, retries.
 //! - `lambda_events`: Lambda events (base64 bodies included) through
 //!   `lambda_http`'s own conversion into the same router.
 //! - `office_api`: bearer tokens, roles, spaces, rooms, presence, settings.
@@ -33,6 +35,7 @@ mod conformance_queue;
 mod conformance_table;
 pub mod demo;
 mod directory;
+mod event_samples;
 pub mod events_webhook;
 mod infra;
 mod invites;

@@ -196,3 +196,32 @@ async fn an_install_without_links_write_is_refused_once_and_not_retried() {
     assert_eq!(calls[0].error.as_deref(), Some("missing_scope"));
     assert!(app.slack.unfurls("T0DEMO").is_empty());
 }
+
+#[tokio::test]
+async fn without_an_unfurl_id_the_message_is_named_by_channel_and_ts() {
+    let Some((app, o)) = app().await else {
+        return;
+    };
+    // Enterprise Grid sends no unfurl_id: the answer names the message.
+    let ts = post(&app, "hello").await;
+    let link = join_link(&app, &o.hq, &o.hall).await;
+    let event = json!({
+        "token": "x", "team_id": "T0DEMO", "api_app_id": "A0HALLWAY", "type": "event_callback",
+        "enterprise_id": "E0ACME", "event_id": "Ev0GRIDLINK1", "event_time": app.now_secs(),
+        "event": {"type": "link_shared", "channel": GENERAL, "user": BOB, "message_ts": ts,
+                  "links": [{"domain": "127.0.0.1", "url": link}], "event_ts": ts},
+        "authorizations": [{"enterprise_id": "E0ACME", "team_id": "T0DEMO", "user_id": "U0DEMOBOT",
+                            "is_bot": true, "is_enterprise_install": false}],
+    });
+    let resp = app
+        .post_signed("/slack/events", "application/json", &event.to_string(), &[])
+        .await;
+    assert_eq!(resp.headers()["x-hallway-event"], "queued");
+    let u = unfurled(&app, 1).await.remove(0);
+    assert_eq!(
+        (u["channel"].as_str(), u["ts"].as_str()),
+        (Some(GENERAL), Some(ts.as_str()))
+    );
+    assert!(u["unfurl_id"].is_null());
+    assert_eq!(texts(&u["unfurls"][&link])[0], "*Hall* · HQ");
+}

@@ -1,0 +1,170 @@
+//! Every signed sample in `events/events/`, posted (signed anew) into the
+//! running bundle with its worker, in the order a workspace's day could
+//! bring them; after each, the stored state and the calls the fake Slack
+//! recorded say the event did its work; a Slack retry of each changes
+//! nothing.
+
+use hallway::ids::{ChannelId, MessageTs};
+use hallway::store::installations::InstallStatus;
+use hallway_tests::{TestApp, eventually};
+
+use crate::commands::bridged_office;
+use crate::demo::team as demo;
+use crate::demo::{ALICE, DAVE, DESIGN, from_app, post_event, sample_body, user};
+
+async fn send(app: &TestApp, name: &str, want: &str) {
+    assert_eq!(
+        post_event(app, &sample_body(name), false).await,
+        want,
+        "{name}"
+    );
+    app.drained().await;
+    // Slack's retry of the same delivery: acknowledged, not redone.
+    if want == "queued" {
+        assert_eq!(
+            post_event(app, &sample_body(name), true).await,
+            "duplicate",
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_event_sample_does_its_work_once() {
+    let Some((app, o)) = bridged_office(&["links:read", "links:write"]).await else {
+        return;
+    };
+    let s = &app.services;
+    // #design meets in a room named after it; the bot is in it.
+    let room = s.spaces().add_room(&o.hq, "design", 6).await.unwrap();
+    s.channels()
+        .map(
+            &demo(),
+            &ChannelId::new(DESIGN).unwrap(),
+            Some("design"),
+            &o.hq,
+            &room.id,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(app.slack.join_channel("T0DEMO", DESIGN, "U0DEMOBOT"));
+    let directory = s.directory();
+
+    send(&app, "url_verification.json", "").await;
+    send(&app, "unknown_event.json", "ignored").await;
+
+    send(&app, "team_join.json", "queued").await;
+    let dana = directory
+        .get(&demo(), &user("U0DEMO09"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(dana.real_name, "Dana Scully");
+    send(&app, "user_change.json", "queued").await;
+    let bob = directory
+        .get(&demo(), &user("U0DEMO02"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bob.display_name, "Bobby");
+    send(&app, "user_change_deactivated.json", "queued").await;
+    assert!(
+        directory
+            .get(&demo(), &user("U0DEMO09"))
+            .await
+            .unwrap()
+            .unwrap()
+            .deleted
+    );
+
+    let chat = s.chat();
+    let dm = ChannelId::new("D0ALICEBOB").unwrap();
+    let ts = MessageTs::new("1732438980.000500").unwrap();
+    send(&app, "message_im.json", "queued").await;
+    assert_eq!(
+        chat.message(&demo(), &dm, &ts).await.unwrap().unwrap().text,
+        "Are you in the Kitchen room?"
+    );
+    send(&app, "message_changed.json", "queued").await;
+    assert_eq!(
+        chat.message(&demo(), &dm, &ts).await.unwrap().unwrap().text,
+        "Are you in the Hall?"
+    );
+    send(&app, "message_deleted.json", "queued").await;
+    assert!(
+        chat.message(&demo(), &dm, &ts)
+            .await
+            .unwrap()
+            .unwrap()
+            .deleted
+    );
+    send(&app, "message_to_app.json", "queued").await;
+    send(&app, "message_from_bot.json", "ignored").await;
+    let told: Vec<String> = app
+        .office
+        .as_ref()
+        .unwrap()
+        .accepted()
+        .into_iter()
+        .map(|n| n.kind)
+        .collect();
+    assert_eq!(
+        told,
+        [
+            "chat.message",
+            "chat.message_changed",
+            "chat.message_deleted",
+            "chat.message"
+        ]
+    );
+
+    // The samples' links point at hallway.example.com, not this bundle:
+    // nothing of ours to unfurl, so Slack is not called.
+    send(&app, "link_shared.json", "queued").await;
+    send(&app, "link_shared_enterprise.json", "queued").await;
+    assert!(app.slack.calls_to("chat.unfurl").is_empty());
+
+    send(&app, "member_joined_channel.json", "queued").await;
+    let welcome = from_app(&app, DAVE);
+    assert_eq!(welcome.len(), 1, "{welcome:?}");
+    assert!(welcome[0].text.contains("meets in design (HQ)"));
+
+    send(&app, "channel_rename.json", "queued").await;
+    let renamed = s.spaces().room(&o.hq, &room.id).await.unwrap().unwrap();
+    assert_eq!(renamed.name, "design-crit");
+
+    send(&app, "app_home_opened.json", "queued").await;
+    let home = app
+        .slack
+        .home_view("T0DEMO", ALICE)
+        .expect("Alice's Home tab");
+    assert_eq!(home["blocks"][0]["text"]["text"], "HQ (default)");
+
+    send(&app, "tokens_revoked.json", "queued").await;
+    send(&app, "app_uninstalled.json", "queued").await;
+    send(&app, "app_uninstalled_retry.json", "duplicate").await;
+    let installation = s.installations().get(&demo()).await.unwrap();
+    assert!(
+        installation.is_none_or(|i| i.status != InstallStatus::Active),
+        "the bot token is gone"
+    );
+    eventually("the space disconnected", || async {
+        s.spaces()
+            .get(&o.hq)
+            .await
+            .unwrap()
+            .is_some_and(|sp| !sp.connected)
+    })
+    .await;
+    // Every Slack call the samples caused succeeded.
+    assert!(
+        app.slack
+            .calls()
+            .iter()
+            .filter(|c| c.method != "events.deliver")
+            .all(|c| c.status == 200 && c.error.is_none()),
+        "{:?}",
+        app.slack.calls()
+    );
+}
