@@ -16,7 +16,7 @@
 //! | 7 | an office user (profile, live session) | `USER#{user}` | `PROFILE` | | |
 //! | 8 | a space's members | `SPACE#{space}` | `MEMBER#{user}` (query, prefix `MEMBER#`) | `MEMBEROF#{user}` / `SPACE#{space}` | |
 //! | 9 | the spaces a user belongs to | | | query gsi1 `MEMBEROF#{user}` | |
-//! | 10 | an office user's Slack identity in a team | `USER#{user}` | `SLACK#{team}` | | |
+//! | 10 | an office user's Slack identity in a team; all of them | `USER#{user}` | `SLACK#{team}` (query, prefix `SLACK#`) | | |
 //! | 11 | who a Slack user is in the office (reverse lookup, one office user per Slack user) | `SLACKUSER#{team}#{slack user}` | `LINK` | | |
 //! | 12 | a one-time login token from Sign in with Slack | `LOGIN#{token}` | `TOKEN` | | 5 min |
 //! | 13 | the room a Slack channel is mapped to | `TEAM#{team}` | `CHANNEL#{channel}` | | |
@@ -132,9 +132,12 @@ pub fn member_of_sort(space: &SpaceId) -> String {
     format!("SPACE#{space}")
 }
 
+/// Sort-key prefix of pattern 10 (all of a person's Slack identities).
+pub const IDENTITY_PREFIX: &str = "SLACK#";
+
 /// 10: an office user's Slack identity in a team.
 pub fn identity(user: &OfficeUserId, team: &TeamId) -> Key {
-    key(user_pk(user), format!("SLACK#{team}"))
+    key(user_pk(user), format!("{IDENTITY_PREFIX}{team}"))
 }
 
 /// 11: the office user a Slack user is linked to.

@@ -23,6 +23,7 @@
 //!   retries, auto-prompts.
 //! - `app_home`: `app_home_opened` answered with `views.publish`.
 //! - `channel_events`: welcome DMs in channels mapped to rooms; renames.
+//! - `mine`: my home room, stars, and my workspaces' spaces.
 //! - `meetings`: summaries of meetings called from Slack, when the room
 //!   empties.
 //! - `unfurl`: `link_shared` from the fake Slack answered with `chat.unfurl`.
@@ -41,6 +42,7 @@ mod infra;
 mod invites;
 mod lambda_events;
 mod meetings;
+mod mine;
 mod no_secrets_in_logs;
 mod office_api;
 mod secrets;

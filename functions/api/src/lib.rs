@@ -22,6 +22,8 @@
 //! | `POST /api/v1/spaces/{space}/invites` `{room_id?, slack_user_ids?, office_user_ids?}` → 202 | member, moderator, admin |
 //! | `GET /api/v1/spaces/{space}/invites/{invite}` | any role |
 //! | `GET /api/v1/spaces/{space}/directory` | any role |
+//! | `GET /api/v1/spaces/{space}/me`, `PUT …/me/home-room` `{room_id\|null}`, `PUT`/`DELETE …/me/starred/{user}` | any role (their own) |
+//! | `GET /api/v1/me/slack-spaces` | any caller (the spaces of the workspaces they are linked to) |
 //! | `POST /api/v1/spaces/{space}/directory/refresh` → 202 (200 when one runs) | admin, moderator |
 //!
 //! # Layout
@@ -32,11 +34,13 @@
 //! - [`invites`]: "Get <user>": invites by DM and their status.
 //! - [`sessions`]: the login-token exchange and `me`.
 //! - [`directory`]: the Slack team's people directory: state, refresh.
+//! - [`mine`]: my home room and starred people; my workspaces' spaces.
 
 pub mod caller;
 pub mod directory;
 pub mod invites;
 pub mod members;
+pub mod mine;
 pub mod sessions;
 pub mod slack;
 pub mod spaces;
@@ -51,6 +55,16 @@ pub fn router(services: Services) -> Router {
     Router::new()
         .route("/api/v1/sessions", post(sessions::exchange))
         .route("/api/v1/me", get(sessions::me))
+        .route("/api/v1/me/slack-spaces", get(mine::slack_spaces))
+        .route("/api/v1/spaces/{space}/me", get(mine::show))
+        .route(
+            "/api/v1/spaces/{space}/me/home-room",
+            put(mine::set_home_room),
+        )
+        .route(
+            "/api/v1/spaces/{space}/me/starred/{user}",
+            put(mine::star).delete(mine::unstar),
+        )
         .route("/api/v1/spaces", post(spaces::create).get(spaces::list))
         .route("/api/v1/spaces/{space}", get(spaces::show))
         .route("/api/v1/spaces/{space}/settings", patch(spaces::settings))

@@ -13,7 +13,9 @@ use crate::crypto::{CryptoError, TokenCipher};
 use crate::ids::{EnterpriseId, OfficeUserId, TeamId, UserId};
 use crate::keys;
 use crate::secrets::Secret;
-use crate::table::{Condition, SharedTable, TableError, Write, from_item, record_item, s};
+use crate::table::{
+    Condition, Query, SharedTable, TableError, Write, all_records, from_item, record_item, s,
+};
 
 /// How the link was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +121,17 @@ impl IdentityLinks {
             .await?
             .map(from_item)
             .transpose()
+    }
+
+    /// Every Slack identity of an office user, one per team.
+    pub async fn of_user(&self, user: &OfficeUserId) -> Result<Vec<IdentityLink>, TableError> {
+        all_records(
+            self.table.as_ref(),
+            Query::partition(keys::user_pk(user))
+                .prefix(keys::IDENTITY_PREFIX)
+                .limit(100),
+        )
+        .await
     }
 
     pub fn user_token(&self, link: &IdentityLink) -> Result<Option<Secret>, CryptoError> {
