@@ -23,6 +23,7 @@
 //!   retries, auto-prompts.
 //! - `app_home`: `app_home_opened` answered with `views.publish`.
 //! - `channel_events`: welcome DMs in channels mapped to rooms; renames.
+//! - `people`: the people pane and opening a DM from the office.
 //! - `mine`: my home room, stars, and my workspaces' spaces.
 //! - `meetings`: summaries of meetings called from Slack, when the room
 //!   empties.
@@ -45,6 +46,7 @@ mod meetings;
 mod mine;
 mod no_secrets_in_logs;
 mod office_api;
+mod people;
 mod secrets;
 mod sign_in;
 mod slack_client;

@@ -354,7 +354,9 @@ async fn linking_stores_the_identity_and_refuses_a_taken_slack_user() {
     assert_eq!(status, 200, "{body}");
     let url = body["authorize_url"].as_str().unwrap().to_owned();
     assert!(
-        url.contains("user_scope=chat%3Awrite%2Cim%3Ahistory%2Cim%3Aread%2Cusers%3Aread"),
+        url.contains(
+            "user_scope=chat%3Awrite%2Cim%3Ahistory%2Cim%3Aread%2Cim%3Awrite%2Cusers%3Aread"
+        ),
         "{url}"
     );
     assert!(url.contains("team=T0DEMO"));

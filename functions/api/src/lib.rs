@@ -23,6 +23,8 @@
 //! | `GET /api/v1/spaces/{space}/invites/{invite}` | any role |
 //! | `GET /api/v1/spaces/{space}/directory` | any role |
 //! | `GET /api/v1/spaces/{space}/me`, `PUT …/me/home-room` `{room_id\|null}`, `PUT`/`DELETE …/me/starred/{user}` | any role (their own) |
+//! | `GET /api/v1/spaces/{space}/people?q=&cursor=&limit=` | member, moderator, admin |
+//! | `POST /api/v1/spaces/{space}/people/{slack_user}/chat` | member+ linked with a user token |
 //! | `GET /api/v1/me/slack-spaces` | any caller (the spaces of the workspaces they are linked to) |
 //! | `POST /api/v1/spaces/{space}/directory/refresh` → 202 (200 when one runs) | admin, moderator |
 //!
@@ -34,6 +36,8 @@
 //! - [`invites`]: "Get <user>": invites by DM and their status.
 //! - [`sessions`]: the login-token exchange and `me`.
 //! - [`directory`]: the Slack team's people directory: state, refresh.
+//! - [`people`]: the people pane (directory, link, presence, sync) and
+//!   opening a DM with one of them.
 //! - [`mine`]: my home room and starred people; my workspaces' spaces.
 
 pub mod caller;
@@ -41,6 +45,7 @@ pub mod directory;
 pub mod invites;
 pub mod members;
 pub mod mine;
+pub mod people;
 pub mod sessions;
 pub mod slack;
 pub mod spaces;
@@ -56,6 +61,11 @@ pub fn router(services: Services) -> Router {
         .route("/api/v1/sessions", post(sessions::exchange))
         .route("/api/v1/me", get(sessions::me))
         .route("/api/v1/me/slack-spaces", get(mine::slack_spaces))
+        .route("/api/v1/spaces/{space}/people", get(people::list))
+        .route(
+            "/api/v1/spaces/{space}/people/{slack_user}/chat",
+            post(people::open_chat),
+        )
         .route("/api/v1/spaces/{space}/me", get(mine::show))
         .route(
             "/api/v1/spaces/{space}/me/home-room",

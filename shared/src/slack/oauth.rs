@@ -10,9 +10,16 @@ pub const INSTALL_PATH: &str = "/slack/install";
 pub const LOGIN_PATH: &str = "/slack/login";
 pub const JOIN_PATH: &str = "/join";
 
-/// User scopes a person grants when linking their Slack identity: read their
-/// DMs for the chat bridge, write as them, and read the directory.
-pub const USER_SCOPES: &[&str] = &["chat:write", "im:history", "im:read", "users:read"];
+/// User scopes a person grants when linking their Slack identity: DMs as
+/// the person (`chat:write`, `im:write` to open one), their DMs bridged
+/// (`im:history`, `im:read`), names (`users:read`).
+pub const USER_SCOPES: &[&str] = &[
+    "chat:write",
+    "im:history",
+    "im:read",
+    "im:write",
+    "users:read",
+];
 
 /// Sign in with Slack's scopes.
 pub const OPENID_SCOPES: &str = "openid email profile";

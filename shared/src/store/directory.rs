@@ -29,6 +29,16 @@ pub const RUN_LEASE_SECS: i64 = 10 * 60;
 /// Slack's own "user" that is not a person.
 const SLACKBOT: &str = "USLACKBOT";
 
+/// A page of [`Directory::page`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeoplePage {
+    pub people: Vec<Person>,
+    /// Where the next page starts (after this person), if anywhere.
+    pub next: Option<UserId>,
+    /// Records read to fill this page.
+    pub scanned: usize,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     pub id: UserId,
@@ -91,6 +101,17 @@ impl Person {
     }
 
     /// Someone the office may list and invite.
+    /// Whether a search (`q`, any case) finds this person by handle,
+    /// display name, real name or email.
+    pub fn matches(&self, q: &str) -> bool {
+        let q = q.trim().to_lowercase();
+        q.is_empty()
+            || [&self.name, &self.display_name, &self.real_name]
+                .into_iter()
+                .chain(self.email.as_ref())
+                .any(|f| f.to_lowercase().contains(&q))
+    }
+
     pub fn is_person(&self) -> bool {
         !self.deleted && !self.is_bot
     }
@@ -224,6 +245,53 @@ impl Directory {
     /// Everyone in the directory, bots and deleted people included.
     pub async fn everyone(&self, team: &TeamId) -> Result<Vec<Person>, TableError> {
         all_records(self.table.as_ref(), self.people_query(team)).await
+    }
+
+    /// A page of the people `keep` accepts, in id order, starting after
+    /// `after`. Reads at most `max_scan` records (a search that matches
+    /// little stops early); `next` says where to go on, `None` at the end.
+    pub async fn page(
+        &self,
+        team: &TeamId,
+        after: Option<&UserId>,
+        limit: usize,
+        max_scan: usize,
+        keep: impl Fn(&Person) -> bool,
+    ) -> Result<PeoplePage, TableError> {
+        let mut query = self.people_query(team).limit(200);
+        if let Some(u) = after {
+            query = query.after_sort_key(keys::person(team, u).sk);
+        }
+        let (mut people, mut scanned) = (Vec::new(), 0usize);
+        loop {
+            let page = self.table.query(query.clone()).await?;
+            let more = page.next.is_some();
+            for item in page.items {
+                scanned += 1;
+                let p: Person = from_item(item)?;
+                let last = p.id.clone();
+                if keep(&p) {
+                    people.push(p);
+                }
+                if people.len() >= limit || scanned >= max_scan {
+                    return Ok(PeoplePage {
+                        people,
+                        next: Some(last),
+                        scanned,
+                    });
+                }
+            }
+            match page.next {
+                Some(next) if more => query = query.after(Some(next)),
+                _ => {
+                    return Ok(PeoplePage {
+                        people,
+                        next: None,
+                        scanned,
+                    });
+                }
+            }
+        }
     }
 
     fn people_query(&self, team: &TeamId) -> Query {

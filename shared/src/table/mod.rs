@@ -252,6 +252,22 @@ impl Query {
         self.descending = true;
         self
     }
+
+    /// Starts after the item with sort key `sk` in this query's partition
+    /// (primary index). A cursor built here cannot point into another
+    /// partition, whatever an API client sends.
+    pub fn after_sort_key(mut self, sk: impl Into<String>) -> Self {
+        self.cursor = Some(
+            CursorKey {
+                pk: self.pk.clone(),
+                sk: sk.into(),
+                gpk: None,
+                gsk: None,
+            }
+            .encode(),
+        );
+        self
+    }
 }
 
 /// Where the next page starts: the encoded key of the last item returned.

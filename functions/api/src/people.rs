@@ -1,0 +1,243 @@
+//! The people pane: the Slack workspace's people for a space, from the
+//! directory (never a live `users.list`), searchable, paged, each with their
+//! link to the office, where they are now, and their sync status; and
+//! "open chat", which opens the DM between the caller and one of them with
+//! the caller's own Slack token.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use hallway::ids::{OfficeUserId, TeamId, UserId};
+use hallway::services::Services;
+use hallway::slack::SlackError;
+use hallway::store::chat::ConversationKind;
+use hallway::store::directory::RunStatus;
+use hallway::store::sync::SyncStatus;
+use hallway::store::{Conversation, Person, Room, Space};
+use hallway::web::ApiError;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::caller::{Caller, Need};
+use crate::{connected_team, id, spaces_error};
+
+/// Default and largest page.
+const DEFAULT_LIMIT: usize = 50;
+const MAX_LIMIT: usize = 200;
+/// Records a search reads per request before handing back a cursor.
+const MAX_SCAN: usize = 2_000;
+
+#[derive(Deserialize)]
+pub struct PeopleQuery {
+    /// Search by handle, display name, real name or email.
+    #[serde(default)]
+    q: String,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+/// What the pane shows of one person.
+async fn person_json(
+    s: &Services,
+    team: &TeamId,
+    p: &Person,
+    rooms: &[Room],
+    names: &mut HashMap<OfficeUserId, String>,
+) -> Result<Value, ApiError> {
+    let office_user = s.links().office_user_for(team, &p.id).await?;
+    let room = office_user
+        .as_ref()
+        .and_then(|u| rooms.iter().find(|r| r.occupants.contains(u)));
+    let sync = match &office_user {
+        Some(_) => "on",
+        None => match s.sync().get(team, &p.id).await?.map(|st| st.status) {
+            Some(SyncStatus::Pending) => "pending",
+            Some(SyncStatus::Failed) => "failed",
+            Some(SyncStatus::On) => "on",
+            Some(SyncStatus::Off) | None => "off",
+        },
+    };
+    let office_name = match &office_user {
+        Some(u) if !names.contains_key(u) => {
+            let name = s.users().get(u).await?.map(|x| x.name).unwrap_or_default();
+            names.insert(u.clone(), name.clone());
+            Some(name)
+        }
+        Some(u) => names.get(u).cloned(),
+        None => None,
+    };
+    Ok(json!({
+        "slack_user_id": p.id,
+        "name": p.label(),
+        "handle": p.name,
+        "real_name": p.real_name,
+        "avatar": p.avatar,
+        "email": p.email,
+        "tz": p.tz,
+        "office_user_id": office_user,
+        "office_name": office_name,
+        "linked": office_user.is_some(),
+        "room": room.map(|r| json!({"id": r.id, "name": r.name})),
+        "sync": sync,
+    }))
+}
+
+/// `GET /api/v1/spaces/{space}/people?q=&cursor=&limit=`.
+pub async fn list(
+    State(s): State<Services>,
+    caller: Caller,
+    Path(space): Path<String>,
+    Query(q): Query<PeopleQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let (space, _) = caller.authorize(&s, &id(space)?, Need::Member).await?;
+    let team = connected_team(&space)?;
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    let after = match q.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(
+            UserId::new(c)
+                .map_err(|_| ApiError::BadRequest("cursor is not one this API gave out".into()))?,
+        ),
+    };
+    let directory = s.directory();
+    let page = directory
+        .page(&team, after.as_ref(), limit, MAX_SCAN, |p| {
+            p.is_person() && p.matches(&q.q)
+        })
+        .await?;
+    let rooms = s.spaces().rooms(&space.id).await.map_err(spaces_error)?;
+    let mut names = HashMap::new();
+    let mut people = Vec::with_capacity(page.people.len());
+    for p in &page.people {
+        people.push(person_json(&s, &team, p, &rooms, &mut names).await?);
+    }
+    let run = directory.run(&team).await?;
+    let directory_state = match &run {
+        None => json!({"status": "never_refreshed",
+                       "hint": format!("the directory is empty until a refresh: POST /api/v1/spaces/{}/directory/refresh", space.id)}),
+        Some(r) => json!({"status": r.status, "finished_at": r.finished_at}),
+    };
+    Ok(Json(json!({
+        "people": people,
+        "next_cursor": page.next,
+        // A search that read its budget without filling the page says so:
+        // the caller asks again from `next_cursor`.
+        "partial": page.next.is_some() && page.people.len() < limit,
+        "scanned": page.scanned,
+        "directory": directory_state,
+        "refreshing": run.as_ref().is_some_and(|r| r.status == RunStatus::Running),
+    })))
+}
+
+/// `POST /api/v1/spaces/{space}/people/{slack_user}/chat`: the DM between
+/// the caller and that person, opened with the caller's Slack token.
+pub async fn open_chat(
+    State(s): State<Services>,
+    caller: Caller,
+    Path((space, them)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let (space, _) = caller.authorize(&s, &id(space)?, Need::Member).await?;
+    let team = connected_team(&space)?;
+    let them: UserId = id(them)?;
+    let person = s
+        .directory()
+        .get(&team, &them)
+        .await?
+        .filter(Person::is_person)
+        .ok_or_else(|| ApiError::NotFound(format!("no person {them} in this workspace")))?;
+    let (me, token) = user_token(&s, &space, &team, caller.user()).await?;
+    if me == them {
+        return Err(ApiError::BadRequest("that is you".into()));
+    }
+    let channel = s.slack.open_dm(&token, them.as_str()).await;
+    let channel = match channel {
+        Ok(c) => c,
+        Err(e) => return Err(slack_refusal(&s, &space, &team, &me, e).await),
+    };
+    let channel = id(channel)?;
+    let chat = s.chat();
+    let theirs = s.links().office_user_for(&team, &them).await?;
+    let conversation = Conversation {
+        team_id: team.clone(),
+        channel_id: channel,
+        kind: ConversationKind::People,
+        members: vec![me.clone(), them.clone()],
+        office_users: std::iter::once(caller.user().clone())
+            .chain(theirs)
+            .collect(),
+        updated_at: 0,
+    };
+    if chat
+        .conversation(&team, &conversation.channel_id)
+        .await?
+        .is_none()
+    {
+        chat.remember_conversation(&conversation).await?;
+    }
+    chat.link_conversation(caller.user(), &team, &them, &conversation.channel_id)
+        .await?;
+    Ok(Json(json!({
+        "channel_id": conversation.channel_id,
+        "with": {"slack_user_id": person.id, "name": person.label(), "avatar": person.avatar},
+    })))
+}
+
+/// The caller's Slack identity in the team and their user token, or a 409
+/// saying how to get one.
+pub(crate) async fn user_token(
+    s: &Services,
+    space: &Space,
+    team: &TeamId,
+    user: &OfficeUserId,
+) -> Result<(UserId, hallway::secrets::Secret), ApiError> {
+    let links = s.links();
+    let link_first = || {
+        ApiError::Conflict(format!(
+            "link your Slack account to chat from the office: POST /api/v1/spaces/{}/slack/link",
+            space.id
+        ))
+    };
+    let link = links.get(user, team).await?.ok_or_else(link_first)?;
+    let token = links
+        .user_token(&link)
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .ok_or_else(link_first)?;
+    Ok((link.slack_user_id, token))
+}
+
+/// A Slack error on the caller's own token, worded for them. A dead token
+/// is forgotten, as `tokens_revoked` would.
+pub(crate) async fn slack_refusal(
+    s: &Services,
+    space: &Space,
+    team: &TeamId,
+    me: &UserId,
+    e: SlackError,
+) -> ApiError {
+    let relink = |why: &str| {
+        ApiError::Conflict(format!(
+            "{why}: link your Slack account again (POST /api/v1/spaces/{}/slack/link)",
+            space.id
+        ))
+    };
+    match e {
+        SlackError::MissingScope { needed, .. } => {
+            relink(&format!("your Slack link does not allow {needed}"))
+        }
+        e if e.needs_reauthorization() => {
+            if let Err(err) = s.links().revoke_user_token(team, me).await {
+                tracing::warn!(error = %err, "could not forget a dead user token");
+            }
+            relink("Slack no longer accepts your link")
+        }
+        e if e.is_transient() => ApiError::Unavailable(e.into()),
+        e => ApiError::Conflict(format!("Slack refused: {e}")),
+    }
+}

@@ -1,0 +1,220 @@
+//! The people pane through the office API: the workspace's people from the
+//! directory (filled by a real refresh against the fake Slack), searched
+//! and paged, each with link, room and sync status; and opening a DM with
+//! one of them on the caller's own token.
+
+use hallway::ids::OfficeUserId;
+use hallway::secrets::Secret;
+use hallway::store::{LinkedVia, NewLink, Role};
+use hallway_tests::{TestApp, eventually, spawn_app};
+use http::Method;
+use serde_json::{Value, json};
+
+use crate::commands::{Office, office};
+use crate::demo::team as demo;
+use crate::demo::{ALICE, BOB, user};
+
+async fn get(app: &TestApp, o: &Office, who: &str, role: Role, query: &str) -> (u16, Value) {
+    app.api(
+        Method::GET,
+        &format!("/api/v1/spaces/{}/people{query}", o.hq),
+        Some(&app.token(who, &[(&o.hq, role)])),
+        None,
+    )
+    .await
+}
+
+/// The demo office with its directory filled by a refresh.
+async fn app() -> Option<(TestApp, Office)> {
+    let app = spawn_app().await?;
+    let o = office(&app).await;
+    let admin = app.token("ada", &[(&o.hq, Role::Admin)]);
+    let path = format!("/api/v1/spaces/{}/directory", o.hq);
+    let (code, body) = app
+        .api(Method::POST, &format!("{path}/refresh"), Some(&admin), None)
+        .await;
+    assert_eq!(code, 202, "{body}");
+    eventually("the directory filled", || async {
+        app.api(Method::GET, &path, Some(&admin), None).await.1["status"] == "done"
+    })
+    .await;
+    Some((app, o))
+}
+
+fn ids(body: &Value) -> Vec<String> {
+    body["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["slack_user_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn link_ada(app: &TestApp, scopes: &[&str]) {
+    let token = app.slack.issue_user_token("T0DEMO", ALICE, scopes);
+    app.services
+        .links()
+        .link(NewLink {
+            office_user_id: OfficeUserId::new("ada").unwrap(),
+            team_id: demo(),
+            slack_user_id: user(ALICE),
+            enterprise_id: None,
+            via: LinkedVia::Authorize,
+            user_scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            user_token: Some(Secret::new(token)),
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_pane_lists_searches_and_pages_people_with_link_room_and_sync() {
+    let Some((app, o)) = app().await else {
+        return;
+    };
+    let admin = app.token("ada", &[(&o.hq, Role::Admin)]);
+    app.api(
+        Method::PUT,
+        &format!("/api/v1/spaces/{}/presence", o.hq),
+        Some(&admin),
+        Some(json!({"rooms": {o.hall.as_str(): ["ada"]}})),
+    )
+    .await;
+    assert!(
+        app.services
+            .sync()
+            .claim_prompt(&demo(), &user(BOB))
+            .await
+            .unwrap()
+    );
+
+    let (code, body) = get(&app, &o, "bob", Role::Member, "").await;
+    assert_eq!(code, 200, "{body}");
+    // Six people; the app's bot is not one of them.
+    assert_eq!(
+        ids(&body),
+        [
+            "U0DEMO01", "U0DEMO02", "U0DEMO03", "U0DEMO04", "U0DEMO05", "U0DEMO06"
+        ]
+    );
+    assert_eq!(body["next_cursor"], Value::Null);
+    assert_eq!(body["directory"]["status"], "done");
+    let alice = &body["people"][0];
+    assert_eq!(alice["linked"], true);
+    assert_eq!(alice["office_user_id"], "ada");
+    assert_eq!(alice["office_name"], "Ada Lovelace");
+    assert_eq!(alice["room"], json!({"id": o.hall, "name": "Hall"}));
+    assert_eq!(alice["sync"], "on");
+    assert_eq!(body["people"][1]["sync"], "pending");
+    assert_eq!(body["people"][2]["sync"], "off");
+    assert_eq!(body["people"][2]["room"], Value::Null);
+
+    // Search, any case, by handle or name.
+    let (_, found) = get(&app, &o, "bob", Role::Member, "?q=CAR").await;
+    assert_eq!(ids(&found), ["U0DEMO03"]);
+    let (_, none) = get(&app, &o, "bob", Role::Member, "?q=zzz").await;
+    assert_eq!((ids(&none).len(), &none["next_cursor"]), (0, &Value::Null));
+
+    // Pages of two, following next_cursor to the end.
+    let (mut seen, mut cursor) = (Vec::new(), String::new());
+    for _ in 0..10 {
+        let (_, page) = get(
+            &app,
+            &o,
+            "bob",
+            Role::Member,
+            &format!("?limit=2&cursor={cursor}"),
+        )
+        .await;
+        seen.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 6, "{seen:?}");
+    // Bad input: a clear 400, nothing else.
+    for bad in ["?limit=0", "?limit=500", "?cursor=not%20a%20cursor"] {
+        let (code, body) = get(&app, &o, "bob", Role::Member, bad).await;
+        assert_eq!(code, 400, "{bad}: {body}");
+    }
+    // Guests do not see the workspace's people.
+    let (code, _) = get(&app, &o, "gus", Role::Guest, "").await;
+    assert_eq!(code, 403);
+}
+
+#[tokio::test]
+async fn opening_a_chat_uses_the_callers_own_token_and_says_how_to_get_one() {
+    let Some((app, o)) = app().await else {
+        return;
+    };
+    let open = |who: &'static str| {
+        let app = &app;
+        let o = &o;
+        async move {
+            app.api(
+                Method::POST,
+                &format!("/api/v1/spaces/{}/people/{who}/chat", o.hq),
+                Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
+                None,
+            )
+            .await
+        }
+    };
+    // Linked by Sign in with Slack only: no token to chat with.
+    let (code, body) = open(BOB).await;
+    assert_eq!(code, 409, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("/slack/link"),
+        "{body}"
+    );
+
+    // A link without im:write: told which permission is missing.
+    link_ada(&app, &["chat:write", "im:history"]).await;
+    let (code, body) = open(BOB).await;
+    assert_eq!(code, 409, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("im:write"),
+        "{body}"
+    );
+
+    link_ada(&app, &["chat:write", "im:history", "im:read", "im:write"]).await;
+    let (code, body) = open(BOB).await;
+    assert_eq!(code, 200, "{body}");
+    let channel = body["channel_id"].as_str().unwrap().to_owned();
+    assert!(channel.starts_with('D'));
+    assert_eq!(body["with"]["slack_user_id"], BOB);
+    let c = app
+        .services
+        .chat()
+        .conversation(&demo(), &hallway::ids::ChannelId::new(&channel).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.members, [user(ALICE), user(BOB)]);
+    // The same DM the next time.
+    let (_, again) = open(BOB).await;
+    assert_eq!(again["channel_id"], channel.as_str());
+    // Not people: the bot, unknown ids, yourself.
+    for (who, want) in [("U0DEMOBOT", 404), ("U0NOBODY", 404), (ALICE, 400)] {
+        let (code, body) = open(who).await;
+        assert_eq!(code, want, "{who}: {body}");
+    }
+
+    // Slack stops accepting the token: a clear 409 and the token is gone.
+    app.slack.with_world(|w| {
+        for t in w.tokens.values_mut().filter(|t| t.user == ALICE) {
+            t.revoked = true;
+        }
+    });
+    let (code, body) = open(BOB).await;
+    assert_eq!(code, 409, "{body}");
+    let link = app
+        .services
+        .links()
+        .get(&OfficeUserId::new("ada").unwrap(), &demo())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!link.has_user_token());
+}
