@@ -34,6 +34,9 @@ pub struct Config {
     /// Where the office is told about bridged DMs (signed POSTs); `None`
     /// keeps them stored only (the office reads them through the API).
     pub office_webhook_url: Option<Url>,
+    /// `conversations.history` calls per minute per workspace the API may
+    /// make for chat history (1 for new non-Marketplace apps, 50 for others).
+    pub history_per_minute: u32,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -51,6 +54,12 @@ pub const QUEUE_URL: &str = "HALLWAY_QUEUE_URL";
 pub const SECRET_ID: &str = "HALLWAY_SECRET_ID";
 pub const SLACK_URL: &str = "SLACK_URL";
 pub const OFFICE_WEBHOOK_URL: &str = "HALLWAY_OFFICE_WEBHOOK_URL";
+pub const HISTORY_PER_MINUTE: &str = "HALLWAY_HISTORY_PER_MINUTE";
+
+/// Slack's strictest `conversations.history` budget (commercially
+/// distributed apps outside the Marketplace created after 2025-05-29):
+/// one call a minute per workspace, 15 messages a call.
+pub const DEFAULT_HISTORY_PER_MINUTE: u32 = 1;
 
 pub const LOCAL_BASE_URL: &str = "http://127.0.0.1:3000";
 pub const DEFAULT_SLACK_URL: &str = "https://slack.com";
@@ -107,6 +116,18 @@ impl Config {
             Some(v) => Some(parse_url(OFFICE_WEBHOOK_URL, &v)?),
             None => None,
         };
+        let history_per_minute = match get(HISTORY_PER_MINUTE) {
+            None => DEFAULT_HISTORY_PER_MINUTE,
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(n) if (1..=100).contains(&n) => n,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        var: HISTORY_PER_MINUTE,
+                        reason: "a whole number of calls per minute, 1-100".into(),
+                    });
+                }
+            },
+        };
         Ok(Self {
             base_url,
             app_url,
@@ -115,6 +136,7 @@ impl Config {
             secret_id: get(SECRET_ID),
             slack_url,
             office_webhook_url,
+            history_per_minute,
         })
     }
 

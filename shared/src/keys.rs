@@ -31,6 +31,7 @@
 //! | 22 | a Slack person's people-sync state (prompted, when) | `TEAM#{team}` | `SYNC#{slack user}` | | |
 //! | 23 | a person welcomed to a mapped channel (once each) | `TEAM#{team}` | `WELCOME#{channel}#{slack user}` | | |
 //! | 24 | a meeting called from Slack in a room, until the room empties; a space's open meetings | `SPACE#{space}` | `MEETING#{room}` (query, prefix `MEETING#`) | | 1 day |
+//! | 25 | a team's budget of calls to a Slack method in one window (shared by every Lambda) | `TEAM#{team}` | `RATE#{method}#{window start}` | | window + 1 min |
 //!
 //! Pattern 2's sort key starts with the creation time in milliseconds,
 //! zero-padded to 13 digits, so a plain ascending query returns a team's spaces
@@ -216,6 +217,11 @@ pub fn chat_with(user: &OfficeUserId, team: &TeamId, slack_user: &UserId) -> Key
 /// 22: a Slack person's people-sync state.
 pub fn sync_state(team: &TeamId, user: &UserId) -> Key {
     key(team_pk(team), format!("SYNC#{user}"))
+}
+
+/// 25: calls to `method` by `team` in the window starting at `window`.
+pub fn rate_window(team: &TeamId, method: &str, window: i64) -> Key {
+    key(team_pk(team), format!("RATE#{method}#{window}"))
 }
 
 /// Sort-key prefix of pattern 24.

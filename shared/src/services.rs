@@ -174,6 +174,10 @@ impl Services {
         OfficeUsers::new(self.table.clone(), self.clock.clone())
     }
 
+    pub fn rate_budgets(&self) -> crate::store::rate::RateBudgets {
+        crate::store::rate::RateBudgets::new(self.table.clone(), self.clock.clone())
+    }
+
     pub fn meetings(&self) -> crate::store::meetings::Meetings {
         crate::store::meetings::Meetings::new(self.table.clone(), self.clock.clone())
     }

@@ -58,6 +58,13 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// Slack (or our share of its budget) says wait; the caller may try
+    /// again after `retry_after_secs` (sent as `Retry-After`).
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// A dependency is down or slow; the same request may succeed later.
     #[error("temporarily unavailable")]
     Unavailable(#[source] anyhow::Error),
@@ -74,6 +81,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -89,7 +97,15 @@ impl IntoResponse for ApiError {
             ApiError::Internal(e) => tracing::error!(error = %format!("{e:#}"), "internal error"),
             _ => {}
         }
-        (self.status(), Json(json!({ "error": self.to_string() }))).into_response()
+        let mut resp = (self.status(), Json(json!({ "error": self.to_string() }))).into_response();
+        if let ApiError::RateLimited {
+            retry_after_secs, ..
+        } = &self
+            && let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            resp.headers_mut().insert(http::header::RETRY_AFTER, v);
+        }
+        resp
     }
 }
 

@@ -7,21 +7,21 @@
 //! delivery id; unlinked senders are prompted once a day when the space
 //! asks for it.
 
-use hallway::ids::{ChannelId, MessageTs, OfficeUserId, UserId};
+use hallway::ids::{ChannelId, MessageTs, UserId};
 use hallway::office_webhook::Notification;
 use hallway::secrets::Secret;
 use hallway::slack::SlackError;
 use hallway::slack::messages::SYNC_ACTION;
 use hallway::store::chat::{ConversationKind, Source};
 use hallway::store::sync::SyncStatus;
-use hallway::store::{ChatMessage, LinkedVia, NewLink, Role};
+use hallway::store::{ChatMessage, Role};
 use hallway_tests::office::OfficeReceiver;
 use hallway_tests::{TestApp, eventually, eventually_within};
 use http::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-use crate::commands::{Office, bridged_office};
+use crate::commands::{Office, bridged_office, link_ada_with_token};
 use crate::demo::team as demo;
 use crate::demo::{ALICE, BOB, BOT, CAROL, DAVE, from_app, post_event, sample_body};
 
@@ -29,21 +29,7 @@ use crate::demo::{ALICE, BOB, BOT, CAROL, DAVE, from_app, post_event, sample_bod
 /// linked with a user token that subscribes to her DMs.
 async fn bridged() -> Option<(TestApp, Office)> {
     let (app, o) = bridged_office(&[]).await?;
-    let scopes = ["im:history", "im:read", "chat:write"];
-    let token = app.slack.issue_user_token("T0DEMO", ALICE, &scopes);
-    app.services
-        .links()
-        .link(NewLink {
-            office_user_id: OfficeUserId::new("ada").unwrap(),
-            team_id: demo(),
-            slack_user_id: UserId::new(ALICE).unwrap(),
-            enterprise_id: None,
-            via: LinkedVia::Authorize,
-            user_scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            user_token: Some(Secret::new(token)),
-        })
-        .await
-        .unwrap();
+    link_ada_with_token(&app, &["im:history", "im:read", "chat:write"]).await;
     Some((app, o))
 }
 

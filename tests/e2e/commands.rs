@@ -109,6 +109,47 @@ pub async fn bridged_office(extra_scopes: &[&str]) -> Option<(TestApp, Office)> 
     Some((app, o))
 }
 
+/// Fills the demo team's directory with a real refresh (one page).
+pub async fn fill_directory(app: &TestApp, o: &Office) {
+    let admin = app.token("ada", &[(&o.hq, Role::Admin)]);
+    let path = format!("/api/v1/spaces/{}/directory", o.hq);
+    let (code, body) = app
+        .api(
+            http::Method::POST,
+            &format!("{path}/refresh"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(code, 202, "{body}");
+    eventually("the directory filled", || async {
+        app.api(http::Method::GET, &path, Some(&admin), None)
+            .await
+            .1["status"]
+            == "done"
+    })
+    .await;
+}
+
+/// Links Alice (`ada`) again, now with a user token of these scopes, as
+/// the user-scope OAuth would.
+pub async fn link_ada_with_token(app: &TestApp, scopes: &[&str]) {
+    let token = app.slack.issue_user_token("T0DEMO", ALICE, scopes);
+    app.services
+        .links()
+        .link(NewLink {
+            office_user_id: OfficeUserId::new("ada").unwrap(),
+            team_id: demo(),
+            slack_user_id: UserId::new(ALICE).unwrap(),
+            enterprise_id: None,
+            via: LinkedVia::Authorize,
+            user_scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            user_token: Some(Secret::new(token)),
+        })
+        .await
+        .unwrap();
+}
+
 fn text(reply: &Value) -> String {
     reply["text"].as_str().unwrap_or_default().to_owned()
 }

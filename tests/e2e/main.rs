@@ -23,6 +23,7 @@
 //!   retries, auto-prompts.
 //! - `app_home`: `app_home_opened` answered with `views.publish`.
 //! - `channel_events`: welcome DMs in channels mapped to rooms; renames.
+//! - `chats`: writing from the office and reading history within budget.
 //! - `people`: the people pane and opening a DM from the office.
 //! - `mine`: my home room, stars, and my workspaces' spaces.
 //! - `meetings`: summaries of meetings called from Slack, when the room
@@ -32,6 +33,7 @@
 mod app_home;
 mod channel_events;
 pub mod chat;
+mod chats;
 pub mod commands;
 mod conformance_queue;
 mod conformance_table;

@@ -4,13 +4,12 @@
 //! one of them on the caller's own token.
 
 use hallway::ids::OfficeUserId;
-use hallway::secrets::Secret;
-use hallway::store::{LinkedVia, NewLink, Role};
-use hallway_tests::{TestApp, eventually, spawn_app};
+use hallway::store::Role;
+use hallway_tests::{TestApp, spawn_app};
 use http::Method;
 use serde_json::{Value, json};
 
-use crate::commands::{Office, office};
+use crate::commands::{Office, fill_directory, link_ada_with_token, office};
 use crate::demo::team as demo;
 use crate::demo::{ALICE, BOB, user};
 
@@ -28,16 +27,7 @@ async fn get(app: &TestApp, o: &Office, who: &str, role: Role, query: &str) -> (
 async fn app() -> Option<(TestApp, Office)> {
     let app = spawn_app().await?;
     let o = office(&app).await;
-    let admin = app.token("ada", &[(&o.hq, Role::Admin)]);
-    let path = format!("/api/v1/spaces/{}/directory", o.hq);
-    let (code, body) = app
-        .api(Method::POST, &format!("{path}/refresh"), Some(&admin), None)
-        .await;
-    assert_eq!(code, 202, "{body}");
-    eventually("the directory filled", || async {
-        app.api(Method::GET, &path, Some(&admin), None).await.1["status"] == "done"
-    })
-    .await;
+    fill_directory(&app, &o).await;
     Some((app, o))
 }
 
@@ -48,23 +38,6 @@ fn ids(body: &Value) -> Vec<String> {
         .iter()
         .map(|p| p["slack_user_id"].as_str().unwrap().to_owned())
         .collect()
-}
-
-async fn link_ada(app: &TestApp, scopes: &[&str]) {
-    let token = app.slack.issue_user_token("T0DEMO", ALICE, scopes);
-    app.services
-        .links()
-        .link(NewLink {
-            office_user_id: OfficeUserId::new("ada").unwrap(),
-            team_id: demo(),
-            slack_user_id: user(ALICE),
-            enterprise_id: None,
-            via: LinkedVia::Authorize,
-            user_scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            user_token: Some(Secret::new(token)),
-        })
-        .await
-        .unwrap();
 }
 
 #[tokio::test]
@@ -170,7 +143,7 @@ async fn opening_a_chat_uses_the_callers_own_token_and_says_how_to_get_one() {
     );
 
     // A link without im:write: told which permission is missing.
-    link_ada(&app, &["chat:write", "im:history"]).await;
+    link_ada_with_token(&app, &["chat:write", "im:history"]).await;
     let (code, body) = open(BOB).await;
     assert_eq!(code, 409, "{body}");
     assert!(
@@ -178,7 +151,7 @@ async fn opening_a_chat_uses_the_callers_own_token_and_says_how_to_get_one() {
         "{body}"
     );
 
-    link_ada(&app, &["chat:write", "im:history", "im:read", "im:write"]).await;
+    link_ada_with_token(&app, &["chat:write", "im:history", "im:read", "im:write"]).await;
     let (code, body) = open(BOB).await;
     assert_eq!(code, 200, "{body}");
     let channel = body["channel_id"].as_str().unwrap().to_owned();
@@ -201,14 +174,31 @@ async fn opening_a_chat_uses_the_callers_own_token_and_says_how_to_get_one() {
         assert_eq!(code, want, "{who}: {body}");
     }
 
-    // Slack stops accepting the token: a clear 409 and the token is gone.
+    // Slack stops accepting the token: the DM is known without asking
+    // Slack, but writing to it is a clear 409 and the token is forgotten.
     app.slack.with_world(|w| {
         for t in w.tokens.values_mut().filter(|t| t.user == ALICE) {
             t.revoked = true;
         }
     });
-    let (code, body) = open(BOB).await;
+    let (code, _) = open(BOB).await;
+    assert_eq!(code, 200);
+    let (code, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/spaces/{}/people/{BOB}/messages", o.hq),
+            Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
+            Some(json!({"text": "still there?"})),
+        )
+        .await;
     assert_eq!(code, 409, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("no longer accepts"),
+        "{body}"
+    );
     let link = app
         .services
         .links()

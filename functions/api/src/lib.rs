@@ -25,6 +25,7 @@
 //! | `GET /api/v1/spaces/{space}/me`, `PUT …/me/home-room` `{room_id\|null}`, `PUT`/`DELETE …/me/starred/{user}` | any role (their own) |
 //! | `GET /api/v1/spaces/{space}/people?q=&cursor=&limit=` | member, moderator, admin |
 //! | `POST /api/v1/spaces/{space}/people/{slack_user}/chat` | member+ linked with a user token |
+//! | `POST /api/v1/spaces/{space}/people/{slack_user}/messages` `{text}` → 201, `GET …/messages?before=&limit=` | member+ linked with a user token |
 //! | `GET /api/v1/me/slack-spaces` | any caller (the spaces of the workspaces they are linked to) |
 //! | `POST /api/v1/spaces/{space}/directory/refresh` → 202 (200 when one runs) | admin, moderator |
 //!
@@ -38,9 +39,12 @@
 //! - [`directory`]: the Slack team's people directory: state, refresh.
 //! - [`people`]: the people pane (directory, link, presence, sync) and
 //!   opening a DM with one of them.
+//! - [`chats`]: writing to a Slack person from the office; the
+//!   conversation's history (stored, merged with Slack's within budget).
 //! - [`mine`]: my home room and starred people; my workspaces' spaces.
 
 pub mod caller;
+pub mod chats;
 pub mod directory;
 pub mod invites;
 pub mod members;
@@ -65,6 +69,10 @@ pub fn router(services: Services) -> Router {
         .route(
             "/api/v1/spaces/{space}/people/{slack_user}/chat",
             post(people::open_chat),
+        )
+        .route(
+            "/api/v1/spaces/{space}/people/{slack_user}/messages",
+            post(chats::send).get(chats::history),
         )
         .route("/api/v1/spaces/{space}/me", get(mine::show))
         .route(

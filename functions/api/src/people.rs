@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use hallway::ids::{OfficeUserId, TeamId, UserId};
+use hallway::ids::{ChannelId, OfficeUserId, TeamId, UserId};
 use hallway::services::Services;
 use hallway::slack::SlackError;
 use hallway::store::chat::ConversationKind;
@@ -143,50 +143,97 @@ pub async fn open_chat(
     caller: Caller,
     Path((space, them)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let (space, _) = caller.authorize(&s, &id(space)?, Need::Member).await?;
-    let team = connected_team(&space)?;
-    let them: UserId = id(them)?;
-    let person = s
-        .directory()
-        .get(&team, &them)
-        .await?
-        .filter(Person::is_person)
-        .ok_or_else(|| ApiError::NotFound(format!("no person {them} in this workspace")))?;
-    let (me, token) = user_token(&s, &space, &team, caller.user()).await?;
-    if me == them {
-        return Err(ApiError::BadRequest("that is you".into()));
-    }
-    let channel = s.slack.open_dm(&token, them.as_str()).await;
-    let channel = match channel {
-        Ok(c) => c,
-        Err(e) => return Err(slack_refusal(&s, &space, &team, &me, e).await),
-    };
-    let channel = id(channel)?;
-    let chat = s.chat();
-    let theirs = s.links().office_user_for(&team, &them).await?;
-    let conversation = Conversation {
-        team_id: team.clone(),
-        channel_id: channel,
-        kind: ConversationKind::People,
-        members: vec![me.clone(), them.clone()],
-        office_users: std::iter::once(caller.user().clone())
-            .chain(theirs)
-            .collect(),
-        updated_at: 0,
-    };
-    if chat
-        .conversation(&team, &conversation.channel_id)
-        .await?
-        .is_none()
-    {
-        chat.remember_conversation(&conversation).await?;
-    }
-    chat.link_conversation(caller.user(), &team, &them, &conversation.channel_id)
-        .await?;
+    let chat = ChatWith::open(&s, &caller, space, them).await?;
     Ok(Json(json!({
-        "channel_id": conversation.channel_id,
-        "with": {"slack_user_id": person.id, "name": person.label(), "avatar": person.avatar},
+        "channel_id": chat.channel,
+        "with": {"slack_user_id": chat.person.id, "name": chat.person.label(), "avatar": chat.person.avatar},
     })))
+}
+
+/// The caller's DM with one of the workspace's people, ready to use.
+pub(crate) struct ChatWith {
+    pub space: Space,
+    pub team: TeamId,
+    /// The caller in Slack, and their token.
+    pub me: UserId,
+    pub token: hallway::secrets::Secret,
+    pub person: Person,
+    pub channel: ChannelId,
+}
+
+impl ChatWith {
+    /// Finds (or opens, with `conversations.open` on the caller's token)
+    /// the DM; every refusal is worded for the caller.
+    pub(crate) async fn open(
+        s: &Services,
+        caller: &Caller,
+        space: String,
+        them: String,
+    ) -> Result<Self, ApiError> {
+        let (space, _) = caller.authorize(s, &id(space)?, Need::Member).await?;
+        let team = connected_team(&space)?;
+        let them: UserId = id(them)?;
+        let person = s
+            .directory()
+            .get(&team, &them)
+            .await?
+            .filter(Person::is_person)
+            .ok_or_else(|| ApiError::NotFound(format!("no person {them} in this workspace")))?;
+        let (me, token) = user_token(s, &space, &team, caller.user()).await?;
+        if me == them {
+            return Err(ApiError::BadRequest("that is you".into()));
+        }
+        let channel = match s
+            .chat()
+            .conversation_with(caller.user(), &team, &them)
+            .await?
+        {
+            Some(known) => known,
+            None => open_dm(s, caller, &space, &team, &me, &token, &them).await?,
+        };
+        Ok(Self {
+            space,
+            team,
+            me,
+            token,
+            person,
+            channel,
+        })
+    }
+}
+
+/// Opens the DM on Slack with the caller's token and remembers it.
+async fn open_dm(
+    s: &Services,
+    caller: &Caller,
+    space: &Space,
+    team: &TeamId,
+    me: &UserId,
+    token: &hallway::secrets::Secret,
+    them: &UserId,
+) -> Result<ChannelId, ApiError> {
+    let channel = match s.slack.open_dm(token, them.as_str()).await {
+        Ok(c) => c,
+        Err(e) => return Err(slack_refusal(s, space, team, me, e).await),
+    };
+    let channel: ChannelId = id(channel)?;
+    let chat = s.chat();
+    if chat.conversation(team, &channel).await?.is_none() {
+        let theirs = s.links().office_user_for(team, them).await?;
+        let c = Conversation::new(
+            team,
+            &channel,
+            ConversationKind::People,
+            vec![me.clone(), them.clone()],
+            std::iter::once(caller.user().clone())
+                .chain(theirs)
+                .collect(),
+        );
+        chat.remember_conversation(&c).await?;
+    }
+    chat.link_conversation(caller.user(), team, them, &channel)
+        .await?;
+    Ok(channel)
 }
 
 /// The caller's Slack identity in the team and their user token, or a 409

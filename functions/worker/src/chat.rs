@@ -229,14 +229,13 @@ async fn conversation_for(
             office_users.push((member.clone(), ou));
         }
     }
-    let conversation = Conversation {
-        team_id: team.clone(),
-        channel_id: channel.clone(),
+    let conversation = Conversation::new(
+        team,
+        channel,
         kind,
-        members: members.clone(),
-        office_users: office_users.iter().map(|(_, ou)| ou.clone()).collect(),
-        updated_at: 0,
-    };
+        members.clone(),
+        office_users.iter().map(|(_, ou)| ou.clone()).collect(),
+    );
     chat.remember_conversation(&conversation).await?;
     for (me, ou) in &office_users {
         for other in members.iter().filter(|m| *m != me) {

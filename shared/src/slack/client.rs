@@ -161,6 +161,15 @@ pub struct AuthTest {
     pub is_enterprise_install: bool,
 }
 
+/// A page of `conversations.history`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HistoryPage {
+    #[serde(default)]
+    pub messages: Vec<Value>,
+    #[serde(default)]
+    pub has_more: bool,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct PostedMessage {
     pub channel: String,
@@ -481,6 +490,24 @@ impl SlackClient {
             )
             .await?;
         Ok(info.channel.user.filter(|_| info.channel.is_im))
+    }
+
+    /// One page of `conversations.history`, newest first, older than
+    /// `latest` when given.
+    pub async fn conversation_history(
+        &self,
+        token: &Secret,
+        channel: &str,
+        latest: Option<&str>,
+        limit: u32,
+    ) -> Result<HistoryPage, SlackError> {
+        let mut params =
+            serde_json::json!({ "channel": channel, "limit": limit, "inclusive": false });
+        if let Some(l) = latest {
+            params["latest"] = serde_json::json!(l);
+        }
+        self.call_form("conversations.history", Auth::Bearer(token), &params)
+            .await
     }
 
     /// `views.publish`: replaces `user`'s Home tab with `view`.

@@ -13,7 +13,7 @@ use crate::clock::SharedClock;
 use crate::ids::{ChannelId, MessageTs, OfficeUserId, TeamId, UserId};
 use crate::keys;
 use crate::table::{
-    Condition, SharedTable, TableError, Update, Value, from_item, n, record_item, s,
+    Condition, Query, SharedTable, TableError, Update, Value, from_item, n, record_item, s,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +73,33 @@ pub struct Conversation {
     /// Office users linked to members, whose office shows it.
     pub office_users: Vec<OfficeUserId>,
     pub updated_at: i64,
+    /// When Slack's history of it was last read for the newest messages.
+    #[serde(default)]
+    pub history_fetched_at: i64,
+    /// Slack's history has been read back to its first message.
+    #[serde(default)]
+    pub history_complete: bool,
+}
+
+impl Conversation {
+    pub fn new(
+        team: &TeamId,
+        channel: &ChannelId,
+        kind: ConversationKind,
+        members: Vec<UserId>,
+        office_users: Vec<OfficeUserId>,
+    ) -> Self {
+        Self {
+            team_id: team.clone(),
+            channel_id: channel.clone(),
+            kind,
+            members,
+            office_users,
+            updated_at: 0,
+            history_fetched_at: 0,
+            history_complete: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,6 +250,84 @@ impl Chat {
         let item = record_item(&keys::conversation(&c.team_id, &c.channel_id), &c)?;
         self.table.put(item, None).await?;
         Ok(())
+    }
+
+    /// Stored messages of a conversation, newest first, older than
+    /// `before` when given.
+    pub async fn history(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        before: Option<&MessageTs>,
+        limit: u32,
+    ) -> Result<Vec<ChatMessage>, TableError> {
+        let mut query = Query::partition(keys::chat_pk(team, channel))
+            .prefix(keys::MESSAGE_PREFIX)
+            .limit(limit)
+            .descending();
+        if let Some(ts) = before {
+            query = query.after_sort_key(keys::chat_message(team, channel, ts).sk);
+        }
+        self.table
+            .query(query)
+            .await?
+            .items
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+
+    /// Notes a read of Slack's history: of the newest messages (`newest`),
+    /// and whether it reached the conversation's first message.
+    pub async fn mark_history_read(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        newest: bool,
+        complete: bool,
+    ) -> Result<(), TableError> {
+        let mut update = Update::default();
+        if newest {
+            update = update.set("history_fetched_at", n(self.clock.now_secs()));
+        }
+        if complete {
+            update = update.set("history_complete", Value::Bool(true));
+        }
+        if update.is_empty() {
+            return Ok(());
+        }
+        match self
+            .table
+            .update(
+                &keys::conversation(team, channel),
+                update,
+                Some(Condition::Exists),
+            )
+            .await
+        {
+            Ok(_) | Err(TableError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The conversation `office_user` has with the Slack person `other`.
+    pub async fn conversation_with(
+        &self,
+        office_user: &OfficeUserId,
+        team: &TeamId,
+        other: &UserId,
+    ) -> Result<Option<ChannelId>, TableError> {
+        #[derive(Deserialize)]
+        struct ChatWith {
+            channel_id: ChannelId,
+        }
+        Ok(self
+            .table
+            .get(&keys::chat_with(office_user, team, other))
+            .await?
+            .map(from_item::<ChatWith>)
+            .transpose()?
+            .map(|c| c.channel_id))
     }
 
     /// Records that `office_user`'s conversation with `other` is `channel`.

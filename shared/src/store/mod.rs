@@ -16,6 +16,7 @@
 //!   and the refresh that fills it.
 //! - [`chat`]: bridged DM messages and conversations.
 //! - [`sync`]: people sync (prompts, once a day).
+//! - [`rate`]: budgets of Slack calls shared by every function.
 //! - [`meetings`]: meetings called from Slack, from the call until the room
 //!   empties.
 
@@ -30,6 +31,7 @@ pub mod login_tokens;
 pub mod meetings;
 pub mod members;
 pub mod oauth_state;
+pub mod rate;
 pub mod spaces;
 pub mod sync;
 pub mod users;
