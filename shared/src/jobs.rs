@@ -34,6 +34,8 @@ pub enum Job {
     Notify(NotifyJob),
     /// A meeting called from Slack ended: its summary goes where it began.
     MeetingNotice(MeetingNoticeJob),
+    /// An admin prompts one person to link ("Sync now" DM).
+    Prompt(PromptJob),
 }
 
 impl Job {
@@ -47,6 +49,7 @@ impl Job {
             Job::Directory(_) => "directory",
             Job::Notify(_) => "notify",
             Job::MeetingNotice(_) => "meeting_notice",
+            Job::Prompt(_) => "prompt",
         }
     }
 
@@ -62,8 +65,20 @@ impl Job {
             Job::Directory(j) => &j.team_id,
             Job::Notify(j) => &j.notification.team_id,
             Job::MeetingNotice(j) => &j.meeting.team_id,
+            Job::Prompt(j) => &j.team_id,
         }
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptJob {
+    pub team_id: TeamId,
+    pub user: UserId,
+    /// The spaces named in the DM.
+    pub spaces: Vec<String>,
+    /// A reprompt: sent even if they were prompted within the day.
+    #[serde(default)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,7 +17,7 @@
 //! | 8 | a space's members | `SPACE#{space}` | `MEMBER#{user}` (query, prefix `MEMBER#`) | `MEMBEROF#{user}` / `SPACE#{space}` | |
 //! | 9 | the spaces a user belongs to | | | query gsi1 `MEMBEROF#{user}` | |
 //! | 10 | an office user's Slack identity in a team; all of them | `USER#{user}` | `SLACK#{team}` (query, prefix `SLACK#`) | | |
-//! | 11 | who a Slack user is in the office (reverse lookup, one office user per Slack user) | `SLACKUSER#{team}#{slack user}` | `LINK` | | |
+//! | 11 | who a Slack user is in the office (reverse lookup, one office user per Slack user); a team's linked people | `TEAM#{team}` | `LINK#{slack user}` (query, prefix `LINK#`) | | |
 //! | 12 | a one-time login token from Sign in with Slack | `LOGIN#{token}` | `TOKEN` | | 5 min |
 //! | 13 | the room a Slack channel is mapped to | `TEAM#{team}` | `CHANNEL#{channel}` | | |
 //! | 14 | an invite (who, where, counts) | `INVITE#{invite}` | `META` | | 30 days |
@@ -28,10 +28,12 @@
 //! | 19 | a bridged DM message; a conversation's history in order | `CHAT#{team}#{channel}` | `MSG#{ts}` (query, prefix `MSG#`) | | |
 //! | 20 | a DM conversation (who is in it, which office users it belongs to) | `CHAT#{team}#{channel}` | `META` | | |
 //! | 21 | an office user's conversation with a Slack person | `USER#{user}` | `CHAT#{team}#{slack user}` | | |
-//! | 22 | a Slack person's people-sync state (prompted, when) | `TEAM#{team}` | `SYNC#{slack user}` | | |
+//! | 22 | a Slack person's people-sync state (prompted, when, failed why); a team's | `TEAM#{team}` | `SYNC#{slack user}` (query, prefix `SYNC#`) | | |
 //! | 23 | a person welcomed to a mapped channel (once each) | `TEAM#{team}` | `WELCOME#{channel}#{slack user}` | | |
 //! | 24 | a meeting called from Slack in a room, until the room empties; a space's open meetings | `SPACE#{space}` | `MEETING#{room}` (query, prefix `MEETING#`) | | 1 day |
 //! | 25 | a team's budget of calls to a Slack method in one window (shared by every Lambda) | `TEAM#{team}` | `RATE#{method}#{window start}` | | window + 1 min |
+//! | 26 | a space's audit log, newest first (who did what, when) | `SPACE#{space}` | `AUDIT#{millis:013}#{id}` (query, prefix `AUDIT#`, descending) | | 400 days |
+//! | 27 | the bridged conversations a Slack person is in (for removing them) | `TEAM#{team}` | `CONV#{slack user}#{channel}` (query, prefix `CONV#{slack user}#`) | | |
 //!
 //! Pattern 2's sort key starts with the creation time in milliseconds,
 //! zero-padded to 13 digits, so a plain ascending query returns a team's spaces
@@ -141,9 +143,12 @@ pub fn identity(user: &OfficeUserId, team: &TeamId) -> Key {
     key(user_pk(user), format!("{IDENTITY_PREFIX}{team}"))
 }
 
+/// Sort-key prefix of pattern 11 (a team's linked people).
+pub const LINK_PREFIX: &str = "LINK#";
+
 /// 11: the office user a Slack user is linked to.
 pub fn slack_user(team: &TeamId, slack_user: &UserId) -> Key {
-    key(format!("SLACKUSER#{team}#{slack_user}"), "LINK")
+    key(team_pk(team), format!("{LINK_PREFIX}{slack_user}"))
 }
 
 /// 12: a one-time login token. `token` is random base64url, checked by the
@@ -215,13 +220,37 @@ pub fn chat_with(user: &OfficeUserId, team: &TeamId, slack_user: &UserId) -> Key
 }
 
 /// 22: a Slack person's people-sync state.
+/// Sort-key prefix of pattern 22.
+pub const SYNC_PREFIX: &str = "SYNC#";
+
 pub fn sync_state(team: &TeamId, user: &UserId) -> Key {
-    key(team_pk(team), format!("SYNC#{user}"))
+    key(team_pk(team), format!("{SYNC_PREFIX}{user}"))
 }
 
 /// 25: calls to `method` by `team` in the window starting at `window`.
 pub fn rate_window(team: &TeamId, method: &str, window: i64) -> Key {
     key(team_pk(team), format!("RATE#{method}#{window}"))
+}
+
+/// 27: `slack_user` is in the bridged conversation `channel`.
+pub fn conversation_member(team: &TeamId, slack_user: &UserId, channel: &ChannelId) -> Key {
+    key(team_pk(team), format!("CONV#{slack_user}#{channel}"))
+}
+
+/// Sort-key prefix of pattern 27 for one person.
+pub fn conversation_member_prefix(slack_user: &UserId) -> String {
+    format!("CONV#{slack_user}#")
+}
+
+/// Sort-key prefix of pattern 23 (every welcome of a team).
+pub const WELCOME_PREFIX: &str = "WELCOME#";
+
+/// Sort-key prefix of pattern 26.
+pub const AUDIT_PREFIX: &str = "AUDIT#";
+
+/// 26: one entry of a space's audit log.
+pub fn audit(space: &SpaceId, millis: i64, id: &str) -> Key {
+    key(space_pk(space), format!("{AUDIT_PREFIX}{millis:013}#{id}"))
 }
 
 /// Sort-key prefix of pattern 24.
@@ -232,7 +261,7 @@ pub fn meeting(space: &SpaceId, room: &RoomId) -> Key {
 }
 
 pub fn channel_welcome(team: &TeamId, channel: &ChannelId, user: &UserId) -> Key {
-    key(team_pk(team), format!("WELCOME#{channel}#{user}"))
+    key(team_pk(team), format!("{WELCOME_PREFIX}{channel}#{user}"))
 }
 
 #[cfg(test)]

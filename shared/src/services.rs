@@ -174,6 +174,10 @@ impl Services {
         OfficeUsers::new(self.table.clone(), self.clock.clone())
     }
 
+    pub fn audit(&self) -> crate::store::audit::AuditLog {
+        crate::store::audit::AuditLog::new(self.table.clone(), self.clock.clone())
+    }
+
     pub fn rate_budgets(&self) -> crate::store::rate::RateBudgets {
         crate::store::rate::RateBudgets::new(self.table.clone(), self.clock.clone())
     }

@@ -134,13 +134,19 @@ pub async fn fill_directory(app: &TestApp, o: &Office) {
 /// Links Alice (`ada`) again, now with a user token of these scopes, as
 /// the user-scope OAuth would.
 pub async fn link_ada_with_token(app: &TestApp, scopes: &[&str]) {
-    let token = app.slack.issue_user_token("T0DEMO", ALICE, scopes);
+    link_with_token(app, "ada", ALICE, scopes).await;
+}
+
+/// Links an office user to a Slack person of the demo team with a user
+/// token of these scopes, as the user-scope OAuth from the office would.
+pub async fn link_with_token(app: &TestApp, office_user: &str, slack_user: &str, scopes: &[&str]) {
+    let token = app.slack.issue_user_token("T0DEMO", slack_user, scopes);
     app.services
         .links()
         .link(NewLink {
-            office_user_id: OfficeUserId::new("ada").unwrap(),
+            office_user_id: OfficeUserId::new(office_user).unwrap(),
             team_id: demo(),
-            slack_user_id: UserId::new(ALICE).unwrap(),
+            slack_user_id: UserId::new(slack_user).unwrap(),
             enterprise_id: None,
             via: LinkedVia::Authorize,
             user_scopes: scopes.iter().map(|s| s.to_string()).collect(),

@@ -24,6 +24,7 @@
 //! - `app_home`: `app_home_opened` answered with `views.publish`.
 //! - `channel_events`: welcome DMs in channels mapped to rooms; renames.
 //! - `chats`: writing from the office and reading history within budget.
+//! - `people_sync`: the admins' people sync and audit log.
 //! - `people`: the people pane and opening a DM from the office.
 //! - `mine`: my home room, stars, and my workspaces' spaces.
 //! - `meetings`: summaries of meetings called from Slack, when the room
@@ -49,6 +50,7 @@ mod mine;
 mod no_secrets_in_logs;
 mod office_api;
 mod people;
+mod people_sync;
 mod secrets;
 mod sign_in;
 mod slack_client;

@@ -369,6 +369,40 @@ impl TestApp {
         attrs.values().filter_map(|v| v.parse::<usize>().ok()).sum()
     }
 
+    /// The (pk, sk) of every item of the table that mentions `needle`
+    /// anywhere (keys or attributes): a full scan, for tests that check
+    /// nothing of someone is left behind.
+    pub async fn items_mentioning(&self, needle: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .emulators
+                .dynamodb
+                .scan()
+                .table_name(&self.services.config.table)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan");
+            for item in page.items() {
+                if format!("{item:?}").contains(needle) {
+                    let key = |k: &str| {
+                        item.get(k)
+                            .and_then(|v| v.as_s().ok())
+                            .cloned()
+                            .unwrap_or_default()
+                    };
+                    out.push((key("pk"), key("sk")));
+                }
+            }
+            match page.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => return out,
+            }
+        }
+    }
+
     /// Waits until the worker has finished every queued job.
     pub async fn drained(&self) {
         eventually("the job queue to drain", || async {

@@ -26,6 +26,10 @@
 //! | `GET /api/v1/spaces/{space}/people?q=&cursor=&limit=` | member, moderator, admin |
 //! | `POST /api/v1/spaces/{space}/people/{slack_user}/chat` | member+ linked with a user token |
 //! | `POST /api/v1/spaces/{space}/people/{slack_user}/messages` `{text}` → 201, `GET …/messages?before=&limit=` | member+ linked with a user token |
+//! | `GET /api/v1/spaces/{space}/sync?platform=&status=&type=` | admin, moderator |
+//! | `POST /api/v1/spaces/{space}/sync/{slack_user}/prompt`, `…/reprompt`, `POST …/sync/prompt-all` → 202 | admin, moderator |
+//! | `POST /api/v1/spaces/{space}/sync/{slack_user}/reset`, `DELETE …/sync/{slack_user}` | admin, moderator |
+//! | `GET /api/v1/spaces/{space}/audit?before=&limit=` | admin, moderator |
 //! | `GET /api/v1/me/slack-spaces` | any caller (the spaces of the workspaces they are linked to) |
 //! | `POST /api/v1/spaces/{space}/directory/refresh` → 202 (200 when one runs) | admin, moderator |
 //!
@@ -41,6 +45,8 @@
 //!   opening a DM with one of them.
 //! - [`chats`]: writing to a Slack person from the office; the
 //!   conversation's history (stored, merged with Slack's within budget).
+//! - [`sync`]: people sync for admins: list, prompts, reset, remove; the
+//!   audit log.
 //! - [`mine`]: my home room and starred people; my workspaces' spaces.
 
 pub mod caller;
@@ -53,6 +59,7 @@ pub mod people;
 pub mod sessions;
 pub mod slack;
 pub mod spaces;
+pub mod sync;
 
 use axum::Router;
 use axum::routing::{get, patch, post, put};
@@ -74,6 +81,28 @@ pub fn router(services: Services) -> Router {
             "/api/v1/spaces/{space}/people/{slack_user}/messages",
             post(chats::send).get(chats::history),
         )
+        .route("/api/v1/spaces/{space}/sync", get(sync::list))
+        .route(
+            "/api/v1/spaces/{space}/sync/prompt-all",
+            post(sync::prompt_all),
+        )
+        .route(
+            "/api/v1/spaces/{space}/sync/{slack_user}/prompt",
+            post(sync::prompt_one),
+        )
+        .route(
+            "/api/v1/spaces/{space}/sync/{slack_user}/reprompt",
+            post(sync::reprompt),
+        )
+        .route(
+            "/api/v1/spaces/{space}/sync/{slack_user}/reset",
+            post(sync::reset),
+        )
+        .route(
+            "/api/v1/spaces/{space}/sync/{slack_user}",
+            axum::routing::delete(sync::remove),
+        )
+        .route("/api/v1/spaces/{space}/audit", get(sync::audit))
         .route("/api/v1/spaces/{space}/me", get(mine::show))
         .route(
             "/api/v1/spaces/{space}/me/home-room",

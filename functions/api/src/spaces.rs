@@ -131,6 +131,15 @@ pub async fn settings(
         .update_settings(&space.id, &change)
         .await
         .map_err(spaces_error)?;
+    s.audit()
+        .record(
+            &space.id,
+            caller.user(),
+            "settings.update",
+            None,
+            serde_json::to_value(&change).unwrap_or_default(),
+        )
+        .await?;
     Ok(Json(space_json(&space, Some(role))))
 }
 

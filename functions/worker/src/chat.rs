@@ -16,8 +16,6 @@ use hallway::jobs::{self, Job, NotifyJob};
 use hallway::office_webhook::Notification;
 use hallway::slack::SlackError;
 use hallway::slack::events::{ImMessage, Via};
-use hallway::slack::messages;
-use hallway::slack::oauth::LOGIN_PATH;
 use hallway::store::chat::{ConversationKind, Recorded, Source};
 use hallway::store::{ChatMessage, Conversation};
 use serde_json::{Value, json};
@@ -314,14 +312,7 @@ async fn try_auto_prompt(w: &Worker, team: &TeamId, m: &ImMessage) -> anyhow::Re
         return Ok(());
     }
     let token = s.bot_token(team).await?;
-    let link = format!("{}?team={team}", s.config.endpoint(LOGIN_PATH));
-    let (text, blocks) = messages::sync_prompt_dm(&prompting, &link);
-    s.slack
-        .post_message(
-            &token,
-            &json!({"channel": m.user, "text": text, "blocks": blocks}),
-        )
-        .await?;
+    crate::prompts::send(w, &token, team, &m.user, &prompting).await?;
     tracing::info!(user_id = %m.user, "auto-prompt sent");
     Ok(())
 }

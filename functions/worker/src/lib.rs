@@ -22,6 +22,7 @@
 //! - [`home`]: the App Home tab (`views.publish`).
 //! - [`channels`]: welcome DMs in channels mapped to rooms; renames.
 //! - [`unfurl`]: previews of links to rooms (`link_shared` → `chat.unfurl`).
+//! - [`prompts`]: "Sync now" DMs, from admins and auto-prompt.
 //! - [`pacer`]: the per-team, per-method rate gate.
 //! - [`slack_failure`]: what a Slack error means for a job (retry later,
 //!   stop the team, or a refusal for the caller to word).
@@ -34,6 +35,7 @@ pub mod invites;
 pub mod notices;
 pub mod onboard;
 pub mod pacer;
+pub mod prompts;
 pub mod unfurl;
 
 use std::time::Duration;
@@ -278,6 +280,7 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
         Job::Report(j) => invites::report(worker, j).await,
         Job::Onboard(j) => onboard::onboard(worker, j).await,
         Job::MeetingNotice(j) => notices::meeting_ended(worker, j).await,
+        Job::Prompt(j) => prompts::prompt(worker, j).await,
         Job::Directory(j) => directory::page(worker, j).await,
         Job::Notify(j) => chat::notify_retry(worker, j).await,
     }

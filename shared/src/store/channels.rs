@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::SharedClock;
 use crate::ids::{ChannelId, RoomId, SpaceId, TeamId, UserId};
 use crate::keys;
-use crate::table::{Condition, SharedTable, TableError, Update, from_item, record_item, s};
+use crate::table::{Condition, Query, SharedTable, TableError, Update, from_item, record_item, s};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelRoute {
@@ -127,6 +127,39 @@ impl Channels {
             .delete(&keys::channel_welcome(team, channel, user), None)
             .await
             .map(|_| ())
+    }
+
+    /// Forgets what channels know of a person: their welcomes and the
+    /// bot's DM channel with them. Returns how many records went.
+    pub async fn forget_person(&self, team: &TeamId, user: &UserId) -> Result<usize, TableError> {
+        let mut gone = 0;
+        let suffix = format!("#{user}");
+        let mut query = Query::partition(keys::team_pk(team))
+            .prefix(keys::WELCOME_PREFIX)
+            .limit(1000);
+        loop {
+            let page = self.table.query(query.clone()).await?;
+            for item in &page.items {
+                let k = crate::table::key_of(item)?;
+                if k.sk.ends_with(&suffix) {
+                    self.table.delete(&k, None).await?;
+                    gone += 1;
+                }
+            }
+            match page.next {
+                Some(next) => query = query.after(Some(next)),
+                None => break,
+            }
+        }
+        if self
+            .table
+            .delete(&keys::dm_channel(team, user), None)
+            .await?
+            .is_some()
+        {
+            gone += 1;
+        }
+        Ok(gone)
     }
 
     pub async fn dm(&self, team: &TeamId, user: &UserId) -> Result<Option<ChannelId>, TableError> {

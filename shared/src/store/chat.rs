@@ -249,7 +249,77 @@ impl Chat {
         c.updated_at = self.clock.now_secs();
         let item = record_item(&keys::conversation(&c.team_id, &c.channel_id), &c)?;
         self.table.put(item, None).await?;
+        for m in &c.members {
+            let index = record_item(
+                &keys::conversation_member(&c.team_id, m, &c.channel_id),
+                &serde_json::json!({ "channel_id": c.channel_id }),
+            )?;
+            self.table.put(index, None).await?;
+        }
         Ok(())
+    }
+
+    /// Deletes every bridged conversation `slack_user` is in: its messages,
+    /// who it was between, and each office user's pointer to it. Returns
+    /// how many conversations and messages went.
+    pub async fn forget_person(
+        &self,
+        team: &TeamId,
+        slack_user: &UserId,
+    ) -> Result<(usize, usize), TableError> {
+        #[derive(Deserialize)]
+        struct Index {
+            channel_id: ChannelId,
+        }
+        let index: Vec<Index> = crate::table::all_records(
+            self.table.as_ref(),
+            Query::partition(keys::team_pk(team))
+                .prefix(keys::conversation_member_prefix(slack_user))
+                .limit(1000),
+        )
+        .await?;
+        let (mut conversations, mut messages) = (0, 0);
+        for Index { channel_id } in index {
+            if let Some(c) = self.conversation(team, &channel_id).await? {
+                for ou in &c.office_users {
+                    for other in &c.members {
+                        self.table
+                            .delete(&keys::chat_with(ou, team, other), None)
+                            .await?;
+                    }
+                }
+                for m in &c.members {
+                    self.table
+                        .delete(&keys::conversation_member(team, m, &channel_id), None)
+                        .await?;
+                }
+            }
+            // Everything under the conversation: messages and META.
+            loop {
+                let page = self
+                    .table
+                    .query(Query::partition(keys::chat_pk(team, &channel_id)).limit(500))
+                    .await?;
+                if page.items.is_empty() {
+                    break;
+                }
+                for item in &page.items {
+                    let k = crate::table::key_of(item)?;
+                    if k.sk.starts_with(keys::MESSAGE_PREFIX) {
+                        messages += 1;
+                    }
+                    self.table.delete(&k, None).await?;
+                }
+            }
+            self.table
+                .delete(
+                    &keys::conversation_member(team, slack_user, &channel_id),
+                    None,
+                )
+                .await?;
+            conversations += 1;
+        }
+        Ok((conversations, messages))
     }
 
     /// Stored messages of a conversation, newest first, older than
@@ -268,13 +338,7 @@ impl Chat {
         if let Some(ts) = before {
             query = query.after_sort_key(keys::chat_message(team, channel, ts).sk);
         }
-        self.table
-            .query(query)
-            .await?
-            .items
-            .into_iter()
-            .map(from_item)
-            .collect()
+        crate::table::one_page(self.table.as_ref(), query).await
     }
 
     /// Notes a read of Slack's history: of the newest messages (`newest`),

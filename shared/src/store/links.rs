@@ -49,6 +49,8 @@ impl IdentityLink {
 #[derive(Serialize, Deserialize)]
 struct Guard {
     office_user_id: OfficeUserId,
+    #[serde(default)]
+    slack_user_id: Option<UserId>,
 }
 
 /// What to link.
@@ -121,6 +123,54 @@ impl IdentityLinks {
             .await?
             .map(from_item)
             .transpose()
+    }
+
+    /// Everyone linked in a team: Slack user → office user.
+    pub async fn linked_in_team(
+        &self,
+        team: &TeamId,
+    ) -> Result<Vec<(UserId, OfficeUserId)>, TableError> {
+        let guards: Vec<Guard> = all_records(
+            self.table.as_ref(),
+            Query::partition(keys::team_pk(team))
+                .prefix(keys::LINK_PREFIX)
+                .limit(1000),
+        )
+        .await?;
+        Ok(guards
+            .into_iter()
+            .filter_map(|g| Some((g.slack_user_id?, g.office_user_id)))
+            .collect())
+    }
+
+    /// Breaks an office user's link in a team: the identity (and its user
+    /// token) and the reverse lookup go together. Returns the link that was.
+    pub async fn unlink(
+        &self,
+        user: &OfficeUserId,
+        team: &TeamId,
+    ) -> Result<Option<IdentityLink>, TableError> {
+        let Some(link) = self.get(user, team).await? else {
+            return Ok(None);
+        };
+        let writes = vec![
+            Write::Delete {
+                key: keys::identity(user, team),
+                condition: Some(Condition::Equals(
+                    "slack_user_id".into(),
+                    s(link.slack_user_id.as_str()),
+                )),
+            },
+            Write::Delete {
+                key: keys::slack_user(team, &link.slack_user_id),
+                condition: None,
+            },
+        ];
+        match self.table.transact(writes).await {
+            Ok(()) => Ok(Some(link)),
+            Err(TableError::TransactionConflict { .. }) => Err(TableError::ConditionFailed),
+            Err(e) => Err(e),
+        }
     }
 
     /// Every Slack identity of an office user, one per team.
@@ -220,6 +270,7 @@ impl IdentityLinks {
                     &keys::slack_user(&new.team_id, &new.slack_user_id),
                     &Guard {
                         office_user_id: new.office_user_id.clone(),
+                        slack_user_id: Some(new.slack_user_id.clone()),
                     },
                 )?,
                 condition: Some(match taken_by {

@@ -16,10 +16,12 @@
 //!   and the refresh that fills it.
 //! - [`chat`]: bridged DM messages and conversations.
 //! - [`sync`]: people sync (prompts, once a day).
+//! - [`audit`]: a space's audit log of admin actions.
 //! - [`rate`]: budgets of Slack calls shared by every function.
 //! - [`meetings`]: meetings called from Slack, from the call until the room
 //!   empties.
 
+pub mod audit;
 pub mod channels;
 pub mod chat;
 pub mod directory;

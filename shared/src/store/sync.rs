@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::clock::SharedClock;
 use crate::ids::{TeamId, UserId};
 use crate::keys;
-use crate::table::{Condition, SharedTable, TableError, Update, from_item, n, s};
+use crate::table::{
+    Condition, Query, SharedTable, TableError, Update, all_records, from_item, n, s,
+};
 
 /// At most one prompt per person per this long.
 pub const PROMPT_INTERVAL_SECS: i64 = 24 * 3600;
@@ -32,6 +34,12 @@ pub struct SyncState {
     #[serde(default)]
     pub prompts: u32,
     pub updated_at: i64,
+    /// Why the last prompt could not be sent (`failed`).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Set by the sort key's owner; absent on records written before.
+    #[serde(default)]
+    pub slack_user_id: Option<UserId>,
 }
 
 #[derive(Clone)]
@@ -57,27 +65,107 @@ impl Sync {
     /// per [`PROMPT_INTERVAL_SECS`]; the person becomes `pending`.
     pub async fn claim_prompt(&self, team: &TeamId, user: &UserId) -> Result<bool, TableError> {
         let now = self.clock.now_secs();
+        self.prompt(
+            team,
+            user,
+            Some(Condition::Below(
+                "prompted_at".into(),
+                now - PROMPT_INTERVAL_SECS + 1,
+            )),
+        )
+        .await
+    }
+
+    /// An admin's reprompt: prompted now, whenever the last one was.
+    pub async fn force_prompt(&self, team: &TeamId, user: &UserId) -> Result<(), TableError> {
+        self.prompt(team, user, None).await.map(|_| ())
+    }
+
+    async fn prompt(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        condition: Option<Condition>,
+    ) -> Result<bool, TableError> {
+        let now = self.clock.now_secs();
         let update = Update::default()
             .set("status", s("pending"))
             .set("prompted_at", n(now))
             .set("updated_at", n(now))
+            .set("slack_user_id", s(user.as_str()))
+            .remove("reason")
             .add("prompts", 1);
         match self
             .table
-            .update(
-                &keys::sync_state(team, user),
-                update,
-                Some(Condition::Below(
-                    "prompted_at".into(),
-                    now - PROMPT_INTERVAL_SECS + 1,
-                )),
-            )
+            .update(&keys::sync_state(team, user), update, condition)
             .await
         {
             Ok(_) => Ok(true),
             Err(TableError::ConditionFailed) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    /// Gives back a prompt that could not be sent yet (Slack said wait),
+    /// so the retry may take it again.
+    pub async fn release_prompt(&self, team: &TeamId, user: &UserId) -> Result<(), TableError> {
+        let update = Update::default()
+            .set("prompted_at", n(0))
+            .add("prompts", -1);
+        self.table
+            .update(
+                &keys::sync_state(team, user),
+                update,
+                Some(Condition::Exists),
+            )
+            .await
+            .map(|_| ())
+            .or_else(|e| match e {
+                TableError::ConditionFailed => Ok(()),
+                e => Err(e),
+            })
+    }
+
+    /// The prompt could not be sent (a deactivated person, a DM refused).
+    pub async fn mark_failed(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        reason: &str,
+    ) -> Result<(), TableError> {
+        let now = self.clock.now_secs();
+        let update = Update::default()
+            .set("status", s("failed"))
+            .set("reason", s(reason))
+            .set("updated_at", n(now))
+            .set("slack_user_id", s(user.as_str()));
+        self.table
+            .update(&keys::sync_state(team, user), update, None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Forgets a person's sync state (back to `off`).
+    pub async fn clear(&self, team: &TeamId, user: &UserId) -> Result<(), TableError> {
+        self.table
+            .delete(&keys::sync_state(team, user), None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Every recorded state of a team, by Slack user.
+    pub async fn all(&self, team: &TeamId) -> Result<Vec<(UserId, SyncState)>, TableError> {
+        let states: Vec<SyncState> = all_records(
+            self.table.as_ref(),
+            Query::partition(keys::team_pk(team))
+                .prefix(keys::SYNC_PREFIX)
+                .limit(1000),
+        )
+        .await?;
+        Ok(states
+            .into_iter()
+            .filter_map(|st| Some((st.slack_user_id.clone()?, st)))
+            .collect())
     }
 }
 

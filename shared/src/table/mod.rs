@@ -373,6 +373,20 @@ pub trait Table: Send + Sync + 'static {
 pub type SharedTable = std::sync::Arc<dyn Table>;
 
 /// Every item of a query, page after page, as typed records.
+/// One page of a query, decoded.
+pub async fn one_page<T: DeserializeOwned>(
+    table: &dyn Table,
+    query: Query,
+) -> Result<Vec<T>, TableError> {
+    table
+        .query(query)
+        .await?
+        .items
+        .into_iter()
+        .map(from_item)
+        .collect()
+}
+
 pub async fn all_records<T: DeserializeOwned>(
     table: &dyn Table,
     query: Query,

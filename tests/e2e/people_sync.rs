@@ -1,0 +1,349 @@
+//! People sync for admins through the office API: the list with its
+//! filters, prompts through the queue (one, everyone, reprompts) under
+//! Slack's limits, reset, remove leaving nothing of the person behind (a
+//! table scan), and the audit log of it all.
+
+use hallway::ids::OfficeUserId;
+use hallway::store::Role;
+use hallway_fake_slack::{Fault, FaultKind};
+use hallway_tests::{TestApp, eventually};
+use http::Method;
+use serde_json::{Value, json};
+
+use crate::commands::{Office, bridged_office, fill_directory, link_with_token};
+use crate::demo::team as demo;
+use crate::demo::{ALICE, BOT, CAROL, DAVE, ERIN, from_app, user};
+
+const FRANK: &str = "U0DEMO06";
+const BOB_SLACK: &str = "U0DEMO02";
+
+/// The demo office: Alice is `ada` (Sign in with Slack, admin), Erin is
+/// `erin` linked from the office with a user token, `bob` is a member with
+/// no Slack account linked; the directory is filled.
+async fn app() -> Option<(TestApp, Office)> {
+    let (app, o) = bridged_office(&[]).await?;
+    fill_directory(&app, &o).await;
+    let members = app.services.members();
+    for (who, role) in [("erin", Role::Member), ("bob", Role::Member)] {
+        members
+            .join(&o.hq, &OfficeUserId::new(who).unwrap(), role, 0)
+            .await
+            .unwrap();
+    }
+    link_with_token(
+        &app,
+        "erin",
+        ERIN,
+        &["chat:write", "im:history", "im:write"],
+    )
+    .await;
+    Some((app, o))
+}
+
+async fn admin(app: &TestApp, o: &Office, method: Method, path: &str) -> (u16, Value) {
+    app.api(
+        method,
+        &format!("/api/v1/spaces/{}{path}", o.hq),
+        Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
+        None,
+    )
+    .await
+}
+
+fn row<'a>(list: &'a Value, slack: &str) -> &'a Value {
+    list["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["slack_user_id"] == slack)
+        .unwrap_or_else(|| panic!("{slack} not in {list}"))
+}
+
+fn names(list: &Value) -> Vec<String> {
+    list["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn admins_see_who_is_linked_how_and_where_they_work_with_filters() {
+    let Some((app, o)) = app().await else {
+        return;
+    };
+    let (code, list) = admin(&app, &o, Method::GET, "/sync").await;
+    assert_eq!(code, 200, "{list}");
+    // Six Slack people and `bob`, who has no Slack account linked.
+    assert_eq!(
+        list["counts"],
+        json!({"on": 2, "pending": 0, "off": 5, "failed": 0, "total": 7, "shown": 7})
+    );
+    let alice = row(&list, ALICE);
+    assert_eq!(
+        (
+            alice["status"].as_str(),
+            alice["type"].as_str(),
+            alice["platform"].as_str()
+        ),
+        (Some("on"), Some("identity"), Some("slack"))
+    );
+    assert_eq!(alice["office_user_id"], "ada");
+    let erin = row(&list, ERIN);
+    assert_eq!(
+        (
+            erin["status"].as_str(),
+            erin["type"].as_str(),
+            erin["platform"].as_str()
+        ),
+        (Some("on"), Some("chat"), Some("office"))
+    );
+    let bob = list["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["office_user_id"] == "bob")
+        .unwrap();
+    assert_eq!(
+        (
+            bob["slack_user_id"].is_null(),
+            bob["platform"].as_str(),
+            bob["status"].as_str()
+        ),
+        (true, Some("office"), Some("off"))
+    );
+    assert!(!list.to_string().contains(BOT), "bots are not people");
+
+    let (_, chat) = admin(&app, &o, Method::GET, "/sync?type=chat").await;
+    assert_eq!(names(&chat), ["Erin"]);
+    let (_, office) = admin(&app, &o, Method::GET, "/sync?platform=office&status=off").await;
+    assert_eq!(names(&office), ["bob"]);
+    let (_, slack_off) = admin(&app, &o, Method::GET, "/sync?platform=slack&status=off").await;
+    assert_eq!(names(&slack_off), ["Bob", "Carol", "Dave", "Frank"]);
+    for bad in ["?status=maybe", "?type=x", "?platform=teams"] {
+        let (code, body) = admin(&app, &o, Method::GET, &format!("/sync{bad}")).await;
+        assert_eq!(code, 400, "{bad}: {body}");
+    }
+    // Members may not; nor an admin of another space.
+    let (code, _) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/spaces/{}/sync", o.hq),
+            Some(&app.token("bob", &[(&o.hq, Role::Member)])),
+            None,
+        )
+        .await;
+    assert_eq!(code, 403);
+    let other = app.services.spaces().create("Other", None).await.unwrap();
+    let (code, _) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/spaces/{}/sync", o.hq),
+            Some(&app.token("zed", &[(&other.id, Role::Admin)])),
+            None,
+        )
+        .await;
+    assert_eq!(code, 403);
+}
+
+#[tokio::test]
+async fn prompts_go_out_once_a_day_unless_reprompted_and_failures_say_why() {
+    let Some((app, o)) = app().await else {
+        return;
+    };
+    let (code, body) = admin(&app, &o, Method::POST, &format!("/sync/{CAROL}/prompt")).await;
+    assert_eq!(code, 202, "{body}");
+    eventually("Carol prompted", || async {
+        from_app(&app, CAROL).len() == 1
+    })
+    .await;
+    let dm = &from_app(&app, CAROL)[0];
+    assert_eq!(
+        dm.blocks.as_ref().unwrap()[0]["accessory"]["action_id"],
+        "sync_now"
+    );
+    let (_, list) = admin(&app, &o, Method::GET, "/sync").await;
+    assert_eq!(row(&list, CAROL)["status"], "pending");
+
+    // Again the same day: refused, with the way out.
+    let (code, body) = admin(&app, &o, Method::POST, &format!("/sync/{CAROL}/prompt")).await;
+    assert_eq!(code, 409, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("reprompt"));
+    let (code, _) = admin(&app, &o, Method::POST, &format!("/sync/{CAROL}/reprompt")).await;
+    assert_eq!(code, 202);
+    eventually("Carol reprompted", || async {
+        from_app(&app, CAROL).len() == 2
+    })
+    .await;
+    // Not for the linked, not for bots or strangers.
+    for (who, want) in [(ALICE, 409), (BOT, 404), ("U0NOBODY", 404)] {
+        let (code, body) = admin(&app, &o, Method::POST, &format!("/sync/{who}/prompt")).await;
+        assert_eq!(code, want, "{who}: {body}");
+    }
+
+    // Slack refuses Dave's DM: failed, with Slack's reason.
+    app.slack.inject(Fault {
+        method: Some("chat.postMessage".into()),
+        team: None,
+        kind: FaultKind::Error {
+            error: "user_disabled".into(),
+        },
+        times: 1,
+    });
+    admin(&app, &o, Method::POST, &format!("/sync/{DAVE}/prompt")).await;
+    app.drained().await;
+    let (_, list) = admin(&app, &o, Method::GET, "/sync?status=failed").await;
+    assert_eq!(names(&list), ["Dave"]);
+    assert!(
+        row(&list, DAVE)["reason"]
+            .as_str()
+            .unwrap()
+            .contains("user_disabled")
+    );
+}
+
+#[tokio::test]
+async fn prompt_all_counts_and_reaches_everyone_once_under_rate_limits() {
+    let Some((app, o)) = app().await else {
+        return;
+    };
+    admin(&app, &o, Method::POST, &format!("/sync/{CAROL}/prompt")).await;
+    eventually("Carol prompted", || async {
+        from_app(&app, CAROL).len() == 1
+    })
+    .await;
+    // Slack answers 429 to the next DMs: the worker waits and goes on.
+    app.slack.inject(Fault {
+        method: Some("chat.postMessage".into()),
+        team: None,
+        kind: FaultKind::RateLimited { retry_after: 1 },
+        times: 2,
+    });
+    let (code, counts) = admin(&app, &o, Method::POST, "/sync/prompt-all").await;
+    assert_eq!(code, 202, "{counts}");
+    assert_eq!(
+        counts,
+        json!({"queued": 3, "already_linked": 2, "prompted_within_a_day": 1})
+    );
+    eventually("everyone prompted", || async {
+        [BOB_SLACK, DAVE, FRANK]
+            .iter()
+            .all(|u| !from_app(&app, u).is_empty())
+    })
+    .await;
+    app.drained().await;
+    for u in [BOB_SLACK, DAVE, FRANK, CAROL] {
+        assert_eq!(from_app(&app, u).len(), 1, "{u} prompted once");
+    }
+    let limited = app
+        .slack
+        .calls_to("chat.postMessage")
+        .iter()
+        .filter(|c| c.status == 429)
+        .count();
+    assert_eq!(limited, 2);
+    let (_, list) = admin(&app, &o, Method::GET, "/sync").await;
+    assert_eq!(list["counts"]["pending"], 4);
+}
+
+#[tokio::test]
+async fn reset_breaks_the_link_and_remove_leaves_nothing_of_the_person() {
+    let Some((app, o)) = app().await else {
+        return;
+    };
+    let (code, body) = admin(&app, &o, Method::POST, &format!("/sync/{ERIN}/reset")).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["unlinked"], "erin");
+    let (_, list) = admin(&app, &o, Method::GET, "/sync").await;
+    assert_eq!(
+        (
+            row(&list, ERIN)["status"].as_str(),
+            &row(&list, ERIN)["office_user_id"]
+        ),
+        (Some("off"), &Value::Null)
+    );
+    assert!(
+        app.services
+            .links()
+            .get(&OfficeUserId::new("erin").unwrap(), &demo())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Dave: prompted, DMs the app (a bridged conversation), welcomed to a
+    // channel, linked; then removed.
+    admin(&app, &o, Method::POST, &format!("/sync/{DAVE}/prompt")).await;
+    let dave =
+        hallway::secrets::Secret::new(app.slack.issue_user_token("T0DEMO", DAVE, &["chat:write"]));
+    crate::chat::slack(
+        &app,
+        &dave,
+        "chat.postMessage",
+        json!({"channel": BOT, "text": "hello app"}),
+    )
+    .await;
+    eventually("Dave's DM bridged", || async {
+        !app.office.as_ref().unwrap().accepted().is_empty()
+    })
+    .await;
+    app.services
+        .channels()
+        .claim_welcome(
+            &demo(),
+            &hallway::ids::ChannelId::new("C0DESIGN").unwrap(),
+            &user(DAVE),
+        )
+        .await
+        .unwrap();
+    app.drained().await;
+    link_with_token(&app, "dave", DAVE, &["chat:write"]).await;
+    assert!(app.items_mentioning(DAVE).await.len() > 3);
+
+    let (code, body) = admin(&app, &o, Method::DELETE, &format!("/sync/{DAVE}")).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["removed"]["office_user_id"], "dave");
+    assert_eq!(body["removed"]["conversations"], 1);
+    assert_eq!(body["removed"]["messages"], 1, "{body}");
+    assert_eq!(body["removed"]["channel_records"], 1, "the welcome");
+    // What may stay: the workspace's directory entry and the audit log.
+    let left: Vec<(String, String)> = app
+        .items_mentioning(DAVE)
+        .await
+        .into_iter()
+        .filter(|(_, sk)| !sk.starts_with("PERSON#") && !sk.starts_with("AUDIT#"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    let dave_left = app.items_mentioning("\"dave\"").await;
+    assert!(
+        dave_left
+            .iter()
+            .all(|(_, sk)| sk.starts_with("AUDIT#") || sk.starts_with("PERSON#")),
+        "{dave_left:?}"
+    );
+
+    // The audit log, newest first, says who did what.
+    let (code, log) = admin(&app, &o, Method::GET, "/audit?limit=2").await;
+    assert_eq!(code, 200, "{log}");
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["sync.remove", "sync.prompt"]);
+    assert_eq!(log["entries"][0]["by"], "ada");
+    assert_eq!(log["entries"][0]["target"], DAVE);
+    let next = log["next_cursor"].as_str().unwrap().to_owned();
+    let (_, older) = admin(&app, &o, Method::GET, &format!("/audit?before={next}")).await;
+    let actions: Vec<&str> = older["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["sync.reset"]);
+    let (code, _) = admin(&app, &o, Method::GET, "/audit?before=garbage").await;
+    assert_eq!(code, 400);
+}
