@@ -73,6 +73,31 @@ pub enum ApiError {
     Internal(#[source] anyhow::Error),
 }
 
+/// Milliseconds since the epoch as an RFC 3339 UTC time, for pages.
+pub fn iso_time(millis: i64) -> String {
+    use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
+    DateTime::from_millis(millis)
+        .fmt(DateTimeFormat::DateTime)
+        .unwrap_or_else(|_| millis.to_string())
+}
+
+/// Escapes text for HTML element content and attribute values (the pages
+/// hallway serves: OAuth outcomes, the admin page, the local office).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
@@ -133,6 +158,11 @@ impl From<QueueError> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_read_as_utc() {
+        assert_eq!(iso_time(1_732_438_800_123), "2024-11-24T09:00:00.123Z");
+    }
 
     #[tokio::test]
     async fn server_errors_hide_their_cause() {

@@ -21,6 +21,7 @@
 //! - `chat`: bridged DMs: the fake Slack delivers `message.im` events, the
 //!   office receiver verifies and refuses replays; edits, deletions,
 //!   retries, auto-prompts.
+//! - `admin_page`: the admin page over HTTP (login cookie, forms, origin).
 //! - `app_home`: `app_home_opened` answered with `views.publish`.
 //! - `channel_events`: welcome DMs in channels mapped to rooms; renames.
 //! - `chats`: writing from the office and reading history within budget.
@@ -31,6 +32,7 @@
 //!   empties.
 //! - `unfurl`: `link_shared` from the fake Slack answered with `chat.unfurl`.
 
+mod admin_page;
 mod app_home;
 mod channel_events;
 pub mod chat;

@@ -36,6 +36,14 @@ impl FromRequestParts<Services> for Caller {
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
         let token = bearer(header).map_err(auth_error)?;
+        Caller::from_token(s, token).await
+    }
+}
+
+impl Caller {
+    /// The caller a token names: signature, expiry, and (for sessions made
+    /// by Sign in with Slack) that the session is still the live one.
+    pub async fn from_token(s: &Services, token: &str) -> Result<Self, ApiError> {
         let claims = s.app_jwt.verify(token).map_err(auth_error)?;
         if let Some(sid) = &claims.sid {
             let live = s.users().get(&claims.sub).await?.and_then(|u| u.session_id);

@@ -30,10 +30,12 @@
 //! | `POST /api/v1/spaces/{space}/sync/{slack_user}/prompt`, `…/reprompt`, `POST …/sync/prompt-all` → 202 | admin, moderator |
 //! | `POST /api/v1/spaces/{space}/sync/{slack_user}/reset`, `DELETE …/sync/{slack_user}` | admin, moderator |
 //! | `GET /api/v1/spaces/{space}/audit?before=&limit=` | admin, moderator |
+//! | `GET`/`POST /admin/login` (token once → HttpOnly cookie), `GET /admin/spaces/{space}`, `POST …/action`, `GET …/connect`, `POST /admin/logout` | admin, moderator (settings: admin) |
 //! | `GET /api/v1/me/slack-spaces` | any caller (the spaces of the workspaces they are linked to) |
 //! | `POST /api/v1/spaces/{space}/directory/refresh` → 202 (200 when one runs) | admin, moderator |
 //!
 //! # Layout
+//! - [`admin`]: the server-rendered admin page (`/admin/…`, cookie login).
 //! - [`caller`]: the bearer-token extractor and role checks.
 //! - [`spaces`]: spaces, settings, rooms, presence, the room choice.
 //! - [`members`]: the member list with each member's Slack link status.
@@ -49,6 +51,7 @@
 //!   audit log.
 //! - [`mine`]: my home room and starred people; my workspaces' spaces.
 
+pub mod admin;
 pub mod caller;
 pub mod chats;
 pub mod directory;
@@ -143,6 +146,11 @@ pub fn router(services: Services) -> Router {
             "/api/v1/spaces/{space}/directory/refresh",
             post(directory::refresh),
         )
+        .route("/admin/login", get(admin::login_form).post(admin::login))
+        .route("/admin/logout", post(admin::logout))
+        .route("/admin/spaces/{space}", get(admin::show))
+        .route("/admin/spaces/{space}/action", post(admin::act))
+        .route("/admin/spaces/{space}/connect", get(admin::connect))
         .fallback(not_found)
         .layer(trace_layer())
         .with_state(services)

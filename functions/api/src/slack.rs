@@ -28,6 +28,23 @@ pub async fn connect(
     Path(space): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let (space, _) = caller.authorize(&s, &id(space)?, Need::Manager).await?;
+    let (install_url, value) = connect_url(&s, &caller, &space).await?;
+    let slack_url = s.install_authorize_url(&value);
+    Ok(Json(json!({
+        "authorize_url": install_url,
+        "slack_authorize_url": slack_url,
+        "expires_in": STATE_TTL_SECS,
+        "replaces": space.team_id,
+    })))
+}
+
+/// Where an admin goes to connect a space: our install route with a fresh,
+/// single-use state bound to the space and the admin (and the state).
+pub(crate) async fn connect_url(
+    s: &Services,
+    caller: &Caller,
+    space: &hallway::store::Space,
+) -> Result<(String, String), ApiError> {
     let value = state::issue(
         &s.oauth_states(),
         &s.secrets.app_jwt_secret,
@@ -45,13 +62,7 @@ pub async fn connect(
         s.config.endpoint(INSTALL_PATH),
         url_encode(&value)
     );
-    let slack_url = s.install_authorize_url(&value);
-    Ok(Json(json!({
-        "authorize_url": install_url,
-        "slack_authorize_url": slack_url,
-        "expires_in": STATE_TTL_SECS,
-        "replaces": space.team_id,
-    })))
+    Ok((install_url, value))
 }
 
 fn url_encode(v: &str) -> String {

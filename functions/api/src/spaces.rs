@@ -126,9 +126,20 @@ pub async fn settings(
 ) -> Result<Json<Value>, ApiError> {
     let change = json_body(body)?;
     let (space, role) = caller.authorize(&s, &id(space)?, Need::Admin).await?;
+    let space = apply_settings(&s, &caller, &space.id, &change).await?;
+    Ok(Json(space_json(&space, Some(role))))
+}
+
+/// Changes a space's settings and records it in the audit log.
+pub async fn apply_settings(
+    s: &Services,
+    caller: &Caller,
+    space: &SpaceId,
+    change: &SettingsChange,
+) -> Result<Space, ApiError> {
     let space = s
         .spaces()
-        .update_settings(&space.id, &change)
+        .update_settings(space, change)
         .await
         .map_err(spaces_error)?;
     s.audit()
@@ -137,10 +148,10 @@ pub async fn settings(
             caller.user(),
             "settings.update",
             None,
-            serde_json::to_value(&change).unwrap_or_default(),
+            serde_json::to_value(change).unwrap_or_default(),
         )
         .await?;
-    Ok(Json(space_json(&space, Some(role))))
+    Ok(space)
 }
 
 #[derive(Deserialize)]

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use hallway::ids::{OfficeUserId, TeamId, UserId};
+use hallway::ids::{OfficeUserId, SpaceId, TeamId, UserId};
 use hallway::jobs::{self, Job, PromptJob};
 use hallway::services::Services;
 use hallway::store::sync::{PROMPT_INTERVAL_SECS, SyncState, SyncStatus};
@@ -45,10 +45,10 @@ pub struct Row {
 
 #[derive(Deserialize, Default)]
 pub struct Filters {
-    platform: Option<String>,
-    status: Option<String>,
+    pub platform: Option<String>,
+    pub status: Option<String>,
     #[serde(rename = "type")]
-    kind: Option<String>,
+    pub kind: Option<String>,
 }
 
 fn check(value: &Option<String>, name: &str, allowed: &[&str]) -> Result<(), ApiError> {
@@ -168,32 +168,32 @@ pub async fn rows(s: &Services, space: &Space, team: &TeamId) -> Result<Vec<Row>
     Ok(out)
 }
 
-async fn managed(
+/// The space, for an admin or moderator, with its Slack workspace.
+pub async fn managed(
     s: &Services,
     caller: &Caller,
-    space: String,
+    space: &SpaceId,
 ) -> Result<(Space, TeamId), ApiError> {
-    let (space, _) = caller.authorize(s, &id(space)?, Need::Manager).await?;
+    let (space, _) = caller.authorize(s, space, Need::Manager).await?;
     let team = connected_team(&space)?;
     Ok((space, team))
 }
 
-/// `GET /api/v1/spaces/{space}/sync?platform=&status=&type=`.
-pub async fn list(
-    State(s): State<Services>,
-    caller: Caller,
-    Path(space): Path<String>,
-    Query(f): Query<Filters>,
-) -> Result<Json<Value>, ApiError> {
+/// The list, filtered, with counts over everyone.
+pub async fn listing(
+    s: &Services,
+    space: &Space,
+    team: &TeamId,
+    f: &Filters,
+) -> Result<Value, ApiError> {
     f.validate()?;
-    let (space, team) = managed(&s, &caller, space).await?;
-    let all = rows(&s, &space, &team).await?;
+    let all = rows(s, space, team).await?;
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for r in &all {
         *counts.entry(r.status).or_default() += 1;
     }
     let shown: Vec<&Row> = all.iter().filter(|r| f.keeps(r)).collect();
-    Ok(Json(json!({
+    Ok(json!({
         "people": shown,
         "counts": {
             "on": counts.get("on").copied().unwrap_or(0),
@@ -204,14 +204,25 @@ pub async fn list(
             "shown": shown.len(),
         },
         "auto_prompt": space.auto_prompt,
-    })))
+    }))
+}
+
+/// `GET /api/v1/spaces/{space}/sync?platform=&status=&type=`.
+pub async fn list(
+    State(s): State<Services>,
+    caller: Caller,
+    Path(space): Path<String>,
+    Query(f): Query<Filters>,
+) -> Result<Json<Value>, ApiError> {
+    f.validate()?;
+    let (space, team) = managed(&s, &caller, &id(space)?).await?;
+    Ok(Json(listing(&s, &space, &team, &f).await?))
 }
 
 /// The Slack person an action is about: one of the workspace's people.
-async fn person(s: &Services, team: &TeamId, raw: String) -> Result<Person, ApiError> {
-    let user: UserId = id(raw)?;
+async fn person(s: &Services, team: &TeamId, user: &UserId) -> Result<Person, ApiError> {
     s.directory()
-        .get(team, &user)
+        .get(team, user)
         .await?
         .filter(Person::is_person)
         .ok_or_else(|| ApiError::NotFound(format!("no person {user} in this workspace")))
@@ -261,30 +272,30 @@ async fn queue_prompts(
     }
 }
 
-/// `POST /api/v1/spaces/{space}/sync/{slack_user}/prompt` (at most once a
-/// day) and `…/reprompt` (now, whenever the last one was).
-async fn prompt(
-    State(s): State<Services>,
-    caller: Caller,
-    Path((space, user)): Path<(String, String)>,
+/// Queues a prompt for one person (`force`: a reprompt).
+pub async fn prompt_person(
+    s: &Services,
+    caller: &Caller,
+    space: &Space,
+    team: &TeamId,
+    user: &UserId,
     force: bool,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (space, team) = managed(&s, &caller, space).await?;
-    let p = person(&s, &team, user).await?;
-    if s.links().office_user_for(&team, &p.id).await?.is_some() {
+) -> Result<Value, ApiError> {
+    let p = person(s, team, user).await?;
+    if s.links().office_user_for(team, &p.id).await?.is_some() {
         return Err(ApiError::Conflict(format!(
             "{} is linked already",
             p.label()
         )));
     }
-    let state = s.sync().get(&team, &p.id).await?;
+    let state = s.sync().get(team, &p.id).await?;
     if !force && let Some(at) = prompted_recently(state.as_ref(), s.clock.now_secs()) {
         return Err(ApiError::Conflict(format!(
             "{} was prompted less than a day ago (at {at}); reprompt to send another now",
             p.label()
         )));
     }
-    queue_prompts(&s, &team, vec![p.id.clone()], force).await?;
+    queue_prompts(s, team, vec![p.id.clone()], force).await?;
     let action = if force {
         "sync.reprompt"
     } else {
@@ -299,26 +310,39 @@ async fn prompt(
             json!({"name": p.label()}),
         )
         .await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"queued": 1, "slack_user_id": p.id})),
-    ))
+    Ok(json!({"queued": 1, "slack_user_id": p.id, "name": p.label()}))
 }
 
+async fn prompt(
+    s: Services,
+    caller: Caller,
+    space: String,
+    user: String,
+    force: bool,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (space, team) = managed(&s, &caller, &id(space)?).await?;
+    let done = prompt_person(&s, &caller, &space, &team, &id(user)?, force).await?;
+    Ok((StatusCode::ACCEPTED, Json(done)))
+}
+
+/// `POST /api/v1/spaces/{space}/sync/{slack_user}/prompt`: at most once a
+/// day per person.
 pub async fn prompt_one(
-    state: State<Services>,
+    State(s): State<Services>,
     caller: Caller,
-    path: Path<(String, String)>,
+    Path((space, user)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    prompt(state, caller, path, false).await
+    prompt(s, caller, space, user, false).await
 }
 
+/// `POST /api/v1/spaces/{space}/sync/{slack_user}/reprompt`: now,
+/// whenever the last one was.
 pub async fn reprompt(
-    state: State<Services>,
+    State(s): State<Services>,
     caller: Caller,
-    path: Path<(String, String)>,
+    Path((space, user)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    prompt(state, caller, path, true).await
+    prompt(s, caller, space, user, true).await
 }
 
 /// `POST /api/v1/spaces/{space}/sync/prompt-all`: everyone of the
@@ -328,9 +352,22 @@ pub async fn prompt_all(
     caller: Caller,
     Path(space): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (space, team) = managed(&s, &caller, space).await?;
-    let all = rows(&s, &space, &team).await?;
-    let states: HashMap<UserId, SyncState> = s.sync().all(&team).await?.into_iter().collect();
+    let (space, team) = managed(&s, &caller, &id(space)?).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(prompt_everyone(&s, &caller, &space, &team).await?),
+    ))
+}
+
+/// Queues a prompt for everyone not linked and not prompted within the day.
+pub async fn prompt_everyone(
+    s: &Services,
+    caller: &Caller,
+    space: &Space,
+    team: &TeamId,
+) -> Result<Value, ApiError> {
+    let all = rows(s, space, team).await?;
+    let states: HashMap<UserId, SyncState> = s.sync().all(team).await?.into_iter().collect();
     let now = s.clock.now_secs();
     let (mut users, mut linked, mut recent) = (Vec::new(), 0, 0);
     for r in all.iter() {
@@ -346,7 +383,7 @@ pub async fn prompt_all(
         }
     }
     let queued = users.len();
-    queue_prompts(&s, &team, users, false).await?;
+    queue_prompts(s, team, users, false).await?;
     let counts = json!({
         "queued": queued,
         "already_linked": linked,
@@ -361,20 +398,19 @@ pub async fn prompt_all(
             counts.clone(),
         )
         .await?;
-    Ok((StatusCode::ACCEPTED, Json(counts)))
+    Ok(counts)
 }
 
-/// `POST /api/v1/spaces/{space}/sync/{slack_user}/reset`: the link is
-/// broken (tokens with it) and the person is back to `off`.
-pub async fn reset(
-    State(s): State<Services>,
-    caller: Caller,
-    Path((space, user)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, team) = managed(&s, &caller, space).await?;
-    let user: UserId = id(user)?;
-    let unlinked = unlink(&s, &team, &user).await?;
-    s.sync().clear(&team, &user).await?;
+/// Breaks a person's link (tokens with it); they are back to `off`.
+pub async fn reset_person(
+    s: &Services,
+    caller: &Caller,
+    space: &Space,
+    team: &TeamId,
+    user: &UserId,
+) -> Result<Value, ApiError> {
+    let unlinked = unlink(s, team, user).await?;
+    s.sync().clear(team, user).await?;
     s.audit()
         .record(
             &space.id,
@@ -384,8 +420,18 @@ pub async fn reset(
             json!({"office_user_id": unlinked}),
         )
         .await?;
+    Ok(json!({"slack_user_id": user, "status": "off", "unlinked": unlinked}))
+}
+
+/// `POST /api/v1/spaces/{space}/sync/{slack_user}/reset`.
+pub async fn reset(
+    State(s): State<Services>,
+    caller: Caller,
+    Path((space, user)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let (space, team) = managed(&s, &caller, &id(space)?).await?;
     Ok(Json(
-        json!({"slack_user_id": user, "status": "off", "unlinked": unlinked}),
+        reset_person(&s, &caller, &space, &team, &id(user)?).await?,
     ))
 }
 
@@ -402,22 +448,21 @@ async fn unlink(
     Ok(Some(ou))
 }
 
-/// `DELETE /api/v1/spaces/{space}/sync/{slack_user}`: forget the person:
-/// link and tokens, sync state, bridged conversations and their messages,
-/// welcomes and the bot's DM channel. The workspace's directory keeps
-/// them (Slack's `users.list` would bring them back), and the audit log
-/// keeps the record of this.
-pub async fn remove(
-    State(s): State<Services>,
-    caller: Caller,
-    Path((space, user)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, team) = managed(&s, &caller, space).await?;
-    let user: UserId = id(user)?;
-    let unlinked = unlink(&s, &team, &user).await?;
-    s.sync().clear(&team, &user).await?;
-    let (conversations, messages) = s.chat().forget_person(&team, &user).await?;
-    let channel_records = s.channels().forget_person(&team, &user).await?;
+/// Forgets a person: link and tokens, sync state, bridged conversations
+/// and their messages, welcomes and the bot's DM channel. The workspace's
+/// directory keeps them (Slack's `users.list` would bring them back), and
+/// the audit log keeps the record of this.
+pub async fn remove_person(
+    s: &Services,
+    caller: &Caller,
+    space: &Space,
+    team: &TeamId,
+    user: &UserId,
+) -> Result<Value, ApiError> {
+    let unlinked = unlink(s, team, user).await?;
+    s.sync().clear(team, user).await?;
+    let (conversations, messages) = s.chat().forget_person(team, user).await?;
+    let channel_records = s.channels().forget_person(team, user).await?;
     let detail = json!({
         "office_user_id": unlinked,
         "conversations": conversations,
@@ -433,7 +478,19 @@ pub async fn remove(
             detail.clone(),
         )
         .await?;
-    Ok(Json(json!({"slack_user_id": user, "removed": detail})))
+    Ok(json!({"slack_user_id": user, "removed": detail}))
+}
+
+/// `DELETE /api/v1/spaces/{space}/sync/{slack_user}`.
+pub async fn remove(
+    State(s): State<Services>,
+    caller: Caller,
+    Path((space, user)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let (space, team) = managed(&s, &caller, &id(space)?).await?;
+    Ok(Json(
+        remove_person(&s, &caller, &space, &team, &id(user)?).await?,
+    ))
 }
 
 #[derive(Deserialize)]

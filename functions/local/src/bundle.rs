@@ -280,6 +280,10 @@ fn banner(bundle: &Bundle, opts: &BundleOptions, addr: SocketAddr) -> String {
         "Bridged DMs:      {} (what the office webhook delivered)\n",
         c.app_url.as_str().trim_end_matches('/').to_owned() + "/inbox"
     ));
+    out.push_str(&format!(
+        "Admin page:       {} (paste the token the stand-in shows)\n",
+        c.endpoint("/admin/login")
+    ));
     out.push_str("Replay a sample:  hallway-local replay events/events/url_verification.json\n");
     out
 }

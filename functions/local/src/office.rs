@@ -56,12 +56,7 @@ pub fn router(services: Services) -> Router {
         })
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use hallway::web::escape_html as esc;
 
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(

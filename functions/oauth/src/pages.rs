@@ -5,21 +5,7 @@
 use axum::response::{Html, IntoResponse, Response};
 use http::StatusCode;
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use hallway::web::escape_html as escape;
 
 /// A page: a heading, a sentence or two, an optional next step, and the way
 /// back to the office.
