@@ -347,3 +347,56 @@ async fn reset_breaks_the_link_and_remove_leaves_nothing_of_the_person() {
     let (code, _) = admin(&app, &o, Method::GET, "/audit?before=garbage").await;
     assert_eq!(code, 400);
 }
+
+#[tokio::test]
+async fn no_admin_action_works_for_members_or_another_spaces_admin() {
+    let Some((app, o)) = app().await else {
+        return;
+    };
+    let other = app.services.spaces().create("Other", None).await.unwrap();
+    let tokens = [
+        app.token("bob", &[(&o.hq, Role::Member)]),
+        app.token("zed", &[(&other.id, Role::Admin)]),
+    ];
+    let routes = [
+        (Method::GET, "/sync".to_owned()),
+        (Method::POST, format!("/sync/{CAROL}/prompt")),
+        (Method::POST, format!("/sync/{CAROL}/reprompt")),
+        (Method::POST, "/sync/prompt-all".to_owned()),
+        (Method::POST, format!("/sync/{ERIN}/reset")),
+        (Method::DELETE, format!("/sync/{ERIN}")),
+        (Method::GET, "/audit".to_owned()),
+    ];
+    for token in &tokens {
+        for (method, path) in &routes {
+            let (code, body) = app
+                .api(
+                    method.clone(),
+                    &format!("/api/v1/spaces/{}{path}", o.hq),
+                    Some(token),
+                    None,
+                )
+                .await;
+            assert_eq!(code, 403, "{method} {path}: {body}");
+        }
+    }
+    // Nothing happened: no prompt, Erin still linked, no audit entry.
+    app.drained().await;
+    assert!(from_app(&app, CAROL).is_empty());
+    assert!(
+        app.services
+            .links()
+            .office_user_for(&demo(), &user(ERIN))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        app.services
+            .audit()
+            .list(&o.hq, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
