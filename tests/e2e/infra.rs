@@ -123,3 +123,79 @@ fn manifest_request_url_is_the_events_route() {
         format!("https://x.example{}", hallway_events::PATH)
     );
 }
+
+#[test]
+fn no_policy_grants_every_action_or_every_resource() {
+    let t = template();
+    // Inline statements name their actions and resources; SAM's policy
+    // templates are scoped by their parameters (checked below).
+    for (i, line) in t.lines().enumerate() {
+        let l = line.trim_start().trim_start_matches("- ");
+        if l.starts_with("Action:") || l.starts_with("Resource:") || l.starts_with("NotAction:") {
+            assert!(!l.contains('*'), "line {}: {line}", i + 1);
+        }
+    }
+    for f in [
+        "EventsFunction",
+        "CommandsFunction",
+        "OAuthFunction",
+        "ApiFunction",
+        "WorkerFunction",
+    ] {
+        let block = resource(&t, f);
+        // Every policy template is bound to our table, queue or secret.
+        for (template, bound) in [
+            ("DynamoDBCrudPolicy:", "TableName: !Ref Table"),
+            ("DynamoDBReadPolicy:", "TableName: !Ref Table"),
+            (
+                "SQSSendMessagePolicy:",
+                "QueueName: !GetAtt JobsQueue.QueueName",
+            ),
+            ("SQSPollerPolicy:", "QueueName: !GetAtt JobsQueue.QueueName"),
+            (
+                "AWSSecretsManagerGetSecretValuePolicy:",
+                "SecretArn: !Ref Secrets",
+            ),
+        ] {
+            if let Some(at) = block.find(template) {
+                let next = &block[at..];
+                let param = next.lines().nth(1).unwrap_or("").trim();
+                assert_eq!(param, bound, "{f}: {template}");
+            }
+        }
+        assert!(
+            !block.contains("AdministratorAccess") && !block.contains("FullAccess"),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn logs_are_kept_a_bounded_time_and_failures_raise_alarms() {
+    let t = template();
+    for f in [
+        "EventsFunction",
+        "CommandsFunction",
+        "OAuthFunction",
+        "ApiFunction",
+        "WorkerFunction",
+    ] {
+        let logs = resource(&t, &format!("{f}Logs"));
+        assert!(logs.contains(&format!("/aws/lambda/${{{f}}}")), "{logs}");
+        assert!(logs.contains("RetentionInDays: !Ref LogRetentionDays"));
+        let alarm = resource(&t, &format!("{f}Errors"));
+        assert!(
+            alarm.contains("MetricName: Errors") && alarm.contains(&format!("Value: !Ref {f}"))
+        );
+    }
+    let dlq = resource(&t, "DeadLettersAlarm");
+    assert!(dlq.contains("JobsDeadLetterQueue.QueueName"));
+    let table = resource(&t, "Table");
+    for must in [
+        "BillingMode: PAY_PER_REQUEST",
+        "PointInTimeRecoveryEnabled: true",
+        "DeletionProtectionEnabled: true",
+    ] {
+        assert!(table.contains(must), "{must}");
+    }
+}

@@ -116,6 +116,9 @@ pub fn manifest(base_url: &str) -> Value {
             },
             "org_deploy_enabled": false,
             "socket_mode_enabled": false,
+            // Off until user tokens are refreshed too: with rotation on,
+            // Slack's user tokens expire after 12 hours as well, and the
+            // chat bridge keeps no user refresh token yet.
             "token_rotation_enabled": false
         }
     })
