@@ -233,6 +233,23 @@ impl Services {
         )
     }
 
+    /// A linked person's user token, refreshed when rotation requires it;
+    /// `None` when they have none that works (they must link again).
+    pub async fn user_token(
+        &self,
+        user: &crate::ids::OfficeUserId,
+        team: &TeamId,
+    ) -> Result<Option<Secret>, TokenError> {
+        crate::tokens::UserTokens {
+            links: &self.links(),
+            slack: &self.slack,
+            secrets: &self.secrets,
+            clock: &self.clock,
+        }
+        .get(user, team)
+        .await
+    }
+
     /// The join link (`{base}/join/<token>`) for these claims.
     pub fn join_url(&self, claims: &JoinClaims) -> String {
         let token = self.join_links.token(claims);

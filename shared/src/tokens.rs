@@ -1,5 +1,6 @@
-//! The bot token a team's Slack calls use, refreshed when token rotation is
-//! on and it is about to expire.
+//! The tokens Slack calls use: a team's bot token ([`BotTokens`]) and a
+//! linked person's user token ([`UserTokens`]), each refreshed when token
+//! rotation is on and it is about to expire.
 //!
 //! A refresh token is single use, so two workers must never both spend it:
 //! the refresher first takes a lock on the installation with a conditional
@@ -11,11 +12,16 @@
 use std::time::Duration;
 
 use crate::clock::SharedClock;
+use crate::crypto::CryptoError;
+use crate::ids::OfficeUserId;
 use crate::ids::TeamId;
 use crate::secrets::{Secret, Secrets};
+use crate::slack::client::OAuthV2Access;
 use crate::slack::{SlackClient, SlackError};
 use crate::store::installations::{InstallStatus, Installation};
-use crate::store::{InstallationError, Installations};
+use crate::store::links::IdentityLink;
+use crate::store::{IdentityLinks, InstallationError, Installations, LinkError};
+use crate::table::TableError;
 
 /// Refresh when less than this is left.
 pub const REFRESH_MARGIN_SECS: i64 = 300;
@@ -38,6 +44,9 @@ pub enum TokenError {
     Busy(TeamId),
     #[error(transparent)]
     Store(#[from] InstallationError),
+    /// A person's link could not be read or written.
+    #[error("a Slack identity link: {0}")]
+    Link(String),
 }
 
 pub struct BotTokens<'a> {
@@ -114,22 +123,148 @@ impl BotTokens<'_> {
                 });
             }
         };
-        let (Some(token), Some(next_refresh)) = (rotated.access_token, rotated.refresh_token)
-        else {
+        let Some((token, next_refresh, expires_in)) = token_pair(rotated) else {
             self.installations.unlock_refresh(team).await?;
-            return Err(TokenError::Refresh {
-                team: team.clone(),
-                source: SlackError::Decode {
-                    method: "oauth.v2.access".into(),
-                    detail: "a refresh answered without a token pair".into(),
-                },
-            });
+            return Err(no_pair(team));
         };
-        let expires_at = self.clock.now_secs() + rotated.expires_in.unwrap_or(43_200);
+        let expires_at = self.clock.now_secs() + expires_in;
         self.installations
             .store_rotated(team, &token, &next_refresh, expires_at)
             .await?;
         tracing::info!(team_id = %team, expires_at, "rotated the bot token");
         Ok(token)
     }
+}
+
+/// A linked person's user token, refreshed the same way as bot tokens when
+/// Slack's token rotation is on (user tokens expire too). `None` when the
+/// person has no usable token: never granted, revoked, or its refresh token
+/// refused (then it is forgotten and the person must link again).
+pub struct UserTokens<'a> {
+    pub links: &'a IdentityLinks,
+    pub slack: &'a SlackClient,
+    pub secrets: &'a Secrets,
+    pub clock: &'a SharedClock,
+}
+
+impl UserTokens<'_> {
+    pub async fn get(
+        &self,
+        user: &OfficeUserId,
+        team: &TeamId,
+    ) -> Result<Option<Secret>, TokenError> {
+        for _ in 0..50 {
+            let Some(link) = self.links.get(user, team).await.map_err(store)? else {
+                return Ok(None);
+            };
+            let Some(token) = self.links.user_token(&link).map_err(crypto)? else {
+                return Ok(None);
+            };
+            let now = self.clock.now_secs();
+            let Some(expires_at) = link.user_token_expires_at else {
+                return Ok(Some(token));
+            };
+            if expires_at - now > REFRESH_MARGIN_SECS {
+                return Ok(Some(token));
+            }
+            if self
+                .links
+                .lock_user_refresh(user, team, now + LEASE_SECS, expires_at)
+                .await
+                .map_err(store)?
+            {
+                return self.refresh(&link).await;
+            }
+            if expires_at > now {
+                return Ok(Some(token));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(TokenError::Busy(team.clone()))
+    }
+
+    async fn refresh(&self, link: &IdentityLink) -> Result<Option<Secret>, TokenError> {
+        let (user, team) = (&link.office_user_id, &link.team_id);
+        let give_back = || async {
+            self.links
+                .unlock_user_refresh(user, team)
+                .await
+                .map_err(store)
+        };
+        let Some(refresh_token) = self.links.refresh_token(link).map_err(crypto)? else {
+            give_back().await?;
+            return Ok(None);
+        };
+        let rotated = self
+            .slack
+            .oauth_v2_refresh(
+                &self.secrets.client_id,
+                &self.secrets.client_secret,
+                &refresh_token,
+            )
+            .await;
+        let rotated = match rotated {
+            Ok(r) => r,
+            Err(e)
+                if matches!(&e, SlackError::Api { code, .. } if code == "invalid_refresh_token")
+                    || e.needs_reauthorization() =>
+            {
+                tracing::warn!(error = %e, "a user token could not be refreshed; the person must link again");
+                self.links
+                    .revoke_user_token(team, &link.slack_user_id)
+                    .await
+                    .map_err(store)?;
+                return Ok(None);
+            }
+            Err(source) => {
+                give_back().await?;
+                return Err(TokenError::Refresh {
+                    team: team.clone(),
+                    source,
+                });
+            }
+        };
+        let Some((token, next, expires_in)) = token_pair(rotated) else {
+            give_back().await?;
+            return Err(no_pair(team));
+        };
+        let expires_at = self.clock.now_secs() + expires_in;
+        self.links
+            .store_rotated_user_token(link, &token, &next, expires_at)
+            .await
+            .map_err(|e| match e {
+                LinkError::Table(t) => store(t),
+                other => TokenError::Link(other.to_string()),
+            })?;
+        tracing::info!(team_id = %team, expires_at, "rotated a user token");
+        Ok(Some(token))
+    }
+}
+
+/// A refresh's new token, next refresh token and lifetime (Slack's 12 h
+/// when it does not say).
+fn token_pair(r: OAuthV2Access) -> Option<(Secret, Secret, i64)> {
+    Some((
+        r.access_token?,
+        r.refresh_token?,
+        r.expires_in.unwrap_or(43_200),
+    ))
+}
+
+fn no_pair(team: &TeamId) -> TokenError {
+    TokenError::Refresh {
+        team: team.clone(),
+        source: SlackError::Decode {
+            method: "oauth.v2.access".into(),
+            detail: "a refresh answered without a token pair".into(),
+        },
+    }
+}
+
+fn store(e: TableError) -> TokenError {
+    TokenError::Store(InstallationError::Table(e))
+}
+
+fn crypto(e: CryptoError) -> TokenError {
+    TokenError::Store(InstallationError::Crypto(e))
 }

@@ -70,6 +70,7 @@ async fn setup() -> (axum::Router, InProcess) {
             via: LinkedVia::SignIn,
             user_scopes: vec![],
             user_token: None,
+            rotation: None,
         })
         .await
         .unwrap();

@@ -73,6 +73,7 @@ pub async fn office(app: &TestApp) -> Office {
             via: LinkedVia::SignIn,
             user_scopes: vec![],
             user_token: None,
+            rotation: None,
         })
         .await
         .unwrap();
@@ -151,6 +152,7 @@ pub async fn link_with_token(app: &TestApp, office_user: &str, slack_user: &str,
             via: LinkedVia::Authorize,
             user_scopes: scopes.iter().map(|s| s.to_string()).collect(),
             user_token: Some(Secret::new(token)),
+            rotation: None,
         })
         .await
         .unwrap();
@@ -622,6 +624,7 @@ async fn a_member_of_the_space_maps_the_channel_but_a_stranger_cannot() {
             via: LinkedVia::SignIn,
             user_scopes: vec![],
             user_token: None,
+            rotation: None,
         })
         .await
         .unwrap();

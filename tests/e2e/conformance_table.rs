@@ -207,6 +207,7 @@ mod cases {
             },
             user_scopes: vec![],
             user_token: token.map(Secret::new),
+            rotation: None,
         };
         links
             .link(link("ada", "U1", Some("xoxp-ada")))

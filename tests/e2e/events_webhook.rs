@@ -472,6 +472,7 @@ async fn tokens_revoked_for_users_deletes_their_tokens_and_keeps_the_bot_token()
             via: hallway::store::LinkedVia::Authorize,
             user_scopes: vec!["chat:write".into()],
             user_token: Some(Secret::new("xoxp-bob-token")),
+            rotation: None,
         })
         .await
         .unwrap();

@@ -410,6 +410,7 @@ async fn the_office_gets_people_by_slack_or_office_id_and_sees_each_status() {
             via: LinkedVia::SignIn,
             user_scopes: vec![],
             user_token: None,
+            rotation: None,
         })
         .await
         .unwrap();

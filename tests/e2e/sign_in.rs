@@ -589,3 +589,94 @@ async fn guests_come_in_until_the_guest_limit() {
         .await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn a_rotating_user_token_is_refreshed_once_and_a_dead_refresh_means_link_again() {
+    use hallway_fake_slack::AppConfig;
+    use hallway_tests::{AppOptions, spawn_app_with};
+    let Some(app) = spawn_app_with(AppOptions {
+        no_worker: true,
+        fake_app: Some(AppConfig {
+            token_rotation: true,
+            ..AppConfig::default()
+        }),
+        ..AppOptions::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let hq = admin_space(&app, "HQ").await;
+    connect(&app, &hq).await;
+    let bob = hallway::ids::OfficeUserId::new("bob").unwrap();
+    let (_, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/spaces/{hq}/slack/link"),
+            Some(&app.token("bob", &[(&hq, Role::Member)])),
+            None,
+        )
+        .await;
+    app.slack.act_as("T0DEMO", "U0DEMO02");
+    app.browser()
+        .visit(body["authorize_url"].as_str().unwrap())
+        .await;
+    let s = &app.services;
+    let link = s.links().get(&bob, &demo()).await.unwrap().unwrap();
+    assert_eq!(link.user_token_expires_at, Some(app.now_secs() + 43_200));
+    let first = s.user_token(&bob, &demo()).await.unwrap().unwrap();
+    assert!(
+        first.expose().starts_with("xoxe.xoxp-"),
+        "a rotating user token"
+    );
+    let refreshes = || {
+        app.slack
+            .calls_to("oauth.v2.access")
+            .iter()
+            .filter(|c| c.params["grant_type"] == "refresh_token")
+            .count()
+    };
+    assert_eq!(refreshes(), 0, "not due yet");
+
+    // Close to expiry: six callers at once, one refresh.
+    app.clock.advance_secs(43_200 - 120);
+    let racers: Vec<_> = (0..6)
+        .map(|_| {
+            let (s, bob) = (s.clone(), bob.clone());
+            tokio::spawn(async move { s.user_token(&bob, &TeamId::new("T0DEMO").unwrap()).await })
+        })
+        .collect();
+    for r in racers {
+        assert!(
+            r.await.unwrap().unwrap().is_some(),
+            "every caller gets a token"
+        );
+    }
+    assert_eq!(refreshes(), 1);
+    let link = s.links().get(&bob, &demo()).await.unwrap().unwrap();
+    assert_eq!(link.user_token_expires_at, Some(app.now_secs() + 43_200));
+    let second = s.user_token(&bob, &demo()).await.unwrap().unwrap();
+    assert_ne!(second.expose(), first.expose());
+    assert!(
+        link.refresh_lease_until.is_none(),
+        "the lease is given back"
+    );
+
+    // Slack refuses the refresh token (revoked): the token is forgotten,
+    // and the office is told to link again.
+    app.slack.with_world(|w| {
+        for r in w.refresh_tokens.values_mut() {
+            r.used = true;
+        }
+    });
+    app.clock.advance_secs(43_200);
+    assert!(s.user_token(&bob, &demo()).await.unwrap().is_none());
+    assert!(
+        !s.links()
+            .get(&bob, &demo())
+            .await
+            .unwrap()
+            .unwrap()
+            .has_user_token()
+    );
+}

@@ -252,10 +252,11 @@ pub(crate) async fn user_token(
         ))
     };
     let link = links.get(user, team).await?.ok_or_else(link_first)?;
-    let token = links
-        .user_token(&link)
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .ok_or_else(link_first)?;
+    let token = match s.user_token(user, team).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return Err(link_first()),
+        Err(e) => return Err(ApiError::Unavailable(e.into())),
+    };
     Ok((link.slack_user_id, token))
 }
 

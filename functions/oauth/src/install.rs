@@ -11,6 +11,7 @@ use hallway::ids::{AppId, EnterpriseId, TeamId, UserId};
 use hallway::services::Services;
 use hallway::slack::client::OAuthV2Access;
 use hallway::slack::oauth::{INSTALL_PATH, OAUTH_CALLBACK_PATH};
+use hallway::store::links::Rotation;
 use hallway::store::{LinkError, LinkedVia, NewInstallation, NewLink, StateData};
 use http::StatusCode;
 
@@ -277,6 +278,12 @@ async fn finish_link(s: &Services, data: StateData, g: OAuthV2Access) -> Respons
                 .map(str::to_owned)
                 .collect(),
             user_token: authed.access_token.clone(),
+            // Token rotation on: the user token expires and comes with a
+            // refresh token.
+            rotation: authed.refresh_token.clone().map(|refresh_token| Rotation {
+                refresh_token,
+                expires_at: s.clock.now_secs() + authed.expires_in.unwrap_or(43_200),
+            }),
         })
         .await;
     match linked {

@@ -79,6 +79,7 @@ pub async fn sign_in(s: &Services, who: &SlackIdentity) -> Result<SignedIn, Sign
                     via: LinkedVia::SignIn,
                     user_scopes: Vec::new(),
                     user_token: None,
+                    rotation: None,
                 })
                 .await?;
             (user, true)

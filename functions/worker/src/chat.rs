@@ -255,11 +255,11 @@ async fn counterpart(
     let Some(office_user) = links.office_user_for(team, owner).await? else {
         return Ok(None);
     };
-    let token = match links.get(&office_user, team).await? {
-        Some(link) => links.user_token(&link).map_err(JobError::retry)?,
-        None => None,
-    };
-    let Some(token) = token else {
+    let Some(token) = s
+        .user_token(&office_user, team)
+        .await
+        .map_err(JobError::retry)?
+    else {
         return Ok(None);
     };
     match s.slack.im_counterpart(&token, channel.as_str()).await {

@@ -116,10 +116,10 @@ pub fn manifest(base_url: &str) -> Value {
             },
             "org_deploy_enabled": false,
             "socket_mode_enabled": false,
-            // Off until user tokens are refreshed too: with rotation on,
-            // Slack's user tokens expire after 12 hours as well, and the
-            // chat bridge keeps no user refresh token yet.
-            "token_rotation_enabled": false
+            // Bot and user tokens expire after 12 hours and are refreshed
+            // with their single-use refresh tokens, under a lease
+            // (`tokens::BotTokens`, `tokens::UserTokens`).
+            "token_rotation_enabled": true
         }
     })
 }
@@ -134,6 +134,14 @@ pub fn manifest_text(base_url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_rotate() {
+        assert_eq!(
+            manifest("https://h.example")["settings"]["token_rotation_enabled"],
+            true
+        );
+    }
 
     #[test]
     fn manifest_points_slack_at_our_routes() {

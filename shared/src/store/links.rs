@@ -38,12 +38,28 @@ pub struct IdentityLink {
     pub user_scopes: Vec<String>,
     sealed_user_token: Option<String>,
     pub linked_at: i64,
+    /// With token rotation: the single-use refresh token, sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed_refresh_token: Option<String>,
+    /// With token rotation: when the user token expires (seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_token_expires_at: Option<i64>,
+    /// Held by whoever is refreshing the user token (seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_lease_until: Option<i64>,
 }
 
 impl IdentityLink {
     pub fn has_user_token(&self) -> bool {
         self.sealed_user_token.is_some()
     }
+}
+
+/// A user token that rotates: its refresh token and when it expires.
+#[derive(Debug, Clone)]
+pub struct Rotation {
+    pub refresh_token: Secret,
+    pub expires_at: i64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -63,6 +79,8 @@ pub struct NewLink {
     pub via: LinkedVia,
     pub user_scopes: Vec<String>,
     pub user_token: Option<Secret>,
+    /// When Slack's token rotation is on.
+    pub rotation: Option<Rotation>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +104,10 @@ pub struct IdentityLinks {
 
 fn token_context(team: &TeamId, slack_user: &UserId) -> String {
     format!("user:{team}:{slack_user}")
+}
+
+fn refresh_context(team: &TeamId, slack_user: &UserId) -> String {
+    format!("user-refresh:{team}:{slack_user}")
 }
 
 impl IdentityLinks {
@@ -123,6 +145,99 @@ impl IdentityLinks {
             .await?
             .map(from_item)
             .transpose()
+    }
+
+    /// The sealed refresh token of a link, opened.
+    pub fn refresh_token(&self, link: &IdentityLink) -> Result<Option<Secret>, CryptoError> {
+        link.sealed_refresh_token
+            .as_ref()
+            .map(|t| {
+                self.cipher
+                    .open(t, &refresh_context(&link.team_id, &link.slack_user_id))
+            })
+            .transpose()
+    }
+
+    /// Takes the lease to refresh a link's user token: `true` for one
+    /// caller until `until` (or until the lease is given back), and only
+    /// while the token is still the one that expires at `seen_expiry` (a
+    /// caller that read it before someone else's refresh must not spend the
+    /// new refresh token's predecessor).
+    pub async fn lock_user_refresh(
+        &self,
+        user: &OfficeUserId,
+        team: &TeamId,
+        until: i64,
+        seen_expiry: i64,
+    ) -> Result<bool, TableError> {
+        let now = self.clock.now_secs();
+        match self
+            .table
+            .update(
+                &keys::identity(user, team),
+                crate::table::Update::default().set("refresh_lease_until", crate::table::n(until)),
+                Some(Condition::All(vec![
+                    Condition::Equals("user_token_expires_at".into(), crate::table::n(seen_expiry)),
+                    Condition::Below("refresh_lease_until".into(), now + 1),
+                ])),
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(TableError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Gives the lease back without a new token.
+    pub async fn unlock_user_refresh(
+        &self,
+        user: &OfficeUserId,
+        team: &TeamId,
+    ) -> Result<(), TableError> {
+        match self
+            .table
+            .update(
+                &keys::identity(user, team),
+                crate::table::Update::default().remove("refresh_lease_until"),
+                Some(Condition::Exists),
+            )
+            .await
+        {
+            Ok(_) | Err(TableError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Stores a rotated user token pair and gives the lease back, in one
+    /// write, as long as the link is still the same Slack person's.
+    pub async fn store_rotated_user_token(
+        &self,
+        link: &IdentityLink,
+        token: &Secret,
+        refresh: &Secret,
+        expires_at: i64,
+    ) -> Result<(), LinkError> {
+        let (team, slack) = (&link.team_id, &link.slack_user_id);
+        let update = crate::table::Update::default()
+            .set(
+                "sealed_user_token",
+                s(self.cipher.seal(token, &token_context(team, slack))?),
+            )
+            .set(
+                "sealed_refresh_token",
+                s(self.cipher.seal(refresh, &refresh_context(team, slack))?),
+            )
+            .set("user_token_expires_at", crate::table::n(expires_at))
+            .remove("refresh_lease_until");
+        self.table
+            .update(
+                &keys::identity(&link.office_user_id, team),
+                update,
+                Some(Condition::Equals("slack_user_id".into(), s(slack.as_str()))),
+            )
+            .await?;
+        Ok(())
     }
 
     /// Everyone linked in a team: Slack user → office user.
@@ -207,6 +322,9 @@ impl IdentityLinks {
         };
         let update = crate::table::Update::default()
             .remove("sealed_user_token")
+            .remove("sealed_refresh_token")
+            .remove("user_token_expires_at")
+            .remove("refresh_lease_until")
             .set("user_scopes", crate::table::Value::L(Vec::new()));
         let guard = Condition::All(vec![
             Condition::Equals("slack_user_id".into(), s(slack_user.as_str())),
@@ -261,6 +379,18 @@ impl IdentityLinks {
                 via: new.via,
                 user_scopes: new.user_scopes.clone(),
                 linked_at: self.clock.now_secs(),
+                sealed_refresh_token: new
+                    .rotation
+                    .as_ref()
+                    .map(|r| {
+                        self.cipher.seal(
+                            &r.refresh_token,
+                            &refresh_context(&new.team_id, &new.slack_user_id),
+                        )
+                    })
+                    .transpose()?,
+                user_token_expires_at: new.rotation.as_ref().map(|r| r.expires_at),
+                refresh_lease_until: None,
             },
         };
         let me = s(new.office_user_id.as_str());
