@@ -239,10 +239,9 @@ async fn spaces_named(s: &Services, team: &TeamId) -> Result<Vec<String>, ApiErr
         .collect())
 }
 
-fn prompted_recently(state: Option<&SyncState>, now: i64) -> Option<i64> {
-    state
-        .and_then(|s| s.prompted_at)
-        .filter(|at| *at > 0 && now - at < PROMPT_INTERVAL_SECS)
+/// When the person was prompted, if that was less than a day ago.
+fn prompted_recently(prompted_at: Option<i64>, now: i64) -> Option<i64> {
+    prompted_at.filter(|at| *at > 0 && now - at < PROMPT_INTERVAL_SECS)
 }
 
 async fn queue_prompts(
@@ -289,7 +288,9 @@ pub async fn prompt_person(
         )));
     }
     let state = s.sync().get(team, &p.id).await?;
-    if !force && let Some(at) = prompted_recently(state.as_ref(), s.clock.now_secs()) {
+    if !force
+        && let Some(at) = prompted_recently(state.and_then(|st| st.prompted_at), s.clock.now_secs())
+    {
         return Err(ApiError::Conflict(format!(
             "{} was prompted less than a day ago (at {at}); reprompt to send another now",
             p.label()
@@ -366,8 +367,8 @@ pub async fn prompt_everyone(
     space: &Space,
     team: &TeamId,
 ) -> Result<Value, ApiError> {
+    // The rows carry each person's last prompt: no second read of the states.
     let all = rows(s, space, team).await?;
-    let states: HashMap<UserId, SyncState> = s.sync().all(team).await?.into_iter().collect();
     let now = s.clock.now_secs();
     let (mut users, mut linked, mut recent) = (Vec::new(), 0, 0);
     for r in all.iter() {
@@ -376,7 +377,7 @@ pub async fn prompt_everyone(
         };
         if r.status == "on" {
             linked += 1;
-        } else if prompted_recently(states.get(id), now).is_some() {
+        } else if prompted_recently(r.prompted_at, now).is_some() {
             recent += 1;
         } else {
             users.push(id.clone());
