@@ -37,6 +37,9 @@ pub struct Config {
     /// `conversations.history` calls per minute per workspace the API may
     /// make for chat history (1 for new non-Marketplace apps, 50 for others).
     pub history_per_minute: u32,
+    /// The slash command's name as the Slack app declares it (the manifest
+    /// and the texts that tell people what to type say this one).
+    pub command: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -55,6 +58,10 @@ pub const SECRET_ID: &str = "HALLWAY_SECRET_ID";
 pub const SLACK_URL: &str = "SLACK_URL";
 pub const OFFICE_WEBHOOK_URL: &str = "HALLWAY_OFFICE_WEBHOOK_URL";
 pub const HISTORY_PER_MINUTE: &str = "HALLWAY_HISTORY_PER_MINUTE";
+pub const COMMAND: &str = "HALLWAY_COMMAND";
+
+/// The slash command an app gets unless `HALLWAY_COMMAND` names another.
+pub const DEFAULT_COMMAND: &str = "/hallway";
 
 /// Slack's strictest `conversations.history` budget (commercially
 /// distributed apps outside the Marketplace created after 2025-05-29):
@@ -128,6 +135,13 @@ impl Config {
                 }
             },
         };
+        let command = match get(COMMAND) {
+            None => DEFAULT_COMMAND.to_owned(),
+            Some(v) => parse_command(&v).map_err(|reason| ConfigError::Invalid {
+                var: COMMAND,
+                reason,
+            })?,
+        };
         Ok(Self {
             base_url,
             app_url,
@@ -137,12 +151,31 @@ impl Config {
             slack_url,
             office_webhook_url,
             history_per_minute,
+            command,
         })
     }
 
     /// A URL under our public base, e.g. `endpoint("/slack/events")`.
     pub fn endpoint(&self, path: &str) -> String {
         format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path)
+    }
+}
+
+/// A slash command name as Slack accepts it: `/` and 1-31 lowercase letters,
+/// digits, `-` or `_` (Slack lowercases names and allows 32 characters).
+pub fn parse_command(value: &str) -> Result<String, String> {
+    let v = value.trim();
+    let name = v.strip_prefix('/').unwrap_or("");
+    if (1..=31).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_'))
+    {
+        Ok(v.to_owned())
+    } else {
+        Err(format!(
+            "{v:?} is not a slash command: `/` then 1-31 of a-z, 0-9, - and _"
+        ))
     }
 }
 
@@ -241,5 +274,26 @@ mod tests {
         assert_eq!(c.secret_id.as_deref(), Some("hallway/prod"));
         assert_eq!(c.table, "hallway-prod");
         assert_eq!(c.endpoint("/x"), "https://h.example/x");
+    }
+
+    #[test]
+    fn the_command_name_is_configurable_and_checked() {
+        let c = Config::from_lookup(Mode::Local, lookup(&[])).unwrap();
+        assert_eq!(c.command, "/hallway");
+        let c = Config::from_lookup(Mode::Local, lookup(&[(COMMAND, " /office_2 ")])).unwrap();
+        assert_eq!(c.command, "/office_2");
+        for bad in [
+            "office",
+            "/",
+            "/Office",
+            "/two words",
+            "/a23456789012345678901234567890123",
+        ] {
+            let err = Config::from_lookup(Mode::Local, lookup(&[(COMMAND, bad)])).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::Invalid { var: COMMAND, .. }),
+                "{bad}: {err:?}"
+            );
+        }
     }
 }

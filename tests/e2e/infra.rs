@@ -23,8 +23,10 @@ fn infra_template_matches_the_code() {
         t.contains(&format!("AttributeName: {TTL}\n        Enabled: true")),
         "TTL on {TTL}"
     );
-    use hallway::config::{APP_URL, BASE_URL, QUEUE_URL, SECRET_ID, SLACK_URL, TABLE};
-    for var in [BASE_URL, APP_URL, TABLE, QUEUE_URL, SECRET_ID, SLACK_URL] {
+    use hallway::config::{APP_URL, BASE_URL, COMMAND, QUEUE_URL, SECRET_ID, SLACK_URL, TABLE};
+    for var in [
+        BASE_URL, APP_URL, TABLE, QUEUE_URL, SECRET_ID, SLACK_URL, COMMAND,
+    ] {
         assert!(
             t.contains(&format!("        {var}: ")),
             "environment variable {var}"
@@ -73,6 +75,38 @@ fn infra_template_matches_the_code() {
     )));
 }
 
+#[test]
+fn the_command_name_parameter_matches_the_code() {
+    let t = template();
+    let param = resource(&t, "CommandName");
+    assert!(
+        param.contains(&format!("Default: {}\n", hallway::config::DEFAULT_COMMAND)),
+        "{param}"
+    );
+    // The pattern CloudFormation checks is the one the function checks at
+    // init, so a stack that deploys never fails its own start-up.
+    assert!(param.contains(r#"AllowedPattern: "^/[a-z0-9_-]{1,31}$""#));
+    for ok in [
+        "/hallway",
+        "/a",
+        "/office_2-x",
+        "/a234567890123456789012345678901",
+    ] {
+        assert!(hallway::config::parse_command(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "hallway",
+        "/",
+        "/A",
+        "/a b",
+        "/a2345678901234567890123456789012",
+    ] {
+        assert!(hallway::config::parse_command(bad).is_err(), "{bad}");
+    }
+    assert!(t.contains("HALLWAY_COMMAND: !Ref CommandName"));
+    assert!(resource(&t, "SlashCommand").contains("Value: !Ref CommandName"));
+}
+
 /// One resource's block of the template: its line and every line after it
 /// indented deeper than two spaces.
 fn resource<'t>(t: &'t str, name: &str) -> &'t str {
@@ -117,7 +151,7 @@ fn every_function_that_queues_jobs_may_send_to_the_queue() {
 
 #[test]
 fn manifest_request_url_is_the_events_route() {
-    let m = hallway::slack::manifest::manifest("https://x.example");
+    let m = hallway::slack::manifest::manifest("https://x.example", "/hallway");
     assert_eq!(
         m["settings"]["event_subscriptions"]["request_url"],
         format!("https://x.example{}", hallway_events::PATH)

@@ -248,7 +248,8 @@ fn banner(bundle: &Bundle, opts: &BundleOptions, addr: SocketAddr) -> String {
         c.endpoint(hallway_events::PATH)
     ));
     out.push_str(&format!(
-        "  Slash Commands > /hallway > URL     {}\n",
+        "  Slash Commands > {:<9} > URL     {}\n",
+        c.command,
         c.endpoint(hallway_commands::COMMANDS_PATH)
     ));
     out.push_str(&format!(

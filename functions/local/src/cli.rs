@@ -57,6 +57,10 @@ pub enum Command {
     Manifest {
         #[arg(long)]
         base_url: String,
+        /// The slash command's name (the `CommandName` of the SAM stack).
+        #[arg(long, env = "HALLWAY_COMMAND", default_value = hallway::config::DEFAULT_COMMAND,
+              value_parser = hallway::config::parse_command)]
+        command: String,
     },
 }
 
@@ -98,8 +102,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Manifest { base_url } => {
-            print!("{}", hallway::slack::manifest::manifest_text(&base_url));
+        Command::Manifest { base_url, command } => {
+            print!(
+                "{}",
+                hallway::slack::manifest::manifest_text(&base_url, &command)
+            );
             Ok(())
         }
     }

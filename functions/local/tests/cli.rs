@@ -236,6 +236,38 @@ fn manifest_prints_the_app_manifest() {
         m["settings"]["event_subscriptions"]["request_url"],
         "https://h.example/slack/events"
     );
+    assert_eq!(m["features"]["slash_commands"][0]["command"], "/hallway");
+
+    let out = hallway_local()
+        .args([
+            "manifest",
+            "--base-url",
+            "https://h.example",
+            "--command",
+            "/office",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(m["features"]["slash_commands"][0]["command"], "/office");
+
+    let out = hallway_local()
+        .args([
+            "manifest",
+            "--base-url",
+            "https://h.example",
+            "--command",
+            "office",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not a slash command"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn tempdir() -> PathBuf {

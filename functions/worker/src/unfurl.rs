@@ -84,7 +84,11 @@ async fn preview(
     target: Target,
 ) -> Result<Option<Value>, JobError> {
     let (space, room) = match target {
-        Target::Expired => return Ok(Some(messages::expired_link_unfurl())),
+        Target::Expired => {
+            return Ok(Some(messages::expired_link_unfurl(
+                &w.services.config.command,
+            )));
+        }
         Target::Room { space, room } => (space, room),
     };
     let spaces = w.services.spaces();

@@ -49,8 +49,6 @@ pub const BOT_SCOPES: &[&str] = &[
     "users:read.email",
 ];
 
-/// The slash command's name.
-pub const COMMAND: &str = "/hallway";
 pub const COMMANDS_PATH: &str = "/slack/commands";
 pub const INTERACTIVITY_PATH: &str = "/slack/interactivity";
 
@@ -66,7 +64,9 @@ fn user_scopes() -> Vec<&'static str> {
 /// The placeholder base URL of the checked-in manifest.
 pub const EXAMPLE_BASE_URL: &str = "https://hallway.example.com";
 
-pub fn manifest(base_url: &str) -> Value {
+/// The manifest for a deployment at `base_url` whose slash command is
+/// `command` (`Config::command`).
+pub fn manifest(base_url: &str, command: &str) -> Value {
     let base = base_url.trim_end_matches('/');
     // Links to our own host unfurl (join links); the office's room pages
     // live on the office's domain, which an admin adds by hand.
@@ -90,7 +90,7 @@ pub fn manifest(base_url: &str) -> Value {
             },
             "unfurl_domains": [domain],
             "slash_commands": [{
-                "command": COMMAND,
+                "command": command,
                 "url": format!("{base}{COMMANDS_PATH}"),
                 "description": "Call people to a room of your virtual office",
                 "usage_hint": "[@people] ['space'] ['room'] | help",
@@ -125,8 +125,8 @@ pub fn manifest(base_url: &str) -> Value {
 }
 
 /// The manifest as the pretty JSON that is checked in.
-pub fn manifest_text(base_url: &str) -> String {
-    let mut text = serde_json::to_string_pretty(&manifest(base_url)).expect("plain JSON");
+pub fn manifest_text(base_url: &str, command: &str) -> String {
+    let mut text = serde_json::to_string_pretty(&manifest(base_url, command)).expect("plain JSON");
     text.push('\n');
     text
 }
@@ -134,18 +134,20 @@ pub fn manifest_text(base_url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::DEFAULT_COMMAND;
 
     #[test]
     fn tokens_rotate() {
         assert_eq!(
-            manifest("https://h.example")["settings"]["token_rotation_enabled"],
+            manifest("https://h.example", DEFAULT_COMMAND)["settings"]["token_rotation_enabled"],
             true
         );
     }
 
     #[test]
     fn manifest_points_slack_at_our_routes() {
-        let m = manifest("https://h.example/");
+        let m = manifest("https://h.example/", "/office");
+        assert_eq!(m["features"]["slash_commands"][0]["command"], "/office");
         assert_eq!(
             m["settings"]["event_subscriptions"]["request_url"],
             "https://h.example/slack/events"
@@ -180,7 +182,7 @@ mod tests {
         let on_disk = std::fs::read_to_string(path).expect("infra/slack-manifest.json exists");
         assert_eq!(
             on_disk,
-            manifest_text(EXAMPLE_BASE_URL),
+            manifest_text(EXAMPLE_BASE_URL, DEFAULT_COMMAND),
             "regenerate with: cargo run -p hallway-local -- manifest --base-url {EXAMPLE_BASE_URL} > infra/slack-manifest.json"
         );
     }

@@ -281,11 +281,12 @@ pub fn meeting_summary(
 }
 
 /// The unfurl of a join link that expired.
-pub fn expired_link_unfurl() -> Value {
+pub fn expired_link_unfurl(command: &str) -> Value {
     json!({
-        "blocks": blocks_json(vec![context(
-            "This hallway join link has expired. Ask for a new one, or run `/hallway` to call people to a room.",
-        )])
+        "blocks": blocks_json(vec![context(&format!(
+            "This hallway join link has expired. Ask for a new one, or run `{}` to call people to a room.",
+            escape(command)
+        ))])
     })
 }
 
