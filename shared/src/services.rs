@@ -88,17 +88,22 @@ impl Services {
             .queue_url
             .clone()
             .context("HALLWAY_QUEUE_URL is not set")?;
-        let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&aws), queue_url);
-        // Warm both connection pools concurrently; a failure here is logged
-        // but not fatal (the first request will retry the connection).
-        let (t, q) = tokio::join!(table.warm(), queue.warm());
+        let queue = SqsQueue::new(crate::queue::sqs::client(&aws), queue_url);
+        let (table, queue) = (Arc::new(table), Arc::new(queue));
+        let services = Self::assemble(config, secrets, clock, table.clone(), queue.clone())?;
+        // Open all three connection pools concurrently; a failure here is
+        // logged but not fatal (the first request connects again).
+        let (t, q, s) = tokio::join!(table.warm(), queue.warm(), services.slack.warm());
         if let Err(e) = t {
             tracing::warn!(error = %e, "could not warm the DynamoDB connection");
         }
         if let Err(e) = q {
             tracing::warn!(error = %e, "could not warm the SQS connection");
         }
-        Self::assemble(config, secrets, clock, Arc::new(table), Arc::new(queue))
+        if let Err(e) = s {
+            tracing::warn!(error = %e, "could not warm the Slack connection");
+        }
+        Ok(services)
     }
 
     /// Builds the shared pieces from already chosen adapters.

@@ -58,6 +58,9 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// The body is over the route's limit; refused before it is parsed.
+    #[error("the request body is larger than {limit} bytes")]
+    TooLarge { limit: usize },
     /// Slack (or our share of its budget) says wait; the caller may try
     /// again after `retry_after_secs` (sent as `Retry-After`).
     #[error("{message}")]
@@ -106,6 +109,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

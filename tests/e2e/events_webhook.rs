@@ -21,9 +21,9 @@ use hallway_tests::{
 };
 use serde_json::json;
 
-const JSON: &str = "application/json";
+pub(crate) const JSON: &str = "application/json";
 
-fn callback(event_id: &str, event: serde_json::Value) -> String {
+pub(crate) fn callback(event_id: &str, event: serde_json::Value) -> String {
     json!({
         "token": "legacy", "team_id": "T0DEMO", "api_app_id": "A0HALLWAY",
         "event": event, "type": "event_callback", "event_id": event_id,
@@ -65,7 +65,7 @@ async fn queued(app: &TestApp) -> Vec<Received> {
     }
 }
 
-fn outcome(resp: &reqwest::Response) -> String {
+pub(crate) fn outcome(resp: &reqwest::Response) -> String {
     resp.headers()
         .get("x-hallway-event")
         .map(|v| v.to_str().unwrap().to_owned())

@@ -25,7 +25,7 @@ fn user(id: &str) -> UserId {
 }
 
 /// An invite to HQ's Hall for `recipients`, stored but not fanned out.
-async fn invite(app: &TestApp, recipients: &[&str]) -> Invite {
+pub(crate) async fn invite(app: &TestApp, recipients: &[&str]) -> Invite {
     let o = office(app).await;
     let hall = app
         .services
@@ -62,7 +62,7 @@ async fn invite(app: &TestApp, recipients: &[&str]) -> Invite {
     invite
 }
 
-fn deliver(invite: &Invite, recipient: &str) -> Job {
+pub(crate) fn deliver(invite: &Invite, recipient: &str) -> Job {
     Job::Deliver(DeliverJob {
         invite_id: invite.id.clone(),
         team_id: demo(),
@@ -70,7 +70,7 @@ fn deliver(invite: &Invite, recipient: &str) -> Job {
     })
 }
 
-async fn completed(app: &TestApp, invite: &Invite) {
+pub(crate) async fn completed(app: &TestApp, invite: &Invite) {
     let invites = app.services.invites();
     eventually("the invite completes", || async {
         invites

@@ -31,6 +31,10 @@
 //! - `meetings`: summaries of meetings called from Slack, when the room
 //!   empties.
 //! - `unfurl`: `link_shared` from the fake Slack answered with `chat.unfurl`.
+//! - `faults`: DynamoDB killed and restarted mid-fan-out, SQS unreachable
+//!   while the webhook enqueues, Slack 5xx and timeouts mid-fan-out.
+//! - `security`: tenant isolation on every API route, token algorithm
+//!   confusion, spoofed team headers and fields, oversized bodies.
 
 mod admin_page;
 mod app_home;
@@ -44,6 +48,7 @@ pub mod demo;
 mod directory;
 mod event_samples;
 pub mod events_webhook;
+mod faults;
 mod infra;
 mod invites;
 mod lambda_events;
@@ -54,6 +59,7 @@ mod office_api;
 mod people;
 mod people_sync;
 mod secrets;
+mod security;
 mod sign_in;
 mod slack_client;
 mod slack_connect;

@@ -86,6 +86,11 @@ pub struct AppOptions {
     /// The chat bridge on: the fake Slack delivers events to the bundle,
     /// and the bundle tells an office receiver ([`TestApp::office`]).
     pub bridge: bool,
+    /// A DynamoDB endpoint of the test's own (one it stops and restarts)
+    /// instead of the shared DynamoDB Local.
+    pub dynamodb_endpoint: Option<String>,
+    /// Receives before a job is dead-lettered; default 3.
+    pub max_receives: Option<u32>,
 }
 
 /// A second workspace for cross-team cases.
@@ -120,7 +125,11 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
             .with_test_writer()
             .try_init();
     }
-    let emu = Emulators::connect().await?;
+    let mut emu = Emulators::connect().await?;
+    if let Some(url) = &opts.dynamodb_endpoint {
+        let conf = emu.dynamodb.config().to_builder().endpoint_url(url).build();
+        emu.dynamodb = aws_sdk_dynamodb::Client::from_conf(conf);
+    }
     let app = opts.fake_app.clone().unwrap_or_default();
     let teams = opts
         .teams
@@ -160,7 +169,9 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
         shared_clock.clone(),
     ));
     let visibility = opts.visibility.unwrap_or(Duration::from_secs(2));
-    let (queue_url, dlq_url) = emu.create_queue(visibility, 3).await;
+    let (queue_url, dlq_url) = emu
+        .create_queue(visibility, opts.max_receives.unwrap_or(3))
+        .await;
     let queue = Arc::new(SqsQueue::new(emu.sqs.clone(), queue_url.clone()));
     let dlq = Arc::new(SqsQueue::new(emu.sqs.clone(), dlq_url));
 

@@ -460,9 +460,14 @@ pub async fn act(
     };
     match perform(&s, &caller, &space, a).await {
         Ok(done) => back("done", &done),
-        Err(e @ (ApiError::Unauthorized(_) | ApiError::Internal(_) | ApiError::Unavailable(_))) => {
-            error_page(e)
-        }
+        // Not the caller's to do, or not doable now: a page that says so,
+        // with its status (a redirect would look like the form's mistake).
+        Err(
+            e @ (ApiError::Unauthorized(_)
+            | ApiError::Forbidden(_)
+            | ApiError::Internal(_)
+            | ApiError::Unavailable(_)),
+        ) => error_page(e),
         Err(e) => back("error", &e.to_string()),
     }
 }

@@ -3,7 +3,8 @@
 //! Every route but the session exchange takes a bearer JWT (HS256,
 //! `HALLWAY_APP_JWT_SECRET`) naming the office user and their role per
 //! space. A bad or expired token is 401; a role that may not do the action
-//! is 403; both change nothing. Errors are JSON `{"error": "…"}`.
+//! is 403; a body over [`MAX_BODY`] is 413; none changes anything. Errors
+//! are JSON `{"error": "…"}`.
 //!
 //! | route | who |
 //! | --- | --- |
@@ -152,9 +153,15 @@ pub fn router(services: Services) -> Router {
         .route("/admin/spaces/{space}/action", post(admin::act))
         .route("/admin/spaces/{space}/connect", get(admin::connect))
         .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(trace_layer())
         .with_state(services)
 }
+
+/// The largest body the API reads: a presence snapshot of a big office
+/// (hundreds of rooms and people) fits many times over; anything larger is
+/// refused with 413 before it is parsed.
+pub const MAX_BODY: usize = 256 * 1024;
 
 async fn not_found(uri: http::Uri) -> ApiError {
     ApiError::NotFound(format!("no route {}", uri.path()))
@@ -215,8 +222,10 @@ pub(crate) async fn installed_team(
 pub(crate) fn json_body<T>(
     body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,
 ) -> Result<T, ApiError> {
-    body.map(|axum::Json(v)| v)
-        .map_err(|e| ApiError::BadRequest(e.body_text()))
+    body.map(|axum::Json(v)| v).map_err(|e| match e.status() {
+        http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge { limit: MAX_BODY },
+        _ => ApiError::BadRequest(e.body_text()),
+    })
 }
 
 /// Path ids are checked like every id.

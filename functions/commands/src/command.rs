@@ -15,7 +15,7 @@ use hallway::slack::oauth::{INSTALL_PATH, LOGIN_PATH};
 use hallway::store::invites::Origin;
 use hallway::store::meetings::Call as MeetingCall;
 use hallway::store::spaces::RoomChoice;
-use hallway::store::{NewInvite, Room, Space, TeamSpace};
+use hallway::store::{ChannelRoute, NewInvite, Room, Space, TeamSpace};
 use hallway::web::ApiError;
 use serde::Deserialize;
 use serde_json::Value;
@@ -65,10 +65,12 @@ fn grammar_reply(command: &str, e: &GrammarError) -> Value {
     messages::ephemeral(&e.to_string(), Some(&hint(command)))
 }
 
-/// Where a command goes: the space, and the room if one was named.
+/// Where a command goes: the space, and the room if one was named (else
+/// the choice among its rooms, when it was read alongside the space).
 struct Target {
     space: Space,
     room: Option<Room>,
+    choice: Option<RoomChoice>,
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -95,15 +97,21 @@ pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
     };
     let team = &cmd.team_id;
 
+    // Everything the routing needs is read at once: Slack gives us 3 s and
+    // each read is a round trip, so four in a row would cost four.
+    let (installations, links, spaces, channels) =
+        (s.installations(), s.links(), s.spaces(), s.channels());
+    let (installation, caller, spaces, route) = tokio::join!(
+        installations.get(team),
+        links.office_user_for(team, &cmd.user_id),
+        spaces.for_team(team),
+        channels.route(team, &cmd.channel_id),
+    );
     // The app must be installed with a working token. A team with no record
     // at all installed before this deployment's table existed (or lost it):
     // telling it the app "was removed" would send the admin looking for the
     // wrong cause.
-    let installation = s
-        .installations()
-        .get(team)
-        .await
-        .map_err(|e| ApiError::Unavailable(e.into()))?;
+    let installation = installation.map_err(|e| ApiError::Unavailable(e.into()))?;
     match installation {
         Some(i) if i.is_active() => {}
         Some(_) => {
@@ -124,7 +132,7 @@ pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
         }
     }
     // The caller must be someone in the office.
-    let Some(caller) = s.links().office_user_for(team, &cmd.user_id).await? else {
+    let Some(caller) = caller? else {
         return Ok(messages::prompt(
             "Before you can call people to a room, connect your Slack account to the office.",
             "Authorize hallway",
@@ -132,11 +140,7 @@ pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
             &format!("{}?team={team}", s.config.endpoint(LOGIN_PATH)),
         ));
     };
-    let spaces = s
-        .spaces()
-        .for_team(team)
-        .await
-        .map_err(crate::spaces_error)?;
+    let spaces = spaces.map_err(crate::spaces_error)?;
     if spaces.is_empty() {
         return Ok(messages::ephemeral(
             "No space of the office is connected to this workspace yet.",
@@ -145,7 +149,7 @@ pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
             ),
         ));
     }
-    let target = match resolve(s, cmd, &spaces, &names).await? {
+    let target = match resolve(s, cmd, &spaces, route?, &names).await? {
         Ok(t) => t,
         Err(reply) => return Ok(reply),
     };
@@ -166,6 +170,7 @@ async fn resolve(
     s: &Services,
     cmd: &SlashCommand,
     team_spaces: &[TeamSpace],
+    route: Option<ChannelRoute>,
     names: &[Name],
 ) -> Result<Result<Target, Value>, ApiError> {
     let spaces = s.spaces();
@@ -174,7 +179,6 @@ async fn resolve(
         async move { spaces.get(&id).await.map_err(crate::spaces_error) }
     };
     // The space used when none is named.
-    let route = s.channels().route(&cmd.team_id, &cmd.channel_id).await?;
     let routed = match route
         .as_ref()
         .filter(|r| team_spaces.iter().any(|ts| ts.space_id == r.space_id))
@@ -183,13 +187,20 @@ async fn resolve(
         None => team_spaces[0].space_id.clone(),
     };
     if names.is_empty() {
-        let Some(space) = load(routed).await? else {
+        // No room named: the largest empty one, read with the space.
+        let (space, choice) = tokio::join!(load(routed.clone()), spaces.choose_room(&routed));
+        let Some(space) = space? else {
             return Ok(Err(messages::ephemeral(
                 "The space for this channel no longer exists.",
                 Some(&hint(&cmd.command)),
             )));
         };
-        return Ok(Ok(Target { space, room: None }));
+        let choice = choice.map_err(crate::spaces_error)?;
+        return Ok(Ok(Target {
+            space,
+            room: None,
+            choice: Some(choice),
+        }));
     }
     let by_name = |name: &str| team_spaces.iter().find(|ts| same(&ts.space_name, name));
     // Each space's rooms are read once, however many readings are tried.
@@ -216,7 +227,11 @@ async fn resolve(
             }
         };
         if let Some(space) = load(space_id).await? {
-            return Ok(Ok(Target { space, room }));
+            return Ok(Ok(Target {
+                space,
+                room,
+                choice: None,
+            }));
         }
     }
     // Nothing fits: say what exists.
@@ -264,12 +279,15 @@ async fn room_for(
     if let Some(room) = &target.room {
         return Ok(Ok((room.clone(), None)));
     }
-    match s
-        .spaces()
-        .choose_room(&target.space.id)
-        .await
-        .map_err(crate::spaces_error)?
-    {
+    let choice = match &target.choice {
+        Some(c) => c.clone(),
+        None => s
+            .spaces()
+            .choose_room(&target.space.id)
+            .await
+            .map_err(crate::spaces_error)?,
+    };
+    match choice {
         RoomChoice::Empty(room) => Ok(Ok((room, None))),
         RoomChoice::LeastFull(room) => {
             let note = format!(

@@ -41,8 +41,30 @@ async fn slash_command(State(s): State<Services>, req: SlackRequest) -> Result<R
     let span = tracing::Span::current();
     span.record("team_id", cmd.team_id.as_str());
     span.record("user_id", cmd.user_id.as_str());
-    let reply = command::run(&s, &cmd).await?;
+    let reply = match command::run(&s, &cmd).await {
+        Ok(reply) => reply,
+        Err(e) => failed(&cmd.command, e),
+    };
     Ok(Json(reply).into_response())
+}
+
+/// A command that failed on our side still gets an answer the person can
+/// act on (Slack shows an error status as "the app did not respond").
+fn failed(command: &str, e: ApiError) -> serde_json::Value {
+    use hallway::slack::messages::ephemeral;
+    match &e {
+        ApiError::Unavailable(cause) | ApiError::Internal(cause) => {
+            tracing::error!(error = %format!("{cause:#}"), "the command could not run");
+            ephemeral(
+                "hallway could not do that just now: part of it is not answering. \
+                 Nothing was sent; try again in a minute.",
+                Some(&format!(
+                    "If it keeps failing, tell your workspace admin. `{command} help` shows what hallway can do."
+                )),
+            )
+        }
+        other => ephemeral(&other.to_string(), None),
+    }
 }
 
 pub(crate) fn spaces_error(e: SpacesError) -> ApiError {

@@ -231,20 +231,39 @@ pub async fn deliver(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
             tracing::info!(recipient = %job.recipient, "invite DM sent");
             report_if_done(w, done).await
         }
-        Err(e) => match crate::slack_failure(w, &job.team_id, POST, e).await {
-            Err(retry) => {
+        Err(e) => deliver_failed(w, &job, e).await,
+    }
+}
+
+/// A DM that Slack did not confirm: retried, or settled as failed.
+async fn deliver_failed(w: &Worker, job: &DeliverJob, e: SlackError) -> Result<(), JobError> {
+    let invites = w.services.invites();
+    let outcome_unknown = e.outcome_unknown();
+    match crate::slack_failure(w, &job.team_id, POST, e).await {
+        Err(retry) => {
+            if !outcome_unknown {
                 invites.release(&job.invite_id, &job.recipient).await?;
-                Err(retry)
+                return Err(retry);
             }
-            Ok(e) if e.needs_reauthorization() => {
-                finish_failed(w, &job, "hallway lost access to this workspace").await
-            }
-            Ok(SlackError::Api { code, .. }) => finish_failed(w, &job, &reason(&code)).await,
-            Ok(SlackError::MissingScope { needed, .. }) => {
-                finish_failed(w, &job, &format!("the app lacks the {needed} permission")).await
-            }
-            Ok(e) => finish_failed(w, &job, &e.to_string()).await,
-        },
+            // It may have been posted (or still be posting): the retry
+            // waits as long as a slow Slack may take, then looks in the
+            // DM's history before sending.
+            invites
+                .release_uncertain(&job.invite_id, &job.recipient)
+                .await?;
+            Err(JobError::retry_after(
+                format!("{retry}; the outcome is unknown"),
+                hallway::services::SLACK_TIMEOUT,
+            ))
+        }
+        Ok(e) if e.needs_reauthorization() => {
+            finish_failed(w, job, "hallway lost access to this workspace").await
+        }
+        Ok(SlackError::Api { code, .. }) => finish_failed(w, job, &reason(&code)).await,
+        Ok(SlackError::MissingScope { needed, .. }) => {
+            finish_failed(w, job, &format!("the app lacks the {needed} permission")).await
+        }
+        Ok(e) => finish_failed(w, job, &e.to_string()).await,
     }
 }
 

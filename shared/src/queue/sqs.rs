@@ -25,6 +25,24 @@ where
     QueueError::Unavailable(DisplayErrorContext(e).to_string())
 }
 
+/// Longest an SQS call may take, retries included: the events webhook
+/// enqueues inside Slack's 3 s and must answer 503 (so Slack retries)
+/// rather than time out when SQS cannot be reached.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The SQS client every function uses, bounded by [`OPERATION_TIMEOUT`].
+pub fn client(config: &aws_config::SdkConfig) -> Client {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .operation_timeout(OPERATION_TIMEOUT)
+        .connect_timeout(Duration::from_secs(1))
+        .build();
+    Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(config)
+            .timeout_config(timeouts)
+            .build(),
+    )
+}
+
 impl SqsQueue {
     pub fn new(client: Client, url: impl Into<String>) -> Self {
         Self {

@@ -41,7 +41,13 @@ pub enum SlackError {
     #[error("Slack did not answer {method} in time")]
     Timeout { method: String },
     #[error("could not reach Slack for {method}: {detail}")]
-    Transport { method: String, detail: String },
+    Transport {
+        method: String,
+        detail: String,
+        /// The request may have reached Slack (the connection broke after
+        /// it was sent); false when no connection was made.
+        maybe_sent: bool,
+    },
     #[error("Slack's answer to {method} was not understood: {detail}")]
     Decode { method: String, detail: String },
 }
@@ -64,6 +70,19 @@ impl SlackError {
             SlackError::RateLimited { .. }
             | SlackError::Timeout { .. }
             | SlackError::Transport { .. } => true,
+            SlackError::Http { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+
+    /// Whether Slack may have carried the call out although we got no
+    /// answer saying so: a timeout, a broken connection or a 5xx after the
+    /// request went out. A post that failed this way must not simply be
+    /// sent again (it would be a second message); look first.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            SlackError::Timeout { .. } => true,
+            SlackError::Transport { maybe_sent, .. } => *maybe_sent,
             SlackError::Http { status, .. } => *status >= 500,
             _ => false,
         }
@@ -237,6 +256,14 @@ impl SlackClient {
             } => req.basic_auth(client_id, Some(client_secret.expose())),
             Auth::None => req,
         }
+    }
+
+    /// Opens the connection (TCP and TLS) with `api.test`, which needs no
+    /// token, so a Lambda's first Slack call of a request does not pay the
+    /// handshake; run during init, which has a boosted CPU.
+    pub async fn warm(&self) -> Result<(), SlackError> {
+        let req = self.http.post(self.method_url("api.test"));
+        self.send_value("api.test", req).await.map(|_| ())
     }
 
     /// Calls a method with a form body.
@@ -695,6 +722,7 @@ fn transport(method: &str, e: reqwest::Error) -> SlackError {
     } else {
         SlackError::Transport {
             method: method.into(),
+            maybe_sent: !e.is_connect(),
             // Without the URL: nothing secret is in ours, but keep logs short.
             detail: e.without_url().to_string(),
         }

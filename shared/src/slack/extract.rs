@@ -40,7 +40,7 @@ impl SlackRequest {
 }
 
 /// Bodies Slack sends are small; anything larger is not from Slack.
-const MAX_BODY: usize = 512 * 1024;
+pub const MAX_BODY: usize = 512 * 1024;
 
 impl<S> FromRequest<S> for SlackRequest
 where
@@ -52,10 +52,21 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = Arc::<Verifier>::from_ref(state);
         let (parts, body) = req.into_parts();
-        let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
-            ApiError::BadRequest("the request body is too large or unreadable".into())
-                .into_response()
-        })?;
+        let too_large = || ApiError::TooLarge { limit: MAX_BODY }.into_response();
+        // A declared length over the limit is refused without reading a
+        // byte; an undeclared one is cut off at the limit. (A body that
+        // breaks off early fails the same way: its sender is gone anyway.)
+        let declared = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(too_large());
+        }
+        let body = axum::body::to_bytes(body, MAX_BODY)
+            .await
+            .map_err(|_| too_large())?;
         if is_ssl_check(&body) {
             return Err(StatusCode::OK.into_response());
         }

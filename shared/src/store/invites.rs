@@ -319,6 +319,32 @@ impl Invites {
     }
 
     /// Gives a claim back (the send must wait, e.g. for a rate limit).
+    /// Gives a claimed delivery back after a send whose outcome is unknown
+    /// (Slack timed out or failed after the request went out): the lease
+    /// ends now, so the next claim is a [`Claim::TakeOver`], which looks in
+    /// the DM's history before sending again.
+    pub async fn release_uncertain(&self, id: &str, recipient: &UserId) -> Result<(), TableError> {
+        let now = self.clock.now_secs();
+        let update = Update::default()
+            .set("lease_until", n(now - 1))
+            .set("updated_at", n(now));
+        match self
+            .table
+            .update(
+                &keys::delivery(id, recipient),
+                update,
+                Some(Condition::Equals(
+                    "status".into(),
+                    s(DeliveryStatus::Sending.as_str()),
+                )),
+            )
+            .await
+        {
+            Ok(_) | Err(TableError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn release(&self, id: &str, recipient: &UserId) -> Result<(), TableError> {
         let update = Update::default()
             .set("status", s(DeliveryStatus::Pending.as_str()))

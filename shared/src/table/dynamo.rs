@@ -192,6 +192,9 @@ impl Expr {
     }
 }
 
+/// Connections opened during init: as many as a request uses at once.
+const WARM_CONNECTIONS: usize = 4;
+
 impl DynamoTable {
     pub fn new(client: Client, table: impl Into<String>, clock: SharedClock) -> Self {
         Self {
@@ -211,13 +214,18 @@ impl DynamoTable {
 
     /// Opens the connection pool before the first request needs it (Lambda
     /// init runs on a boosted CPU; the first request does not).
+    ///
+    /// Several connections: a slash command reads four items at once.
     pub async fn warm(&self) -> Result<(), TableError> {
-        self.client
-            .describe_table()
-            .table_name(&self.table)
-            .send()
-            .await
-            .map_err(unavailable)?;
+        let mut calls = tokio::task::JoinSet::new();
+        for _ in 0..WARM_CONNECTIONS {
+            let (client, table) = (self.client.clone(), self.table.clone());
+            calls.spawn(async move { client.describe_table().table_name(table).send().await });
+        }
+        while let Some(done) = calls.join_next().await {
+            done.map_err(|e| TableError::Unavailable(e.to_string()))?
+                .map_err(unavailable)?;
+        }
         Ok(())
     }
 
