@@ -1,0 +1,51 @@
+//! The OAuth callbacks with arbitrary `state`, `code` and `error`: never a
+//! 5xx or a panic, and never a redirect into the office as if signed in
+//! (no state was ever issued here, so none can be valid).
+#![no_main]
+
+use hallway_fuzz::{assert_no_server_error, send};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|input: (String, String, Option<String>, bool)| {
+    let (state, code, error, login) = input;
+    let mut query = url_encode_pairs(&[("state", &state), ("code", &code)]);
+    if let Some(e) = &error {
+        query.push('&');
+        query.push_str(&url_encode_pairs(&[("error", e)]));
+    }
+    let path = if login {
+        "/slack/login/callback"
+    } else {
+        "/slack/oauth/callback"
+    };
+    let (status, body) = send(
+        http::Method::GET,
+        &format!("{path}?{query}"),
+        &[],
+        Vec::new(),
+    );
+    assert_no_server_error(status, &body, path);
+    assert!(
+        !(300..400).contains(&status),
+        "an unissued state was followed: {status}"
+    );
+});
+
+fn url_encode_pairs(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let v: String = v
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("{k}={v}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
