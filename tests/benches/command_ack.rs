@@ -7,9 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use hallway::ids::{OfficeUserId, TeamId, UserId};
+use hallway::ids::TeamId;
 use hallway::secrets::Secret;
-use hallway::store::{LinkedVia, NewLink, Role};
 use hallway_tests::in_process::{InProcess, in_process};
 use tower::ServiceExt;
 
@@ -59,30 +58,8 @@ async fn setup() -> (axum::Router, InProcess) {
     let s = bundle.services.clone();
     let team = TeamId::new("T0BENCH").unwrap();
     bundle.install(&team, "U0BOT", "xoxb-bench".into()).await;
-    let ada = OfficeUserId::new("ada").unwrap();
-    s.users().remember(&ada, Some("Ada"), None).await.unwrap();
-    s.links()
-        .link(NewLink {
-            office_user_id: ada.clone(),
-            team_id: team.clone(),
-            slack_user_id: UserId::new("U0ALICE").unwrap(),
-            enterprise_id: None,
-            via: LinkedVia::SignIn,
-            user_scopes: vec![],
-            user_token: None,
-            rotation: None,
-        })
-        .await
-        .unwrap();
-    let hq = s.spaces().create("HQ", Some(ada.clone())).await.unwrap();
-    s.members()
-        .join(&hq.id, &ada, Role::Admin, 0)
-        .await
-        .unwrap();
-    for (name, cap) in [("Kitchen", 4), ("Hall", 30), ("Booth", 2), ("Library", 12)] {
-        s.spaces().add_room(&hq.id, name, cap).await.unwrap();
-    }
-    s.spaces().connect(&hq.id, &team).await.unwrap();
+    let hq = hallway_tests::seed::office(&s, &team, "U0ALICE").await.hq;
+    s.spaces().add_room(&hq, "Library", 12).await.unwrap();
     (hallway_commands::router(s), bundle)
 }
 

@@ -25,15 +25,7 @@ const PEOPLE: usize = 10_000;
 const ALLOWED_PER_MINUTE: f64 = 20.0;
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(run());
+    hallway_tests::bench::run(run());
 }
 
 async fn run() {

@@ -49,11 +49,11 @@ use hallway::auth::AppClaims;
 use hallway::auth::join::JoinClaims;
 use hallway::clock::{SharedClock, SystemClock};
 use hallway::config::{Config, Mode};
-use hallway::ids::{OfficeUserId, TeamId, UserId};
+use hallway::ids::{OfficeUserId, TeamId};
 use hallway::queue::sqs::SqsQueue;
 use hallway::secrets::{Secret, SecretSource, SecretsManagerSource};
 use hallway::services::Services;
-use hallway::store::{LinkedVia, NewInstallation, NewLink, Role};
+use hallway::store::Role;
 use hallway::table::dynamo::DynamoTable;
 use hallway_fake_slack::{AppConfig, FakeSlack, TeamSeed};
 use hallway_tests::Emulators;
@@ -366,63 +366,10 @@ async fn world() -> World {
     let services = Services::assemble(config, secrets, clock, dynamo, queue.clone()).unwrap();
 
     let team = TeamId::new(TEAM).unwrap();
-    let scopes = [
-        "chat:write",
-        "commands",
-        "im:write",
-        "im:history",
-        "users:read",
-        "channels:read",
-        "groups:read",
-    ];
-    services
-        .installations()
-        .save(NewInstallation {
-            team_id: team.clone(),
-            team_name: "Acme".into(),
-            enterprise_id: None,
-            is_enterprise_install: false,
-            app_id: None,
-            bot_user_id: UserId::new(BOT).unwrap(),
-            bot_scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            installer_user_id: Some(UserId::new(ALICE).unwrap()),
-            bot_token: Secret::new(slack.issue_bot_token(TEAM, &scopes)),
-            refresh_token: None,
-            bot_token_expires_at: None,
-        })
-        .await
-        .unwrap();
-    let ada = OfficeUserId::new("ada").unwrap();
-    services
-        .users()
-        .remember(&ada, Some("Ada Lovelace"), None)
-        .await
-        .unwrap();
-    services
-        .links()
-        .link(NewLink {
-            office_user_id: ada.clone(),
-            team_id: team.clone(),
-            slack_user_id: UserId::new(ALICE).unwrap(),
-            enterprise_id: None,
-            via: LinkedVia::SignIn,
-            user_scopes: vec![],
-            user_token: None,
-            rotation: None,
-        })
-        .await
-        .unwrap();
-    let spaces = services.spaces();
-    let hq = spaces.create("HQ", Some(ada.clone())).await.unwrap();
-    services
-        .members()
-        .join(&hq.id, &ada, Role::Admin, 0)
-        .await
-        .unwrap();
-    spaces.add_room(&hq.id, "Kitchen", 4).await.unwrap();
-    let hall = spaces.add_room(&hq.id, "Hall", 30).await.unwrap();
-    spaces.add_room(&hq.id, "Booth", 2).await.unwrap();
-    spaces.connect(&hq.id, &team).await.unwrap();
+    let scopes = hallway_tests::seed::OFFICE_SCOPES;
+    let token = slack.issue_bot_token(TEAM, scopes);
+    hallway_tests::seed::install(&services, &team, "Acme", BOT, Some(ALICE), token, scopes).await;
+    let office = hallway_tests::seed::office(&services, &team, ALICE).await;
 
     World {
         env,
@@ -430,8 +377,8 @@ async fn world() -> World {
         slack,
         queue_url,
         emulators: emu,
-        hq: hq.id,
-        hall: hall.id,
+        hq: office.hq,
+        hall: office.hall,
     }
 }
 
@@ -669,16 +616,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 }
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let failed = rt.block_on(bench());
-    if failed {
+    if hallway_tests::bench::run(bench()) == Some(true) {
         std::process::exit(1);
     }
 }

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use hallway::ids::{ChannelId, OfficeUserId, RoomId, SpaceId, TeamId, UserId};
+use hallway::ids::{ChannelId, OfficeUserId, TeamId, UserId};
 use hallway::secrets::Secret;
 use hallway::store::installations::InstallStatus;
-use hallway::store::{LinkedVia, NewInstallation, NewLink, Role};
+use hallway::store::{LinkedVia, NewLink, Role};
 use hallway_fake_slack::{Limit, TeamSeed};
 use hallway_tests::{AppOptions, TestApp, eventually, other_team, spawn_app, spawn_app_with};
 use serde_json::Value;
@@ -14,84 +14,32 @@ use serde_json::Value;
 use crate::demo::team as demo;
 use crate::demo::{ALICE, GENERAL};
 
-pub struct Office {
-    pub hq: SpaceId,
-    pub hall: RoomId,
-}
+pub use hallway_tests::seed::Office;
 
 /// The app installed in the demo workspace with a bot token of these
 /// scopes (installed by Alice), as the OAuth callback would store it.
 pub async fn install_demo(app: &TestApp, scopes: &[&str]) {
     let bot_token = app.slack.issue_bot_token("T0DEMO", scopes);
-    app.services
-        .installations()
-        .save(NewInstallation {
-            team_id: demo(),
-            team_name: "Acme".into(),
-            enterprise_id: None,
-            is_enterprise_install: false,
-            app_id: None,
-            bot_user_id: UserId::new("U0DEMOBOT").unwrap(),
-            bot_scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            installer_user_id: Some(UserId::new(ALICE).unwrap()),
-            bot_token: Secret::new(bot_token),
-            refresh_token: None,
-            bot_token_expires_at: None,
-        })
-        .await
-        .unwrap();
+    hallway_tests::seed::install(
+        &app.services,
+        &demo(),
+        "Acme",
+        "U0DEMOBOT",
+        Some(ALICE),
+        bot_token,
+        scopes,
+    )
+    .await;
 }
 
 /// The bot scopes [`office`] installs with.
-pub const OFFICE_SCOPES: &[&str] = &[
-    "chat:write",
-    "commands",
-    "im:write",
-    "im:history",
-    "users:read",
-    "channels:read",
-    "groups:read",
-];
+pub use hallway_tests::seed::OFFICE_SCOPES;
 
 /// The app installed in the demo workspace, Alice linked as office user
 /// `ada`, and a space HQ (Kitchen 4, Hall 30, Booth 2) mapped to the team.
 pub async fn office(app: &TestApp) -> Office {
     install_demo(app, OFFICE_SCOPES).await;
-    let ada = OfficeUserId::new("ada").unwrap();
-    app.services
-        .users()
-        .remember(&ada, Some("Ada Lovelace"), None)
-        .await
-        .unwrap();
-    app.services
-        .links()
-        .link(NewLink {
-            office_user_id: ada.clone(),
-            team_id: demo(),
-            slack_user_id: UserId::new(ALICE).unwrap(),
-            enterprise_id: None,
-            via: LinkedVia::SignIn,
-            user_scopes: vec![],
-            user_token: None,
-            rotation: None,
-        })
-        .await
-        .unwrap();
-    let spaces = app.services.spaces();
-    let hq = spaces.create("HQ", Some(ada.clone())).await.unwrap();
-    app.services
-        .members()
-        .join(&hq.id, &ada, Role::Admin, 0)
-        .await
-        .unwrap();
-    spaces.add_room(&hq.id, "Kitchen", 4).await.unwrap();
-    let hall = spaces.add_room(&hq.id, "Hall", 30).await.unwrap();
-    spaces.add_room(&hq.id, "Booth", 2).await.unwrap();
-    spaces.connect(&hq.id, &demo()).await.unwrap();
-    Office {
-        hq: hq.id,
-        hall: hall.id,
-    }
+    hallway_tests::seed::office(&app.services, &demo(), ALICE).await
 }
 
 /// A bundle whose fake Slack delivers events to it (and whose office
@@ -613,21 +561,7 @@ async fn a_member_of_the_space_maps_the_channel_but_a_stranger_cannot() {
     let Some(app) = spawn_app().await else { return };
     office(&app).await;
     // Bob is linked but not a member of HQ.
-    let bob = OfficeUserId::new("bob").unwrap();
-    app.services
-        .links()
-        .link(NewLink {
-            office_user_id: bob,
-            team_id: demo(),
-            slack_user_id: UserId::new("U0DEMO02").unwrap(),
-            enterprise_id: None,
-            via: LinkedVia::SignIn,
-            user_scopes: vec![],
-            user_token: None,
-            rotation: None,
-        })
-        .await
-        .unwrap();
+    hallway_tests::seed::link(&app.services, "bob", &demo(), "U0DEMO02").await;
     let (reply, _) = app.slash("U0DEMO02", GENERAL, "'HQ' 'Kitchen'").await;
     assert!(
         text(&reply).contains("Only members of 'HQ' can map a channel"),

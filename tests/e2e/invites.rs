@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use hallway::ids::{OfficeUserId, TeamId, UserId};
+use hallway::ids::{TeamId, UserId};
 use hallway::jobs::{self, DeliverJob, Job};
 use hallway::queue::JobQueue;
 use hallway::store::invites::Origin;
-use hallway::store::{DeliveryStatus, Invite, LinkedVia, NewInvite, NewLink, Role};
+use hallway::store::{DeliveryStatus, Invite, NewInvite, Role};
 use hallway_fake_slack::{Fault, FaultKind, Limit};
 use hallway_tests::{AppOptions, TestApp, eventually, spawn_app, spawn_app_with};
 use http::Method;
@@ -400,20 +400,7 @@ async fn the_office_gets_people_by_slack_or_office_id_and_sees_each_status() {
     let Some(app) = spawn_app().await else { return };
     let o = office(&app).await;
     // Bob is an office user linked to U0DEMO03; Zed is not linked.
-    app.services
-        .links()
-        .link(NewLink {
-            office_user_id: OfficeUserId::new("bob").unwrap(),
-            team_id: demo(),
-            slack_user_id: user("U0DEMO03"),
-            enterprise_id: None,
-            via: LinkedVia::SignIn,
-            user_scopes: vec![],
-            user_token: None,
-            rotation: None,
-        })
-        .await
-        .unwrap();
+    hallway_tests::seed::link(&app.services, "bob", &demo(), "U0DEMO03").await;
     let ada = app.token("ada", &[(&o.hq, Role::Admin)]);
     let (status, body) = app
         .api(

@@ -7,12 +7,11 @@ use std::time::Duration;
 
 use hallway::clock::{SharedClock, SystemClock};
 use hallway::config::{Config, Mode};
-use hallway::ids::{TeamId, UserId};
+use hallway::ids::TeamId;
 use hallway::queue::memory::MemoryQueue;
 use hallway::queue::poller;
-use hallway::secrets::{Secret, Secrets};
+use hallway::secrets::Secrets;
 use hallway::services::Services;
-use hallway::store::NewInstallation;
 use hallway::table::embedded::EmbeddedTable;
 use tokio::sync::watch;
 
@@ -60,23 +59,16 @@ pub fn in_process(signing_secret: &str, slack_url: Option<String>) -> InProcess 
 impl InProcess {
     /// Stores an installation of `team` with this bot token.
     pub async fn install(&self, team: &TeamId, bot_user: &str, bot_token: String) {
-        self.services
-            .installations()
-            .save(NewInstallation {
-                team_id: team.clone(),
-                team_name: team.to_string(),
-                enterprise_id: None,
-                is_enterprise_install: false,
-                app_id: None,
-                bot_user_id: UserId::new(bot_user).unwrap(),
-                bot_scopes: vec![],
-                installer_user_id: None,
-                bot_token: Secret::new(bot_token),
-                refresh_token: None,
-                bot_token_expires_at: None,
-            })
-            .await
-            .unwrap();
+        crate::seed::install(
+            &self.services,
+            team,
+            team.as_str(),
+            bot_user,
+            None,
+            bot_token,
+            &[],
+        )
+        .await;
     }
 
     /// Starts `pollers` pollers feeding the worker, as that many concurrent

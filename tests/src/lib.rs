@@ -16,10 +16,15 @@
 //! - [`in_process`]: the bundle on the embedded store and in-process queue,
 //!   for benchmarks.
 //! - [`office`]: the office's webhook receiver (verifies, refuses replays).
+//! - [`seed`]: the office most tests start from (Ada linked, HQ connected),
+//!   and an installation, written straight into the stores.
+//! - [`bench`]: what the benchmark binaries share.
 
+pub mod bench;
 pub mod emulators;
 pub mod in_process;
 pub mod office;
+pub mod seed;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -163,11 +168,15 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
         .expect("secrets load from moto");
 
     let table_name = emu.create_table().await;
-    let table = Arc::new(DynamoTable::new(
-        emu.dynamodb.clone(),
-        table_name.clone(),
-        shared_clock.clone(),
-    ));
+    // Metered: the cost benchmark reads what each scenario consumed.
+    let table = Arc::new(
+        DynamoTable::new(
+            emu.dynamodb.clone(),
+            table_name.clone(),
+            shared_clock.clone(),
+        )
+        .metered(),
+    );
     let visibility = opts.visibility.unwrap_or(Duration::from_secs(2));
     let (queue_url, dlq_url) = emu
         .create_queue(visibility, opts.max_receives.unwrap_or(3))

@@ -2,6 +2,7 @@
 //! `maxReceiveCount`) is part of the queue itself: `infra/template.yaml` on
 //! AWS, [`create_queue_with_dlq`] for emulators and tests.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -15,6 +16,34 @@ use super::{JobQueue, MAX_DELAY, MAX_VISIBILITY, QueueError, Received, check_bod
 pub struct SqsQueue {
     client: Client,
     url: String,
+    counts: std::sync::Arc<Counts>,
+}
+
+/// SQS requests made through one queue, by kind (SQS bills each).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SqsRequests {
+    /// `SendMessage` and `SendMessageBatch` calls.
+    pub sends: u64,
+    /// `ReceiveMessage` calls that returned messages (on Lambda, the event
+    /// source mapping's; one function invocation each).
+    pub receives_with_messages: u64,
+    /// `ReceiveMessage` calls that returned none (idle long polls).
+    pub empty_receives: u64,
+    pub deletes: u64,
+    pub visibility_changes: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    sends: AtomicU64,
+    receives_with_messages: AtomicU64,
+    empty_receives: AtomicU64,
+    deletes: AtomicU64,
+    visibility_changes: AtomicU64,
+}
+
+fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
 }
 
 fn unavailable<E, R>(e: SdkError<E, R>) -> QueueError
@@ -48,6 +77,20 @@ impl SqsQueue {
         Self {
             client,
             url: url.into(),
+            counts: Default::default(),
+        }
+    }
+
+    /// The requests this queue has made so far.
+    pub fn requests(&self) -> SqsRequests {
+        let c = &self.counts;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        SqsRequests {
+            sends: get(&c.sends),
+            receives_with_messages: get(&c.receives_with_messages),
+            empty_receives: get(&c.empty_receives),
+            deletes: get(&c.deletes),
+            visibility_changes: get(&c.visibility_changes),
         }
     }
 
@@ -72,6 +115,7 @@ impl SqsQueue {
 impl JobQueue for SqsQueue {
     async fn send(&self, body: &str, delay: Duration) -> Result<String, QueueError> {
         check_body(body)?;
+        bump(&self.counts.sends);
         let out = self
             .client
             .send_message()
@@ -98,6 +142,7 @@ impl JobQueue for SqsQueue {
                         .map_err(|e| QueueError::Unavailable(e.to_string()))?,
                 );
             }
+            bump(&self.counts.sends);
             let out = self
                 .client
                 .send_message_batch()
@@ -134,6 +179,10 @@ impl JobQueue for SqsQueue {
             .send()
             .await
             .map_err(unavailable)?;
+        match out.messages().is_empty() {
+            true => bump(&self.counts.empty_receives),
+            false => bump(&self.counts.receives_with_messages),
+        }
         Ok(out
             .messages
             .unwrap_or_default()
@@ -158,6 +207,7 @@ impl JobQueue for SqsQueue {
     }
 
     async fn delete(&self, receipt: &str) -> Result<(), QueueError> {
+        bump(&self.counts.deletes);
         self.client
             .delete_message()
             .queue_url(&self.url)
@@ -169,6 +219,7 @@ impl JobQueue for SqsQueue {
     }
 
     async fn change_visibility(&self, receipt: &str, timeout: Duration) -> Result<(), QueueError> {
+        bump(&self.counts.visibility_changes);
         self.client
             .change_message_visibility()
             .queue_url(&self.url)
