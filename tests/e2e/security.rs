@@ -1,6 +1,7 @@
 //! Security properties through the wire: tenant isolation between spaces and
-//! workspaces, spoofed headers, token algorithm confusion and oversized
-//! bodies. Each attempt is refused and changes nothing (a full table scan
+//! workspaces, spoofed headers, token algorithm confusion (office tokens,
+//! and Sign in with Slack's id_token against the JWKS the fake publishes)
+//! and oversized bodies. Each attempt is refused and changes nothing (a full table scan
 //! for the target and the fake Slack's call log are compared before and
 //! after).
 //!
@@ -392,4 +393,57 @@ async fn chunked_post(addr: std::net::SocketAddr, path: &str, len: usize) -> u16
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn an_id_token_in_another_algorithm_signs_nobody_in() {
+    let Some(app) = spawn_app_without_worker().await else {
+        return;
+    };
+    // Slack's published keys, fetched over HTTP as the verifier does.
+    let jwks: serde_json::Value = app
+        .http
+        .get(format!(
+            "{}{}",
+            app.slack.base_url(),
+            hallway::auth::oidc::KEYS_PATH
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwk = &jwks["keys"][0];
+    let kid = jwk["kid"].as_str().unwrap();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let now = app.now_secs();
+    let claims = json!({
+        "iss": hallway::auth::oidc::ISSUER, "aud": app.services.secrets.client_id, "sub": "U0DEMO01",
+        "exp": now + 600, "iat": now, "nonce": "n-1",
+        "https://slack.com/team_id": "T0DEMO", "https://slack.com/user_id": "U0DEMO01",
+    });
+    // The classic swap: HS256 keyed with the public key Slack publishes.
+    let public = jwk["n"].as_str().unwrap().as_bytes().to_vec();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.kid = Some(kid.to_owned());
+    let hs256 = jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(&public),
+    )
+    .unwrap();
+    let unsigned = format!(
+        "{}.{}.",
+        b64.encode(json!({"alg": "none", "kid": kid}).to_string()),
+        b64.encode(claims.to_string())
+    );
+    for token in [hs256, unsigned] {
+        let verified = app
+            .services
+            .oidc
+            .verify(&hallway::secrets::Secret::new(token.clone()), "n-1")
+            .await;
+        assert!(verified.is_err(), "accepted {token}");
+    }
 }

@@ -251,8 +251,12 @@ async fn deliver_failed(w: &Worker, job: &DeliverJob, e: SlackError) -> Result<(
             invites
                 .release_uncertain(&job.invite_id, &job.recipient)
                 .await?;
+            let why = match retry {
+                JobError::Retry { reason, .. } => reason,
+                other => other.to_string(),
+            };
             Err(JobError::retry_after(
-                format!("{retry}; the outcome is unknown"),
+                format!("{why}; the outcome is unknown"),
                 hallway::services::SLACK_TIMEOUT,
             ))
         }
