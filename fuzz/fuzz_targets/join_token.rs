@@ -5,7 +5,7 @@
 
 use hallway::auth::join::JoinClaims;
 use hallway::ids::{RoomId, SpaceId};
-use hallway_fuzz::{assert_no_server_error, harness, send};
+use hallway_fuzz::{assert_no_server_error, encode, harness, send};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (String, u16, u8)| {
@@ -38,15 +38,7 @@ fuzz_target!(|input: (String, u16, u8)| {
         }
     }
     for token in [raw.as_str(), genuine.as_str()] {
-        let path: String = token
-            .bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
+        let path = encode(token.as_bytes());
         let (status, body) = send(http::Method::GET, &format!("/join/{path}"), &[], Vec::new());
         assert_no_server_error(status, &body, "join link");
     }

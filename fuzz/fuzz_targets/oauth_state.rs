@@ -3,7 +3,7 @@
 //! (no state was ever issued here, so none can be valid).
 #![no_main]
 
-use hallway_fuzz::{assert_no_server_error, send};
+use hallway_fuzz::{assert_no_server_error, encode, send};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (String, String, Option<String>, bool)| {
@@ -34,18 +34,7 @@ fuzz_target!(|input: (String, String, Option<String>, bool)| {
 fn url_encode_pairs(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
-        .map(|(k, v)| {
-            let v: String = v
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect();
-            format!("{k}={v}")
-        })
+        .map(|(k, v)| format!("{k}={}", encode(v.as_bytes())))
         .collect::<Vec<_>>()
         .join("&")
 }

@@ -3,13 +3,13 @@
 //! that parses gets a Slack message (JSON with text) back.
 #![no_main]
 
-use hallway_fuzz::{assert_sane, post_signed};
+use hallway_fuzz::{assert_sane, encode, post_signed};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (Vec<u8>, String, bool)| {
     let (raw, text, well_formed) = input;
     let body = if well_formed {
-        serde_urlencoded_form(&text)
+        well_formed_command(&text)
     } else {
         raw
     };
@@ -23,18 +23,11 @@ fuzz_target!(|input: (Vec<u8>, String, bool)| {
     }
 });
 
-fn serde_urlencoded_form(text: &str) -> Vec<u8> {
+fn well_formed_command(text: &str) -> Vec<u8> {
     let mut out = String::from(
         "token=t&team_id=T0FUZZ&channel_id=C0FUZZ&user_id=U0FUZZ&command=%2Fhallway\
          &response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1%2F2&trigger_id=1.2&text=",
     );
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
+    out.push_str(&encode(text.as_bytes()));
     out.into_bytes()
 }

@@ -74,6 +74,12 @@ pub fn harness() -> &'static Harness {
     })
 }
 
+/// `bytes` percent-encoded for a form field, a query value or a path
+/// segment.
+pub fn encode(bytes: &[u8]) -> String {
+    url::form_urlencoded::byte_serialize(bytes).collect()
+}
+
 fn now() -> String {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

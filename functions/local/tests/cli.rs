@@ -224,12 +224,18 @@ fn serve_against_real_slack_names_the_missing_secret() {
     assert!(err.contains("SLACK_SIGNING_SECRET is not set"), "{err}");
 }
 
+/// `hallway-local manifest --base-url https://h.example` and `extra`.
+fn manifest(extra: &[&str]) -> std::process::Output {
+    hallway_local()
+        .args(["manifest", "--base-url", "https://h.example"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn manifest_prints_the_app_manifest() {
-    let out = hallway_local()
-        .args(["manifest", "--base-url", "https://h.example"])
-        .output()
-        .unwrap();
+    let out = manifest(&[]);
     assert!(out.status.success());
     let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
@@ -238,30 +244,12 @@ fn manifest_prints_the_app_manifest() {
     );
     assert_eq!(m["features"]["slash_commands"][0]["command"], "/hallway");
 
-    let out = hallway_local()
-        .args([
-            "manifest",
-            "--base-url",
-            "https://h.example",
-            "--command",
-            "/office",
-        ])
-        .output()
-        .unwrap();
+    let out = manifest(&["--command", "/office"]);
     assert!(out.status.success());
     let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(m["features"]["slash_commands"][0]["command"], "/office");
 
-    let out = hallway_local()
-        .args([
-            "manifest",
-            "--base-url",
-            "https://h.example",
-            "--command",
-            "office",
-        ])
-        .output()
-        .unwrap();
+    let out = manifest(&["--command", "office"]);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("is not a slash command"),

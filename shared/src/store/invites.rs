@@ -319,6 +319,14 @@ impl Invites {
     }
 
     /// Gives a claim back (the send must wait, e.g. for a rate limit).
+    pub async fn release(&self, id: &str, recipient: &UserId) -> Result<(), TableError> {
+        let update = Update::default()
+            .set("status", s(DeliveryStatus::Pending.as_str()))
+            .remove("lease_until")
+            .set("updated_at", n(self.clock.now_secs()));
+        self.while_sending(id, recipient, update).await
+    }
+
     /// Gives a claimed delivery back after a send whose outcome is unknown
     /// (Slack timed out or failed after the request went out): the lease
     /// ends now, so the next claim is a [`Claim::TakeOver`], which looks in
@@ -328,28 +336,17 @@ impl Invites {
         let update = Update::default()
             .set("lease_until", n(now - 1))
             .set("updated_at", n(now));
-        match self
-            .table
-            .update(
-                &keys::delivery(id, recipient),
-                update,
-                Some(Condition::Equals(
-                    "status".into(),
-                    s(DeliveryStatus::Sending.as_str()),
-                )),
-            )
-            .await
-        {
-            Ok(_) | Err(TableError::ConditionFailed) => Ok(()),
-            Err(e) => Err(e),
-        }
+        self.while_sending(id, recipient, update).await
     }
 
-    pub async fn release(&self, id: &str, recipient: &UserId) -> Result<(), TableError> {
-        let update = Update::default()
-            .set("status", s(DeliveryStatus::Pending.as_str()))
-            .remove("lease_until")
-            .set("updated_at", n(self.clock.now_secs()));
+    /// Applies `update` to a delivery still being sent; one settled
+    /// meanwhile is left as it is.
+    async fn while_sending(
+        &self,
+        id: &str,
+        recipient: &UserId,
+        update: Update,
+    ) -> Result<(), TableError> {
         match self
             .table
             .update(
