@@ -8,9 +8,9 @@
 //! | # | access pattern | pk | sk | gsi1pk / gsi1sk | ttl |
 //! |---|---|---|---|---|---|
 //! | 1 | a team's installation (bot token, scopes, bot user) | `TEAM#{team}` | `INSTALL` | | |
-//! | 2 | spaces mapped to a team, oldest first | `TEAM#{team}` | `SPACE#{created:013}#{space}` (query, prefix `SPACE#`) | | |
+//! | 2 | the spaces mapped to a team (one attribute `space#{space}` each: name, created, connected) | `TEAM#{team}` | `SPACES` | | |
 //! | 3 | a space | `SPACE#{space}` | `META` | | |
-//! | 4 | a space's rooms | `SPACE#{space}` | `ROOM#{room}` (query, prefix `ROOM#`) | | |
+//! | 4 | a space's rooms; a space with its rooms | `SPACE#{space}` | `ROOM#{room}` (query, prefix `ROOM#`; with pattern 3: range `META` … `ROOM#`) | | |
 //! | 5 | an OAuth `state` (single use) | `OAUTH#{state}` | `STATE` | | 10 min |
 //! | 6 | an Events API delivery claim (dedupe on `event_id`) | `EVENT#{event_id}` | `CLAIM` | | 2 days |
 //! | 7 | an office user (profile, live session) | `USER#{user}` | `PROFILE` | | |
@@ -35,9 +35,21 @@
 //! | 26 | a space's audit log, newest first (who did what, when) | `SPACE#{space}` | `AUDIT#{millis:013}#{id}` (query, prefix `AUDIT#`, descending) | | 400 days |
 //! | 27 | the bridged conversations a Slack person is in (for removing them) | `TEAM#{team}` | `CONV#{slack user}#{channel}` (query, prefix `CONV#{slack user}#`) | | |
 //!
-//! Pattern 2's sort key starts with the creation time in milliseconds,
-//! zero-padded to 13 digits, so a plain ascending query returns a team's spaces
-//! oldest first and the first item is the team's default space.
+//! Pattern 2 is one item per team, not one per space, so the four things a
+//! slash command routes by (patterns 1, 2, 11 and 13) are one `get_many`
+//! (DynamoDB's `BatchGetItem`) instead of three reads and a query: Slack
+//! gives a command 3 s and each request is a round trip. Each space is an
+//! attribute of its own, so connecting or disconnecting one touches only
+//! its attribute (in the same transaction as the space's item); the reader
+//! orders them oldest first, and the oldest is the team's default. An entry
+//! is about 150 bytes, so DynamoDB's 400 KB item limit is some 2,500 spaces
+//! a workspace.
+//!
+//! Patterns 3 and 4 are next to each other in sort-key order (`MEMBER#` <
+//! `META` < `ROOM#`), so a space and all its rooms are one query over the
+//! range `META` … `ROOM#\u{10FFFF}` ([`space_with_rooms`]). No other sort key
+//! of a space's partition may fall in that range; a test checks the prefixes
+//! in use.
 //!
 //! Pattern 11 is written in the same transaction as pattern 10, with a
 //! condition, so one Slack user can never be linked to two office users. A
@@ -56,7 +68,7 @@
 //! when their store is written.
 
 use crate::ids::{ChannelId, EventId, MessageTs, OfficeUserId, RoomId, SpaceId, TeamId, UserId};
-use crate::table::Key;
+use crate::table::{Key, Query};
 
 fn key(pk: String, sk: impl Into<String>) -> Key {
     Key { pk, sk: sk.into() }
@@ -71,15 +83,17 @@ pub fn installation(team: &TeamId) -> Key {
     key(team_pk(team), "INSTALL")
 }
 
-/// Sort-key prefix of pattern 2.
-pub const TEAM_SPACE_PREFIX: &str = "SPACE#";
+/// 2: the spaces mapped to a team.
+pub fn team_spaces(team: &TeamId) -> Key {
+    key(team_pk(team), "SPACES")
+}
 
-/// 2: one space's entry in its team's ordered list.
-pub fn team_space(team: &TeamId, created_millis: i64, space: &SpaceId) -> Key {
-    key(
-        team_pk(team),
-        format!("{TEAM_SPACE_PREFIX}{:013}#{space}", created_millis.max(0)),
-    )
+/// Attribute-name prefix of pattern 2's entries.
+pub const TEAM_SPACE_ATTR_PREFIX: &str = "space#";
+
+/// 2: the attribute of the team's item holding one space's entry.
+pub fn team_space_attr(space: &SpaceId) -> String {
+    format!("{TEAM_SPACE_ATTR_PREFIX}{space}")
 }
 
 pub fn space_pk(space: &SpaceId) -> String {
@@ -88,7 +102,7 @@ pub fn space_pk(space: &SpaceId) -> String {
 
 /// 3: a space.
 pub fn space(space: &SpaceId) -> Key {
-    key(space_pk(space), "META")
+    key(space_pk(space), SPACE_SORT_KEY)
 }
 
 /// Sort-key prefix of pattern 4.
@@ -97,6 +111,17 @@ pub const ROOM_PREFIX: &str = "ROOM#";
 /// 4: a room of a space.
 pub fn room(space: &SpaceId, room: &RoomId) -> Key {
     key(space_pk(space), format!("{ROOM_PREFIX}{room}"))
+}
+
+/// Sort key of pattern 3.
+const SPACE_SORT_KEY: &str = "META";
+
+/// 3 and 4: a space's item and then its rooms, in one query.
+pub fn space_with_rooms(space: &SpaceId) -> Query {
+    Query::partition(space_pk(space)).between(
+        SPACE_SORT_KEY,
+        format!("{ROOM_PREFIX}{}", crate::table::SORT_KEY_MAX),
+    )
 }
 
 /// 5: an OAuth state. `state` is random base64url, checked by the caller.
@@ -269,13 +294,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn team_spaces_sort_by_creation_time() {
-        let t = TeamId::new("T1").unwrap();
-        let older = team_space(&t, 999, &SpaceId::new("zzz").unwrap());
-        let newer = team_space(&t, 1_000, &SpaceId::new("aaa").unwrap());
-        assert!(older.sk < newer.sk, "{} < {}", older.sk, newer.sk);
-        assert!(older.sk.starts_with(TEAM_SPACE_PREFIX));
-        assert_eq!(older.pk, installation(&t).pk);
+    fn a_space_and_its_rooms_are_one_range_and_nothing_else_is_in_it() {
+        let sp = SpaceId::new("s1").unwrap();
+        let q = space_with_rooms(&sp);
+        let (low, high) = q.sk_between.clone().unwrap();
+        let inside = |sk: &str| low.as_str() <= sk && sk <= high.as_str();
+        assert_eq!(q.pk, space(&sp).pk);
+        assert!(inside(&space(&sp).sk));
+        assert!(inside(&room(&sp, &RoomId::new("zzzz").unwrap()).sk));
+        assert!(inside(&room(&sp, &RoomId::new("0").unwrap()).sk));
+        // Every other pattern under SPACE#{space}.
+        let u = OfficeUserId::new("u1").unwrap();
+        let r = RoomId::new("r1").unwrap();
+        for other in [
+            member(&sp, &u),
+            meeting(&sp, &r),
+            audit(&sp, 1_700_000_000_000, "a"),
+        ] {
+            assert_eq!(other.pk, q.pk);
+            assert!(!inside(&other.sk), "{} falls in the range", other.sk);
+        }
     }
 
     #[test]
@@ -284,10 +322,8 @@ mod tests {
         let s = SpaceId::new("s1").unwrap();
         let r = RoomId::new("r1").unwrap();
         assert_eq!(installation(&t), key("TEAM#T9".into(), "INSTALL"));
-        assert_eq!(
-            team_space(&t, 1_700_000_000_000, &s).sk,
-            "SPACE#1700000000000#s1"
-        );
+        assert_eq!(team_spaces(&t), key("TEAM#T9".into(), "SPACES"));
+        assert_eq!(team_space_attr(&s), "space#s1");
         assert_eq!(space(&s), key("SPACE#s1".into(), "META"));
         assert_eq!(room(&s, &r).sk, "ROOM#r1");
         assert_eq!(oauth_state("abc").pk, "OAUTH#abc");

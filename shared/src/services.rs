@@ -28,7 +28,7 @@ use crate::secrets::{EnvSecrets, SecretSource, Secrets, SecretsManagerSource};
 use crate::slack::{SlackClient, Verifier};
 use crate::store::{
     Channels, Chat, Directory, EventClaims, IdentityLinks, Installations, Invites, LoginTokens,
-    Members, OAuthStates, OfficeUsers, Spaces,
+    Members, OAuthStates, OfficeUsers, Routings, Spaces,
 };
 use crate::table::SharedTable;
 use crate::table::dynamo::DynamoTable;
@@ -197,6 +197,10 @@ impl Services {
 
     pub fn links(&self) -> IdentityLinks {
         IdentityLinks::new(self.table.clone(), self.cipher.clone(), self.clock.clone())
+    }
+
+    pub fn routings(&self) -> Routings {
+        Routings::new(self.table.clone())
     }
 
     pub fn channels(&self) -> Channels {

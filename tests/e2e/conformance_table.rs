@@ -65,6 +65,8 @@ macro_rules! conformance {
 
 conformance!(
     put_get_and_absent,
+    get_many_in_order,
+    query_sort_key_range,
     put_if_absent_conflicts_and_keeps_the_original,
     version_check_update,
     update_merges_and_creates,
@@ -273,6 +275,101 @@ mod cases {
         let got = t.get(&key("P", "S")).await.unwrap().unwrap();
         assert!(!got.contains_key("name"));
         assert_eq!(str_attr(&got, "other"), Some("b"));
+    }
+
+    pub async fn get_many_in_order((t, clock): Fixture) {
+        let now = clock.now_secs();
+        t.put(item("T", "A", &[("v", n(1))]), None).await.unwrap();
+        t.put(item("T", "C", &[("v", n(3))]), None).await.unwrap();
+        t.put(item("U", "A", &[("v", n(4))]), None).await.unwrap();
+        t.put(item("T", "GONE", &[("ttl", n(now - 1))]), None)
+            .await
+            .unwrap();
+        let asked = [
+            key("T", "C"),
+            key("T", "B"),
+            key("U", "A"),
+            key("T", "GONE"),
+            key("T", "A"),
+        ];
+        let got = t.get_many(&asked).await.unwrap();
+        let values: Vec<Option<i64>> = got
+            .iter()
+            .map(|i| i.as_ref().map(|i| int_attr(i, "v").unwrap()))
+            .collect();
+        assert_eq!(
+            values,
+            [Some(3), None, Some(4), None, Some(1)],
+            "in the order asked, missing and expired as None"
+        );
+        assert!(t.get_many(&[]).await.unwrap().is_empty());
+        // 100 at once, most of them missing.
+        let many: Vec<Key> = (0..100).map(|i| key("T", &format!("K{i:03}"))).collect();
+        assert_eq!(t.get_many(&many).await.unwrap().len(), 100);
+        let too_many: Vec<Key> = (0..101).map(|i| key("T", &format!("K{i:03}"))).collect();
+        assert!(matches!(
+            t.get_many(&too_many).await,
+            Err(TableError::Invalid(_))
+        ));
+        assert!(matches!(
+            t.get_many(&[key("T", "A"), key("T", "A")]).await,
+            Err(TableError::Invalid(_))
+        ));
+    }
+
+    pub async fn query_sort_key_range((t, _): Fixture) {
+        for sk in [
+            "AUDIT#1", "MEMBER#u", "META", "ROOM#1", "ROOM#2", "ROOM#3", "SYNC",
+        ] {
+            t.put(item("P", sk, &[]), None).await.unwrap();
+        }
+        let sks = |items: &[Item]| -> Vec<String> {
+            items
+                .iter()
+                .map(|i| str_attr(i, "sk").unwrap().to_owned())
+                .collect()
+        };
+        let high = format!("ROOM#{}", hallway::table::SORT_KEY_MAX);
+        let all = t
+            .query(Query::partition("P").between("META", high.clone()))
+            .await
+            .unwrap();
+        assert_eq!(sks(&all.items), ["META", "ROOM#1", "ROOM#2", "ROOM#3"]);
+        assert!(all.next.is_none());
+        // Both ends are included, and paging continues inside the range.
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = t
+                .query(
+                    Query::partition("P")
+                        .between("MEMBER#u", "ROOM#2")
+                        .limit(2)
+                        .after(cursor),
+                )
+                .await
+                .unwrap();
+            seen.extend(sks(&page.items));
+            match page.next {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ["MEMBER#u", "META", "ROOM#1", "ROOM#2"]);
+        let backwards = t
+            .query(Query::partition("P").between("META", high).descending())
+            .await
+            .unwrap();
+        assert_eq!(
+            sks(&backwards.items),
+            ["ROOM#3", "ROOM#2", "ROOM#1", "META"]
+        );
+        for bad in [
+            Query::partition("P").between("ROOM#", "META"),
+            Query::partition("P").prefix("ROOM#").between("A", "B"),
+        ] {
+            assert!(matches!(t.query(bad).await, Err(TableError::Invalid(_))));
+        }
     }
 
     pub async fn put_if_absent_conflicts_and_keeps_the_original((t, _): Fixture) {
@@ -820,6 +917,25 @@ mod cases {
             rooms.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
             ["Kitchen", "Library"]
         );
+        // The space and its rooms in one read; nothing else of its
+        // partition (members, meetings, audit) comes with them.
+        hallway::store::Members::new(t.clone(), clock.clone())
+            .join(
+                &made[0].id,
+                &hallway::ids::OfficeUserId::new("u1").unwrap(),
+                hallway::store::Role::Admin,
+                0,
+            )
+            .await
+            .unwrap();
+        let (space, with) = spaces.with_rooms(&made[0].id).await.unwrap();
+        assert_eq!(space.unwrap().name, "Zeta");
+        assert_eq!(with, rooms);
+        let (none, no_rooms) = spaces
+            .with_rooms(&SpaceId::new("absent").unwrap())
+            .await
+            .unwrap();
+        assert!(none.is_none() && no_rooms.is_empty());
         let missing = SpaceId::new("nope").unwrap();
         assert!(matches!(
             spaces.add_room(&missing, "X", 2).await,

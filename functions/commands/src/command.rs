@@ -6,7 +6,9 @@
 
 use std::time::Duration;
 
-use hallway::ids::{ChannelId, OfficeUserId, TeamId, UserId};
+use std::collections::HashMap;
+
+use hallway::ids::{ChannelId, OfficeUserId, SpaceId, TeamId, UserId};
 use hallway::jobs::{self, FanOutJob, Job, OnboardJob};
 use hallway::services::Services;
 use hallway::slack::grammar::{self, GrammarError, Name, Parsed};
@@ -14,8 +16,8 @@ use hallway::slack::messages::{self, escape};
 use hallway::slack::oauth::{INSTALL_PATH, LOGIN_PATH};
 use hallway::store::invites::Origin;
 use hallway::store::meetings::Call as MeetingCall;
-use hallway::store::spaces::RoomChoice;
-use hallway::store::{ChannelRoute, NewInvite, Room, Space, TeamSpace};
+use hallway::store::spaces::{RoomChoice, choose};
+use hallway::store::{ChannelRoute, NewInvite, Room, Routing, Space, TeamSpace};
 use hallway::web::ApiError;
 use serde::Deserialize;
 use serde_json::Value;
@@ -65,12 +67,16 @@ fn grammar_reply(command: &str, e: &GrammarError) -> Value {
     messages::ephemeral(&e.to_string(), Some(&hint(command)))
 }
 
-/// Where a command goes: the space, and the room if one was named (else
-/// the choice among its rooms, when it was read alongside the space).
+/// Where a command goes: the space, and the room named or else the choice
+/// among its rooms (read with the space).
 struct Target {
     space: Space,
-    room: Option<Room>,
-    choice: Option<RoomChoice>,
+    place: Place,
+}
+
+enum Place {
+    Named(Room),
+    Chosen(RoomChoice),
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -97,21 +103,21 @@ pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
     };
     let team = &cmd.team_id;
 
-    // Everything the routing needs is read at once: Slack gives us 3 s and
-    // each read is a round trip, so four in a row would cost four.
-    let (installations, links, spaces, channels) =
-        (s.installations(), s.links(), s.spaces(), s.channels());
-    let (installation, caller, spaces, route) = tokio::join!(
-        installations.get(team),
-        links.office_user_for(team, &cmd.user_id),
-        spaces.for_team(team),
-        channels.route(team, &cmd.channel_id),
-    );
+    // Everything the routing needs is one read (`hallway::store::routing`):
+    // Slack gives us 3 s and each request is a round trip.
+    let Routing {
+        installation,
+        caller,
+        team_spaces: spaces,
+        route,
+    } = s
+        .routings()
+        .read(team, &cmd.user_id, &cmd.channel_id)
+        .await?;
     // The app must be installed with a working token. A team with no record
     // at all installed before this deployment's table existed (or lost it):
     // telling it the app "was removed" would send the admin looking for the
     // wrong cause.
-    let installation = installation.map_err(|e| ApiError::Unavailable(e.into()))?;
     match installation {
         Some(i) if i.is_active() => {}
         Some(_) => {
@@ -132,7 +138,7 @@ pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
         }
     }
     // The caller must be someone in the office.
-    let Some(caller) = caller? else {
+    let Some(caller) = caller else {
         return Ok(messages::prompt(
             "Before you can call people to a room, connect your Slack account to the office.",
             "Authorize hallway",
@@ -140,7 +146,6 @@ pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
             &format!("{}?team={team}", s.config.endpoint(LOGIN_PATH)),
         ));
     };
-    let spaces = spaces.map_err(crate::spaces_error)?;
     if spaces.is_empty() {
         return Ok(messages::ephemeral(
             "No space of the office is connected to this workspace yet.",
@@ -149,7 +154,7 @@ pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
             ),
         ));
     }
-    let target = match resolve(s, cmd, &spaces, route?, &names).await? {
+    let target = match resolve(s, cmd, &spaces, route, &names).await? {
         Ok(t) => t,
         Err(reply) => return Ok(reply),
     };
@@ -157,8 +162,10 @@ pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
     if !mentions.is_empty() {
         return invite(s, cmd, &caller, target, mentions).await;
     }
-    if target.room.is_some() && names.len() >= 2 {
-        return onboard(s, cmd, &caller, target).await;
+    if let Place::Named(room) = &target.place
+        && names.len() >= 2
+    {
+        return onboard(s, cmd, &caller, &target.space, room).await;
     }
     call(s, cmd, target).await
 }
@@ -174,9 +181,16 @@ async fn resolve(
     names: &[Name],
 ) -> Result<Result<Target, Value>, ApiError> {
     let spaces = s.spaces();
-    let load = |id: hallway::ids::SpaceId| {
-        let spaces = spaces.clone();
-        async move { spaces.get(&id).await.map_err(crate::spaces_error) }
+    // Each space is read once, with its rooms, however many readings of
+    // the names are tried.
+    let mut read: HashMap<SpaceId, (Option<Space>, Vec<Room>)> = HashMap::new();
+    let mut with_rooms = async |id: &SpaceId| -> Result<(Option<Space>, Vec<Room>), ApiError> {
+        if let Some(found) = read.get(id) {
+            return Ok(found.clone());
+        }
+        let found = spaces.with_rooms(id).await.map_err(crate::spaces_error)?;
+        read.insert(id.clone(), found.clone());
+        Ok(found)
     };
     // The space used when none is named.
     let routed = match route
@@ -187,25 +201,20 @@ async fn resolve(
         None => team_spaces[0].space_id.clone(),
     };
     if names.is_empty() {
-        // No room named: the largest empty one, read with the space.
-        let (space, choice) = tokio::join!(load(routed.clone()), spaces.choose_room(&routed));
-        let Some(space) = space? else {
+        // No room named: the largest empty one.
+        let (space, rooms) = with_rooms(&routed).await?;
+        let Some(space) = space else {
             return Ok(Err(messages::ephemeral(
                 "The space for this channel no longer exists.",
                 Some(&hint(&cmd.command)),
             )));
         };
-        let choice = choice.map_err(crate::spaces_error)?;
         return Ok(Ok(Target {
             space,
-            room: None,
-            choice: Some(choice),
+            place: Place::Chosen(choose(rooms)),
         }));
     }
     let by_name = |name: &str| team_spaces.iter().find(|ts| same(&ts.space_name, name));
-    // Each space's rooms are read once, however many readings are tried.
-    let mut rooms_of: std::collections::HashMap<hallway::ids::SpaceId, Vec<Room>> =
-        std::collections::HashMap::new();
     for (first, second) in grammar::name_splits(names) {
         let (space_id, room_name) = match (&second, by_name(&first)) {
             (Some(room), Some(ts)) => (ts.space_id.clone(), Some(room.clone())),
@@ -213,26 +222,17 @@ async fn resolve(
             (None, Some(ts)) => (ts.space_id.clone(), None),
             (None, None) => (routed.clone(), Some(first.clone())),
         };
-        let room = match &room_name {
-            None => None,
-            Some(wanted) => {
-                if !rooms_of.contains_key(&space_id) {
-                    let rooms = spaces.rooms(&space_id).await.map_err(crate::spaces_error)?;
-                    rooms_of.insert(space_id.clone(), rooms);
-                }
-                match rooms_of[&space_id].iter().find(|r| same(&r.name, wanted)) {
-                    Some(r) => Some(r.clone()),
-                    None => continue,
-                }
-            }
+        let (Some(space), rooms) = with_rooms(&space_id).await? else {
+            continue;
         };
-        if let Some(space) = load(space_id).await? {
-            return Ok(Ok(Target {
-                space,
-                room,
-                choice: None,
-            }));
-        }
+        let place = match &room_name {
+            None => Place::Chosen(choose(rooms)),
+            Some(wanted) => match rooms.into_iter().find(|r| same(&r.name, wanted)) {
+                Some(r) => Place::Named(r),
+                None => continue,
+            },
+        };
+        return Ok(Ok(Target { space, place }));
     }
     // Nothing fits: say what exists.
     let typed: Vec<&str> = names.iter().map(|n| n.text.as_str()).collect();
@@ -240,10 +240,7 @@ async fn resolve(
     let named_space = team_spaces.iter().find(|ts| same(&ts.space_name, typed[0]));
     let message = match named_space {
         Some(ts) => {
-            let rooms = spaces
-                .rooms(&ts.space_id)
-                .await
-                .map_err(crate::spaces_error)?;
+            let (_, rooms) = with_rooms(&ts.space_id).await?;
             format!(
                 "'{}' has no room called '{}'. Its rooms: {}.",
                 ts.space_name,
@@ -257,7 +254,7 @@ async fn resolve(
                 .find(|ts| ts.space_id == routed)
                 .map(|ts| ts.space_name.clone())
                 .unwrap_or_default();
-            let rooms = spaces.rooms(&routed).await.map_err(crate::spaces_error)?;
+            let (_, rooms) = with_rooms(&routed).await?;
             format!(
                 "There is no space or room called '{}' in this workspace. Spaces: {space_names}. Rooms of '{routed_name}': {}.",
                 typed.join(" "),
@@ -272,23 +269,13 @@ async fn resolve(
 }
 
 /// The room to meet in: the one named, else the largest empty one.
-async fn room_for(
-    s: &Services,
-    target: &Target,
-) -> Result<Result<(Room, Option<String>), Value>, ApiError> {
-    if let Some(room) = &target.room {
-        return Ok(Ok((room.clone(), None)));
-    }
-    let choice = match &target.choice {
-        Some(c) => c.clone(),
-        None => s
-            .spaces()
-            .choose_room(&target.space.id)
-            .await
-            .map_err(crate::spaces_error)?,
+fn room_for(target: &Target) -> Result<(Room, Option<String>), Value> {
+    let choice = match &target.place {
+        Place::Named(room) => return Ok((room.clone(), None)),
+        Place::Chosen(choice) => choice,
     };
     match choice {
-        RoomChoice::Empty(room) => Ok(Ok((room, None))),
+        RoomChoice::Empty(room) => Ok((room.clone(), None)),
         RoomChoice::LeastFull(room) => {
             let note = format!(
                 "No room of {} is empty; {} is the least full ({} of {}).",
@@ -297,12 +284,12 @@ async fn room_for(
                 room.occupants.len(),
                 room.capacity
             );
-            Ok(Ok((room, Some(note))))
+            Ok((room.clone(), Some(note)))
         }
-        RoomChoice::NoRooms => Ok(Err(messages::ephemeral(
+        RoomChoice::NoRooms => Err(messages::ephemeral(
             &format!("'{}' has no rooms yet.", target.space.name),
             Some("Add a room in the office, then try again."),
-        ))),
+        )),
     }
 }
 
@@ -332,7 +319,7 @@ async fn record_meeting(s: &Services, cmd: &SlashCommand, space: &Space, room: &
 
 /// No one mentioned: call the channel to a room.
 async fn call(s: &Services, cmd: &SlashCommand, target: Target) -> Result<Value, ApiError> {
-    let (room, note) = match room_for(s, &target).await? {
+    let (room, note) = match room_for(&target) {
         Ok(x) => x,
         Err(reply) => return Ok(reply),
     };
@@ -371,7 +358,7 @@ async fn invite(
             Some(&hint(&cmd.command)),
         ));
     }
-    let (room, note) = match room_for(s, &target).await? {
+    let (room, note) = match room_for(&target) {
         Ok(x) => x,
         Err(reply) => return Ok(reply),
     };
@@ -424,16 +411,16 @@ async fn onboard(
     s: &Services,
     cmd: &SlashCommand,
     caller: &OfficeUserId,
-    target: Target,
+    space: &Space,
+    room: &Room,
 ) -> Result<Value, ApiError> {
-    let room = target.room.clone().expect("onboarding names a room");
     if !cmd.in_channel() {
         return Ok(messages::ephemeral(
             "Run this in the channel you want to map to the room.",
             Some(&hint(&cmd.command)),
         ));
     }
-    let member = s.members().get(&target.space.id, caller).await?;
+    let member = s.members().get(&space.id, caller).await?;
     if member
         .as_ref()
         .is_none_or(|m| m.role == hallway::store::Role::Guest)
@@ -441,7 +428,7 @@ async fn onboard(
         return Ok(messages::ephemeral(
             &format!(
                 "Only members of '{}' can map a channel to its rooms.",
-                target.space.name
+                space.name
             ),
             None,
         ));
@@ -451,7 +438,7 @@ async fn onboard(
             &cmd.team_id,
             &cmd.channel_id,
             cmd.channel_name.as_deref(),
-            &target.space.id,
+            &space.id,
             &room.id,
             Some(&cmd.user_id),
         )
@@ -460,8 +447,8 @@ async fn onboard(
         .invites()
         .create(NewInvite {
             team_id: cmd.team_id.clone(),
-            space_id: target.space.id.clone(),
-            space_name: target.space.name.clone(),
+            space_id: space.id.clone(),
+            space_name: space.name.clone(),
             room_id: room.id.clone(),
             room_name: room.name.clone(),
             inviter_name: inviter_name(s, caller, cmd).await,
@@ -485,7 +472,7 @@ async fn onboard(
         Duration::ZERO,
     )
     .await?;
-    record_meeting(s, cmd, &target.space, &room).await;
+    record_meeting(s, cmd, space, room).await;
     let channel = cmd
         .channel_name
         .as_deref()
@@ -494,7 +481,7 @@ async fn onboard(
     Ok(messages::ephemeral(
         &format!(
             "{channel} now meets in {} ({}). Inviting its members; I'll tell you here how it went.",
-            room.name, target.space.name
+            room.name, space.name
         ),
         Some(&format!(
             "`{}` with no arguments in this channel now calls people to the largest empty room.",

@@ -14,7 +14,7 @@ use crate::ids::{EnterpriseId, OfficeUserId, TeamId, UserId};
 use crate::keys;
 use crate::secrets::Secret;
 use crate::table::{
-    Condition, Query, SharedTable, TableError, Write, all_records, from_item, record_item, s,
+    Condition, Item, Query, SharedTable, TableError, Write, all_records, from_item, record_item, s,
 };
 
 /// How the link was made.
@@ -67,6 +67,11 @@ struct Guard {
     office_user_id: OfficeUserId,
     #[serde(default)]
     slack_user_id: Option<UserId>,
+}
+
+/// The office user a Slack user's link item (pattern 11) names.
+pub(crate) fn office_user_of(item: Item) -> Result<OfficeUserId, TableError> {
+    Ok(from_item::<Guard>(item)?.office_user_id)
 }
 
 /// What to link.
@@ -125,13 +130,11 @@ impl IdentityLinks {
         team: &TeamId,
         slack_user: &UserId,
     ) -> Result<Option<OfficeUserId>, TableError> {
-        Ok(self
-            .table
+        self.table
             .get(&keys::slack_user(team, slack_user))
             .await?
-            .map(from_item::<Guard>)
-            .transpose()?
-            .map(|g| g.office_user_id))
+            .map(office_user_of)
+            .transpose()
     }
 
     /// An office user's Slack identity in a team.

@@ -20,6 +20,8 @@
 //! - [`rate`]: budgets of Slack calls shared by every function.
 //! - [`meetings`]: meetings called from Slack, from the call until the room
 //!   empties.
+//! - [`routing`]: what a slash command routes by (installation, caller,
+//!   team spaces, channel route), in one read.
 
 pub mod audit;
 pub mod channels;
@@ -34,6 +36,7 @@ pub mod meetings;
 pub mod members;
 pub mod oauth_state;
 pub mod rate;
+pub mod routing;
 pub mod spaces;
 pub mod sync;
 pub mod users;
@@ -48,5 +51,6 @@ pub use links::{IdentityLink, IdentityLinks, LinkError, LinkedVia, NewLink};
 pub use login_tokens::{Login, LoginTokens};
 pub use members::{Joined, Member, Members, MembersError, Role};
 pub use oauth_state::{ConsumeError, OAuthStates, StateData};
+pub use routing::{Routing, Routings};
 pub use spaces::{Room, Space, Spaces, SpacesError, TeamSpace};
 pub use users::{OfficeUser, OfficeUsers};

@@ -1,11 +1,12 @@
 //! Spaces, their rooms, and the mapping between Slack teams and spaces.
 //!
 //! One space maps to at most one team; a team may have many spaces. The
-//! mapping is written as an item under the team, sorted by the space's
-//! creation time, so the team's spaces come back oldest first and the first
-//! is the default. Connecting, reconnecting to another team and
-//! disconnecting are transactions over the space and its mapping items, so a
-//! space is never listed under two teams.
+//! mapping is one attribute per space on the team's spaces item (pattern 2
+//! in [`crate::keys`]: one read, batched with a command's other routing
+//! reads), listed oldest first; the first is the team's default.
+//! Connecting, reconnecting to another team and disconnecting are
+//! transactions over the space and the teams' items, so a space is never
+//! listed under two teams.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,8 +14,8 @@ use crate::clock::SharedClock;
 use crate::ids::{OfficeUserId, RoomId, SpaceId, TeamId, new_ordered_id};
 use crate::keys;
 use crate::table::{
-    Condition, Query, SharedTable, TableError, Update, Value, Write, all_records, from_item, n,
-    record_item, s,
+    Condition, Item, Query, SharedTable, TableError, Update, Value, Write, all_records, from_item,
+    n, record_item, s,
 };
 
 /// The largest empty room (oldest first among equals), else the least full
@@ -112,6 +113,71 @@ pub struct TeamSpace {
     pub space_name: String,
     pub created_at: i64,
     pub connected: bool,
+}
+
+/// One space's entry on its team's spaces item.
+#[derive(Debug, Serialize, Deserialize)]
+struct TeamEntry {
+    space_name: String,
+    created_at: i64,
+    connected: bool,
+}
+
+impl TeamSpace {
+    fn entry(&self) -> Result<Value, TableError> {
+        serde_dynamo::to_attribute_value(TeamEntry {
+            space_name: self.space_name.clone(),
+            created_at: self.created_at,
+            connected: self.connected,
+        })
+        .map_err(|e| TableError::Invalid(format!("team space does not serialise: {e}")))
+    }
+}
+
+/// The team's spaces from its spaces item (pattern 2; `None`: no space was
+/// ever mapped), oldest first.
+pub fn team_spaces_from(team: &TeamId, item: Option<Item>) -> Result<Vec<TeamSpace>, TableError> {
+    let Some(item) = item else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (attr, value) in item.iter() {
+        let Some(id) = attr.strip_prefix(keys::TEAM_SPACE_ATTR_PREFIX) else {
+            continue;
+        };
+        let space_id = SpaceId::new(id)
+            .map_err(|_| TableError::Invalid(format!("bad space id in attribute {attr}")))?;
+        let entry: TeamEntry = serde_dynamo::from_attribute_value(value.clone()).map_err(|e| {
+            TableError::Invalid(format!(
+                "team space {space_id} does not match its record: {e}"
+            ))
+        })?;
+        out.push(TeamSpace {
+            team_id: team.clone(),
+            space_id,
+            space_name: entry.space_name,
+            created_at: entry.created_at,
+            connected: entry.connected,
+        });
+    }
+    out.sort_by(|a, b| (a.created_at, &a.space_id).cmp(&(b.created_at, &b.space_id)));
+    Ok(out)
+}
+
+/// A space and its rooms from one [`keys::space_with_rooms`] query's items.
+fn space_and_rooms(items: Vec<Item>) -> Result<(Option<Space>, Vec<Room>), TableError> {
+    let mut space = None;
+    let mut rooms = Vec::with_capacity(items.len());
+    for item in items {
+        let is_room = crate::table::str_attr(&item, crate::table::SK)
+            .is_some_and(|sk| sk.starts_with(keys::ROOM_PREFIX));
+        if is_room {
+            rooms.push(from_item(item)?);
+        } else {
+            space = Some(from_item(item)?);
+        }
+    }
+    Ok((space, rooms))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -373,6 +439,25 @@ impl Spaces {
         Ok(choose(self.rooms(space).await?))
     }
 
+    /// A space (`None`: no such space) and every room of it, in creation
+    /// order, read together: one request for up to 199 rooms.
+    pub async fn with_rooms(
+        &self,
+        space: &SpaceId,
+    ) -> Result<(Option<Space>, Vec<Room>), SpacesError> {
+        let query = keys::space_with_rooms(space).limit(200);
+        let mut items = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.table.query(query.clone().after(cursor)).await?;
+            items.extend(page.items);
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(space_and_rooms(items)?),
+            }
+        }
+    }
+
     /// Maps a space to a team whose app installation is active, replacing
     /// any earlier mapping of that space ("sign in to another workspace").
     /// Returns the team it was mapped to.
@@ -420,17 +505,16 @@ impl Spaces {
                     ]),
                 }),
             },
-            Write::Put {
-                item: record_item(
-                    &keys::team_space(team, space.created_at, space_id),
-                    &mapping,
-                )?,
+            Write::Update {
+                key: keys::team_spaces(team),
+                update: Update::default().set(keys::team_space_attr(space_id), mapping.entry()?),
                 condition: None,
             },
         ];
         if let Some(old) = space.team_id.as_ref().filter(|old| *old != team) {
-            writes.push(Write::Delete {
-                key: keys::team_space(old, space.created_at, space_id),
+            writes.push(Write::Update {
+                key: keys::team_spaces(old),
+                update: Update::default().remove(keys::team_space_attr(space_id)),
                 condition: None,
             });
         }
@@ -460,8 +544,9 @@ impl Spaces {
                         .set("connected", Value::Bool(false)),
                     condition: Some(Condition::Equals("team_id".into(), s(team.as_str()))),
                 },
-                Write::Delete {
-                    key: keys::team_space(&team, space.created_at, space_id),
+                Write::Update {
+                    key: keys::team_spaces(&team),
+                    update: Update::default().remove(keys::team_space_attr(space_id)),
                     condition: None,
                 },
             ])
@@ -475,53 +560,48 @@ impl Spaces {
 
     /// The team's spaces, oldest first. The first one is the default.
     pub async fn for_team(&self, team: &TeamId) -> Result<Vec<TeamSpace>, SpacesError> {
-        Ok(all_records(
-            self.table.as_ref(),
-            Query::partition(keys::team_pk(team))
-                .prefix(keys::TEAM_SPACE_PREFIX)
-                .limit(100),
-        )
-        .await?)
+        let item = self.table.get(&keys::team_spaces(team)).await?;
+        Ok(team_spaces_from(team, item)?)
     }
 
     /// The team's oldest space, which commands use when nothing else routes.
     pub async fn default_for_team(&self, team: &TeamId) -> Result<Option<TeamSpace>, SpacesError> {
-        let page = self
-            .table
-            .query(
-                Query::partition(keys::team_pk(team))
-                    .prefix(keys::TEAM_SPACE_PREFIX)
-                    .limit(1),
-            )
-            .await?;
-        page.items
-            .into_iter()
-            .next()
-            .map(from_item)
-            .transpose()
-            .map_err(Into::into)
+        Ok(self.for_team(team).await?.into_iter().next())
+    }
+
+    /// Marks one of a team's spaces connected or not, on the space and on
+    /// the team's entry for it. The space's condition (still mapped to this
+    /// team) guards both: they change together, so when it holds the entry
+    /// exists.
+    fn mark(
+        &self,
+        team: &TeamId,
+        ts: &TeamSpace,
+        connected: bool,
+    ) -> Result<Vec<Write>, TableError> {
+        let entry = TeamSpace {
+            connected,
+            ..ts.clone()
+        };
+        Ok(vec![
+            Write::Update {
+                key: keys::team_spaces(team),
+                update: Update::default().set(keys::team_space_attr(&ts.space_id), entry.entry()?),
+                condition: None,
+            },
+            Write::Update {
+                key: keys::space(&ts.space_id),
+                update: Update::default().set("connected", Value::Bool(connected)),
+                condition: Some(Condition::Equals("team_id".into(), s(team.as_str()))),
+            },
+        ])
     }
 
     /// Marks every space mapped to a team connected again (a reinstall).
     pub async fn mark_team_connected(&self, team: &TeamId) -> Result<usize, SpacesError> {
         let mut changed = 0;
         for ts in self.for_team(team).await?.iter().filter(|ts| !ts.connected) {
-            let on = Update::default().set("connected", Value::Bool(true));
-            let result = self
-                .table
-                .transact(vec![
-                    Write::Update {
-                        key: keys::team_space(team, ts.created_at, &ts.space_id),
-                        update: on.clone(),
-                        condition: Some(Condition::Exists),
-                    },
-                    Write::Update {
-                        key: keys::space(&ts.space_id),
-                        update: on,
-                        condition: Some(Condition::Equals("team_id".into(), s(team.as_str()))),
-                    },
-                ])
-                .await;
+            let result = self.table.transact(self.mark(team, ts, true)?).await;
             match result {
                 Ok(()) => changed += 1,
                 Err(TableError::TransactionConflict { .. }) => {}
@@ -537,20 +617,8 @@ impl Spaces {
         let spaces = self.for_team(team).await?;
         let mut changed = 0;
         for ts in spaces.iter().filter(|ts| ts.connected) {
-            let off = Update::default().set("connected", Value::Bool(false));
             self.table
-                .transact(vec![
-                    Write::Update {
-                        key: keys::team_space(team, ts.created_at, &ts.space_id),
-                        update: off.clone(),
-                        condition: Some(Condition::Exists),
-                    },
-                    Write::Update {
-                        key: keys::space(&ts.space_id),
-                        update: off,
-                        condition: Some(Condition::Equals("team_id".into(), s(team.as_str()))),
-                    },
-                ])
+                .transact(self.mark(team, ts, false)?)
                 .await
                 .or_else(|e| match e {
                     // Remapped or disconnected meanwhile: nothing to mark.

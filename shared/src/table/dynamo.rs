@@ -9,14 +9,16 @@
 //! so that an expired item satisfies exactly what a missing one would.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue as Av, BillingMode, ConditionCheck, Delete,
-    GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValue,
-    ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update as DynUpdate,
+    GlobalSecondaryIndex, KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType,
+    Put, ReturnValue, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
+    Update as DynUpdate,
 };
 
 use super::{
@@ -24,6 +26,9 @@ use super::{
     Table, TableError, Update, Write, is_expired,
 };
 use crate::clock::SharedClock;
+
+/// How often [`Table::get_many`] asks again for keys DynamoDB left unread.
+const UNPROCESSED_RETRIES: u32 = 5;
 
 /// Capacity units a table consumed, as DynamoDB reported them
 /// (`ReturnConsumedCapacity`), for the cost benchmark.
@@ -389,6 +394,57 @@ impl Table for DynamoTable {
         Ok(out.item.and_then(|i| self.live(i)))
     }
 
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, TableError> {
+        super::validate_keys(keys)?;
+        let mut found: HashMap<Key, Item> = HashMap::with_capacity(keys.len());
+        let mut pending: Vec<HashMap<String, Av>> = keys.iter().map(key_map).collect();
+        let mut attempt = 0u32;
+        while !pending.is_empty() {
+            let asked = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| TableError::Invalid(e.to_string()))?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, asked)
+                .set_return_consumed_capacity(self.capacity())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            self.count(false, out.consumed_capacity());
+            for item in out
+                .responses
+                .and_then(|mut r| r.remove(&self.table))
+                .unwrap_or_default()
+            {
+                if let Some(item) = self.live(item) {
+                    found.insert(super::key_of(&item)?, item);
+                }
+            }
+            // DynamoDB may leave keys unread when it is throttled or the
+            // answer would pass 16 MB; they are asked again after a pause,
+            // as its documentation asks, a few times before giving up.
+            if let Some(left) = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .filter(|k| !k.keys().is_empty())
+            {
+                attempt += 1;
+                if attempt > UNPROCESSED_RETRIES {
+                    return Err(TableError::Unavailable(format!(
+                        "{} keys still unread after {UNPROCESSED_RETRIES} retries",
+                        left.keys().len()
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
+                pending = left.keys;
+            }
+        }
+        Ok(keys.iter().map(|k| found.remove(k)).collect())
+    }
+
     async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), TableError> {
         super::key_of(&item)?;
         let mut expr = Expr::default();
@@ -469,7 +525,15 @@ impl Table for DynamoTable {
         let pk_name = expr.name(pk_attr);
         let pk_value = expr.value(Av::S(query.pk.clone()));
         let mut key_cond = format!("{pk_name} = {pk_value}");
-        if let Some(prefix) = query.sk_prefix.as_ref().filter(|p| !p.is_empty()) {
+        query.sort_key_bounds()?;
+        if let Some((low, high)) = &query.sk_between {
+            let sk_name = expr.name(sk_attr);
+            let (low, high) = (
+                expr.value(Av::S(low.clone())),
+                expr.value(Av::S(high.clone())),
+            );
+            key_cond.push_str(&format!(" AND {sk_name} BETWEEN {low} AND {high}"));
+        } else if let Some(prefix) = query.sk_prefix.as_ref().filter(|p| !p.is_empty()) {
             let sk_name = expr.name(sk_attr);
             let v = expr.value(Av::S(prefix.clone()));
             key_cond.push_str(&format!(" AND begins_with({sk_name}, {v})"));

@@ -24,8 +24,7 @@ use crate::clock::SharedClock;
 
 const ITEMS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("items");
 const GSI1_TABLE: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi1");
-/// Sorts after every sort key we build (they are ASCII).
-const HIGH: &str = "\u{10FFFF}";
+const HIGH: &str = super::SORT_KEY_MAX;
 
 pub struct EmbeddedTable {
     db: Arc<Database>,
@@ -218,6 +217,17 @@ impl Table for EmbeddedTable {
         .await
     }
 
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, TableError> {
+        super::validate_keys(keys)?;
+        let keys = keys.to_vec();
+        self.blocking(move |db, now| {
+            let tx = db.begin_read().map_err(unavailable)?;
+            let items = tx.open_table(ITEMS).map_err(unavailable)?;
+            keys.iter().map(|k| live_item(&items, k, now)).collect()
+        })
+        .await
+    }
+
     async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), TableError> {
         let key = key_of(&item)?;
         self.write_one(key, condition, move |_, _| Ok((Some(item), ())))
@@ -252,8 +262,9 @@ impl Table for EmbeddedTable {
         self.blocking(move |db, now| {
             let tx = db.begin_read().map_err(unavailable)?;
             let items = tx.open_table(ITEMS).map_err(unavailable)?;
-            let prefix = query.sk_prefix.clone().unwrap_or_default();
-            let high = format!("{prefix}{HIGH}");
+            let (low, high) = query.sort_key_bounds()?;
+            let prefix = low.unwrap_or_default();
+            let high = high.unwrap_or_else(|| HIGH.to_owned());
             let after = query.cursor.as_ref().map(CursorKey::decode).transpose()?;
             let limit = query.limit.clamp(1, 1000) as usize;
             let mut out = Vec::new();
@@ -295,7 +306,7 @@ impl Table for EmbeddedTable {
                     let gsi = tx.open_table(GSI1_TABLE).map_err(unavailable)?;
                     let gpk = query.pk.as_str();
                     let mut lower = Bound::Included((gpk, prefix.as_str(), "", ""));
-                    let mut upper = Bound::Included((gpk, high.as_str(), "", ""));
+                    let mut upper = Bound::Included((gpk, high.as_str(), HIGH, HIGH));
                     let cursor_parts;
                     if let Some(c) = &after {
                         cursor_parts = (

@@ -17,7 +17,11 @@
 //!   DynamoDB's `UpdateItem`; `put` replaces the whole item.
 //! - Queries return items in sort-key order, at most `limit` per page, with an
 //!   opaque cursor for the next page. A short page does not mean the end:
-//!   only a missing cursor does.
+//!   only a missing cursor does. A query narrows the sort key by a prefix or
+//!   by an inclusive range, not both.
+//! - `get_many` reads up to [`MAX_GET_MANY`] distinct keys in one request
+//!   (strongly consistent, answers in the order asked): what a request
+//!   needs from several items costs one round trip instead of one each.
 
 pub mod dynamo;
 pub mod embedded;
@@ -35,6 +39,12 @@ pub const GSI1_SK: &str = "gsi1sk";
 pub const TTL: &str = "ttl";
 /// The name of the one global secondary index.
 pub const GSI1: &str = "gsi1";
+/// The most keys one [`Table::get_many`] takes (DynamoDB's `BatchGetItem`
+/// limit).
+pub const MAX_GET_MANY: usize = 100;
+/// Sorts after every character a key can hold: `{prefix}{SORT_KEY_MAX}` is
+/// the upper end of the range of sort keys starting with `prefix`.
+pub const SORT_KEY_MAX: &str = "\u{10FFFF}";
 
 /// A primary key. Built only by [`crate::keys`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -208,6 +218,8 @@ pub struct Query {
     pub pk: String,
     /// Only items whose sort key starts with this.
     pub sk_prefix: Option<String>,
+    /// Only items whose sort key is within this inclusive range.
+    pub sk_between: Option<(String, String)>,
     /// Page size (1..=1000).
     pub limit: u32,
     pub cursor: Option<Cursor>,
@@ -220,6 +232,7 @@ impl Query {
             index: Index::Primary,
             pk: pk.into(),
             sk_prefix: None,
+            sk_between: None,
             limit: 100,
             cursor: None,
             descending: false,
@@ -236,6 +249,30 @@ impl Query {
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.sk_prefix = Some(prefix.into());
         self
+    }
+
+    /// Sort keys from `low` to `high`, both included.
+    pub fn between(mut self, low: impl Into<String>, high: impl Into<String>) -> Self {
+        self.sk_between = Some((low.into(), high.into()));
+        self
+    }
+
+    /// The query's sort-key bounds, both inclusive (`None`: unbounded), or
+    /// why it has none.
+    pub(crate) fn sort_key_bounds(&self) -> Result<(Option<String>, Option<String>), TableError> {
+        match (&self.sk_prefix, &self.sk_between) {
+            (Some(_), Some(_)) => Err(TableError::Invalid(
+                "a query takes a sort-key prefix or a range, not both".into(),
+            )),
+            (Some(p), None) if !p.is_empty() => {
+                Ok((Some(p.clone()), Some(format!("{p}{SORT_KEY_MAX}"))))
+            }
+            (_, Some((low, high))) if low > high => Err(TableError::Invalid(
+                "a sort-key range must not end before it starts".into(),
+            )),
+            (_, Some((low, high))) => Ok((Some(low.clone()), Some(high.clone()))),
+            _ => Ok((None, None)),
+        }
     }
 
     pub fn limit(mut self, limit: u32) -> Self {
@@ -341,6 +378,11 @@ pub trait Table: Send + Sync + 'static {
     /// A strongly consistent read. Expired items read as `None`.
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError>;
 
+    /// Strongly consistent reads of up to [`MAX_GET_MANY`] distinct keys in
+    /// one request; the answers are in the order of `keys`, expired items
+    /// read as `None`. Repeated keys are [`TableError::Invalid`].
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, TableError>;
+
     /// Replaces the whole item (keys taken from it) if the condition holds.
     async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), TableError>;
 
@@ -371,6 +413,21 @@ pub trait Table: Send + Sync + 'static {
 }
 
 pub type SharedTable = std::sync::Arc<dyn Table>;
+
+/// Checks a [`Table::get_many`] request: both adapters refuse the same.
+pub(crate) fn validate_keys(keys: &[Key]) -> Result<(), TableError> {
+    if keys.len() > MAX_GET_MANY {
+        return Err(TableError::Invalid(format!(
+            "at most {MAX_GET_MANY} keys in one read, not {}",
+            keys.len()
+        )));
+    }
+    let distinct: std::collections::HashSet<&Key> = keys.iter().collect();
+    if distinct.len() != keys.len() {
+        return Err(TableError::Invalid("a key is asked for twice".into()));
+    }
+    Ok(())
+}
 
 /// Every item of a query, page after page, as typed records.
 /// One page of a query, decoded.
