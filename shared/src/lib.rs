@@ -13,8 +13,10 @@
 //! - [`clock`]: the clock port (system clock, and a manual one for tests).
 //! - [`ids`]: newtypes for Slack and office identifiers.
 //! - [`crypto`]: AES-256-GCM encryption of tokens at rest, with key ids.
-//! - [`table`]: the single-table port (get, conditional put/update/delete,
-//!   prefix queries, a GSI, transactions, TTL-aware reads) and its two
+//! - [`deferred`]: work a request starts that its answer need not wait for
+//!   (inline locally; spawned and drained before the sandbox freezes on Lambda).
+//! - [`table`]: the single-table port (get, batched gets, conditional put/update/delete,
+//!   prefix and range queries, a GSI, transactions, TTL-aware reads) and its two
 //!   adapters: [`table::dynamo`] (DynamoDB) and [`table::embedded`] (redb).
 //! - [`keys`]: the only place table keys are built; its doc lists every
 //!   access pattern.
@@ -41,6 +43,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod deferred;
 pub mod ids;
 pub mod jobs;
 pub mod keys;

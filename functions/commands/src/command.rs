@@ -21,6 +21,7 @@ use hallway::store::{ChannelRoute, NewInvite, Room, Routing, Space, TeamSpace};
 use hallway::web::ApiError;
 use serde::Deserialize;
 use serde_json::Value;
+use tracing::Instrument;
 
 /// Every field Slack sends with a slash command.
 #[derive(Debug, Clone, Deserialize)]
@@ -298,8 +299,9 @@ fn join_url(s: &Services, space: &Space, room: &Room, invite: Option<&str>) -> S
 }
 
 /// Remembers that this conversation called people to the room, so its
-/// summary comes back here when the room empties. The command has done its
-/// work either way: a failure here costs only the summary.
+/// summary comes back here when the room empties. Deferred
+/// ([`hallway::deferred`]): the answer does not wait for it, and a failure
+/// costs only the summary.
 async fn record_meeting(s: &Services, cmd: &SlashCommand, space: &Space, room: &Room) {
     let call = MeetingCall {
         space_id: space.id.clone(),
@@ -308,13 +310,19 @@ async fn record_meeting(s: &Services, cmd: &SlashCommand, space: &Space, room: &
         channel_id: cmd.channel_id.clone(),
         called_by: Some(cmd.user_id.clone()),
     };
-    match s.meetings().call(&call).await {
-        Ok(true) => tracing::info!(room_id = %room.id, "meeting called"),
-        Ok(false) => {
-            tracing::info!(room_id = %room.id, "a meeting is going on there; the call joins it")
+    let meetings = s.meetings();
+    let work = async move {
+        match meetings.call(&call).await {
+            Ok(true) => tracing::info!(room_id = %call.room_id, "meeting called"),
+            Ok(false) => {
+                tracing::info!(room_id = %call.room_id, "a meeting is going on there; the call joins it")
+            }
+            Err(e) => tracing::warn!(error = %e, "meeting not recorded; no summary will follow"),
         }
-        Err(e) => tracing::warn!(error = %e, "meeting not recorded; no summary will follow"),
-    }
+    };
+    s.deferred
+        .run(work.instrument(tracing::Span::current()))
+        .await;
 }
 
 /// No one mentioned: call the channel to a room.

@@ -10,9 +10,12 @@
 //! # Layout
 //! - [`command`]: the slash command: grammar, routing, the reply.
 //! - [`interactivity`]: button clicks and other payloads.
+//! - [`lambda`]: serving on Lambda, with an internal extension that finishes
+//!   the work a command deferred (its meeting record) after the answer.
 
 pub mod command;
 pub mod interactivity;
+pub mod lambda;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};

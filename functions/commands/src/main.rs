@@ -1,4 +1,5 @@
-//! Lambda entry point: build the shared services once, serve the router.
+//! Lambda entry point: build the shared services once, serve the router
+//! (with the extension that finishes deferred work; see `lambda`).
 
 // current_thread: Lambda gives a fraction of a vCPU and one request at a
 // time; the `multi-thread` feature exists only to measure the difference.
@@ -7,5 +8,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     hallway::telemetry::init_lambda();
     let services = hallway::services::Services::for_lambda().await?;
-    lambda_http::run(hallway_commands::router(services)).await
+    hallway_commands::lambda::serve(services).await
 }
