@@ -12,6 +12,9 @@
 //!   bundle and its worker: stored state, Slack calls, retries.
 //! - `lambda_events`: Lambda events (base64 bodies included) through
 //!   `lambda_http`'s own conversion into the same router.
+//! - `lambda_runtime`: the commands binary against a Runtime API and
+//!   Extensions API on loopback: deferred work done before the sandbox may
+//!   freeze.
 //! - `office_api`: bearer tokens, roles, spaces, rooms, presence, settings.
 //! - `slack_connect`: installing into a space, every failure, remapping,
 //!   token rotation under concurrency.
@@ -52,6 +55,7 @@ mod faults;
 mod infra;
 mod invites;
 mod lambda_events;
+mod lambda_runtime;
 mod meetings;
 mod mine;
 mod no_secrets_in_logs;

@@ -19,10 +19,13 @@
 //! - [`seed`]: the office most tests start from (Ada linked, HQ connected),
 //!   and an installation, written straight into the stores.
 //! - [`bench`]: what the benchmark binaries share.
+//! - [`lambda`]: function binaries started as Lambda starts them, against
+//!   a Runtime API and Extensions API played on loopback.
 
 pub mod bench;
 pub mod emulators;
 pub mod in_process;
+pub mod lambda;
 pub mod office;
 pub mod seed;
 
