@@ -1,6 +1,8 @@
 //! Each function's release binary, started the way Lambda starts it, against
-//! a Lambda Runtime API played on loopback (`/2018-06-01/runtime/...`), with
-//! DynamoDB Local, SQS and Secrets Manager on moto, and the fake Slack.
+//! a Lambda Runtime API played on loopback (`/2018-06-01/runtime/...`, and
+//! the Extensions API for a function that registers one), with DynamoDB
+//! Local, SQS and Secrets Manager on moto, and the fake Slack
+//! (`hallway_tests::lambda`).
 //!
 //! Measured per function:
 //! - init: exec → the first `GET /runtime/invocation/next`, which is where
@@ -9,6 +11,10 @@
 //!   opening the DynamoDB, SQS and Slack connections, as on Lambda.
 //! - first invocation: the first event's `/next` answer → its `/response`.
 //! - warm: the same for ≥ 1,000 further events (p50, p99, max).
+//! - after the answer (a function with an extension): its `/response` →
+//!   the extension's next `event/next`, the work it finishes after the
+//!   answer (billed, not waited for); the next event waits for it, as on
+//!   Lambda.
 //! - peak RSS: the process's `VmHWM` after the warm run.
 //!
 //! The events are realistic and signed: a `/hallway` call to a room and

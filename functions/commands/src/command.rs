@@ -4,9 +4,8 @@
 //! calls Slack. Invites and channel onboarding become jobs, and the inviter
 //! hears back through the command's `response_url`.
 
-use std::time::Duration;
-
 use std::collections::HashMap;
+use std::time::Duration;
 
 use hallway::ids::{ChannelId, OfficeUserId, SpaceId, TeamId, UserId};
 use hallway::jobs::{self, FanOutJob, Job, OnboardJob};

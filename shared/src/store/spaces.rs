@@ -136,7 +136,10 @@ impl TeamSpace {
 
 /// The team's spaces from its spaces item (pattern 2; `None`: no space was
 /// ever mapped), oldest first.
-pub fn team_spaces_from(team: &TeamId, item: Option<Item>) -> Result<Vec<TeamSpace>, TableError> {
+pub(crate) fn team_spaces_from(
+    team: &TeamId,
+    item: Option<Item>,
+) -> Result<Vec<TeamSpace>, TableError> {
     let Some(item) = item else {
         return Ok(Vec::new());
     };
