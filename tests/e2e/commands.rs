@@ -257,6 +257,51 @@ async fn no_arguments_call_the_channel_to_the_largest_empty_room() {
 }
 
 #[tokio::test]
+async fn a_call_sees_the_rooms_as_they_are_now_whatever_the_last_call_saw() {
+    let Some(app) = spawn_app().await else { return };
+    let o = office(&app).await;
+    let (reply, _) = app.slash(ALICE, GENERAL, "").await;
+    assert!(text(&reply).contains("Hall (HQ)"), "{}", text(&reply));
+    // A bigger room added since the last call: this one goes there.
+    let spaces = app.services.spaces();
+    let atrium = spaces.add_room(&o.hq, "Atrium", 500).await.unwrap();
+    let (reply, _) = app.slash(ALICE, GENERAL, "").await;
+    assert!(text(&reply).contains("Atrium (HQ)"), "{}", text(&reply));
+    // Removed again: back to the Hall.
+    spaces.delete_room(&o.hq, &atrium.id).await.unwrap();
+    let (reply, _) = app.slash(ALICE, GENERAL, "").await;
+    assert!(text(&reply).contains("Hall (HQ)"), "{}", text(&reply));
+    // Renamed, and a smaller room made the biggest, in place.
+    spaces
+        .update_room(&o.hq, &o.hall, Some("Great Hall"), None)
+        .await
+        .unwrap();
+    let (reply, _) = app.slash(ALICE, GENERAL, "").await;
+    assert!(text(&reply).contains("Great Hall (HQ)"), "{}", text(&reply));
+    let kitchen = spaces
+        .rooms(&o.hq)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "Kitchen")
+        .unwrap();
+    spaces
+        .update_room(&o.hq, &kitchen.id, None, Some(900))
+        .await
+        .unwrap();
+    let (reply, _) = app.slash(ALICE, GENERAL, "").await;
+    assert!(text(&reply).contains("Kitchen (HQ)"), "{}", text(&reply));
+    // The space disconnected from the team: no call goes there.
+    spaces.disconnect(&o.hq).await.unwrap();
+    let (reply, _) = app.slash(ALICE, GENERAL, "").await;
+    assert!(
+        !text(&reply).contains("(HQ)"),
+        "a disconnected space is not called to: {}",
+        text(&reply)
+    );
+}
+
+#[tokio::test]
 async fn routing_prefers_a_named_space_then_the_channel_then_the_oldest() {
     let Some(app) = spawn_app().await else { return };
     let o = office(&app).await;

@@ -66,6 +66,11 @@ pub struct Space {
     /// Guests admitted so far (raised atomically with each guest's join).
     #[serde(default)]
     pub guest_count: u32,
+    /// Rooms ever added (raised with each). With the rooms a reader saw, it
+    /// tells whether the reader saw them all: a room deleted since reads as
+    /// missing, a room added since moves this.
+    #[serde(default)]
+    pub rooms_added: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,6 +241,7 @@ impl Spaces {
             auto_prompt: false,
             guest_limit: 0,
             guest_count: 0,
+            rooms_added: 0,
         };
         let item = record_item(&keys::space(&space.id), &space)?;
         self.table.put(item, Some(Condition::NotExists)).await?;
@@ -270,9 +276,10 @@ impl Spaces {
         let result = self
             .table
             .transact(vec![
-                Write::Check {
+                Write::Update {
                     key: keys::space(space),
-                    condition: Condition::Exists,
+                    update: Update::default().add("rooms_added", 1),
+                    condition: Some(Condition::Exists),
                 },
                 Write::Put {
                     item,
