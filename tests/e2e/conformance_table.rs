@@ -106,6 +106,23 @@ fn key(pk: &str, sk: &str) -> Key {
     }
 }
 
+/// Every item of a query, page after page; no page holds more than the
+/// query's limit.
+async fn every_page(t: &SharedTable, query: Query) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut cursor = None;
+    for _ in 0..100 {
+        let page = t.query(query.clone().after(cursor)).await.unwrap();
+        assert!(page.items.len() <= query.limit as usize);
+        items.extend(page.items);
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => return items,
+        }
+    }
+    panic!("paging does not end");
+}
+
 mod cases {
     use super::*;
 
@@ -337,24 +354,11 @@ mod cases {
         assert_eq!(sks(&all.items), ["META", "ROOM#1", "ROOM#2", "ROOM#3"]);
         assert!(all.next.is_none());
         // Both ends are included, and paging continues inside the range.
-        let mut seen = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = t
-                .query(
-                    Query::partition("P")
-                        .between("MEMBER#u", "ROOM#2")
-                        .limit(2)
-                        .after(cursor),
-                )
-                .await
-                .unwrap();
-            seen.extend(sks(&page.items));
-            match page.next {
-                Some(c) => cursor = Some(c),
-                None => break,
-            }
-        }
+        let seen = sks(&every_page(
+            &t,
+            Query::partition("P").between("MEMBER#u", "ROOM#2").limit(2),
+        )
+        .await);
         assert_eq!(seen, ["MEMBER#u", "META", "ROOM#1", "ROOM#2"]);
         let backwards = t
             .query(Query::partition("P").between("META", high).descending())
@@ -645,28 +649,11 @@ mod cases {
         }
         t.put(item("P", "META", &[]), None).await.unwrap();
         t.put(item("Q", "ROOM#000", &[]), None).await.unwrap();
-        let mut seen = Vec::new();
-        let mut cursor = None;
-        let mut pages = 0;
-        loop {
-            let page = t
-                .query(
-                    Query::partition("P")
-                        .prefix("ROOM#")
-                        .limit(10)
-                        .after(cursor),
-                )
-                .await
-                .unwrap();
-            pages += 1;
-            assert!(page.items.len() <= 10);
-            seen.extend(page.items.iter().map(|i| int_attr(i, "i").unwrap()));
-            match page.next {
-                Some(c) => cursor = Some(c),
-                None => break,
-            }
-            assert!(pages < 10, "paging does not end");
-        }
+        let seen: Vec<i64> = every_page(&t, Query::partition("P").prefix("ROOM#").limit(10))
+            .await
+            .iter()
+            .map(|i| int_attr(i, "i").unwrap())
+            .collect();
         assert_eq!(
             seen,
             (0..25).collect::<Vec<_>>(),
@@ -685,25 +672,12 @@ mod cases {
                 .await
                 .unwrap();
         }
-        let mut seen = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = t
-                .query(
-                    Query::partition("P")
-                        .prefix("E#")
-                        .limit(3)
-                        .descending()
-                        .after(cursor),
-                )
+        let seen: Vec<i64> =
+            every_page(&t, Query::partition("P").prefix("E#").limit(3).descending())
                 .await
-                .unwrap();
-            seen.extend(page.items.iter().map(|i| int_attr(i, "i").unwrap()));
-            match page.next {
-                Some(c) => cursor = Some(c),
-                None => break,
-            }
-        }
+                .iter()
+                .map(|i| int_attr(i, "i").unwrap())
+                .collect();
         assert_eq!(seen, vec![6, 5, 4, 3, 2, 1, 0]);
     }
 
@@ -723,23 +697,11 @@ mod cases {
             .await
             .unwrap();
         }
-        let mut found = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = t
-                .query(Query::gsi1("SLACKUSER#U1").limit(2).after(cursor))
-                .await
-                .unwrap();
-            found.extend(
-                page.items
-                    .iter()
-                    .map(|i| str_attr(i, "pk").unwrap().to_owned()),
-            );
-            match page.next {
-                Some(c) => cursor = Some(c),
-                None => break,
-            }
-        }
+        let found: Vec<String> = every_page(&t, Query::gsi1("SLACKUSER#U1").limit(2))
+            .await
+            .iter()
+            .map(|i| str_attr(i, "pk").unwrap().to_owned())
+            .collect();
         assert_eq!(found, ["OFFICE#A", "OFFICE#C", "OFFICE#D"]);
         // Moving an item off the index key removes it from the index.
         t.update(
