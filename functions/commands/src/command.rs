@@ -186,12 +186,13 @@ async fn resolve(
     hinted: Option<(Space, Vec<Room>)>,
 ) -> Result<Result<Target, Value>, ApiError> {
     let spaces = s.spaces();
+    let of_team = |id: &SpaceId| team_spaces.iter().any(|ts| ts.space_id == *id);
     // Each space is read once, with its rooms, however many readings of
     // the names are tried; the hinted one was read with the routing facts
     // and counts only if it is one of the team's spaces.
     let mut read: HashMap<SpaceId, (Option<Space>, Vec<Room>)> = HashMap::new();
     if let Some((space, rooms)) = hinted
-        && team_spaces.iter().any(|ts| ts.space_id == space.id)
+        && of_team(&space.id)
     {
         read.insert(space.id.clone(), (Some(space), rooms));
     }
@@ -204,10 +205,7 @@ async fn resolve(
         Ok(found)
     };
     // The space used when none is named.
-    let routed = match route
-        .as_ref()
-        .filter(|r| team_spaces.iter().any(|ts| ts.space_id == r.space_id))
-    {
+    let routed = match route.as_ref().filter(|r| of_team(&r.space_id)) {
         Some(r) => r.space_id.clone(),
         None => team_spaces[0].space_id.clone(),
     };
