@@ -195,9 +195,18 @@ pub(crate) async fn handle(
         let world = shared.lock();
         team_of(&world, &call)
     };
-    // Faults first (a delay happens outside the lock).
-    let fault = shared.lock().take_fault(&call.method, team_hint.as_deref());
+    // Faults first (a delay happens outside the lock), then the occasional
+    // 5xx when one is set.
+    let fault = {
+        let mut w = shared.lock();
+        w.take_fault(&call.method, team_hint.as_deref())
+            .or_else(|| {
+                (call.method != "api.test" && w.server_error_due())
+                    .then_some(FaultKind::Status { status: 503 })
+            })
+    };
     let mut tamper = false;
+    let mut after_doing: Option<String> = None;
     let mut record = RecordedCall {
         seq: 0,
         method: call.method.clone(),
@@ -236,6 +245,7 @@ pub(crate) async fn handle(
             return rate_limited(&shared, record, retry_after);
         }
         Some(FaultKind::TamperIdToken) => tamper = true,
+        Some(FaultKind::ErrorAfterDoing { error }) => after_doing = Some(error),
         Some(FaultKind::Deny) | None => {}
     }
 
@@ -273,6 +283,9 @@ pub(crate) async fn handle(
     let mut outcome = dispatch(&mut world, &call, &principal);
     if tamper && let Outcome::Ok(body) = &mut outcome {
         oidc::tamper(body);
+    }
+    if let Some(error) = after_doing {
+        outcome = Outcome::Err(error);
     }
     let (status, body, error) = envelope(outcome);
     record.status = status.as_u16();
@@ -377,9 +390,18 @@ fn authenticate(world: &mut World, call: &Call) -> Result<Principal, String> {
     let Some(t) = world.tokens.get(token) else {
         return Err("invalid_auth".into());
     };
+    // Method pages' error tables: `token_revoked` is "for a deleted user or
+    // workspace or the app has been removed when using a user token",
+    // `account_inactive` the same "when using a bot token".
     if t.revoked {
-        return Err("token_revoked".into());
+        return Err(match t.kind {
+            TokenKind::User => "token_revoked",
+            TokenKind::Bot => "account_inactive",
+        }
+        .into());
     }
+    // docs.slack.dev/authentication/using-token-rotation: an access token
+    // lives `expires_in` (12 h), then `token_expired`.
     if t.expires_at.is_some_and(|at| at <= Instant::now()) {
         return Err("token_expired".into());
     }
@@ -484,20 +506,12 @@ fn page<T: Clone>(world: &World, call: &Call, items: &[T]) -> Result<(Vec<T>, St
     Ok((items[start..end].to_vec(), next))
 }
 
-fn user_json(u: &crate::world::UserSeed, team: &str, emails: bool) -> Value {
-    let mut v = u.to_json(team);
-    if !emails && let Some(profile) = v["profile"].as_object_mut() {
-        profile.remove("email");
-    }
-    v
-}
-
 fn users_list(world: &World, call: &Call, team: &str, emails: bool) -> Outcome {
     let t = &world.teams[team];
     // Page first: a workspace may hold tens of thousands of people.
     match page(world, call, &t.seed.users) {
         Ok((members, next)) => Outcome::Ok(json!({
-            "members": members.iter().map(|u| user_json(u, team, emails)).collect::<Vec<_>>(),
+            "members": members.iter().map(|u| world.user_json(team, u, emails)).collect::<Vec<_>>(),
             "cache_ts": 1_700_000_000,
             "response_metadata": {"next_cursor": next},
         })),
@@ -510,7 +524,7 @@ fn users_info(world: &World, call: &Call, team: &str, emails: bool) -> Outcome {
         return Outcome::Err("user_not_found".into());
     };
     match world.teams[team].user(id) {
-        Some(u) => Outcome::Ok(json!({"user": user_json(u, team, emails)})),
+        Some(u) => Outcome::Ok(json!({"user": world.user_json(team, u, emails)})),
         None => Outcome::Err("user_not_found".into()),
     }
 }
@@ -522,7 +536,7 @@ fn lookup_by_email(world: &World, call: &Call, team: &str) -> Outcome {
             .as_deref()
             .is_some_and(|e| e.to_lowercase() == email)
     }) {
-        Some(u) => Outcome::Ok(json!({"user": u.to_json(team)})),
+        Some(u) => Outcome::Ok(json!({"user": world.user_json(team, u, true)})),
         None => Outcome::Err("users_not_found".into()),
     }
 }

@@ -22,6 +22,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/_fake/messages", get(messages))
         .route("/_fake/act-as", post(act_as))
         .route("/_fake/events-target", post(events_target))
+        .route("/_fake/users", post(upsert_user))
         .route("/_fake/channels/join", post(join_channel))
         .route("/_fake/channels/rename", post(rename_channel))
         .route("/_fake/app-home/open", post(open_home))
@@ -159,6 +160,17 @@ fn happen(s: &Shared, change: impl FnOnce(&mut crate::world::World) -> bool) -> 
 
 fn missing(field: &str) -> Json<Value> {
     Json(json!({ "ok": false, "error": format!("{field}_required") }))
+}
+
+#[derive(Deserialize)]
+struct UserChange {
+    team: String,
+    user: crate::world::UserSeed,
+}
+
+/// A person joins (`team_join`) or changes their profile (`user_change`).
+async fn upsert_user(State(s): State<Shared>, Json(c): Json<UserChange>) -> Json<Value> {
+    happen(&s, |w| crate::events::upsert_user(w, &c.team, c.user))
 }
 
 /// Someone joins a channel (`member_joined_channel` to the app).

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::Shared;
-use crate::world::{EventsTarget, RecordedCall, TokenKind, World, random_hex};
+use crate::world::{EventsTarget, RecordedCall, TokenKind, UserSeed, World, random_hex};
 
 /// Queues the callback for a message event in `channel`, if the app can see it.
 pub(crate) fn queue_message_event(world: &mut World, team: &str, channel: &str, event: Value) {
@@ -202,6 +202,46 @@ pub(crate) fn open_home(world: &mut World, team: &str, user: &str) -> bool {
     });
     if let Some(view) = t.home_views.get(user) {
         event["view"] = view.clone();
+    }
+    let authorization = bot_authorization(world, team);
+    push_callback(world, team, event, authorization);
+    true
+}
+
+/// A person joins the workspace (`team_join`) or their profile changes
+/// (`user_change`), delivered through the bot's subscription when the app is
+/// installed (docs.slack.dev/reference/events/team_join, …/user_change).
+/// The user object is the Web API's, except that a profile without custom
+/// fields carries `"fields": []` — documented as an object, but sent as an
+/// empty array in `user_change` in the wild (reported in slack-rs' and
+/// HubSpot slack-client's trackers; reference/slack-behaviours.md).
+pub(crate) fn upsert_user(world: &mut World, team: &str, user: UserSeed) -> bool {
+    let ts = world.next_ts();
+    let Some(t) = world.teams.get_mut(team) else {
+        return false;
+    };
+    let kind = match t.seed.users.iter_mut().find(|u| u.id == user.id) {
+        Some(existing) => {
+            let mut user = user;
+            user.updated = user.updated.max(existing.updated + 1);
+            *existing = user.clone();
+            ("user_change", user)
+        }
+        None => {
+            t.seed.users.push(user.clone());
+            ("team_join", user)
+        }
+    };
+    if !t.installed {
+        return true;
+    }
+    let mut object = world.user_json(team, &kind.1, true);
+    if let Some(profile) = object["profile"].as_object_mut() {
+        profile.insert("fields".into(), json!([]));
+    }
+    let mut event = json!({"type": kind.0, "user": object, "event_ts": ts});
+    if kind.0 == "user_change" {
+        event["cache_ts"] = json!(1_700_000_000);
     }
     let authorization = bot_authorization(world, team);
     push_callback(world, team, event, authorization);

@@ -236,6 +236,11 @@ impl FakeSlack {
             .insert(method.into(), limit);
     }
 
+    /// Every `n`th Web API call answers HTTP 503 (`None`: never).
+    pub fn set_server_errors_every(&self, n: Option<u32>) {
+        self.shared.lock().server_error_every = n;
+    }
+
     pub fn set_limits_enabled(&self, on: bool) {
         self.shared.lock().limits_enabled = on;
     }
@@ -293,6 +298,14 @@ impl FakeSlack {
         let joined = events::join_channel(&mut self.shared.lock(), team, channel, user);
         events::flush(&self.shared);
         joined
+    }
+
+    /// Adds a person to `team` (`team_join` to the app) or replaces their
+    /// profile (`user_change`); `false` for an unknown team.
+    pub fn upsert_user(&self, team: &str, user: UserSeed) -> bool {
+        let done = events::upsert_user(&mut self.shared.lock(), team, user);
+        events::flush(&self.shared);
+        done
     }
 
     /// Renames `channel` (`channel_rename` / `group_rename` to the app).

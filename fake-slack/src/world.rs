@@ -48,10 +48,27 @@ pub struct UserSeed {
     pub is_admin: bool,
     #[serde(default = "default_tz")]
     pub tz: String,
+    /// A profile with only what Slack always sends: no names, no images,
+    /// no e-mail (the user object reference marks the rest optional, and
+    /// real payloads leave them out).
+    #[serde(default)]
+    pub sparse: bool,
+    /// Someone of another organisation, met in a Slack Connect channel:
+    /// their own team id (`team_id` in their user object differs from the
+    /// workspace's, and `is_stranger` is set; docs.slack.dev/apis/slack-connect).
+    #[serde(default)]
+    pub external_team: Option<String>,
+    /// When the profile last changed (`updated`, seconds).
+    #[serde(default = "default_updated")]
+    pub updated: i64,
 }
 
 fn default_tz() -> String {
     "Europe/Berlin".into()
+}
+
+fn default_updated() -> i64 {
+    1_700_000_000
 }
 
 impl UserSeed {
@@ -67,39 +84,55 @@ impl UserSeed {
             deleted: false,
             is_admin: false,
             tz: default_tz(),
+            sparse: false,
+            external_team: None,
+            updated: default_updated(),
         }
     }
 
-    /// The user as Slack's `users.*` methods return it.
-    pub fn to_json(&self, team: &str) -> Value {
-        let mut profile = json!({
-            "real_name": self.real_name,
-            "display_name": self.display_name,
-            "real_name_normalized": self.real_name,
-            "display_name_normalized": self.display_name,
-            "image_48": format!("https://avatars.example.com/{}_48.png", self.id),
-            "image_192": format!("https://avatars.example.com/{}_192.png", self.id),
-            "team": team,
-        });
-        if let Some(email) = &self.email {
-            profile["email"] = json!(email);
+    /// The user as Slack's `users.*` methods return it
+    /// (docs.slack.dev/reference/objects/user-object). `app_user`: whether
+    /// they hold a user token of this app — Slack's `is_app_user` means "an
+    /// authorized user of the calling app", not a bot.
+    pub fn to_json(&self, team: &str, app_user: bool) -> Value {
+        let home = self.external_team.as_deref().unwrap_or(team);
+        let mut profile = json!({ "team": home });
+        if !self.sparse {
+            profile = json!({
+                "real_name": self.real_name,
+                "display_name": self.display_name,
+                "real_name_normalized": self.real_name,
+                "display_name_normalized": self.display_name,
+                "image_48": format!("https://avatars.example.com/{}_48.png", self.id),
+                "image_192": format!("https://avatars.example.com/{}_192.png", self.id),
+                "team": home,
+            });
+            if let Some(email) = &self.email {
+                profile["email"] = json!(email);
+            }
         }
-        json!({
+        let mut user = json!({
             "id": self.id,
-            "team_id": team,
+            "team_id": home,
             "name": self.name,
             "deleted": self.deleted,
-            "real_name": self.real_name,
-            "tz": self.tz,
-            "tz_label": "Central European Time",
-            "tz_offset": 3600,
             "profile": profile,
-            "is_admin": self.is_admin,
-            "is_owner": false,
             "is_bot": self.is_bot,
-            "is_app_user": false,
-            "updated": 1_700_000_000,
-        })
+            "is_app_user": app_user,
+            "updated": self.updated,
+        });
+        if !self.sparse {
+            user["real_name"] = json!(self.real_name);
+            user["tz"] = json!(self.tz);
+            user["tz_label"] = json!("Central European Time");
+            user["tz_offset"] = json!(3600);
+            user["is_admin"] = json!(self.is_admin);
+            user["is_owner"] = json!(false);
+        }
+        if self.external_team.is_some() {
+            user["is_stranger"] = json!(true);
+        }
+        user
     }
 }
 
@@ -370,10 +403,19 @@ pub struct Code {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FaultKind {
-    /// Answer with this HTTP status and a non-JSON body.
+    /// Answer with this HTTP status and a non-JSON body (Slack's real 5xx
+    /// answers, which the official SDKs retry).
     Status { status: u16 },
-    /// Answer `{"ok":false,"error":<error>}` with HTTP 200.
+    /// Answer `{"ok":false,"error":<error>}` with HTTP 200, as Slack
+    /// answers every error but a rate limit (method pages' error tables;
+    /// node-slack-sdk: "doesn't use meaningful status codes besides 429
+    /// and 200").
     Error { error: String },
+    /// Carry the call out, then answer `{"ok":false,"error":<error>}`:
+    /// Slack's `internal_error` and `fatal_error` — "it's possible some
+    /// aspect of the operation succeeded before the error was raised"
+    /// (method pages' error tables).
+    ErrorAfterDoing { error: String },
     /// Answer 429 with this Retry-After.
     RateLimited { retry_after: u64 },
     /// Wait this long before handling the call (to trip client timeouts).
@@ -492,6 +534,12 @@ pub struct World {
     /// Event callbacks built while handling a call, sent after it.
     pub outbox: Vec<Value>,
     pub started: Instant,
+    /// Every Nth Web API call answers HTTP 503 before doing anything: the
+    /// occasional real 5xx (the official SDKs retry 5xx:
+    /// python-slack-sdk's `ServerErrorRetryHandler`, node-slack-sdk's
+    /// retry policies). `None`: never (the default).
+    pub server_error_every: Option<u32>,
+    calls_seen: u64,
     next_seq: u64,
     next_ts: u64,
 }
@@ -516,6 +564,8 @@ impl World {
             events: None,
             outbox: Vec::new(),
             started: Instant::now(),
+            server_error_every: None,
+            calls_seen: 0,
             next_seq: 0,
             next_ts: 0,
         }
@@ -537,6 +587,13 @@ impl World {
         self.next_ts += 1;
         let secs = 1_700_000_000 + self.started.elapsed().as_secs();
         format!("{secs}.{:06}", self.next_ts % 1_000_000)
+    }
+
+    /// Whether this call is one of the occasional 5xx answers.
+    pub fn server_error_due(&mut self) -> bool {
+        self.calls_seen += 1;
+        self.server_error_every
+            .is_some_and(|n| n > 0 && self.calls_seen.is_multiple_of(u64::from(n)))
     }
 
     /// Takes the first fault matching the call, if any.
@@ -607,6 +664,24 @@ impl World {
             self.windows.entry(key).or_default().push_back(now);
         }
         Ok(())
+    }
+
+    /// Whether `user` holds a live user token of the app in `team`: what
+    /// Slack's `is_app_user` reports (user object reference).
+    pub fn is_app_user(&self, team: &str, user: &str) -> bool {
+        self.tokens
+            .values()
+            .any(|t| t.team == team && t.user == user && t.kind == TokenKind::User && !t.revoked)
+    }
+
+    /// A user object of `team` as the Web API returns it; without
+    /// `profile.email` unless the caller has `users:read.email`.
+    pub fn user_json(&self, team: &str, user: &UserSeed, emails: bool) -> Value {
+        let mut v = user.to_json(team, self.is_app_user(team, &user.id));
+        if !emails && let Some(profile) = v["profile"].as_object_mut() {
+            profile.remove("email");
+        }
+        v
     }
 
     /// Mints a token for a team.

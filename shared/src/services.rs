@@ -293,4 +293,34 @@ impl Services {
         .get(team)
         .await
     }
+
+    /// Slack said the team's bot token expired: a new one (see
+    /// [`BotTokens::refresh_expired`]).
+    pub async fn refresh_expired_bot_token(&self, team: &TeamId) -> Result<Secret, TokenError> {
+        BotTokens {
+            installations: &self.installations(),
+            slack: &self.slack,
+            secrets: &self.secrets,
+            clock: &self.clock,
+        }
+        .refresh_expired(team)
+        .await
+    }
+
+    /// Slack said a person's user token expired: a new one, or `None` when
+    /// it cannot be refreshed (they must link again).
+    pub async fn refresh_expired_user_token(
+        &self,
+        user: &crate::ids::OfficeUserId,
+        team: &TeamId,
+    ) -> Result<Option<Secret>, TokenError> {
+        crate::tokens::UserTokens {
+            links: &self.links(),
+            slack: &self.slack,
+            secrets: &self.secrets,
+            clock: &self.clock,
+        }
+        .refresh_expired(user, team)
+        .await
+    }
 }

@@ -93,6 +93,49 @@ impl BotTokens<'_> {
         Err(TokenError::Busy(team.clone()))
     }
 
+    /// Slack answered `token_expired` although the stored expiry said the
+    /// token was good (clocks differ, or Slack ended it early): refresh now,
+    /// under the same lock as [`Self::get`], and hand back the new token
+    /// for the one retry. Without token rotation there is nothing to
+    /// refresh: the team must reinstall.
+    pub async fn refresh_expired(&self, team: &TeamId) -> Result<Secret, TokenError> {
+        let first = self
+            .installations
+            .get(team)
+            .await?
+            .ok_or_else(|| TokenError::NotInstalled(team.clone()))?;
+        let Some(seen) = first.bot_token_expires_at else {
+            return Err(TokenError::NeedsReinstall(team.clone()));
+        };
+        for _ in 0..50 {
+            let inst = self
+                .installations
+                .get(team)
+                .await?
+                .ok_or_else(|| TokenError::NotInstalled(team.clone()))?;
+            if inst.status != InstallStatus::Active {
+                return Err(TokenError::NeedsReinstall(team.clone()));
+            }
+            if inst.bot_token_expires_at != Some(seen) {
+                // Someone else refreshed meanwhile: theirs is the new one.
+                return self
+                    .installations
+                    .open_bot_token(&inst)?
+                    .ok_or_else(|| TokenError::NeedsReinstall(team.clone()));
+            }
+            let now = self.clock.now_secs();
+            if self
+                .installations
+                .lock_refresh(team, now + LEASE_SECS, seen)
+                .await?
+            {
+                return self.refresh(&inst).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(TokenError::Busy(team.clone()))
+    }
+
     async fn refresh(&self, inst: &Installation) -> Result<Secret, TokenError> {
         let team = &inst.team_id;
         let Some(refresh_token) = self.installations.refresh_token(inst).await? else {
@@ -115,7 +158,7 @@ impl BotTokens<'_> {
                     SlackError::Api { code, .. } if code == "invalid_refresh_token" => {
                         TokenError::NeedsReinstall(team.clone())
                     }
-                    e if e.needs_reauthorization() => TokenError::NeedsReinstall(team.clone()),
+                    e if e.token_may_be_dead() => TokenError::NeedsReinstall(team.clone()),
                     _ => TokenError::Refresh {
                         team: team.clone(),
                         source,
@@ -183,6 +226,42 @@ impl UserTokens<'_> {
         Err(TokenError::Busy(team.clone()))
     }
 
+    /// Slack answered `token_expired` for this person's token: refresh it
+    /// now (under the lease [`Self::get`] uses) for the one retry; `None`
+    /// when it cannot be refreshed (no rotation, or the refresh refused:
+    /// then it is forgotten).
+    pub async fn refresh_expired(
+        &self,
+        user: &OfficeUserId,
+        team: &TeamId,
+    ) -> Result<Option<Secret>, TokenError> {
+        let Some(first) = self.links.get(user, team).await.map_err(store)? else {
+            return Ok(None);
+        };
+        let Some(seen) = first.user_token_expires_at else {
+            return Ok(None);
+        };
+        for _ in 0..50 {
+            let Some(link) = self.links.get(user, team).await.map_err(store)? else {
+                return Ok(None);
+            };
+            if link.user_token_expires_at != Some(seen) {
+                return self.links.user_token(&link).map_err(crypto);
+            }
+            let now = self.clock.now_secs();
+            if self
+                .links
+                .lock_user_refresh(user, team, now + LEASE_SECS, seen)
+                .await
+                .map_err(store)?
+            {
+                return self.refresh(&link).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(TokenError::Busy(team.clone()))
+    }
+
     async fn refresh(&self, link: &IdentityLink) -> Result<Option<Secret>, TokenError> {
         let (user, team) = (&link.office_user_id, &link.team_id);
         let give_back = || async {
@@ -207,7 +286,7 @@ impl UserTokens<'_> {
             Ok(r) => r,
             Err(e)
                 if matches!(&e, SlackError::Api { code, .. } if code == "invalid_refresh_token")
-                    || e.needs_reauthorization() =>
+                    || e.token_may_be_dead() =>
             {
                 tracing::warn!(error = %e, "a user token could not be refreshed; the person must link again");
                 self.links
@@ -238,6 +317,22 @@ impl UserTokens<'_> {
             })?;
         tracing::info!(team_id = %team, expires_at, "rotated a user token");
         Ok(Some(token))
+    }
+}
+
+/// Whether a token Slack refused (`invalid_auth`, `account_inactive`,
+/// `token_revoked`: [`SlackError::token_may_be_dead`]) is really dead,
+/// asked with `auth.test` on the same token. One refused call is not enough
+/// to disconnect a workspace: a glitch, or a method-specific refusal, must
+/// not make everyone reinstall. `Ok(true)`: `auth.test` refuses the token
+/// too (dead, or every call from here is outside the workspace's IP
+/// allow-list, which `invalid_auth` also reports); `Ok(false)`: the token
+/// works; `Err`: `auth.test` itself could not be answered now.
+pub async fn confirm_dead(slack: &SlackClient, token: &Secret) -> Result<bool, SlackError> {
+    match slack.auth_test(token).await {
+        Ok(_) => Ok(false),
+        Err(e) if e.token_may_be_dead() => Ok(true),
+        Err(e) => Err(e),
     }
 }
 

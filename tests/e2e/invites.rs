@@ -263,13 +263,12 @@ async fn a_revoked_token_stops_the_teams_dms() {
         return;
     };
     let inv = invite(&app, &["U0DEMO02", "U0DEMO03", "U0DEMO04"]).await;
-    app.slack.inject(Fault {
-        method: Some("chat.postMessage".into()),
-        team: None,
-        kind: FaultKind::Error {
-            error: "token_revoked".into(),
-        },
-        times: 1,
+    // The bot token dies on Slack's side: the first post is refused, and
+    // `auth.test` confirms it before the team is marked.
+    app.slack.with_world(|w| {
+        for t in w.tokens.values_mut() {
+            t.revoked = true;
+        }
     });
     let all: Vec<Job> = ["U0DEMO02", "U0DEMO03", "U0DEMO04"]
         .iter()

@@ -7,6 +7,9 @@
 //!   passes the same suite (embedded vs DynamoDB Local, in-process vs SQS).
 //! - `secrets`: the Secrets Manager adapter against moto.
 //! - `slack_client`: the Web API client against the fake Slack, over HTTP.
+//! - `slack_errors`: Slack's errors as Slack sends them, through invites:
+//!   refusals, temporary failures, partial successes, expired and dead
+//!   tokens.
 //! - `events_webhook`: signed requests into the running bundle.
 //! - `event_samples`: every signed sample of `events/events/` through the
 //!   bundle and its worker: stored state, Slack calls, retries.
@@ -67,4 +70,5 @@ mod security;
 mod sign_in;
 mod slack_client;
 mod slack_connect;
+mod slack_errors;
 mod unfurl;

@@ -5,13 +5,14 @@
 
 use hallway::ids::OfficeUserId;
 use hallway::store::Role;
-use hallway_tests::{TestApp, spawn_app};
+use hallway_fake_slack::UserSeed;
+use hallway_tests::{AppOptions, TestApp, spawn_app, spawn_app_with};
 use http::Method;
 use serde_json::{Value, json};
 
-use crate::commands::{Office, fill_directory, link_ada_with_token, office};
+use crate::commands::{Office, fill_directory, link_ada_with_token, link_with_token, office};
 use crate::demo::team as demo;
-use crate::demo::{ALICE, BOB, user};
+use crate::demo::{ALICE, BOB, CAROL, user};
 
 async fn get(app: &TestApp, o: &Office, who: &str, role: Role, query: &str) -> (u16, Value) {
     app.api(
@@ -207,4 +208,127 @@ async fn opening_a_chat_uses_the_callers_own_token_and_says_how_to_get_one() {
         .unwrap()
         .unwrap();
     assert!(!link.has_user_token());
+}
+
+/// Slack marks everyone who granted hallway user scopes `is_app_user`
+/// ("an authorized user of the calling app", user object reference):
+/// exactly the people who link. They are people everywhere: in the pane,
+/// in people sync, in a chat, and in a channel's onboarding.
+#[tokio::test]
+async fn people_who_linked_with_a_user_token_stay_people() {
+    let Some(app) = spawn_app().await else {
+        return;
+    };
+    let o = office(&app).await;
+    let scopes = ["chat:write", "im:history", "im:read", "im:write"];
+    link_ada_with_token(&app, &scopes).await;
+    link_with_token(&app, "bert", BOB, &scopes).await;
+    assert!(
+        app.slack
+            .with_world(|w| w.is_app_user("T0DEMO", ALICE) && w.is_app_user("T0DEMO", BOB)),
+        "the fake marks holders of the app's user tokens as Slack does"
+    );
+    fill_directory(&app, &o).await;
+
+    let (code, body) = get(&app, &o, "carl", Role::Member, "").await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(
+        ids(&body),
+        [
+            "U0DEMO01", "U0DEMO02", "U0DEMO03", "U0DEMO04", "U0DEMO05", "U0DEMO06"
+        ],
+        "linked people are listed; the bot is not"
+    );
+
+    let admin = app.token("ada", &[(&o.hq, Role::Admin)]);
+    let (code, sync) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/spaces/{}/sync", o.hq),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(code, 200, "{sync}");
+    let status = |who: &str| {
+        sync["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["slack_user_id"] == who)
+            .map(|r| (r["status"].clone(), r["type"].clone()))
+    };
+    assert_eq!(status(ALICE), Some((json!("on"), json!("chat"))), "{sync}");
+    assert_eq!(status(BOB), Some((json!("on"), json!("chat"))), "{sync}");
+
+    let (code, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/spaces/{}/people/{BOB}/chat", o.hq),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(code, 200, "Ada can chat with Bob: {body}");
+
+    // #design (Alice, Bob, Carol) meets in the Kitchen: Bob and Carol are
+    // invited, linked or not.
+    let (reply, _) = app.slash(ALICE, "C0DESIGN", "'HQ' 'Kitchen'").await;
+    assert!(reply["text"].is_string(), "{reply}");
+    app.drained().await;
+    for who in [BOB, CAROL] {
+        assert_eq!(
+            crate::demo::from_app(&app, who).len(),
+            1,
+            "{who} gets the channel's invite"
+        );
+    }
+}
+
+/// Slack leaves optional profile fields out and sends `profile.fields` as
+/// `[]` (SDK trackers; reference/slack-behaviours.md): such a person is read
+/// from `users.list` and from `user_change`, and a page holding one is
+/// stored whole.
+#[tokio::test]
+async fn odd_user_objects_never_fail_a_page_or_a_profile_change() {
+    let Some(app) = spawn_app_with(AppOptions {
+        bridge: true,
+        ..AppOptions::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let o = office(&app).await;
+    let mut sparse = UserSeed::person("U0SPARSE", "sparse");
+    sparse.sparse = true;
+    app.slack.with_world(|w| {
+        w.teams
+            .get_mut("T0DEMO")
+            .unwrap()
+            .seed
+            .users
+            .push(sparse.clone())
+    });
+    fill_directory(&app, &o).await;
+    let (_, body) = get(&app, &o, "carl", Role::Member, "?q=sparse").await;
+    assert_eq!(ids(&body), ["U0SPARSE"], "{body}");
+    assert_eq!(body["people"][0]["name"], "sparse", "the handle stands in");
+
+    // Bob changes his name: Slack's user_change carries `fields: []`.
+    let mut bob = UserSeed::person(BOB, "bob");
+    bob.display_name = "Robert".into();
+    assert!(app.slack.upsert_user("T0DEMO", bob));
+    app.eventually("Bob's new name reaches the directory", || async {
+        let (_, body) = get(&app, &o, "carl", Role::Member, "?q=robert").await;
+        ids(&body) == [BOB]
+    })
+    .await;
+    let delivered = app.slack.calls_to("events.deliver");
+    assert!(
+        delivered
+            .iter()
+            .any(|c| c.params["type"] == "user_change" && c.status == 200),
+        "{delivered:?}"
+    );
 }

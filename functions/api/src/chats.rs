@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 
 use crate::caller::Caller;
 use crate::json_body;
-use crate::people::{ChatWith, slack_refusal};
+use crate::people::ChatWith;
 
 /// Slack's longest sensible message (it truncates past 40,000; clients
 /// split at about 4,000).
@@ -58,10 +58,14 @@ pub async fn send(
             "text must be 1-{MAX_TEXT} characters"
         )));
     }
-    let c = ChatWith::open(&s, &caller, space, them).await?;
-    let posted = s
-        .slack
-        .post_message(&c.token, &json!({"channel": c.channel, "text": text}))
+    let mut c = ChatWith::open(&s, &caller, space, them).await?;
+    let message = json!({"channel": c.channel, "text": text});
+    let slack = &s.slack;
+    let posted = c
+        .slack(&s, |t| {
+            let message = &message;
+            async move { slack.post_message(&t, message).await }
+        })
         .await;
     let posted = match posted {
         Ok(p) => p,
@@ -71,7 +75,7 @@ pub async fn send(
                 retry_after_secs: retry_after.as_secs().max(1),
             });
         }
-        Err(e) => return Err(slack_refusal(&s, &c.space, &c.team, &c.me, e).await),
+        Err(e) => return Err(c.refusal(&s, e).await),
     };
     let ts = MessageTs::new(posted.ts)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("Slack's ts: {e}")))?;
@@ -145,7 +149,7 @@ pub async fn history(
                 .map_err(|_| ApiError::BadRequest("before is not one this API gave out".into()))?,
         ),
     };
-    let c = ChatWith::open(&s, &caller, space, them).await?;
+    let mut c = ChatWith::open(&s, &caller, space, them).await?;
     let chat = s.chat();
     let conversation = chat.conversation(&c.team, &c.channel).await?;
     let (fetched_at, mut complete) = conversation
@@ -153,7 +157,7 @@ pub async fn history(
         .map_or((0, false), |x| (x.history_fetched_at, x.history_complete));
     let mut gap: Option<Gap> = None;
     if before.is_none() && s.clock.now_secs() - fetched_at >= FRESH_SECS {
-        match read_slack(&s, &c, None).await? {
+        match read_slack(&s, &mut c, None).await? {
             Ok(done) => {
                 complete |= done;
                 chat.mark_history_read(&c.team, &c.channel, true, done)
@@ -167,7 +171,7 @@ pub async fn history(
         .await?;
     if (page.len() as u32) < limit && !complete && gap.is_none() {
         let oldest = page.last().map(|m| m.ts.clone()).or(before.clone());
-        match read_slack(&s, &c, oldest.as_ref()).await? {
+        match read_slack(&s, &mut c, oldest.as_ref()).await? {
             Ok(done) => {
                 complete |= done;
                 chat.mark_history_read(&c.team, &c.channel, false, done)
@@ -201,7 +205,7 @@ pub async fn history(
 /// older; `Ok(Err(gap))` when it could not be asked.
 async fn read_slack(
     s: &Services,
-    c: &ChatWith,
+    c: &mut ChatWith,
     latest: Option<&MessageTs>,
 ) -> Result<Result<bool, Gap>, ApiError> {
     if let Some(wait) = s
@@ -219,16 +223,24 @@ async fn read_slack(
             retry_after_secs: Some(wait),
         }));
     }
-    let page = match s
-        .slack
-        .conversation_history(
-            &c.token,
-            c.channel.as_str(),
-            latest.map(MessageTs::as_str),
-            SLACK_PAGE,
-        )
-        .await
-    {
+    let channel = c.channel.clone();
+    let slack = &s.slack;
+    let read = c
+        .slack(s, |t| {
+            let channel = &channel;
+            async move {
+                slack
+                    .conversation_history(
+                        &t,
+                        channel.as_str(),
+                        latest.map(MessageTs::as_str),
+                        SLACK_PAGE,
+                    )
+                    .await
+            }
+        })
+        .await;
+    let page = match read {
         Ok(p) => p,
         Err(SlackError::RateLimited { retry_after }) => {
             return Ok(Err(Gap {
@@ -243,7 +255,7 @@ async fn read_slack(
                 retry_after_secs: None,
             }));
         }
-        Err(e) => return Err(slack_refusal(s, &c.space, &c.team, &c.me, e).await),
+        Err(e) => return Err(c.refusal(s, e).await),
     };
     let chat = s.chat();
     let now = s.clock.now_secs();

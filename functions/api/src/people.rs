@@ -5,10 +5,12 @@
 //! the caller's own Slack token.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use hallway::ids::{ChannelId, OfficeUserId, TeamId, UserId};
+use hallway::secrets::Secret;
 use hallway::services::Services;
 use hallway::slack::SlackError;
 use hallway::store::chat::ConversationKind;
@@ -154,9 +156,10 @@ pub async fn open_chat(
 pub(crate) struct ChatWith {
     pub space: Space,
     pub team: TeamId,
-    /// The caller in Slack, and their token.
+    /// The caller in the office and in Slack, and their token.
+    pub office_user: OfficeUserId,
     pub me: UserId,
-    pub token: hallway::secrets::Secret,
+    pub token: Secret,
     pub person: Person,
     pub channel: ChannelId,
 }
@@ -179,7 +182,7 @@ impl ChatWith {
             .await?
             .filter(Person::is_person)
             .ok_or_else(|| ApiError::NotFound(format!("no person {them} in this workspace")))?;
-        let (me, token) = user_token(s, &space, &team, caller.user()).await?;
+        let (me, mut token) = user_token(s, &space, &team, caller.user()).await?;
         if me == them {
             return Err(ApiError::BadRequest("that is you".into()));
         }
@@ -189,16 +192,63 @@ impl ChatWith {
             .await?
         {
             Some(known) => known,
-            None => open_dm(s, caller, &space, &team, &me, &token, &them).await?,
+            None => open_dm(s, caller, &space, &team, &me, &mut token, &them).await?,
         };
         Ok(Self {
             space,
             team,
+            office_user: caller.user().clone(),
             me,
             token,
             person,
             channel,
         })
+    }
+
+    /// Runs a Slack call with the caller's token (see [`with_refresh`]).
+    pub(crate) async fn slack<T, F, Fut>(&mut self, s: &Services, call: F) -> Result<T, SlackError>
+    where
+        F: Fn(Secret) -> Fut,
+        Fut: Future<Output = Result<T, SlackError>>,
+    {
+        with_refresh(s, &self.office_user, &self.team, &mut self.token, call).await
+    }
+
+    /// A Slack error on the caller's token, worded for them.
+    pub(crate) async fn refusal(&self, s: &Services, e: SlackError) -> ApiError {
+        slack_refusal(s, &self.space, &self.team, &self.me, &self.token, e).await
+    }
+}
+
+/// Runs `call` with a person's user token. When Slack says the token
+/// expired (token rotation), the token is refreshed and the call runs once
+/// more with the new one, which replaces `token`.
+pub(crate) async fn with_refresh<T, F, Fut>(
+    s: &Services,
+    user: &OfficeUserId,
+    team: &TeamId,
+    token: &mut Secret,
+    call: F,
+) -> Result<T, SlackError>
+where
+    F: Fn(Secret) -> Fut,
+    Fut: Future<Output = Result<T, SlackError>>,
+{
+    match call(token.clone()).await {
+        Err(expired @ SlackError::TokenExpired { .. }) => {
+            match s.refresh_expired_user_token(user, team).await {
+                Ok(Some(fresh)) => {
+                    *token = fresh.clone();
+                    call(fresh).await
+                }
+                Ok(None) => Err(expired),
+                Err(e) => {
+                    tracing::warn!(error = %e, "an expired user token could not be refreshed");
+                    Err(expired)
+                }
+            }
+        }
+        other => other,
     }
 }
 
@@ -209,12 +259,16 @@ async fn open_dm(
     space: &Space,
     team: &TeamId,
     me: &UserId,
-    token: &hallway::secrets::Secret,
+    token: &mut Secret,
     them: &UserId,
 ) -> Result<ChannelId, ApiError> {
-    let channel = match s.slack.open_dm(token, them.as_str()).await {
+    let opened = with_refresh(s, caller.user(), team, token, |t| async move {
+        s.slack.open_dm(&t, them.as_str()).await
+    })
+    .await;
+    let channel = match opened {
         Ok(c) => c,
-        Err(e) => return Err(slack_refusal(s, space, team, me, e).await),
+        Err(e) => return Err(slack_refusal(s, space, team, me, token, e).await),
     };
     let channel: ChannelId = id(channel)?;
     let chat = s.chat();
@@ -260,13 +314,15 @@ pub(crate) async fn user_token(
     Ok((link.slack_user_id, token))
 }
 
-/// A Slack error on the caller's own token, worded for them. A dead token
-/// is forgotten, as `tokens_revoked` would.
+/// A Slack error on the caller's own token, worded for them. A token
+/// Slack refuses is checked with `auth.test`; one confirmed dead is
+/// forgotten, as `tokens_revoked` would.
 pub(crate) async fn slack_refusal(
     s: &Services,
     space: &Space,
     team: &TeamId,
     me: &UserId,
+    token: &Secret,
     e: SlackError,
 ) -> ApiError {
     let relink = |why: &str| {
@@ -279,12 +335,22 @@ pub(crate) async fn slack_refusal(
         SlackError::MissingScope { needed, .. } => {
             relink(&format!("your Slack link does not allow {needed}"))
         }
-        e if e.needs_reauthorization() => {
-            if let Err(err) = s.links().revoke_user_token(team, me).await {
-                tracing::warn!(error = %err, "could not forget a dead user token");
-            }
-            relink("Slack no longer accepts your link")
+        SlackError::TokenExpired { .. } => {
+            relink("your Slack link expired and could not be renewed")
         }
+        e if e.token_may_be_dead() => match hallway::tokens::confirm_dead(&s.slack, token).await {
+            Ok(true) => {
+                if let Err(err) = s.links().revoke_user_token(team, me).await {
+                    tracing::warn!(error = %err, "could not forget a dead user token");
+                }
+                relink("Slack no longer accepts your link")
+            }
+            Ok(false) => ApiError::Unavailable(anyhow::anyhow!(
+                "{e}, though auth.test accepts the token; try again"
+            )),
+            Err(check) => ApiError::Unavailable(check.into()),
+        },
+        e @ SlackError::NotAuthed { .. } => ApiError::Internal(e.into()),
         e if e.is_transient() => ApiError::Unavailable(e.into()),
         e => ApiError::Conflict(format!("Slack refused: {e}")),
     }

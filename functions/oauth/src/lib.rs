@@ -162,9 +162,11 @@ pub(crate) fn slack_page(s: &Services, e: SlackError, restart: &str) -> Response
 
 fn slack_code(e: &SlackError) -> String {
     match e {
-        SlackError::Api { code, .. } | SlackError::Auth { code } => code.clone(),
         SlackError::MissingScope { needed, .. } => format!("missing scope {needed}"),
-        other => other.to_string(),
+        other => other
+            .code()
+            .map(str::to_owned)
+            .unwrap_or_else(|| other.to_string()),
     }
 }
 

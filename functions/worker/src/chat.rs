@@ -270,9 +270,11 @@ async fn counterpart(
         )),
         Err(e) if e.is_transient() => Err(JobError::retry(e)),
         Err(e) => {
-            // A dead user token goes, as `tokens_revoked` would have it;
-            // the conversation is kept with the one person known.
-            if e.needs_reauthorization() {
+            // A user token confirmed dead goes, as `tokens_revoked` would
+            // have it; the conversation is kept with the one person known.
+            if e.token_may_be_dead()
+                && hallway::tokens::confirm_dead(&s.slack, &token).await == Ok(true)
+            {
                 links.revoke_user_token(team, owner).await?;
             }
             tracing::warn!(error = %e, "could not tell who the DM is with");

@@ -95,9 +95,7 @@ pub async fn page(w: &Worker, job: DirectoryJob) -> Result<(), JobError> {
         Err(e) => {
             let e = crate::slack_failure(w, team, USERS, e).await?;
             let why = match &e {
-                e if e.needs_reauthorization() => {
-                    "hallway lost access to this workspace".to_owned()
-                }
+                e if e.token_may_be_dead() => "hallway lost access to this workspace".to_owned(),
                 SlackError::Api { code, .. } if code == "invalid_cursor" => {
                     "Slack's page cursor expired; start the refresh again".to_owned()
                 }

@@ -260,7 +260,7 @@ async fn deliver_failed(w: &Worker, job: &DeliverJob, e: SlackError) -> Result<(
                 hallway::services::SLACK_TIMEOUT,
             ))
         }
-        Ok(e) if e.needs_reauthorization() => {
+        Ok(e) if e.token_may_be_dead() => {
             finish_failed(w, job, "hallway lost access to this workspace").await
         }
         Ok(SlackError::Api { code, .. }) => finish_failed(w, job, &reason(&code)).await,

@@ -48,7 +48,7 @@ use hallway::services::Services;
 use hallway::slack::SlackError;
 use hallway::slack::events::SlackEvent;
 use hallway::store::installations::InstallStatus;
-use hallway::tokens::TokenError;
+use hallway::tokens::{self, TokenError};
 use tracing::Instrument;
 
 use crate::pacer::Pacer;
@@ -97,12 +97,17 @@ impl From<hallway::queue::QueueError> for JobError {
     }
 }
 
-/// Sorts a Slack failure: `Err` when the job should run again (after a
-/// 429, no job of this sandbox calls `method` for the team until Slack's
-/// `Retry-After` is up); `Ok` with the error when retrying cannot help, for
-/// the caller to record in its own words. A dead token also marks the
-/// team's installation revoked, so no job of the team calls Slack until it
-/// is reinstalled.
+/// Sorts a Slack failure of a call made with the team's bot token: `Err`
+/// when the job should run again (after a 429, no job of this sandbox
+/// calls `method` for the team until Slack's `Retry-After` is up; an
+/// Enterprise migration waits 15 minutes); `Ok` with the error when
+/// retrying cannot help, for the caller to record in its own words.
+///
+/// A refused token is confirmed with `auth.test` before the team is marked
+/// for reinstall ([`hallway::tokens::confirm_dead`]): one refused call —
+/// a refusal of that call, an `invalid_auth` glitch — never disconnects a
+/// workspace. `token_expired` refreshes the token and runs the job again
+/// (its one retry).
 pub async fn slack_failure(
     w: &Worker,
     team: &TeamId,
@@ -117,19 +122,56 @@ pub async fn slack_failure(
                 retry_after,
             ))
         }
-        e if e.is_transient() => Err(JobError::retry(e)),
-        e if e.needs_reauthorization() => {
-            if let Err(err) = w
-                .services
-                .installations()
-                .revoke(team, InstallStatus::Revoked)
-                .await
-            {
-                tracing::error!(error = %err, "could not mark the installation revoked");
+        SlackError::TokenExpired { .. } => match w.services.refresh_expired_bot_token(team).await {
+            Ok(_) => Err(JobError::retry_after(
+                "Slack said the token expired; it was refreshed",
+                Duration::from_secs(1),
+            )),
+            Err(TokenError::NotInstalled(_) | TokenError::NeedsReinstall(_)) => {
+                mark_for_reinstall(w, team, "its token expired and could not be refreshed").await;
+                Ok(e)
             }
-            Ok(e)
+            Err(err) => Err(JobError::retry(err)),
+        },
+        e if e.is_transient() => Err(match e.retry_after() {
+            Some(after) => JobError::retry_after(&e, after),
+            None => JobError::retry(e),
+        }),
+        e if e.token_may_be_dead() => {
+            let token = match w.services.bot_token(team).await {
+                Ok(t) => t,
+                // Marked already (or uninstalled meanwhile).
+                Err(TokenError::NotInstalled(_) | TokenError::NeedsReinstall(_)) => return Ok(e),
+                Err(err) => return Err(JobError::retry(err)),
+            };
+            match tokens::confirm_dead(&w.services.slack, &token).await {
+                Ok(true) => {
+                    mark_for_reinstall(w, team, &e.to_string()).await;
+                    Ok(e)
+                }
+                Ok(false) => Err(JobError::retry(format!(
+                    "{e}, but auth.test accepts the token: trying again later"
+                ))),
+                Err(check) => Err(JobError::retry(format!(
+                    "{e}; auth.test could not confirm it: {check}"
+                ))),
+            }
         }
         e => Ok(e),
+    }
+}
+
+/// A token confirmed dead: no job of the team calls Slack until it is
+/// reinstalled, and `/hallway` says so.
+async fn mark_for_reinstall(w: &Worker, team: &TeamId, why: &str) {
+    tracing::warn!(team_id = %team, why, "the workspace's token is dead; marking it for reinstall");
+    if let Err(err) = w
+        .services
+        .installations()
+        .revoke(team, InstallStatus::Revoked)
+        .await
+    {
+        tracing::error!(error = %err, "could not mark the installation revoked");
     }
 }
 

@@ -75,7 +75,7 @@ pub async fn onboard(w: &Worker, job: OnboardJob) -> Result<(), JobError> {
     let refused = |method: &'static str, e: SlackError| async move {
         let e = crate::slack_failure(w, team, method, e).await?;
         let text = match &e {
-            e if e.needs_reauthorization() => "hallway lost access to this workspace, so the channel's members were not invited. An admin needs to reinstall it.".to_owned(),
+            e if e.token_may_be_dead() => "hallway lost access to this workspace, so the channel's members were not invited. An admin needs to reinstall it.".to_owned(),
             SlackError::Api { code, .. } if code == "channel_not_found" || code == "not_in_channel" => "I cannot see this channel's members. Add the hallway app to the channel, then run the command again.".to_owned(),
             e => format!("The channel's members could not be read, so nobody was invited: {e}."),
         };
@@ -104,11 +104,10 @@ pub async fn onboard(w: &Worker, job: OnboardJob) -> Result<(), JobError> {
                     Err(e) => return refused(USERS, e).await,
                 };
                 for u in page.items {
-                    if u.flags.is_bot == Some(true)
-                        || u.deleted == Some(true)
-                        || u.id.to_string() == "USLACKBOT"
-                    {
-                        set.insert(u.id.to_string());
+                    // `is_app_user` is a person who authorized hallway:
+                    // invited like anyone else.
+                    if u.is_bot_user() || u.deleted {
+                        set.insert(u.id);
                     }
                 }
                 match page.next_cursor {

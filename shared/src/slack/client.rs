@@ -1,12 +1,9 @@
 //! The Slack Web API client: reqwest over rustls, one base URL (`SLACK_URL`)
 //! so tests and the local bundle can point it at the fake Slack.
 //!
-//! Every response is checked for `ok`; `ok:false` becomes a [`SlackError`]
-//! grouped by what the caller must do: re-authorize ([`SlackError::Auth`]),
-//! ask for a scope ([`SlackError::MissingScope`]), come back later
-//! ([`SlackError::RateLimited`] with Slack's `Retry-After`, or a transient
-//! [`SlackError::Http`]/[`SlackError::Timeout`]), or give up
-//! ([`SlackError::Api`]). The client never sleeps or retries by itself: the
+//! Every response is checked for `ok`; `ok:false`, a 429 or a 5xx becomes a
+//! [`SlackError`], classified in [`super::errors`] (the one place that reads
+//! Slack's error codes). The client never sleeps or retries by itself: the
 //! worker turns `retry_after` into a queue delay, which is cheaper than a
 //! Lambda waiting.
 //!
@@ -19,87 +16,13 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use slack_morphism::prelude::{SlackApiAuthTestResponse, SlackUser};
+use slack_morphism::prelude::SlackApiAuthTestResponse;
 use url::Url;
 
 use crate::secrets::Secret;
-
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-pub enum SlackError {
-    /// The token is bad, revoked, expired or its account inactive: the team
-    /// or user must authorize again.
-    #[error("Slack refused the token ({code}); re-authorization is needed")]
-    Auth { code: String },
-    #[error("the token lacks scope {needed} (it has {provided})")]
-    MissingScope { needed: String, provided: String },
-    #[error("rate limited by Slack; retry after {} s", retry_after.as_secs())]
-    RateLimited { retry_after: Duration },
-    #[error("Slack method {method} failed: {code}")]
-    Api { method: String, code: String },
-    #[error("Slack answered HTTP {status} for {method}")]
-    Http { method: String, status: u16 },
-    #[error("Slack did not answer {method} in time")]
-    Timeout { method: String },
-    #[error("could not reach Slack for {method}: {detail}")]
-    Transport {
-        method: String,
-        detail: String,
-        /// The request may have reached Slack (the connection broke after
-        /// it was sent); false when no connection was made.
-        maybe_sent: bool,
-    },
-    #[error("Slack's answer to {method} was not understood: {detail}")]
-    Decode { method: String, detail: String },
-}
-
-const AUTH_CODES: &[&str] = &[
-    "not_authed",
-    "invalid_auth",
-    "account_inactive",
-    "token_revoked",
-    "token_expired",
-    "no_permission",
-    "org_login_required",
-    "team_access_not_granted",
-];
-
-impl SlackError {
-    /// Whether the same call may succeed later without anyone doing anything.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            SlackError::RateLimited { .. }
-            | SlackError::Timeout { .. }
-            | SlackError::Transport { .. } => true,
-            SlackError::Http { status, .. } => *status >= 500,
-            _ => false,
-        }
-    }
-
-    /// Whether Slack may have carried the call out although we got no
-    /// answer saying so: a timeout, a broken connection or a 5xx after the
-    /// request went out. A post that failed this way must not simply be
-    /// sent again (it would be a second message); look first.
-    pub fn outcome_unknown(&self) -> bool {
-        match self {
-            SlackError::Timeout { .. } => true,
-            SlackError::Transport { maybe_sent, .. } => *maybe_sent,
-            SlackError::Http { status, .. } => *status >= 500,
-            _ => false,
-        }
-    }
-
-    /// How long to wait before calling this method again, when Slack said.
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            SlackError::RateLimited { retry_after } => Some(*retry_after),
-            _ => None,
-        }
-    }
-
-    pub fn needs_reauthorization(&self) -> bool {
-        matches!(self, SlackError::Auth { .. })
-    }
-}
+pub use crate::slack::errors::SlackError;
+use crate::slack::errors::error_of;
+use crate::slack::users::UserObject;
 
 /// How a call authenticates.
 #[derive(Clone, Copy)]
@@ -436,18 +359,37 @@ impl SlackClient {
             .await
     }
 
+    /// One page of `users.list`. Each member is read on its own
+    /// ([`UserObject`] is lenient); one that is not a user object at all is
+    /// logged and left out rather than failing the page.
     pub async fn users_page(
         &self,
         token: &Secret,
         cursor: Option<&str>,
         limit: u32,
-    ) -> Result<PageOf<SlackUser>, SlackError> {
-        self.page("users.list", token, &Map::new(), "members", cursor, limit)
-            .await
+    ) -> Result<PageOf<UserObject>, SlackError> {
+        let page: PageOf<Value> = self
+            .page("users.list", token, &Map::new(), "members", cursor, limit)
+            .await?;
+        let items = page
+            .items
+            .iter()
+            .filter_map(|v| match UserObject::from_json(v) {
+                Ok(u) => Some(u),
+                Err(reason) => {
+                    tracing::warn!(%reason, "users.list member skipped");
+                    None
+                }
+            })
+            .collect();
+        Ok(PageOf {
+            items,
+            next_cursor: page.next_cursor,
+        })
     }
 
     /// `users.info`.
-    pub async fn users_info(&self, token: &Secret, user: &str) -> Result<SlackUser, SlackError> {
+    pub async fn users_info(&self, token: &Secret, user: &str) -> Result<UserObject, SlackError> {
         self.one_user(token, "users.info", serde_json::json!({ "user": user }))
             .await
     }
@@ -457,7 +399,7 @@ impl SlackClient {
         &self,
         token: &Secret,
         email: &str,
-    ) -> Result<SlackUser, SlackError> {
+    ) -> Result<UserObject, SlackError> {
         self.one_user(
             token,
             "users.lookupByEmail",
@@ -471,13 +413,16 @@ impl SlackClient {
         token: &Secret,
         method: &str,
         params: Value,
-    ) -> Result<SlackUser, SlackError> {
+    ) -> Result<UserObject, SlackError> {
         #[derive(Deserialize)]
         struct OneUser {
-            user: SlackUser,
+            user: Value,
         }
         let r: OneUser = self.call_form(method, Auth::Bearer(token), &params).await?;
-        Ok(r.user)
+        UserObject::from_json(&r.user).map_err(|detail| SlackError::Decode {
+            method: method.into(),
+            detail,
+        })
     }
 
     /// Every member id of a conversation.
@@ -729,89 +674,10 @@ fn transport(method: &str, e: reqwest::Error) -> SlackError {
     }
 }
 
-fn error_of(method: &str, body: &Value) -> SlackError {
-    let code = body
-        .get("error")
-        .and_then(Value::as_str)
-        .unwrap_or("unknown_error")
-        .to_owned();
-    let field = |name: &str| {
-        body.get(name)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned()
-    };
-    match code.as_str() {
-        c if AUTH_CODES.contains(&c) => SlackError::Auth { code },
-        "missing_scope" => SlackError::MissingScope {
-            needed: field("needed"),
-            provided: field("provided"),
-        },
-        // `ratelimited` in a 200 body: no Retry-After to read, so wait the
-        // minimum a Tier 1 method allows.
-        "ratelimited" => SlackError::RateLimited {
-            retry_after: Duration::from_secs(60),
-        },
-        _ => SlackError::Api {
-            method: method.into(),
-            code,
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn errors_are_typed_by_what_to_do() {
-        assert_eq!(
-            error_of("x", &json!({"ok": false, "error": "token_revoked"})),
-            SlackError::Auth {
-                code: "token_revoked".into()
-            }
-        );
-        assert_eq!(
-            error_of(
-                "x",
-                &json!({"ok": false, "error": "missing_scope", "needed": "chat:write", "provided": "channels:read"})
-            ),
-            SlackError::MissingScope {
-                needed: "chat:write".into(),
-                provided: "channels:read".into()
-            }
-        );
-        let other = error_of(
-            "chat.postMessage",
-            &json!({"ok": false, "error": "channel_not_found"}),
-        );
-        assert_eq!(
-            other,
-            SlackError::Api {
-                method: "chat.postMessage".into(),
-                code: "channel_not_found".into()
-            }
-        );
-        assert!(!other.is_transient());
-        assert!(
-            SlackError::Http {
-                method: "m".into(),
-                status: 503
-            }
-            .is_transient()
-        );
-        assert!(
-            !SlackError::Http {
-                method: "m".into(),
-                status: 404
-            }
-            .is_transient()
-        );
-        assert!(
-            error_of("x", &json!({"ok": false, "error": "invalid_auth"})).needs_reauthorization()
-        );
-    }
 
     #[test]
     fn form_fields_encode_structures_as_json() {

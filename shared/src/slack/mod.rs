@@ -9,11 +9,15 @@
 //! - [`messages`]: the messages hallway puts in Slack (Block Kit).
 //! - [`home`]: the App Home tab.
 //! - [`client`]: the Web API client (reqwest, configurable base URL).
+//! - [`errors`]: what a failed call means: the one place Slack's error
+//!   codes are classified.
 //! - [`oauth`]: Slack's authorize URLs and our OAuth redirect paths.
+//! - [`users`]: Slack's user object, read leniently.
 //! - [`manifest`]: the Slack app manifest, generated from the code's routes,
 //!   scopes and event subscriptions.
 
 pub mod client;
+pub mod errors;
 pub mod events;
 pub mod extract;
 pub mod grammar;
@@ -21,6 +25,7 @@ pub mod home;
 pub mod manifest;
 pub mod messages;
 pub mod oauth;
+pub mod users;
 pub mod verify;
 
 pub use client::{SlackClient, SlackError};

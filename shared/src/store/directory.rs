@@ -13,11 +13,11 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use slack_morphism::prelude::SlackUser;
 
 use crate::clock::SharedClock;
 use crate::ids::{TeamId, UserId};
 use crate::keys;
+use crate::slack::users::UserObject;
 use crate::table::{
     Condition, Query, SharedTable, TableError, Update, all_records, from_item, n, record_item, s,
 };
@@ -25,9 +25,6 @@ use crate::table::{
 /// How long a refresh may go without progress before another may replace
 /// it (a page is a few seconds; a run stuck on 429s still advances).
 pub const RUN_LEASE_SECS: i64 = 10 * 60;
-
-/// Slack's own "user" that is not a person.
-const SLACKBOT: &str = "USLACKBOT";
 
 /// A page of [`Directory::page`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,15 +39,19 @@ pub struct PeoplePage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     pub id: UserId,
-    /// The handle (`name`), kept for search.
+    /// The handle (`name`), kept for search. Names Slack left out are
+    /// empty, and not stored (DynamoDB Local refuses empty strings).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub display_name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub real_name: String,
     pub avatar: Option<String>,
     /// Only when the token has `users:read.email`.
     pub email: Option<String>,
     pub deleted: bool,
-    /// Bots, app users and Slackbot.
+    /// Bots and Slackbot (not app users: those are people who linked).
     pub is_bot: bool,
     pub tz: Option<String>,
     /// Slack's `updated` (seconds): orders writes of the same person.
@@ -59,43 +60,26 @@ pub struct Person {
 
 impl Person {
     /// Reads one user object as Slack sends it (`users.list` members,
-    /// `team_join`/`user_change`'s `user`).
+    /// `team_join`/`user_change`'s `user`), leniently: see
+    /// [`crate::slack::users`].
     pub fn from_slack_json(value: &Value) -> Result<Self, String> {
-        let user: SlackUser =
-            serde_json::from_value(value.clone()).map_err(|e| format!("not a Slack user: {e}"))?;
-        let id = UserId::new(user.id.to_string()).map_err(|e| e.to_string())?;
-        let profile = user.profile.as_ref();
+        Self::from_user(UserObject::from_json(value)?)
+    }
+
+    pub fn from_user(user: UserObject) -> Result<Self, String> {
+        let id = UserId::new(user.id.clone()).map_err(|e| e.to_string())?;
         let text = |v: Option<&String>| v.map(|s| s.trim().to_owned()).unwrap_or_default();
-        let avatar = profile
-            .and_then(|p| p.icon.as_ref())
-            .and_then(|i| i.images.as_ref())
-            .and_then(|images| {
-                // The 192 px image suits both the list and the profile;
-                // otherwise the largest there is.
-                images
-                    .resolutions
-                    .iter()
-                    .find(|(size, _)| *size == 192)
-                    .or_else(|| images.resolutions.iter().max_by_key(|(size, _)| *size))
-                    .map(|(_, url)| url.clone())
-            });
-        let is_bot = user.flags.is_bot == Some(true)
-            || user.flags.is_app_user == Some(true)
-            || id.as_str() == SLACKBOT;
         Ok(Person {
             name: user.name.clone().unwrap_or_default(),
-            display_name: text(profile.and_then(|p| p.display_name.as_ref())),
-            real_name: text(
-                user.real_name
-                    .as_ref()
-                    .or_else(|| profile.and_then(|p| p.real_name.as_ref())),
-            ),
-            avatar,
-            email: profile.and_then(|p| p.email.as_ref()).map(|e| e.0.clone()),
-            deleted: user.deleted == Some(true),
-            is_bot,
+            display_name: text(user.profile.display_name.as_ref()),
+            real_name: text(user.real_name.as_ref().or(user.profile.real_name.as_ref())),
+            avatar: user.avatar().map(str::to_owned),
+            email: user.profile.email.clone(),
+            deleted: user.deleted,
+            // `is_app_user` marks people who authorized the app, not bots.
+            is_bot: user.is_bot_user(),
             tz: user.tz.clone(),
-            updated: value.get("updated").and_then(Value::as_i64).unwrap_or(0),
+            updated: user.updated.unwrap_or(0),
             id,
         })
     }
@@ -520,9 +504,10 @@ mod tests {
         let mut bot = slack_user();
         bot["is_bot"] = json!(true);
         assert!(!Person::from_slack_json(&bot).unwrap().is_person());
+        // An app user authorized hallway: a linked person, not a bot.
         let mut app_user = slack_user();
         app_user["is_app_user"] = json!(true);
-        assert!(!Person::from_slack_json(&app_user).unwrap().is_person());
+        assert!(Person::from_slack_json(&app_user).unwrap().is_person());
         let mut slackbot = slack_user();
         slackbot["id"] = json!("USLACKBOT");
         assert!(Person::from_slack_json(&slackbot).unwrap().is_bot);
@@ -539,5 +524,10 @@ mod tests {
         assert_eq!((p.email, p.avatar, p.updated), (None, None, 0));
         assert!(Person::from_slack_json(&json!({"name": "no id"})).is_err());
         assert!(Person::from_slack_json(&json!({"id": "U#1"})).is_err());
+        // Seen in the wild: `fields` as an array, profile fields left out.
+        let odd = Person::from_slack_json(&json!({"id": "U0ODD", "name": "odd",
+            "profile": {"fields": [], "real_name": "Odd One"}}))
+        .unwrap();
+        assert_eq!((odd.label(), odd.avatar.as_deref()), ("Odd One", None));
     }
 }
