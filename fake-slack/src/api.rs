@@ -145,6 +145,8 @@ fn required_scope(method: &str, channel: Option<&str>) -> Option<&'static str> {
         "conversations.open" => "im:write",
         "chat.postMessage" | "chat.postEphemeral" | "chat.update" | "chat.delete" => "chat:write",
         "chat.unfurl" => "links:write",
+        // docs.slack.dev/reference/methods/files.info
+        "files.info" => "files:read",
         "team.info" => "team:read",
         _ => return None,
     })
@@ -451,6 +453,7 @@ fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
                 "chat.delete" => delete_message(world, call, &team, &user),
                 "chat.unfurl" => unfurl(world, call, &team),
                 "views.publish" => views_publish(world, call, &team, kind),
+                "files.info" => files_info(world, call, &team, &user),
                 "apps.uninstall" => apps_uninstall(world, call, &team),
                 "openid.connect.userInfo" => oidc::user_info(world, &team, &user, kind),
                 _ => Outcome::Err("unknown_method".into()),
@@ -592,7 +595,7 @@ fn conversations_info(world: &World, call: &Call, team: &str, me: &str) -> Outco
     }
 }
 
-fn open_dm(world: &mut World, team: &str, me: &str, other: &str) -> (String, bool) {
+pub(crate) fn open_dm(world: &mut World, team: &str, me: &str, other: &str) -> (String, bool) {
     let t = world
         .teams
         .get_mut(team)
@@ -726,43 +729,72 @@ fn post_message(
             return Outcome::Err("not_in_channel".into());
         }
     }
-    let ts = world.next_ts();
-    let msg = Message {
-        ts: ts.clone(),
-        user: me.to_owned(),
-        text: text.clone(),
-        blocks: blocks.clone(),
-        thread_ts: call.str("thread_ts").map(str::to_owned),
-        ephemeral_to: None,
-    };
+    let mut msg = Message::new("", me, &text);
+    msg.blocks = blocks;
+    msg.bot = kind == TokenKind::Bot;
+    msg.thread_ts = call.str("thread_ts").map(str::to_owned);
+    let broadcast = matches!(call.str("reply_broadcast"), Some("true" | "1"))
+        || call.params.get("reply_broadcast") == Some(&Value::Bool(true));
+    let message = post(world, team, &id, msg, broadcast);
+    if kind == TokenKind::User {
+        let ts = message["ts"].as_str().unwrap_or_default().to_owned();
+        crate::events::queue_link_shared(world, team, &id, me, &ts, &text);
+    }
+    Outcome::Ok(json!({"channel": id, "ts": message["ts"], "message": message}))
+}
+
+/// Stores a message in a conversation and queues its event; returns the
+/// message as Slack returns it. Threads as the message reference and
+/// events describe them (docs.slack.dev/reference/events/message):
+/// a reply carries `thread_ts` and `parent_user_id` (no subtype over the
+/// Events API: "examine message events' `thread_ts`"); one also sent to
+/// the conversation is `thread_broadcast`, with a copy of the parent in
+/// `root` (…/message/thread_broadcast).
+pub(crate) fn post(
+    world: &mut World,
+    team: &str,
+    channel: &str,
+    mut msg: Message,
+    broadcast: bool,
+) -> Value {
+    msg.ts = world.next_ts();
+    let parent = msg.thread_ts.as_ref().and_then(|t| {
+        world.teams[team].channels[channel]
+            .messages
+            .iter()
+            .find(|m| &m.ts == t)
+            .cloned()
+    });
+    if broadcast && msg.thread_ts.is_some() {
+        msg.subtype = Some("thread_broadcast".into());
+    }
     world
         .teams
         .get_mut(team)
         .expect("authenticated team exists")
         .channels
-        .get_mut(&id)
+        .get_mut(channel)
         .expect("resolved channel exists")
         .messages
-        .push(msg);
-    let mut message = json!({"type": "message", "text": text, "user": me, "ts": ts});
-    if kind == TokenKind::Bot {
-        message["bot_id"] = json!(format!("B{}", me.trim_start_matches('U')));
-    }
-    if let Some(b) = blocks {
-        message["blocks"] = b;
-    }
+        .push(msg.clone());
+    let message = msg.to_json();
     let mut event = message.clone();
-    event["channel"] = json!(id);
-    event["event_ts"] = json!(ts);
-    event["channel_type"] = json!(channel_type(&world.teams[team].channels[&id]));
-    if let Some(thread) = call.str("thread_ts") {
-        event["thread_ts"] = json!(thread);
+    event["channel"] = json!(channel);
+    event["event_ts"] = json!(msg.ts);
+    event["channel_type"] = json!(channel_type(&world.teams[team].channels[channel]));
+    if let Some(p) = &parent {
+        event["parent_user_id"] = json!(p.user);
+        if broadcast {
+            let mut root = p.to_json();
+            root["thread_ts"] = json!(p.ts);
+            root["reply_count"] = json!(1);
+            root["reply_users"] = json!([msg.user]);
+            root["latest_reply"] = json!(msg.ts);
+            event["root"] = root;
+        }
     }
-    crate::events::queue_message_event(world, team, &id, event);
-    if kind == TokenKind::User {
-        crate::events::queue_link_shared(world, team, &id, me, &ts, &text);
-    }
-    Outcome::Ok(json!({"channel": id, "ts": ts, "message": message}))
+    crate::events::queue_message_event(world, team, channel, event);
+    message
 }
 
 fn channel_type(ch: &Channel) -> &'static str {
@@ -872,14 +904,10 @@ fn post_ephemeral(world: &mut World, call: &Call, team: &str, me: &str) -> Outco
     if !ch.is_im && !ch.members.iter().any(|m| m == user) {
         return Outcome::Err("user_not_in_channel".into());
     }
-    ch.messages.push(Message {
-        ts: ts.clone(),
-        user: me.to_owned(),
-        text,
-        blocks,
-        thread_ts: None,
-        ephemeral_to: Some(user.to_owned()),
-    });
+    let mut m = Message::new(&ts, me, &text);
+    m.blocks = blocks;
+    m.ephemeral_to = Some(user.to_owned());
+    ch.messages.push(m);
     Outcome::Ok(json!({"message_ts": ts}))
 }
 
@@ -907,13 +935,7 @@ fn conversations_history(
         .filter(|m| m.ephemeral_to.is_none())
         .filter(|m| call.str("latest").is_none_or(|l| m.ts.as_str() < l))
         .filter(|m| call.str("oldest").is_none_or(|o| m.ts.as_str() > o))
-        .map(|m| {
-            let mut v = json!({"type": "message", "user": m.user, "text": m.text, "ts": m.ts});
-            if let Some(b) = &m.blocks {
-                v["blocks"] = b.clone();
-            }
-            v
-        })
+        .map(Message::to_json)
         .collect();
     let total = messages.len();
     match page(world, call, &messages) {
@@ -969,6 +991,37 @@ fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
             None => return Outcome::Err("invalid_unfurls_format".into()),
         }
     }
+    // Slack changes the message when an unfurl is attached and announces
+    // it as `message_changed` with the text unchanged and no new `edited`
+    // (slackhq/slack-api-docs#27; not on the event's page).
+    if let Some((channel, ts)) = by_channel
+        && let Some(m) = t
+            .channels
+            .get_mut(channel)
+            .and_then(|c| c.messages.iter_mut().find(|m| m.ts == ts))
+    {
+        let previous = m.to_json();
+        m.attachments = unfurls
+            .iter()
+            .map(|(url, preview)| json!({"from_url": url, "app_unfurl_url": url, "is_app_unfurl": true, "blocks": preview.get("blocks")}))
+            .collect();
+        let changed = json!({
+            "type": "message", "subtype": "message_changed", "hidden": true,
+            "channel": channel, "ts": ts, "event_ts": ts, "channel_type": "im",
+            "message": m.to_json(), "previous_message": previous,
+        });
+        let (team, channel) = (team.to_owned(), channel.to_owned());
+        crate::events::queue_message_event(world, &team, &channel, changed);
+        let t = world
+            .teams
+            .get_mut(&team)
+            .expect("authenticated team exists");
+        t.unfurls.push(json!({
+            "channel": channel, "ts": ts, "unfurl_id": null, "source": null,
+            "unfurls": Value::Object(unfurls),
+        }));
+        return Outcome::Ok(json!({}));
+    }
     t.unfurls.push(json!({
         "channel": by_channel.map(|(c, _)| c),
         "ts": by_channel.map(|(_, t)| t),
@@ -977,6 +1030,26 @@ fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
         "unfurls": Value::Object(unfurls),
     }));
     Outcome::Ok(json!({}))
+}
+
+/// `files.info` (docs.slack.dev/reference/methods/files.info): the file
+/// object, for a token whose owner can see one of the conversations it
+/// was shared in (`file_not_found` otherwise, as for an unknown id).
+fn files_info(world: &World, call: &Call, team: &str, me: &str) -> Outcome {
+    let Some(file) = call.str("file").and_then(|f| world.files.get(f)) else {
+        return Outcome::Err("file_not_found".into());
+    };
+    let t = &world.teams[team];
+    let visible = file.channels.iter().any(|c| {
+        t.channels
+            .get(c)
+            .is_some_and(|ch| ch.members.iter().any(|m| m == me))
+    });
+    if !visible {
+        return Outcome::Err("file_not_found".into());
+    }
+    Outcome::Ok(json!({"file": file.to_json(&t.seed.domain), "comments": [],
+                       "response_metadata": {"next_cursor": ""}}))
 }
 
 /// `views.publish`: a bot replaces a person's Home tab.

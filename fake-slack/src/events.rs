@@ -18,6 +18,15 @@ use crate::Shared;
 use crate::world::{EventsTarget, RecordedCall, TokenKind, UserSeed, World, random_hex};
 
 /// Queues the callback for a message event in `channel`, if the app can see it.
+///
+/// Slack sends one callback per app, and its `authorizations` "describes
+/// _one_ of the installations that this event is visible to"
+/// (docs.slack.dev/apis/events-api; changelog 2020-09-15
+/// events-api-truncate-authed-users), without saying which. Who can see a
+/// DM: the app's bot when it is in the DM, and every person in it who
+/// granted the app `im:history` (the user-token subscription). When
+/// several can, the fake takes them in turn, so a DM with the app arrives
+/// now under the bot's authorization, now under the person's.
 pub(crate) fn queue_message_event(world: &mut World, team: &str, channel: &str, event: Value) {
     let t = &world.teams[team];
     let Some(ch) = t.channels.get(channel) else {
@@ -27,32 +36,73 @@ pub(crate) fn queue_message_event(world: &mut World, team: &str, channel: &str, 
         return;
     }
     let bot = t.seed.bot_user_id.clone();
-    let authorization = if ch.members.contains(&bot) {
-        Some(
-            json!({"enterprise_id": t.seed.enterprise_id, "team_id": team,
-                    "user_id": bot, "is_bot": true, "is_enterprise_install": false}),
-        )
-    } else {
-        ch.members
-            .iter()
-            .find(|m| {
-                world.tokens.values().any(|tok| {
-                    tok.team == team
-                        && &tok.user == *m
-                        && tok.kind == TokenKind::User
-                        && !tok.revoked
-                        && tok.scopes.iter().any(|s| s == "im:history")
-                })
-            })
-            .map(|m| {
+    let mut can_see: Vec<Value> = Vec::new();
+    if ch.members.contains(&bot) && t.installed {
+        can_see.push(bot_authorization(world, team));
+    }
+    for m in &ch.members {
+        let subscribed = world.tokens.values().any(|tok| {
+            tok.team == team
+                && &tok.user == m
+                && tok.kind == TokenKind::User
+                && !tok.revoked
+                && tok.scopes.iter().any(|s| s == "im:history")
+        });
+        if subscribed {
+            can_see.push(
                 json!({"enterprise_id": t.seed.enterprise_id, "team_id": team,
-                       "user_id": m, "is_bot": false, "is_enterprise_install": false})
-            })
-    };
-    let Some(authorization) = authorization else {
+                                "user_id": m, "is_bot": false, "is_enterprise_install": false}),
+            );
+        }
+    }
+    if can_see.is_empty() {
         return;
-    };
+    }
+    let turn = world.authorization_turn;
+    world.authorization_turn += 1;
+    let authorization = can_see.swap_remove(turn % can_see.len());
     push_callback(world, team, event, authorization);
+}
+
+/// `user` shares a file named `name` in `channel` with `text`: a `message`
+/// with `files` (docs.slack.dev/reference/events/message/file_share; its
+/// example has no `subtype`, while deliveries carry `"subtype":
+/// "file_share"`: both are read). When `connect` (someone of another
+/// organisation, Slack Connect), the event carries only the
+/// `check_file_info` stub and `files.info` gives the rest. Returns the
+/// message's `ts` and the file id.
+pub(crate) fn share_file(
+    world: &mut World,
+    team: &str,
+    channel: &str,
+    user: &str,
+    name: &str,
+    text: &str,
+    connect: bool,
+) -> Option<(String, String)> {
+    let t = world.teams.get(team)?;
+    t.channels.get(channel)?;
+    let file = crate::world::SharedFile {
+        id: format!("F{}", random_hex(5).to_uppercase()),
+        team: team.to_owned(),
+        user: user.to_owned(),
+        name: name.to_owned(),
+        title: name.to_owned(),
+        mimetype: "application/octet-stream".into(),
+        channels: vec![channel.to_owned()],
+    };
+    let object = if connect {
+        file.stub()
+    } else {
+        file.to_json(&t.seed.domain)
+    };
+    let id = file.id.clone();
+    world.files.insert(id.clone(), file);
+    let mut msg = crate::world::Message::new("", user, text);
+    msg.subtype = Some("file_share".into());
+    msg.files = vec![object];
+    let posted = crate::api::post(world, team, channel, msg, false);
+    Some((posted["ts"].as_str()?.to_owned(), id))
 }
 
 /// The links to the app's unfurl domains in a message's text (bare, or
@@ -376,6 +426,7 @@ pub(crate) async fn deliver(shared: Shared, target: EventsTarget, callback: Valu
             "event_id": callback["event_id"],
             "type": callback["event"]["type"],
             "subtype": callback["event"]["subtype"],
+            "authorization": callback["authorizations"][0]["user_id"],
         }),
         status,
         error,

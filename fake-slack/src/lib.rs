@@ -308,6 +308,36 @@ impl FakeSlack {
         done
     }
 
+    /// `user` shares a file in `channel` (a `file_share` message, and its
+    /// event); `connect` for someone of another organisation, whose event
+    /// carries only the `check_file_info` stub. Returns (ts, file id).
+    pub fn share_file(
+        &self,
+        team: &str,
+        channel: &str,
+        user: &str,
+        name: &str,
+        text: &str,
+        connect: bool,
+    ) -> Option<(String, String)> {
+        let shared = events::share_file(
+            &mut self.shared.lock(),
+            team,
+            channel,
+            user,
+            name,
+            text,
+            connect,
+        );
+        events::flush(&self.shared);
+        shared
+    }
+
+    /// Opens (or finds) the DM between two people of `team`; its id.
+    pub fn dm_between(&self, team: &str, a: &str, b: &str) -> String {
+        api::open_dm(&mut self.shared.lock(), team, a, b).0
+    }
+
     /// Renames `channel` (`channel_rename` / `group_rename` to the app).
     pub fn rename_channel(&self, team: &str, channel: &str, name: &str) -> bool {
         let renamed = events::rename_channel(&mut self.shared.lock(), team, channel, name);

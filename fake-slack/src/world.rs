@@ -231,7 +231,7 @@ impl TeamSeed {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Message {
     pub ts: String,
     pub user: String,
@@ -240,6 +240,100 @@ pub struct Message {
     pub thread_ts: Option<String>,
     /// Set for ephemeral messages: only this user saw it.
     pub ephemeral_to: Option<String>,
+    /// `file_share`, `thread_broadcast`, … (`None`: a plain message).
+    #[serde(default)]
+    pub subtype: Option<String>,
+    /// File objects shared with the message.
+    #[serde(default)]
+    pub files: Vec<Value>,
+    /// Posted by a bot token (`bot_id` in the message).
+    #[serde(default)]
+    pub bot: bool,
+    /// Unfurls the app attached (`chat.unfurl`).
+    #[serde(default)]
+    pub attachments: Vec<Value>,
+}
+
+impl Message {
+    pub fn new(ts: &str, user: &str, text: &str) -> Self {
+        Self {
+            ts: ts.into(),
+            user: user.into(),
+            text: text.into(),
+            blocks: None,
+            thread_ts: None,
+            ephemeral_to: None,
+            subtype: None,
+            files: Vec::new(),
+            bot: false,
+            attachments: Vec::new(),
+        }
+    }
+
+    /// The message as `conversations.history` and events carry it.
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({"type": "message", "user": self.user, "text": self.text, "ts": self.ts});
+        if let Some(b) = &self.blocks {
+            v["blocks"] = b.clone();
+        }
+        if let Some(t) = &self.thread_ts {
+            v["thread_ts"] = json!(t);
+        }
+        if let Some(st) = &self.subtype {
+            v["subtype"] = json!(st);
+        }
+        if !self.files.is_empty() {
+            v["files"] = json!(self.files);
+            v["upload"] = json!(true);
+        }
+        if self.bot {
+            v["bot_id"] = json!(format!("B{}", self.user.trim_start_matches('U')));
+        }
+        if !self.attachments.is_empty() {
+            v["attachments"] = json!(self.attachments);
+        }
+        v
+    }
+}
+
+/// A file someone shared (files.info's `file`).
+#[derive(Debug, Clone)]
+pub struct SharedFile {
+    pub id: String,
+    pub team: String,
+    pub user: String,
+    pub name: String,
+    pub title: String,
+    pub mimetype: String,
+    /// Channels it was shared in.
+    pub channels: Vec<String>,
+}
+
+impl SharedFile {
+    /// The file object (docs.slack.dev/reference/methods/files.info).
+    pub fn to_json(&self, domain: &str) -> Value {
+        json!({
+            "id": self.id, "created": 1_700_000_000, "timestamp": 1_700_000_000,
+            "name": self.name, "title": self.title, "mimetype": self.mimetype,
+            "filetype": self.name.rsplit('.').next().unwrap_or("binary"),
+            "pretty_type": self.mimetype, "user": self.user, "size": 1024,
+            "mode": "hosted", "is_external": false, "is_public": false,
+            "url_private": format!("https://files.slack.com/files-pri/{}-{}/{}", self.team, self.id, self.name),
+            "url_private_download": format!("https://files.slack.com/files-pri/{}-{}/download/{}", self.team, self.id, self.name),
+            "permalink": format!("https://{domain}.slack.com/files/{}/{}/{}", self.user, self.id, self.name),
+            "permalink_public": format!("https://slack-files.com/{}-{}", self.team, self.id),
+            "has_rich_preview": false,
+        })
+    }
+
+    /// What a Slack Connect event carries instead of the file: "the payload
+    /// will contain a file object with the key-value pair `"file_access":
+    /// "check_file_info"`" (docs.slack.dev/reference/events/message/file_share):
+    /// call `files.info` for the rest.
+    pub fn stub(&self) -> Value {
+        json!({"id": self.id, "mode": "file_access", "file_access": "check_file_info",
+               "created": 0, "timestamp": 0, "user": ""})
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -534,6 +628,11 @@ pub struct World {
     /// Event callbacks built while handling a call, sent after it.
     pub outbox: Vec<Value>,
     pub started: Instant,
+    /// Files people shared, by id.
+    pub files: HashMap<String, SharedFile>,
+    /// Turns through the authorizations that can see an event, so that
+    /// when several apply each is used (see `events::queue_message_event`).
+    pub authorization_turn: usize,
     /// Every Nth Web API call answers HTTP 503 before doing anything: the
     /// occasional real 5xx (the official SDKs retry 5xx:
     /// python-slack-sdk's `ServerErrorRetryHandler`, node-slack-sdk's
@@ -564,6 +663,8 @@ impl World {
             events: None,
             outbox: Vec::new(),
             started: Instant::now(),
+            files: HashMap::new(),
+            authorization_turn: 0,
             server_error_every: None,
             calls_seen: 0,
             next_seq: 0,

@@ -443,3 +443,154 @@ async fn signed_message_samples_store_edit_and_delete_and_a_retry_changes_nothin
     app.drained().await;
     assert_eq!(receiver(&app).accepted().len(), 4);
 }
+
+/// Slack names one authorization that can see an event, not which
+/// (docs.slack.dev/apis/events-api): Alice, linked with `im:history`,
+/// writing in the app's Messages tab is delivered now under the bot's
+/// authorization, now under hers. Either way it is a conversation with the
+/// app, and the bot is never listed as a person in it.
+#[tokio::test]
+async fn a_dm_with_the_app_is_a_conversation_with_the_app_whichever_authorization_came() {
+    let Some((app, _)) = bridged().await else {
+        return;
+    };
+    // Dave links too; both write to the app, each conversation new.
+    crate::commands::link_with_token(&app, "dan", DAVE, &["im:history", "im:read", "chat:write"])
+        .await;
+    let alice = Secret::new(app.slack.issue_user_token("T0DEMO", ALICE, &["chat:write"]));
+    let dave = Secret::new(app.slack.issue_user_token("T0DEMO", DAVE, &["chat:write"]));
+    say(&app, &alice, BOT, "hello app").await;
+    told(&app, 1).await;
+    say(&app, &dave, BOT, "me too").await;
+    let told = told(&app, 2).await;
+    for (n, who) in told.iter().zip([ALICE, DAVE]) {
+        let c = &n.data["conversation"];
+        assert_eq!(c["kind"], "app", "{n:?}");
+        assert_eq!(c["members"], json!([who]), "{n:?}");
+    }
+    // The fake did vary the authorization: the bot's, then Dave's own.
+    let mut under: Vec<String> = app
+        .slack
+        .calls_to("events.deliver")
+        .iter()
+        .map(|c| c.params["authorization"].as_str().unwrap().to_owned())
+        .collect();
+    under.sort();
+    assert_eq!(under, [DAVE, BOT]);
+}
+
+/// Files, thread replies and "also send to channel" carry people's words:
+/// each is bridged with what the office needs (file names and links, the
+/// thread), and a file Slack sends as an id only (`check_file_info`, Slack
+/// Connect) is read with `files.info`. An unfurl added to a message is not
+/// an edit.
+#[tokio::test]
+async fn files_threads_and_broadcasts_are_bridged_and_unfurls_are_not_edits() {
+    let Some((app, _)) = bridged().await else {
+        return;
+    };
+    link_ada_with_token(&app, &["im:history", "im:read", "chat:write", "files:read"]).await;
+    let bob = person(&app, BOB);
+    let (dm, root) = say(&app, &bob, ALICE, "the plan").await;
+    told(&app, 1).await;
+
+    // A file with text.
+    let (file_ts, file_id) = app
+        .slack
+        .share_file("T0DEMO", dm.as_str(), BOB, "plan.pdf", "here it is", false)
+        .unwrap();
+    let n = told(&app, 2).await.remove(1);
+    assert_eq!(n.kind, "chat.message");
+    assert_eq!(n.data["ts"], file_ts.as_str());
+    assert_eq!(n.data["text"], "here it is");
+    assert_eq!(n.data["files"][0]["id"], file_id.as_str());
+    assert_eq!(n.data["files"][0]["name"], "plan.pdf");
+    assert!(
+        n.data["files"][0]["permalink"]
+            .as_str()
+            .unwrap()
+            .contains(&file_id)
+    );
+
+    // A thread reply, then one also sent to the conversation.
+    let reply = slack(
+        &app,
+        &bob,
+        "chat.postMessage",
+        json!({"channel": dm.as_str(), "text": "in the thread", "thread_ts": root.as_str()}),
+    )
+    .await;
+    let n = told(&app, 3).await.remove(2);
+    assert_eq!(n.data["thread_ts"], root.as_str());
+    assert_eq!(n.data["ts"], reply["ts"]);
+    assert_eq!(n.data["broadcast"], false);
+    slack(
+        &app,
+        &bob,
+        "chat.postMessage",
+        json!({"channel": dm.as_str(), "text": "for everyone", "thread_ts": root.as_str(), "reply_broadcast": true}),
+    )
+    .await;
+    let n = told(&app, 4).await.remove(3);
+    assert_eq!(n.data["text"], "for everyone");
+    assert_eq!(n.data["thread_ts"], root.as_str());
+    assert_eq!(n.data["broadcast"], true);
+
+    // Slack Connect: only the file's id; its name comes from files.info.
+    let (_, connect_id) = app
+        .slack
+        .share_file("T0DEMO", dm.as_str(), BOB, "budget.xlsx", "", true)
+        .unwrap();
+    let n = told(&app, 5).await.remove(4);
+    assert_eq!(n.data["files"][0]["id"], connect_id.as_str());
+    assert_eq!(n.data["files"][0]["name"], "budget.xlsx");
+    let info = app.slack.calls_to("files.info");
+    assert_eq!(info.len(), 1, "{info:?}");
+    assert_eq!(info[0].status, 200);
+
+    // Bob edits his first message, then an unfurl is attached to it: one
+    // `message_changed` is an edit, the other only adds the unfurl.
+    slack(
+        &app,
+        &bob,
+        "chat.update",
+        json!({"channel": dm.as_str(), "ts": root.as_str(), "text": "the plan, v2"}),
+    )
+    .await;
+    let n = told(&app, 6).await.remove(5);
+    assert_eq!(n.kind, "chat.message_changed");
+    let bot = Secret::new(app.slack.issue_bot_token("T0DEMO", &["links:write"]));
+    app.slack.with_world(|w| {
+        let t = w.teams.get_mut("T0DEMO").unwrap();
+        t.channels
+            .get_mut(dm.as_str())
+            .unwrap()
+            .members
+            .push(BOT.into());
+    });
+    slack(
+        &app,
+        &bot,
+        "chat.unfurl",
+        json!({"channel": dm.as_str(), "ts": root.as_str(),
+               "unfurls": {"https://example.com/plan": {"blocks": [{"type": "divider"}]}}}),
+    )
+    .await;
+    app.eventually("the unfurl's message_changed reaches the app", || async {
+        app.slack
+            .calls_to("events.deliver")
+            .iter()
+            .filter(|c| c.params["subtype"] == "message_changed")
+            .count()
+            == 2
+    })
+    .await;
+    app.drained().await;
+    assert_eq!(
+        receiver(&app).accepted().len(),
+        6,
+        "the unfurl told nothing"
+    );
+    let copy = stored(&app, &dm, &root).await.unwrap();
+    assert_eq!(copy.text, "the plan, v2");
+}

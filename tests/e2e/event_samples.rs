@@ -68,6 +68,12 @@ async fn every_event_sample_does_its_work_once() {
         .unwrap()
         .unwrap();
     assert_eq!(bob.display_name, "Bobby");
+    // Alice authorized hallway (`is_app_user`) and her profile came with
+    // `fields: []`: still a person, renamed.
+    send(&app, "user_change_fields_array.json", "queued").await;
+    let alice = directory.get(&demo(), &user(ALICE)).await.unwrap().unwrap();
+    assert_eq!(alice.label(), "Ali");
+    assert!(alice.is_person());
     send(&app, "user_change_deactivated.json", "queued").await;
     assert!(
         directory
@@ -101,6 +107,21 @@ async fn every_event_sample_does_its_work_once() {
     );
     send(&app, "message_to_app.json", "queued").await;
     send(&app, "message_from_bot.json", "ignored").await;
+    send(&app, "message_file_share.json", "queued").await;
+    let file_ts = MessageTs::new("1732439100.000700").unwrap();
+    let shared = chat.message(&demo(), &dm, &file_ts).await.unwrap().unwrap();
+    assert_eq!(shared.text, "The plan for Friday");
+    assert_eq!(shared.files[0].name.as_deref(), Some("plan.pdf"));
+    send(&app, "message_thread_broadcast.json", "queued").await;
+    let reply = chat
+        .message(&demo(), &dm, &MessageTs::new("1732439160.000800").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(reply.broadcast);
+    assert_eq!(reply.thread_ts.as_ref(), Some(&file_ts));
+    // An unfurl attached to it: not an edit, acknowledged and dropped.
+    send(&app, "message_changed_unfurl.json", "ignored").await;
     let told: Vec<String> = app
         .office
         .as_ref()
@@ -115,6 +136,8 @@ async fn every_event_sample_does_its_work_once() {
             "chat.message",
             "chat.message_changed",
             "chat.message_deleted",
+            "chat.message",
+            "chat.message",
             "chat.message"
         ]
     );

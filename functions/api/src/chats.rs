@@ -20,6 +20,7 @@ use hallway::ids::{MessageTs, UserId};
 use hallway::services::Services;
 use hallway::slack::SlackError;
 use hallway::store::ChatMessage;
+use hallway::store::chat::SharedFile;
 use hallway::store::chat::Source;
 use hallway::web::ApiError;
 use http::StatusCode;
@@ -94,6 +95,8 @@ pub async fn send(
         received_at: s.clock.now_secs(),
         edited_us: 0,
         notified: true,
+        files: Vec::new(),
+        broadcast: false,
     };
     s.chat().record(&message).await?;
     tracing::info!(channel = %c.channel, "DM sent from the office");
@@ -117,6 +120,8 @@ fn message_json(m: &ChatMessage, me: &UserId) -> Value {
         "mine": m.user.as_ref() == Some(me),
         "text": m.text,
         "thread_ts": m.thread_ts,
+        "broadcast": m.broadcast,
+        "files": m.files,
         "edited_ts": m.edited_ts,
         "deleted": m.deleted,
         "from": match m.source { Source::Office => "office", Source::Slack => "slack" },
@@ -260,9 +265,13 @@ async fn read_slack(
     let chat = s.chat();
     let now = s.clock.now_secs();
     for m in &page.messages {
-        // People's messages only: joins, bots and other subtypes are not
-        // part of the conversation as the office shows it.
-        if m.get("subtype").is_some_and(|v| !v.is_null()) || m.get("bot_id").is_some() {
+        // People's messages only (plain, files, thread broadcasts): joins,
+        // bots and other subtypes are not part of the conversation as the
+        // office shows it.
+        let subtype = m.get("subtype").and_then(Value::as_str);
+        if !matches!(subtype, None | Some("file_share" | "thread_broadcast"))
+            || m.get("bot_id").is_some()
+        {
             continue;
         }
         let (Some(ts), Some(user)) = (
@@ -290,6 +299,11 @@ async fn read_slack(
             received_at: now,
             // Read by the office itself: nothing to announce.
             notified: true,
+            files: m["files"]
+                .as_array()
+                .map(|f| f.iter().filter_map(SharedFile::from_slack).collect())
+                .unwrap_or_default(),
+            broadcast: subtype == Some("thread_broadcast"),
         })
         .await?;
     }

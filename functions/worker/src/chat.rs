@@ -16,7 +16,7 @@ use hallway::jobs::{self, Job, NotifyJob};
 use hallway::office_webhook::Notification;
 use hallway::slack::SlackError;
 use hallway::slack::events::{ImMessage, Via};
-use hallway::store::chat::{ConversationKind, Recorded, Source};
+use hallway::store::chat::{ConversationKind, Recorded, SharedFile, Source};
 use hallway::store::{ChatMessage, Conversation};
 use serde_json::{Value, json};
 
@@ -35,6 +35,7 @@ pub async fn message(w: &Worker, team: &TeamId, m: &ImMessage) -> Result<(), Job
     let s = &w.services;
     let chat = s.chat();
     let conversation = conversation_for(w, team, &m.channel, &m.user, &m.via).await?;
+    let files = files_of(w, team, &conversation, &m.files).await?;
     let record = ChatMessage {
         team_id: team.clone(),
         channel_id: m.channel.clone(),
@@ -48,6 +49,8 @@ pub async fn message(w: &Worker, team: &TeamId, m: &ImMessage) -> Result<(), Job
         received_at: s.clock.now_secs(),
         edited_us: 0,
         notified: false,
+        files,
+        broadcast: m.broadcast,
     };
     let stored = match chat.record(&record).await? {
         Recorded::New => record,
@@ -60,7 +63,7 @@ pub async fn message(w: &Worker, team: &TeamId, m: &ImMessage) -> Result<(), Job
             return Ok(());
         }
         // Stored by an earlier attempt that stopped before telling the office.
-        Recorded::Known(existing) => existing,
+        Recorded::Known(existing) => *existing,
     };
     auto_prompt(w, team, m).await;
     let from = s.links().office_user_for(team, &m.user).await?;
@@ -106,11 +109,63 @@ pub async fn deleted(
     notify(w, team, "chat.message_deleted", &gone, data).await
 }
 
+/// The files of a message, with the names and links of those Slack sent
+/// only as ids (`check_file_info`), read with `files.info` on a token
+/// that sees the conversation: the bot's in the app's DM, a linked
+/// member's otherwise. A file that cannot be read is passed on by id.
+async fn files_of(
+    w: &Worker,
+    team: &TeamId,
+    conversation: &Conversation,
+    files: &[SharedFile],
+) -> Result<Vec<SharedFile>, JobError> {
+    if files.iter().all(|f| !f.check_file_info) {
+        return Ok(files.to_vec());
+    }
+    let s = &w.services;
+    let token = match conversation.kind {
+        ConversationKind::App => crate::token_if_installed(w, team).await?,
+        ConversationKind::People => {
+            let mut found = None;
+            for ou in &conversation.office_users {
+                if let Some(t) = s.user_token(ou, team).await.map_err(JobError::retry)? {
+                    found = Some(t);
+                    break;
+                }
+            }
+            found
+        }
+    };
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let read = match (&token, f.check_file_info) {
+            (Some(token), true) => match s.slack.files_info(token, &f.id).await {
+                Ok(full) => Some(full),
+                Err(e) if e.is_transient() => {
+                    return Err(match e.retry_after() {
+                        Some(after) => JobError::retry_after(&e, after),
+                        None => JobError::retry(e),
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, file = %f.id, "a shared file could not be read; passed on by id");
+                    None
+                }
+            },
+            _ => None,
+        };
+        out.push(read.unwrap_or_else(|| f.clone()));
+    }
+    Ok(out)
+}
+
 fn message_data<'c>(m: &ChatMessage, conversation: impl Into<Option<&'c Conversation>>) -> Value {
     json!({
         "channel_id": m.channel_id,
         "ts": m.ts,
         "thread_ts": m.thread_ts,
+        "broadcast": m.broadcast,
+        "files": m.files,
         "user": m.user,
         "text": m.text,
         "edited_ts": m.edited_ts,
@@ -190,10 +245,18 @@ pub async fn notify_retry(w: &Worker, job: NotifyJob) -> Result<(), JobError> {
     }
 }
 
-/// Who a DM is between, worked out once per conversation: the app's DM is
-/// the person and the app; a linked person's DM is them and whoever the
-/// other person is (the author, or, for their own message, asked of Slack
-/// with their token).
+/// Who a DM is between, worked out once per conversation from its
+/// members, never from which authorization the event came under: Slack
+/// names one installation that can see an event and does not say which
+/// (docs.slack.dev/apis/events-api), so a linked person's DM with the app
+/// may come under their own user authorization.
+///
+/// A DM has two members. Under a person's authorization, that person is
+/// one; the author is the other unless they wrote it themselves, and then
+/// the other is asked of Slack with their token (`conversations.info`'s
+/// `user`). Under the bot's authorization, the bot is a member. Whenever
+/// the app's bot user is one of the two, this is a conversation with the
+/// app (its Messages tab), listed by the person alone.
 async fn conversation_for(
     w: &Worker,
     team: &TeamId,
@@ -206,19 +269,21 @@ async fn conversation_for(
     if let Some(c) = chat.conversation(team, channel).await? {
         return Ok(c);
     }
-    let (kind, members) = match via {
-        Via::Bot => (ConversationKind::App, vec![author.clone()]),
-        Via::User(owner) if owner != author => (
-            ConversationKind::People,
-            vec![owner.clone(), author.clone()],
-        ),
-        Via::User(owner) => {
-            let mut members = vec![owner.clone()];
-            if let Some(other) = counterpart(w, team, owner, channel).await? {
-                members.push(other);
-            }
-            (ConversationKind::People, members)
-        }
+    let bot = s
+        .installations()
+        .get(team)
+        .await
+        .map_err(JobError::retry)?
+        .map(|i| i.bot_user_id);
+    let other = match via {
+        Via::Bot => bot.clone(),
+        Via::User(owner) if owner != author => Some(owner.clone()),
+        Via::User(owner) => counterpart(w, team, owner, channel).await?,
+    };
+    let (kind, members) = match other {
+        Some(o) if Some(&o) == bot.as_ref() => (ConversationKind::App, vec![author.clone()]),
+        Some(o) => (ConversationKind::People, sorted(vec![author.clone(), o])),
+        None => (ConversationKind::People, vec![author.clone()]),
     };
     let links = s.links();
     let mut office_users: Vec<(UserId, OfficeUserId)> = Vec::new();
@@ -241,6 +306,14 @@ async fn conversation_for(
         }
     }
     Ok(conversation)
+}
+
+/// Members in id order, so a conversation reads the same whoever wrote
+/// first.
+fn sorted(mut members: Vec<UserId>) -> Vec<UserId> {
+    members.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    members.dedup();
+    members
 }
 
 /// The other person in `owner`'s DM, asked of Slack with `owner`'s token.

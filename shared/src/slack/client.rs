@@ -482,6 +482,31 @@ impl SlackClient {
             .await
     }
 
+    /// `files.info` (needs `files:read`): a shared file's name, title and
+    /// permalink, for events that carried only its id (Slack Connect's
+    /// `"file_access": "check_file_info"`).
+    pub async fn files_info(
+        &self,
+        token: &Secret,
+        file: &str,
+    ) -> Result<crate::store::chat::SharedFile, SlackError> {
+        #[derive(Deserialize)]
+        struct Info {
+            file: Value,
+        }
+        let info: Info = self
+            .call_form(
+                "files.info",
+                Auth::Bearer(token),
+                &serde_json::json!({ "file": file }),
+            )
+            .await?;
+        crate::store::chat::SharedFile::from_slack(&info.file).ok_or_else(|| SlackError::Decode {
+            method: "files.info".into(),
+            detail: "a file without an id".into(),
+        })
+    }
+
     /// `views.publish`: replaces `user`'s Home tab with `view`.
     pub async fn publish_home(
         &self,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ids::{AppId, ChannelId, EnterpriseId, EventId, MessageTs, TeamId, UserId};
+use crate::store::chat::SharedFile;
 use crate::store::directory::Person;
 
 #[derive(Debug, Deserialize)]
@@ -150,8 +151,17 @@ pub struct ImMessage {
     pub user: UserId,
     pub text: String,
     pub ts: MessageTs,
+    /// The thread's parent: a reply (or a `thread_broadcast`).
     pub thread_ts: Option<MessageTs>,
+    /// One of the installations that can see it (not which member is the
+    /// app: see the worker's chat module).
     pub via: Via,
+    /// Files shared with it (`file_share`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<SharedFile>,
+    /// A thread reply also sent to the conversation (`thread_broadcast`).
+    #[serde(default)]
+    pub broadcast: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,6 +229,8 @@ struct RawMessage {
     text: String,
     ts: MessageTs,
     thread_ts: Option<MessageTs>,
+    #[serde(default)]
+    files: Vec<Value>,
 }
 
 #[derive(Deserialize)]
@@ -233,6 +245,8 @@ struct ChangedInner {
     #[serde(default)]
     text: String,
     edited: Option<Edited>,
+    #[serde(default)]
+    files: Vec<Value>,
 }
 
 #[derive(Deserialize)]
@@ -247,8 +261,12 @@ struct RawDeleted {
 }
 
 /// Loop avoidance first (Slack's own advice, as Bolt does it): anything
-/// with a `bot_id`, any subtype but edits and deletions, and anything our
-/// bot user wrote is skipped, so the app never reacts to itself.
+/// with a `bot_id` and anything our bot user wrote is skipped, so the app
+/// never reacts to itself. Of the subtypes, those that carry a person's
+/// words are bridged — none (plain, thread replies with `thread_ts`),
+/// `file_share` (with `files`), `thread_broadcast` — plus edits and
+/// deletions (docs.slack.dev/reference/events/message and its subtype
+/// pages); joins, topics and the rest are skipped.
 fn parse_message(event: &Value, authorizations: &[Authorization]) -> Parsed {
     let skipped = |why| Parsed::Skipped {
         event_type: "message".into(),
@@ -283,7 +301,7 @@ fn parse_message(event: &Value, authorizations: &[Authorization]) -> Parsed {
         reason: e.to_string(),
     };
     match event.get("subtype").and_then(Value::as_str) {
-        None => {
+        subtype @ (None | Some("file_share" | "thread_broadcast")) => {
             let raw: RawMessage = match RawMessage::deserialize(event) {
                 Ok(r) => r,
                 Err(e) => return malformed(e),
@@ -304,6 +322,12 @@ fn parse_message(event: &Value, authorizations: &[Authorization]) -> Parsed {
                 ts: raw.ts,
                 thread_ts: raw.thread_ts,
                 via,
+                files: raw
+                    .files
+                    .iter()
+                    .filter_map(SharedFile::from_slack)
+                    .collect(),
+                broadcast: subtype == Some("thread_broadcast"),
             }))
         }
         Some("message_changed") => {
@@ -326,6 +350,22 @@ fn parse_message(event: &Value, authorizations: &[Authorization]) -> Parsed {
                 // Unfurls and attachments change a message without an edit.
                 return skipped("a change that is not an edit");
             };
+            // Slack also sends `message_changed` when it attaches an unfurl
+            // to a message that was edited before: same text, same edit
+            // (slackhq/slack-api-docs#27; the event page does not say).
+            let previous = event.get("previous_message").unwrap_or(&Value::Null);
+            let same_edit =
+                previous.pointer("/edited/ts").and_then(Value::as_str) == Some(edited.ts.as_str());
+            let same_text =
+                previous.get("text").and_then(Value::as_str) == Some(raw.message.text.as_str());
+            let same_files = previous
+                .get("files")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+                == raw.message.files.len();
+            if same_edit && same_text && same_files {
+                return skipped("a change that only adds an unfurl");
+            }
             Parsed::Known(SlackEvent::MessageChanged {
                 channel: raw.channel,
                 ts: raw.message.ts,

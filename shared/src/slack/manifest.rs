@@ -34,12 +34,15 @@ pub const USER_EVENTS: &[&str] = &["message.im"];
 /// `chat.postMessage` → `chat:write`; reading an invite DM back after a
 /// crash → `im:history`; `link_shared` → `links:read`; `chat.unfurl` →
 /// `links:write`; meeting summaries in public channels the bot has not
-/// joined → `chat:write.public`.
+/// joined → `chat:write.public`; names and links of files shared in the
+/// app's DM that Slack Connect sends as ids only (`files.info`) →
+/// `files:read`.
 pub const BOT_SCOPES: &[&str] = &[
     "channels:read",
     "chat:write",
     "chat:write.public",
     "commands",
+    "files:read",
     "groups:read",
     "im:history",
     "im:write",

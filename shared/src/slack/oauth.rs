@@ -12,9 +12,12 @@ pub const JOIN_PATH: &str = "/join";
 
 /// User scopes a person grants when linking their Slack identity: DMs as
 /// the person (`chat:write`, `im:write` to open one), their DMs bridged
-/// (`im:history`, `im:read`), names (`users:read`).
+/// (`im:history`, `im:read`), the files shared in them (`files:read`,
+/// for `files.info` when Slack sends a file as its id only), names
+/// (`users:read`).
 pub const USER_SCOPES: &[&str] = &[
     "chat:write",
+    "files:read",
     "im:history",
     "im:read",
     "im:write",

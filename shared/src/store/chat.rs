@@ -51,6 +51,52 @@ pub struct ChatMessage {
     /// finding this false tells it again.
     #[serde(default)]
     pub notified: bool,
+    /// Files shared with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<SharedFile>,
+    /// A thread reply also sent to the conversation (`thread_broadcast`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub broadcast: bool,
+}
+
+/// A file shared in a message: what the office needs to show and link it.
+/// Slack Connect events carry only the id (`file_access:
+/// "check_file_info"`); the rest comes from `files.info`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedFile {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mimetype: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permalink: Option<String>,
+    /// Only the id came: ask `files.info`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub check_file_info: bool,
+}
+
+impl SharedFile {
+    /// Reads a file object of a message (or `files.info`'s `file`);
+    /// `None` without an id.
+    pub fn from_slack(v: &serde_json::Value) -> Option<Self> {
+        let text = |k: &str| {
+            v.get(k)
+                .and_then(serde_json::Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        Some(Self {
+            id: text("id")?,
+            name: text("name"),
+            title: text("title"),
+            mimetype: text("mimetype"),
+            permalink: text("permalink"),
+            check_file_info: text("file_access").as_deref() == Some("check_file_info"),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,7 +152,7 @@ impl Conversation {
 pub enum Recorded {
     New,
     /// Stored before (a retry, or the echo of an office send).
-    Known(ChatMessage),
+    Known(Box<ChatMessage>),
 }
 
 /// Slack's `ts` as microseconds (`1732435200.000100` → 1732435200000100).
@@ -135,7 +181,7 @@ impl Chat {
         match self.table.put(item, Some(Condition::NotExists)).await {
             Ok(()) => Ok(Recorded::New),
             Err(TableError::ConditionFailed) => match self.table.get(&key).await? {
-                Some(item) => Ok(Recorded::Known(from_item(item)?)),
+                Some(item) => Ok(Recorded::Known(Box::new(from_item(item)?))),
                 None => Err(TableError::ConditionFailed),
             },
             Err(e) => Err(e),
