@@ -6,7 +6,7 @@
 //! limit (429 + `Retry-After`), check the scope, run the method, and answer
 //! `{"ok": …}`. Each call is recorded, whatever its outcome.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -137,7 +137,7 @@ fn required_scope(method: &str, channel: Option<&str>) -> Option<&'static str> {
             Some(c) if c.starts_with('D') => "im:read",
             _ => "channels:read",
         },
-        "conversations.history" => match channel {
+        "conversations.history" | "conversations.replies" => match channel {
             Some(c) if c.starts_with('D') => "im:history",
             Some(c) if c.starts_with('G') => "groups:history",
             _ => "channels:history",
@@ -404,7 +404,7 @@ fn authenticate(world: &mut World, call: &Call) -> Result<Principal, String> {
     }
     // docs.slack.dev/authentication/using-token-rotation: an access token
     // lives `expires_in` (12 h), then `token_expired`.
-    if t.expires_at.is_some_and(|at| at <= Instant::now()) {
+    if t.expires_at.is_some_and(|at| at <= world.now()) {
         return Err("token_expired".into());
     }
     if !world.teams.contains_key(&t.team) {
@@ -447,6 +447,7 @@ fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
                 "conversations.info" => conversations_info(world, call, &team, &user),
                 "conversations.open" => conversations_open(world, call, &team, &user),
                 "conversations.history" => conversations_history(world, call, &team, &user, kind),
+                "conversations.replies" => conversations_replies(world, call, &team, &user, kind),
                 "chat.postMessage" => post_message(world, call, &team, &user, kind, write_public),
                 "chat.postEphemeral" => post_ephemeral(world, call, &team, &user),
                 "chat.update" => update_message(world, call, &team, &user),
@@ -484,6 +485,17 @@ fn auth_test(world: &World, team: &str, user: &str, kind: TokenKind) -> Outcome 
 /// Cursor-paged slice of `items`. Cursors are opaque (base64 of an offset
 /// followed by `=`-padding like Slack's).
 fn page<T: Clone>(world: &World, call: &Call, items: &[T]) -> Result<(Vec<T>, String), Outcome> {
+    let limit = call.int("limit").unwrap_or(100).clamp(1, 1000) as usize;
+    page_of(world, call, items, limit)
+}
+
+/// [`page`] with the page size decided by the caller.
+fn page_of<T: Clone>(
+    world: &World,
+    call: &Call,
+    items: &[T],
+    limit: usize,
+) -> Result<(Vec<T>, String), Outcome> {
     let start = match call.str("cursor") {
         None => 0,
         Some(c) => match URL_SAFE_NO_PAD
@@ -498,7 +510,6 @@ fn page<T: Clone>(world: &World, call: &Call, items: &[T]) -> Result<(Vec<T>, St
             _ => return Err(Outcome::Err("invalid_cursor".into())),
         },
     };
-    let limit = call.int("limit").unwrap_or(100).clamp(1, 1000) as usize;
     let take = limit.min(world.max_page);
     let end = (start + take).min(items.len());
     let next = if end < items.len() {
@@ -938,7 +949,13 @@ fn conversations_history(
         .map(Message::to_json)
         .collect();
     let total = messages.len();
-    match page(world, call, &messages) {
+    // `limit`: default and maximum 15 for commercially distributed apps
+    // outside the Marketplace (see `Distribution`).
+    let most = world.app.distribution.history_page();
+    let asked = call
+        .int("limit")
+        .map_or(most, |l| (l.max(1) as usize).min(most));
+    match page_of(world, call, &messages, asked) {
         Ok((slice, next)) => {
             messages = slice;
             Outcome::Ok(json!({
@@ -947,6 +964,51 @@ fn conversations_history(
                 "response_metadata": {"next_cursor": next},
             }))
         }
+        Err(e) => e,
+    }
+}
+
+/// `conversations.replies` (docs.slack.dev/reference/methods/conversations.replies):
+/// a thread, its parent first, oldest first; the same access rules and
+/// limits as `conversations.history`.
+fn conversations_replies(
+    world: &World,
+    call: &Call,
+    team: &str,
+    me: &str,
+    kind: TokenKind,
+) -> Outcome {
+    let ch = match channel(world, team, call.str("channel")) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let member = ch.members.iter().any(|m| m == me);
+    if !(member || ch.is_im && kind == TokenKind::Bot) {
+        return Outcome::Err("not_in_channel".into());
+    }
+    let Some(parent) = call.str("ts") else {
+        return Outcome::Err("thread_not_found".into());
+    };
+    if !ch.messages.iter().any(|m| m.ts == parent) {
+        return Outcome::Err("thread_not_found".into());
+    }
+    let messages: Vec<Value> = ch
+        .messages
+        .iter()
+        .filter(|m| m.ephemeral_to.is_none())
+        .filter(|m| m.ts == parent || m.thread_ts.as_deref() == Some(parent))
+        .map(Message::to_json)
+        .collect();
+    let most = world.app.distribution.history_page();
+    let asked = call
+        .int("limit")
+        .map_or(most, |l| (l.max(1) as usize).min(most));
+    match page_of(world, call, &messages, asked) {
+        Ok((slice, next)) => Outcome::Ok(json!({
+            "messages": slice,
+            "has_more": !next.is_empty(),
+            "response_metadata": {"next_cursor": next},
+        })),
         Err(e) => e,
     }
 }

@@ -57,8 +57,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use world::{
-    AppConfig, ChannelSeed, EventsTarget, Fault, FaultKind, Limit, Message, RecordedCall, TeamSeed,
-    TokenKind, UserSeed, World,
+    AppConfig, ChannelSeed, Distribution, EventsTarget, Fault, FaultKind, Limit, Message,
+    RecordedCall, TeamSeed, TokenKind, UserSeed, World,
 };
 
 /// The fake's state, shared by its handlers and its [`FakeSlack`] handle.
@@ -234,6 +234,12 @@ impl FakeSlack {
             .lock()
             .limit_overrides
             .insert(method.into(), limit);
+    }
+
+    /// Moves the fake's clock forward: rate windows pass and tokens age as
+    /// if that much time went by.
+    pub fn advance(&self, by: std::time::Duration) {
+        self.shared.lock().advance(by);
     }
 
     /// Every `n`th Web API call answers HTTP 503 (`None`: never).

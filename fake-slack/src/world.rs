@@ -17,6 +17,39 @@ pub struct AppConfig {
     /// Issue expiring tokens with refresh tokens (`token_rotation_enabled`).
     #[serde(default)]
     pub token_rotation: bool,
+    /// How the app is distributed, which sets its history limits.
+    #[serde(default)]
+    pub distribution: Distribution,
+}
+
+/// How an app reaches workspaces. Since 2025-05-29 (existing installs from
+/// 2026-03-03), `conversations.history` and `conversations.replies` allow
+/// a commercially distributed app outside the Marketplace 1 request a
+/// minute and 15 messages a request; Marketplace and internal
+/// customer-built apps keep Tier 3
+/// (docs.slack.dev/reference/methods/conversations.history,
+/// …/conversations.replies; changelog 2025/05/29
+/// rate-limit-changes-for-non-marketplace-apps).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Distribution {
+    /// Installed into other organisations' workspaces, not listed in the
+    /// Marketplace: what hallway is when operators share it.
+    #[default]
+    Commercial,
+    /// Used only inside its own organisation.
+    Internal,
+    Marketplace,
+}
+
+impl Distribution {
+    /// Largest (and default) `limit` of the history methods.
+    pub fn history_page(self) -> usize {
+        match self {
+            Distribution::Commercial => 15,
+            _ => 999,
+        }
+    }
 }
 
 impl Default for AppConfig {
@@ -26,6 +59,7 @@ impl Default for AppConfig {
             client_id: "1111111111.2222222222".into(),
             client_secret: "fake-client-secret".into(),
             token_rotation: false,
+            distribution: Distribution::default(),
         }
     }
 }
@@ -581,6 +615,7 @@ pub fn documented_limit(method: &str) -> Option<Limit> {
         "conversations.open"
         | "conversations.info"
         | "conversations.history"
+        | "conversations.replies"
         | "users.lookupByEmail"
         | "chat.unfurl"
         | "openid.connect.userInfo"
@@ -628,6 +663,8 @@ pub struct World {
     /// Event callbacks built while handling a call, sent after it.
     pub outbox: Vec<Value>,
     pub started: Instant,
+    /// How far the fake's clock is ahead of real time ([`World::advance`]).
+    pub clock_offset: Duration,
     /// Files people shared, by id.
     pub files: HashMap<String, SharedFile>,
     /// Turns through the authorizations that can see an event, so that
@@ -663,6 +700,7 @@ impl World {
             events: None,
             outbox: Vec::new(),
             started: Instant::now(),
+            clock_offset: Duration::ZERO,
             files: HashMap::new(),
             authorization_turn: 0,
             server_error_every: None,
@@ -714,10 +752,26 @@ impl World {
     }
 
     fn limit_for(&self, method: &str) -> Option<Limit> {
+        let history = matches!(method, "conversations.history" | "conversations.replies");
         self.limit_overrides
             .get(method)
             .copied()
+            .or_else(|| {
+                (history && self.app.distribution == Distribution::Commercial)
+                    .then_some(Limit::per_minute(1))
+            })
             .or_else(|| documented_limit(method))
+    }
+
+    /// The fake's "now": real time, moved on by [`World::advance`] so tests
+    /// that move hallway's clock can move Slack's too.
+    pub fn now(&self) -> Instant {
+        Instant::now() + self.clock_offset
+    }
+
+    /// Moves the fake's clock forward (rate windows, token lifetimes).
+    pub fn advance(&mut self, by: Duration) {
+        self.clock_offset += by;
     }
 
     /// Counts a call against its windows. `Err(retry_after_secs)` when over.
@@ -739,7 +793,7 @@ impl World {
                 .unwrap_or(POST_PER_CHANNEL);
             checks.push((format!("{method}|{team}|{ch}"), per_channel));
         }
-        let now = Instant::now();
+        let now = self.now();
         let mut wait = 0u64;
         for (key, limit) in &checks {
             let window = Duration::from_millis(limit.window_millis);
@@ -811,7 +865,7 @@ impl World {
                 user: user.into(),
                 kind,
                 scopes: scopes.clone(),
-                expires_at: rotating.then(|| Instant::now() + self.token_lifetime),
+                expires_at: rotating.then(|| self.now() + self.token_lifetime),
                 revoked: false,
             },
         );

@@ -31,7 +31,7 @@
 //! | 22 | a Slack person's people-sync state (prompted, when, failed why); a team's | `TEAM#{team}` | `SYNC#{slack user}` (query, prefix `SYNC#`) | | |
 //! | 23 | a person welcomed to a mapped channel (once each) | `TEAM#{team}` | `WELCOME#{channel}#{slack user}` | | |
 //! | 24 | a meeting called from Slack in a room, until the room empties; a space's open meetings | `SPACE#{space}` | `MEETING#{room}` (query, prefix `MEETING#`) | | 1 day |
-//! | 25 | a team's budget of calls to a Slack method in one window (shared by every Lambda) | `TEAM#{team}` | `RATE#{method}#{window start}` | | window + 1 min |
+//! | 25 | a team's budget of calls to Slack methods: the calls taken within the rolling window (shared by every Lambda) | `TEAM#{team}` | `RATE#{budget}` | | window + 1 min after the last call |
 //! | 26 | a space's audit log, newest first (who did what, when) | `SPACE#{space}` | `AUDIT#{millis:013}#{id}` (query, prefix `AUDIT#`, descending) | | 400 days |
 //! | 27 | the bridged conversations a Slack person is in (for removing them) | `TEAM#{team}` | `CONV#{slack user}#{channel}` (query, prefix `CONV#{slack user}#`) | | |
 //!
@@ -253,8 +253,8 @@ pub fn sync_state(team: &TeamId, user: &UserId) -> Key {
 }
 
 /// 25: calls to `method` by `team` in the window starting at `window`.
-pub fn rate_window(team: &TeamId, method: &str, window: i64) -> Key {
-    key(team_pk(team), format!("RATE#{method}#{window}"))
+pub fn rate_budget(team: &TeamId, budget: &str) -> Key {
+    key(team_pk(team), format!("RATE#{budget}"))
 }
 
 /// 27: `slack_user` is in the bridged conversation `channel`.

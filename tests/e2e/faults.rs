@@ -341,10 +341,13 @@ async fn slack_500s_and_timeouts_mid_fan_out_send_each_dm_once() {
     // As deployed: a job is invisible longer than a Slack call may take
     // (else a hung call's job is received again meanwhile and, after a few
     // receives, dead-lettered).
+    // Each unknown outcome reads a DM history before a resend: an internal
+    // app's history budget (a commercial one allows a read a minute, which
+    // `invites::a_take_over_waits_for_the_history_budget…` covers).
     let Some(app) = spawn_app_with(AppOptions {
         visibility: Some(hallway::services::SLACK_TIMEOUT + Duration::from_secs(5)),
         max_receives: Some(5),
-        ..AppOptions::default()
+        ..AppOptions::internal_app()
     })
     .await
     else {

@@ -113,7 +113,10 @@ async fn a_duplicate_sqs_delivery_sends_one_dm() {
 
 #[tokio::test]
 async fn a_worker_that_died_mid_send_is_taken_over_without_a_second_dm() {
-    let Some(app) = spawn_app().await else { return };
+    // Two take-overs read two DM histories: an internal app's budget.
+    let Some(app) = spawn_app_with(AppOptions::internal_app()).await else {
+        return;
+    };
     let inv = invite(&app, &["U0DEMO02", "U0DEMO03"]).await;
     let invites = app.services.invites();
     // Worker A claimed both, sent U0DEMO02's DM, and died before recording.
@@ -147,8 +150,7 @@ async fn a_worker_that_died_mid_send_is_taken_over_without_a_second_dm() {
     );
     // After the lease (Slack retries, or the queue redelivers): the history
     // shows the first DM, so it is recorded; the second is sent.
-    app.clock
-        .advance_secs(hallway::store::invites::LEASE_SECS + 1);
+    app.advance_secs(hallway::store::invites::LEASE_SECS + 1);
     let both = [deliver(&inv, "U0DEMO02"), deliver(&inv, "U0DEMO03")];
     jobs::enqueue_all(app.queue.as_ref(), &both).await.unwrap();
     // (The first redelivery waits out the lease in the queue: not drained.)
@@ -454,4 +456,70 @@ async fn the_office_gets_people_by_slack_or_office_id_and_sees_each_status() {
         )
         .await;
     assert_eq!(status, 404);
+}
+
+/// A commercially distributed app may read a workspace's history once a
+/// minute (docs.slack.dev/reference/methods/conversations.history): a
+/// take-over that finds the budget spent waits, sends nothing, and stays a
+/// take-over; once the minute has passed it reads the history and records
+/// the DM it finds.
+#[tokio::test]
+async fn a_take_over_waits_for_the_history_budget_and_never_sends_blind() {
+    let Some(app) = spawn_app().await else { return };
+    let inv = invite(&app, &["U0DEMO02"]).await;
+    let invites = app.services.invites();
+    invites.claim(&inv.id, &user("U0DEMO02")).await.unwrap();
+    let token = app.services.bot_token(&demo()).await.unwrap();
+    let (text, blocks) =
+        hallway::slack::messages::invite_dm(&inv.id, "Ada", "Hall", "HQ", "https://h/join/x");
+    app.services
+        .slack
+        .post_message(
+            &token,
+            &json!({"channel": "U0DEMO02", "text": text, "blocks": blocks}),
+        )
+        .await
+        .unwrap();
+    app.advance_secs(hallway::store::invites::LEASE_SECS + 1);
+    // Someone read this workspace's history a moment ago.
+    assert_eq!(
+        app.services
+            .rate_budgets()
+            .take(&demo(), hallway::store::rate::HISTORY, 1, 60)
+            .await
+            .unwrap(),
+        None
+    );
+    app.slack.clear_calls();
+    app.queue
+        .send(&jobs::encode(&deliver(&inv, "U0DEMO02")), Duration::ZERO)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(app.slack.calls_to("conversations.history").is_empty());
+    assert!(
+        app.slack.calls_to("chat.postMessage").is_empty(),
+        "nothing sent blind"
+    );
+    assert_eq!(
+        invites
+            .delivery(&inv.id, &user("U0DEMO02"))
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        DeliveryStatus::Sending
+    );
+    // The minute passes (for hallway and Slack); the job comes back.
+    app.advance_secs(61);
+    app.queue
+        .send(&jobs::encode(&deliver(&inv, "U0DEMO02")), Duration::ZERO)
+        .await
+        .unwrap();
+    completed(&app, &inv).await;
+    assert_eq!(app.slack.dm_messages("T0DEMO", "U0DEMO02").len(), 1);
+    let history = app.slack.calls_to("conversations.history");
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0].status, 200);
+    assert_eq!(history[0].params["limit"], "15");
 }

@@ -99,6 +99,24 @@ pub struct AppOptions {
     pub dynamodb_endpoint: Option<String>,
     /// Receives before a job is dead-lettered; default 3.
     pub max_receives: Option<u32>,
+    /// `HALLWAY_HISTORY_PER_MINUTE` (default: the strict 1 a minute of a
+    /// commercially distributed app).
+    pub history_per_minute: Option<u32>,
+}
+
+impl AppOptions {
+    /// A deployment used only inside its own organisation: the fake Slack
+    /// gives it Tier 3 history limits and hallway's budget is 50 a minute.
+    pub fn internal_app() -> Self {
+        Self {
+            fake_app: Some(AppConfig {
+                distribution: hallway_fake_slack::Distribution::Internal,
+                ..AppConfig::default()
+            }),
+            history_per_minute: Some(50),
+            ..Self::default()
+        }
+    }
 }
 
 /// A second workspace for cross-team cases.
@@ -198,6 +216,7 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
         "HALLWAY_SECRET_ID" => Some(secret_id.clone()),
         "SLACK_URL" => Some(slack.base_url()),
         "HALLWAY_OFFICE_WEBHOOK_URL" => office.as_ref().map(|o| o.url.clone()),
+        "HALLWAY_HISTORY_PER_MINUTE" => opts.history_per_minute.map(|n| n.to_string()),
         _ => None,
     })
     .expect("config");
@@ -264,6 +283,13 @@ impl TestApp {
 
     pub fn now_secs(&self) -> i64 {
         self.clock.now_secs()
+    }
+
+    /// Moves time on for the bundle and for the fake Slack alike (rate
+    /// windows, token lifetimes), as if `secs` had passed.
+    pub fn advance_secs(&self, secs: i64) {
+        self.clock.advance_secs(secs);
+        self.slack.advance(Duration::from_secs(secs.max(0) as u64));
     }
 
     /// POSTs a body signed as Slack would, at the app's current time.

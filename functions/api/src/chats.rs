@@ -22,6 +22,7 @@ use hallway::slack::SlackError;
 use hallway::store::ChatMessage;
 use hallway::store::chat::SharedFile;
 use hallway::store::chat::Source;
+use hallway::store::rate;
 use hallway::web::ApiError;
 use http::StatusCode;
 use serde::Deserialize;
@@ -36,7 +37,7 @@ use crate::people::ChatWith;
 const MAX_TEXT: usize = 4_000;
 /// Messages per page asked of Slack: the most the strictest history tier
 /// allows.
-const SLACK_PAGE: u32 = 15;
+const SLACK_PAGE: u32 = rate::HISTORY_PAGE;
 /// The newest page is read again at most this often per conversation.
 const FRESH_SECS: i64 = 60;
 
@@ -215,12 +216,7 @@ async fn read_slack(
 ) -> Result<Result<bool, Gap>, ApiError> {
     if let Some(wait) = s
         .rate_budgets()
-        .take(
-            &c.team,
-            "conversations.history",
-            s.config.history_per_minute,
-            60,
-        )
+        .take(&c.team, rate::HISTORY, s.config.history_per_minute, 60)
         .await?
     {
         return Ok(Err(Gap {

@@ -9,9 +9,10 @@ use hallway::secrets::Secret;
 use hallway::slack::SlackError;
 use hallway::slack::messages::{self, INVITE_BLOCK_PREFIX, escape};
 use hallway::store::invites::Claim;
+use hallway::store::rate;
 use hallway::store::{DeliveryStatus, Invite};
 use hallway::tokens::TokenError;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{JobError, Worker};
 
@@ -98,33 +99,55 @@ async fn report_if_done(w: &Worker, completed: Option<Invite>) -> Result<(), Job
     Ok(())
 }
 
+/// Why the DM history could not be read now.
+enum Unchecked {
+    /// The workspace's history budget is spent, or Slack said when to come
+    /// back.
+    Wait(Duration),
+    Failed(SlackError),
+}
+
 /// Whether the invite's DM is already in the person's DM history (a worker
-/// died between sending and recording).
+/// died between sending and recording, or Slack failed a post that may
+/// have gone out). History calls are the scarcest Slack allows — 1 a minute
+/// per workspace and 15 messages for a commercially distributed app — so
+/// this one goes through the workspace's shared history budget and asks
+/// for the newest 15, where a DM sent moments ago is.
 async fn already_sent(
     w: &Worker,
     token: &Secret,
     job: &DeliverJob,
-) -> Result<Option<(ChannelId, String)>, SlackError> {
+) -> Result<Option<(ChannelId, String)>, Unchecked> {
     let s = &w.services;
+    if let Some(wait) = s
+        .rate_budgets()
+        .take(&job.team_id, rate::HISTORY, s.config.history_per_minute, 60)
+        .await
+        .map_err(|e| {
+            Unchecked::Failed(SlackError::Transport {
+                method: "conversations.history".into(),
+                detail: format!("the history budget could not be read: {e}"),
+                maybe_sent: false,
+            })
+        })?
+    {
+        return Err(Unchecked::Wait(Duration::from_secs(wait.max(1) as u64)));
+    }
     let channel = match s.channels().dm(&job.team_id, &job.recipient).await {
         Ok(Some(c)) => c.to_string(),
-        _ => s.slack.open_dm(token, job.recipient.as_str()).await?,
+        _ => s
+            .slack
+            .open_dm(token, job.recipient.as_str())
+            .await
+            .map_err(Unchecked::from)?,
     };
-    let mut params = serde_json::Map::new();
-    params.insert("channel".into(), json!(channel));
-    let page: hallway::slack::client::PageOf<Value> = s
+    let page = s
         .slack
-        .page(
-            "conversations.history",
-            token,
-            &params,
-            "messages",
-            None,
-            100,
-        )
-        .await?;
+        .conversation_history(token, &channel, None, rate::HISTORY_PAGE)
+        .await
+        .map_err(Unchecked::from)?;
     let marker = format!("{INVITE_BLOCK_PREFIX}{}", job.invite_id);
-    let found = page.items.iter().find(|m| {
+    let found = page.messages.iter().find(|m| {
         m["blocks"]
             .as_array()
             .is_some_and(|b| b.iter().any(|b| b["block_id"] == marker.as_str()))
@@ -135,6 +158,15 @@ async fn already_sent(
             m["ts"].as_str()?.to_owned(),
         ))
     }))
+}
+
+impl From<SlackError> for Unchecked {
+    fn from(e: SlackError) -> Self {
+        match e.retry_after() {
+            Some(after) => Unchecked::Wait(after),
+            None => Unchecked::Failed(e),
+        }
+    }
 }
 
 pub async fn deliver(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
@@ -185,9 +217,21 @@ pub async fn deliver(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
                 return report_if_done(w, done).await;
             }
             Ok(None) => {}
-            Err(e) => {
-                // Unsure whether it went out: wait rather than risk a second DM.
-                invites.release(&job.invite_id, &job.recipient).await?;
+            // Unsure whether it went out: wait rather than risk a second
+            // DM, and stay a take-over (the next attempt looks again).
+            Err(Unchecked::Wait(after)) => {
+                invites
+                    .release_uncertain(&job.invite_id, &job.recipient)
+                    .await?;
+                return Err(JobError::retry_after(
+                    "the DM history can be read again later (history budget)",
+                    after,
+                ));
+            }
+            Err(Unchecked::Failed(e)) => {
+                invites
+                    .release_uncertain(&job.invite_id, &job.recipient)
+                    .await?;
                 return Err(JobError::retry(format!(
                     "could not check the DM history: {e}"
                 )));
