@@ -99,6 +99,9 @@ pub struct AppOptions {
     pub dynamodb_endpoint: Option<String>,
     /// Receives before a job is dead-lettered; default 3.
     pub max_receives: Option<u32>,
+    /// `HALLWAY_APP_URL`, for an office on another origin than hallway
+    /// (default: `<base>/app`, the bundle's stand-in).
+    pub app_url: Option<String>,
 }
 
 /// A second workspace for cross-team cases.
@@ -192,7 +195,11 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
     let base_url = format!("http://{addr}");
     let config = Config::from_lookup(Mode::Lambda, |k| match k {
         "HALLWAY_BASE_URL" => Some(base_url.clone()),
-        "HALLWAY_APP_URL" => Some(format!("{base_url}/app")),
+        "HALLWAY_APP_URL" => Some(
+            opts.app_url
+                .clone()
+                .unwrap_or_else(|| format!("{base_url}/app")),
+        ),
         "HALLWAY_QUEUE_URL" => Some(queue_url.clone()),
         "HALLWAY_TABLE" => Some(table_name.clone()),
         "HALLWAY_SECRET_ID" => Some(secret_id.clone()),
