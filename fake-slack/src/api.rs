@@ -148,6 +148,9 @@ fn required_scope(method: &str, channel: Option<&str>) -> Option<&'static str> {
         // docs.slack.dev/reference/methods/files.info
         "files.info" => "files:read",
         "team.info" => "team:read",
+        // docs.slack.dev/reference/methods/openid.connect.userInfo: a user
+        // token with `openid`.
+        "openid.connect.userInfo" => "openid",
         _ => return None,
     })
 }

@@ -227,6 +227,10 @@ fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
+/// What the id_token and `openid.connect.userInfo` both say of a person.
+/// The claims and their shape are the decoded id_token on
+/// https://docs.slack.dev/reference/methods/openid.connect.token and the
+/// answer on https://docs.slack.dev/reference/methods/openid.connect.userInfo.
 fn claims(world: &World, team: &str, user: &str) -> Map<String, Value> {
     let t = &world.teams[team];
     let u = t.user(user);
@@ -239,8 +243,6 @@ fn claims(world: &World, team: &str, user: &str) -> Map<String, Value> {
     c.insert("sub".into(), json!(user));
     c.insert("https://slack.com/user_id".into(), json!(user));
     c.insert("https://slack.com/team_id".into(), json!(team));
-    c.insert("https://slack.com/team_name".into(), json!(t.seed.name));
-    c.insert("https://slack.com/team_domain".into(), json!(t.seed.domain));
     if let Some(e) = &t.seed.enterprise_id {
         c.insert("https://slack.com/enterprise_id".into(), json!(e));
     }
@@ -257,6 +259,19 @@ fn claims(world: &World, team: &str, user: &str) -> Map<String, Value> {
         "picture".into(),
         json!(format!("https://avatars.example.com/{user}_512.png")),
     );
+    for size in [24, 32, 48, 72, 192, 512] {
+        c.insert(
+            format!("https://slack.com/user_image_{size}"),
+            json!(format!("https://avatars.example.com/{user}_{size}.png")),
+        );
+    }
+    for size in [34, 44, 68, 88, 102, 132, 230] {
+        c.insert(
+            format!("https://slack.com/team_image_{size}"),
+            json!(format!("https://avatars.example.com/{team}_{size}.png")),
+        );
+    }
+    c.insert("https://slack.com/team_image_default".into(), json!(true));
     c
 }
 
@@ -306,7 +321,16 @@ pub(crate) fn user_info(world: &World, team: &str, user: &str, kind: TokenKind) 
     if kind != TokenKind::User {
         return Outcome::Err("not_allowed_token_type".into());
     }
-    Outcome::Ok(Value::Object(claims(world, team, user)))
+    // Only userInfo names the workspace: its answer on
+    // https://docs.slack.dev/reference/methods/openid.connect.userInfo has
+    // `team_name` and `team_domain`, the id_token decoded on
+    // https://docs.slack.dev/reference/methods/openid.connect.token has
+    // neither.
+    let mut c = claims(world, team, user);
+    let t = &world.teams[team];
+    c.insert("https://slack.com/team_name".into(), json!(t.seed.name));
+    c.insert("https://slack.com/team_domain".into(), json!(t.seed.domain));
+    Outcome::Ok(Value::Object(c))
 }
 
 /// Rewrites the id_token's payload (a different user) and keeps the old

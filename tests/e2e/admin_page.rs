@@ -4,10 +4,10 @@
 //! changes nothing. (The browser test drives it in Chromium.)
 
 use hallway::store::Role;
-use hallway_tests::{TestApp, eventually};
+use hallway_tests::{AppOptions, TestApp, eventually, spawn_app_with};
 use http::StatusCode;
 
-use crate::commands::{Office, bridged_office, fill_directory};
+use crate::commands::{Office, bridged_office, fill_directory, office};
 use crate::demo::{CAROL, from_app};
 
 async fn app() -> Option<(TestApp, Office)> {
@@ -16,20 +16,46 @@ async fn app() -> Option<(TestApp, Office)> {
     Some((app, o))
 }
 
-/// Logs in with `token`; returns the status and the cookie set, if any.
-async fn login(app: &TestApp, o: &Office, token: &str) -> (StatusCode, Option<String>) {
-    let resp = app
+/// The office, on an origin of its own as when deployed.
+const OFFICE: &str = "https://office.example";
+
+async fn app_with_office_apart() -> Option<(TestApp, Office)> {
+    let app = spawn_app_with(AppOptions {
+        no_worker: true,
+        app_url: Some(format!("{OFFICE}/app")),
+        ..AppOptions::default()
+    })
+    .await?;
+    let o = office(&app).await;
+    Some((app, o))
+}
+
+/// Posts the login form with these headers (`origin`, `referer`); returns
+/// the status and the cookie set, if any.
+async fn login_with(
+    app: &TestApp,
+    o: &Office,
+    token: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, Option<String>) {
+    let mut req = app
         .http
         .post(app.url("/admin/login"))
-        .form(&[("token", token), ("space", o.hq.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .form(&[("token", token), ("space", o.hq.as_str())]);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let resp = req.send().await.unwrap();
     let cookie = resp
         .headers()
         .get("set-cookie")
         .map(|v| v.to_str().unwrap().to_owned());
     (resp.status(), cookie)
+}
+
+/// Logs in with `token` from hallway's own login form.
+async fn login(app: &TestApp, o: &Office, token: &str) -> (StatusCode, Option<String>) {
+    login_with(app, o, token, &[("origin", &app.base_url)]).await
 }
 
 async fn get(app: &TestApp, path: &str, cookie: &str) -> (StatusCode, String) {
@@ -43,20 +69,22 @@ async fn get(app: &TestApp, path: &str, cookie: &str) -> (StatusCode, String) {
     (resp.status(), resp.text().await.unwrap())
 }
 
-async fn act(
+/// Posts an action form with these headers; returns the status and where
+/// it leads.
+async fn act_with(
     app: &TestApp,
     o: &Office,
     cookie: &str,
     form: &[(&str, &str)],
-    origin: Option<&str>,
+    headers: &[(&str, &str)],
 ) -> (StatusCode, String) {
     let mut req = app
         .http
         .post(app.url(&format!("/admin/spaces/{}/action", o.hq)))
         .header("cookie", cookie)
         .form(form);
-    if let Some(origin) = origin {
-        req = req.header("origin", origin);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
     }
     let resp = req.send().await.unwrap();
     let location = resp
@@ -65,6 +93,16 @@ async fn act(
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
     (resp.status(), location)
+}
+
+async fn act(
+    app: &TestApp,
+    o: &Office,
+    cookie: &str,
+    form: &[(&str, &str)],
+    origin: &str,
+) -> (StatusCode, String) {
+    act_with(app, o, cookie, form, &[("origin", origin)]).await
 }
 
 #[tokio::test]
@@ -130,7 +168,7 @@ async fn an_admin_logs_in_once_and_manages_people_sync_from_the_page() {
         &o,
         &cookie,
         &[("action", "prompt"), ("user", CAROL)],
-        None,
+        &app.base_url,
     )
     .await;
     assert_eq!(code, StatusCode::SEE_OTHER);
@@ -145,7 +183,7 @@ async fn an_admin_logs_in_once_and_manages_people_sync_from_the_page() {
         &o,
         &cookie,
         &[("action", "prompt"), ("user", CAROL)],
-        None,
+        &app.base_url,
     )
     .await;
     assert!(to.contains("error="), "{to}");
@@ -156,7 +194,7 @@ async fn an_admin_logs_in_once_and_manages_people_sync_from_the_page() {
         &o,
         &cookie,
         &[("action", "settings"), ("auto_prompt", "on")],
-        Some(app.base_url.as_str()),
+        &app.base_url,
     )
     .await;
     assert!(to.contains("auto-prompt+on"), "{to}");
@@ -169,7 +207,7 @@ async fn an_admin_logs_in_once_and_manages_people_sync_from_the_page() {
         &o,
         &cookie,
         &[("action", "settings")],
-        Some("https://evil.example"),
+        "https://evil.example",
     )
     .await;
     assert_eq!(code, StatusCode::FORBIDDEN);
@@ -183,7 +221,7 @@ async fn an_admin_logs_in_once_and_manages_people_sync_from_the_page() {
             .auto_prompt
     );
     // Without the cookie: not logged in.
-    let (code, _) = act(&app, &o, "", &[("action", "prompt_all")], None).await;
+    let (code, _) = act(&app, &o, "", &[("action", "prompt_all")], &app.base_url).await;
     assert_eq!(code, StatusCode::UNAUTHORIZED);
 
     // The audit log on the page has both actions.
@@ -203,4 +241,84 @@ async fn an_admin_logs_in_once_and_manages_people_sync_from_the_page() {
             .unwrap()
             .contains("Max-Age=0")
     );
+}
+
+#[tokio::test]
+async fn the_office_posts_the_login_and_other_origins_are_refused() {
+    let Some((app, o)) = app_with_office_apart().await else {
+        return;
+    };
+    let admin = app.token("ada", &[(&o.hq, Role::Admin)]);
+    let hallway = app.base_url.as_str();
+    let login_page = format!("{hallway}/admin/login");
+    let office_page = format!("{OFFICE}/app/spaces/{}", o.hq);
+    // The office's post (README: it posts the admin's token), hallway's own
+    // form, and, when a browser sends no Origin, a Referer of either.
+    for headers in [
+        [("origin", OFFICE)],
+        [("origin", hallway)],
+        [("referer", login_page.as_str())],
+        [("referer", office_page.as_str())],
+    ] {
+        let (code, set) = login_with(&app, &o, &admin, &headers).await;
+        assert_eq!(code, StatusCode::SEE_OTHER, "{headers:?}");
+        assert!(
+            set.is_some_and(|c| c.starts_with("hallway_admin=") && !c.contains("Max-Age=0")),
+            "{headers:?}"
+        );
+    }
+    // Another site, by Origin or (without one) by Referer; an opaque origin
+    // whatever the Referer says; nothing to tell where it came from.
+    for headers in [
+        &[("origin", "https://evil.example")][..],
+        &[("origin", "https://office.example.evil.example")],
+        &[("referer", "https://evil.example/admin/login")],
+        &[("origin", "null"), ("referer", login_page.as_str())],
+        &[],
+    ] {
+        let (code, set) = login_with(&app, &o, &admin, headers).await;
+        assert_eq!(code, StatusCode::FORBIDDEN, "{headers:?}");
+        assert_eq!(set, None, "no cookie: {headers:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_page_forms_are_taken_from_hallway_only() {
+    let Some((app, o)) = app_with_office_apart().await else {
+        return;
+    };
+    let admin = app.token("ada", &[(&o.hq, Role::Admin)]);
+    let (_, set) = login(&app, &o, &admin).await;
+    let cookie = set.expect("a cookie").split(';').next().unwrap().to_owned();
+    let hallway = app.base_url.as_str();
+    let settings = [("action", "settings"), ("auto_prompt", "on")];
+    let auto_prompt = || async {
+        app.services
+            .spaces()
+            .get(&o.hq)
+            .await
+            .unwrap()
+            .unwrap()
+            .auto_prompt
+    };
+    assert!(!auto_prompt().await);
+    // The office may post the login only; another site; another site's
+    // Referer without Origin; neither header.
+    for headers in [
+        &[("origin", OFFICE)][..],
+        &[("referer", &format!("{OFFICE}/app"))],
+        &[("origin", "https://evil.example")],
+        &[("referer", "https://evil.example/x")],
+        &[],
+    ] {
+        let (code, _) = act_with(&app, &o, &cookie, &settings, headers).await;
+        assert_eq!(code, StatusCode::FORBIDDEN, "{headers:?}");
+    }
+    assert!(!auto_prompt().await, "nothing changed");
+    // A browser that sends no Origin but hallway's page as the Referer.
+    let page = format!("{hallway}/admin/spaces/{}", o.hq);
+    let (code, to) = act_with(&app, &o, &cookie, &settings, &[("referer", &page)]).await;
+    assert_eq!(code, StatusCode::SEE_OTHER);
+    assert!(to.contains("auto-prompt+on"), "{to}");
+    assert!(auto_prompt().await);
 }

@@ -144,6 +144,7 @@ async fn a_token_for_one_space_reaches_nothing_of_another() {
     let login = app
         .http
         .post(app.url("/admin/login"))
+        .header("origin", &app.base_url)
         .form(&[("token", ada.as_str()), ("space", o.hq.as_str())])
         .send()
         .await

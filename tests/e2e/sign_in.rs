@@ -128,6 +128,84 @@ async fn a_new_team_gets_a_space_and_the_first_person_runs_it() {
     assert_eq!(status, 401);
 }
 
+/// The spaces a sign-in's person belongs to, as the office lists them.
+async fn spaces_after(app: &TestApp, landing: &Landing) -> Vec<Value> {
+    let s = session(app, landing).await;
+    let (_, spaces) = app
+        .api(Method::GET, "/api/v1/spaces", s["token"].as_str(), None)
+        .await;
+    spaces["spaces"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_first_sign_in_names_the_new_space_after_the_workspace() {
+    let Some(app) = spawn_app_without_worker().await else {
+        return;
+    };
+    let browser = app.browser();
+    let landing = sign_in(&app, &browser, "T0OTHER", "U0OTHER01").await;
+    assert!(
+        landing.in_office(browser.office(), "/login?token="),
+        "{landing:?}"
+    );
+    let spaces = spaces_after(&app, &landing).await;
+    assert_eq!(spaces.len(), 1);
+    assert_eq!(spaces[0]["name"], "Globex", "{spaces:?}");
+    assert_eq!(spaces[0]["slack"]["team_id"], "T0OTHER");
+    // The id_token names no workspace; the sign-in's user token asked.
+    let asked = app.slack.calls_to("openid.connect.userInfo");
+    assert_eq!(asked.len(), 1);
+    assert_eq!(
+        (asked[0].auth.as_str(), asked[0].team.as_deref()),
+        ("user", Some("T0OTHER"))
+    );
+}
+
+#[tokio::test]
+async fn without_user_info_a_new_space_takes_the_installed_name_else_the_team_id() {
+    let Some(app) = spawn_app_without_worker().await else {
+        return;
+    };
+    let user_info_fails = || {
+        app.slack.inject(Fault {
+            method: Some("openid.connect.userInfo".into()),
+            team: None,
+            kind: FaultKind::Status { status: 503 },
+            times: 1,
+        })
+    };
+    // Installed (from Slack's side, no space yet): the name Slack gave then.
+    let scopes = hallway_tests::seed::OFFICE_SCOPES;
+    let bot_token = app.slack.issue_bot_token("T0DEMO", scopes);
+    hallway_tests::seed::install(
+        &app.services,
+        &demo(),
+        "Acme Corp",
+        "U0DEMOBOT",
+        Some("U0DEMO01"),
+        bot_token,
+        scopes,
+    )
+    .await;
+    user_info_fails();
+    let browser = app.browser();
+    let landing = sign_in(&app, &browser, "T0DEMO", "U0DEMO02").await;
+    assert!(
+        landing.in_office(browser.office(), "/login?token="),
+        "a name is no reason to refuse a sign-in: {landing:?}"
+    );
+    let spaces = spaces_after(&app, &landing).await;
+    assert_eq!(spaces[0]["name"], "Acme Corp", "{spaces:?}");
+    assert_eq!(spaces[0]["slack"]["connected"], true);
+    // Never installed: only the team id is known.
+    user_info_fails();
+    let browser = app.browser();
+    let landing = sign_in(&app, &browser, "T0OTHER", "U0OTHER01").await;
+    let spaces = spaces_after(&app, &landing).await;
+    assert_eq!(spaces[0]["name"], "Slack T0OTHER", "{spaces:?}");
+    assert_eq!(app.slack.calls_to("openid.connect.userInfo").len(), 2);
+}
+
 #[tokio::test]
 async fn people_of_a_mapped_team_join_its_spaces() {
     let Some(app) = spawn_app_without_worker().await else {
@@ -160,6 +238,10 @@ async fn people_of_a_mapped_team_join_its_spaces() {
     assert!(
         app.services.spaces().for_team(&demo()).await.unwrap().len() == 1,
         "no new space"
+    );
+    assert!(
+        app.slack.calls_to("openid.connect.userInfo").is_empty(),
+        "no space to name, no call"
     );
 }
 

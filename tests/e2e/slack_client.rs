@@ -487,6 +487,11 @@ async fn sign_in_with_slack_issues_an_rs256_id_token_that_verifies_against_the_j
     assert_eq!(claims["https://slack.com/team_id"], "T1");
     assert_eq!(claims["https://slack.com/user_id"], "U0000002");
     assert_eq!(claims["email"], "person2@example.com");
+    // As on Slack (the decoded sample on
+    // docs.slack.dev/reference/methods/openid.connect.token), the id_token
+    // does not name the workspace.
+    assert!(claims.get("https://slack.com/team_name").is_none());
+    assert!(claims.get("https://slack.com/team_domain").is_none());
     // The user token reads the same identity from userInfo.
     let info: Value = client
         .call_form(
@@ -497,6 +502,9 @@ async fn sign_in_with_slack_issues_an_rs256_id_token_that_verifies_against_the_j
         .await
         .unwrap();
     assert_eq!(info["sub"], "U0000002");
+    assert_eq!(info["https://slack.com/team_id"], "T1");
+    assert_eq!(info["https://slack.com/team_name"], "Acme");
+    assert_eq!(info["https://slack.com/team_domain"], "acme");
     // A tampered id_token does not verify.
     let mut parts: Vec<String> = tokens.id_token.split('.').map(str::to_owned).collect();
     parts[1] = base64::Engine::encode(

@@ -102,6 +102,9 @@ pub struct AppOptions {
     /// `HALLWAY_HISTORY_PER_MINUTE` (default: the strict 1 a minute of a
     /// commercially distributed app).
     pub history_per_minute: Option<u32>,
+    /// `HALLWAY_APP_URL`, for an office on another origin than hallway
+    /// (default: `<base>/app`, the bundle's stand-in).
+    pub app_url: Option<String>,
 }
 
 impl AppOptions {
@@ -210,7 +213,11 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
     let base_url = format!("http://{addr}");
     let config = Config::from_lookup(Mode::Lambda, |k| match k {
         "HALLWAY_BASE_URL" => Some(base_url.clone()),
-        "HALLWAY_APP_URL" => Some(format!("{base_url}/app")),
+        "HALLWAY_APP_URL" => Some(
+            opts.app_url
+                .clone()
+                .unwrap_or_else(|| format!("{base_url}/app")),
+        ),
         "HALLWAY_QUEUE_URL" => Some(queue_url.clone()),
         "HALLWAY_TABLE" => Some(table_name.clone()),
         "HALLWAY_SECRET_ID" => Some(secret_id.clone()),

@@ -7,8 +7,10 @@
 //! `POST /admin/login` (or the admin pastes it into the form at
 //! `GET /admin/login`); hallway checks it and keeps it in an HttpOnly,
 //! Secure, SameSite=Strict cookie scoped to `/admin`, until it expires.
-//! Forms post back to the page (post-redirect-get); a post whose `Origin`
-//! is not ours is refused, on top of the SameSite cookie.
+//! Forms post back to the page (post-redirect-get). The login and the forms
+//! must show where they were posted from (`Origin`, else `Referer`): the
+//! login hallway's or the office's origin (`HALLWAY_APP_URL`), the forms
+//! hallway's only; anything else is refused, on top of the SameSite cookie.
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -81,21 +83,40 @@ async fn caller_of(s: &Services, headers: &HeaderMap) -> Result<Caller, ApiError
     Caller::from_token(s, &token).await
 }
 
-/// Posts must come from our own pages.
-fn same_origin(s: &Services, headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(origin) = headers
-        .get(http::header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Ok(());
+/// Which pages may post to a route.
+#[derive(Clone, Copy)]
+enum PostedFrom {
+    /// hallway's own admin pages.
+    Hallway,
+    /// hallway's pages or the office's: the office posts the admin's token
+    /// to the login.
+    HallwayOrOffice,
+}
+
+/// Posts must come from the pages allowed for the route, on top of the
+/// SameSite cookie. `Origin` decides when a browser sends one (all current
+/// ones do on a POST); without it, the `Referer` must name an allowed
+/// origin. A post showing neither is refused: nothing says it came from us.
+fn allowed_origin(s: &Services, headers: &HeaderMap, from: PostedFrom) -> Result<(), ApiError> {
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let sent = match header(http::header::ORIGIN) {
+        Some(origin) => Some(origin),
+        None => header(http::header::REFERER),
     };
-    let ours = s.config.base_url.origin().ascii_serialization();
-    if origin == ours {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
+    // Through `Url`, so an opaque origin ("null", or a configured URL that
+    // has none) never matches, not even itself.
+    let origin = sent
+        .and_then(|v| url::Url::parse(v).ok())
+        .map(|u| u.origin());
+    let allowed = match from {
+        PostedFrom::Hallway => vec![s.config.base_url.origin()],
+        PostedFrom::HallwayOrOffice => vec![s.config.base_url.origin(), s.config.app_url.origin()],
+    };
+    match origin {
+        Some(o) if o.is_tuple() && allowed.contains(&o) => Ok(()),
+        _ => Err(ApiError::Forbidden(
             "this form was not sent from hallway's admin page".into(),
-        ))
+        )),
     }
 }
 
@@ -123,7 +144,7 @@ pub async fn login(
     headers: HeaderMap,
     Form(f): Form<Login>,
 ) -> Response {
-    if let Err(e) = same_origin(&s, &headers) {
+    if let Err(e) = allowed_origin(&s, &headers, PostedFrom::HallwayOrOffice) {
         return error_page(e);
     }
     let token = f.token.trim();
@@ -451,7 +472,7 @@ pub async fn act(
             .finish();
         Redirect::to(&format!("/admin/spaces/{space}?{q}")).into_response()
     };
-    if let Err(e) = same_origin(&s, &headers) {
+    if let Err(e) = allowed_origin(&s, &headers, PostedFrom::Hallway) {
         return error_page(e);
     }
     let caller = match caller_of(&s, &headers).await {

@@ -115,7 +115,7 @@ pub async fn callback(State(s): State<Services>, Query(q): Params) -> Response {
     };
     tracing::Span::current().record("team_id", who.team_id.as_str());
     tracing::Span::current().record("user_id", who.user_id.as_str());
-    let signed_in = match sign_in(&s, &who).await {
+    let signed_in = match sign_in(&s, &who, &tokens.access_token).await {
         Ok(x) => x,
         Err(SignInError::Taken) => {
             return page(

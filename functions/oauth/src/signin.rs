@@ -3,9 +3,11 @@
 use hallway::auth::join::JoinClaims;
 use hallway::auth::oidc::SlackIdentity;
 use hallway::ids::{OfficeUserId, SpaceId};
+use hallway::secrets::Secret;
 use hallway::services::Services;
 use hallway::store::{
-    Joined, LinkError, LinkedVia, MembersError, NewLink, OfficeUser, Role, Space, SpacesError,
+    Installation, Joined, LinkError, LinkedVia, MembersError, NewLink, OfficeUser, Role, Space,
+    SpacesError,
 };
 
 /// What signing in did.
@@ -44,10 +46,54 @@ fn other(e: impl Into<anyhow::Error>) -> SignInError {
     SignInError::Other(e.into())
 }
 
+/// The name of the space made for a team at sign-in: the workspace's.
+///
+/// The id_token does not carry it, so it is asked of
+/// `openid.connect.userInfo` with the sign-in's user token, and only when a
+/// space is to be made (a Tier 3 method, not worth a call per sign-in). A
+/// sign-in is not failed for a name: the person is already verified by the
+/// id_token, so when Slack cannot answer now, the name Slack gave at install
+/// time stands in, and only a team never installed gets its id.
+async fn team_name(
+    s: &Services,
+    who: &SlackIdentity,
+    user_token: &Secret,
+    installation: Option<&Installation>,
+) -> String {
+    match s.slack.openid_connect_user_info(user_token).await {
+        // Another team's name would be a wrong name, whatever the cause.
+        Ok(info) if info.team_id.as_deref() == Some(who.team_id.as_str()) => {
+            if let Some(name) = info.team_name.filter(|n| !n.trim().is_empty()) {
+                return name;
+            }
+            tracing::warn!("openid.connect.userInfo named no workspace");
+        }
+        Ok(info) => tracing::warn!(
+            other_team = info.team_id.as_deref().unwrap_or("none"),
+            "openid.connect.userInfo answered for another workspace"
+        ),
+        Err(e) => tracing::warn!(
+            error = %e,
+            transient = e.is_transient(),
+            "openid.connect.userInfo failed; naming the space without it"
+        ),
+    }
+    installation
+        .map(|i| i.team_name.trim())
+        .filter(|n| !n.is_empty())
+        .map_or_else(|| format!("Slack {}", who.team_id), str::to_owned)
+}
+
 /// Finds or creates the office user for a Slack identity and gives them the
 /// spaces mapped to their team: all of them, except those that require an
-/// invitation. A team with no space gets one, with this person as its admin.
-pub async fn sign_in(s: &Services, who: &SlackIdentity) -> Result<SignedIn, SignInError> {
+/// invitation. A team with no space gets one, named after the workspace,
+/// with this person as its admin. `user_token` is the one
+/// `openid.connect.token` gave with the id_token.
+pub async fn sign_in(
+    s: &Services,
+    who: &SlackIdentity,
+    user_token: &Secret,
+) -> Result<SignedIn, SignInError> {
     let (users, links, spaces, members) = (s.users(), s.links(), s.spaces(), s.members());
     let known = links
         .office_user_for(&who.team_id, &who.user_id)
@@ -95,20 +141,13 @@ pub async fn sign_in(s: &Services, who: &SlackIdentity) -> Result<SignedIn, Sign
     };
     let mapped = spaces.for_team(&who.team_id).await.map_err(other)?;
     if mapped.is_empty() {
-        let name = who
-            .team_name
-            .clone()
-            .unwrap_or_else(|| format!("Slack {}", who.team_id));
+        let installation = s.installations().get(&who.team_id).await.map_err(other)?;
+        let name = team_name(s, who, user_token, installation.as_ref()).await;
         let space = spaces
             .create(&name, Some(outcome.user.id.clone()))
             .await
             .map_err(other)?;
-        let installed = s
-            .installations()
-            .get(&who.team_id)
-            .await
-            .map_err(other)?
-            .is_some_and(|i| i.is_active());
+        let installed = installation.is_some_and(|i| i.is_active());
         spaces
             .map_to_team(&space.id, &who.team_id, installed)
             .await

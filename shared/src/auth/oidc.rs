@@ -4,7 +4,9 @@
 //! (`{SLACK_URL}/openid/connect/keys`, cached for an hour and refetched once
 //! when an unknown key id shows up), issued by `https://slack.com`, for our
 //! client id, unexpired, and carry the nonce we sent. Only then are the Slack
-//! team and user read from it.
+//! team and user read from it. It does not name the team (the decoded sample
+//! on https://docs.slack.dev/reference/methods/openid.connect.token has
+//! `team_id` only): that takes `openid.connect.userInfo`.
 
 use std::time::{Duration, Instant};
 
@@ -25,7 +27,6 @@ const KEYS_TTL: Duration = Duration::from_secs(3600);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlackIdentity {
     pub team_id: TeamId,
-    pub team_name: Option<String>,
     pub user_id: UserId,
     pub enterprise_id: Option<EnterpriseId>,
     pub name: Option<String>,
@@ -49,8 +50,6 @@ struct Claims {
     team_id: TeamId,
     #[serde(rename = "https://slack.com/user_id")]
     user_id: UserId,
-    #[serde(rename = "https://slack.com/team_name")]
-    team_name: Option<String>,
     #[serde(rename = "https://slack.com/enterprise_id")]
     enterprise_id: Option<EnterpriseId>,
     name: Option<String>,
@@ -115,7 +114,6 @@ impl IdTokenVerifier {
         }
         Ok(SlackIdentity {
             team_id: claims.team_id,
-            team_name: claims.team_name,
             user_id: claims.user_id,
             enterprise_id: claims.enterprise_id,
             name: claims.name,

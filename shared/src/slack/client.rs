@@ -93,6 +93,17 @@ pub struct OpenIdTokens {
     pub id_token: Secret,
 }
 
+/// `openid.connect.userInfo`: the fields hallway reads. Unlike the id_token,
+/// it names the workspace
+/// (https://docs.slack.dev/reference/methods/openid.connect.userInfo).
+#[derive(Debug, Clone, Deserialize)]
+pub struct OpenIdUserInfo {
+    #[serde(rename = "https://slack.com/team_id")]
+    pub team_id: Option<String>,
+    #[serde(rename = "https://slack.com/team_name")]
+    pub team_name: Option<String>,
+}
+
 /// `auth.test`: slack-morphism's model plus the enterprise fields it lacks.
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuthTest {
@@ -590,6 +601,20 @@ impl SlackClient {
                 "redirect_uri": redirect_uri,
                 "grant_type": "authorization_code",
             }),
+        )
+        .await
+    }
+
+    /// Sign in with Slack: who the user token from
+    /// [`Self::openid_connect_token`] belongs to, with the workspace's name.
+    pub async fn openid_connect_user_info(
+        &self,
+        token: &Secret,
+    ) -> Result<OpenIdUserInfo, SlackError> {
+        self.call_form(
+            "openid.connect.userInfo",
+            Auth::Bearer(token),
+            &serde_json::json!({}),
         )
         .await
     }
