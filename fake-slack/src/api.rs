@@ -459,6 +459,7 @@ fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
                 "views.publish" => views_publish(world, call, &team, kind),
                 "files.info" => files_info(world, call, &team, &user),
                 "apps.uninstall" => apps_uninstall(world, call, &team),
+                "auth.revoke" => auth_revoke(world, call, &team),
                 "openid.connect.userInfo" => oidc::user_info(world, &team, &user, kind),
                 _ => Outcome::Err("unknown_method".into()),
             }
@@ -1153,6 +1154,23 @@ fn views_publish(world: &mut World, call: &Call, team: &str, kind: TokenKind) ->
         .home_views
         .insert(user.to_owned(), stored.clone());
     Outcome::Ok(json!({ "view": stored }))
+}
+
+/// `auth.revoke` (docs.slack.dev/reference/methods/auth.revoke): the token
+/// that calls it dies (`{"revoked": true}`; `test=1` only says it would).
+/// A person doing so with their user token is how someone removes their
+/// own authorization: the app hears `tokens_revoked` naming them under
+/// `oauth` only (docs.slack.dev/reference/events/tokens_revoked: "keyed
+/// with the types of revoked tokens"), and stays installed.
+fn auth_revoke(world: &mut World, call: &Call, team: &str) -> Outcome {
+    let Authn::Token(token) = &call.auth else {
+        return Outcome::Err("not_authed".into());
+    };
+    if matches!(call.str("test"), Some("1" | "true")) {
+        return Outcome::Ok(json!({"revoked": false}));
+    }
+    crate::events::revoke_token(world, team, token);
+    Outcome::Ok(json!({"revoked": true}))
 }
 
 fn apps_uninstall(world: &mut World, call: &Call, team: &str) -> Outcome {

@@ -300,7 +300,9 @@ pub(crate) fn upsert_user(world: &mut World, team: &str, user: UserSeed) -> bool
 
 /// The app is removed from a team: every token of the team is revoked and
 /// the app hears `tokens_revoked` (the people and bot whose tokens died)
-/// and `app_uninstalled`, as Slack sends them.
+/// and `app_uninstalled`, as Slack sends them: in no guaranteed order
+/// (docs.slack.dev/reference/events/app_uninstalled) — each callback is
+/// delivered on its own task, so either may arrive first.
 pub(crate) fn uninstall(world: &mut World, team: &str) -> bool {
     let ts = world.next_ts();
     let Some(t) = world.teams.get(team) else {
@@ -333,6 +335,29 @@ pub(crate) fn uninstall(world: &mut World, team: &str) -> bool {
     let gone = json!({"type": "app_uninstalled", "event_ts": ts});
     push_callback(world, team, gone, authorization);
     true
+}
+
+/// One token dies (`auth.revoke`): `tokens_revoked` lists its owner under
+/// `oauth` (a user token) or `bot`; the app stays installed while any bot
+/// token lives ("An app is not uninstalled until its final user and bot
+/// tokens are revoked", docs.slack.dev/reference/events/app_uninstalled).
+pub(crate) fn revoke_token(world: &mut World, team: &str, token: &str) {
+    let ts = world.next_ts();
+    let Some(t) = world.tokens.get_mut(token) else {
+        return;
+    };
+    t.revoked = true;
+    let (user, kind) = (t.user.clone(), t.kind);
+    if !world.teams.get(team).is_some_and(|t| t.installed) {
+        return;
+    }
+    let tokens = match kind {
+        TokenKind::User => json!({"oauth": [user]}),
+        TokenKind::Bot => json!({"bot": [user]}),
+    };
+    let event = json!({"type": "tokens_revoked", "tokens": tokens, "event_ts": ts});
+    let authorization = bot_authorization(world, team);
+    push_callback(world, team, event, authorization);
 }
 
 fn bot_authorization(world: &World, team: &str) -> Value {

@@ -722,9 +722,16 @@ impl World {
     }
 
     /// A message timestamp, unique and increasing like Slack's.
+    /// Slack's `ts` is the Unix time of the message (and `event_time` of
+    /// an event is read from it), so lifecycle events compare with the
+    /// app's clock as they would on Slack.
     pub fn next_ts(&mut self) -> String {
         self.next_ts += 1;
-        let secs = 1_700_000_000 + self.started.elapsed().as_secs();
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+            + self.clock_offset.as_secs();
         format!("{secs}.{:06}", self.next_ts % 1_000_000)
     }
 

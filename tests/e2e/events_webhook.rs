@@ -23,11 +23,17 @@ use serde_json::json;
 
 pub(crate) const JSON: &str = "application/json";
 
+/// A callback Slack sends now (`event_time`: lifecycle events older than
+/// the installation change nothing).
 pub(crate) fn callback(event_id: &str, event: serde_json::Value) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     json!({
         "token": "legacy", "team_id": "T0DEMO", "api_app_id": "A0HALLWAY",
         "event": event, "type": "event_callback", "event_id": event_id,
-        "event_time": 1_732_435_200,
+        "event_time": now,
         "authorizations": [{"enterprise_id": null, "team_id": "T0DEMO", "user_id": "U0DEMOBOT",
                             "is_bot": true, "is_enterprise_install": false}],
         "is_ext_shared_channel": false, "context_team_id": "T0DEMO", "context_enterprise_id": null,

@@ -18,6 +18,8 @@
 //! - `lambda_runtime`: the commands binary against a Runtime API and
 //!   Extensions API on loopback: deferred work done before the sandbox may
 //!   freeze.
+//! - `lifecycle`: `app_uninstalled` / `tokens_revoked` late, in any
+//!   order, and for user tokens only.
 //! - `office_api`: bearer tokens, roles, spaces, rooms, presence, settings.
 //! - `slack_connect`: installing into a space, every failure, remapping,
 //!   token rotation under concurrency.
@@ -59,6 +61,7 @@ mod infra;
 mod invites;
 mod lambda_events;
 mod lambda_runtime;
+mod lifecycle;
 mod meetings;
 mod mine;
 mod no_secrets_in_logs;

@@ -150,6 +150,9 @@ pub fn prepare_http(
     {
         body = rewritten;
     }
+    if let Some(dated) = dated_now(&body, now) {
+        body = dated;
+    }
     let mut headers = parts.headers;
     // Lambda adds these; a real client would not send them.
     headers.remove(http::header::HOST);
@@ -184,6 +187,19 @@ pub fn prepare_http(
         headers,
         body: Bytes::from(body),
     })
+}
+
+/// An Events API callback sent now carries now's `event_time`: hallway
+/// ignores lifecycle events older than the installation they would revoke
+/// (a retry overtaken by a reinstall), so a sample keeps its meaning only
+/// when dated like a live event.
+fn dated_now(body: &[u8], now: i64) -> Option<Vec<u8>> {
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if value.get("type")?.as_str()? != "event_callback" || value.get("event_time").is_none() {
+        return None;
+    }
+    value["event_time"] = now.into();
+    serde_json::to_vec(&value).ok()
 }
 
 fn is_sqs_sample(text: &str) -> bool {

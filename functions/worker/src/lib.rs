@@ -266,7 +266,8 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
             let spaces = services.spaces();
             let outcome = match &j.event {
                 SlackEvent::AppUninstalled {} => {
-                    lifecycle::app_uninstalled(&installations, &spaces, &j.team_id).await
+                    lifecycle::app_uninstalled(&installations, &spaces, &j.team_id, j.event_time)
+                        .await
                 }
                 SlackEvent::TokensRevoked { tokens } => {
                     lifecycle::tokens_revoked(
@@ -275,6 +276,7 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
                         &services.links(),
                         &j.team_id,
                         tokens,
+                        j.event_time,
                     )
                     .await
                 }

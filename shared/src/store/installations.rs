@@ -104,6 +104,8 @@ pub enum Revoked {
     Already,
     /// We never stored an installation for the team.
     NotInstalled,
+    /// The installation is newer than the event that asked: kept.
+    Newer,
 }
 
 #[derive(Clone)]
@@ -288,23 +290,53 @@ impl Installations {
         team: &TeamId,
         status: InstallStatus,
     ) -> Result<Revoked, InstallationError> {
+        self.revoke_when(team, status, None).await
+    }
+
+    /// [`Self::revoke`] for a lifecycle event Slack sent at `event_time`:
+    /// an installation made after it (a reinstall the event's retry
+    /// overtook) is left alone and reported as [`Revoked::Newer`].
+    pub async fn revoke_as_of(
+        &self,
+        team: &TeamId,
+        status: InstallStatus,
+        event_time: i64,
+    ) -> Result<Revoked, InstallationError> {
+        self.revoke_when(team, status, Some(event_time)).await
+    }
+
+    async fn revoke_when(
+        &self,
+        team: &TeamId,
+        status: InstallStatus,
+        event_time: Option<i64>,
+    ) -> Result<Revoked, InstallationError> {
         let update = Update::default()
             .remove("sealed_bot_token")
             .remove("sealed_refresh_token")
             .remove("bot_token_expires_at")
             .set("status", s(status.as_str()))
             .set("revoked_at", n(self.clock.now_secs()));
-        let guard = Condition::All(vec![
+        let mut guard = vec![
             Condition::Exists,
             Condition::Equals("status".into(), s(InstallStatus::Active.as_str())),
-        ]);
+        ];
+        if let Some(at) = event_time {
+            // Installed in the event's second or before: the event is about it.
+            guard.push(Condition::Below("installed_at".into(), at + 1));
+        }
         match self
             .table
-            .update(&keys::installation(team), update, Some(guard))
+            .update(
+                &keys::installation(team),
+                update,
+                Some(Condition::All(guard)),
+            )
             .await
         {
             Ok(_) => Ok(Revoked::Now),
             Err(TableError::ConditionFailed) => match self.get(team).await? {
+                Some(i) if event_time.is_some_and(|at| i.installed_at > at) => Ok(Revoked::Newer),
                 Some(_) => Ok(Revoked::Already),
                 None => Ok(Revoked::NotInstalled),
             },

@@ -320,6 +320,28 @@ impl IdentityLinks {
         team: &TeamId,
         slack_user: &UserId,
     ) -> Result<bool, TableError> {
+        self.revoke_user_token_when(team, slack_user, None).await
+    }
+
+    /// [`Self::revoke_user_token`] for a `tokens_revoked` Slack sent at
+    /// `event_time`: a link made after it (the person linked again while
+    /// the event's retry was on its way) keeps its new token.
+    pub async fn revoke_user_token_as_of(
+        &self,
+        team: &TeamId,
+        slack_user: &UserId,
+        event_time: i64,
+    ) -> Result<bool, TableError> {
+        self.revoke_user_token_when(team, slack_user, Some(event_time))
+            .await
+    }
+
+    async fn revoke_user_token_when(
+        &self,
+        team: &TeamId,
+        slack_user: &UserId,
+        event_time: Option<i64>,
+    ) -> Result<bool, TableError> {
         let Some(user) = self.office_user_for(team, slack_user).await? else {
             return Ok(false);
         };
@@ -329,14 +351,19 @@ impl IdentityLinks {
             .remove("user_token_expires_at")
             .remove("refresh_lease_until")
             .set("user_scopes", crate::table::Value::L(Vec::new()));
-        let guard = Condition::All(vec![
+        let mut guard = vec![
             Condition::Equals("slack_user_id".into(), s(slack_user.as_str())),
             Condition::Exists,
-        ]);
-        let had_token = self
-            .get(&user, team)
-            .await?
-            .is_some_and(|l| l.slack_user_id == *slack_user && l.has_user_token());
+        ];
+        if let Some(at) = event_time {
+            guard.push(Condition::Below("linked_at".into(), at + 1));
+        }
+        let guard = Condition::All(guard);
+        let had_token = self.get(&user, team).await?.is_some_and(|l| {
+            l.slack_user_id == *slack_user
+                && l.has_user_token()
+                && event_time.is_none_or(|at| l.linked_at <= at)
+        });
         match self
             .table
             .update(&keys::identity(&user, team), update, Some(guard))
