@@ -205,6 +205,49 @@ pub(crate) fn join_channel(world: &mut World, team: &str, channel: &str, user: &
     true
 }
 
+/// A channel is shared with another organisation (Slack Connect): it
+/// becomes `is_ext_shared`, the other organisation's `people` join it (user
+/// objects with their own `team_id`, `is_stranger`), and a private channel
+/// with a `G…` id gets a `C…` id for good: "The moment a channel share is
+/// initiated, `G`-encoded private channels will have their ID immediately
+/// changed to be `C`-encoded" (docs.slack.dev/apis/slack-connect), announced
+/// as `channel_id_changed` to apps that can see the channel
+/// (docs.slack.dev/reference/events/channel_id_changed). Returns the id.
+pub(crate) fn share_channel(
+    world: &mut World,
+    team: &str,
+    channel: &str,
+    people: Vec<UserSeed>,
+) -> Option<String> {
+    let ts = world.next_ts();
+    let t = world.teams.get_mut(team)?;
+    let mut ch = t.channels.remove(channel)?;
+    let new_id = match channel.strip_prefix('G') {
+        Some(rest) => format!("C{rest}"),
+        None => channel.to_owned(),
+    };
+    ch.id = new_id.clone();
+    ch.is_ext_shared = true;
+    for p in people {
+        if !ch.members.contains(&p.id) {
+            ch.members.push(p.id.clone());
+        }
+        if t.user(&p.id).is_none() {
+            t.seed.users.push(p);
+        }
+    }
+    let bot = t.seed.bot_user_id.clone();
+    let app_sees = t.installed && ch.members.contains(&bot);
+    t.channels.insert(new_id.clone(), ch);
+    if new_id != channel && app_sees {
+        let event = json!({"type": "channel_id_changed", "old_channel_id": channel,
+                           "new_channel_id": new_id, "event_ts": ts});
+        let authorization = bot_authorization(world, team);
+        push_callback(world, team, event, authorization);
+    }
+    Some(new_id)
+}
+
 /// A channel is renamed: `channel_rename` (`group_rename` for private
 /// ones) is delivered when the app is installed.
 pub(crate) fn rename_channel(world: &mut World, team: &str, channel: &str, name: &str) -> bool {
@@ -383,6 +426,12 @@ pub(crate) fn flush(shared: &Shared) {
 
 fn push_callback(world: &mut World, team: &str, event: Value, authorization: Value) {
     let t = &world.teams[team];
+    // "Indicates whether the event occurred in an externally shared
+    // channel" (docs.slack.dev/apis/events-api, callback fields).
+    let ext_shared = event["channel"]
+        .as_str()
+        .and_then(|c| t.channels.get(c))
+        .is_some_and(|c| c.is_ext_shared);
     let event_time = event["event_ts"]
         .as_str()
         .and_then(|ts| ts.split('.').next())
@@ -400,7 +449,7 @@ fn push_callback(world: &mut World, team: &str, event: Value, authorization: Val
         "event_id": format!("Ev{}", random_hex(6).to_uppercase()),
         "event_time": event_time,
         "authorizations": [authorization],
-        "is_ext_shared_channel": false,
+        "is_ext_shared_channel": ext_shared,
         "event_context": format!("4-{}", random_hex(12)),
     });
     world.outbox.push(callback);

@@ -242,7 +242,7 @@ impl FakeSlack {
         self.shared.lock().advance(by);
     }
 
-    /// Every `n`th Web API call answers HTTP 503 (`None`: never).
+    /// About one Web API call in `n` answers HTTP 503 (`None`: never).
     pub fn set_server_errors_every(&self, n: Option<u32>) {
         self.shared.lock().server_error_every = n;
     }
@@ -342,6 +342,19 @@ impl FakeSlack {
     /// Opens (or finds) the DM between two people of `team`; its id.
     pub fn dm_between(&self, team: &str, a: &str, b: &str) -> String {
         api::open_dm(&mut self.shared.lock(), team, a, b).0
+    }
+
+    /// Shares `channel` with another organisation whose `people` join it
+    /// (a `G…` id becomes `C…`, with `channel_id_changed`); its id after.
+    pub fn share_channel(
+        &self,
+        team: &str,
+        channel: &str,
+        people: Vec<UserSeed>,
+    ) -> Option<String> {
+        let id = events::share_channel(&mut self.shared.lock(), team, channel, people);
+        events::flush(&self.shared);
+        id
     }
 
     /// Renames `channel` (`channel_rename` / `group_rename` to the app).

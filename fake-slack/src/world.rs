@@ -176,8 +176,27 @@ pub struct ChannelSeed {
     pub name: String,
     #[serde(default)]
     pub is_private: bool,
+    /// A group DM (`mpdm-…`; its id may start with `G` or `C`).
+    #[serde(default)]
+    pub is_mpim: bool,
+    /// Shared with another organisation (Slack Connect).
+    #[serde(default)]
+    pub is_ext_shared: bool,
     #[serde(default)]
     pub members: Vec<String>,
+}
+
+impl ChannelSeed {
+    pub fn public(id: &str, name: &str, members: Vec<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            is_private: false,
+            is_mpim: false,
+            is_ext_shared: false,
+            members,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -217,12 +236,11 @@ impl TeamSeed {
             enterprise_id: None,
             bot_user_id: bot,
             users,
-            channels: vec![ChannelSeed {
-                id: format!("C{}GEN", id.trim_start_matches('T')),
-                name: "general".into(),
-                is_private: false,
+            channels: vec![ChannelSeed::public(
+                &format!("C{}GEN", id.trim_start_matches('T')),
+                "general",
                 members,
-            }],
+            )],
         }
     }
 
@@ -248,18 +266,8 @@ impl TeamSeed {
             bot_user_id: "U0DEMOBOT".into(),
             users,
             channels: vec![
-                ChannelSeed {
-                    id: "C0GENERAL".into(),
-                    name: "general".into(),
-                    is_private: false,
-                    members: everyone.clone(),
-                },
-                ChannelSeed {
-                    id: "C0DESIGN".into(),
-                    name: "design".into(),
-                    is_private: false,
-                    members: everyone[..3].to_vec(),
-                },
+                ChannelSeed::public("C0GENERAL", "general", everyone.clone()),
+                ChannelSeed::public("C0DESIGN", "design", everyone[..3].to_vec()),
             ],
         }
     }
@@ -376,6 +384,8 @@ pub struct Channel {
     pub name: String,
     pub is_private: bool,
     pub is_im: bool,
+    pub is_mpim: bool,
+    pub is_ext_shared: bool,
     /// For DMs: the other party.
     pub im_user: Option<String>,
     pub members: Vec<String>,
@@ -442,8 +452,10 @@ impl Team {
                     Channel {
                         id: c.id.clone(),
                         name: c.name.clone(),
-                        is_private: c.is_private,
+                        is_private: c.is_private || c.is_mpim,
                         is_im: false,
+                        is_mpim: c.is_mpim,
+                        is_ext_shared: c.is_ext_shared,
                         im_user: None,
                         members: c.members.clone(),
                         messages: Vec::new(),
@@ -670,7 +682,7 @@ pub struct World {
     /// Turns through the authorizations that can see an event, so that
     /// when several apply each is used (see `events::queue_message_event`).
     pub authorization_turn: usize,
-    /// Every Nth Web API call answers HTTP 503 before doing anything: the
+    /// About one Web API call in N answers HTTP 503 before doing anything: the
     /// occasional real 5xx (the official SDKs retry 5xx:
     /// python-slack-sdk's `ServerErrorRetryHandler`, node-slack-sdk's
     /// retry policies). `None`: never (the default).
@@ -735,11 +747,21 @@ impl World {
         format!("{secs}.{:06}", self.next_ts % 1_000_000)
     }
 
-    /// Whether this call is one of the occasional 5xx answers.
+    /// Whether this call is one of the occasional 5xx answers: about one
+    /// call in `server_error_every`, picked by a fixed pseudo-random
+    /// sequence (every Nth call exactly would fall in step with a retry
+    /// that makes N calls, and fail it for ever, which Slack does not do).
     pub fn server_error_due(&mut self) -> bool {
         self.calls_seen += 1;
-        self.server_error_every
-            .is_some_and(|n| n > 0 && self.calls_seen.is_multiple_of(u64::from(n)))
+        let Some(n) = self.server_error_every.filter(|n| *n > 0) else {
+            return false;
+        };
+        // splitmix64 of the call's number: the same run, the same calls.
+        let mut z = self.calls_seen.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        z.is_multiple_of(u64::from(n))
     }
 
     /// Takes the first fault matching the call, if any.

@@ -273,11 +273,23 @@ impl Services {
     /// A member's join link to a room, valid for the default week; from an
     /// invite when `invite` names it.
     pub fn member_join_url(&self, space: &SpaceId, room: &RoomId, invite: Option<&str>) -> String {
+        self.invite_join_url(space, room, invite, false)
+    }
+
+    /// A join link from an invite, for a member or (someone of another
+    /// organisation) a guest.
+    pub fn invite_join_url(
+        &self,
+        space: &SpaceId,
+        room: &RoomId,
+        invite: Option<&str>,
+        guest: bool,
+    ) -> String {
         self.join_url(&JoinClaims {
             space: space.clone(),
             room: room.clone(),
             invite: invite.map(str::to_owned),
-            guest: false,
+            guest,
             exp: self.clock.now_secs() + DEFAULT_JOIN_TTL_SECS,
         })
     }

@@ -25,12 +25,11 @@ fn channel(id: &str) -> ChannelId {
 /// Hall, #random nowhere; the bot is in all three.
 async fn app() -> Option<(TestApp, Office, hallway::ids::RoomId)> {
     let mut team = TeamSeed::demo();
-    team.channels.push(ChannelSeed {
-        id: RANDOM.into(),
-        name: "random".into(),
-        is_private: false,
-        members: vec!["U0DEMO01".into()],
-    });
+    team.channels.push(ChannelSeed::public(
+        RANDOM,
+        "random",
+        vec!["U0DEMO01".into()],
+    ));
     let app = spawn_app_with(AppOptions {
         bridge: true,
         teams: Some(vec![team]),

@@ -7,12 +7,12 @@ use hallway::ids::{ChannelId, OfficeUserId, TeamId, UserId};
 use hallway::secrets::Secret;
 use hallway::store::installations::InstallStatus;
 use hallway::store::{LinkedVia, NewLink, Role};
-use hallway_fake_slack::{Limit, TeamSeed};
+use hallway_fake_slack::{ChannelSeed, Limit, TeamSeed};
 use hallway_tests::{AppOptions, TestApp, eventually, other_team, spawn_app, spawn_app_with};
 use serde_json::Value;
 
 use crate::demo::team as demo;
-use crate::demo::{ALICE, GENERAL};
+use crate::demo::{ALICE, DESIGN, GENERAL};
 
 pub use hallway_tests::seed::Office;
 
@@ -662,4 +662,161 @@ async fn slash_commands_are_refused_unsigned_and_garbled_forms_get_400() {
         .unwrap();
     assert_eq!(resp.status(), 200);
     let _ = Limit::per_minute(1);
+}
+
+/// The demo workspace plus a private channel with a `C` id (Slack's
+/// private channels since 2021), an old private channel with a `G` id, and
+/// a group DM — each told apart by what Slack says, never by the letter.
+async fn app_with_private_channels() -> Option<TestApp> {
+    let mut team = TeamSeed::demo();
+    let mut secret = ChannelSeed::public(
+        "C0SECRET",
+        "secret-plans",
+        vec![ALICE.into(), "U0DEMO02".into(), "U0DEMOBOT".into()],
+    );
+    secret.is_private = true;
+    let mut old = ChannelSeed::public(
+        "G0OLDPRIV",
+        "old-private",
+        vec![ALICE.into(), "U0DEMO03".into(), "U0DEMOBOT".into()],
+    );
+    old.is_private = true;
+    let mut mpim = ChannelSeed::public(
+        "C0MPIM01",
+        "mpdm-alice--bob--carol-1",
+        vec![ALICE.into(), "U0DEMO02".into(), "U0DEMO03".into()],
+    );
+    mpim.is_mpim = true;
+    team.channels.extend([secret, old, mpim]);
+    let app = spawn_app_with(AppOptions {
+        bridge: true,
+        teams: Some(vec![team]),
+        ..AppOptions::default()
+    })
+    .await?;
+    office(&app).await;
+    Some(app)
+}
+
+#[tokio::test]
+async fn a_mapped_channel_calls_its_room_and_notifies_as_the_space_says() {
+    let Some(app) = spawn_app().await else { return };
+    let o = office(&app).await;
+    let (reply, _) = app.slash(ALICE, DESIGN, "'HQ' 'Kitchen'").await;
+    assert!(
+        text(&reply).contains("now meets in Kitchen (HQ)"),
+        "{reply}"
+    );
+    assert!(
+        reply["blocks"][1]["elements"][0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("calls people to Kitchen"),
+        "{reply}"
+    );
+    app.drained().await;
+
+    // "#design meets in Kitchen from now on": a bare call goes there, though
+    // Hall is the largest empty room; the channel is notified, the caller
+    // named as a mention.
+    let (reply, _) = app.slash(ALICE, DESIGN, "").await;
+    assert_eq!(reply["response_type"], "in_channel");
+    assert_eq!(
+        text(&reply),
+        format!("<!channel> <@{ALICE}> is calling you to Kitchen (HQ). Join from Slack.")
+    );
+    // Elsewhere, the largest empty room as before.
+    let (reply, _) = app.slash(ALICE, GENERAL, "").await;
+    assert!(text(&reply).contains("to Hall (HQ)"), "{reply}");
+
+    // The space chooses how a call notifies: @here, or nobody.
+    let admin = app.token("ada", &[(&o.hq, hallway::store::Role::Admin)]);
+    for (mention, lead) in [("here", "<!here>"), ("none", "Everyone:")] {
+        let (code, body) = app
+            .api(
+                http::Method::PATCH,
+                &format!("/api/v1/spaces/{}/settings", o.hq),
+                Some(&admin),
+                Some(serde_json::json!({"call_mention": mention})),
+            )
+            .await;
+        assert_eq!(code, 200, "{body}");
+        assert_eq!(body["settings"]["call_mention"], mention);
+        let (reply, _) = app.slash(ALICE, DESIGN, "").await;
+        assert!(text(&reply).starts_with(lead), "{mention}: {reply}");
+    }
+    let (code, _) = app
+        .api(
+            http::Method::PATCH,
+            &format!("/api/v1/spaces/{}/settings", o.hq),
+            Some(&admin),
+            Some(serde_json::json!({"call_mention": "everyone"})),
+        )
+        .await;
+    assert_eq!(code, 400, "an unknown mention is refused");
+
+    // A DM is its people already: no special mention.
+    let (reply, _) = app.slash(ALICE, "D0ALICE", "").await;
+    assert!(text(&reply).starts_with("Everyone:"), "{reply}");
+}
+
+#[tokio::test]
+async fn private_channels_with_c_ids_map_and_group_dms_say_why_not() {
+    let Some(app) = app_with_private_channels().await else {
+        return;
+    };
+    // A private channel whose id starts with C is a channel.
+    let (reply, _) = app.slash(ALICE, "C0SECRET", "'HQ' 'Booth'").await;
+    assert!(text(&reply).contains("now meets in Booth (HQ)"), "{reply}");
+    app.drained().await;
+    assert_eq!(
+        crate::demo::from_app(&app, "U0DEMO02").len(),
+        1,
+        "Bob, a member, is invited"
+    );
+    // A group DM, whatever its id, cannot be mapped: said plainly.
+    let (reply, _) = app.slash(ALICE, "C0MPIM01", "'HQ' 'Booth'").await;
+    assert!(ephemeral(&reply));
+    assert!(text(&reply).contains("group DM"), "{reply}");
+    assert!(
+        app.services
+            .channels()
+            .route(&demo(), &ChannelId::new("C0MPIM01").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_mapped_private_channel_keeps_its_room_when_its_id_changes() {
+    let Some(app) = app_with_private_channels().await else {
+        return;
+    };
+    let (reply, _) = app.slash(ALICE, "G0OLDPRIV", "'HQ' 'Kitchen'").await;
+    assert!(text(&reply).contains("now meets in Kitchen"), "{reply}");
+    app.drained().await;
+    // Shared with another organisation: G… becomes C… for good.
+    let mut olga = hallway_fake_slack::UserSeed::person("U0EXT0001", "olga");
+    olga.external_team = Some("T0GLOBEX".into());
+    let new_id = app
+        .slack
+        .share_channel("T0DEMO", "G0OLDPRIV", vec![olga])
+        .unwrap();
+    assert_eq!(new_id, "C0OLDPRIV");
+    let channels = app.services.channels();
+    let moved = ChannelId::new(&new_id).unwrap();
+    app.eventually("the mapping moves to the new id", || async {
+        channels.route(&demo(), &moved).await.unwrap().is_some()
+    })
+    .await;
+    assert!(
+        channels
+            .route(&demo(), &ChannelId::new("G0OLDPRIV").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (reply, _) = app.slash(ALICE, &new_id, "").await;
+    assert!(text(&reply).contains("to Kitchen (HQ)"), "{reply}");
 }

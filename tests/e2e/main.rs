@@ -41,6 +41,8 @@
 //! - `unfurl`: `link_shared` from the fake Slack answered with `chat.unfurl`.
 //! - `faults`: DynamoDB killed and restarted mid-fan-out, SQS unreachable
 //!   while the webhook enqueues, Slack 5xx and timeouts mid-fan-out.
+//! - `shared_channels`: Slack Connect: people of another organisation
+//!   invited as guests where the space takes them, refusals explained.
 //! - `security`: tenant isolation on every API route, token algorithm
 //!   confusion, spoofed team headers and fields, oversized bodies.
 
@@ -70,6 +72,7 @@ mod people;
 mod people_sync;
 mod secrets;
 mod security;
+mod shared_channels;
 mod sign_in;
 mod slack_client;
 mod slack_connect;

@@ -340,7 +340,8 @@ async fn settings_are_for_admins() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["settings"],
-        json!({"require_invitation": true, "guest_limit": 3, "guests": 0, "auto_prompt": false})
+        json!({"require_invitation": true, "guest_limit": 3, "guests": 0, "auto_prompt": false,
+               "call_mention": "channel"})
     );
     let (status, _) = app
         .api(

@@ -373,12 +373,22 @@ impl TestApp {
         text: &str,
     ) -> (serde_json::Value, String) {
         let response_id = uuid::Uuid::new_v4().simple().to_string();
+        // What Slack puts in `channel_name`: `directmessage` in a DM,
+        // `mpdm-…` in a group DM, else the channel's name.
+        let channel_name = self.slack.with_world(|w| {
+            match w.teams.get("T0DEMO").and_then(|t| t.channels.get(channel)) {
+                Some(c) if c.is_im => "directmessage".to_owned(),
+                Some(c) => c.name.clone(),
+                None if channel.starts_with('D') => "directmessage".to_owned(),
+                None => "general".to_owned(),
+            }
+        });
         let form = [
             ("token", "legacy-verification-token"),
             ("team_id", "T0DEMO"),
             ("team_domain", "acme"),
             ("channel_id", channel),
-            ("channel_name", "general"),
+            ("channel_name", &channel_name),
             ("user_id", user),
             ("user_name", "someone"),
             ("command", "/hallway"),

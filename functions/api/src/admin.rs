@@ -17,7 +17,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hallway::ids::{SpaceId, UserId};
 use hallway::services::Services;
-use hallway::store::spaces::SettingsChange;
+use hallway::store::spaces::{CallMention, SettingsChange};
 use hallway::store::{Space, audit::AuditEntry};
 use hallway::web::{ApiError, escape_html as esc, iso_time};
 use http::{HeaderMap, StatusCode};
@@ -443,10 +443,27 @@ fn settings_html(space: &Space) -> String {
 <form method="post" action="/admin/spaces/{id}/action"><input type="hidden" name="action" value="settings">
 <p><input type="checkbox" id="auto_prompt" name="auto_prompt" value="on"{ap}> <label for="auto_prompt">Auto-prompt: ask people who are not linked to link when they message someone linked (at most once a day)</label></p>
 <p><input type="checkbox" id="require_invitation" name="require_invitation" value="on"{ri}> <label for="require_invitation">Require an invitation for Slack members to join</label></p>
+<p><label for="call_mention">A call in a channel notifies</label> <select id="call_mention" name="call_mention">{mentions}</select></p>
 <p><button type="submit">Save settings</button></p></form></section>"#,
         id = space.id,
         ap = check(space.auto_prompt),
         ri = check(space.require_invitation),
+        mentions = [
+            (CallMention::Channel, "everyone in the channel (@channel)"),
+            (CallMention::Here, "who is active (@here)"),
+            (CallMention::None, "nobody (no mention)"),
+        ]
+        .iter()
+        .map(|(m, label)| format!(
+            r#"<option value="{}"{}>{label}</option>"#,
+            m.as_str(),
+            if *m == space.call_mention {
+                " selected"
+            } else {
+                ""
+            }
+        ))
+        .collect::<String>(),
     )
 }
 
@@ -456,6 +473,7 @@ pub struct Action {
     user: Option<String>,
     auto_prompt: Option<String>,
     require_invitation: Option<String>,
+    call_mention: Option<CallMention>,
 }
 
 /// `POST /admin/spaces/{space}/action`: one action, then back to the page
@@ -514,6 +532,7 @@ async fn perform(
                 auto_prompt: Some(a.auto_prompt.is_some()),
                 require_invitation: Some(a.require_invitation.is_some()),
                 guest_limit: None,
+                call_mention: a.call_mention,
             };
             let space = crate::spaces::apply_settings(s, caller, &space.id, &change).await?;
             Ok(format!(

@@ -12,7 +12,7 @@
 //! | `GET /api/v1/me` | any caller |
 //! | `POST /api/v1/spaces` `{name}`, `GET /api/v1/spaces` | any caller (the creator becomes admin) |
 //! | `GET /api/v1/spaces/{space}` | any role |
-//! | `PATCH /api/v1/spaces/{space}/settings` `{require_invitation?, guest_limit?, auto_prompt?}` | admin |
+//! | `PATCH /api/v1/spaces/{space}/settings` `{require_invitation?, guest_limit?, auto_prompt?, call_mention?}` (`channel`, `here`, `none`) | admin |
 //! | `GET /api/v1/spaces/{space}/rooms`, `GET …/rooms/choice` | any role |
 //! | `POST /api/v1/spaces/{space}/rooms` `{name, capacity}`, `PATCH`/`DELETE …/rooms/{room}` | admin, moderator |
 //! | `PUT /api/v1/spaces/{space}/presence` `{rooms: {room: [users]}}` | member, moderator, admin |

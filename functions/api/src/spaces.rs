@@ -28,6 +28,7 @@ pub fn space_json(space: &Space, role: Option<Role>) -> Value {
         "settings": {
             "require_invitation": space.require_invitation,
             "auto_prompt": space.auto_prompt,
+            "call_mention": space.call_mention,
             "guest_limit": space.guest_limit,
             "guests": space.guest_count,
         },

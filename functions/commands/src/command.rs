@@ -53,10 +53,38 @@ pub struct SlashCommand {
     pub trigger_id: Option<String>,
 }
 
+/// What kind of conversation a command was typed in, from what Slack says
+/// about it, never from the id's first letter (private channels may be
+/// `C…`, group DMs `G…` or `C…`: docs.slack.dev/reference/objects/conversation-object).
+/// A slash command carries no conversation type, but its `channel_name` is
+/// `directmessage` in a DM, `mpdm-…` in a group DM, and the channel's name
+/// (or the legacy `privategroup`) in a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conversation {
+    Channel,
+    GroupDm,
+    Dm,
+}
+
 impl SlashCommand {
-    /// A conversation people share: not a DM with the app.
-    fn in_channel(&self) -> bool {
-        self.channel_id.as_str().starts_with('C') || self.channel_id.as_str().starts_with('G')
+    pub fn conversation(&self) -> Conversation {
+        match self.channel_name.as_deref() {
+            Some("directmessage") => Conversation::Dm,
+            Some(n) if n.starts_with("mpdm-") => Conversation::GroupDm,
+            Some(_) => Conversation::Channel,
+            // Not sent (a replayed or hand-made request): a channel is the
+            // case that needs the most care (mentions, mapping checks).
+            None => Conversation::Channel,
+        }
+    }
+}
+
+/// A name as typed in a command: quoted when it has spaces.
+fn quoted(name: &str) -> String {
+    if name.contains(char::is_whitespace) {
+        format!("'{name}'")
+    } else {
+        name.to_owned()
     }
 }
 
@@ -210,7 +238,8 @@ async fn resolve(
         None => team_spaces[0].space_id.clone(),
     };
     if names.is_empty() {
-        // No room named: the largest empty one.
+        // No room named: the room this channel meets in, else the largest
+        // empty one.
         let (space, rooms) = with_rooms(&routed).await?;
         let Some(space) = space else {
             last_space::forget(&cmd.team_id, &cmd.channel_id);
@@ -220,10 +249,15 @@ async fn resolve(
             )));
         };
         last_space::remember(&cmd.team_id, &cmd.channel_id, SpaceHint::of(&space, &rooms));
-        return Ok(Ok(Target {
-            space,
-            place: Place::Chosen(choose(rooms)),
-        }));
+        let mapped = route
+            .as_ref()
+            .filter(|r| r.space_id == space.id)
+            .and_then(|r| rooms.iter().find(|room| room.id == r.room_id).cloned());
+        let place = match mapped {
+            Some(room) => Place::Named(room),
+            None => Place::Chosen(choose(rooms)),
+        };
+        return Ok(Ok(Target { space, place }));
     }
     let by_name = |name: &str| team_spaces.iter().find(|ts| same(&ts.space_name, name));
     for (first, second) in grammar::name_splits(names) {
@@ -319,6 +353,7 @@ async fn record_meeting(s: &Services, cmd: &SlashCommand, space: &Space, room: &
         team_id: cmd.team_id.clone(),
         channel_id: cmd.channel_id.clone(),
         called_by: Some(cmd.user_id.clone()),
+        direct: cmd.conversation() == Conversation::Dm,
     };
     let meetings = s.meetings();
     let work = async move {
@@ -342,12 +377,19 @@ async fn call(s: &Services, cmd: &SlashCommand, target: Target) -> Result<Value,
         Err(reply) => return Ok(reply),
     };
     record_meeting(s, cmd, &target.space, &room).await;
+    // A channel is notified as the space says; a DM or group DM is its
+    // people already.
+    let mention = match cmd.conversation() {
+        Conversation::Channel => target.space.call_mention.markup(),
+        _ => None,
+    };
     Ok(messages::call_to_room(
         cmd.user_id.as_str(),
         &room.name,
         &target.space.name,
         &join_url(s, &target.space, &room, None),
         note.as_deref(),
+        mention,
     ))
 }
 
@@ -432,11 +474,24 @@ async fn onboard(
     space: &Space,
     room: &Room,
 ) -> Result<Value, ApiError> {
-    if !cmd.in_channel() {
-        return Ok(messages::ephemeral(
-            "Run this in the channel you want to map to the room.",
-            Some(&hint(&cmd.command)),
-        ));
+    match cmd.conversation() {
+        Conversation::Channel => {}
+        Conversation::GroupDm => {
+            return Ok(messages::ephemeral(
+                "A group DM cannot meet in a room: only channels can be mapped to rooms.",
+                Some(&format!(
+                    "Run it in a channel, or invite the people here with `{} @name @name {}`.",
+                    cmd.command,
+                    quoted(&room.name)
+                )),
+            ));
+        }
+        Conversation::Dm => {
+            return Ok(messages::ephemeral(
+                "Run this in the channel you want to map to the room.",
+                Some(&hint(&cmd.command)),
+            ));
+        }
     }
     let member = s.members().get(&space.id, caller).await?;
     if member
@@ -502,8 +557,9 @@ async fn onboard(
             room.name, space.name
         ),
         Some(&format!(
-            "`{}` with no arguments in this channel now calls people to the largest empty room.",
-            cmd.command
+            "`{}` with no arguments in this channel now calls people to {}.",
+            cmd.command,
+            escape(&room.name)
         )),
     ))
 }

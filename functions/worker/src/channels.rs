@@ -148,3 +148,20 @@ pub async fn renamed(w: &Worker, team: &TeamId, channel: &RenamedChannel) -> Res
         .map_err(JobError::retry)?;
     Ok(())
 }
+
+/// A mapped private channel was shared and got a new id: it keeps meeting
+/// in its room under the new one.
+pub async fn id_changed(
+    w: &Worker,
+    team: &TeamId,
+    old: &ChannelId,
+    new: &ChannelId,
+) -> Result<(), JobError> {
+    match w.services.channels().move_route(team, old, new).await? {
+        Some(route) => {
+            tracing::info!(%old, %new, room_id = %route.room_id, "a mapped channel's id changed; the mapping moved")
+        }
+        None => tracing::info!(%old, %new, "a channel that is not mapped changed its id"),
+    }
+    Ok(())
+}

@@ -66,6 +66,11 @@ fn reason(code: &str) -> String {
             "is no longer in this workspace".into()
         }
         "cannot_dm_bot" => "is a bot".into(),
+        // conversations.open: "All external people must already be in at
+        // least one channel together to send a message."
+        "invalid_user_combination" => {
+            "is in another organisation and shares no channel with hallway".into()
+        }
         "channel_not_found" | "is_archived" => "could not be reached by DM".into(),
         "restricted_action" | "not_allowed_token_type" | "ekm_access_denied" => {
             "cannot receive DMs from apps here".into()
@@ -238,7 +243,35 @@ pub async fn deliver(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
             }
         }
     }
-    let join = s.member_join_url(&invite.space_id, &invite.room_id, Some(&invite.id));
+    // Someone of another organisation (Slack Connect) may be invited — the
+    // bot can DM them while they share a channel with it — but joins the
+    // space only as a guest, where it takes guests.
+    let external = is_external(w, &token, &job).await;
+    let guest = match external {
+        Ok(false) => false,
+        Ok(true) => {
+            let space = s
+                .spaces()
+                .get(&invite.space_id)
+                .await
+                .map_err(JobError::retry)?;
+            match space {
+                Some(sp) if sp.guest_limit > 0 => true,
+                _ => {
+                    let why = format!(
+                        "is in another organisation (Slack Connect), and {} takes no guests",
+                        invite.space_name
+                    );
+                    return finish_failed(w, &job, &why).await;
+                }
+            }
+        }
+        Err(e) => {
+            invites.release(&job.invite_id, &job.recipient).await?;
+            return Err(e);
+        }
+    };
+    let join = s.invite_join_url(&invite.space_id, &invite.room_id, Some(&invite.id), guest);
     let (text, blocks) = messages::invite_dm(
         &invite.id,
         &invite.inviter_name,
@@ -275,12 +308,39 @@ pub async fn deliver(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
             tracing::info!(recipient = %job.recipient, "invite DM sent");
             report_if_done(w, done).await
         }
-        Err(e) => deliver_failed(w, &job, e).await,
+        Err(e) => deliver_failed(w, &job, e, guest).await,
+    }
+}
+
+/// Whether the recipient belongs to another organisation: their home
+/// workspace as the directory knows it, else as `users.info` says (people
+/// met in Slack Connect channels are not in the workspace's `users.list`).
+async fn is_external(w: &Worker, token: &Secret, job: &DeliverJob) -> Result<bool, JobError> {
+    let s = &w.services;
+    if let Some(p) = s.directory().get(&job.team_id, &job.recipient).await?
+        && p.home_team.is_some()
+    {
+        return Ok(p.is_external(&job.team_id, None));
+    }
+    match s.slack.users_info(token, job.recipient.as_str()).await {
+        Ok(user) => Ok(hallway::store::Person::from_user(user)
+            .is_ok_and(|p| p.is_external(&job.team_id, None))),
+        Err(e) if e.is_transient() => Err(match e.retry_after() {
+            Some(after) => JobError::retry_after(&e, after),
+            None => JobError::retry(e),
+        }),
+        // Not readable (no users:read, not found): the post itself says.
+        Err(_) => Ok(false),
     }
 }
 
 /// A DM that Slack did not confirm: retried, or settled as failed.
-async fn deliver_failed(w: &Worker, job: &DeliverJob, e: SlackError) -> Result<(), JobError> {
+async fn deliver_failed(
+    w: &Worker,
+    job: &DeliverJob,
+    e: SlackError,
+    external: bool,
+) -> Result<(), JobError> {
     let invites = w.services.invites();
     let outcome_unknown = e.outcome_unknown();
     match crate::slack_failure(w, &job.team_id, POST, e).await {
@@ -306,6 +366,12 @@ async fn deliver_failed(w: &Worker, job: &DeliverJob, e: SlackError) -> Result<(
         }
         Ok(e) if e.token_may_be_dead() => {
             finish_failed(w, job, "hallway lost access to this workspace").await
+        }
+        // A DM to someone of another organisation is refused when they
+        // share no channel with the bot (chat.postMessage: "if your app
+        // doesn't have permission to enter into a DM with the intended user").
+        Ok(SlackError::Api { code, .. }) if external && code == "channel_not_found" => {
+            finish_failed(w, job, &reason("invalid_user_combination")).await
         }
         Ok(SlackError::Api { code, .. }) => finish_failed(w, job, &reason(&code)).await,
         Ok(SlackError::MissingScope { needed, .. }) => {

@@ -305,6 +305,18 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
                 SlackEvent::ChannelRename { channel } => {
                     return channels::renamed(worker, &j.team_id, channel).await;
                 }
+                SlackEvent::ChannelIdChanged {
+                    old_channel_id,
+                    new_channel_id,
+                } => {
+                    return channels::id_changed(
+                        worker,
+                        &j.team_id,
+                        old_channel_id,
+                        new_channel_id,
+                    )
+                    .await;
+                }
                 SlackEvent::AppHomeOpened { user, tab } => {
                     return home::opened(worker, &j.team_id, user, tab.as_deref()).await;
                 }

@@ -18,7 +18,7 @@ pub async fn meeting_ended(w: &Worker, job: MeetingNoticeJob) -> Result<(), JobE
         tracing::info!("not installed any more; no meeting summary");
         return Ok(());
     };
-    let channel = match (m.channel_id.as_str().starts_with('D'), &m.called_by) {
+    let channel = match (m.direct, &m.called_by) {
         (true, Some(caller)) => caller.to_string(),
         (true, None) => return Ok(()),
         (false, _) => m.channel_id.to_string(),

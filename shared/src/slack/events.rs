@@ -99,6 +99,12 @@ pub enum SlackEvent {
     /// shape.
     #[serde(alias = "group_rename")]
     ChannelRename { channel: RenamedChannel },
+    /// A private channel's id changed (`G…` → `C…`) when a Slack Connect
+    /// share began (docs.slack.dev/reference/events/channel_id_changed).
+    ChannelIdChanged {
+        old_channel_id: ChannelId,
+        new_channel_id: ChannelId,
+    },
     /// Someone opened the app's Home (or Messages) tab; sent on every open.
     AppHomeOpened {
         user: UserId,
@@ -207,6 +213,7 @@ pub const KNOWN_TYPES: &[&str] = &[
     "member_joined_channel",
     "channel_rename",
     "group_rename",
+    "channel_id_changed",
     "app_home_opened",
 ];
 

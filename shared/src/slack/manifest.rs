@@ -20,6 +20,7 @@ pub const BOT_EVENTS: &[&str] = &[
     "member_joined_channel",
     "channel_rename",
     "group_rename",
+    "channel_id_changed",
     "app_home_opened",
 ];
 

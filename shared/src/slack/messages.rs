@@ -136,19 +136,36 @@ pub fn invite_dm(
 }
 
 /// The in-channel call to a room.
+/// `mention`: a special mention (`<!channel>`, `<!here>`) that notifies
+/// the conversation; the caller is named as `<@U…>` in the plain `text`
+/// too, which is what notifications show
+/// (docs.slack.dev/messaging/formatting-message-text).
 pub fn call_to_room(
     caller: &str,
     room: &str,
     space: &str,
     join_url: &str,
     note: Option<&str>,
+    mention: Option<&str>,
 ) -> Value {
-    let text = format!("Everyone: {caller} is calling you to {room} ({space}). Join from Slack.");
-    let md = format!(
-        "*Everyone*: <@{caller}> is calling you to *{}* in {}.",
+    let lead = mention.unwrap_or("Everyone:");
+    let text = format!(
+        "{lead} <@{caller}> is calling you to {} ({}). Join from Slack.",
         escape(room),
         escape(space)
     );
+    let md = match mention {
+        Some(m) => format!(
+            "{m} <@{caller}> is calling you to *{}* in {}.",
+            escape(room),
+            escape(space)
+        ),
+        None => format!(
+            "*Everyone*: <@{caller}> is calling you to *{}* in {}.",
+            escape(room),
+            escape(space)
+        ),
+    };
     let mut blocks: Vec<SlackBlock> = vec![
         section(&md)
             .with_accessory(button("Join", JOIN_ACTION, join_url, None, true).into())
@@ -397,10 +414,28 @@ mod tests {
             "HQ",
             "https://h/j",
             Some("no room is empty"),
+            None,
         );
         assert_eq!(call["response_type"], "in_channel");
-        assert!(call["text"].as_str().unwrap().starts_with("Everyone"));
+        assert_eq!(
+            call["text"],
+            "Everyone: <@U1> is calling you to Kitchen (HQ). Join from Slack."
+        );
         assert_eq!(call["blocks"][1]["type"], "context");
+        let loud = call_to_room(
+            "U1",
+            "Kitchen",
+            "HQ",
+            "https://h/j",
+            None,
+            Some("<!channel>"),
+        );
+        assert!(
+            loud["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("<!channel> <@U1> is calling")
+        );
         let p = prompt(
             "Authorize first",
             "Authorize hallway",

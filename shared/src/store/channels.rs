@@ -73,6 +73,30 @@ impl Channels {
             .transpose()
     }
 
+    /// A channel got a new id (a private channel shared with another
+    /// organisation): its mapping moves to the new id, unless the new id is
+    /// mapped already. `None` when the old id was not mapped.
+    pub async fn move_route(
+        &self,
+        team: &TeamId,
+        old: &ChannelId,
+        new: &ChannelId,
+    ) -> Result<Option<ChannelRoute>, TableError> {
+        let Some(mut route) = self.route(team, old).await? else {
+            return Ok(None);
+        };
+        route.channel_id = new.clone();
+        let item = record_item(&keys::channel_route(team, new), &route)?;
+        match self.table.put(item, Some(Condition::NotExists)).await {
+            Ok(()) | Err(TableError::ConditionFailed) => {}
+            Err(e) => return Err(e),
+        }
+        self.table
+            .delete(&keys::channel_route(team, old), None)
+            .await?;
+        Ok(Some(route))
+    }
+
     /// Records the channel's new name; `None` when the channel is not
     /// mapped.
     pub async fn rename(

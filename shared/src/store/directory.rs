@@ -56,6 +56,13 @@ pub struct Person {
     pub tz: Option<String>,
     /// Slack's `updated` (seconds): orders writes of the same person.
     pub updated: i64,
+    /// Their own workspace, when Slack said: another organisation's for
+    /// people met in Slack Connect channels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_team: Option<TeamId>,
+    /// Their organisation (Enterprise Grid), when Slack said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_id: Option<String>,
 }
 
 impl Person {
@@ -80,6 +87,11 @@ impl Person {
             is_bot: user.is_bot_user(),
             tz: user.tz.clone(),
             updated: user.updated.unwrap_or(0),
+            home_team: user.team_id.as_deref().and_then(|t| TeamId::new(t).ok()),
+            enterprise_id: user
+                .enterprise_user
+                .as_ref()
+                .and_then(|e| e.enterprise_id.clone()),
             id,
         })
     }
@@ -94,6 +106,14 @@ impl Person {
                 .into_iter()
                 .chain(self.email.as_ref())
                 .any(|f| f.to_lowercase().contains(&q))
+    }
+
+    /// Someone of another organisation (Slack Connect) as seen from
+    /// `team` of organisation `enterprise`: their own workspace is another
+    /// one, and not of the same Enterprise Grid organisation.
+    pub fn is_external(&self, team: &TeamId, enterprise: Option<&str>) -> bool {
+        let same_org = enterprise.is_some() && self.enterprise_id.as_deref() == enterprise;
+        self.home_team.as_ref().is_some_and(|t| t != team) && !same_org
     }
 
     pub fn is_person(&self) -> bool {

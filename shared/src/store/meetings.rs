@@ -37,6 +37,10 @@ pub struct Meeting {
     pub channel_id: ChannelId,
     /// Who called it.
     pub called_by: Option<UserId>,
+    /// Called in a DM (where the app cannot post): the summary goes to the
+    /// caller's DM with the app instead.
+    #[serde(default)]
+    pub direct: bool,
     pub called_at: i64,
     /// When someone was first seen in the room after the call.
     pub started_at: Option<i64>,
@@ -61,6 +65,8 @@ pub struct Call {
     pub team_id: TeamId,
     pub channel_id: ChannelId,
     pub called_by: Option<UserId>,
+    /// Called in a DM (Slack's `channel_name` says `directmessage`).
+    pub direct: bool,
 }
 
 #[derive(Clone)]
@@ -85,6 +91,7 @@ impl Meetings {
             team_id: c.team_id.clone(),
             channel_id: c.channel_id.clone(),
             called_by: c.called_by.clone(),
+            direct: c.direct,
             called_at: now,
             started_at: None,
             joined: Vec::new(),

@@ -71,6 +71,41 @@ pub struct Space {
     /// missing, a room added since moves this.
     #[serde(default)]
     pub rooms_added: u64,
+    /// How a bare `/hallway` in a channel notifies the channel.
+    #[serde(default)]
+    pub call_mention: CallMention,
+}
+
+/// The special mention a channel call starts with
+/// (docs.slack.dev/messaging/formatting-message-text: `<!channel>` notifies
+/// every member, `<!here>` the active ones). Sococo-style calls notify the
+/// whole channel, so that is the default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallMention {
+    #[default]
+    Channel,
+    Here,
+    None,
+}
+
+impl CallMention {
+    /// The mention as Slack's markup, if any.
+    pub fn markup(self) -> Option<&'static str> {
+        match self {
+            CallMention::Channel => Some("<!channel>"),
+            CallMention::Here => Some("<!here>"),
+            CallMention::None => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallMention::Channel => "channel",
+            CallMention::Here => "here",
+            CallMention::None => "none",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,6 +143,7 @@ pub struct SettingsChange {
     pub require_invitation: Option<bool>,
     pub auto_prompt: Option<bool>,
     pub guest_limit: Option<u32>,
+    pub call_mention: Option<CallMention>,
 }
 
 /// A space as listed under its team.
@@ -242,6 +278,7 @@ impl Spaces {
             guest_limit: 0,
             guest_count: 0,
             rooms_added: 0,
+            call_mention: CallMention::default(),
         };
         let item = record_item(&keys::space(&space.id), &space)?;
         self.table.put(item, Some(Condition::NotExists)).await?;
@@ -318,6 +355,9 @@ impl Spaces {
         }
         if let Some(on) = change.auto_prompt {
             update = update.set("auto_prompt", Value::Bool(on));
+        }
+        if let Some(mention) = change.call_mention {
+            update = update.set("call_mention", s(mention.as_str()));
         }
         if let Some(limit) = change.guest_limit {
             if limit > 10_000 {
