@@ -1309,12 +1309,14 @@ fn exchange_code(world: &mut World, call: &Call) -> Outcome {
     if code.used || code.issued.elapsed() > Duration::from_secs(600) {
         return Outcome::Err("invalid_code".into());
     }
+    // A Sign in with Slack code: "The flow must be initiated via
+    // /oauth/v2/authorize." (https://docs.slack.dev/reference/methods/oauth.v2.access)
     let CodeKind::Install {
         scopes,
         user_scopes,
     } = code.kind.clone()
     else {
-        return Outcome::Err("invalid_code".into());
+        return Outcome::Err("oauth_authorization_url_mismatch".into());
     };
     if code.redirect_uri.as_deref() != call.str("redirect_uri") {
         return Outcome::Err("bad_redirect_uri".into());

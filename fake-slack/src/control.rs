@@ -1,12 +1,18 @@
 //! `/_fake/…`: the fake's control routes, so a test or a developer in another
 //! process (against `hallway-local serve --slack fake`) can read the call
-//! record, inject faults, seed workspaces, mint tokens and say where events
-//! go. Real Slack has no such paths, so nothing in hallway can depend on
-//! them by accident.
+//! record, inject faults, seed workspaces, mint tokens, say where events,
+//! slash commands and interactivity go, register Redirect URLs, and run a
+//! command or a click as a person would. Real Slack has no such paths, so
+//! nothing in hallway can depend on them by accident.
+//!
+//! These routes change the world; the Slack behaviour each change sets off
+//! (events, retries, the 3-second budget) is modelled, and cited, where it
+//! happens: `events`, `interactive`, `oidc`.
 
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -28,6 +34,12 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/_fake/app-home/open", post(open_home))
         .route("/_fake/uninstall", post(uninstall))
         .route("/_fake/app-home", get(home_view))
+        .route("/_fake/event-retries", post(event_retries))
+        .route("/_fake/redirect-urls", post(redirect_urls))
+        .route("/_fake/commands-target", post(commands_target))
+        .route("/_fake/interactivity-target", post(interactivity_target))
+        .route("/_fake/commands/run", post(run_command))
+        .route("/_fake/interactivity/block-actions", post(run_block_action))
 }
 
 #[derive(Deserialize)]
@@ -231,4 +243,125 @@ struct ActAs {
 async fn act_as(State(s): State<Shared>, Json(a): Json<ActAs>) -> Json<Value> {
     s.lock().acting = Some((a.team, a.user));
     Json(json!({ "ok": true }))
+}
+
+#[derive(Deserialize)]
+struct Retries {
+    /// Waits before each retry, in milliseconds.
+    delays_millis: Vec<u64>,
+}
+
+/// Shortens (or restores) the Events API retry schedule.
+async fn event_retries(State(s): State<Shared>, Json(r): Json<Retries>) -> Json<Value> {
+    s.lock().event_retry_delays = r
+        .delays_millis
+        .into_iter()
+        .map(std::time::Duration::from_millis)
+        .collect();
+    Json(json!({ "ok": true }))
+}
+
+#[derive(Deserialize)]
+struct RedirectUrls {
+    urls: Vec<String>,
+}
+
+/// The app's registered Redirect URLs (`[]`: any `redirect_uri` passes).
+async fn redirect_urls(State(s): State<Shared>, Json(r): Json<RedirectUrls>) -> Json<Value> {
+    s.lock().app.redirect_urls = r.urls;
+    Json(json!({ "ok": true }))
+}
+
+/// The slash command's Request URL and signing secret.
+async fn commands_target(
+    State(s): State<Shared>,
+    Json(t): Json<crate::interactive::RequestTarget>,
+) -> Json<Value> {
+    s.lock().commands = Some(t);
+    Json(json!({ "ok": true }))
+}
+
+/// Interactivity's Request URL and signing secret.
+async fn interactivity_target(
+    State(s): State<Shared>,
+    Json(t): Json<crate::interactive::RequestTarget>,
+) -> Json<Value> {
+    s.lock().interactivity = Some(t);
+    Json(json!({ "ok": true }))
+}
+
+/// The fake's own base URL, as the caller reached it: `response_url`s
+/// must point back here.
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}")
+}
+
+fn outcome(result: Result<crate::interactive::CommandOutcome, String>) -> Json<Value> {
+    match result {
+        Ok(o) => Json(json!({ "ok": true, "outcome": o })),
+        Err(e) => Json(json!({ "ok": false, "error": e })),
+    }
+}
+
+#[derive(Deserialize)]
+struct CommandRun {
+    team: String,
+    channel: String,
+    user: String,
+    command: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// Someone runs a slash command; answers what they saw once the app
+/// answered (or the 3 seconds ran out).
+async fn run_command(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Json(c): Json<CommandRun>,
+) -> Json<Value> {
+    outcome(
+        crate::interactive::run_command(
+            &s,
+            &base_url(&headers),
+            &c.team,
+            &c.channel,
+            &c.user,
+            &c.command,
+            &c.text,
+        )
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+struct Click {
+    team: String,
+    channel: String,
+    user: String,
+    #[serde(flatten)]
+    action: crate::interactive::BlockAction,
+}
+
+/// Someone clicks a button (`block_actions`); answers what they saw.
+async fn run_block_action(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Json(c): Json<Click>,
+) -> Json<Value> {
+    outcome(
+        crate::interactive::run_block_action(
+            &s,
+            &base_url(&headers),
+            &c.team,
+            &c.channel,
+            &c.user,
+            &c.action,
+        )
+        .await,
+    )
 }

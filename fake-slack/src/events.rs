@@ -7,8 +7,12 @@
 //! else through the user-token subscription of a person in it who granted
 //! the app `im:history`. Nobody subscribed, no delivery. Callbacks are
 //! signed (v0) with the target's signing secret and POSTed after the call
-//! that caused them has been answered; the answer is recorded as a call
-//! `events.deliver` (status and any error), so tests can see it.
+//! that caused them has been answered; one not answered 2xx within 3
+//! seconds is retried as Slack retries it (see [`deliver`]). Each attempt
+//! is recorded as a call `events.deliver` (status, retry number and reason,
+//! and any error), so tests can see it.
+
+use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
@@ -106,7 +110,10 @@ pub(crate) fn share_file(
 }
 
 /// The links to the app's unfurl domains in a message's text (bare, or
-/// in Slack's `<url>` / `<url|label>` markup), without repeats.
+/// in Slack's `<url>` / `<url|label>` markup), without repeats. A link
+/// "matching the registered URL domain" counts, subdomains included (the
+/// example on https://docs.slack.dev/reference/events/link_shared lists
+/// `yet.another-example.com` under the domain `another-example.com`).
 fn links(text: &str, domains: &[String]) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     for piece in text.split(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '|') {
@@ -131,7 +138,10 @@ fn links(text: &str, domains: &[String]) -> Vec<Value> {
 
 /// Queues `link_shared` for a posted message that links to the app's
 /// unfurl domains, through the bot's subscription, when the app is
-/// installed. (Slack never sends it for the app's own messages.)
+/// installed. The event's fields are those of the example on
+/// https://docs.slack.dev/reference/events/link_shared; "Apps will also
+/// not receive `link_shared` events for their own messages" (same page;
+/// the caller leaves those out).
 pub(crate) fn queue_link_shared(
     world: &mut World,
     team: &str,
@@ -178,7 +188,13 @@ pub(crate) fn queue_link_shared(
 
 /// Someone joins a channel, as if they had clicked "Join": they become a
 /// member, and `member_joined_channel` is delivered when the app's bot is
-/// in the channel (the bot's own joining included, as Slack does).
+/// in the channel: "Bot users will receive this event when a new member
+/// joins a channel your bot or app is already a member of"
+/// (https://docs.slack.dev/reference/events/member_joined_channel). That
+/// the bot also hears its own joining is the fake's reading, not stated
+/// there. `channel_type` is `C` or `G` by privacy, as the page's field
+/// table describes for channels from before March 2021 (newer private
+/// channels are `C` too; the fake keeps the old split).
 pub(crate) fn join_channel(world: &mut World, team: &str, channel: &str, user: &str) -> bool {
     let ts = world.next_ts();
     let Some(t) = world.teams.get_mut(team) else {
@@ -249,7 +265,9 @@ pub(crate) fn share_channel(
 }
 
 /// A channel is renamed: `channel_rename` (`group_rename` for private
-/// ones) is delivered when the app is installed.
+/// ones) is delivered when the app is installed
+/// (https://docs.slack.dev/reference/events/channel_rename,
+/// https://docs.slack.dev/reference/events/group_rename).
 pub(crate) fn rename_channel(world: &mut World, team: &str, channel: &str, name: &str) -> bool {
     let ts = world.next_ts();
     let Some(t) = world.teams.get_mut(team) else {
@@ -274,8 +292,11 @@ pub(crate) fn rename_channel(world: &mut World, team: &str, channel: &str, name:
     true
 }
 
-/// Someone opens the app's Home tab: `app_home_opened` (sent on every
-/// open), when the app is installed.
+/// Someone opens the app's Home tab: `app_home_opened`, when the app is
+/// installed. It is sent "each time a user enters into the App Home
+/// space", and "If they opened a Home tab and that tab has had a `view`
+/// published at least once before, a `view` field will also be included"
+/// (https://docs.slack.dev/reference/events/app_home_opened).
 pub(crate) fn open_home(world: &mut World, team: &str, user: &str) -> bool {
     let ts = world.next_ts();
     let Some(t) = world.teams.get(team) else {
@@ -307,7 +328,8 @@ pub(crate) fn open_home(world: &mut World, team: &str, user: &str) -> bool {
 /// The user object is the Web API's, except that a profile without custom
 /// fields carries `"fields": []` — documented as an object, but sent as an
 /// empty array in `user_change` in the wild (reported in slack-rs' and
-/// HubSpot slack-client's trackers; reference/slack-behaviours.md).
+/// HubSpot slack-client's trackers: slack-rs/slack-rs#78,
+/// HubSpot/slack-client#168).
 pub(crate) fn upsert_user(world: &mut World, team: &str, user: UserSeed) -> bool {
     let ts = world.next_ts();
     let Some(t) = world.teams.get_mut(team) else {
@@ -342,9 +364,11 @@ pub(crate) fn upsert_user(world: &mut World, team: &str, user: UserSeed) -> bool
 }
 
 /// The app is removed from a team: every token of the team is revoked and
-/// the app hears `tokens_revoked` (the people and bot whose tokens died)
-/// and `app_uninstalled`, as Slack sends them: in no guaranteed order
-/// (docs.slack.dev/reference/events/app_uninstalled) — each callback is
+/// the app hears `tokens_revoked` ("Each key contains an array of user
+/// IDs, _not_ the actual `token` strings",
+/// https://docs.slack.dev/reference/events/tokens_revoked) and
+/// `app_uninstalled` (https://docs.slack.dev/reference/events/app_uninstalled),
+/// whose order Slack does not guarantee (same page): each callback is
 /// delivered on its own task, so either may arrive first.
 pub(crate) fn uninstall(world: &mut World, team: &str) -> bool {
     let ts = world.next_ts();
@@ -403,6 +427,9 @@ pub(crate) fn revoke_token(world: &mut World, team: &str, token: &str) {
     push_callback(world, team, event, authorization);
 }
 
+/// An `authorizations` entry for the bot's installation: `enterprise_id`,
+/// `team_id`, `user_id`, `is_bot`, `is_enterprise_install`
+/// (https://docs.slack.dev/apis/events-api/).
 fn bot_authorization(world: &World, team: &str) -> Value {
     let t = &world.teams[team];
     json!({"enterprise_id": t.seed.enterprise_id, "team_id": team,
@@ -424,6 +451,12 @@ pub(crate) fn flush(shared: &Shared) {
     }
 }
 
+/// The outer envelope of an event callback, with the fields of the
+/// callback field table on https://docs.slack.dev/apis/events-api/
+/// (`token`, the deprecated verification token, included), and at most
+/// one authorization (changelog 2020-09-15
+/// events-api-truncate-authed-users: `authed_users` and `authed_teams`
+/// are gone).
 fn push_callback(world: &mut World, team: &str, event: Value, authorization: Value) {
     let t = &world.teams[team];
     // "Indicates whether the event occurred in an externally shared
@@ -455,7 +488,10 @@ fn push_callback(world: &mut World, team: &str, event: Value, authorization: Val
     world.outbox.push(callback);
 }
 
-fn sign(secret: &str, ts: &str, body: &[u8]) -> String {
+/// Slack's request signature, v0: HMAC-SHA256 of `v0:{timestamp}:{body}`
+/// with the app's signing secret
+/// (https://docs.slack.dev/authentication/verifying-requests-from-slack).
+pub(crate) fn sign(secret: &str, ts: &str, body: &[u8]) -> String {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
         .expect("HMAC takes keys of any length");
     mac.update(b"v0:");
@@ -465,47 +501,171 @@ fn sign(secret: &str, ts: &str, body: &[u8]) -> String {
     format!("v0={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// POSTs one callback, signed as Slack signs, and records the answer.
-pub(crate) async fn deliver(shared: Shared, target: EventsTarget, callback: Value) {
-    let body = serde_json::to_vec(&callback).expect("plain JSON");
-    let ts = std::time::SystemTime::now()
+/// Seconds since the epoch, for `x-slack-request-timestamp`.
+pub(crate) fn unix_now() -> String {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
-        .to_string();
-    let result = reqwest::Client::new()
+        .to_string()
+}
+
+/// "Your app should respond to the event request with an HTTP 2xx _within
+/// three seconds_. If it does not, we'll consider the event delivery
+/// attempt failed." (https://docs.slack.dev/apis/events-api/)
+pub const ANSWER_WITHIN: Duration = Duration::from_secs(3);
+
+/// Slack retries a failed delivery "up to 3 times": "The first retry will
+/// be sent nearly immediately", "The second retry will be attempted after
+/// 1 minute", "The third and final retry will be sent after 5 minutes"
+/// (https://docs.slack.dev/apis/events-api/). Each entry is the wait after
+/// the attempt before it failed.
+pub const RETRY_DELAYS: [Duration; 3] = [
+    Duration::ZERO,
+    Duration::from_secs(60),
+    Duration::from_secs(300),
+];
+
+/// How one attempt ended.
+enum Attempt {
+    Delivered(u16),
+    /// Failed for this `x-slack-retry-reason`; `no_retry` when the app
+    /// asked not to be sent it again.
+    Failed {
+        status: u16,
+        reason: &'static str,
+        no_retry: bool,
+    },
+}
+
+/// The `x-slack-retry-reason` for a request that got no answer. The
+/// documented values (https://docs.slack.dev/apis/events-api/):
+/// `http_timeout` (no answer within the 3 seconds), `too_many_redirects`
+/// (more than 2), `connection_failed`, `ssl_error`, `http_error` (a
+/// non-2xx answer, see [`attempt`]) and `unknown_error`. Request URLs in
+/// tests are plain HTTP, so a TLS failure is not told apart from other
+/// failures to connect.
+fn transport_reason(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "http_timeout"
+    } else if e.is_redirect() {
+        "too_many_redirects"
+    } else if e.is_connect() {
+        "connection_failed"
+    } else {
+        "unknown_error"
+    }
+}
+
+async fn attempt(
+    client: &reqwest::Client,
+    target: &EventsTarget,
+    body: &[u8],
+    retry: Option<(usize, &str)>,
+) -> Attempt {
+    let ts = unix_now();
+    let mut req = client
         .post(&target.url)
         .header("content-type", "application/json")
         .header("x-slack-request-timestamp", &ts)
-        .header(
-            "x-slack-signature",
-            sign(&target.signing_secret, &ts, &body),
-        )
+        .header("x-slack-signature", sign(&target.signing_secret, &ts, body))
+        // Slack's user agent as captured requests show it (not documented).
         .header("user-agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
-        .body(body)
-        .timeout(std::time::Duration::from_secs(3))
-        .send()
-        .await;
-    let (status, error) = match result {
-        Ok(resp) => (resp.status().as_u16(), None),
-        Err(e) => (0, Some(e.to_string())),
-    };
-    shared.lock().record(RecordedCall {
-        seq: 0,
-        method: "events.deliver".into(),
-        at_millis: 0,
-        team: callback["team_id"].as_str().map(str::to_owned),
-        auth: "none".into(),
-        params: json!({
-            "event_id": callback["event_id"],
-            "type": callback["event"]["type"],
-            "subtype": callback["event"]["subtype"],
-            "authorization": callback["authorizations"][0]["user_id"],
-        }),
-        status,
-        error,
-        retry_after: None,
-    });
+        .body(body.to_vec());
+    // Retries say which they are and why: `x-slack-retry-num` (1, 2 or 3)
+    // and `x-slack-retry-reason` (https://docs.slack.dev/apis/events-api/).
+    if let Some((num, reason)) = retry {
+        req = req
+            .header("x-slack-retry-num", num.to_string())
+            .header("x-slack-retry-reason", reason);
+    }
+    match req.send().await {
+        Ok(resp) if resp.status().is_success() => Attempt::Delivered(resp.status().as_u16()),
+        // "Provide us this HTTP header and value as part of your non-200 OK
+        // response… we'll understand it to mean you'd rather this specific
+        // event not be re-delivered" (https://docs.slack.dev/apis/events-api/).
+        Ok(resp) => Attempt::Failed {
+            status: resp.status().as_u16(),
+            reason: "http_error",
+            no_retry: resp
+                .headers()
+                .get("x-slack-no-retry")
+                .is_some_and(|v| v.as_bytes() == b"1"),
+        },
+        Err(e) => Attempt::Failed {
+            status: 0,
+            reason: transport_reason(&e),
+            no_retry: false,
+        },
+    }
+}
+
+/// POSTs one callback, signed as Slack signs, and retries it on Slack's
+/// schedule ([`World::event_retry_delays`]) until it is answered 2xx, the
+/// app says `x-slack-no-retry: 1`, or the retries run out. Every attempt is
+/// recorded as `events.deliver`, with `retry_num` (0 for the first) and the
+/// `retry_reason` it carried in its params, and its own failure (one of
+/// the retry reasons) as the error.
+pub(crate) async fn deliver(shared: Shared, target: EventsTarget, callback: Value) {
+    let body = serde_json::to_vec(&callback).expect("plain JSON");
+    let delays = shared.lock().event_retry_delays.clone();
+    // Slack counts more than 2 redirects as a failure (`too_many_redirects`,
+    // https://docs.slack.dev/apis/events-api/).
+    let client = reqwest::Client::builder()
+        .timeout(ANSWER_WITHIN)
+        .redirect(reqwest::redirect::Policy::limited(2))
+        .build()
+        .expect("a plain HTTP client");
+    let mut retry: Option<(usize, &'static str)> = None;
+    loop {
+        let outcome = attempt(&client, &target, &body, retry).await;
+        let (status, error, no_retry) = match &outcome {
+            Attempt::Delivered(status) => (*status, None, false),
+            Attempt::Failed {
+                status,
+                reason,
+                no_retry,
+            } => (*status, Some((*reason).to_owned()), *no_retry),
+        };
+        shared.lock().record(RecordedCall {
+            seq: 0,
+            method: "events.deliver".into(),
+            at_millis: 0,
+            team: callback["team_id"].as_str().map(str::to_owned),
+            auth: "none".into(),
+            params: json!({
+                "event_id": callback["event_id"],
+                "type": callback["event"]["type"],
+                "subtype": callback["event"]["subtype"],
+                "authorization": callback["authorizations"][0]["user_id"],
+                "retry_num": retry.map_or(0, |(n, _)| n),
+                "retry_reason": retry.map(|(_, r)| r),
+                "no_retry": no_retry,
+            }),
+            status,
+            error,
+            retry_after: None,
+        });
+        let Attempt::Failed {
+            reason, no_retry, ..
+        } = outcome
+        else {
+            return;
+        };
+        let done = retry.map_or(0, |(n, _)| n);
+        let Some(wait) = delays
+            .get(done)
+            .copied()
+            .filter(|_| done < RETRY_DELAYS.len())
+        else {
+            return;
+        };
+        if no_retry {
+            return;
+        }
+        tokio::time::sleep(wait).await;
+        retry = Some((done + 1, reason));
+    }
 }
 
 #[cfg(test)]
@@ -529,7 +689,8 @@ mod tests {
 
     #[test]
     fn signs_like_slack() {
-        // Slack's published example (reference/slack-platform.md §1).
+        // Slack's published example
+        // (https://docs.slack.dev/authentication/verifying-requests-from-slack).
         let body = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
         assert_eq!(
             sign(

@@ -32,7 +32,14 @@
 //! `channel_rename` when a test (or `/_fake/channels/…`) changes a channel,
 //! `tokens_revoked` and `app_uninstalled` when the app is removed, and
 //! `app_home_opened` when someone opens the Home tab
-//! (`views.publish` keeps what the app drew).
+//! (`views.publish` keeps what the app drew). A delivery not answered 2xx
+//! within 3 seconds is retried on Slack's schedule, with Slack's retry
+//! headers.
+//!
+//! Given the slash command's and interactivity's Request URLs, it runs a
+//! command or a button click as Slack would and records what the person
+//! saw: the app's answer, or `operation_timeout` when no acknowledgement
+//! came within 3 seconds.
 //!
 //! # Layout
 //! - [`world`]: the state: app, workspaces, tokens, codes, faults, limits,
@@ -40,11 +47,14 @@
 //! - `api`: the Web API dispatcher and methods.
 //! - [`oidc`]: authorize pages, OpenID Connect token/userInfo, JWKS.
 //! - `control`: the `/_fake/` routes.
-//! - `events`: Events API callbacks for what happens in DMs.
+//! - `events`: Events API callbacks for what happens in DMs, and their
+//!   retries.
+//! - [`interactive`]: slash commands and interactivity payloads.
 
 mod api;
 mod control;
 mod events;
+pub mod interactive;
 pub mod oidc;
 pub mod world;
 
@@ -56,6 +66,7 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use interactive::{BlockAction, CommandOutcome, RequestTarget};
 pub use world::{
     AppConfig, ChannelSeed, Distribution, EventsTarget, Fault, FaultKind, Limit, Message,
     RecordedCall, TeamSeed, TokenKind, UserSeed, World,
@@ -100,7 +111,10 @@ async fn respond(
     };
     let mut w = shared.lock();
     let list = w.responses.entry(id.clone()).or_default();
-    // Slack accepts five posts per response_url.
+    // "These responses can be sent up to 5 times within 30 minutes of
+    // receiving the payload"
+    // (https://docs.slack.dev/interactivity/handling-user-interaction); the
+    // 30 minutes are not modelled. `used_url` is the fake's word.
     if list.len() >= 5 {
         return (http::StatusCode::NOT_FOUND, "used_url");
     }
@@ -393,6 +407,75 @@ impl FakeSlack {
     /// Delivers Events API callbacks to `url`, signed with `signing_secret`.
     pub fn deliver_events_to(&self, url: &str, signing_secret: &str) {
         self.shared.lock().events = Some(EventsTarget::new(url, signing_secret));
+    }
+
+    /// Waits before each retry of a failed event delivery; Slack's are
+    /// 0 s, 1 min and 5 min, the default. Fewer entries,
+    /// fewer retries; more than Slack's three are not used.
+    pub fn set_event_retry_delays(&self, delays: &[std::time::Duration]) {
+        self.shared.lock().event_retry_delays = delays.to_vec();
+    }
+
+    /// The Redirect URLs registered for the app (empty: any `redirect_uri`
+    /// is let through), for when the app's address is known only after
+    /// the fake started.
+    pub fn set_redirect_urls(&self, urls: &[String]) {
+        self.shared.lock().app.redirect_urls = urls.to_vec();
+    }
+
+    /// The slash command's Request URL, signed with `signing_secret`.
+    pub fn commands_to(&self, url: &str, signing_secret: &str) {
+        self.shared.lock().commands = Some(RequestTarget::new(url, signing_secret));
+    }
+
+    /// Interactivity's Request URL, signed with `signing_secret`.
+    pub fn interactivity_to(&self, url: &str, signing_secret: &str) {
+        self.shared.lock().interactivity = Some(RequestTarget::new(url, signing_secret));
+    }
+
+    /// `user` runs `command text` in `channel` of `team`; what they saw.
+    /// Recorded as `commands.deliver`.
+    ///
+    /// # Panics
+    /// Without [`FakeSlack::commands_to`], or for a team, channel or user
+    /// the fake does not know.
+    pub async fn run_command(
+        &self,
+        team: &str,
+        channel: &str,
+        user: &str,
+        command: &str,
+        text: &str,
+    ) -> CommandOutcome {
+        interactive::run_command(
+            &self.shared,
+            &self.base_url(),
+            team,
+            channel,
+            user,
+            command,
+            text,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("the fake cannot run {command}: {e}"))
+    }
+
+    /// `user` clicks a button in `channel` of `team` (a `block_actions`
+    /// payload); what they saw. Recorded as `interactivity.deliver`.
+    ///
+    /// # Panics
+    /// Without [`FakeSlack::interactivity_to`], or for a team, channel or
+    /// user the fake does not know.
+    pub async fn run_block_action(
+        &self,
+        team: &str,
+        channel: &str,
+        user: &str,
+        action: &BlockAction,
+    ) -> CommandOutcome {
+        interactive::run_block_action(&self.shared, &self.base_url(), team, channel, user, action)
+            .await
+            .unwrap_or_else(|e| panic!("the fake cannot click {}: {e}", action.action_id))
     }
 
     /// A fresh `response_url` on this fake.

@@ -2,6 +2,13 @@
 //! `/openid/connect/authorize`), which approve at once and redirect back with
 //! a code, and Sign in with Slack's token, userInfo and key-set endpoints.
 //!
+//! Install and Sign in with Slack are separate flows with their own
+//! authorize URLs and exchange methods
+//! (https://docs.slack.dev/authentication/sign-in-with-slack, "key
+//! differences"): a code is exchanged only by its own flow's method.
+//! A `redirect_uri` must be one of the app's Redirect URLs or below one
+//! ([`redirect_allowed`]); the exchange must repeat it.
+//!
 //! id_tokens are RS256-signed with a test key that ships with the fake
 //! (`keys/oidc-test-key.pem`); it signs nothing real.
 
@@ -21,14 +28,18 @@ use crate::world::{Code, CodeKind, FaultKind, RecordedCall, TokenKind, World, ra
 
 const KEY_PEM: &str = include_str!("../keys/oidc-test-key.pem");
 pub const KEY_ID: &str = "hallway-fake-slack-1";
-/// The issuer real Slack puts in id_tokens, whatever URL served them.
+/// The issuer real Slack puts in id_tokens, whatever URL served them
+/// (`"issuer": "https://slack.com"` in the discovery document on
+/// https://docs.slack.dev/authentication/sign-in-with-slack).
 pub const ISSUER: &str = "https://slack.com";
 
 static SIGNING_KEY: LazyLock<EncodingKey> = LazyLock::new(|| {
     EncodingKey::from_rsa_pem(KEY_PEM.as_bytes()).expect("the bundled key parses")
 });
 
-/// The public half, as Slack publishes it at `/openid/connect/keys`.
+/// The public half, as Slack publishes it at `/openid/connect/keys` (the
+/// `jwks_uri` of https://docs.slack.dev/authentication/sign-in-with-slack;
+/// `id_token_signing_alg_values_supported: ["RS256"]`).
 pub fn jwks() -> JwkSet {
     let mut jwk = Jwk::from_encoding_key(&SIGNING_KEY, Algorithm::RS256).expect("RSA key → JWK");
     jwk.common.key_id = Some(KEY_ID.into());
@@ -42,6 +53,7 @@ pub(crate) async fn keys() -> axum::Json<JwkSet> {
 }
 
 fn page(status: StatusCode, title: &str, detail: &str) -> Response {
+    let (title, detail) = (escape(title), escape(detail));
     (
         status,
         Html(format!(
@@ -49,6 +61,50 @@ fn page(status: StatusCode, title: &str, detail: &str) -> Response {
         )),
     )
         .into_response()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Whether Slack lets `redirect_uri` through: "Your `redirect_uri` must
+/// match or be a subdirectory of a Redirect URL configured under **App
+/// Management**", where another scheme, host or port is refused
+/// (https://docs.slack.dev/authentication/installing-with-oauth, its GOOD
+/// and BAD examples); Sign in with Slack's is "either an exact match or a
+/// subdirectory of one of the redirect URLs in your app settings"
+/// (https://docs.slack.dev/authentication/sign-in-with-slack). "A Redirect
+/// URL can _not_ contain an anchor (`#`)", so nothing with one matches.
+/// No Redirect URLs registered: the fake lets anything through, for
+/// callers that never register theirs.
+pub fn redirect_allowed(registered: &[String], redirect_uri: &str) -> bool {
+    if registered.is_empty() {
+        return true;
+    }
+    let Ok(asked) = url::Url::parse(redirect_uri) else {
+        return false;
+    };
+    if asked.fragment().is_some() {
+        return false;
+    }
+    registered
+        .iter()
+        .filter_map(|r| url::Url::parse(r).ok())
+        .any(|r| {
+            r.scheme() == asked.scheme()
+                && r.host_str() == asked.host_str()
+                && r.port_or_known_default() == asked.port_or_known_default()
+                && below(r.path(), asked.path())
+        })
+}
+
+/// `path` is `base` or a subdirectory of it (`/path/sub`, not `/pathology`).
+fn below(base: &str, path: &str) -> bool {
+    path.strip_prefix(base)
+        .is_some_and(|rest| rest.is_empty() || base.ends_with('/') || rest.starts_with('/'))
 }
 
 fn with_query(base: &str, pairs: &[(&str, &str)]) -> Result<String, ()> {
@@ -87,6 +143,8 @@ fn authorize(shared: &Shared, params: &Map<String, Value>, openid: bool) -> Resp
         error: None,
         retry_after: None,
     };
+    // The fake's own refusal: Slack's page for an unknown client_id is not
+    // documented.
     if get("client_id") != Some(world.app.client_id.as_str()) {
         record.status = 400;
         record.error = Some("invalid_client_id".into());
@@ -97,17 +155,45 @@ fn authorize(shared: &Shared, params: &Map<String, Value>, openid: bool) -> Resp
             "The app's client id is not known to this Slack.",
         );
     }
-    let Some(redirect_uri) = get("redirect_uri").map(str::to_owned) else {
+    let registered = world.app.redirect_urls.clone();
+    // Without a `redirect_uri`, "the OAuth flow will use the first Redirect
+    // URL listed" (https://docs.slack.dev/authentication/installing-with-oauth);
+    // the exchange then needs none, as only a passed one must be repeated.
+    let (redirect_uri, passed) = match get("redirect_uri") {
+        Some(uri) => (uri.to_owned(), true),
+        None => match registered.first() {
+            Some(first) => (first.clone(), false),
+            None => {
+                record.status = 400;
+                record.error = Some("bad_redirect_uri".into());
+                world.record(record);
+                return page(
+                    StatusCode::BAD_REQUEST,
+                    "Missing redirect_uri",
+                    "The fake Slack needs redirect_uri, or a registered Redirect URL.",
+                );
+            }
+        },
+    };
+    // An unregistered redirect_uri is refused on Slack's own page, and the
+    // browser is not sent back: the page reads "redirect_uri did not match
+    // any configured URIs. Passed URI: …" (reported in outline/outline#688
+    // and slackapi/slack-skills-plugin#19; the rule itself is on
+    // https://docs.slack.dev/authentication/installing-with-oauth).
+    if !redirect_allowed(&registered, &redirect_uri) {
         record.status = 400;
         record.error = Some("bad_redirect_uri".into());
         world.record(record);
         return page(
             StatusCode::BAD_REQUEST,
-            "Missing redirect_uri",
-            "The fake Slack needs redirect_uri.",
+            "OAuth Error",
+            &format!("redirect_uri did not match any configured URIs. Passed URI: {redirect_uri}"),
         );
-    };
+    }
     let state = get("state").unwrap_or_default().to_owned();
+    // Sign in with Slack: `response_type` "Set equal to `code`", and
+    // `openid` is "the base scope you always need to request"
+    // (https://docs.slack.dev/authentication/sign-in-with-slack).
     if openid {
         if get("response_type") != Some("code") {
             record.status = 400;
@@ -131,8 +217,10 @@ fn authorize(shared: &Shared, params: &Map<String, Value>, openid: bool) -> Resp
         }
     }
     // Who approves: the person at the browser (set with `act_as`), whose own
-    // workspace wins over the `team` hint, as on Slack; else the hinted
-    // workspace's admin; else the first workspace's.
+    // workspace wins over the `team` hint ("If the user is not signed in
+    // yet… That workspace will then be used… regardless of any `team`
+    // parameter", https://docs.slack.dev/authentication/installing-with-oauth#team);
+    // else the hinted workspace's admin; else the first workspace's.
     let (team, user) = match (world.acting.clone(), get("team")) {
         (Some((t, u)), _) => (t, Some(u)),
         (None, Some(t)) if world.teams.contains_key(t) => (
@@ -152,6 +240,9 @@ fn authorize(shared: &Shared, params: &Map<String, Value>, openid: bool) -> Resp
         },
     };
     record.team = Some(team.clone());
+    // A person who declines is sent back with `error=access_denied` and the
+    // `state` (OAuth 2.0's authorization error response, RFC 6749
+    // §4.1.2.1, which Slack's flow follows; its pages do not show it).
     if let Some(FaultKind::Deny) = world.take_fault(page_name, Some(&team)) {
         record.error = Some("access_denied".into());
         world.record(record);
@@ -189,13 +280,16 @@ fn authorize(shared: &Shared, params: &Map<String, Value>, openid: bool) -> Resp
         Code {
             team,
             user,
-            redirect_uri: Some(redirect_uri.clone()),
+            redirect_uri: passed.then(|| redirect_uri.clone()),
             kind,
             issued: Instant::now(),
             used: false,
         },
     );
     world.record(record);
+    // Back with `code` and the `state` as sent (RFC 6749 §4.1.2; "Check the
+    // `state` parameter if you sent one",
+    // https://docs.slack.dev/authentication/installing-with-oauth).
     let mut pairs = vec![("code", code.as_str())];
     if !state.is_empty() {
         pairs.push(("state", state.as_str()));
@@ -282,12 +376,22 @@ pub(crate) fn token(world: &mut World, call: &Call) -> Outcome {
     let Some(code) = world.codes.get_mut(value) else {
         return Outcome::Err("invalid_code".into());
     };
+    // A code "expires after ten minutes"
+    // (https://docs.slack.dev/authentication/installing-with-oauth) and is
+    // good once (RFC 6749 §4.1.2).
     if code.used || code.issued.elapsed() > Duration::from_secs(600) {
         return Outcome::Err("invalid_code".into());
     }
+    // A code of the install flow: "The OAuth flow was initiated on an
+    // incorrect version of the authorization url. The flow must be
+    // initiated via /openid/connect/authorize."
+    // (https://docs.slack.dev/reference/methods/openid.connect.token).
     let CodeKind::OpenId { nonce, scopes } = code.kind.clone() else {
-        return Outcome::Err("invalid_code".into());
+        return Outcome::Err("oauth_authorization_url_mismatch".into());
     };
+    // "The value passed for `redirect_uri` did not match the `redirect_uri`
+    // in the original request"; optional, but "_required_ if your app
+    // passed it as a parameter" to authorize (same page).
     if code.redirect_uri.as_deref() != call.str("redirect_uri") {
         return Outcome::Err("bad_redirect_uri".into());
     }
@@ -299,6 +403,9 @@ pub(crate) fn token(world: &mut World, call: &Call) -> Outcome {
     c.insert("iss".into(), json!(ISSUER));
     c.insert("aud".into(), json!(world.app.client_id));
     c.insert("iat".into(), json!(now));
+    // The id_token's lifetime is not documented; the sample on
+    // https://docs.slack.dev/authentication/sign-in-with-slack has `exp`
+    // 300 s after `iat`, as here.
     c.insert("exp".into(), json!(now + 300));
     c.insert("auth_time".into(), json!(now));
     if let Some(n) = nonce {
@@ -310,6 +417,8 @@ pub(crate) fn token(world: &mut World, call: &Call) -> Outcome {
         Ok(t) => t,
         Err(_) => return Outcome::Err("internal_error".into()),
     };
+    // The answer's shape: "Response" on
+    // https://docs.slack.dev/authentication/sign-in-with-slack.
     Outcome::Ok(json!({
         "access_token": access,
         "token_type": "Bearer",
@@ -318,6 +427,11 @@ pub(crate) fn token(world: &mut World, call: &Call) -> Outcome {
 }
 
 pub(crate) fn user_info(world: &World, team: &str, user: &str, kind: TokenKind) -> Outcome {
+    // A user token with `openid`
+    // (https://docs.slack.dev/reference/methods/openid.connect.userInfo).
+    // Which error a bot token gets is unconfirmed; `not_allowed_token_type`
+    // ("The token type used in this request is not allowed") is the name
+    // Slack's method pages give a wrong token type.
     if kind != TokenKind::User {
         return Outcome::Err("not_allowed_token_type".into());
     }
@@ -334,7 +448,8 @@ pub(crate) fn user_info(world: &World, team: &str, user: &str, kind: TokenKind) 
 }
 
 /// Rewrites the id_token's payload (a different user) and keeps the old
-/// signature, as an attacker in the middle would.
+/// signature, as an attacker in the middle would. (A test fault, not
+/// Slack behaviour.)
 pub(crate) fn tamper(body: &mut Value) {
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -355,4 +470,49 @@ pub(crate) fn tamper(body: &mut Value) {
     claims["sub"] = json!("UIMPOSTOR");
     parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
     body["id_token"] = json!(parts.join("."));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_uris_match_or_sit_below_a_registered_url() {
+        // The GOOD and BAD examples on
+        // https://docs.slack.dev/authentication/installing-with-oauth.
+        let registered = vec!["https://example.com/path".to_owned()];
+        for good in [
+            "https://example.com/path",
+            "https://example.com/path/subdir/other",
+        ] {
+            assert!(redirect_allowed(&registered, good), "{good}");
+        }
+        for bad in [
+            "http://example.com/bar",
+            "http://example.com/",
+            "http://example.com:8080/path",
+            "http://oauth.example.com:8080/path",
+            "http://example.org",
+            "https://example.com/bar",
+            "https://example.com/pathology",
+            "https://example.com/path/../elsewhere",
+            "https://example.com/path#fragment",
+            "not a url",
+        ] {
+            assert!(!redirect_allowed(&registered, bad), "{bad}");
+        }
+        assert!(
+            redirect_allowed(&[], "http://anything.example/at/all"),
+            "nothing registered: anything goes"
+        );
+        let with_port = vec!["http://127.0.0.1:4000/slack/oauth/callback".to_owned()];
+        assert!(redirect_allowed(
+            &with_port,
+            "http://127.0.0.1:4000/slack/oauth/callback"
+        ));
+        assert!(!redirect_allowed(
+            &with_port,
+            "http://127.0.0.1:4001/slack/oauth/callback"
+        ));
+    }
 }

@@ -20,6 +20,10 @@ pub struct AppConfig {
     /// How the app is distributed, which sets its history limits.
     #[serde(default)]
     pub distribution: Distribution,
+    /// The Redirect URLs registered under OAuth & Permissions; empty allows
+    /// any `redirect_uri` (see `oidc::redirect_allowed`).
+    #[serde(default)]
+    pub redirect_urls: Vec<String>,
 }
 
 /// How an app reaches workspaces. Since 2025-05-29 (existing installs from
@@ -60,6 +64,7 @@ impl Default for AppConfig {
             client_secret: "fake-client-secret".into(),
             token_rotation: false,
             distribution: Distribution::default(),
+            redirect_urls: Vec::new(),
         }
     }
 }
@@ -687,6 +692,12 @@ pub struct World {
     /// python-slack-sdk's `ServerErrorRetryHandler`, node-slack-sdk's
     /// retry policies). `None`: never (the default).
     pub server_error_every: Option<u32>,
+    /// Waits before each retry of a failed event delivery (one entry per
+    /// retry); Slack's schedule by default, shortened by tests.
+    pub event_retry_delays: Vec<Duration>,
+    /// The slash command's and interactivity's Request URLs.
+    pub commands: Option<crate::interactive::RequestTarget>,
+    pub interactivity: Option<crate::interactive::RequestTarget>,
     calls_seen: u64,
     next_seq: u64,
     next_ts: u64,
@@ -716,6 +727,9 @@ impl World {
             files: HashMap::new(),
             authorization_turn: 0,
             server_error_every: None,
+            event_retry_delays: crate::events::RETRY_DELAYS.to_vec(),
+            commands: None,
+            interactivity: None,
             calls_seen: 0,
             next_seq: 0,
             next_ts: 0,

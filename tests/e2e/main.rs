@@ -11,6 +11,9 @@
 //!   refusals, temporary failures, partial successes, expired and dead
 //!   tokens.
 //! - `events_webhook`: signed requests into the running bundle.
+//! - `fake_slack`: the fake doing what Slack does around the bundle: event
+//!   retries and their headers, slash commands and clicks inside the
+//!   3-second budget, Redirect URLs, one exchange method per flow.
 //! - `event_samples`: every signed sample of `events/events/` through the
 //!   bundle and its worker: stored state, Slack calls, retries.
 //! - `lambda_events`: Lambda events (base64 bodies included) through
@@ -58,6 +61,7 @@ pub mod demo;
 mod directory;
 mod event_samples;
 pub mod events_webhook;
+mod fake_slack;
 mod faults;
 mod infra;
 mod invites;

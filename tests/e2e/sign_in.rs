@@ -332,7 +332,8 @@ async fn a_tampered_id_token_is_refused_and_signs_nobody_in() {
 /// Gets a real id_token from the fake for a nonce, as the callback would.
 async fn id_token(app: &TestApp, nonce: &str) -> Secret {
     app.slack.act_as("T0DEMO", "U0DEMO02");
-    let redirect = "https://h.example/cb";
+    // One of the app's Redirect URLs: the fake refuses any other.
+    let redirect = &app.url(hallway::slack::oauth::LOGIN_CALLBACK_PATH);
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -230,6 +230,21 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
     if opts.bridge {
         slack.deliver_events_to(&format!("{base_url}/slack/events"), SIGNING_SECRET);
     }
+    // The app's settings as Slack holds them, now that its address is known:
+    // its Redirect URLs (the manifest's) and the Request URLs of its slash
+    // command and interactivity.
+    slack.set_redirect_urls(&[
+        config.endpoint(hallway::slack::oauth::OAUTH_CALLBACK_PATH),
+        config.endpoint(hallway::slack::oauth::LOGIN_CALLBACK_PATH),
+    ]);
+    slack.commands_to(
+        &config.endpoint(hallway_commands::COMMANDS_PATH),
+        SIGNING_SECRET,
+    );
+    slack.interactivity_to(
+        &config.endpoint(hallway_commands::INTERACTIVITY_PATH),
+        SIGNING_SECRET,
+    );
     let app_queue: SharedQueue = match opts.wrap_queue {
         Some(wrap) => wrap(queue.clone()),
         None => queue.clone(),

@@ -136,6 +136,24 @@ impl Bundle {
             None
         };
         let config = Config::from_lookup(Mode::Local, |k| settings.get(k))?;
+        if let Some(slack) = &fake_slack {
+            // The fake holds the app's settings as Slack would: the
+            // manifest's Redirect URLs (hallway sends the public ones), and
+            // the Request URLs of the slash command and interactivity.
+            slack.set_redirect_urls(&[
+                config.endpoint(hallway::slack::oauth::OAUTH_CALLBACK_PATH),
+                config.endpoint(hallway::slack::oauth::LOGIN_CALLBACK_PATH),
+            ]);
+            let secret = secrets.signing_secret.expose();
+            slack.commands_to(
+                &format!("http://{loopback}{}", hallway_commands::COMMANDS_PATH),
+                secret,
+            );
+            slack.interactivity_to(
+                &format!("http://{loopback}{}", hallway_commands::INTERACTIVITY_PATH),
+                secret,
+            );
+        }
         let clock: SharedClock = Arc::new(SystemClock);
         let (table, store): (SharedTable, &'static str) = match &opts.data_dir {
             Some(dir) => (

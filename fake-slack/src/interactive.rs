@@ -1,0 +1,353 @@
+//! Slash commands and interactivity as Slack sends them: a signed form POST
+//! to the app's Request URL, which must be acknowledged within 3 seconds.
+//!
+//! Slack waits for the acknowledgement and shows the person what came of
+//! it: the app's answer (ephemeral unless it says `in_channel`), or an
+//! error when the app was too slow or refused. Neither is retried (the
+//! retry rules of https://docs.slack.dev/apis/events-api/ are the Events
+//! API's; the slash-command and interactivity pages name none). Each run
+//! is recorded: `commands.deliver` for a slash command,
+//! `interactivity.deliver` for a `block_actions` payload, with `error:
+//! "operation_timeout"` when the person saw the error.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::Shared;
+use crate::events::{sign, unix_now};
+use crate::world::{RecordedCall, World, random_hex};
+
+/// "This confirmation _must be_ received by Slack within 3000 milliseconds
+/// of the original request being sent, otherwise an `operation_timeout`
+/// error will be displayed to the user."
+/// (https://docs.slack.dev/interactivity/implementing-slash-commands); for
+/// interaction payloads, "This must be sent within 3 seconds of receiving
+/// the payload" (https://docs.slack.dev/interactivity/handling-user-interaction).
+pub const ACKNOWLEDGE_WITHIN: Duration = Duration::from_millis(3000);
+
+/// What the person sees when the acknowledgement did not come: the slash
+/// command page's name for it. The interactivity page only says the
+/// person "will see an error message"; the fake uses the same word for
+/// both so tests have one.
+pub const OPERATION_TIMEOUT: &str = "operation_timeout";
+
+/// A Request URL of the app and the secret Slack signs requests to it with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestTarget {
+    pub url: String,
+    pub signing_secret: String,
+}
+
+impl RequestTarget {
+    pub fn new(url: &str, signing_secret: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            signing_secret: signing_secret.to_owned(),
+        }
+    }
+}
+
+/// How a slash command or an interaction went, as the person saw it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommandOutcome {
+    /// The app's HTTP status (0: no answer in time, or none at all).
+    pub status: u16,
+    pub elapsed_millis: u64,
+    /// The app's answer: its JSON, or `{"text": …}` for a plain-text body;
+    /// `None` for an empty acknowledgement or a failure.
+    pub answer: Option<Value>,
+    /// `operation_timeout` when the person saw an error.
+    pub error: Option<String>,
+    /// The request's `response_url` on this fake, and its last segment
+    /// (for [`crate::FakeSlack::responses`]).
+    pub response_url: String,
+    pub response_id: String,
+    pub trigger_id: String,
+}
+
+impl CommandOutcome {
+    pub fn acknowledged(&self) -> bool {
+        self.error.is_none()
+    }
+
+    /// "by default it is set to `ephemeral`, but you can specify a value of
+    /// `in_channel`" (https://docs.slack.dev/interactivity/implementing-slash-commands).
+    pub fn response_type(&self) -> Option<&str> {
+        let answer = self.answer.as_ref()?;
+        Some(answer["response_type"].as_str().unwrap_or("ephemeral"))
+    }
+}
+
+/// A `block_actions` click on a button.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockAction {
+    pub action_id: String,
+    #[serde(default)]
+    pub block_id: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+    /// The message holding the button, if it is one of the fake's.
+    #[serde(default)]
+    pub message_ts: Option<String>,
+}
+
+/// Who acts where: checked against the world, as Slack only sends these
+/// for its own people and conversations.
+struct Place {
+    team_domain: String,
+    enterprise_id: Option<String>,
+    channel_name: String,
+    user_name: String,
+    message: Option<Value>,
+}
+
+fn place(
+    w: &World,
+    team: &str,
+    channel: &str,
+    user: &str,
+    message_ts: Option<&str>,
+) -> Result<Place, String> {
+    let t = w.teams.get(team).ok_or("team_not_found")?;
+    let u = t.user(user).ok_or("user_not_found")?;
+    let ch = t.channels.get(channel).ok_or("channel_not_found")?;
+    // A DM's `channel_name` is `directmessage` in captured real payloads;
+    // the doc pages only show channels, so this is observed, not documented.
+    let channel_name = match ch.is_im {
+        true => "directmessage".to_owned(),
+        false => ch.name.clone(),
+    };
+    let message = message_ts.and_then(|ts| {
+        ch.messages
+            .iter()
+            .find(|m| m.ts == ts)
+            .map(crate::world::Message::to_json)
+    });
+    Ok(Place {
+        team_domain: t.seed.domain.clone(),
+        enterprise_id: t.seed.enterprise_id.clone(),
+        channel_name,
+        user_name: u.name.clone(),
+        message,
+    })
+}
+
+/// `{digits}.{digits}.{hex}`, the shape of the `trigger_id` in the
+/// payload example on https://docs.slack.dev/interactivity/implementing-slash-commands.
+fn trigger_id() -> String {
+    let n = |bytes| u64::from_str_radix(&random_hex(bytes), 16).unwrap_or(1);
+    format!("{}.{}.{}", n(5), n(4), random_hex(16))
+}
+
+/// Runs `/command text` as `user` in `channel`: the form body of
+/// https://docs.slack.dev/interactivity/implementing-slash-commands
+/// ("Payload example"), signed, with a fresh `response_url` on this fake
+/// (`base_url`) and a `trigger_id`.
+pub(crate) async fn run_command(
+    shared: &Shared,
+    base_url: &str,
+    team: &str,
+    channel: &str,
+    user: &str,
+    command: &str,
+    text: &str,
+) -> Result<CommandOutcome, String> {
+    let (target, p, app_id) = {
+        let w = shared.lock();
+        let target = w.commands.clone().ok_or("no_commands_target")?;
+        (
+            target,
+            place(&w, team, channel, user, None)?,
+            w.app.app_id.clone(),
+        )
+    };
+    let response_id = random_hex(12);
+    let response_url = format!("{base_url}/response/{response_id}");
+    let trigger = trigger_id();
+    // The serializer is not Send: done with before the request goes out.
+    let body = {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("token", "fake-verification-token")
+            .append_pair("team_id", team)
+            .append_pair("team_domain", &p.team_domain);
+        // "We'll include `enterprise_id` and `enterprise_name` parameters on
+        // command invocations when the executing workspace is part of an
+        // Enterprise organization." (same page)
+        if let Some(e) = &p.enterprise_id {
+            form.append_pair("enterprise_id", e)
+                .append_pair("enterprise_name", "Enterprise");
+        }
+        form.append_pair("channel_id", channel)
+            .append_pair("channel_name", &p.channel_name)
+            .append_pair("user_id", user)
+            .append_pair("user_name", &p.user_name)
+            .append_pair("command", command)
+            .append_pair("text", text)
+            .append_pair("api_app_id", &app_id)
+            .append_pair("is_enterprise_install", "false")
+            .append_pair("response_url", &response_url)
+            .append_pair("trigger_id", &trigger);
+        form.finish()
+    };
+    let mut outcome = post(&target, body).await;
+    outcome.response_url = response_url;
+    outcome.response_id = response_id;
+    outcome.trigger_id = trigger;
+    record(
+        shared,
+        "commands.deliver",
+        team,
+        json!({"command": command, "text": text, "channel": channel, "user": user}),
+        &outcome,
+    );
+    Ok(outcome)
+}
+
+/// `user` clicks a button in `channel`: a `block_actions` payload
+/// (https://docs.slack.dev/reference/interaction-payloads/block_actions-payload),
+/// JSON in the form field `payload` ("The body of the request will contain
+/// a `payload` parameter", https://docs.slack.dev/interactivity/handling-user-interaction),
+/// signed, with a `response_url` and a `trigger_id`.
+pub(crate) async fn run_block_action(
+    shared: &Shared,
+    base_url: &str,
+    team: &str,
+    channel: &str,
+    user: &str,
+    action: &BlockAction,
+) -> Result<CommandOutcome, String> {
+    let (target, p, app_id) = {
+        let w = shared.lock();
+        let target = w.interactivity.clone().ok_or("no_interactivity_target")?;
+        let p = place(&w, team, channel, user, action.message_ts.as_deref())?;
+        (target, p, w.app.app_id.clone())
+    };
+    let response_id = random_hex(12);
+    let response_url = format!("{base_url}/response/{response_id}");
+    let trigger = trigger_id();
+    let action_ts = format!("{}.{:06}", unix_now(), 0);
+    let mut payload = json!({
+        "type": "block_actions",
+        "user": {"id": user, "username": p.user_name, "name": p.user_name, "team_id": team},
+        "api_app_id": app_id,
+        "token": "fake-verification-token",
+        "trigger_id": trigger,
+        "team": {"id": team, "domain": p.team_domain},
+        "enterprise": p.enterprise_id.as_ref().map(|e| json!({"id": e, "name": "Enterprise"})),
+        "is_enterprise_install": false,
+        "channel": {"id": channel, "name": p.channel_name},
+        "response_url": response_url,
+        "actions": [{
+            "type": "button",
+            "action_id": action.action_id,
+            "block_id": action.block_id.clone().unwrap_or_else(|| random_hex(3)),
+            "text": {"type": "plain_text", "text": action.action_id},
+            "value": action.value,
+            "action_ts": action_ts,
+        }],
+    });
+    if let Some(ts) = &action.message_ts {
+        payload["container"] = json!({"type": "message", "message_ts": ts,
+                                      "channel_id": channel, "is_ephemeral": false});
+    }
+    if let Some(m) = p.message {
+        payload["message"] = m;
+    }
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("payload", &payload.to_string())
+        .finish();
+    let mut outcome = post(&target, body).await;
+    outcome.response_url = response_url;
+    outcome.response_id = response_id;
+    outcome.trigger_id = trigger;
+    record(
+        shared,
+        "interactivity.deliver",
+        team,
+        json!({"action_id": action.action_id, "value": action.value,
+               "channel": channel, "user": user}),
+        &outcome,
+    );
+    Ok(outcome)
+}
+
+/// POSTs a form body, signed as Slack signs
+/// (https://docs.slack.dev/authentication/verifying-requests-from-slack),
+/// and waits at most [`ACKNOWLEDGE_WITHIN`] for the acknowledgement.
+async fn post(target: &RequestTarget, body: String) -> CommandOutcome {
+    let ts = unix_now();
+    let started = Instant::now();
+    let sent = reqwest::Client::new()
+        .post(&target.url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", &ts)
+        .header(
+            "x-slack-signature",
+            sign(&target.signing_secret, &ts, body.as_bytes()),
+        )
+        // Slack's user agent as captured requests show it (not documented).
+        .header("user-agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
+        .timeout(ACKNOWLEDGE_WITHIN)
+        .body(body)
+        .send()
+        .await;
+    let mut outcome = CommandOutcome {
+        status: 0,
+        elapsed_millis: 0,
+        answer: None,
+        error: Some(OPERATION_TIMEOUT.into()),
+        response_url: String::new(),
+        response_id: String::new(),
+        trigger_id: String::new(),
+    };
+    if let Ok(resp) = sent {
+        outcome.status = resp.status().as_u16();
+        let json = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        // Anything but 2xx is no acknowledgement: "If you don't do this, the
+        // user will be shown an error message that indicates that the
+        // slash command didn't work" (implementing-slash-commands). The
+        // timeout covers the body too: the acknowledgement is the whole
+        // answer.
+        let ok = resp.status().is_success();
+        if let (true, Ok(text)) = (ok, resp.text().await) {
+            outcome.error = None;
+            // "You can include this message either as plain text in the
+            // response body … Or as a JSON payload in the response body,
+            // with a `Content-type` header of `application/json`"; an empty
+            // 200 only confirms receipt
+            // (https://docs.slack.dev/interactivity/implementing-slash-commands).
+            outcome.answer = match (text.trim().is_empty(), json) {
+                (true, _) => None,
+                (false, true) => serde_json::from_str(&text).ok(),
+                (false, false) => Some(json!({ "text": text })),
+            };
+        }
+    }
+    outcome.elapsed_millis = started.elapsed().as_millis() as u64;
+    outcome
+}
+
+fn record(shared: &Shared, method: &str, team: &str, mut params: Value, outcome: &CommandOutcome) {
+    params["response_id"] = json!(outcome.response_id);
+    params["trigger_id"] = json!(outcome.trigger_id);
+    params["response_type"] = json!(outcome.response_type());
+    params["answer"] = json!(outcome.answer);
+    params["elapsed_millis"] = json!(outcome.elapsed_millis);
+    shared.lock().record(RecordedCall {
+        seq: 0,
+        method: method.into(),
+        at_millis: 0,
+        team: Some(team.to_owned()),
+        auth: "none".into(),
+        params,
+        status: outcome.status,
+        error: outcome.error.clone(),
+        retry_after: None,
+    });
+}
