@@ -98,16 +98,7 @@ enum PostedFrom {
 /// ones do on a POST); without it, the `Referer` must name an allowed
 /// origin. A post showing neither is refused: nothing says it came from us.
 fn allowed_origin(s: &Services, headers: &HeaderMap, from: PostedFrom) -> Result<(), ApiError> {
-    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    let sent = match header(http::header::ORIGIN) {
-        Some(origin) => Some(origin),
-        None => header(http::header::REFERER),
-    };
-    // Through `Url`, so an opaque origin ("null", or a configured URL that
-    // has none) never matches, not even itself.
-    let origin = sent
-        .and_then(|v| url::Url::parse(v).ok())
-        .map(|u| u.origin());
+    let origin = posted_from(headers);
     let allowed = match from {
         PostedFrom::Hallway => vec![s.config.base_url.origin()],
         PostedFrom::HallwayOrOffice => vec![s.config.base_url.origin(), s.config.app_url.origin()],
@@ -118,6 +109,19 @@ fn allowed_origin(s: &Services, headers: &HeaderMap, from: PostedFrom) -> Result
             "this form was not sent from hallway's admin page".into(),
         )),
     }
+}
+
+/// The origin a post shows: its `Origin`, else its `Referer`'s. Through
+/// `Url`, so an opaque origin ("null", or a configured URL that has none)
+/// never matches, not even itself.
+fn posted_from(headers: &HeaderMap) -> Option<url::Origin> {
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let sent = match header(http::header::ORIGIN) {
+        Some(origin) => Some(origin),
+        None => header(http::header::REFERER),
+    };
+    sent.and_then(|v| url::Url::parse(v).ok())
+        .map(|u| u.origin())
 }
 
 /// `GET /admin/login`: paste a token (the office normally posts it).
@@ -165,7 +169,21 @@ pub async fn login(
     let cookie = format!(
         "{COOKIE}={token}; Path=/admin; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age}"
     );
-    let mut resp = Redirect::to(&format!("/admin/spaces/{space}")).into_response();
+    let target = format!("/admin/spaces/{space}");
+    // Posted from the office's own site: a redirect would carry on the
+    // cross-site navigation, and browsers leave a SameSite=Strict cookie
+    // off it, so the admin would land logged out. A page of ours that moves
+    // on makes the next request same-site.
+    let from_office = posted_from(&headers).is_some_and(|o| o != s.config.base_url.origin());
+    let mut resp = if from_office {
+        let html = format!(
+            r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={t}"><title>Opening the admin page · hallway admin</title><style>{STYLE}</style></head><body><main><h1>Opening the admin page</h1><p><a href="{t}">Continue to the admin page</a></p></main></body></html>"#,
+            t = esc(&target)
+        );
+        (StatusCode::OK, Html(html)).into_response()
+    } else {
+        Redirect::to(&target).into_response()
+    };
     if let Ok(v) = http::HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(http::header::SET_COOKIE, v);
     }
@@ -173,7 +191,10 @@ pub async fn login(
 }
 
 /// `POST /admin/logout`.
-pub async fn logout() -> Response {
+pub async fn logout(State(s): State<Services>, headers: HeaderMap) -> Response {
+    if let Err(e) = allowed_origin(&s, &headers, PostedFrom::Hallway) {
+        return error_page(e);
+    }
     let mut resp = page(
         StatusCode::OK,
         "Logged out",
