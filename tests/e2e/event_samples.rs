@@ -156,6 +156,27 @@ async fn every_event_sample_does_its_work_once() {
     assert_eq!(welcome.len(), 1, "{welcome:?}");
     assert!(welcome[0].text.contains("meets in design (HQ)"));
 
+    // A mapped private channel shared with another organisation: G… → C….
+    s.channels()
+        .map(
+            &demo(),
+            &ChannelId::new("G0PRIVATE").unwrap(),
+            Some("private"),
+            &o.hq,
+            &room.id,
+            None,
+        )
+        .await
+        .unwrap();
+    send(&app, "channel_id_changed.json", "queued").await;
+    let moved = s
+        .channels()
+        .route(&demo(), &ChannelId::new("C0PRIVATE").unwrap())
+        .await
+        .unwrap()
+        .expect("the mapping moved to the new id");
+    assert_eq!(moved.room_id, room.id);
+
     send(&app, "channel_rename.json", "queued").await;
     let renamed = s.spaces().room(&o.hq, &room.id).await.unwrap().unwrap();
     assert_eq!(renamed.name, "design-crit");
@@ -167,6 +188,16 @@ async fn every_event_sample_does_its_work_once() {
         .expect("Alice's Home tab");
     assert_eq!(home["blocks"][0]["text"]["text"], "HQ (default)");
 
+    // Alice removes her own authorization: her token only; the workspace
+    // stays connected.
+    send(&app, "tokens_revoked_user.json", "queued").await;
+    assert!(
+        s.installations()
+            .get(&demo())
+            .await
+            .unwrap()
+            .is_some_and(|i| i.is_active())
+    );
     send(&app, "tokens_revoked.json", "queued").await;
     send(&app, "app_uninstalled.json", "queued").await;
     send(&app, "app_uninstalled_retry.json", "duplicate").await;
