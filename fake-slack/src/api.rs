@@ -565,8 +565,19 @@ fn page_of<T: Clone>(
 
 fn users_list(world: &World, call: &Call, team: &str, emails: bool) -> Outcome {
     let t = &world.teams[team];
+    // The workspace's own members: people of other organisations met in
+    // shared channels are read with `users.info` (the Slack Connect page's
+    // example; that `users.list` leaves them out is the fake's reading of
+    // "all users in a Slack team", methods/users.list).
+    let members: Vec<crate::world::UserSeed> = t
+        .seed
+        .users
+        .iter()
+        .filter(|u| u.external_team.is_none())
+        .cloned()
+        .collect();
     // Page first: a workspace may hold tens of thousands of people.
-    match page(world, call, &t.seed.users) {
+    match page(world, call, &members) {
         Ok((members, next)) => Outcome::Ok(json!({
             "members": members.iter().map(|u| world.user_json(team, u, emails)).collect::<Vec<_>>(),
             "cache_ts": 1_700_000_000,

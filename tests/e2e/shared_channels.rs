@@ -12,7 +12,7 @@ use http::Method;
 use serde_json::json;
 use std::time::Duration;
 
-use crate::commands::{Office, office};
+use crate::commands::{Office, fill_directory, office};
 use crate::demo::{ALICE, DESIGN, GENERAL};
 
 const OLGA: &str = "U0EXTOLGA";
@@ -25,10 +25,12 @@ fn stranger(id: &str, name: &str) -> UserSeed {
 }
 
 /// #design shared with Globex, whose Olga is in it; Pete of Globex shares
-/// no channel with the app.
+/// no channel with the app. The workspace's directory was read (as after
+/// an install): Globex's people are not in it.
 async fn shared() -> Option<(TestApp, Office)> {
     let app = spawn_app().await?;
     let o = office(&app).await;
+    fill_directory(&app, &o).await;
     app.slack.with_world(|w| {
         let t = w.teams.get_mut("T0DEMO").unwrap();
         t.channels

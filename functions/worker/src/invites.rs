@@ -312,15 +312,25 @@ pub async fn deliver(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
     }
 }
 
-/// Whether the recipient belongs to another organisation: their home
-/// workspace as the directory knows it, else as `users.info` says (people
-/// met in Slack Connect channels are not in the workspace's `users.list`).
+/// Whether the recipient belongs to another organisation. The workspace's
+/// own people are in its directory (`users.list`, kept current by
+/// `team_join`); people met in Slack Connect channels are not. So: as the
+/// directory knows them; someone missing from a directory that was read
+/// whole is asked of `users.info` (their own `team_id`); without a whole
+/// directory nothing is asked — a `users.info` per DM would hold a fan-out
+/// to Tier 4's 100 a minute — and they are invited as members.
 async fn is_external(w: &Worker, token: &Secret, job: &DeliverJob) -> Result<bool, JobError> {
     let s = &w.services;
-    if let Some(p) = s.directory().get(&job.team_id, &job.recipient).await?
-        && p.home_team.is_some()
-    {
+    let directory = s.directory();
+    if let Some(p) = directory.get(&job.team_id, &job.recipient).await? {
         return Ok(p.is_external(&job.team_id, None));
+    }
+    let read_whole = directory
+        .run(&job.team_id)
+        .await?
+        .is_some_and(|r| r.status == hallway::store::directory::RunStatus::Done);
+    if !read_whole {
+        return Ok(false);
     }
     match s.slack.users_info(token, job.recipient.as_str()).await {
         Ok(user) => Ok(hallway::store::Person::from_user(user)
