@@ -257,8 +257,10 @@ impl FakeSlack {
     }
 
     /// About one Web API call in `n` answers HTTP 503 (`None`: never).
+    /// The pseudo-random sequence restarts here, so the same calls after
+    /// this point meet the same 503s however many calls came before.
     pub fn set_server_errors_every(&self, n: Option<u32>) {
-        self.shared.lock().server_error_every = n;
+        self.shared.lock().set_server_errors_every(n);
     }
 
     pub fn set_limits_enabled(&self, on: bool) {

@@ -761,6 +761,11 @@ impl World {
         format!("{secs}.{:06}", self.next_ts % 1_000_000)
     }
 
+    pub fn set_server_errors_every(&mut self, n: Option<u32>) {
+        self.server_error_every = n;
+        self.calls_seen = 0;
+    }
+
     /// Whether this call is one of the occasional 5xx answers: about one
     /// call in `server_error_every`, picked by a fixed pseudo-random
     /// sequence (every Nth call exactly would fall in step with a retry

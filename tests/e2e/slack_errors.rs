@@ -166,7 +166,9 @@ async fn occasional_server_errors_lose_and_double_nothing() {
         return;
     };
     office(&app).await;
-    app.slack.set_server_errors_every(Some(4));
+    // One in three from here: the fake's sequence then fails the third
+    // call, so the five DMs meet at least one 503 however the run goes.
+    app.slack.set_server_errors_every(Some(3));
     let everyone = [BOB, CAROL, DAVE, ERIN, "U0DEMO06"];
     let mentions: Vec<String> = everyone.iter().map(|u| format!("<@{u}>")).collect();
     let (_, response) = app
