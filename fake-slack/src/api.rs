@@ -5,6 +5,11 @@
 //! field, or client credentials), apply any injected fault, check the rate
 //! limit (429 + `Retry-After`), check the scope, run the method, and answer
 //! `{"ok": …}`. Each call is recorded, whatever its outcome.
+//!
+//! Sources in comments: `methods/<name>` is
+//! `https://docs.slack.dev/reference/methods/<name>`, `events/…` likewise
+//! under `reference/`; other short paths are under <https://docs.slack.dev/>.
+//! "The fake's reading" marks a choice where the docs are silent.
 
 use std::time::Duration;
 
@@ -50,7 +55,8 @@ impl Call {
     }
 
     /// A parameter that is JSON: a structure in a JSON body, or JSON text in a
-    /// form field.
+    /// form field ("A JSON-based array of structured blocks, presented as a
+    /// URL-encoded string", methods/chat.postMessage; JSON bodies since 2017).
     pub fn json(&self, name: &str) -> Option<Result<Value, String>> {
         match self.params.get(name)? {
             Value::String(s) => Some(serde_json::from_str(s).map_err(|e| e.to_string())),
@@ -67,6 +73,8 @@ impl Call {
     }
 }
 
+/// Form or JSON bodies (every method page's "Content types"), plus the
+/// query string for methods called with GET.
 fn parse_params(
     headers: &HeaderMap,
     query: Map<String, Value>,
@@ -83,6 +91,9 @@ fn parse_params(
     if content_type.starts_with("application/json") {
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => params.extend(map),
+            // `invalid_json` as Slack answers a broken body (seen in
+            // coursehero/slacktee#75); JSON that is not an object gets
+            // `json_not_object` on Slack (abinoda/slack-action#19), not here.
             _ => return Err("invalid_json".into()),
         }
     } else {
@@ -93,6 +104,10 @@ fn parse_params(
     Ok(params)
 }
 
+/// "Tokens should be passed as an HTTP Authorization header or
+/// alternatively, as a POST parameter" (every method page); client
+/// credentials by HTTP Basic or as `client_id`/`client_secret` fields
+/// (methods/oauth.v2.access).
 fn authn(headers: &HeaderMap, params: &Map<String, Value>) -> Authn {
     if let Some(value) = headers
         .get(http::header::AUTHORIZATION)
@@ -164,6 +179,7 @@ fn required_scope(method: &str, kind: Option<Kind>) -> Option<&'static str> {
         Some(Kind::Public) | None => public,
     };
     Some(match method {
+        // methods/users.list, …/users.info, …/users.lookupByEmail.
         "users.list" | "users.info" => "users:read",
         "users.lookupByEmail" => "users:read.email",
         "conversations.members" | "conversations.info" => {
@@ -175,21 +191,33 @@ fn required_scope(method: &str, kind: Option<Kind>) -> Option<&'static str> {
             "im:history",
             "mpim:history",
         ),
+        // The page lists `channels:manage`, `groups:write`, `im:write`,
+        // `mpim:write`; the fake opens DMs only.
         "conversations.open" => "im:write",
+        // methods/chat.postMessage, …/chat.postEphemeral, …/chat.update, …/chat.delete.
         "chat.postMessage" | "chat.postEphemeral" | "chat.update" | "chat.delete" => "chat:write",
+        // methods/chat.unfurl.
         "chat.unfurl" => "links:write",
         // docs.slack.dev/reference/methods/files.info
         "files.info" => "files:read",
+        // methods/team.info.
         "team.info" => "team:read",
+        // "No scopes required": auth.test, api.test, views.publish,
+        // auth.revoke, apps.uninstall, the OAuth exchanges. (userInfo's
+        // `openid` is not checked here.)
         _ => return None,
     })
 }
 
-/// Methods that authenticate with client credentials, not a token.
+/// Methods that authenticate with client credentials, not a token
+/// (methods/oauth.v2.access, …/openid.connect.token: `client_id`,
+/// `client_secret`, no token).
 fn client_credentials_method(method: &str) -> bool {
     matches!(method, "oauth.v2.access" | "openid.connect.token")
 }
 
+/// Errors are HTTP 200 with `ok: false`: "Slack's Web API doesn't use
+/// meaningful status codes besides 429 and 200" (node-slack-sdk WebClient).
 fn envelope(outcome: Outcome) -> (StatusCode, Value, Option<String>) {
     match outcome {
         Outcome::Ok(mut v) => {
@@ -231,7 +259,8 @@ pub(crate) async fn handle(
         team_of(&world, &call)
     };
     // Faults first (a delay happens outside the lock), then the occasional
-    // 5xx when one is set.
+    // 5xx when one is set. Test hooks, not Slack behaviour; `api.test`
+    // (hallway's connection warm-up) is spared the 503s: the fake's choice.
     let fault = {
         let mut w = shared.lock();
         w.take_fault(&call.method, team_hint.as_deref())
@@ -242,6 +271,7 @@ pub(crate) async fn handle(
     };
     let mut tamper = false;
     let mut after_doing: Option<String> = None;
+    // The call's record (test hook, not Slack behaviour).
     let mut record = RecordedCall {
         seq: 0,
         method: call.method.clone(),
@@ -285,7 +315,8 @@ pub(crate) async fn handle(
     }
 
     let mut world = shared.lock();
-    // Authenticate.
+    // Authenticate, then the rate limit, then the scope: docs are silent
+    // on the order; the fake's reading.
     let principal = match authenticate(&mut world, &call) {
         Ok(p) => p,
         Err(code) => {
@@ -298,6 +329,8 @@ pub(crate) async fn handle(
         record.team = Some(team.to_owned());
     }
     // Rate limit, per method and workspace (and per channel for posts).
+    // The OAuth exchanges have no workspace yet: one window for the app
+    // (docs are silent; the fake's reading).
     let limit_team = principal.team().unwrap_or("-").to_owned();
     if let Err(retry_after) = world.admit(&call.method, &limit_team, call.str("channel")) {
         drop(world);
@@ -319,6 +352,8 @@ pub(crate) async fn handle(
     {
         record.error = Some("missing_scope".into());
         world.record(record);
+        // `needed` and `provided` as Slack sends them (a real answer quoted
+        // in java-slack-sdk's users_Test; node-slack-sdk response types).
         return axum::Json(json!({
             "ok": false, "error": "missing_scope", "needed": needed, "provided": scopes.join(","),
         }))
@@ -342,12 +377,18 @@ pub(crate) async fn handle(
     drop(world);
     crate::events::flush(&shared);
     let mut resp = (status, axum::Json(body)).into_response();
+    // "a `x-oauth-scopes` HTTP header will be returned with every response"
+    // (docs.slack.dev/authentication/installing-with-oauth).
     if let Some(scopes) = scopes.and_then(|s| HeaderValue::from_str(&s).ok()) {
         resp.headers_mut().insert("x-oauth-scopes", scopes);
     }
     resp
 }
 
+/// "HTTP 429 Too Many Requests" with "a `Retry-After` HTTP header
+/// containing the number of seconds until you can retry"
+/// (docs.slack.dev/apis/web-api/rate-limits); the body's `ratelimited` is
+/// the method pages' error.
 fn rate_limited(shared: &Shared, mut record: RecordedCall, retry_after: u64) -> Response {
     record.status = 429;
     record.error = Some("ratelimited".into());
@@ -365,7 +406,7 @@ fn rate_limited(shared: &Shared, mut record: RecordedCall, retry_after: u64) -> 
     resp
 }
 
-/// Secrets never land in the call record.
+/// Secrets never land in the call record (a test hook's hygiene).
 fn redact(params: &Map<String, Value>) -> Map<String, Value> {
     params
         .iter()
@@ -407,6 +448,8 @@ impl Principal {
 }
 
 fn authenticate(world: &mut World, call: &Call) -> Result<Principal, String> {
+    // `invalid_client_id`, `bad_client_secret` (methods/oauth.v2.access);
+    // no credentials at all reads as a bad client id (the fake's reading).
     if client_credentials_method(&call.method) {
         return match &call.auth {
             Authn::Client { id, secret } => {
@@ -421,6 +464,7 @@ fn authenticate(world: &mut World, call: &Call) -> Result<Principal, String> {
             _ => Err("invalid_client_id".into()),
         };
     }
+    // api.test takes no token (its page lists none; "No scopes required").
     if call.method == "api.test" {
         return Ok(Principal::Anonymous);
     }
@@ -431,6 +475,8 @@ fn authenticate(world: &mut World, call: &Call) -> Result<Principal, String> {
             _ => Err("not_authed".into()),
         };
     };
+    // `not_authed`: "No authentication token provided"; `invalid_auth`:
+    // "the provided token is invalid" (method pages' error tables).
     let Some(t) = world.tokens.get(token) else {
         return Err("invalid_auth".into());
     };
@@ -449,6 +495,8 @@ fn authenticate(world: &mut World, call: &Call) -> Result<Principal, String> {
     if t.expires_at.is_some_and(|at| at <= world.now()) {
         return Err("token_expired".into());
     }
+    // A deleted workspace (the error tables' `account_inactive`; for a
+    // user token they name `token_revoked`, not modelled here).
     if !world.teams.contains_key(&t.team) {
         return Err("account_inactive".into());
     }
@@ -476,9 +524,11 @@ fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
                 return Outcome::Err("not_authed".into());
             };
             let (team, user, kind) = (team.clone(), user.clone(), *kind);
-            // Slack leaves `profile.email` out without this scope.
+            // Slack leaves `profile.email` out without this scope
+            // (methods/users.info, "Email addresses").
             let emails = scopes.iter().any(|s| s == "users:read.email");
-            // Public channels without joining them.
+            // Public channels without joining them (methods/chat.postMessage,
+            // "Channel membership").
             let write_public = scopes.iter().any(|s| s == "chat:write.public");
             match call.method.as_str() {
                 "auth.test" => auth_test(world, &team, &user, kind),
@@ -500,12 +550,18 @@ fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
                 "apps.uninstall" => apps_uninstall(world, call, &team),
                 "auth.revoke" => auth_revoke(world, call, &team),
                 "openid.connect.userInfo" => oidc::user_info(world, &team, &user, kind),
+                // Slack's answer for a method it lacks (seen in
+                // dylex/slack-libpurple#180). team.info is scoped and
+                // limited above but not served.
                 _ => Outcome::Err("unknown_method".into()),
             }
         }
     }
 }
 
+/// The fields of methods/auth.test's examples (`bot_id` for a bot token,
+/// `enterprise_id` in an Enterprise org); `is_enterprise_install` is in
+/// node-slack-sdk's AuthTestResponse.
 fn auth_test(world: &World, team: &str, user: &str, kind: TokenKind) -> Outcome {
     let t = &world.teams[team];
     let mut out = json!({
@@ -526,7 +582,11 @@ fn auth_test(world: &World, team: &str, user: &str, kind: TokenKind) -> Outcome 
 }
 
 /// Cursor-paged slice of `items`. Cursors are opaque (base64 of an offset
-/// followed by `=`-padding like Slack's).
+/// followed by `=`-padding like Slack's: "Cursor strings typically end with
+/// the `=` character", docs.slack.dev/apis/web-api/pagination). `limit`
+/// defaults to 100 (methods/conversations.members) and is held to 1..=1000
+/// ("The `limit` parameter maximum is `1000`"; "Invalid `limit` values are
+/// currently magically adjusted to something sensible").
 fn page<T: Clone>(world: &World, call: &Call, items: &[T]) -> Result<(Vec<T>, String), Outcome> {
     let limit = call.int("limit").unwrap_or(100).clamp(1, 1000) as usize;
     page_of(world, call, items, limit)
@@ -550,11 +610,13 @@ fn page_of<T: Clone>(
                     .and_then(|n| n.parse::<usize>().ok())
             }) {
             Some(n) if n <= items.len() => n,
+            // "the only error specific to pagination" (pagination guide).
             _ => return Err(Outcome::Err("invalid_cursor".into())),
         },
     };
     let take = limit.min(world.max_page);
     let end = (start + take).min(items.len());
+    // An empty `next_cursor` means no further results (pagination guide).
     let next = if end < items.len() {
         format!("{}=", URL_SAFE_NO_PAD.encode(format!("offset:{end}")))
     } else {
@@ -576,7 +638,10 @@ fn users_list(world: &World, call: &Call, team: &str, emails: bool) -> Outcome {
         .filter(|u| u.external_team.is_none())
         .cloned()
         .collect();
-    // Page first: a workspace may hold tens of thousands of people.
+    // Page first: a workspace may hold tens of thousands of people. Deleted
+    // people stay in: it "includes both invited users and
+    // deleted/deactivated users" (methods/users.list). Without `limit` Slack
+    // attempts "the entire result set"; the fake pages anyway.
     match page(world, call, &members) {
         Ok((members, next)) => Outcome::Ok(json!({
             "members": members.iter().map(|u| world.user_json(team, u, emails)).collect::<Vec<_>>(),
@@ -587,6 +652,8 @@ fn users_list(world: &World, call: &Call, team: &str, emails: bool) -> Outcome {
     }
 }
 
+/// `user_not_found`: "Value passed for `user` was invalid"
+/// (methods/users.info); a missing `user` reads the same (the fake's reading).
 fn users_info(world: &World, call: &Call, team: &str, emails: bool) -> Outcome {
     let Some(id) = call.str("user") else {
         return Outcome::Err("user_not_found".into());
@@ -597,6 +664,10 @@ fn users_info(world: &World, call: &Call, team: &str, emails: bool) -> Outcome {
     }
 }
 
+/// methods/users.lookupByEmail: `users_not_found` when nobody has the
+/// address; e-mail is always shown (the method needs `users:read.email`).
+/// Case-insensitive: docs are silent; the fake's reading. Slack also
+/// answers `users_not_found` for a deactivated user; the fake finds them.
 fn lookup_by_email(world: &World, call: &Call, team: &str) -> Outcome {
     let email = call.str("email").unwrap_or_default().to_lowercase();
     match world.teams[team].seed.users.iter().find(|u| {
@@ -609,6 +680,8 @@ fn lookup_by_email(world: &World, call: &Call, team: &str) -> Outcome {
     }
 }
 
+/// `channel_not_found`: "Value passed for `channel` was invalid" (the
+/// conversations.* and chat.* error tables).
 fn channel<'a>(world: &'a World, team: &str, id: Option<&str>) -> Result<&'a Channel, Outcome> {
     id.and_then(|id| world.teams[team].channels.get(id))
         .ok_or_else(|| Outcome::Err("channel_not_found".into()))
@@ -630,6 +703,7 @@ fn visible<'a>(
     Ok(ch)
 }
 
+/// methods/conversations.members: member ids, cursor-paged.
 fn conversations_members(world: &World, call: &Call, team: &str, me: &str) -> Outcome {
     let ch = match visible(world, team, call.str("channel"), me) {
         Ok(c) => c,
@@ -669,11 +743,14 @@ fn channel_json(ch: &Channel, me: &str) -> Value {
         v["user"] = json!(other);
     } else {
         v["name"] = json!(ch.name);
+        // Slack sends `num_members` only with `include_num_members=true`
+        // (methods/conversations.info); the fake always does.
         v["num_members"] = json!(ch.members.len());
     }
     v
 }
 
+/// methods/conversations.info: the conversation object.
 fn conversations_info(world: &World, call: &Call, team: &str, me: &str) -> Outcome {
     match visible(world, team, call.str("channel"), me) {
         Ok(ch) => Outcome::Ok(json!({"channel": channel_json(ch, me)})),
@@ -681,6 +758,9 @@ fn conversations_info(world: &World, call: &Call, team: &str, me: &str) -> Outco
     }
 }
 
+/// A DM (`D…`) between two people; "Subsequent calls to
+/// `conversations.open` with the same set of users will return the already
+/// existing conversation" (methods/conversations.open).
 pub(crate) fn open_dm(world: &mut World, team: &str, me: &str, other: &str) -> (String, bool) {
     let t = world
         .teams
@@ -711,10 +791,13 @@ pub(crate) fn open_dm(world: &mut World, team: &str, me: &str, other: &str) -> (
 }
 
 fn conversations_open(world: &mut World, call: &Call, team: &str, me: &str) -> Outcome {
+    // Errors from methods/conversations.open's table unless noted.
     let Some(users) = call.str("users") else {
         return Outcome::Err("users_list_not_supplied".into());
     };
     let users: Vec<&str> = users.split(',').map(str::trim).collect();
+    // Slack opens a group DM for 2 to 8 users; the fake has none, and
+    // `not_supported` is its own answer.
     if users.len() != 1 {
         return Outcome::Err("not_supported".into());
     }
@@ -722,6 +805,8 @@ fn conversations_open(world: &mut World, call: &Call, team: &str, me: &str) -> O
     match world.teams[team].user(other) {
         None => return Outcome::Err("user_not_found".into()),
         Some(u) if u.deleted => return Outcome::Err("user_disabled".into()),
+        // `cannot_dm_bot` is not in this page's table, though client code
+        // handles it from conversations.open (the fake's reading).
         Some(u) if u.is_bot => return Outcome::Err("cannot_dm_bot".into()),
         // "All external people must already be in at least one channel
         // together to send a message" (conversations.open's errors).
@@ -731,6 +816,7 @@ fn conversations_open(world: &mut World, call: &Call, team: &str, me: &str) -> O
         Some(_) => {}
     }
     let (id, already) = open_dm(world, team, me, other);
+    // `already_open` and `no_op` as in the page's `return_im` example.
     let mut out = json!({"channel": {"id": id}});
     if already {
         out["already_open"] = json!(true);
@@ -740,7 +826,10 @@ fn conversations_open(world: &mut World, call: &Call, team: &str, me: &str) -> O
 }
 
 /// Resolves a `channel` argument: `D…`/`C…`/`G…` ids, or a user id (the
-/// app's messages tab with that user).
+/// app's messages tab with that user: "provide the user's ID as the
+/// `channel` value and a direct message conversation will be opened",
+/// methods/chat.postMessage). For a deleted user or a bot the errors are
+/// the fake's reading.
 fn resolve_channel(
     world: &mut World,
     team: &str,
@@ -779,6 +868,10 @@ fn can_dm(team: &crate::world::Team, me: &str, other: &crate::world::UserSeed) -
         })
 }
 
+/// `text` or `blocks` ("One of these arguments is required",
+/// methods/chat.postMessage); at most 50 blocks ("up to 50 blocks in each
+/// message", docs.slack.dev/reference/block-kit/blocks), each with a `type`;
+/// else `invalid_blocks`, `no_text` (the error tables).
 fn message_content(call: &Call) -> Result<(String, Option<Value>), Outcome> {
     let blocks = match call.json("blocks") {
         None => None,
@@ -799,6 +892,9 @@ fn message_content(call: &Call) -> Result<(String, Option<Value>), Outcome> {
     if text.is_empty() && blocks.is_none() {
         return Err(Outcome::Err("no_text".into()));
     }
+    // chat.postMessage's page: "Slack will truncate messages containing
+    // more than 40,000 characters"; chat.postEphemeral lists `msg_too_long`.
+    // The fake refuses instead (its reading).
     if text.chars().count() > 40_000 {
         return Err(Outcome::Err("msg_too_long".into()));
     }
@@ -820,7 +916,8 @@ fn post_message(
         Ok(c) => c,
         Err(e) => return e,
     };
-    // A person writing to the app's bot user: the app's Messages tab.
+    // A person writing to the app's bot user: the app's Messages tab (docs
+    // are silent on a user token naming the bot; the fake's reading).
     let to_app = kind == TokenKind::User && target == world.teams[team].seed.bot_user_id;
     let resolved = if to_app {
         Ok(open_dm(world, team, me, target).0)
@@ -833,8 +930,9 @@ fn post_message(
     };
     {
         // A public channel the caller is not in: `not_in_channel` (unless
-        // `chat:write.public`); a private one does not exist for them:
-        // `channel_not_found` (chat.postMessage's error table).
+        // `chat:write.public`, "Channel membership"); a private one does not
+        // exist for them: `channel_not_found` (chat.postMessage's error
+        // table; bolt-js#1656).
         let ch = &world.teams[team].channels[&id];
         let member = ch.members.iter().any(|m| m == me);
         if !ch.is_im && !member {
@@ -850,13 +948,17 @@ fn post_message(
     msg.blocks = blocks;
     msg.bot = kind == TokenKind::Bot;
     msg.thread_ts = call.str("thread_ts").map(str::to_owned);
+    // `reply_broadcast` is a boolean: `true`/`1` in a form, `true` in JSON.
     let broadcast = matches!(call.str("reply_broadcast"), Some("true" | "1"))
         || call.params.get("reply_broadcast") == Some(&Value::Bool(true));
     let message = post(world, team, &id, msg, broadcast);
+    // "Apps will also not receive `link_shared` events for their own
+    // messages" (events/link_shared): only a person's posts are looked at.
     if kind == TokenKind::User {
         let ts = message["ts"].as_str().unwrap_or_default().to_owned();
         crate::events::queue_link_shared(world, team, &id, me, &ts, &text);
     }
+    // The response example's fields (methods/chat.postMessage).
     Outcome::Ok(json!({"channel": id, "ts": message["ts"], "message": message}))
 }
 
@@ -904,6 +1006,8 @@ pub(crate) fn post(
         if broadcast {
             let mut root = p.to_json();
             root["thread_ts"] = json!(p.ts);
+            // `root`'s thread fields (…/message/thread_broadcast); the counts
+            // are the fake's simplification.
             root["reply_count"] = json!(1);
             root["reply_users"] = json!([msg.user]);
             root["latest_reply"] = json!(msg.ts);
@@ -914,6 +1018,9 @@ pub(crate) fn post(
     message
 }
 
+/// An event's `channel_type`: `im`, `group`, `channel` as on
+/// events/message.im, …/message.groups, …/message.channels. Slack's
+/// message.mpim says `mpim`; the fake sends `group` for group DMs.
 fn channel_type(ch: &Channel) -> &'static str {
     if ch.is_im {
         "im"
@@ -924,7 +1031,13 @@ fn channel_type(ch: &Channel) -> &'static str {
     }
 }
 
-/// The author's own message in a conversation, by `ts`.
+/// The author's own message in a conversation, by `ts`: `message_not_found`
+/// ("No message exists with the requested timestamp"), and
+/// `cant_update_message` for someone else's (methods/chat.update; "Only
+/// messages posted by the authenticated user are able to be updated").
+/// chat.delete's page names `cant_delete_message` for that; the fake
+/// answers `cant_update_message` for both. A missing `channel`/`ts` reads
+/// as `message_not_found` (the fake's reading).
 fn own_message<'w>(
     world: &'w mut World,
     call: &Call,
@@ -958,6 +1071,8 @@ fn update_message(world: &mut World, call: &Call, team: &str, me: &str) -> Outco
         Ok(found) => found,
         Err(e) => return e,
     };
+    // A `message_changed` event with `edited` (…/message/message_changed);
+    // `channel_type` is always `im` here (the fake's simplification).
     let previous = json!({"type": "message", "user": m.user, "text": m.text, "ts": m.ts});
     m.text = text.clone();
     let ts = m.ts.clone();
@@ -969,6 +1084,7 @@ fn update_message(world: &mut World, call: &Call, team: &str, me: &str) -> Outco
         "previous_message": previous,
     });
     crate::events::queue_message_event(world, team, &channel, event);
+    // "The response includes the `text`, `channel` and `timestamp`" (methods/chat.update).
     Outcome::Ok(json!({"channel": channel, "ts": ts, "text": text}))
 }
 
@@ -989,12 +1105,15 @@ fn delete_message(world: &mut World, call: &Call, team: &str, me: &str) -> Outco
         .expect("found above")
         .messages;
     messages.retain(|m| m.ts != ts);
+    // `message_deleted` with `deleted_ts` (…/message/message_deleted);
+    // `previous_message` as node-slack-sdk's MessageDeletedEvent has it.
     let event = json!({
         "type": "message", "subtype": "message_deleted", "hidden": true,
         "channel": channel, "ts": delete_ts, "event_ts": delete_ts, "channel_type": "im",
         "deleted_ts": ts, "previous_message": previous,
     });
     crate::events::queue_message_event(world, team, &channel, event);
+    // "The response includes the `channel` and `timestamp`" (methods/chat.delete).
     Outcome::Ok(json!({"channel": channel, "ts": ts}))
 }
 
@@ -1018,6 +1137,9 @@ fn post_ephemeral(world: &mut World, call: &Call, team: &str, me: &str) -> Outco
         .channels
         .get_mut(&id)
         .expect("resolved channel exists");
+    // "If the target `user` is not in the given channel … we'll return a
+    // `user_not_in_channel` error" (methods/chat.postEphemeral); a DM's
+    // other party is not checked (the fake's reading).
     if !ch.is_im && !ch.members.iter().any(|m| m == user) {
         return Outcome::Err("user_not_in_channel".into());
     }
@@ -1025,6 +1147,7 @@ fn post_ephemeral(world: &mut World, call: &Call, team: &str, me: &str) -> Outco
     m.blocks = blocks;
     m.ephemeral_to = Some(user.to_owned());
     ch.messages.push(m);
+    // The page's success response.
     Outcome::Ok(json!({"message_ts": ts}))
 }
 
@@ -1040,11 +1163,19 @@ fn conversations_history(
         Err(e) => return e,
     };
     let member = ch.members.iter().any(|m| m == me);
-    // The bot reads the DMs it is part of.
+    // The bot reads the DMs it is part of. `not_in_channel`: "The token
+    // used does not have access to the proper channel" (methods/
+    // conversations.history). The page lets a user token read "all public
+    // conversations", and a bot only those it is a member of; the fake
+    // refuses the first and lets a bot read any DM.
     if !(member || ch.is_im && kind == TokenKind::Bot) {
         return Outcome::Err("not_in_channel".into());
     }
-    // Newest first, ephemeral messages never (they are not stored by Slack).
+    // Newest first ("The most recent messages in the time range are
+    // returned first"), ephemeral messages never (they are not stored by
+    // Slack). `latest`/`oldest` are exclusive: "If a message has the same
+    // timestamp as `oldest` or `latest` it will not be included"
+    // (`inclusive` is not modelled).
     let mut messages: Vec<Value> = ch
         .messages
         .iter()
@@ -1089,9 +1220,15 @@ fn conversations_replies(
         Err(e) => return e,
     };
     let member = ch.members.iter().any(|m| m == me);
+    // history's rule; replies' table has no `not_in_channel`, and its page
+    // says bot tokens "lack sufficient permissions to use this method on
+    // public and private channels", which the fake does not enforce.
     if !(member || ch.is_im && kind == TokenKind::Bot) {
         return Outcome::Err("not_in_channel".into());
     }
+    // `thread_not_found`: "Value for `ts` was missing or invalid". Slack's
+    // `ts` may be "either a thread’s parent message or a message in the
+    // thread"; the fake finds the thread by its parent's only.
     let Some(parent) = call.str("ts") else {
         return Outcome::Err("thread_not_found".into());
     };
@@ -1119,6 +1256,10 @@ fn conversations_replies(
     }
 }
 
+/// methods/chat.unfurl: "Both `unfurl_id` and `source` must be provided
+/// together, _or_ `channel` and `ts`". Its table has `invalid_unfurl_id` and
+/// `missing_*` errors; the fake answers `cannot_find_message` for an unknown
+/// id and for neither pair (its reading).
 fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
     let by_channel = call.str("channel").zip(call.str("ts"));
     let by_id = call.str("unfurl_id").zip(call.str("source"));
@@ -1127,6 +1268,7 @@ fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
         .get_mut(team)
         .expect("authenticated team exists");
     match (by_id, by_channel) {
+        // `source`'s "Acceptable values: `composer` `conversations_history`".
         (Some((_, source)), _) if !matches!(source, "composer" | "conversations_history") => {
             return Outcome::Err("invalid_source".into());
         }
@@ -1139,17 +1281,23 @@ fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
                 .channels
                 .get(channel)
                 .is_some_and(|c| c.messages.iter().any(|m| m.ts == ts));
+            // "The `ts` value in the request does not match a message".
             if !found {
                 return Outcome::Err("cannot_find_message".into());
             }
         }
         (None, None) => return Outcome::Err("cannot_find_message".into()),
     }
+    // `invalid_unfurls_format`: "cannot be JSON-decoded into a map of URLs
+    // to attachments"; an empty or missing map is refused the same way
+    // (the fake's reading).
     let unfurls = match call.json("unfurls") {
         Some(Ok(Value::Object(map))) if !map.is_empty() => map,
         _ => return Outcome::Err("invalid_unfurls_format".into()),
     };
     // Each value: Block Kit (`blocks`, at most 50) or a legacy attachment.
+    // The 50 is a message's block limit, applied here by the fake; chat.unfurl's
+    // table has no `invalid_blocks` (the fake's reading).
     for preview in unfurls.values() {
         match preview.get("blocks") {
             Some(Value::Array(b)) if b.len() > 50 => return Outcome::Err("invalid_blocks".into()),
@@ -1169,6 +1317,8 @@ fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
             .and_then(|c| c.messages.iter_mut().find(|m| m.ts == ts))
     {
         let previous = m.to_json();
+        // Replaced, not added to: "Subsequent attempts with the same `ts` and
+        // `channel` values will modify the same attachments".
         m.attachments = unfurls
             .iter()
             .map(|(url, preview)| json!({"from_url": url, "app_unfurl_url": url, "is_app_unfurl": true, "blocks": preview.get("blocks")}))
@@ -1180,6 +1330,7 @@ fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
         });
         let (team, channel) = (team.to_owned(), channel.to_owned());
         crate::events::queue_message_event(world, &team, &channel, changed);
+        // `unfurls` records each call for tests (a test hook).
         let t = world
             .teams
             .get_mut(&team)
@@ -1197,6 +1348,7 @@ fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
         "source": by_id.map(|(_, s)| s),
         "unfurls": Value::Object(unfurls),
     }));
+    // "we provide a minimal positive response": `{"ok": true}`.
     Outcome::Ok(json!({}))
 }
 
@@ -1213,6 +1365,10 @@ fn files_info(world: &World, call: &Call, team: &str, me: &str) -> Outcome {
             .get(c)
             .is_some_and(|ch| ch.members.iter().any(|m| m == me))
     });
+    // "Bot users tokens may use this method to access information about
+    // files appearing in the channels they belong to" (methods/files.info).
+    // The page also lists `not_visible` ("Do not have permission to view the
+    // file"); the fake answers `file_not_found`.
     if !visible {
         return Outcome::Err("file_not_found".into());
     }
@@ -1220,19 +1376,29 @@ fn files_info(world: &World, call: &Call, team: &str, me: &str) -> Outcome {
                        "response_metadata": {"next_cursor": ""}}))
 }
 
-/// `views.publish`: a bot replaces a person's Home tab.
+/// `views.publish` (docs.slack.dev/reference/methods/views.publish): a bot
+/// replaces a person's Home tab.
 fn views_publish(world: &mut World, call: &Call, team: &str, kind: TokenKind) -> Outcome {
+    // Docs are silent on token kinds; the fake's reading: bot tokens only,
+    // others get the table's `not_allowed_token_type` (which
+    // Inumedia/SlackAPI#290 met on views.publish).
     if kind != TokenKind::Bot {
         return Outcome::Err("not_allowed_token_type".into());
     }
+    // The page's error example: `invalid_arguments`, "invalid `user_id`".
     let Some(user) = call.str("user_id") else {
         return Outcome::Err("invalid_arguments".into());
     };
+    // An unknown or deleted person: `user_not_found` is the fake's reading
+    // (not in the page's table; its example suggests `invalid_arguments`).
     match world.teams[team].user(user) {
         None => return Outcome::Err("user_not_found".into()),
         Some(u) if u.deleted => return Outcome::Err("user_not_found".into()),
         Some(_) => {}
     }
+    // A `home` view ("This must be a JSON-encoded string") of at most 100
+    // blocks ("100 blocks in modals or Home tabs", reference/block-kit/blocks);
+    // which error each breach gets is the fake's reading.
     let view = match call.json("view") {
         Some(Ok(v @ Value::Object(_))) => v,
         _ => return Outcome::Err("invalid_arguments".into()),
@@ -1245,6 +1411,7 @@ fn views_publish(world: &mut World, call: &Call, team: &str, kind: TokenKind) ->
         Some(Value::Array(b)) if b.iter().all(|x| x.get("type").is_some()) => {}
         _ => return Outcome::Err("invalid_blocks".into()),
     }
+    // The published view with its `id` and `team_id` (the page's response).
     let id = format!("V{}", random_hex(5).to_uppercase());
     let mut stored = view.clone();
     stored["id"] = json!(id);
@@ -1268,6 +1435,8 @@ fn auth_revoke(world: &mut World, call: &Call, team: &str) -> Outcome {
     let Authn::Token(token) = &call.auth else {
         return Outcome::Err("not_authed".into());
     };
+    // `test`: "the specified token will not actually be revoked"; `revoked`
+    // says "whether the token was actually revoked".
     if matches!(call.str("test"), Some("1" | "true")) {
         return Outcome::Ok(json!({"revoked": false}));
     }
@@ -1275,6 +1444,11 @@ fn auth_revoke(world: &mut World, call: &Call, team: &str) -> Outcome {
     Outcome::Ok(json!({"revoked": true}))
 }
 
+/// `apps.uninstall` (docs.slack.dev/reference/methods/apps.uninstall): a
+/// token plus `client_id` and `client_secret` (all required); "revokes
+/// _all_ tokens associated with a single installation". Errors from its
+/// table. (The table also has `no_permission`, "Granular bot not allowed to
+/// uninstall"; the fake takes a bot token.)
 fn apps_uninstall(world: &mut World, call: &Call, team: &str) -> Outcome {
     let (Some(id), Some(secret)) = (call.str("client_id"), call.str("client_secret")) else {
         return Outcome::Err("invalid_client_id".into());
@@ -1289,6 +1463,8 @@ fn apps_uninstall(world: &mut World, call: &Call, team: &str) -> Outcome {
     Outcome::Ok(json!({}))
 }
 
+/// Scopes are "a comma-separated list" (installing-with-oauth); OpenID
+/// Connect's `scope` is space-separated. Either is taken (the fake's reading).
 fn scopes_of(text: Option<&str>) -> Vec<String> {
     text.unwrap_or_default()
         .split([',', ' '])
@@ -1302,6 +1478,9 @@ pub(crate) fn parse_scopes(text: Option<&str>) -> Vec<String> {
     scopes_of(text)
 }
 
+/// methods/oauth.v2.access: `grant_type` is optional ("as described in the
+/// OAuth spec"): a code by default, or `refresh_token` for token rotation;
+/// anything else `invalid_grant_type`.
 fn oauth_v2_access(world: &mut World, call: &Call) -> Outcome {
     match call.str("grant_type").unwrap_or("authorization_code") {
         "authorization_code" => exchange_code(world, call),
@@ -1317,6 +1496,8 @@ fn exchange_code(world: &mut World, call: &Call) -> Outcome {
     let Some(code) = world.codes.get_mut(code_value) else {
         return Outcome::Err("invalid_code".into());
     };
+    // `invalid_code`; a code "expires after ten minutes"
+    // (authentication/installing-with-oauth) and is good once (RFC 6749 §4.1.2).
     if code.used || code.issued.elapsed() > Duration::from_secs(600) {
         return Outcome::Err("invalid_code".into());
     }
@@ -1329,6 +1510,9 @@ fn exchange_code(world: &mut World, call: &Call) -> Outcome {
     else {
         return Outcome::Err("oauth_authorization_url_mismatch".into());
     };
+    // "This must match the originally submitted URI (if one was sent)";
+    // sending one the authorize step lacked is refused too (the fake's
+    // reading).
     if code.redirect_uri.as_deref() != call.str("redirect_uri") {
         return Outcome::Err("bad_redirect_uri".into());
     }
@@ -1342,7 +1526,10 @@ fn exchange_code(world: &mut World, call: &Call) -> Outcome {
             t.seed.enterprise_id.clone(),
         )
     };
-    // A user-scope-only authorization (linking a person) installs no bot.
+    // A user-scope-only authorization (linking a person) installs no bot:
+    // `user_scope` "instead of, or in addition to, the `scope` parameter"
+    // (installing-with-oauth); the page's Sign in with Slack example has
+    // only `authed_user`.
     let bot = (!scopes.is_empty())
         .then(|| world.mint_token(&team_id, &bot_user, TokenKind::Bot, scopes.clone()));
     if bot.is_some() {
@@ -1365,6 +1552,8 @@ fn exchange_code(world: &mut World, call: &Call) -> Outcome {
             authed_user["expires_in"] = json!(world.token_lifetime.as_secs());
         }
     }
+    // The shape of the page's examples; `expires_in` and `refresh_token`
+    // with token rotation. The enterprise's name is a fixture.
     let mut out = json!({
         "app_id": world.app.app_id,
         "team": {"id": team_id, "name": team_name},
@@ -1385,6 +1574,11 @@ fn exchange_code(world: &mut World, call: &Call) -> Outcome {
     Outcome::Ok(out)
 }
 
+/// `grant_type=refresh_token` (authentication/using-token-rotation):
+/// `invalid_refresh_token` for an unknown or used one ("designed to be used
+/// once"; Slack's grace period is not modelled). The answer mirrors the
+/// code exchange's bot-level fields (docs are silent on a user token's;
+/// the fake's reading).
 fn refresh(world: &mut World, call: &Call) -> Outcome {
     let Some(value) = call.str("refresh_token") else {
         return Outcome::Err("invalid_refresh_token".into());

@@ -1,6 +1,11 @@
 //! The fake's state: the app's credentials, workspaces with users, channels
 //! and messages, issued tokens and codes, injected faults, rate-limit
 //! windows, and the record of every call.
+//!
+//! Sources in comments: `methods/<name>` is
+//! `https://docs.slack.dev/reference/methods/<name>`, `events/…` and
+//! `objects/…` likewise under `reference/`; other short paths are under
+//! <https://docs.slack.dev/>. docs/slack-behaviours.md gathers the facts.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -14,14 +19,16 @@ pub struct AppConfig {
     pub app_id: String,
     pub client_id: String,
     pub client_secret: String,
-    /// Issue expiring tokens with refresh tokens (`token_rotation_enabled`).
+    /// Issue expiring tokens with refresh tokens (`token_rotation_enabled`;
+    /// docs.slack.dev/authentication/using-token-rotation).
     #[serde(default)]
     pub token_rotation: bool,
     /// How the app is distributed, which sets its history limits.
     #[serde(default)]
     pub distribution: Distribution,
     /// The Redirect URLs registered under OAuth & Permissions; empty allows
-    /// any `redirect_uri` (see `oidc::redirect_allowed`).
+    /// any `redirect_uri` (see `oidc::redirect_allowed`; the rule is
+    /// docs.slack.dev/authentication/installing-with-oauth's).
     #[serde(default)]
     pub redirect_urls: Vec<String>,
 }
@@ -47,7 +54,9 @@ pub enum Distribution {
 }
 
 impl Distribution {
-    /// Largest (and default) `limit` of the history methods.
+    /// Largest (and default) `limit` of the history methods. Otherwise 999,
+    /// conversations.history's "Maximum of 999"; the documented defaults
+    /// (100; replies 1000) are not modelled.
     pub fn history_page(self) -> usize {
         match self {
             Distribution::Commercial => 15,
@@ -56,6 +65,7 @@ impl Distribution {
     }
 }
 
+// Test fixture, not Slack behaviour.
 impl Default for AppConfig {
     fn default() -> Self {
         Self {
@@ -89,7 +99,8 @@ pub struct UserSeed {
     pub tz: String,
     /// A profile with only what Slack always sends: no names, no images,
     /// no e-mail (the user object reference marks the rest optional, and
-    /// real payloads leave them out).
+    /// real payloads leave them out). Sparser than users.info promises:
+    /// "Only the `image_*` fields are guaranteed to be included".
     #[serde(default)]
     pub sparse: bool,
     /// Someone of another organisation, met in a Slack Connect channel:
@@ -97,7 +108,8 @@ pub struct UserSeed {
     /// workspace's, and `is_stranger` is set; docs.slack.dev/apis/slack-connect).
     #[serde(default)]
     pub external_team: Option<String>,
-    /// When the profile last changed (`updated`, seconds).
+    /// When the profile last changed (`updated`, seconds; the user object's
+    /// field, docs.slack.dev/reference/objects/user-object).
     #[serde(default = "default_updated")]
     pub updated: i64,
 }
@@ -111,6 +123,7 @@ fn default_updated() -> i64 {
 }
 
 impl UserSeed {
+    /// A test fixture, not Slack behaviour.
     pub fn person(id: &str, name: &str) -> Self {
         let real = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
         Self {
@@ -163,6 +176,7 @@ impl UserSeed {
         if !self.sparse {
             user["real_name"] = json!(self.real_name);
             user["tz"] = json!(self.tz);
+            // Fixture values for every non-sparse user (the fake's own).
             user["tz_label"] = json!("Central European Time");
             user["tz_offset"] = json!(3600);
             user["is_admin"] = json!(self.is_admin);
@@ -181,10 +195,12 @@ pub struct ChannelSeed {
     pub name: String,
     #[serde(default)]
     pub is_private: bool,
-    /// A group DM (`mpdm-…`; its id may start with `G` or `C`).
+    /// A group DM (`mpdm-…`; its id may start with `G` or `C`: one report
+    /// of `C`, Slack's examples show `G`; docs/slack-behaviours.md §9).
     #[serde(default)]
     pub is_mpim: bool,
-    /// Shared with another organisation (Slack Connect).
+    /// Shared with another organisation (Slack Connect;
+    /// docs.slack.dev/apis/slack-connect).
     #[serde(default)]
     pub is_ext_shared: bool,
     #[serde(default)]
@@ -211,7 +227,7 @@ pub struct TeamSeed {
     pub domain: String,
     #[serde(default)]
     pub enterprise_id: Option<String>,
-    /// The app's bot user in this workspace.
+    /// The app's bot user in this workspace (oauth.v2.access's `bot_user_id`).
     pub bot_user_id: String,
     pub users: Vec<UserSeed>,
     #[serde(default)]
@@ -220,7 +236,7 @@ pub struct TeamSeed {
 
 impl TeamSeed {
     /// A workspace with `n` people (`U0000001`…) plus the bot, and a
-    /// `#general` channel holding everyone.
+    /// `#general` channel holding everyone. A test fixture, not Slack behaviour.
     pub fn with_people(id: &str, name: &str, n: usize) -> Self {
         let mut users: Vec<UserSeed> = (1..=n)
             .map(|i| UserSeed::person(&format!("U{i:07}"), &format!("person{i}")))
@@ -249,7 +265,8 @@ impl TeamSeed {
         }
     }
 
-    /// The workspace `hallway-local serve --slack fake` starts with.
+    /// The workspace `hallway-local serve --slack fake` starts with (a
+    /// fixture, not Slack behaviour).
     pub fn demo() -> Self {
         let names = ["alice", "bob", "carol", "dave", "erin", "frank"];
         let mut users: Vec<UserSeed> = names
@@ -285,7 +302,9 @@ pub struct Message {
     pub text: String,
     pub blocks: Option<Value>,
     pub thread_ts: Option<String>,
-    /// Set for ephemeral messages: only this user saw it.
+    /// Set for ephemeral messages: only this user saw it. Slack keeps none:
+    /// chat.postEphemeral's `message_ts` "does not represent an actual
+    /// message written to the database"; the fake keeps it for tests.
     pub ephemeral_to: Option<String>,
     /// `file_share`, `thread_broadcast`, … (`None`: a plain message).
     #[serde(default)]
@@ -293,10 +312,12 @@ pub struct Message {
     /// File objects shared with the message.
     #[serde(default)]
     pub files: Vec<Value>,
-    /// Posted by a bot token (`bot_id` in the message).
+    /// Posted by a bot token (`bot_id` in the message, as in
+    /// chat.postMessage's response example; the `B…` id is the fake's own).
     #[serde(default)]
     pub bot: bool,
-    /// Unfurls the app attached (`chat.unfurl`).
+    /// Unfurls the app attached (`chat.unfurl`;
+    /// docs.slack.dev/reference/methods/chat.unfurl).
     #[serde(default)]
     pub attachments: Vec<Value>,
 }
@@ -317,7 +338,9 @@ impl Message {
         }
     }
 
-    /// The message as `conversations.history` and events carry it.
+    /// The message as `conversations.history` and events carry it: the
+    /// fields of conversations.history's example; `files` with
+    /// `upload: true` as events/message/file_share shows them.
     pub fn to_json(&self) -> Value {
         let mut v = json!({"type": "message", "user": self.user, "text": self.text, "ts": self.ts});
         if let Some(b) = &self.blocks {
@@ -357,7 +380,8 @@ pub struct SharedFile {
 }
 
 impl SharedFile {
-    /// The file object (docs.slack.dev/reference/methods/files.info).
+    /// The file object (docs.slack.dev/reference/methods/files.info); the
+    /// URLs, sizes and times are the fake's own.
     pub fn to_json(&self, domain: &str) -> Value {
         json!({
             "id": self.id, "created": 1_700_000_000, "timestamp": 1_700_000_000,
@@ -395,10 +419,12 @@ pub struct Channel {
     pub im_user: Option<String>,
     pub members: Vec<String>,
     pub messages: Vec<Message>,
+    /// A fixed fixture time (the fake's own).
     pub created: i64,
 }
 
-/// The key of the DM between two users, whichever opened it.
+/// The key of the DM between two users, whichever opened it: one DM a
+/// pair, as conversations.open returns "the already existing conversation".
 pub fn im_key(a: &str, b: &str) -> String {
     if a <= b {
         format!("{a}|{b}")
@@ -414,7 +440,9 @@ pub struct EventsTarget {
     pub url: String,
     pub signing_secret: String,
     /// The app's unfurl domains (`link_shared` for links to these); by
-    /// default the request URL's host, as the manifest has it.
+    /// default the request URL's host, as the manifest has it. Slack sends
+    /// `link_shared` for a link "matching the registered URL domain"
+    /// (docs.slack.dev/reference/events/link_shared); the default is the fake's.
     #[serde(default)]
     pub unfurl_domains: Vec<String>,
 }
@@ -439,10 +467,12 @@ pub struct Team {
     /// DM channel id by the pair of people in it ([`im_key`]).
     pub dms: HashMap<String, String>,
     pub unfurls: Vec<Value>,
-    /// `unfurl_id`s handed out with `link_shared`; `chat.unfurl` takes only these.
+    /// `unfurl_id`s handed out with `link_shared`; `chat.unfurl` takes only these
+    /// (its `unfurl_id` "of the link to unfurl", methods/chat.unfurl).
     pub unfurl_ids: std::collections::HashSet<String>,
     /// Each person's published Home tab (`views.publish`).
     pub home_views: HashMap<String, Value>,
+    /// Whether a bot token was granted: the fake's bookkeeping.
     pub installed: bool,
 }
 
@@ -485,7 +515,7 @@ impl Team {
     }
 
     /// The person who approves OAuth pages: the first admin, else the first
-    /// person.
+    /// person. A test hook, not Slack behaviour.
     pub fn approver(&self) -> Option<&UserSeed> {
         self.seed
             .users
@@ -495,6 +525,8 @@ impl Team {
     }
 }
 
+/// Bot tokens begin `xoxb-`, user tokens `xoxp-`
+/// (docs.slack.dev/authentication/tokens); some errors differ by kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {
@@ -509,6 +541,8 @@ pub struct Token {
     pub user: String,
     pub kind: TokenKind,
     pub scopes: Vec<String>,
+    /// With token rotation a token "expires every 12 hours"
+    /// (docs.slack.dev/authentication/using-token-rotation).
     pub expires_at: Option<Instant>,
     pub revoked: bool,
 }
@@ -519,9 +553,14 @@ pub struct Refresh {
     pub user: String,
     pub kind: TokenKind,
     pub scopes: Vec<String>,
+    /// "Refresh tokens are designed to be used once" (using-token-rotation);
+    /// Slack's "short grace period" is not modelled.
     pub used: bool,
 }
 
+/// Which authorize page issued a code: it is good only on its own flow's
+/// exchange (`oauth_authorization_url_mismatch`, methods/oauth.v2.access and
+/// methods/openid.connect.token).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeKind {
     Install {
@@ -538,13 +577,18 @@ pub enum CodeKind {
 pub struct Code {
     pub team: String,
     pub user: String,
+    /// The exchange must send the same one (`bad_redirect_uri`,
+    /// methods/oauth.v2.access).
     pub redirect_uri: Option<String>,
     pub kind: CodeKind,
+    /// A code "expires after ten minutes"
+    /// (docs.slack.dev/authentication/installing-with-oauth).
     pub issued: Instant,
     pub used: bool,
 }
 
-/// An injected failure.
+/// An injected failure: a test hook, not Slack behaviour; each kind says
+/// which real answer it stands for.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FaultKind {
@@ -561,15 +605,19 @@ pub enum FaultKind {
     /// aspect of the operation succeeded before the error was raised"
     /// (method pages' error tables).
     ErrorAfterDoing { error: String },
-    /// Answer 429 with this Retry-After.
+    /// Answer 429 with this Retry-After (Slack's rate-limit answer,
+    /// docs.slack.dev/apis/web-api/rate-limits).
     RateLimited { retry_after: u64 },
-    /// Wait this long before handling the call (to trip client timeouts).
+    /// Wait this long before handling the call (to trip client timeouts;
+    /// a test hook).
     Delay { millis: u64 },
     /// For the OAuth/OIDC authorize pages: redirect back with
-    /// `error=access_denied` instead of a code.
+    /// `error=access_denied` instead of a code (OAuth 2.0's answer when the
+    /// person declines, RFC 6749 §4.1.2.1).
     Deny,
     /// For `openid.connect.token`: answer with an id_token whose payload was
-    /// changed after signing (its signature no longer matches).
+    /// changed after signing (its signature no longer matches). A test hook:
+    /// an attacker's token, not something Slack sends.
     TamperIdToken,
 }
 
@@ -587,7 +635,8 @@ pub struct Fault {
     pub times: u32,
 }
 
-/// One call the fake received, for assertions.
+/// One call the fake received, for assertions (a test hook, not Slack
+/// behaviour).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RecordedCall {
     pub seq: u64,
@@ -605,7 +654,9 @@ pub struct RecordedCall {
 }
 
 /// A per-minute limit for one method, per workspace (and per channel for
-/// `chat.postMessage`'s special tier).
+/// `chat.postMessage`'s special tier): limits apply "per API method per
+/// workspace/team per app" and "Rate limit windows are per minute"
+/// (<https://docs.slack.dev/apis/web-api/rate-limits>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Limit {
     pub calls: u32,
@@ -622,13 +673,21 @@ impl Limit {
 }
 
 /// Slack's documented tiers for the methods the fake serves
-/// (reference/slack-platform.md §5): T1 1/min, T2 20/min, T3 50/min,
-/// T4 100/min; `chat.postMessage` ~1/s per channel and several hundred per
-/// minute per workspace; `auth.test` hundreds per minute.
+/// (<https://docs.slack.dev/apis/web-api/rate-limits>, formerly
+/// <https://api.slack.com/apis/rate-limits>; each method page's "Rate Limits"
+/// names its tier; docs/slack-behaviours.md §11): T1 1/min, T2 20/min,
+/// T3 50/min, T4 100/min; `chat.postMessage` ~1/s per channel and several
+/// hundred per minute per workspace; `auth.test` hundreds per minute. The
+/// tiers say "1+", "20+", …: the fake allows the floor. Methods not listed
+/// here (chat.update, chat.delete, auth.revoke: Tier 3; files.info,
+/// api.test: Tier 4) are not limited by the fake.
 pub fn documented_limit(method: &str) -> Option<Limit> {
     let per_minute = match method {
+        // Tier 1 (methods/apps.uninstall).
         "apps.uninstall" => 1,
+        // Tier 2 (methods/users.list).
         "users.list" => 20,
+        // Tier 3 (each method's page).
         "conversations.open"
         | "conversations.info"
         | "conversations.history"
@@ -637,19 +696,27 @@ pub fn documented_limit(method: &str) -> Option<Limit> {
         | "chat.unfurl"
         | "openid.connect.userInfo"
         | "team.info" => 50,
+        // Tier 4 (each method's page).
         "chat.postEphemeral"
         | "conversations.members"
         | "users.info"
         | "openid.connect.token"
         | "views.publish" => 100,
+        // "limiting posting to several hundred messages per minute"
+        // (methods/chat.postMessage): the fake's reading, 300.
         "chat.postMessage" => 300,
+        // oauth.v2.access: "The rate limit for this method is 600 per
+        // minute"; auth.test "allows hundreds of requests per minute" (the
+        // fake's reading, 600).
         "auth.test" | "oauth.v2.access" => 600,
         _ => return None,
     };
     Some(Limit::per_minute(per_minute))
 }
 
-/// `chat.postMessage`'s per-channel limit.
+/// `chat.postMessage`'s per-channel limit: "It will generally allow an
+/// app to post 1 message per second to a specific channel"
+/// (methods/chat.postMessage; bursts are not modelled).
 pub const POST_PER_CHANNEL: Limit = Limit {
     calls: 1,
     window_millis: 1_000,
@@ -661,19 +728,29 @@ pub struct World {
     pub tokens: HashMap<String, Token>,
     pub refresh_tokens: HashMap<String, Refresh>,
     pub codes: HashMap<String, Code>,
+    /// Injected failures (test hook, not Slack behaviour).
     pub faults: Vec<Fault>,
+    /// Every call received (test hook, not Slack behaviour).
     pub calls: Vec<RecordedCall>,
     /// Call times per (method, team, channel) window key.
     pub windows: HashMap<String, VecDeque<Instant>>,
+    /// Test hook, not Slack behaviour: no rate limits at all.
     pub limits_enabled: bool,
+    /// Test hook: other limits by method (`chat.postMessage#channel` for
+    /// the per-channel one).
     pub limit_overrides: HashMap<String, Limit>,
     /// Largest page any paginated method returns, whatever `limit` asked
-    /// (real Slack returns short pages too).
+    /// (real Slack returns short pages too: "It's possible to receive
+    /// _fewer_ results than your specified `limit`",
+    /// docs.slack.dev/apis/web-api/pagination).
     pub max_page: usize,
+    /// 12 h: "It will always expire in 43,200 seconds"
+    /// (docs.slack.dev/authentication/using-token-rotation).
     pub token_lifetime: Duration,
-    /// Who approves the next authorize pages: `(team, user)`.
+    /// Who approves the next authorize pages: `(team, user)` (test hook).
     pub acting: Option<(String, String)>,
-    /// Messages posted to `response_url`s, by the URL's last segment.
+    /// Messages posted to `response_url`s, by the URL's last segment (kept
+    /// for tests to read).
     pub responses: HashMap<String, Vec<Value>>,
     /// Where events go (`None`: nowhere, the default).
     pub events: Option<EventsTarget>,
@@ -685,7 +762,10 @@ pub struct World {
     /// Files people shared, by id.
     pub files: HashMap<String, SharedFile>,
     /// Turns through the authorizations that can see an event, so that
-    /// when several apply each is used (see `events::queue_message_event`).
+    /// when several apply each is used (see `events::queue_message_event`):
+    /// `authorizations` "describes _one_ of the installations that this
+    /// event is visible to" (docs.slack.dev/apis/events-api); which one is
+    /// not documented.
     pub authorization_turn: usize,
     /// About one Web API call in N answers HTTP 503 before doing anything: the
     /// occasional real 5xx (the official SDKs retry 5xx:
@@ -693,7 +773,8 @@ pub struct World {
     /// retry policies). `None`: never (the default).
     pub server_error_every: Option<u32>,
     /// Waits before each retry of a failed event delivery (one entry per
-    /// retry); Slack's schedule by default, shortened by tests.
+    /// retry); Slack's schedule by default (at once, 1 min, 5 min;
+    /// docs.slack.dev/apis/events-api), shortened by tests.
     pub event_retry_delays: Vec<Duration>,
     /// The slash command's and interactivity's Request URLs.
     pub commands: Option<crate::interactive::RequestTarget>,
@@ -740,6 +821,7 @@ impl World {
         self.teams.insert(seed.id.clone(), Team::new(seed));
     }
 
+    /// Test hook, not Slack behaviour.
     pub fn record(&mut self, mut call: RecordedCall) {
         self.next_seq += 1;
         call.seq = self.next_seq;
@@ -747,7 +829,9 @@ impl World {
         self.calls.push(call);
     }
 
-    /// A message timestamp, unique and increasing like Slack's.
+    /// A message timestamp, unique and increasing like Slack's (a `ts`
+    /// value "uniquely identifying it within a conversation",
+    /// methods/conversations.history).
     /// Slack's `ts` is the Unix time of the message (and `event_time` of
     /// an event is read from it), so lifecycle events compare with the
     /// app's clock as they would on Slack.
@@ -761,6 +845,8 @@ impl World {
         format!("{secs}.{:06}", self.next_ts % 1_000_000)
     }
 
+    /// Test hook: the sequence restarts when set, so a test meets the same
+    /// 503s however many calls ran before it.
     pub fn set_server_errors_every(&mut self, n: Option<u32>) {
         self.server_error_every = n;
         self.calls_seen = 0;
@@ -783,7 +869,7 @@ impl World {
         z.is_multiple_of(u64::from(n))
     }
 
-    /// Takes the first fault matching the call, if any.
+    /// Takes the first fault matching the call, if any (test hook).
     pub fn take_fault(&mut self, method: &str, team: Option<&str>) -> Option<FaultKind> {
         let i = self.faults.iter().position(|f| {
             f.times > 0
@@ -799,6 +885,8 @@ impl World {
         Some(kind)
     }
 
+    /// A test's override first; then the 1-a-minute history limit of a
+    /// commercially distributed app (see [`Distribution`]); then the tier.
     fn limit_for(&self, method: &str) -> Option<Limit> {
         let history = matches!(method, "conversations.history" | "conversations.replies");
         self.limit_overrides
@@ -812,17 +900,19 @@ impl World {
     }
 
     /// The fake's "now": real time, moved on by [`World::advance`] so tests
-    /// that move hallway's clock can move Slack's too.
+    /// that move hallway's clock can move Slack's too (a test hook).
     pub fn now(&self) -> Instant {
         Instant::now() + self.clock_offset
     }
 
-    /// Moves the fake's clock forward (rate windows, token lifetimes).
+    /// Moves the fake's clock forward (rate windows, token lifetimes; a
+    /// test hook, not Slack behaviour).
     pub fn advance(&mut self, by: Duration) {
         self.clock_offset += by;
     }
 
     /// Counts a call against its windows. `Err(retry_after_secs)` when over.
+    /// A refused call does not count: docs are silent; the fake's reading.
     pub fn admit(&mut self, method: &str, team: &str, channel: Option<&str>) -> Result<(), u64> {
         if !self.limits_enabled {
             return Ok(());
@@ -855,7 +945,9 @@ impl World {
             if calls.len() >= limit.calls as usize {
                 let oldest = *calls.front().expect("non-empty when over the limit");
                 let free_in = window.saturating_sub(now.duration_since(oldest));
-                // Retry-After is whole seconds, rounded up, at least 1.
+                // Retry-After is whole seconds, rounded up, at least 1:
+                // "the number of seconds until you can retry" (rate-limits
+                // page); the rounding is the fake's reading.
                 let secs = free_in.as_millis().div_ceil(1000).max(1) as u64;
                 wait = wait.max(secs);
             }
@@ -878,7 +970,8 @@ impl World {
     }
 
     /// A user object of `team` as the Web API returns it; without
-    /// `profile.email` unless the caller has `users:read.email`.
+    /// `profile.email` unless the caller has `users:read.email` ("now
+    /// required to access the `email` field", methods/users.info).
     pub fn user_json(&self, team: &str, user: &UserSeed, emails: bool) -> Value {
         let mut v = user.to_json(team, self.is_app_user(team, &user.id));
         if !emails && let Some(profile) = v["profile"].as_object_mut() {
@@ -887,7 +980,9 @@ impl World {
         v
     }
 
-    /// Mints a token for a team.
+    /// Mints a token for a team: `xoxb-`/`xoxp-` (authentication/tokens);
+    /// with rotation `xoxe.xoxb-…` and a refresh token `xoxe-1-…`, as the
+    /// examples on authentication/using-token-rotation show.
     pub fn mint_token(
         &mut self,
         team: &str,
