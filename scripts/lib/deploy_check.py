@@ -368,8 +368,11 @@ def main():
     worker_timeout = lam.get_function_configuration(FunctionName=physical.get(WORKER))["Timeout"]
     visibility = int(q.get("VisibilityTimeout", -1))
     check(
-        visibility == int(resources[QUEUE]["Properties"].get("VisibilityTimeout", -2)) and visibility >= worker_timeout,
-        f"{QUEUE}: VisibilityTimeout {visibility}s (worker timeout {worker_timeout}s)",
+        # AWS asks a Lambda event source's visibility to be at least six
+        # times the function's timeout.
+        visibility == int(resources[QUEUE]["Properties"].get("VisibilityTimeout", -2))
+        and visibility >= 6 * worker_timeout,
+        f"{QUEUE}: VisibilityTimeout {visibility}s (at least 6 x the worker's timeout {worker_timeout}s)",
     )
     check(
         int(dlq.get("MessageRetentionPeriod", 0)) == 1209600,

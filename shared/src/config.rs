@@ -27,6 +27,10 @@ pub struct Config {
     pub table: String,
     /// SQS queue URL; `None` means the in-process queue (local only).
     pub queue_url: Option<String>,
+    /// The queue's dead-letter queue, where the worker sends a job that
+    /// cannot succeed or spent its attempts. Only the worker needs it;
+    /// without it such jobs wait for the redrive policy's `maxReceiveCount`.
+    pub dead_letter_queue_url: Option<String>,
     /// Secrets Manager secret id; `None` means secrets from the environment.
     pub secret_id: Option<String>,
     /// Slack's base URL: Web API at `/api/{method}`, OAuth pages beside it.
@@ -54,6 +58,7 @@ pub const BASE_URL: &str = "HALLWAY_BASE_URL";
 pub const APP_URL: &str = "HALLWAY_APP_URL";
 pub const TABLE: &str = "HALLWAY_TABLE";
 pub const QUEUE_URL: &str = "HALLWAY_QUEUE_URL";
+pub const DEAD_LETTER_QUEUE_URL: &str = "HALLWAY_DEAD_LETTER_QUEUE_URL";
 pub const SECRET_ID: &str = "HALLWAY_SECRET_ID";
 pub const SLACK_URL: &str = "SLACK_URL";
 pub const OFFICE_WEBHOOK_URL: &str = "HALLWAY_OFFICE_WEBHOOK_URL";
@@ -115,6 +120,13 @@ impl Config {
             None if local => None,
             None => return Err(ConfigError::Missing(QUEUE_URL)),
         };
+        let dead_letter_queue_url = match get(DEAD_LETTER_QUEUE_URL) {
+            Some(v) => {
+                parse_url(DEAD_LETTER_QUEUE_URL, &v)?;
+                Some(v)
+            }
+            None => None,
+        };
         let slack_url = parse_url(
             SLACK_URL,
             &get(SLACK_URL).unwrap_or_else(|| DEFAULT_SLACK_URL.to_owned()),
@@ -147,6 +159,7 @@ impl Config {
             app_url,
             table,
             queue_url,
+            dead_letter_queue_url,
             secret_id: get(SECRET_ID),
             slack_url,
             office_webhook_url,

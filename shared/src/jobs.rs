@@ -3,7 +3,12 @@
 //! A message body is JSON `{"v": 1, "job": "<kind>", ...fields}`. The version
 //! changes only when a job's meaning changes incompatibly; adding an optional
 //! field does not. A worker that meets a version or kind it does not know
-//! fails that message (it is retried, then dead-lettered) instead of guessing.
+//! fails that message (it is dead-lettered) instead of guessing.
+//!
+//! Beside the job, a message may carry its [`Delivery`]: how many times it
+//! failed, how long it waited, and when it was dead-lettered. The worker
+//! sends a job that must wait or failed again as a new message with a delay
+//! and this record, so waiting never spends the queue's receives.
 
 use serde::{Deserialize, Serialize};
 
@@ -146,9 +151,47 @@ pub struct SlackEventJob {
     pub event: SlackEvent,
 }
 
+/// How a job has fared so far, carried from one message to the next.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// Failures so far; waits are not failures.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attempts: u32,
+    /// Seconds spent waiting (Slack's `Retry-After`, paces) so far.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub waited_secs: u64,
+    /// Unix seconds before which the job must not run: a wait longer than
+    /// SQS's 15-minute delay goes on in another message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<i64>,
+    /// Why the worker dead-lettered it. A job redriven from the dead-letter
+    /// queue carries it, and starts its attempts again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter: Option<String>,
+}
+
+fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
+}
+
+impl Delivery {
+    fn is_fresh(&self) -> bool {
+        *self == Delivery::default()
+    }
+}
+
+/// A decoded message: the job and its delivery record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub job: Job,
+    pub delivery: Delivery,
+}
+
 #[derive(Serialize)]
 struct EnvelopeOut<'a> {
     v: u32,
+    #[serde(skip_serializing_if = "Delivery::is_fresh")]
+    delivery: &'a Delivery,
     #[serde(flatten)]
     job: &'a Job,
 }
@@ -160,6 +203,8 @@ struct VersionOnly {
 
 #[derive(Deserialize)]
 struct EnvelopeIn {
+    #[serde(default)]
+    delivery: Delivery,
     #[serde(flatten)]
     job: Job,
 }
@@ -175,11 +220,24 @@ pub enum DecodeError {
 }
 
 pub fn encode(job: &Job) -> String {
-    serde_json::to_string(&EnvelopeOut { v: VERSION, job })
-        .expect("jobs are plain data and always serialise")
+    encode_with(job, &Delivery::default())
+}
+
+/// A job with its delivery record, for the worker's re-sends.
+pub fn encode_with(job: &Job, delivery: &Delivery) -> String {
+    serde_json::to_string(&EnvelopeOut {
+        v: VERSION,
+        delivery,
+        job,
+    })
+    .expect("jobs are plain data and always serialise")
 }
 
 pub fn decode(body: &str) -> Result<Job, DecodeError> {
+    decode_envelope(body).map(|e| e.job)
+}
+
+pub fn decode_envelope(body: &str) -> Result<Envelope, DecodeError> {
     let version: VersionOnly =
         serde_json::from_str(body).map_err(|e| DecodeError::Malformed(e.to_string()))?;
     match version.v {
@@ -188,7 +246,10 @@ pub fn decode(body: &str) -> Result<Job, DecodeError> {
         None => return Err(DecodeError::Malformed("no \"v\" field".into())),
     }
     serde_json::from_str::<EnvelopeIn>(body)
-        .map(|e| e.job)
+        .map(|e| Envelope {
+            job: e.job,
+            delivery: e.delivery,
+        })
         .map_err(|e| DecodeError::BadJob(e.to_string()))
 }
 
@@ -232,6 +293,28 @@ mod tests {
         assert_eq!(v["job"], "slack_event");
         assert_eq!(v["event"]["type"], "tokens_revoked");
         assert_eq!(decode(&body).unwrap(), job());
+    }
+
+    #[test]
+    fn the_delivery_record_travels_beside_the_job() {
+        let plain = encode(&job());
+        assert!(!plain.contains("delivery"), "{plain}");
+        let d = Delivery {
+            attempts: 2,
+            waited_secs: 90,
+            not_before: Some(1_700_000_900),
+            dead_letter: None,
+        };
+        let body = encode_with(&job(), &d);
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["delivery"]["attempts"], 2);
+        assert_eq!(v["job"], "slack_event");
+        let back = decode_envelope(&body).unwrap();
+        assert_eq!((back.job, back.delivery), (job(), d));
+        assert_eq!(
+            decode_envelope(&plain).unwrap().delivery,
+            Delivery::default()
+        );
     }
 
     #[test]

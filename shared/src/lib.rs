@@ -13,6 +13,8 @@
 //! - [`clock`]: the clock port (system clock, and a manual one for tests).
 //! - [`ids`]: newtypes for Slack and office identifiers.
 //! - [`crypto`]: AES-256-GCM encryption of tokens at rest, with key ids.
+//! - [`deadline`]: the time an invocation has left, which caps each Slack
+//!   and webhook call made inside it.
 //! - [`deferred`]: work a request starts that its answer need not wait for
 //!   (inline locally; spawned and drained before the sandbox freezes on Lambda).
 //! - [`table`]: the single-table port (get, batched gets, conditional put/update/delete,
@@ -43,6 +45,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod deadline;
 pub mod deferred;
 pub mod ids;
 pub mod jobs;

@@ -124,6 +124,7 @@ impl OfficeWebhook {
             .header(TIMESTAMP_HEADER, &ts)
             .header(SIGNATURE_HEADER, signature)
             .body(body)
+            .timeout(crate::deadline::cap(TIMEOUT))
             .send()
             .await
             .map_err(|e| DeliveryError::Unreachable(without_url(&e)))?;

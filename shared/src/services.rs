@@ -91,7 +91,10 @@ impl Services {
             .queue_url
             .clone()
             .context("HALLWAY_QUEUE_URL is not set")?;
-        let queue = SqsQueue::new(crate::queue::sqs::client(&aws), queue_url);
+        let mut queue = SqsQueue::new(crate::queue::sqs::client(&aws), queue_url);
+        if let Some(dlq) = &config.dead_letter_queue_url {
+            queue = queue.with_dead_letters(dlq);
+        }
         let (table, queue) = (Arc::new(table), Arc::new(queue));
         let services = Self::assemble(config, secrets, clock, table.clone(), queue.clone())?;
         // Open all three connection pools concurrently; a failure here is

@@ -1,6 +1,7 @@
 //! The queue conformance suite: the same assertions against the in-process
 //! queue and SQS (moto). Each case gets a fresh queue with a 1 s visibility
-//! timeout and a dead-letter queue after 2 receives.
+//! timeout and a dead-letter queue after 2 receives, which the queue can
+//! also send to directly.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,7 +32,7 @@ async fn sqs() -> Option<Fixture> {
     let emu = Emulators::connect().await?;
     let (url, dlq_url) = emu.create_queue(VISIBILITY, MAX_RECEIVES).await;
     Some((
-        Arc::new(SqsQueue::new(emu.sqs.clone(), url)),
+        Arc::new(SqsQueue::new(emu.sqs.clone(), url).with_dead_letters(dlq_url.clone())),
         Arc::new(SqsQueue::new(emu.sqs, dlq_url)),
     ))
 }
@@ -67,6 +68,7 @@ conformance!(
     unacked_messages_come_back_after_the_visibility_timeout,
     change_visibility_reschedules,
     dead_letter_after_n_receives,
+    dead_letter_sends_straight_to_the_dead_letter_queue,
     batch_item_failures_retry_only_the_failed_message,
 );
 
@@ -82,6 +84,22 @@ async fn receive_n(q: &dyn JobQueue, n: usize, within: Duration) -> Vec<Received
 
 mod cases {
     use super::*;
+
+    pub async fn dead_letter_sends_straight_to_the_dead_letter_queue((q, dlq): Fixture) {
+        q.send("keep", Duration::ZERO).await.unwrap();
+        q.dead_letter("give up").await.unwrap();
+        let dead = receive_n(dlq.as_ref(), 1, Duration::from_secs(5)).await;
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].body, "give up");
+        let kept = receive_n(q.as_ref(), 1, Duration::from_secs(5)).await;
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].body, "keep", "only the dead-lettered one moved");
+        assert!(q.dead_letter("").await.is_err(), "empty bodies are refused");
+        assert!(
+            dlq.dead_letter("x").await.is_err(),
+            "a queue without a dead-letter queue says so"
+        );
+    }
 
     pub async fn send_receive_ack((q, _): Fixture) {
         let id = q.send("hello", Duration::ZERO).await.unwrap();

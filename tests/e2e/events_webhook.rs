@@ -341,6 +341,9 @@ impl JobQueue for FlakyQueue {
     async fn change_visibility(&self, receipt: &str, timeout: Duration) -> Result<(), QueueError> {
         self.inner.change_visibility(receipt, timeout).await
     }
+    async fn dead_letter(&self, body: &str) -> Result<(), QueueError> {
+        self.inner.dead_letter(body).await
+    }
 }
 
 #[tokio::test]

@@ -261,6 +261,9 @@ impl JobQueue for Reachable {
     async fn change_visibility(&self, receipt: &str, timeout: Duration) -> Result<(), QueueError> {
         self.live.change_visibility(receipt, timeout).await
     }
+    async fn dead_letter(&self, body: &str) -> Result<(), QueueError> {
+        self.live.dead_letter(body).await
+    }
 }
 
 #[tokio::test]

@@ -66,7 +66,21 @@ fn infra_template_matches_the_code() {
     }
     assert!(t.contains("Binary: hallway-events") && t.contains("Binary: hallway-worker"));
     assert!(t.contains("ReportBatchItemFailures"));
-    // The local bundle's queue behaves like the deployed one.
+    // The worker's timeout and the queue's figures are the code's, and the
+    // local bundle's queue behaves like the deployed one.
+    let worker = resource(&t, "WorkerFunction");
+    assert!(
+        worker.contains(&format!(
+            "Timeout: {}\n",
+            hallway::queue::WORKER_TIMEOUT.as_secs()
+        )),
+        "{worker}"
+    );
+    assert_eq!(
+        hallway::queue::VISIBILITY_TIMEOUT,
+        6 * hallway::queue::WORKER_TIMEOUT
+    );
+    assert!(worker.contains("HALLWAY_DEAD_LETTER_QUEUE_URL: !Ref JobsDeadLetterQueue"));
     let local = hallway_local::bundle::VISIBILITY.as_secs();
     assert!(t.contains(&format!("VisibilityTimeout: {local}\n")));
     assert!(t.contains(&format!(

@@ -1,26 +1,37 @@
-//! The commands binary as Lambda runs it: the debug build started against a
-//! Runtime API and Extensions API played on loopback
+//! The commands and worker binaries as Lambda runs them: the debug builds
+//! started against a Runtime API and Extensions API played on loopback
 //! (`hallway_tests::lambda`), on the emulators. `scripts/test` builds the
-//! binary before the tests.
+//! binaries before the tests.
 //!
 //! What only this path shows: the meeting record a call defers is written
 //! after the answer but before the sandbox may be frozen (the internal
 //! extension asks for its next event only then), and an event that never
-//! reaches the router holds the sandbox no longer than its deadline.
+//! reaches the router holds the sandbox no longer than its deadline; the
+//! worker reads its invocation's deadline and answers before it with the
+//! records it did not finish when Slack hangs.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use hallway_tests::lambda::{ALICE, GENERAL, Process, World, binary, http_answer, slash, world};
+use hallway::jobs::{self, Job, PromptJob};
+use hallway::queue::poller;
+use hallway_fake_slack::{Fault, FaultKind};
+use hallway_tests::lambda::{
+    ALICE, GENERAL, Process, TEAM, World, binary, http_answer, slash, world,
+};
 
-fn commands_binary() -> PathBuf {
-    let bin = binary("debug", "hallway-commands");
+fn debug_binary(name: &str) -> PathBuf {
+    let bin = binary("debug", name);
     assert!(
         bin.exists(),
-        "{} is missing: scripts/test builds it first (cargo build -p hallway-commands)",
+        "{} is missing: scripts/test builds it first (cargo build -p {name})",
         bin.display()
     );
     bin
+}
+
+fn commands_binary() -> PathBuf {
+    debug_binary("hallway-commands")
 }
 
 async fn start(w: &World, log: &std::path::Path) -> Process {
@@ -105,4 +116,89 @@ async fn an_event_that_never_reaches_the_router_holds_the_sandbox_only_until_its
     let (status, body) = http_answer(&help);
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("ephemeral"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_answers_before_its_deadline_when_slack_hangs_naming_the_records_it_left() {
+    let Some(w) = world().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = w.env.clone();
+    env.push(("AWS_LAMBDA_FUNCTION_NAME".into(), "hallway-worker".into()));
+    let mut p = Process::start(
+        &debug_binary("hallway-worker"),
+        &env,
+        &dir.path().join("worker.log"),
+    )
+    .await;
+    p.init().await;
+
+    // Four prompts of one team, received from SQS as the event source
+    // mapping would; Slack then hangs on every DM for longer than the
+    // invocation may take.
+    let prompts: Vec<Job> = ["U0DEMO02", "U0DEMO03", "U0DEMO04", "U0DEMO05"]
+        .iter()
+        .map(|u| {
+            Job::Prompt(PromptJob {
+                team_id: hallway::ids::TeamId::new(TEAM).unwrap(),
+                user: hallway::ids::UserId::new(*u).unwrap(),
+                spaces: vec!["HQ".into()],
+                force: true,
+            })
+        })
+        .collect();
+    let queue = &w.services.queue;
+    jobs::enqueue_all(queue.as_ref(), &prompts).await.unwrap();
+    let mut received = Vec::new();
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while received.len() < 4 && std::time::Instant::now() < until {
+        received.extend(queue.receive(10, Duration::from_secs(1)).await.unwrap());
+    }
+    assert_eq!(received.len(), 4);
+    w.slack.inject(Fault {
+        method: Some("chat.postMessage".into()),
+        team: None,
+        kind: FaultKind::Delay { millis: 30_000 },
+        times: 4,
+    });
+    let mut event = aws_lambda_events::event::sqs::SqsEvent::default();
+    event.records = received
+        .iter()
+        .map(|m| poller::to_sqs_message(m, "arn:aws:sqs:us-east-1:000000000000:jobs"))
+        .collect();
+
+    let timeout = Duration::from_secs(9);
+    let answer = p
+        .invoke_within(serde_json::to_vec(&event).unwrap(), timeout)
+        .await;
+    assert!(answer.ok, "{}", String::from_utf8_lossy(&answer.body));
+    assert!(
+        answer.elapsed < timeout,
+        "answered within the deadline: {:?}",
+        answer.elapsed
+    );
+    let response: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+    let failed: Vec<&str> = response["batchItemFailures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["itemIdentifier"].as_str().unwrap())
+        .collect();
+    // The first record met the hanging Slack (cut off, or failed and sent
+    // again); the three after it were never started, and are named.
+    for m in &received[1..] {
+        assert!(failed.contains(&m.message_id.as_str()), "{response}");
+    }
+    eprintln!(
+        "worker: 4 records, Slack hanging, deadline {timeout:?}: answered in {:?} naming {}",
+        answer.elapsed,
+        failed.len()
+    );
+    // Nothing went to the dead-letter queue.
+    let dlq = hallway::queue::sqs::SqsQueue::new(w.emulators.sqs.clone(), w.dlq_url.clone());
+    assert!(
+        hallway::queue::JobQueue::receive(&dlq, 10, Duration::from_secs(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -46,6 +46,9 @@
 //!   while the webhook enqueues, Slack 5xx and timeouts mid-fan-out.
 //! - `shared_channels`: Slack Connect: people of another organisation
 //!   invited as guests where the space takes them, refusals explained.
+//! - `worker_batches`: the worker against its deadline, waits re-sent with
+//!   a delay, failures with backoff and then dead-lettered with a reason,
+//!   a record that panics, poison messages.
 //! - `security`: tenant isolation on every API route, token algorithm
 //!   confusion, spoofed team headers and fields, oversized bodies.
 
@@ -82,3 +85,4 @@ mod slack_client;
 mod slack_connect;
 mod slack_errors;
 mod unfurl;
+mod worker_batches;

@@ -3,7 +3,6 @@
 //! limits, not an emulator.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use hallway::clock::{SharedClock, SystemClock};
 use hallway::config::{Config, Mode};
@@ -29,13 +28,17 @@ impl Drop for InProcess {
     }
 }
 
-/// Services on an in-memory embedded store and an in-process queue (60 s
-/// visibility, like the deployed queue), signing with `signing_secret`,
+/// Services on an in-memory embedded store and an in-process queue (the
+/// deployed queue's visibility and redrive), signing with `signing_secret`,
 /// calling Slack at `slack_url` when given.
 pub fn in_process(signing_secret: &str, slack_url: Option<String>) -> InProcess {
     let clock: SharedClock = Arc::new(SystemClock);
     let table = Arc::new(EmbeddedTable::in_memory(clock.clone()).unwrap());
-    let queue = Arc::new(MemoryQueue::new(Duration::from_secs(60)));
+    let queue = Arc::new(MemoryQueue::with_dead_letters(
+        hallway::queue::VISIBILITY_TIMEOUT,
+        hallway::queue::MAX_RECEIVES,
+        Arc::new(MemoryQueue::new(hallway::queue::VISIBILITY_TIMEOUT)),
+    ));
     let secrets = Secrets::from_lookup("bench", |k| {
         Some(match k {
             "SLACK_SIGNING_SECRET" => signing_secret.to_owned(),
@@ -81,7 +84,12 @@ impl InProcess {
             tokio::spawn(async move {
                 let handler = |event| {
                     let w = worker.clone();
-                    async move { Ok(hallway_worker::handle(&w, event).await) }
+                    async move {
+                        Ok(
+                            hallway_worker::handle(&w, event, hallway_worker::local_deadline())
+                                .await,
+                        )
+                    }
                 };
                 poller::run(queue.as_ref(), handler, 10, stopped).await;
             });

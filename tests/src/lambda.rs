@@ -403,6 +403,7 @@ pub struct World {
     pub services: Services,
     pub slack: FakeSlack,
     pub queue_url: String,
+    pub dlq_url: String,
     pub emulators: Emulators,
     /// The seeded office: HQ, connected to the team, and its Hall.
     pub hq: hallway::ids::SpaceId,
@@ -428,7 +429,12 @@ pub async fn world() -> Option<World> {
     });
     let secret_id = emu.create_secret(&secret).await;
     let table = emu.create_table().await;
-    let (queue_url, _dlq) = emu.create_queue(Duration::from_secs(60), 5).await;
+    let (queue_url, dlq_url) = emu
+        .create_queue(
+            hallway::queue::VISIBILITY_TIMEOUT,
+            hallway::queue::MAX_RECEIVES,
+        )
+        .await;
 
     let mut env: Vec<(String, String)> = vec![
         ("HALLWAY_BASE_URL".into(), "https://hallway.example".into()),
@@ -438,6 +444,7 @@ pub async fn world() -> Option<World> {
         ),
         ("HALLWAY_TABLE".into(), table.clone()),
         ("HALLWAY_QUEUE_URL".into(), queue_url.clone()),
+        ("HALLWAY_DEAD_LETTER_QUEUE_URL".into(), dlq_url.clone()),
         ("HALLWAY_SECRET_ID".into(), secret_id.clone()),
         ("SLACK_URL".into(), slack.base_url()),
         ("RUST_LOG".into(), "info".into()),
@@ -482,6 +489,7 @@ pub async fn world() -> Option<World> {
         services,
         slack,
         queue_url,
+        dlq_url,
         emulators: emu,
         hq: office.hq,
         hall: office.hall,

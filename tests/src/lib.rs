@@ -205,7 +205,9 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
     let (queue_url, dlq_url) = emu
         .create_queue(visibility, opts.max_receives.unwrap_or(3))
         .await;
-    let queue = Arc::new(SqsQueue::new(emu.sqs.clone(), queue_url.clone()));
+    let queue = Arc::new(
+        SqsQueue::new(emu.sqs.clone(), queue_url.clone()).with_dead_letters(dlq_url.clone()),
+    );
     let dlq = Arc::new(SqsQueue::new(emu.sqs.clone(), dlq_url));
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -271,7 +273,12 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
             tokio::spawn(async move {
                 let handler = |event| {
                     let w = worker.clone();
-                    async move { Ok(hallway_worker::handle(&w, event).await) }
+                    async move {
+                        Ok(
+                            hallway_worker::handle(&w, event, hallway_worker::local_deadline())
+                                .await,
+                        )
+                    }
                 };
                 hallway::queue::poller::run(worker_queue.as_ref(), handler, 10, stopped).await;
             });

@@ -48,8 +48,8 @@ pub struct BundleOptions {
 
 /// How long a received job stays invisible, and how many receives before it
 /// is dead-lettered: the same values as the SQS queue in infra/template.yaml.
-pub const VISIBILITY: Duration = Duration::from_secs(60);
-pub const MAX_RECEIVES: u32 = 5;
+pub const VISIBILITY: Duration = hallway::queue::VISIBILITY_TIMEOUT;
+pub const MAX_RECEIVES: u32 = hallway::queue::MAX_RECEIVES;
 
 pub struct Bundle {
     pub services: Services,
@@ -201,7 +201,12 @@ impl Bundle {
         tokio::spawn(async move {
             let handler = |event| {
                 let worker = worker.clone();
-                async move { Ok(hallway_worker::handle(&worker, event).await) }
+                async move {
+                    Ok(
+                        hallway_worker::handle(&worker, event, hallway_worker::local_deadline())
+                            .await,
+                    )
+                }
             };
             poller::run(queue.as_ref(), handler, 10, shutdown).await;
         })
@@ -214,7 +219,12 @@ impl Bundle {
             let worker = self.worker.clone();
             let handler = move |event| {
                 let worker = worker.clone();
-                async move { Ok(hallway_worker::handle(&worker, event).await) }
+                async move {
+                    Ok(
+                        hallway_worker::handle(&worker, event, hallway_worker::local_deadline())
+                            .await,
+                    )
+                }
             };
             let polled =
                 poller::poll_once(self.queue.as_ref(), &handler, 10, Duration::ZERO).await?;

@@ -97,7 +97,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await?;
             print!("{replayed}");
-            if replayed.status >= 400 || !replayed.batch_item_failures.is_empty() {
+            if replayed.status >= 400
+                || !replayed.batch_item_failures.is_empty()
+                || replayed.dead_lettered > 0
+            {
                 std::process::exit(1);
             }
             Ok(())

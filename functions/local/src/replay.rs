@@ -15,6 +15,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
+use hallway::queue::JobQueue;
 use hallway::secrets::{APP_JWT_SECRET, SIGNING_SECRET, Secret};
 use hallway::slack::verify::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use http::{HeaderMap, HeaderValue, Method};
@@ -42,6 +43,9 @@ pub struct Replayed {
     pub body: String,
     /// For SQS samples: the ids the worker reported as failed.
     pub batch_item_failures: Vec<String>,
+    /// For SQS samples: how many records the worker sent to the dead-letter
+    /// queue (poison, or out of attempts).
+    pub dead_lettered: usize,
 }
 
 impl std::fmt::Display for Replayed {
@@ -308,6 +312,7 @@ pub async fn send_in_process(bundle: &Bundle, prepared: Prepared) -> anyhow::Res
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
         batch_item_failures: Vec::new(),
+        dead_lettered: 0,
     })
 }
 
@@ -331,6 +336,7 @@ pub async fn send_http(base: &str, prepared: Prepared) -> anyhow::Result<Replaye
         headers,
         body,
         batch_item_failures: Vec::new(),
+        dead_lettered: 0,
     })
 }
 
@@ -339,16 +345,49 @@ async fn replay_sqs(opts: &ReplayOptions, text: &str) -> anyhow::Result<Replayed
         serde_json::from_str(text).context("the sample is not an SQS event")?;
     let bundle = Bundle::build(&in_process_options(opts)).await?;
     eprintln!("-> worker: {} record(s)", event.records.len());
-    let response = hallway_worker::handle(&bundle.worker, event).await;
+    let sent: Vec<(String, String)> = event
+        .records
+        .iter()
+        .map(|r| {
+            (
+                r.message_id.clone().unwrap_or_default(),
+                r.body.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let response =
+        hallway_worker::handle(&bundle.worker, event, hallway_worker::local_deadline()).await;
     let failures: Vec<String> = response
         .batch_item_failures
         .iter()
         .map(|f| f.item_identifier.clone())
         .collect();
+    // What the worker dead-lettered, named by the record it came from when
+    // its body is unchanged (a poison message), and what it sent again.
+    let mut dead = Vec::new();
+    loop {
+        let got = bundle
+            .dead_letters
+            .receive(10, std::time::Duration::ZERO)
+            .await?;
+        if got.is_empty() {
+            break;
+        }
+        for m in got {
+            let from = sent.iter().find(|(_, b)| *b == m.body).map(|(id, _)| id);
+            dead.push(serde_json::json!({"messageId": from, "body": m.body}));
+        }
+    }
+    let body = serde_json::json!({
+        "batchItemFailures": response.batch_item_failures,
+        "deadLettered": dead,
+        "sentAgain": bundle.queue.len(),
+    });
     Ok(Replayed {
         status: 200,
         headers: HeaderMap::new(),
-        body: serde_json::to_string_pretty(&response)?,
+        body: serde_json::to_string_pretty(&body)?,
         batch_item_failures: failures,
+        dead_lettered: dead.len(),
     })
 }

@@ -142,10 +142,7 @@ async fn files_of(
             (Some(token), true) => match s.slack.files_info(token, &f.id).await {
                 Ok(full) => Some(full),
                 Err(e) if e.is_transient() => {
-                    return Err(match e.retry_after() {
-                        Some(after) => JobError::retry_after(&e, after),
-                        None => JobError::retry(e),
-                    });
+                    return Err(JobError::from_transient(&e));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, file = %f.id, "a shared file could not be read; passed on by id");
@@ -337,7 +334,7 @@ async fn counterpart(
     };
     match s.slack.im_counterpart(&token, channel.as_str()).await {
         Ok(other) => Ok(other.and_then(|o| UserId::new(o).ok())),
-        Err(SlackError::RateLimited { retry_after }) => Err(JobError::retry_after(
+        Err(SlackError::RateLimited { retry_after }) => Err(JobError::wait(
             "conversations.info rate limited by Slack",
             retry_after,
         )),

@@ -62,7 +62,7 @@ pub async fn page(w: &Worker, job: DirectoryJob) -> Result<(), JobError> {
     }
     let due = run.pace_origin_ms + i64::from(job.page) * PAGE_INTERVAL_MS;
     if let Some(wait) = wait_until(due) {
-        return Err(JobError::retry_after("the page is not due yet", wait));
+        return Err(JobError::wait("the page is not due yet", wait));
     }
     crate::paced(w, team, USERS)?;
     let token = match s.bot_token(team).await {

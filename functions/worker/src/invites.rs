@@ -192,7 +192,7 @@ pub async fn deliver(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
             // Usually a duplicate of a delivery being sent right now: look
             // again soon (it will be settled) rather than at the lease's end.
             let wait = (until - s.clock.now_secs()).clamp(1, 5) as u64;
-            return Err(JobError::retry_after(
+            return Err(JobError::wait(
                 "another worker holds this delivery",
                 Duration::from_secs(wait),
             ));
@@ -228,7 +228,7 @@ pub async fn deliver(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
                 invites
                     .release_uncertain(&job.invite_id, &job.recipient)
                     .await?;
-                return Err(JobError::retry_after(
+                return Err(JobError::wait(
                     "the DM history can be read again later (history budget)",
                     after,
                 ));
@@ -335,10 +335,7 @@ async fn is_external(w: &Worker, token: &Secret, job: &DeliverJob) -> Result<boo
     match s.slack.users_info(token, job.recipient.as_str()).await {
         Ok(user) => Ok(hallway::store::Person::from_user(user)
             .is_ok_and(|p| p.is_external(&job.team_id, None))),
-        Err(e) if e.is_transient() => Err(match e.retry_after() {
-            Some(after) => JobError::retry_after(&e, after),
-            None => JobError::retry(e),
-        }),
+        Err(e) if e.is_transient() => Err(JobError::from_transient(&e)),
         // Not readable (no users:read, not found): the post itself says.
         Err(_) => Ok(false),
     }
@@ -460,10 +457,7 @@ pub async fn report(w: &Worker, job: ReportJob) -> Result<(), JobError> {
     });
     match s.slack.respond(&url, &body).await {
         Ok(()) => Ok(()),
-        Err(e) if e.is_transient() => Err(match e.retry_after() {
-            Some(d) => JobError::retry_after(e, d),
-            None => JobError::retry(e),
-        }),
+        Err(e) if e.is_transient() => Err(JobError::from_transient(&e)),
         Err(e) => {
             // An expired response_url (30 minutes) cannot be retried.
             tracing::warn!(error = %e, "the summary could not be posted");

@@ -1,18 +1,33 @@
 //! Lambda `hallway-worker`: runs queued jobs from SQS.
 //!
-//! Each record of a batch is decoded and run on its own; a record that fails
-//! is reported in `batchItemFailures` (the event source mapping is set up
-//! with `ReportBatchItemFailures`), so its neighbours are deleted and only it
-//! comes back. A record that can never succeed (undecodable, unknown version)
-//! fails every time and lands in the dead-letter queue after the queue's
-//! `maxReceiveCount`, without holding up the rest. A job that must wait
-//! (Slack said `Retry-After`) has its visibility changed to that delay before
-//! being reported, so it returns no sooner than Slack allows, and no Lambda
-//! sits sleeping.
+//! A batch's records are grouped by team: the teams run at once (a few at
+//! a time), each team's records in order. Every record runs within the
+//! invocation's deadline: each Slack call is capped at the time left
+//! ([`hallway::deadline`]), no record starts when too little is left, and
+//! the batch is answered before Lambda would kill it, naming in
+//! `batchItemFailures` only the records left untouched or cut off (put back
+//! at once, so they cost a receive but no wait).
+//!
+//! What happens to a record is the worker's decision, not the queue's
+//! receive count ([`settle`]):
+//! - a job that must wait (a 429's `Retry-After`, the directory's Tier 2
+//!   pace, an Enterprise migration) is sent again as a new message with
+//!   that delay (waits past SQS's 15 minutes chain) and the original
+//!   deleted: waiting is not failing;
+//! - a job that failed is sent again with backoff, its attempt count
+//!   ([`hallway::jobs::Delivery`]) one higher; after [`MAX_ATTEMPTS`] it goes
+//!   to the dead-letter queue with its reason;
+//! - an undecodable message goes to the dead-letter queue at once;
+//! - a record that panics is a failure like any other, and its neighbours'
+//!   outcomes still reach Lambda.
+//!
+//! The redrive policy's `maxReceiveCount` only catches an invocation that
+//! died before it could answer.
 //!
 //! # Layout
 //! - [`Worker`], [`handle`]: the batch loop, with the per-team pacer that
-//!   remembers Slack's `Retry-After` across the jobs of a sandbox.
+//!   remembers Slack's `Retry-After` across the jobs of a sandbox;
+//!   [`settle`]: re-sends, dead letters and what Lambda is told.
 //! - [`invites`]: fan-out, one DM per recipient (at most once), the summary.
 //! - [`onboard`]: a channel's members into an invite.
 //! - [`directory`]: a team's `users.list`, a page per job at Tier 2's pace,
@@ -41,14 +56,18 @@ pub mod unfurl;
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use futures_util::{FutureExt, StreamExt};
 use hallway::ids::TeamId;
 use hallway::jobs::{self, Job};
 use hallway::lifecycle;
+use hallway::queue::MAX_DELAY;
+use hallway::services::SLACK_TIMEOUT;
 use hallway::services::Services;
 use hallway::slack::SlackError;
 use hallway::slack::events::SlackEvent;
 use hallway::store::installations::InstallStatus;
 use hallway::tokens::{self, TokenError};
+use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::pacer::Pacer;
@@ -56,12 +75,17 @@ use crate::pacer::Pacer;
 /// Why a job did not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
-    /// The message is not a job this worker understands. It will fail again
-    /// on every attempt and end in the dead-letter queue.
+    /// The message is not a job this worker understands. It would fail
+    /// again on every attempt: it goes to the dead-letter queue at once.
     #[error("undecodable job: {0}")]
     Poison(#[from] jobs::DecodeError),
-    /// A dependency failed or must be waited for; try again, after `after`
-    /// when known.
+    /// Not a failure: the job must wait (Slack's `Retry-After`, a pace, a
+    /// claim another worker holds). It runs again after `after`, and its
+    /// attempts do not grow.
+    #[error("waiting: {reason}")]
+    Wait { reason: String, after: Duration },
+    /// A failure: tried again with backoff (no sooner than `after`), one
+    /// attempt spent.
     #[error("will retry: {reason}")]
     Retry {
         reason: String,
@@ -77,10 +101,28 @@ impl JobError {
         }
     }
 
+    /// A failure that must not be retried sooner than `after` (e.g. a DM
+    /// whose outcome is unknown is looked up once a slow Slack is done).
     pub fn retry_after(reason: impl std::fmt::Display, after: Duration) -> Self {
         JobError::Retry {
             reason: reason.to_string(),
             after: Some(after),
+        }
+    }
+
+    pub fn wait(reason: impl std::fmt::Display, after: Duration) -> Self {
+        JobError::Wait {
+            reason: reason.to_string(),
+            after,
+        }
+    }
+
+    /// A temporary Slack failure: a wait when Slack said how long (a 429, a
+    /// migration), a failure otherwise.
+    pub fn from_transient(e: &SlackError) -> Self {
+        match e.retry_after() {
+            Some(after) => JobError::wait(e, after),
+            None => JobError::retry(e),
         }
     }
 }
@@ -117,13 +159,13 @@ pub async fn slack_failure(
     match e {
         SlackError::RateLimited { retry_after } => {
             w.pacer.block(team, method, retry_after);
-            Err(JobError::retry_after(
+            Err(JobError::wait(
                 format!("{method} rate limited by Slack"),
                 retry_after,
             ))
         }
         SlackError::TokenExpired { .. } => match w.services.refresh_expired_bot_token(team).await {
-            Ok(_) => Err(JobError::retry_after(
+            Ok(_) => Err(JobError::wait(
                 "Slack said the token expired; it was refreshed",
                 Duration::from_secs(1),
             )),
@@ -133,10 +175,7 @@ pub async fn slack_failure(
             }
             Err(err) => Err(JobError::retry(err)),
         },
-        e if e.is_transient() => Err(match e.retry_after() {
-            Some(after) => JobError::retry_after(&e, after),
-            None => JobError::retry(e),
-        }),
+        e if e.is_transient() => Err(JobError::from_transient(&e)),
         e if e.token_may_be_dead() => {
             let token = match w.services.bot_token(team).await {
                 Ok(t) => t,
@@ -175,11 +214,10 @@ async fn mark_for_reinstall(w: &Worker, team: &TeamId, why: &str) {
     }
 }
 
-/// Returns the job to the queue while the team's calls to `method` wait
-/// out a 429.
+/// Makes the job wait while the team's calls to `method` wait out a 429.
 pub fn paced(w: &Worker, team: &TeamId, method: &'static str) -> Result<(), JobError> {
     match w.pacer.wait(team, method) {
-        Some(wait) => Err(JobError::retry_after("Slack asked to slow down", wait)),
+        Some(wait) => Err(JobError::wait("Slack asked to slow down", wait)),
         None => Ok(()),
     }
 }
@@ -212,49 +250,327 @@ impl Worker {
     }
 }
 
-/// Runs a batch; returns the ids of the records to retry.
-pub async fn handle(worker: &Worker, event: SqsEvent) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
+/// Real failures a job may have before it goes to the dead-letter queue.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// Waiting this long in all (Slack's `Retry-After`s, paces) is given up on:
+/// something is wrong that waiting will not mend.
+pub const MAX_WAITED: Duration = Duration::from_secs(24 * 3600);
+/// Kept back at the end of an invocation to settle the batch (re-sends,
+/// dead letters, putting records back) and answer Lambda.
+pub const SETTLE_MARGIN: Duration = Duration::from_millis(1500);
+/// A record is started only with this much time left before the margin: an
+/// ordinary job takes a fraction of it, and one that needs longer is cut off
+/// at the deadline and comes back without spending an attempt.
+pub const START_RESERVE: Duration = Duration::from_secs(5);
+/// Teams whose records run at once in one invocation: the work waits on
+/// Slack and the table, not the CPU, and Slack's limits are per team.
+pub const TEAMS_AT_ONCE: usize = 4;
+
+/// What became of one record.
+#[derive(Debug)]
+pub enum Outcome {
+    Done,
+    /// Not started: too little time was left.
+    Untouched,
+    /// Started, and stopped at the deadline.
+    CutOff,
+    Wait {
+        reason: String,
+        after: Duration,
+    },
+    Failed {
+        reason: String,
+        after: Option<Duration>,
+    },
+    Poison(String),
+}
+
+/// Runs one decoded job; [`run`] in production. A parameter so the batch
+/// loop's handling of a job that panics can be tested.
+pub type Runner =
+    for<'a> fn(&'a Worker, Job) -> futures_util::future::BoxFuture<'a, Result<(), JobError>>;
+
+fn run_boxed(
+    worker: &Worker,
+    job: Job,
+) -> futures_util::future::BoxFuture<'_, Result<(), JobError>> {
+    Box::pin(run(worker, job))
+}
+
+/// Runs a batch that must be answered by `deadline` (the invocation's);
+/// returns the records Lambda should leave on the queue.
+pub async fn handle(worker: &Worker, event: SqsEvent, deadline: Instant) -> SqsBatchResponse {
+    handle_with(worker, event, deadline, run_boxed).await
+}
+
+/// The invocation's deadline (Lambda's `Lambda-Runtime-Deadline-Ms`, Unix
+/// milliseconds) on the monotonic clock the batch loop times itself with.
+pub fn deadline_of(unix_millis: u64) -> Instant {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    Instant::now() + Duration::from_millis(unix_millis.saturating_sub(now_ms))
+}
+
+/// A deadline for a batch run outside Lambda (the local bundle, tests): as
+/// long as the deployed worker's timeout.
+pub fn local_deadline() -> Instant {
+    Instant::now() + hallway::queue::WORKER_TIMEOUT
+}
+
+/// [`handle`] with another job runner (tests).
+pub async fn handle_with(
+    worker: &Worker,
+    event: SqsEvent,
+    deadline: Instant,
+    runner: Runner,
+) -> SqsBatchResponse {
+    let stop_at = deadline
+        .checked_sub(SETTLE_MARGIN)
+        .unwrap_or_else(Instant::now);
+    // One group per team, in the order the teams first appear; a message
+    // that does not decode is a group of its own.
+    let mut groups: Vec<(Option<TeamId>, Vec<Item>)> = Vec::new();
     for record in event.records {
-        let id = record.message_id.clone().unwrap_or_default();
-        let receives = record
-            .attributes
-            .get("ApproximateReceiveCount")
-            .cloned()
-            .unwrap_or_default();
-        let span = tracing::info_span!("job", message_id = %id, receives = %receives, kind = tracing::field::Empty, team_id = tracing::field::Empty);
-        let outcome = run_record(worker, &record).instrument(span.clone()).await;
-        let _entered = span.enter();
-        match outcome {
-            Ok(()) => {}
-            Err(JobError::Poison(e)) => {
-                tracing::error!(error = %e, "poison message; it will reach the dead-letter queue after the queue's maxReceiveCount");
-                response.add_failure(id);
-            }
-            Err(JobError::Retry { reason, after }) => {
-                if let (Some(delay), Some(receipt)) = (after, record.receipt_handle.as_deref())
-                    && let Err(e) = worker
-                        .services
-                        .queue
-                        .change_visibility(receipt, delay)
-                        .await
-                {
-                    tracing::warn!(error = %e, "could not delay the retry; it will come back after the visibility timeout");
-                }
-                tracing::warn!(%reason, retry_in_secs = after.map(|d| d.as_secs()), "job will be retried");
-                response.add_failure(id);
-            }
+        let decoded = jobs::decode_envelope(record.body.as_deref().unwrap_or(""));
+        let team = decoded.as_ref().ok().map(|e| e.job.team().clone());
+        let item = Item { record, decoded };
+        match groups.iter_mut().find(|(t, _)| t.is_some() && *t == team) {
+            Some((_, items)) => items.push(item),
+            None => groups.push((team, vec![item])),
         }
+    }
+    let settled: Vec<Vec<(Item, Outcome)>> = futures_util::stream::iter(groups)
+        .map(|(_, items)| run_group(worker, items, stop_at, runner))
+        .buffer_unordered(TEAMS_AT_ONCE)
+        .collect()
+        .await;
+    let mut response = SqsBatchResponse::default();
+    let reports = futures_util::future::join_all(
+        settled
+            .into_iter()
+            .flatten()
+            .map(|(item, outcome)| settle(worker, item, outcome)),
+    )
+    .await;
+    for id in reports.into_iter().flatten() {
+        response.add_failure(id);
     }
     response
 }
 
-async fn run_record(worker: &Worker, record: &SqsMessage) -> Result<(), JobError> {
-    let job = jobs::decode(record.body.as_deref().unwrap_or(""))?;
-    let span = tracing::Span::current();
-    span.record("kind", job.kind());
-    span.record("team_id", job.team().as_str());
-    run(worker, job).await
+/// A record and what its body decoded to.
+pub struct Item {
+    record: SqsMessage,
+    decoded: Result<jobs::Envelope, jobs::DecodeError>,
+}
+
+/// One team's records, in order, until the time runs short.
+async fn run_group(
+    worker: &Worker,
+    items: Vec<Item>,
+    stop_at: Instant,
+    runner: Runner,
+) -> Vec<(Item, Outcome)> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let outcome = if Instant::now() + START_RESERVE > stop_at {
+            Outcome::Untouched
+        } else {
+            run_item(worker, &item, stop_at, runner).await
+        };
+        out.push((item, outcome));
+    }
+    out
+}
+
+async fn run_item(worker: &Worker, item: &Item, stop_at: Instant, runner: Runner) -> Outcome {
+    let id = item.record.message_id.as_deref().unwrap_or_default();
+    let receives = item
+        .record
+        .attributes
+        .get("ApproximateReceiveCount")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let span = tracing::info_span!("job", message_id = %id, receives = %receives, kind = tracing::field::Empty, team_id = tracing::field::Empty, attempts = tracing::field::Empty);
+    let envelope = match &item.decoded {
+        Ok(e) => e,
+        Err(e) => return Outcome::Poison(e.to_string()),
+    };
+    span.record("kind", envelope.job.kind());
+    span.record("team_id", envelope.job.team().as_str());
+    span.record("attempts", envelope.delivery.attempts);
+    if let Some(why) = &envelope.delivery.dead_letter {
+        tracing::info!(parent: &span, dead_lettered_for = %why, "redriven from the dead-letter queue: a fresh start");
+    }
+    if let Some(not_before) = envelope.delivery.not_before {
+        let left = not_before - worker.services.clock.now_secs();
+        if left > 0 {
+            return Outcome::Wait {
+                reason: "a long wait goes on".into(),
+                after: Duration::from_secs(left as u64),
+            };
+        }
+    }
+    let job = envelope.job.clone();
+    let running =
+        // The runner is called inside the caught future, so even a panic
+        // before its first await is caught.
+        std::panic::AssertUnwindSafe(hallway::deadline::within(stop_at, async move {
+            runner(worker, job).await
+        }))
+            .catch_unwind()
+            .instrument(span.clone());
+    match tokio::time::timeout_at(stop_at, running).await {
+        Err(_) => Outcome::CutOff,
+        Ok(Err(panic)) => Outcome::Failed {
+            reason: format!("panicked: {}", panic_message(panic.as_ref())),
+            after: None,
+        },
+        Ok(Ok(Ok(()))) => Outcome::Done,
+        Ok(Ok(Err(JobError::Wait { reason, after }))) => Outcome::Wait { reason, after },
+        Ok(Ok(Err(JobError::Retry { reason, after }))) => Outcome::Failed { reason, after },
+        Ok(Ok(Err(JobError::Poison(e)))) => Outcome::Poison(e.to_string()),
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+/// The backoff before a failed job's next attempt: 10 s, doubling, at most
+/// SQS's longest delay.
+pub fn backoff(attempts: u32) -> Duration {
+    let secs = 10u64.saturating_mul(1 << attempts.saturating_sub(1).min(16));
+    Duration::from_secs(secs).min(MAX_DELAY)
+}
+
+/// Acts on a record's outcome: sends it again, dead-letters it, or names it
+/// for Lambda to leave on the queue (returned). Logged once, here.
+pub async fn settle(worker: &Worker, item: Item, outcome: Outcome) -> Option<String> {
+    let Item { record, decoded } = item;
+    let id = record.message_id.clone().unwrap_or_default();
+    let span = tracing::info_span!("settle", message_id = %id);
+    settle_in(worker, record, decoded, outcome)
+        .instrument(span)
+        .await
+        .then_some(id)
+}
+
+/// [`settle`]; `true` when the record stays on the queue.
+async fn settle_in(
+    worker: &Worker,
+    record: SqsMessage,
+    decoded: Result<jobs::Envelope, jobs::DecodeError>,
+    outcome: Outcome,
+) -> bool {
+    let queue = &worker.services.queue;
+    let receipt = record.receipt_handle.unwrap_or_default();
+    let body = record.body.unwrap_or_default();
+    let put_back = |after: Duration| {
+        let receipt = receipt.clone();
+        async move {
+            if let Err(e) = queue.change_visibility(&receipt, after).await {
+                tracing::warn!(error = %e, "could not put the record back early; it returns after the visibility timeout");
+            }
+        }
+    };
+    let (reason, after, waiting) = match outcome {
+        Outcome::Done => return false,
+        Outcome::Untouched => {
+            tracing::info!("not started before the deadline; back on the queue");
+            put_back(Duration::ZERO).await;
+            return true;
+        }
+        Outcome::CutOff => {
+            // Its last call may have gone through: it comes back once a slow
+            // Slack is surely done, and looks before it acts again.
+            tracing::warn!("cut off at the invocation's deadline; back on the queue");
+            put_back(SLACK_TIMEOUT).await;
+            return true;
+        }
+        Outcome::Poison(reason) => {
+            tracing::error!(%reason, "poison message: it goes to the dead-letter queue");
+            return match queue.dead_letter(&body).await {
+                Ok(()) => false,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not dead-letter it; the redrive policy will");
+                    true
+                }
+            };
+        }
+        Outcome::Wait { reason, after } => (reason, Some(after), true),
+        Outcome::Failed { reason, after } => (reason, after, false),
+    };
+    let Ok(envelope) = decoded else {
+        // Only a decoded job runs, so only a decoded job waits or fails.
+        return true;
+    };
+    let now = worker.services.clock.now_secs();
+    let mut delivery = envelope.delivery;
+    if delivery.dead_letter.take().is_some() {
+        // Redriven after a fix: a fresh start.
+        delivery.attempts = 0;
+        delivery.waited_secs = 0;
+    }
+    let (delay, verdict) = if waiting {
+        let after = after.unwrap_or_default();
+        let continuing = delivery.not_before.is_some_and(|t| t > now);
+        if !continuing {
+            delivery.waited_secs += after.as_secs();
+            delivery.not_before = (after > MAX_DELAY).then(|| now + after.as_secs() as i64);
+        }
+        if delivery.waited_secs > MAX_WAITED.as_secs() {
+            let verdict = format!("waited {} s in all; last: {reason}", delivery.waited_secs);
+            (None, verdict)
+        } else {
+            (Some(after.min(MAX_DELAY)), reason)
+        }
+    } else {
+        delivery.attempts += 1;
+        delivery.not_before = None;
+        if delivery.attempts >= MAX_ATTEMPTS {
+            (None, reason)
+        } else {
+            let delay = after.unwrap_or_default().max(backoff(delivery.attempts));
+            (Some(delay.min(MAX_DELAY)), reason)
+        }
+    };
+    let Some(delay) = delay else {
+        tracing::error!(reason = %verdict, attempts = delivery.attempts, waited_secs = delivery.waited_secs, "giving up: the job goes to the dead-letter queue");
+        delivery.dead_letter = Some(verdict);
+        return match queue
+            .dead_letter(&jobs::encode_with(&envelope.job, &delivery))
+            .await
+        {
+            Ok(()) => false,
+            Err(e) => {
+                tracing::error!(error = %e, "could not dead-letter it; the redrive policy will");
+                put_back(backoff(delivery.attempts)).await;
+                true
+            }
+        };
+    };
+    let again = jobs::encode_with(&envelope.job, &delivery);
+    match queue.send(&again, delay).await {
+        Ok(_) if waiting => {
+            tracing::info!(reason = %verdict, wait_secs = delay.as_secs(), waited_secs = delivery.waited_secs, "waiting: sent again with a delay");
+            false
+        }
+        Ok(_) => {
+            tracing::warn!(reason = %verdict, attempts = delivery.attempts, retry_in_secs = delay.as_secs(), "failed; sent again with backoff");
+            false
+        }
+        Err(e) => {
+            tracing::warn!(reason = %verdict, error = %e, "could not send it again; back on the queue");
+            put_back(delay).await;
+            true
+        }
+    }
 }
 
 /// Runs one job.

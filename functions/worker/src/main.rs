@@ -14,8 +14,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let worker = hallway_worker::Worker::new(services);
     let worker = &worker;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        let deadline = hallway_worker::deadline_of(event.context.deadline);
         Ok::<SqsBatchResponse, lambda_runtime::Error>(
-            hallway_worker::handle(worker, event.payload).await,
+            hallway_worker::handle(worker, event.payload, deadline).await,
         )
     }))
     .await

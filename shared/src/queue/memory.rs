@@ -196,4 +196,14 @@ impl JobQueue for MemoryQueue {
         self.arrived.notify_waiters();
         Ok(())
     }
+
+    async fn dead_letter(&self, body: &str) -> Result<(), QueueError> {
+        check_body(body)?;
+        let dlq = self
+            .dead_letters
+            .as_ref()
+            .ok_or_else(|| QueueError::Unavailable("this queue has no dead-letter queue".into()))?;
+        dlq.push(body.to_owned(), Duration::ZERO);
+        Ok(())
+    }
 }

@@ -5,7 +5,9 @@
 //!   receives; a message received more than the queue's `max_receives` times
 //!   goes to its dead-letter queue instead (SQS's redrive policy);
 //! - `delete` acknowledges; `change_visibility` puts a message back after a
-//!   delay (how the worker honours Slack's Retry-After without sleeping).
+//!   delay;
+//! - `dead_letter` sends a message straight to the dead-letter queue (the
+//!   worker's verdict on a poison message or a job out of attempts).
 //!
 //! [`poller`] plays Lambda's SQS event source mapping for the local bundle and
 //! tests: it receives batches, hands them to the worker's handler as an
@@ -25,6 +27,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+
+/// The worker function's timeout (`WorkerFunction`'s `Timeout` in
+/// `infra/template.yaml`). One Slack call may take up to
+/// [`crate::services::SLACK_TIMEOUT`] (10 s) and a job makes up to three in
+/// a row (a DM's history, `users.info`, `chat.postMessage`), so a minute
+/// runs a worst-case job with time to spare and a batch of ordinary ones
+/// many times over; the worker stops taking records before it runs out.
+/// Lambda bills the time used, not the timeout.
+pub const WORKER_TIMEOUT: Duration = Duration::from_secs(60);
+/// The queue's visibility timeout: six times the worker's timeout, as AWS
+/// asks of a queue that is a Lambda event source, so a record still being
+/// worked on never reappears. A record the worker leaves untouched or
+/// fails is put back sooner by the worker itself.
+pub const VISIBILITY_TIMEOUT: Duration = Duration::from_secs(6 * WORKER_TIMEOUT.as_secs());
+/// The redrive policy's `maxReceiveCount`: a backstop for a worker that dies
+/// before it can report (the worker dead-letters failing jobs itself after
+/// their attempts, and never spends a receive on a wait).
+pub const MAX_RECEIVES: u32 = 10;
 
 /// SQS's longest message delay.
 pub const MAX_DELAY: Duration = Duration::from_secs(900);
@@ -75,6 +95,13 @@ pub trait JobQueue: Send + Sync + 'static {
 
     /// Makes a received message visible again after `timeout`.
     async fn change_visibility(&self, receipt: &str, timeout: Duration) -> Result<(), QueueError>;
+
+    /// Puts a message into this queue's dead-letter queue at once: the
+    /// worker's verdict on a job that cannot succeed or spent its attempts
+    /// (the redrive policy's `maxReceiveCount` stays the backstop for a
+    /// worker that dies before it can say so). Fails when the queue has no
+    /// dead-letter queue configured.
+    async fn dead_letter(&self, body: &str) -> Result<(), QueueError>;
 }
 
 pub type SharedQueue = Arc<dyn JobQueue>;

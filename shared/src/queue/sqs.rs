@@ -16,6 +16,7 @@ use super::{JobQueue, MAX_DELAY, MAX_VISIBILITY, QueueError, Received, check_bod
 pub struct SqsQueue {
     client: Client,
     url: String,
+    dead_letter_url: Option<String>,
     counts: std::sync::Arc<Counts>,
 }
 
@@ -77,8 +78,16 @@ impl SqsQueue {
         Self {
             client,
             url: url.into(),
+            dead_letter_url: None,
             counts: Default::default(),
         }
+    }
+
+    /// The queue's dead-letter queue (its redrive target), where
+    /// [`JobQueue::dead_letter`] sends.
+    pub fn with_dead_letters(mut self, url: impl Into<String>) -> Self {
+        self.dead_letter_url = Some(url.into());
+        self
     }
 
     /// The requests this queue has made so far.
@@ -225,6 +234,22 @@ impl JobQueue for SqsQueue {
             .queue_url(&self.url)
             .receipt_handle(receipt)
             .visibility_timeout(whole_seconds(timeout, MAX_VISIBILITY) as i32)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn dead_letter(&self, body: &str) -> Result<(), QueueError> {
+        check_body(body)?;
+        let url = self.dead_letter_url.as_deref().ok_or_else(|| {
+            QueueError::Unavailable("no dead-letter queue URL is configured".into())
+        })?;
+        bump(&self.counts.sends);
+        self.client
+            .send_message()
+            .queue_url(url)
+            .message_body(body)
             .send()
             .await
             .map_err(unavailable)?;

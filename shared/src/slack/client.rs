@@ -49,6 +49,8 @@ pub struct PageOf<T> {
 pub struct SlackClient {
     http: reqwest::Client,
     base: Url,
+    /// Each call's limit, unless the invocation has less time left.
+    timeout: Duration,
 }
 
 /// `oauth.v2.access` with the fields Slack documents, rotation included.
@@ -165,7 +167,11 @@ impl SlackClient {
             .connect_timeout(timeout.min(Duration::from_secs(3)))
             .user_agent(concat!("hallway/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { http, base })
+        Ok(Self {
+            http,
+            base,
+            timeout,
+        })
     }
 
     pub fn base_url(&self) -> &Url {
@@ -249,6 +255,8 @@ impl SlackClient {
         method: &str,
         req: reqwest::RequestBuilder,
     ) -> Result<Value, SlackError> {
+        // Inside a worker invocation, never past its deadline.
+        let req = req.timeout(crate::deadline::cap(self.timeout));
         let resp = req.send().await.map_err(|e| transport(method, e))?;
         let status = resp.status();
         if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
@@ -662,6 +670,7 @@ impl SlackClient {
             .http
             .post(response_url)
             .json(body)
+            .timeout(crate::deadline::cap(self.timeout))
             .send()
             .await
             .map_err(|e| transport(METHOD, e))?;
