@@ -66,6 +66,16 @@ fn infra_template_matches_the_code() {
     }
     assert!(t.contains("Binary: hallway-events") && t.contains("Binary: hallway-worker"));
     assert!(t.contains("ReportBatchItemFailures"));
+    // The HTTP API answers the office app's origin as the API function does.
+    let api = resource(&t, "HttpApi");
+    assert!(api.contains("CorsConfiguration:"), "{api}");
+    assert!(
+        api.contains(&format!("MaxAge: {}\n", hallway_api::CORS_MAX_AGE_SECS)),
+        "{api}"
+    );
+    assert!(api.contains("AllowHeaders: [authorization, content-type]"));
+    assert!(api.contains("AllowMethods: [GET, POST, PUT, PATCH, DELETE]"));
+    assert!(api.contains("AccessLogSettings:"));
     // The worker's timeout and the queue's figures are the code's, and the
     // local bundle's queue behaves like the deployed one.
     let worker = resource(&t, "WorkerFunction");

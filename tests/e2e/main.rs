@@ -49,6 +49,8 @@
 //! - `worker_batches`: the worker against its deadline, waits re-sent with
 //!   a delay, failures with backoff and then dead-lettered with a reason,
 //!   a record that panics, poison messages.
+//! - `cors`: the office app's origin answered, preflight included; no
+//!   other origin.
 //! - `security`: tenant isolation on every API route, token algorithm
 //!   confusion, spoofed team headers and fields, oversized bodies.
 
@@ -60,6 +62,7 @@ mod chats;
 pub mod commands;
 mod conformance_queue;
 mod conformance_table;
+mod cors;
 pub mod demo;
 mod directory;
 mod event_samples;

@@ -72,6 +72,58 @@ use hallway::store::{MembersError, SpacesError};
 use hallway::web::{ApiError, trace_layer};
 
 pub fn router(services: Services) -> Router {
+    let cors = cors(&services.config);
+    api_routes()
+        .layer(cors)
+        .merge(admin_routes())
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(trace_layer())
+        .with_state(services)
+}
+
+/// The office app calls the API from its pages (another origin): browsers
+/// ask first (a preflight) and read answers only with CORS headers for the
+/// app's origin (`HALLWAY_APP_URL`'s scheme, host and port), no other. The
+/// deployed HTTP API answers the same way (`CorsConfiguration` in
+/// `infra/template.yaml`; API Gateway then ignores these headers). Bearer
+/// tokens, no cookies: no credentials mode. The admin pages are hallway's
+/// own and get none.
+pub fn cors(config: &hallway::config::Config) -> tower_http::cors::CorsLayer {
+    use http::{HeaderValue, Method, header};
+    let origin = config.app_url.origin().ascii_serialization();
+    let mut layer = tower_http::cors::CorsLayer::new()
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(CORS_MAX_AGE_SECS));
+    // A list, not one fixed value: another origin gets no header at all
+    // (as API Gateway answers), not the app's.
+    if let Ok(origin) = HeaderValue::from_str(&origin) {
+        layer = layer.allow_origin(tower_http::cors::AllowOrigin::list([origin]));
+    }
+    layer
+}
+
+/// How long a browser may reuse a preflight's answer (the template's
+/// `MaxAge` says the same).
+pub const CORS_MAX_AGE_SECS: u64 = 600;
+
+fn admin_routes() -> Router<Services> {
+    Router::new()
+        .route("/admin/login", get(admin::login_form).post(admin::login))
+        .route("/admin/logout", post(admin::logout))
+        .route("/admin/spaces/{space}", get(admin::show))
+        .route("/admin/spaces/{space}/action", post(admin::act))
+        .route("/admin/spaces/{space}/connect", get(admin::connect))
+}
+
+fn api_routes() -> Router<Services> {
     Router::new()
         .route("/api/v1/sessions", post(sessions::exchange))
         .route("/api/v1/me", get(sessions::me))
@@ -147,15 +199,6 @@ pub fn router(services: Services) -> Router {
             "/api/v1/spaces/{space}/directory/refresh",
             post(directory::refresh),
         )
-        .route("/admin/login", get(admin::login_form).post(admin::login))
-        .route("/admin/logout", post(admin::logout))
-        .route("/admin/spaces/{space}", get(admin::show))
-        .route("/admin/spaces/{space}/action", post(admin::act))
-        .route("/admin/spaces/{space}/connect", get(admin::connect))
-        .fallback(not_found)
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
-        .layer(trace_layer())
-        .with_state(services)
 }
 
 /// The largest body the API reads: a presence snapshot of a big office
