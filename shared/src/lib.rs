@@ -39,6 +39,8 @@
 //!   token rotation is on.
 //! - [`services`]: the dependencies a function builds once at start-up.
 //! - [`web`]: the one place errors become HTTP responses.
+//! - [`metrics`]: operator metrics as CloudWatch Embedded Metric Format
+//!   lines (no extra calls), written once per request or batch.
 //! - [`telemetry`]: tracing set-up (JSON on Lambda, readable locally).
 
 pub mod auth;
@@ -51,6 +53,7 @@ pub mod ids;
 pub mod jobs;
 pub mod keys;
 pub mod lifecycle;
+pub mod metrics;
 pub mod office_webhook;
 pub mod people;
 pub mod queue;

@@ -12,6 +12,7 @@ fn filter() -> EnvFilter {
 
 /// JSON logs with the current span's fields on every line.
 pub fn init_lambda() {
+    crate::metrics::enable();
     let _ = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter())

@@ -43,6 +43,33 @@ pub fn trace_layer() -> Trace {
 }
 use crate::table::TableError;
 
+/// Counts each answer by route (`Requests`, `ServerErrors`, `Latency`; see
+/// [`crate::metrics`]) and writes the request's metrics, Slack calls made
+/// while answering included. A router adds it with
+/// `.layer(axum::middleware::from_fn(record_request))`, inside its trace
+/// layer.
+pub async fn record_request(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let dims = [("Route", route.as_str())];
+    crate::metrics::count("Requests", &dims);
+    crate::metrics::millis("Latency", ms, &dims);
+    if response.status().is_server_error() {
+        crate::metrics::count("ServerErrors", &dims);
+    }
+    crate::metrics::flush();
+    response
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// A request claiming to be from Slack failed verification.

@@ -76,6 +76,26 @@ fn infra_template_matches_the_code() {
     assert!(api.contains("AllowHeaders: [authorization, content-type]"));
     assert!(api.contains("AllowMethods: [GET, POST, PUT, PATCH, DELETE]"));
     assert!(api.contains("AccessLogSettings:"));
+    // The functions' embedded metrics go to the stack's namespace, and the
+    // Slack error-rate alarm reads the metrics the code writes.
+    assert!(t.contains(&format!(
+        "{}: !Sub \"hallway/${{AWS::StackName}}\"",
+        hallway::metrics::NAMESPACE_VAR
+    )));
+    for metric in ["MetricName: SlackErrors", "MetricName: SlackCalls"] {
+        assert!(t.contains(metric), "{metric}");
+    }
+    for alarm in [
+        "QueueAgeAlarm",
+        "ThrottlesAlarm",
+        "SlackErrorRateAlarm",
+        "DeadLettersAlarm",
+    ] {
+        assert!(
+            resource(&t, alarm).contains("AlarmActions: !If [HasAlarmTopic"),
+            "{alarm} tells the alarm topic"
+        );
+    }
     // The worker's timeout and the queue's figures are the code's, and the
     // local bundle's queue behaves like the deployed one.
     let worker = resource(&t, "WorkerFunction");

@@ -67,6 +67,13 @@ async fn a_call_is_answered_and_its_meeting_written_before_the_sandbox_may_freez
     // Lambda may freeze the sandbox once the extension asks for its next
     // event: by then the deferred record is written.
     p.settle().await;
+    let logged = std::fs::read_to_string(dir.path().join("commands.log")).unwrap();
+    assert!(
+        logged.lines().any(|l| l.contains("\"_aws\"")
+            && l.contains("\"Route\":\"/slack/commands\"")
+            && l.contains("\"Latency\"")),
+        "an EMF line counts the command and its latency: {logged}"
+    );
     let m = meetings
         .get(&w.hq, &w.hall)
         .await
@@ -124,12 +131,8 @@ async fn the_worker_answers_before_its_deadline_when_slack_hangs_naming_the_reco
     let dir = tempfile::tempdir().unwrap();
     let mut env = w.env.clone();
     env.push(("AWS_LAMBDA_FUNCTION_NAME".into(), "hallway-worker".into()));
-    let mut p = Process::start(
-        &debug_binary("hallway-worker"),
-        &env,
-        &dir.path().join("worker.log"),
-    )
-    .await;
+    let log = dir.path().join("worker.log");
+    let mut p = Process::start(&debug_binary("hallway-worker"), &env, &log).await;
     p.init().await;
 
     // Four prompts of one team, received from SQS as the event source
@@ -192,6 +195,27 @@ async fn the_worker_answers_before_its_deadline_when_slack_hangs_naming_the_reco
         "worker: 4 records, Slack hanging, deadline {timeout:?}: answered in {:?} naming {}",
         answer.elapsed,
         failed.len()
+    );
+    // The operator sees it without extra calls: the batch's metrics as
+    // CloudWatch EMF lines on stdout.
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let emf: Vec<serde_json::Value> = logged
+        .lines()
+        .filter(|l| l.contains("\"_aws\""))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let put_back = emf
+        .iter()
+        .find(|d| d.get("RecordsPutBack").is_some())
+        .unwrap_or_else(|| panic!("no RecordsPutBack metric in {logged}"));
+    assert_eq!(put_back["Kind"], "prompt");
+    assert!(
+        put_back["RecordsPutBack"].as_f64().unwrap() >= 3.0,
+        "{put_back}"
+    );
+    assert_eq!(
+        put_back["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        hallway::metrics::DEFAULT_NAMESPACE
     );
     // Nothing went to the dead-letter queue.
     let dlq = hallway::queue::sqs::SqsQueue::new(w.emulators.sqs.clone(), w.dlq_url.clone());

@@ -343,3 +343,68 @@ async fn a_poison_message_goes_to_the_dead_letters_on_its_first_receive() {
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].body, r#"{"v":7,"job":"from_the_future"}"#);
 }
+
+#[tokio::test]
+async fn dead_letters_are_redriven_after_a_fix_with_a_fresh_start() {
+    let Some(app) = quiet_app(Duration::from_secs(120)).await else {
+        return;
+    };
+    let spent = Delivery {
+        attempts: MAX_ATTEMPTS,
+        dead_letter: Some("Slack was down".into()),
+        ..Delivery::default()
+    };
+    app.queue
+        .dead_letter(&jobs::encode_with(&prompt(BOB), &spent))
+        .await
+        .unwrap();
+    app.queue.dead_letter("not json at all").await.unwrap();
+
+    let listed = hallway_local::redrive::redrive(app.dlq.as_ref(), app.queue.as_ref(), None, true)
+        .await
+        .unwrap();
+    assert_eq!(listed.moved, 2);
+    assert_eq!(listed.by_kind.get("prompt"), Some(&1));
+    assert_eq!(listed.by_kind.get("undecodable"), Some(&1));
+    assert_eq!(listed.by_reason.get("Slack was down"), Some(&1));
+    assert!(
+        app.queue
+            .receive(10, Duration::from_secs(1))
+            .await
+            .unwrap()
+            .is_empty(),
+        "a dry run moves nothing"
+    );
+
+    let moved = hallway_local::redrive::redrive(app.dlq.as_ref(), app.queue.as_ref(), None, false)
+        .await
+        .unwrap();
+    assert_eq!(moved.moved, 2, "what the dry run listed is all there");
+    let back = receive_n(app.queue.as_ref(), 2, Duration::from_secs(10)).await;
+    assert_eq!(back.len(), 2);
+    let job = back
+        .iter()
+        .find_map(|m| jobs::decode_envelope(&m.body).ok())
+        .unwrap();
+    assert_eq!(job.job, prompt(BOB));
+    assert_eq!(job.delivery, Delivery::default(), "a fresh start");
+    assert!(back.iter().any(|m| m.body == "not json at all"));
+    assert!(
+        app.dlq
+            .receive(10, Duration::from_secs(1))
+            .await
+            .unwrap()
+            .is_empty(),
+        "the dead-letter queue is empty"
+    );
+    // The redriven job runs as any other.
+    let worker = Worker::new(app.services.clone());
+    let job_only: Vec<Received> = back
+        .into_iter()
+        .filter(|m| m.body != "not json at all")
+        .collect();
+    let response =
+        hallway_worker::handle(&worker, batch(&job_only), hallway_worker::local_deadline()).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(prompts_to(&app, BOB), 1);
+}

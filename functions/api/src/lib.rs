@@ -78,6 +78,7 @@ pub fn router(services: Services) -> Router {
         .merge(admin_routes())
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(hallway::web::record_request))
         .layer(trace_layer())
         .with_state(services)
 }

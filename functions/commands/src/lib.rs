@@ -32,6 +32,7 @@ pub fn router(services: Services) -> Router {
     Router::new()
         .route(COMMANDS_PATH, post(slash_command))
         .route(INTERACTIVITY_PATH, post(interactivity::handle))
+        .layer(axum::middleware::from_fn(hallway::web::record_request))
         .layer(trace_layer())
         .with_state(services)
 }

@@ -35,6 +35,7 @@ pub const OUTCOME_HEADER: &str = "x-hallway-event";
 pub fn router(services: Services) -> Router {
     Router::new()
         .route(PATH, post(events))
+        .layer(axum::middleware::from_fn(hallway::web::record_request))
         .layer(trace_layer())
         .with_state(services)
 }

@@ -53,6 +53,24 @@ pub enum Command {
         #[arg(long)]
         tamper: bool,
     },
+    /// Move the jobs of the dead-letter queue back to the jobs queue, with a
+    /// fresh start, after the fix for what failed them is deployed (AWS
+    /// credentials and region from the environment, as the AWS CLI takes
+    /// them; the stack's outputs name both queues).
+    Redrive {
+        /// The jobs queue (the stack's queue; `HALLWAY_QUEUE_URL`).
+        #[arg(long, env = "HALLWAY_QUEUE_URL")]
+        queue_url: String,
+        /// The dead-letter queue (the `DeadLetterQueueUrl` output).
+        #[arg(long, env = "HALLWAY_DEAD_LETTER_QUEUE_URL")]
+        dead_letter_queue_url: String,
+        /// Move at most this many.
+        #[arg(long)]
+        max: Option<usize>,
+        /// List what would move (kinds, reasons); move nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print the Slack app manifest for a public base URL.
     Manifest {
         #[arg(long)]
@@ -102,6 +120,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 || replayed.dead_lettered > 0
             {
                 std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Redrive {
+            queue_url,
+            dead_letter_queue_url,
+            max,
+            dry_run,
+        } => {
+            let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .load()
+                .await;
+            let client = hallway::queue::sqs::client(&aws);
+            let jobs_queue = hallway::queue::sqs::SqsQueue::new(client.clone(), queue_url);
+            let dead_letters = hallway::queue::sqs::SqsQueue::new(client, dead_letter_queue_url);
+            let report = crate::redrive::redrive(&dead_letters, &jobs_queue, max, dry_run).await?;
+            if dry_run {
+                print!("would move {report}");
+            } else {
+                print!("moved {report}");
             }
             Ok(())
         }

@@ -50,6 +50,7 @@ pub fn router(services: Services) -> Router {
         .route(LOGIN_PATH, get(login::start))
         .route(LOGIN_CALLBACK_PATH, get(login::callback))
         .route(&format!("{JOIN_PATH}/{{token}}"), get(join::open))
+        .layer(axum::middleware::from_fn(hallway::web::record_request))
         .layer(trace_layer())
         .with_state(services)
 }

@@ -81,6 +81,7 @@ fn reason(code: &str) -> String {
 
 async fn finish_failed(w: &Worker, job: &DeliverJob, why: &str) -> Result<(), JobError> {
     tracing::info!(recipient = %job.recipient, why, "invite not delivered");
+    hallway::metrics::count("InvitesFailed", &[]);
     let done = w
         .services
         .invites()
@@ -175,6 +176,16 @@ impl From<SlackError> for Unchecked {
 }
 
 pub async fn deliver(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
+    let team = job.team_id.clone();
+    let outcome = deliver_once(w, job).await;
+    // A DM that waits while the team's posts are paused waits on a 429.
+    if matches!(outcome, Err(JobError::Wait { .. })) && w.pacer.wait(&team, POST).is_some() {
+        hallway::metrics::count("InvitesRateLimited", &[]);
+    }
+    outcome
+}
+
+async fn deliver_once(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
     let s = &w.services;
     crate::paced(w, &job.team_id, POST)?;
     let invites = s.invites();
@@ -306,6 +317,7 @@ pub async fn deliver(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
                 .mark_sent(&job.invite_id, &job.recipient, &channel, &p.ts)
                 .await?;
             tracing::info!(recipient = %job.recipient, "invite DM sent");
+            hallway::metrics::count("InvitesDelivered", &[]);
             report_if_done(w, done).await
         }
         Err(e) => deliver_failed(w, &job, e, guest).await,

@@ -356,6 +356,7 @@ pub async fn handle_with(
     for id in reports.into_iter().flatten() {
         response.add_failure(id);
     }
+    hallway::metrics::flush();
     response
 }
 
@@ -455,7 +456,8 @@ pub async fn settle(worker: &Worker, item: Item, outcome: Outcome) -> Option<Str
     let Item { record, decoded } = item;
     let id = record.message_id.clone().unwrap_or_default();
     let span = tracing::info_span!("settle", message_id = %id);
-    settle_in(worker, record, decoded, outcome)
+    let kind = decoded.as_ref().map_or("undecodable", |e| e.job.kind());
+    settle_in(worker, record, decoded, outcome, kind)
         .instrument(span)
         .await
         .then_some(id)
@@ -467,8 +469,10 @@ async fn settle_in(
     record: SqsMessage,
     decoded: Result<jobs::Envelope, jobs::DecodeError>,
     outcome: Outcome,
+    kind: &'static str,
 ) -> bool {
     let queue = &worker.services.queue;
+    let metric = |name: &'static str| hallway::metrics::count(name, &[("Kind", kind)]);
     let receipt = record.receipt_handle.unwrap_or_default();
     let body = record.body.unwrap_or_default();
     let put_back = |after: Duration| {
@@ -480,8 +484,12 @@ async fn settle_in(
         }
     };
     let (reason, after, waiting) = match outcome {
-        Outcome::Done => return false,
+        Outcome::Done => {
+            metric("JobsDone");
+            return false;
+        }
         Outcome::Untouched => {
+            metric("RecordsPutBack");
             tracing::info!("not started before the deadline; back on the queue");
             put_back(Duration::ZERO).await;
             return true;
@@ -489,11 +497,13 @@ async fn settle_in(
         Outcome::CutOff => {
             // Its last call may have gone through: it comes back once a slow
             // Slack is surely done, and looks before it acts again.
+            metric("RecordsPutBack");
             tracing::warn!("cut off at the invocation's deadline; back on the queue");
             put_back(SLACK_TIMEOUT).await;
             return true;
         }
         Outcome::Poison(reason) => {
+            metric("JobsDeadLettered");
             tracing::error!(%reason, "poison message: it goes to the dead-letter queue");
             return match queue.dead_letter(&body).await {
                 Ok(()) => false,
@@ -541,6 +551,7 @@ async fn settle_in(
         }
     };
     let Some(delay) = delay else {
+        metric("JobsDeadLettered");
         tracing::error!(reason = %verdict, attempts = delivery.attempts, waited_secs = delivery.waited_secs, "giving up: the job goes to the dead-letter queue");
         delivery.dead_letter = Some(verdict);
         return match queue
@@ -558,10 +569,12 @@ async fn settle_in(
     let again = jobs::encode_with(&envelope.job, &delivery);
     match queue.send(&again, delay).await {
         Ok(_) if waiting => {
+            metric("JobsWaited");
             tracing::info!(reason = %verdict, wait_secs = delay.as_secs(), waited_secs = delivery.waited_secs, "waiting: sent again with a delay");
             false
         }
         Ok(_) => {
+            metric("JobsRetried");
             tracing::warn!(reason = %verdict, attempts = delivery.attempts, retry_in_secs = delay.as_secs(), "failed; sent again with backoff");
             false
         }

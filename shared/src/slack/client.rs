@@ -255,6 +255,23 @@ impl SlackClient {
         method: &str,
         req: reqwest::RequestBuilder,
     ) -> Result<Value, SlackError> {
+        let outcome = self.send_value_once(method, req).await;
+        crate::metrics::count("SlackCalls", &[("Method", method)]);
+        if let Err(e) = &outcome {
+            let code = e.metric_code();
+            crate::metrics::count("SlackErrors", &[("Method", method), ("Error", &code)]);
+            if matches!(e, SlackError::RateLimited { .. }) {
+                crate::metrics::count("SlackRateLimited", &[("Method", method)]);
+            }
+        }
+        outcome
+    }
+
+    async fn send_value_once(
+        &self,
+        method: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<Value, SlackError> {
         // Inside a worker invocation, never past its deadline.
         let req = req.timeout(crate::deadline::cap(self.timeout));
         let resp = req.send().await.map_err(|e| transport(method, e))?;

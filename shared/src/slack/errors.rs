@@ -132,6 +132,17 @@ impl SlackError {
     }
 
     /// The Slack error code, for calls Slack answered with one.
+    /// A bounded label for metrics: Slack's code, or the kind of failure.
+    pub fn metric_code(&self) -> String {
+        match self {
+            SlackError::Http { status, .. } => format!("http_{status}"),
+            SlackError::Timeout { .. } => "timeout".into(),
+            SlackError::Transport { .. } => "transport".into(),
+            SlackError::Decode { .. } => "decode".into(),
+            other => other.code().unwrap_or("other").to_owned(),
+        }
+    }
+
     pub fn code(&self) -> Option<&str> {
         match self {
             SlackError::TokenRefused { code, .. }

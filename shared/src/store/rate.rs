@@ -78,6 +78,7 @@ impl RateBudgets {
             if w.calls.len() >= per_window as usize {
                 let frees_at = w.calls[w.calls.len() - per_window as usize] + window_ms;
                 let wait_ms = (frees_at - now).max(1);
+                crate::metrics::count("HistoryBudgetExhausted", &[]);
                 return Ok(Some((wait_ms + 999) / 1000));
             }
             w.calls.push(now);
@@ -88,7 +89,10 @@ impl RateBudgets {
                 .put(record_item(&key, &w)?, Some(condition))
                 .await
             {
-                Ok(()) => return Ok(None),
+                Ok(()) => {
+                    crate::metrics::count("HistoryBudgetSpent", &[]);
+                    return Ok(None);
+                }
                 Err(TableError::ConditionFailed) => continue,
                 Err(e) => return Err(e),
             }
