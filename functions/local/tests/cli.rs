@@ -203,7 +203,11 @@ fn worker_samples_run_in_process_and_report_failures() {
         !text.contains("0f4c2b1a-0000-4000-8000-000000000003"),
         "{text}"
     );
-    for sample in ["app_uninstalled_job.json", "meeting_notice_job.json"] {
+    for sample in [
+        "app_uninstalled_job.json",
+        "meeting_notice_job.json",
+        "redriven_job.json",
+    ] {
         let ok = hallway_local()
             .args(["replay"])
             .arg(samples().join("worker").join(sample))
