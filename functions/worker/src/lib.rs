@@ -256,8 +256,9 @@ pub const MAX_ATTEMPTS: u32 = 5;
 /// something is wrong that waiting will not mend.
 pub const MAX_WAITED: Duration = Duration::from_secs(24 * 3600);
 /// Kept back at the end of an invocation to settle the batch (re-sends,
-/// dead letters, putting records back) and answer Lambda.
-pub const SETTLE_MARGIN: Duration = Duration::from_millis(1500);
+/// dead letters, putting records back, all at once) and answer Lambda: an
+/// SQS call takes at most 2 s (`hallway::queue::sqs::OPERATION_TIMEOUT`).
+pub const SETTLE_MARGIN: Duration = Duration::from_millis(2500);
 /// A record is started only with this much time left before the margin: an
 /// ordinary job takes a fraction of it, and one that needs longer is cut off
 /// at the deadline and comes back without spending an attempt.
