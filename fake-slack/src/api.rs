@@ -192,8 +192,8 @@ fn required_scope(method: &str, kind: Option<Kind>) -> Option<&'static str> {
             "mpim:history",
         ),
         // The page lists `channels:manage`, `groups:write`, `im:write`,
-        // `mpim:write`; the fake opens DMs only.
-        "conversations.open" => "im:write",
+        // `mpim:write`; the fake opens DMs and group DMs.
+        "conversations.open" => by_kind("im:write", "im:write", "im:write", "mpim:write"),
         // methods/chat.postMessage, …/chat.postEphemeral, …/chat.update, …/chat.delete.
         "chat.postMessage" | "chat.postEphemeral" | "chat.update" | "chat.delete" => "chat:write",
         // methods/chat.unfurl.
@@ -337,16 +337,21 @@ pub(crate) async fn handle(
         return rate_limited(&shared, record, retry_after);
     }
     // Scope.
-    if let Principal::Token { scopes, .. } = &principal
+    if let Principal::Token { scopes, user, .. } = &principal
         && let Some(needed) = required_scope(
             &call.method,
-            call.str("channel").and_then(|c| {
-                world
-                    .teams
-                    .get(principal.team().unwrap_or_default())
-                    .and_then(|t| t.channels.get(c))
-                    .map(kind_of)
-            }),
+            if call.method == "conversations.open" {
+                // Several people: a group DM (methods/conversations.open).
+                (open_targets(&call, user).len() > 1).then_some(Kind::Mpim)
+            } else {
+                call.str("channel").and_then(|c| {
+                    world
+                        .teams
+                        .get(principal.team().unwrap_or_default())
+                        .and_then(|t| t.channels.get(c))
+                        .map(kind_of)
+                })
+            },
         )
         && !scopes.iter().any(|s| s == needed)
     {
@@ -510,7 +515,11 @@ fn authenticate(world: &mut World, call: &Call) -> Result<Principal, String> {
 
 fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
     match call.method.as_str() {
-        "api.test" => Outcome::Ok(json!({"args": call.params})),
+        // methods/api.test: `error`, "Error response to return".
+        "api.test" => match call.str("error") {
+            Some(error) => Outcome::Err(error.to_owned()),
+            None => Outcome::Ok(json!({"args": call.params})),
+        },
         "oauth.v2.access" => oauth_v2_access(world, call),
         "openid.connect.token" => oidc::token(world, call),
         _ => {
@@ -665,15 +674,16 @@ fn users_info(world: &World, call: &Call, team: &str, emails: bool) -> Outcome {
 }
 
 /// methods/users.lookupByEmail: `users_not_found` when nobody has the
-/// address; e-mail is always shown (the method needs `users:read.email`).
-/// Case-insensitive: docs are silent; the fake's reading. Slack also
-/// answers `users_not_found` for a deactivated user; the fake finds them.
+/// address, and when its owner is deactivated or deleted (same page);
+/// e-mail is always shown (the method needs `users:read.email`).
+/// Case-insensitive: docs are silent; the fake's reading.
 fn lookup_by_email(world: &World, call: &Call, team: &str) -> Outcome {
     let email = call.str("email").unwrap_or_default().to_lowercase();
     match world.teams[team].seed.users.iter().find(|u| {
-        u.email
-            .as_deref()
-            .is_some_and(|e| e.to_lowercase() == email)
+        !u.deleted
+            && u.email
+                .as_deref()
+                .is_some_and(|e| e.to_lowercase() == email)
     }) {
         Some(u) => Outcome::Ok(json!({"user": world.user_json(team, u, true)})),
         None => Outcome::Err("users_not_found".into()),
@@ -719,7 +729,7 @@ fn conversations_members(world: &World, call: &Call, team: &str, me: &str) -> Ou
 }
 
 /// A conversation as `me` sees it (a DM's `user` is the other person).
-fn channel_json(ch: &Channel, me: &str) -> Value {
+fn channel_json(ch: &Channel, me: &str, num_members: bool) -> Value {
     // conversation-object: `is_channel` for channels (private ones made
     // since March 2021 too; the fake's private channels are of that kind),
     // `is_group` only for older `G…` private channels; `is_private` for
@@ -743,9 +753,11 @@ fn channel_json(ch: &Channel, me: &str) -> Value {
         v["user"] = json!(other);
     } else {
         v["name"] = json!(ch.name);
-        // Slack sends `num_members` only with `include_num_members=true`
-        // (methods/conversations.info); the fake always does.
-        v["num_members"] = json!(ch.members.len());
+        // `num_members` only with `include_num_members=true`
+        // (methods/conversations.info).
+        if num_members {
+            v["num_members"] = json!(ch.members.len());
+        }
     }
     v
 }
@@ -753,7 +765,12 @@ fn channel_json(ch: &Channel, me: &str) -> Value {
 /// methods/conversations.info: the conversation object.
 fn conversations_info(world: &World, call: &Call, team: &str, me: &str) -> Outcome {
     match visible(world, team, call.str("channel"), me) {
-        Ok(ch) => Outcome::Ok(json!({"channel": channel_json(ch, me)})),
+        Ok(ch) => {
+            // A boolean: `true`/`1` in a form, `true` in JSON.
+            let num_members = matches!(call.str("include_num_members"), Some("true" | "1"))
+                || call.params.get("include_num_members") == Some(&Value::Bool(true));
+            Outcome::Ok(json!({"channel": channel_json(ch, me, num_members)}))
+        }
         Err(e) => e,
     }
 }
@@ -790,32 +807,105 @@ pub(crate) fn open_dm(world: &mut World, team: &str, me: &str, other: &str) -> (
     (id, false)
 }
 
+/// The people a `conversations.open` call names besides the caller ("Don't
+/// include the ID of the user you're calling `conversations.open` on behalf
+/// of – we do that for you", methods/conversations.open), without repeats.
+/// Naming only oneself opens one's own DM (the fake's reading).
+fn open_targets<'c>(call: &'c Call, me: &'c str) -> Vec<&'c str> {
+    let mut out: Vec<&str> = Vec::new();
+    for u in call
+        .str("users")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+    {
+        if !u.is_empty() && u != me && !out.contains(&u) {
+            out.push(u);
+        }
+    }
+    if out.is_empty() && call.str("users").is_some_and(|u| u.trim() == me) {
+        out.push(me);
+    }
+    out
+}
+
+/// A group DM (`mpim`) of `me` and `others`, found by its members or made:
+/// "If there are no conversations already in progress including that exact
+/// set of members, a new multi-person direct message conversation begins"
+/// (methods/conversations.open). A `G…` id and an `mpdm-a--b-1` name, as
+/// in Slack's examples (docs/slack-behaviours.md §9).
+fn open_mpim(world: &mut World, team: &str, me: &str, others: &[&str]) -> (String, bool) {
+    let t = world
+        .teams
+        .get_mut(team)
+        .expect("authenticated team exists");
+    let mut members: Vec<String> = vec![me.to_owned()];
+    members.extend(others.iter().map(|u| (*u).to_owned()));
+    let same = |c: &Channel| {
+        c.is_mpim
+            && c.members.len() == members.len()
+            && members.iter().all(|m| c.members.contains(m))
+    };
+    if let Some(c) = t.channels.values().find(|c| same(c)) {
+        return (c.id.clone(), true);
+    }
+    let names: Vec<String> = members
+        .iter()
+        .map(|m| t.user(m).map_or_else(|| m.clone(), |u| u.name.clone()))
+        .collect();
+    let id = format!("G{}", random_hex(5).to_uppercase());
+    t.channels.insert(
+        id.clone(),
+        Channel {
+            id: id.clone(),
+            name: format!("mpdm-{}-1", names.join("--")),
+            is_private: true,
+            is_im: false,
+            is_mpim: true,
+            is_ext_shared: false,
+            im_user: None,
+            members,
+            messages: Vec::new(),
+            created: 1_700_000_000,
+        },
+    );
+    (id, false)
+}
+
 fn conversations_open(world: &mut World, call: &Call, team: &str, me: &str) -> Outcome {
     // Errors from methods/conversations.open's table unless noted.
-    let Some(users) = call.str("users") else {
+    if call.str("users").is_none() {
         return Outcome::Err("users_list_not_supplied".into());
-    };
-    let users: Vec<&str> = users.split(',').map(str::trim).collect();
-    // Slack opens a group DM for 2 to 8 users; the fake has none, and
-    // `not_supported` is its own answer.
-    if users.len() != 1 {
-        return Outcome::Err("not_supported".into());
     }
-    let other = users[0];
-    match world.teams[team].user(other) {
-        None => return Outcome::Err("user_not_found".into()),
-        Some(u) if u.deleted => return Outcome::Err("user_disabled".into()),
-        // `cannot_dm_bot` is not in this page's table, though client code
-        // handles it from conversations.open (the fake's reading).
-        Some(u) if u.is_bot => return Outcome::Err("cannot_dm_bot".into()),
-        // "All external people must already be in at least one channel
-        // together to send a message" (conversations.open's errors).
-        Some(u) if !can_dm(&world.teams[team], me, u) => {
-            return Outcome::Err("invalid_user_combination".into());
+    let others = open_targets(call, me);
+    // "Provide 1 to 8 user IDs … Providing more than 1 will create a
+    // multi-person direct message"; `too_many_users`: "Needs at most 8 users
+    // to open".
+    if others.is_empty() {
+        return Outcome::Err("users_list_not_supplied".into());
+    }
+    if others.len() > 8 {
+        return Outcome::Err("too_many_users".into());
+    }
+    for other in &others {
+        match world.teams[team].user(other) {
+            None => return Outcome::Err("user_not_found".into()),
+            Some(u) if u.deleted => return Outcome::Err("user_disabled".into()),
+            // `cannot_dm_bot` is not in this page's table, though client code
+            // handles it from conversations.open (the fake's reading).
+            Some(u) if u.is_bot => return Outcome::Err("cannot_dm_bot".into()),
+            // "All external people must already be in at least one channel
+            // together to send a message" (conversations.open's errors).
+            Some(u) if !can_dm(&world.teams[team], me, u) => {
+                return Outcome::Err("invalid_user_combination".into());
+            }
+            Some(_) => {}
         }
-        Some(_) => {}
     }
-    let (id, already) = open_dm(world, team, me, other);
+    let (id, already) = match others.as_slice() {
+        [other] => open_dm(world, team, me, other),
+        _ => open_mpim(world, team, me, &others),
+    };
     // `already_open` and `no_op` as in the page's `return_im` example.
     let mut out = json!({"channel": {"id": id}});
     if already {
@@ -1018,12 +1108,13 @@ pub(crate) fn post(
     message
 }
 
-/// An event's `channel_type`: `im`, `group`, `channel` as on
-/// events/message.im, …/message.groups, …/message.channels. Slack's
-/// message.mpim says `mpim`; the fake sends `group` for group DMs.
+/// An event's `channel_type`: `im`, `mpim`, `group`, `channel` as on
+/// events/message.im, …/message.mpim, …/message.groups, …/message.channels.
 fn channel_type(ch: &Channel) -> &'static str {
     if ch.is_im {
         "im"
+    } else if ch.is_mpim {
+        "mpim"
     } else if ch.is_private {
         "group"
     } else {
@@ -1032,17 +1123,17 @@ fn channel_type(ch: &Channel) -> &'static str {
 }
 
 /// The author's own message in a conversation, by `ts`: `message_not_found`
-/// ("No message exists with the requested timestamp"), and
-/// `cant_update_message` for someone else's (methods/chat.update; "Only
-/// messages posted by the authenticated user are able to be updated").
-/// chat.delete's page names `cant_delete_message` for that; the fake
-/// answers `cant_update_message` for both. A missing `channel`/`ts` reads
-/// as `message_not_found` (the fake's reading).
+/// ("No message exists with the requested timestamp"), and `not_yours` for
+/// someone else's: `cant_update_message` (methods/chat.update: "Only
+/// messages posted by the authenticated user are able to be updated"),
+/// `cant_delete_message` (methods/chat.delete). A missing `channel`/`ts`
+/// reads as `message_not_found` (the fake's reading).
 fn own_message<'w>(
     world: &'w mut World,
     call: &Call,
     team: &str,
     me: &str,
+    not_yours: &str,
 ) -> Result<(String, &'w mut Message), Outcome> {
     let (Some(channel), Some(ts)) = (call.str("channel"), call.str("ts")) else {
         return Err(Outcome::Err("message_not_found".into()));
@@ -1059,7 +1150,7 @@ fn own_message<'w>(
     let id = ch.id.clone();
     match ch.messages.iter_mut().find(|m| m.ts == ts) {
         None => Err(Outcome::Err("message_not_found".into())),
-        Some(m) if m.user != me => Err(Outcome::Err("cant_update_message".into())),
+        Some(m) if m.user != me => Err(Outcome::Err(not_yours.into())),
         Some(m) => Ok((id, m)),
     }
 }
@@ -1067,7 +1158,7 @@ fn own_message<'w>(
 fn update_message(world: &mut World, call: &Call, team: &str, me: &str) -> Outcome {
     let edit_ts = world.next_ts();
     let text = call.str("text").unwrap_or_default().to_owned();
-    let (channel, m) = match own_message(world, call, team, me) {
+    let (channel, m) = match own_message(world, call, team, me, "cant_update_message") {
         Ok(found) => found,
         Err(e) => return e,
     };
@@ -1090,7 +1181,7 @@ fn update_message(world: &mut World, call: &Call, team: &str, me: &str) -> Outco
 
 fn delete_message(world: &mut World, call: &Call, team: &str, me: &str) -> Outcome {
     let delete_ts = world.next_ts();
-    let (channel, m) = match own_message(world, call, team, me) {
+    let (channel, m) = match own_message(world, call, team, me, "cant_delete_message") {
         Ok(found) => found,
         Err(e) => return e,
     };
@@ -1151,6 +1242,26 @@ fn post_ephemeral(world: &mut World, call: &Call, team: &str, me: &str) -> Outco
     Outcome::Ok(json!({"message_ts": ts}))
 }
 
+/// Whose messages a token may read (methods/conversations.history): a
+/// user token "Any private conversation the user is a member of, and all
+/// public conversations"; a bot token only those the bot is a member of.
+/// Private ones the caller is not in are `channel_not_found` ([`visible`]);
+/// a public channel a bot is not in `not_in_channel` ("The token used does
+/// not have access to the proper channel").
+fn readable<'a>(
+    world: &'a World,
+    call: &Call,
+    team: &str,
+    me: &str,
+    kind: TokenKind,
+) -> Result<&'a Channel, Outcome> {
+    let ch = visible(world, team, call.str("channel"), me)?;
+    if kind == TokenKind::Bot && !ch.members.iter().any(|m| m == me) {
+        return Err(Outcome::Err("not_in_channel".into()));
+    }
+    Ok(ch)
+}
+
 fn conversations_history(
     world: &World,
     call: &Call,
@@ -1158,19 +1269,10 @@ fn conversations_history(
     me: &str,
     kind: TokenKind,
 ) -> Outcome {
-    let ch = match channel(world, team, call.str("channel")) {
+    let ch = match readable(world, call, team, me, kind) {
         Ok(c) => c,
         Err(e) => return e,
     };
-    let member = ch.members.iter().any(|m| m == me);
-    // The bot reads the DMs it is part of. `not_in_channel`: "The token
-    // used does not have access to the proper channel" (methods/
-    // conversations.history). The page lets a user token read "all public
-    // conversations", and a bot only those it is a member of; the fake
-    // refuses the first and lets a bot read any DM.
-    if !(member || ch.is_im && kind == TokenKind::Bot) {
-        return Outcome::Err("not_in_channel".into());
-    }
     // Newest first ("The most recent messages in the time range are
     // returned first"), ephemeral messages never (they are not stored by
     // Slack). `latest`/`oldest` are exclusive: "If a message has the same
@@ -1215,26 +1317,24 @@ fn conversations_replies(
     me: &str,
     kind: TokenKind,
 ) -> Outcome {
-    let ch = match channel(world, team, call.str("channel")) {
+    // history's rule; replies' table has no `not_in_channel`, and its page
+    // says bot tokens "lack sufficient permissions to use this method on
+    // public and private channels", which the fake does not enforce (the
+    // error is not documented).
+    let ch = match readable(world, call, team, me, kind) {
         Ok(c) => c,
         Err(e) => return e,
     };
-    let member = ch.members.iter().any(|m| m == me);
-    // history's rule; replies' table has no `not_in_channel`, and its page
-    // says bot tokens "lack sufficient permissions to use this method on
-    // public and private channels", which the fake does not enforce.
-    if !(member || ch.is_im && kind == TokenKind::Bot) {
-        return Outcome::Err("not_in_channel".into());
-    }
-    // `thread_not_found`: "Value for `ts` was missing or invalid". Slack's
-    // `ts` may be "either a thread’s parent message or a message in the
-    // thread"; the fake finds the thread by its parent's only.
-    let Some(parent) = call.str("ts") else {
+    // `thread_not_found`: "Value for `ts` was missing or invalid". `ts` is
+    // "either a thread’s parent message or a message in the thread": a
+    // reply stands for its thread.
+    let Some(given) = call.str("ts") else {
         return Outcome::Err("thread_not_found".into());
     };
-    if !ch.messages.iter().any(|m| m.ts == parent) {
+    let Some(found) = ch.messages.iter().find(|m| m.ts == given) else {
         return Outcome::Err("thread_not_found".into());
-    }
+    };
+    let parent = found.thread_ts.as_deref().unwrap_or(given);
     let messages: Vec<Value> = ch
         .messages
         .iter()
@@ -1257,40 +1357,58 @@ fn conversations_replies(
 }
 
 /// methods/chat.unfurl: "Both `unfurl_id` and `source` must be provided
-/// together, _or_ `channel` and `ts`". Its table has `invalid_unfurl_id` and
-/// `missing_*` errors; the fake answers `cannot_find_message` for an unknown
-/// id and for neither pair (its reading).
+/// together, _or_ `channel` and `ts`". From its table: a missing half is
+/// `missing_unfurl_id`, `missing_source`, `missing_channel`, `missing_ts`;
+/// an unknown id `invalid_unfurl_id`, an unknown channel
+/// `cannot_find_channel`. Given both pairs, the id is checked; the order of
+/// the checks is the fake's reading.
 fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
-    let by_channel = call.str("channel").zip(call.str("ts"));
-    let by_id = call.str("unfurl_id").zip(call.str("source"));
     let t = world
         .teams
         .get_mut(team)
         .expect("authenticated team exists");
-    match (by_id, by_channel) {
+    let (by_id, by_channel) = if call.str("unfurl_id").is_some() || call.str("source").is_some() {
+        let Some(id) = call.str("unfurl_id") else {
+            return Outcome::Err("missing_unfurl_id".into());
+        };
+        let Some(source) = call.str("source") else {
+            return Outcome::Err("missing_source".into());
+        };
         // `source`'s "Acceptable values: `composer` `conversations_history`".
-        (Some((_, source)), _) if !matches!(source, "composer" | "conversations_history") => {
+        if !matches!(source, "composer" | "conversations_history") {
             return Outcome::Err("invalid_source".into());
         }
-        (Some((id, _)), _) if !t.unfurl_ids.contains(id) => {
+        if !t.unfurl_ids.contains(id) {
+            return Outcome::Err("invalid_unfurl_id".into());
+        }
+        (Some((id, source)), call.str("channel").zip(call.str("ts")))
+    } else {
+        let Some(channel) = call.str("channel") else {
+            return Outcome::Err("missing_channel".into());
+        };
+        let Some(ts) = call.str("ts") else {
+            return Outcome::Err("missing_ts".into());
+        };
+        let Some(ch) = t.channels.get(channel) else {
+            return Outcome::Err("cannot_find_channel".into());
+        };
+        // "The `ts` value in the request does not match a message".
+        if !ch.messages.iter().any(|m| m.ts == ts) {
             return Outcome::Err("cannot_find_message".into());
         }
-        (Some(_), _) => {}
-        (None, Some((channel, ts))) => {
-            let found = t
-                .channels
-                .get(channel)
-                .is_some_and(|c| c.messages.iter().any(|m| m.ts == ts));
-            // "The `ts` value in the request does not match a message".
-            if !found {
-                return Outcome::Err("cannot_find_message".into());
-            }
-        }
-        (None, None) => return Outcome::Err("cannot_find_message".into()),
+        (None, Some((channel, ts)))
+    };
+    // `missing_unfurls`; `invalid_unfurls_format`: "cannot be JSON-decoded
+    // into a map of URLs to attachments"; an empty map is refused the same
+    // way (the fake's reading).
+    let given = match call.params.get("unfurls") {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(_) => true,
+    };
+    if !given {
+        return Outcome::Err("missing_unfurls".into());
     }
-    // `invalid_unfurls_format`: "cannot be JSON-decoded into a map of URLs
-    // to attachments"; an empty or missing map is refused the same way
-    // (the fake's reading).
     let unfurls = match call.json("unfurls") {
         Some(Ok(Value::Object(map))) if !map.is_empty() => map,
         _ => return Outcome::Err("invalid_unfurls_format".into()),
@@ -1354,7 +1472,7 @@ fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
 
 /// `files.info` (docs.slack.dev/reference/methods/files.info): the file
 /// object, for a token whose owner can see one of the conversations it
-/// was shared in (`file_not_found` otherwise, as for an unknown id).
+/// was shared in; `file_not_found` for an unknown id.
 fn files_info(world: &World, call: &Call, team: &str, me: &str) -> Outcome {
     let Some(file) = call.str("file").and_then(|f| world.files.get(f)) else {
         return Outcome::Err("file_not_found".into());
@@ -1366,11 +1484,11 @@ fn files_info(world: &World, call: &Call, team: &str, me: &str) -> Outcome {
             .is_some_and(|ch| ch.members.iter().any(|m| m == me))
     });
     // "Bot users tokens may use this method to access information about
-    // files appearing in the channels they belong to" (methods/files.info).
-    // The page also lists `not_visible` ("Do not have permission to view the
-    // file"); the fake answers `file_not_found`.
+    // files appearing in the channels they belong to"; otherwise
+    // `not_visible`: "Do not have permission to view the file"
+    // (methods/files.info).
     if !visible {
-        return Outcome::Err("file_not_found".into());
+        return Outcome::Err("not_visible".into());
     }
     Outcome::Ok(json!({"file": file.to_json(&t.seed.domain), "comments": [],
                        "response_metadata": {"next_cursor": ""}}))
@@ -1389,12 +1507,11 @@ fn views_publish(world: &mut World, call: &Call, team: &str, kind: TokenKind) ->
     let Some(user) = call.str("user_id") else {
         return Outcome::Err("invalid_arguments".into());
     };
-    // An unknown or deleted person: `user_not_found` is the fake's reading
-    // (not in the page's table; its example suggests `invalid_arguments`).
+    // An unknown or deleted person: the same `invalid_arguments` (the
+    // page's example; its table has no `user_not_found`).
     match world.teams[team].user(user) {
-        None => return Outcome::Err("user_not_found".into()),
-        Some(u) if u.deleted => return Outcome::Err("user_not_found".into()),
-        Some(_) => {}
+        Some(u) if !u.deleted => {}
+        _ => return Outcome::Err("invalid_arguments".into()),
     }
     // A `home` view ("This must be a JSON-encoded string") of at most 100
     // blocks ("100 blocks in modals or Home tabs", reference/block-kit/blocks);
@@ -1606,4 +1723,34 @@ fn refresh(world: &mut World, call: &Call) -> Outcome {
         "refresh_token": refresh,
         "expires_in": world.token_lifetime.as_secs(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conversation(is_private: bool, is_im: bool, is_mpim: bool) -> Channel {
+        Channel {
+            id: "G1".into(),
+            name: String::new(),
+            is_private,
+            is_im,
+            is_mpim,
+            is_ext_shared: false,
+            im_user: None,
+            members: Vec::new(),
+            messages: Vec::new(),
+            created: 0,
+        }
+    }
+
+    /// events/message.mpim: a group DM's events carry `channel_type: "mpim"`
+    /// (no group DM's message is delivered yet: only DMs are).
+    #[test]
+    fn a_group_dms_channel_type_is_mpim() {
+        assert_eq!(channel_type(&conversation(true, false, true)), "mpim");
+        assert_eq!(channel_type(&conversation(true, true, false)), "im");
+        assert_eq!(channel_type(&conversation(true, false, false)), "group");
+        assert_eq!(channel_type(&conversation(false, false, false)), "channel");
+    }
 }
