@@ -66,6 +66,23 @@ impl axum::extract::FromRef<Services> for Arc<Verifier> {
     }
 }
 
+/// How long init may spend opening a connection ahead of the first
+/// request. A warm-up saves that request a handshake (a few milliseconds);
+/// an endpoint that refuses or hangs must not hold init up — the SDK would
+/// retry a refused connection with backoff for a second or more.
+pub const WARM_UP_LIMIT: Duration = Duration::from_millis(250);
+
+/// A warm-up, given up after [`WARM_UP_LIMIT`] (its calls are dropped).
+async fn warm_up<E: std::fmt::Display>(
+    f: impl std::future::Future<Output = Result<(), E>>,
+) -> Result<(), String> {
+    match tokio::time::timeout(WARM_UP_LIMIT, f).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer within {WARM_UP_LIMIT:?}")),
+    }
+}
+
 impl Services {
     /// Everything from the environment and AWS, for a Lambda function.
     pub async fn for_lambda() -> anyhow::Result<Self> {
@@ -99,7 +116,11 @@ impl Services {
         let services = Self::assemble(config, secrets, clock, table.clone(), queue.clone())?;
         // Open all three connection pools concurrently; a failure here is
         // logged but not fatal (the first request connects again).
-        let (t, q, s) = tokio::join!(table.warm(), queue.warm(), services.slack.warm());
+        let (t, q, s) = tokio::join!(
+            warm_up(table.warm()),
+            warm_up(queue.warm()),
+            warm_up(services.slack.warm())
+        );
         if let Err(e) = t {
             tracing::warn!(error = %e, "could not warm the DynamoDB connection");
         }

@@ -226,3 +226,33 @@ async fn the_worker_answers_before_its_deadline_when_slack_hangs_naming_the_reco
             .is_empty()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_that_refuses_connections_does_not_hold_init_up() {
+    let Some(w) = world().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut env = w.env.clone();
+    env.retain(|(k, _)| k != "AWS_ENDPOINT_URL_DYNAMODB");
+    env.push((
+        "AWS_ENDPOINT_URL_DYNAMODB".into(),
+        format!("http://127.0.0.1:{closed}"),
+    ));
+    env.push(("AWS_LAMBDA_FUNCTION_NAME".into(), "hallway-commands".into()));
+    let log = dir.path().join("commands.log");
+    let mut p = Process::start(&commands_binary(), &env, &log).await;
+    let init = p.init().await;
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("could not warm the DynamoDB connection"),
+        "{logged}"
+    );
+    // The SDK retries a refused connection with backoff (0.9-1.8 s); a
+    // warm-up is worth a handshake, so it gives up long before.
+    assert!(init < Duration::from_secs(1), "init took {init:?}");
+    eprintln!("init with DynamoDB refusing connections: {init:?}");
+}
