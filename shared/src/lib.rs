@@ -19,7 +19,8 @@
 //!   (inline locally; spawned and drained before the sandbox freezes on Lambda).
 //! - [`table`]: the single-table port (get, batched gets, conditional put/update/delete,
 //!   prefix and range queries, a GSI, transactions, TTL-aware reads) and its two
-//!   adapters: [`table::dynamo`] (DynamoDB) and [`table::embedded`] (redb).
+//!   adapters: [`table::dynamo`] (DynamoDB) and `table::embedded` (redb, with
+//!   the `embedded` feature: the local bundle and the tests).
 //! - [`keys`]: the only place table keys are built; its doc lists every
 //!   access pattern.
 //! - [`store`]: the domain stores (installations, spaces and rooms, OAuth

@@ -103,7 +103,8 @@ impl RateBudgets {
     }
 }
 
-#[cfg(test)]
+// Run on the embedded table (the workspace's tests enable it).
+#[cfg(all(test, feature = "embedded"))]
 mod tests {
     use super::*;
     use crate::clock::ManualClock;

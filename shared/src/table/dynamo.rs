@@ -608,7 +608,7 @@ impl Table for DynamoTable {
     }
 
     async fn transact(&self, writes: Vec<Write>) -> Result<(), TableError> {
-        super::embedded::validate_transaction(&writes)?;
+        super::validate_transaction(&writes)?;
         let now = self.clock.now_secs();
         let items = writes
             .into_iter()

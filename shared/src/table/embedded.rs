@@ -18,7 +18,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::{
     Condition, Cursor, CursorKey, GSI1_PK, GSI1_SK, Index, Item, Key, Page, Query, Table,
-    TableError, Update, Write, is_expired, key_of, str_attr,
+    TableError, Update, Write, is_expired, key_of, str_attr, validate_transaction,
 };
 use crate::clock::SharedClock;
 
@@ -430,24 +430,4 @@ pub(crate) fn cursor_for(index: Index, item: &Item) -> Result<Cursor, TableError
         gsk,
     }
     .encode())
-}
-
-/// The limits DynamoDB puts on `TransactWriteItems`, checked by both adapters
-/// so the embedded one never accepts what DynamoDB would refuse.
-pub(crate) fn validate_transaction(writes: &[Write]) -> Result<(), TableError> {
-    if writes.is_empty() || writes.len() > 25 {
-        return Err(TableError::Invalid(format!(
-            "a transaction holds 1-25 writes, not {}",
-            writes.len()
-        )));
-    }
-    let mut keys = std::collections::HashSet::new();
-    for w in writes {
-        if !keys.insert(w.key()?) {
-            return Err(TableError::Invalid(
-                "a transaction may touch each item only once".into(),
-            ));
-        }
-    }
-    Ok(())
 }

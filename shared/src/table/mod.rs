@@ -24,6 +24,8 @@
 //!   needs from several items costs one round trip instead of one each.
 
 pub mod dynamo;
+// The local bundle's and the tests' store; Lambda binaries leave it out.
+#[cfg(feature = "embedded")]
 pub mod embedded;
 
 use async_trait::async_trait;
@@ -522,6 +524,26 @@ pub fn record_item<T: Serialize>(key: &Key, record: &T) -> Result<Item, TableErr
 pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, TableError> {
     serde_dynamo::from_item(item)
         .map_err(|e| TableError::Invalid(format!("stored item does not match its record: {e}")))
+}
+
+/// The limits DynamoDB puts on `TransactWriteItems`, checked by both adapters
+/// so the embedded one never accepts what DynamoDB would refuse.
+pub(crate) fn validate_transaction(writes: &[Write]) -> Result<(), TableError> {
+    if writes.is_empty() || writes.len() > 25 {
+        return Err(TableError::Invalid(format!(
+            "a transaction holds 1-25 writes, not {}",
+            writes.len()
+        )));
+    }
+    let mut keys = std::collections::HashSet::new();
+    for w in writes {
+        if !keys.insert(w.key()?) {
+            return Err(TableError::Invalid(
+                "a transaction may touch each item only once".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
