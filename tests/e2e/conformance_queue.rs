@@ -72,8 +72,9 @@ conformance!(
     batch_item_failures_retry_only_the_failed_message,
 );
 
-/// Receives until `n` messages arrived or `within` passed.
-async fn receive_n(q: &dyn JobQueue, n: usize, within: Duration) -> Vec<Received> {
+/// Receives until `n` messages arrived or `within` passed (the other
+/// queue tests use it too).
+pub(crate) async fn receive_n(q: &dyn JobQueue, n: usize, within: Duration) -> Vec<Received> {
     let deadline = Instant::now() + within;
     let mut got = Vec::new();
     while got.len() < n && Instant::now() < deadline {

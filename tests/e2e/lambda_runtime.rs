@@ -151,11 +151,8 @@ async fn the_worker_answers_before_its_deadline_when_slack_hangs_naming_the_reco
         .collect();
     let queue = &w.services.queue;
     jobs::enqueue_all(queue.as_ref(), &prompts).await.unwrap();
-    let mut received = Vec::new();
-    let until = std::time::Instant::now() + Duration::from_secs(10);
-    while received.len() < 4 && std::time::Instant::now() < until {
-        received.extend(queue.receive(10, Duration::from_secs(1)).await.unwrap());
-    }
+    let received =
+        crate::conformance_queue::receive_n(queue.as_ref(), 4, Duration::from_secs(10)).await;
     assert_eq!(received.len(), 4);
     w.slack.inject(Fault {
         method: Some("chat.postMessage".into()),

@@ -17,6 +17,7 @@ use hallway_tests::{AppOptions, TestApp, eventually_within, spawn_app_with};
 use hallway_worker::{JobError, MAX_ATTEMPTS, Worker};
 
 use crate::commands::office;
+use crate::conformance_queue::receive_n;
 use crate::demo::{ALICE, BOB, CAROL, DAVE, GENERAL};
 
 const POST: &str = "chat.postMessage";
@@ -37,16 +38,6 @@ fn slack_fault(kind: FaultKind, times: u32) -> Fault {
         kind,
         times,
     }
-}
-
-/// Receives until `n` messages came or `within` passed.
-async fn receive_n(q: &dyn JobQueue, n: usize, within: Duration) -> Vec<Received> {
-    let until = Instant::now() + within;
-    let mut got = Vec::new();
-    while got.len() < n && Instant::now() < until {
-        got.extend(q.receive(10, Duration::from_secs(1)).await.unwrap());
-    }
-    got
 }
 
 /// The batch Lambda would hand the worker for these messages.
