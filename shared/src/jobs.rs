@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ChannelId, EnterpriseId, EventId, TeamId, UserId};
+use crate::ids::{ChannelId, EnterpriseId, EventId, OfficeUserId, RoomId, SpaceId, TeamId, UserId};
 use crate::queue::{JobQueue, QueueError};
 use crate::slack::events::SlackEvent;
 
@@ -41,6 +41,9 @@ pub enum Job {
     MeetingNotice(MeetingNoticeJob),
     /// An admin prompts one person to link ("Sync now" DM).
     Prompt(PromptJob),
+    /// What a `/hallway` answered and left to be done: its records (the
+    /// meeting, the invite, the channel's mapping) and its fan-out.
+    Command(CommandJob),
 }
 
 impl Job {
@@ -55,6 +58,7 @@ impl Job {
             Job::Notify(_) => "notify",
             Job::MeetingNotice(_) => "meeting_notice",
             Job::Prompt(_) => "prompt",
+            Job::Command(_) => "command",
         }
     }
 
@@ -71,8 +75,55 @@ impl Job {
             Job::Notify(j) => &j.notification.team_id,
             Job::MeetingNotice(j) => &j.meeting.team_id,
             Job::Prompt(j) => &j.team_id,
+            Job::Command(j) => &j.team_id,
         }
     }
+}
+
+/// A slash command's work after its answer. Everything it writes is keyed
+/// by what the command fixed when it answered (the invite id among it), so
+/// a job delivered twice writes the same records once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandJob {
+    /// The command as typed (`/hallway`), for replies that name it.
+    pub command: String,
+    pub team_id: TeamId,
+    pub channel_id: ChannelId,
+    /// As Slack sent it: `directmessage` in a DM, the channel's name in a
+    /// channel.
+    #[serde(default)]
+    pub channel_name: Option<String>,
+    /// Who ran the command, in Slack and in the office.
+    pub user_id: UserId,
+    #[serde(default)]
+    pub user_name: Option<String>,
+    pub caller: OfficeUserId,
+    pub response_url: String,
+    pub space_id: SpaceId,
+    pub space_name: String,
+    pub room_id: RoomId,
+    pub room_name: String,
+    /// Run in a DM with the app (the meeting's summary goes back there).
+    #[serde(default)]
+    pub direct: bool,
+    pub action: CommandAction,
+}
+
+/// What the command asked for beyond calling people to the room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CommandAction {
+    /// A call: only the meeting is recorded.
+    Call,
+    /// `/hallway @a @b …`: one invite DM each.
+    Invite {
+        invite_id: String,
+        recipients: Vec<UserId>,
+    },
+    /// `/hallway 'space' 'room'` in a channel: if the caller is a member of
+    /// the space, the channel meets in the room from now on and its
+    /// members are invited.
+    MapChannel { invite_id: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@
 //! | # | access pattern | pk | sk | gsi1pk / gsi1sk | ttl |
 //! |---|---|---|---|---|---|
 //! | 1 | a team's installation (bot token, scopes, bot user) | `TEAM#{team}` | `INSTALL` | | |
-//! | 2 | the spaces mapped to a team (one attribute `space#{space}` each: name, created, connected) | `TEAM#{team}` | `SPACES` | | |
+//! | 2 | the spaces mapped to a team (one attribute `space#{space}` each: name, created, connected; and `brief#{space}`: its call mention and its rooms with their occupancy) | `TEAM#{team}` | `SPACES` | | |
 //! | 3 | a space | `SPACE#{space}` | `META` | | |
 //! | 4 | a space's rooms; a space with its rooms | `SPACE#{space}` | `ROOM#{room}` (query, prefix `ROOM#`; with pattern 3: range `META` … `ROOM#`) | | |
 //! | 5 | an OAuth `state` (single use) | `OAUTH#{state}` | `STATE` | | 10 min |
@@ -35,15 +35,20 @@
 //! | 26 | a space's audit log, newest first (who did what, when) | `SPACE#{space}` | `AUDIT#{millis:013}#{id}` (query, prefix `AUDIT#`, descending) | | 400 days |
 //! | 27 | the bridged conversations a Slack person is in (for removing them) | `TEAM#{team}` | `CONV#{slack user}#{channel}` (query, prefix `CONV#{slack user}#`) | | |
 //!
-//! Pattern 2 is one item per team, not one per space, so the four things a
-//! slash command routes by (patterns 1, 2, 11 and 13) are one `get_many`
-//! (DynamoDB's `BatchGetItem`) instead of three reads and a query: Slack
-//! gives a command 3 s and each request is a round trip. Each space is an
+//! Pattern 2 is one item per team, not one per space, so everything a
+//! slash command answers from (patterns 1, 2, 11 and 13) is one `get_many`
+//! (DynamoDB's `BatchGetItem`) of keys the request names: Slack gives a
+//! command 3 s and each request is a round trip. Each space is an
 //! attribute of its own, so connecting or disconnecting one touches only
 //! its attribute (in the same transaction as the space's item); the reader
-//! orders them oldest first, and the oldest is the team's default. An entry
-//! is about 150 bytes, so DynamoDB's 400 KB item limit is some 2,500 spaces
-//! a workspace.
+//! orders them oldest first, and the oldest is the team's default. Beside
+//! it, `brief#{space}` copies what a command needs of the space's own
+//! items (patterns 3 and 4): the call mention, and each room's name,
+//! capacity and how many are in it (not who). Every change to those items
+//! rewrites the brief from them, guarded by the space's `version`
+//! ([`crate::store::spaces`]), so a brief is never older than a change that
+//! finished. An entry is about 150 bytes and a room's brief about 100, so
+//! DynamoDB's 400 KB item limit is some 2,000 rooms a workspace.
 //!
 //! Patterns 3 and 4 are next to each other in sort-key order (`MEMBER#` <
 //! `META` < `ROOM#`), so a space and all its rooms are one query over the
@@ -94,6 +99,15 @@ pub const TEAM_SPACE_ATTR_PREFIX: &str = "space#";
 /// 2: the attribute of the team's item holding one space's entry.
 pub fn team_space_attr(space: &SpaceId) -> String {
     format!("{TEAM_SPACE_ATTR_PREFIX}{space}")
+}
+
+/// Attribute-name prefix of pattern 2's space briefs.
+pub const SPACE_BRIEF_ATTR_PREFIX: &str = "brief#";
+
+/// 2: the attribute of the team's item holding one space's brief (its call
+/// mention and rooms).
+pub fn space_brief_attr(space: &SpaceId) -> String {
+    format!("{SPACE_BRIEF_ATTR_PREFIX}{space}")
 }
 
 pub fn space_pk(space: &SpaceId) -> String {
@@ -324,6 +338,7 @@ mod tests {
         assert_eq!(installation(&t), key("TEAM#T9".into(), "INSTALL"));
         assert_eq!(team_spaces(&t), key("TEAM#T9".into(), "SPACES"));
         assert_eq!(team_space_attr(&s), "space#s1");
+        assert_eq!(space_brief_attr(&s), "brief#s1");
         assert_eq!(space(&s), key("SPACE#s1".into(), "META"));
         assert_eq!(room(&s, &r).sk, "ROOM#r1");
         assert_eq!(oauth_state("abc").pk, "OAUTH#abc");

@@ -15,8 +15,6 @@
 //! - [`crypto`]: AES-256-GCM encryption of tokens at rest, with key ids.
 //! - [`deadline`]: the time an invocation has left, which caps each Slack
 //!   and webhook call made inside it.
-//! - [`deferred`]: work a request starts that its answer need not wait for
-//!   (inline locally; spawned and drained before the sandbox freezes on Lambda).
 //! - [`table`]: the single-table port (get, batched gets, conditional put/update/delete,
 //!   prefix and range queries, a GSI, transactions, TTL-aware reads) and its two
 //!   adapters: [`table::dynamo`] (DynamoDB) and `table::embedded` (redb, with
@@ -49,7 +47,6 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod deadline;
-pub mod deferred;
 pub mod ids;
 pub mod jobs;
 pub mod keys;

@@ -53,9 +53,6 @@ pub struct Services {
     pub oidc: Arc<IdTokenVerifier>,
     /// `None` when no `HALLWAY_OFFICE_WEBHOOK_URL` is configured.
     pub office_webhook: Option<OfficeWebhook>,
-    /// Where work a request's answer need not wait for goes; inline unless
-    /// a Lambda entry point says otherwise.
-    pub deferred: crate::deferred::Deferred,
 }
 
 /// Lets every router take `Services` as its state and still hand the
@@ -183,7 +180,6 @@ impl Services {
             browser,
             oidc,
             office_webhook,
-            deferred: crate::deferred::Deferred::inline(),
         })
     }
 

@@ -397,15 +397,40 @@ async fn unknown_names_get_a_reply_that_says_what_exists() {
     );
 }
 
+fn responses(app: &TestApp, response_id: &str) -> Vec<String> {
+    app.slack
+        .responses(response_id)
+        .iter()
+        .map(|r| r["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The invite's summary, through the command's `response_url` (after a
+/// channel mapping's confirmation, if any).
 async fn summary(app: &TestApp, response_id: &str) -> String {
+    let is_summary = |t: &String| !t.contains("now meets in");
     eventually("the invite summary", || async {
-        !app.slack.responses(response_id).is_empty()
+        responses(app, response_id).iter().any(is_summary)
     })
     .await;
-    app.slack.responses(response_id)[0]["text"]
-        .as_str()
+    responses(app, response_id)
+        .into_iter()
+        .find(is_summary)
         .unwrap()
-        .to_owned()
+}
+
+/// What the worker said of a channel mapping (written, or refused),
+/// through the command's `response_url`.
+async fn mapping_said(app: &TestApp, response_id: &str) -> String {
+    let about_mapping = |t: &String| t.contains("now meets in") || t.contains("Only members");
+    eventually("the worker's word on the mapping", || async {
+        responses(app, response_id).iter().any(about_mapping)
+    })
+    .await;
+    responses(app, response_id)
+        .into_iter()
+        .find(about_mapping)
+        .unwrap()
 }
 
 #[tokio::test]
@@ -555,10 +580,14 @@ async fn a_channel_of_1200_is_mapped_and_every_member_invited_once() {
     app.slack.set_max_page(200);
     office(&app).await;
     let (reply, response) = app.slash(ALICE, GENERAL, "'HQ' 'Kitchen'").await;
+    assert_eq!(
+        text(&reply),
+        "Mapping #general to Kitchen (HQ) and inviting its members. I'll tell you here how it went."
+    );
+    let said = mapping_said(&app, &response).await;
     assert!(
-        text(&reply).contains("#general now meets in Kitchen (HQ)"),
-        "{}",
-        text(&reply)
+        said.contains("#general now meets in Kitchen (HQ)"),
+        "{said}"
     );
     let route = app
         .services
@@ -577,7 +606,11 @@ async fn a_channel_of_1200_is_mapped_and_every_member_invited_once() {
     hallway_tests::eventually_within(
         "1,198 invites",
         std::time::Duration::from_secs(180),
-        || async { !app.slack.responses(&response).is_empty() },
+        || async {
+            responses(&app, &response)
+                .iter()
+                .any(|t| t.contains("reached"))
+        },
     )
     .await;
     eprintln!("1,198 invites delivered in {:?}", started.elapsed());
@@ -607,11 +640,17 @@ async fn a_member_of_the_space_maps_the_channel_but_a_stranger_cannot() {
     office(&app).await;
     // Bob is linked but not a member of HQ.
     hallway_tests::seed::link(&app.services, "bob", &demo(), "U0DEMO02").await;
-    let (reply, _) = app.slash("U0DEMO02", GENERAL, "'HQ' 'Kitchen'").await;
+    let (reply, response) = app.slash("U0DEMO02", GENERAL, "'HQ' 'Kitchen'").await;
+    assert!(text(&reply).starts_with("Mapping #general"), "{reply}");
+    let said = mapping_said(&app, &response).await;
     assert!(
-        text(&reply).contains("Only members of 'HQ' can map a channel"),
-        "{}",
-        text(&reply)
+        said.contains("Only members of 'HQ' can map a channel to its rooms, so nothing changed."),
+        "{said}"
+    );
+    app.drained().await;
+    assert!(
+        crate::demo::from_app(&app, "U0DEMO03").is_empty(),
+        "nobody is invited"
     );
     assert!(
         app.services
@@ -702,17 +741,16 @@ async fn app_with_private_channels() -> Option<TestApp> {
 async fn a_mapped_channel_calls_its_room_and_notifies_as_the_space_says() {
     let Some(app) = spawn_app().await else { return };
     let o = office(&app).await;
-    let (reply, _) = app.slash(ALICE, DESIGN, "'HQ' 'Kitchen'").await;
+    let (reply, response) = app.slash(ALICE, DESIGN, "'HQ' 'Kitchen'").await;
     assert!(
-        text(&reply).contains("now meets in Kitchen (HQ)"),
+        text(&reply).contains("Mapping #design to Kitchen (HQ)"),
         "{reply}"
     );
+    let said = mapping_said(&app, &response).await;
+    assert!(said.contains("now meets in Kitchen (HQ)"), "{said}");
     assert!(
-        reply["blocks"][1]["elements"][0]["text"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("calls people to Kitchen"),
-        "{reply}"
+        said.contains("`/hallway` with no arguments here now calls people to Kitchen"),
+        "{said}"
     );
     app.drained().await;
 
@@ -766,8 +804,10 @@ async fn private_channels_with_c_ids_map_and_group_dms_say_why_not() {
         return;
     };
     // A private channel whose id starts with C is a channel.
-    let (reply, _) = app.slash(ALICE, "C0SECRET", "'HQ' 'Booth'").await;
-    assert!(text(&reply).contains("now meets in Booth (HQ)"), "{reply}");
+    let (reply, response) = app.slash(ALICE, "C0SECRET", "'HQ' 'Booth'").await;
+    assert!(text(&reply).contains("to Booth (HQ)"), "{reply}");
+    let said = mapping_said(&app, &response).await;
+    assert!(said.contains("now meets in Booth (HQ)"), "{said}");
     app.drained().await;
     assert_eq!(
         crate::demo::from_app(&app, "U0DEMO02").len(),
@@ -793,8 +833,10 @@ async fn a_mapped_private_channel_keeps_its_room_when_its_id_changes() {
     let Some(app) = app_with_private_channels().await else {
         return;
     };
-    let (reply, _) = app.slash(ALICE, "G0OLDPRIV", "'HQ' 'Kitchen'").await;
-    assert!(text(&reply).contains("now meets in Kitchen"), "{reply}");
+    let (reply, response) = app.slash(ALICE, "G0OLDPRIV", "'HQ' 'Kitchen'").await;
+    assert!(text(&reply).contains("to Kitchen (HQ)"), "{reply}");
+    let said = mapping_said(&app, &response).await;
+    assert!(said.contains("now meets in Kitchen"), "{said}");
     app.drained().await;
     // Shared with another organisation: G… becomes C… for good.
     let mut olga = hallway_fake_slack::UserSeed::person("U0EXT0001", "olga");
@@ -819,4 +861,156 @@ async fn a_mapped_private_channel_keeps_its_room_when_its_id_changes() {
     );
     let (reply, _) = app.slash(ALICE, &new_id, "").await;
     assert!(text(&reply).contains("to Kitchen (HQ)"), "{reply}");
+}
+
+#[tokio::test]
+async fn every_answer_is_one_table_request_and_at_most_one_queue_send() {
+    let counts = std::sync::Arc::new(hallway_tests::counting::Counts::default());
+    let Some(app) = spawn_app_with(AppOptions {
+        // Only the answers are counted: the worker would read and write
+        // after them.
+        no_worker: true,
+        wrap_table: Some(counts.wrap_table()),
+        wrap_queue: Some(counts.wrap_queue()),
+        ..AppOptions::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let o = office(&app).await;
+    let answer = async |user: &str, channel: &str, typed: &str| {
+        counts.take();
+        let (reply, _) = app.slash(user, channel, typed).await;
+        (text(&reply), counts.take())
+    };
+    for (user, channel, typed, starts, expected) in [
+        (ALICE, GENERAL, "help", "", (0, 0)),
+        (ALICE, GENERAL, "", "<!channel>", (1, 1)),
+        (
+            ALICE,
+            GENERAL,
+            "<@U0DEMO02> 'HQ' Kitchen",
+            "Inviting 1 person to Kitchen (HQ)",
+            (1, 1),
+        ),
+        (
+            ALICE,
+            GENERAL,
+            "<@U0DEMO02> <@U0DEMO03>",
+            "Inviting 2 people to Hall (HQ)",
+            (1, 1),
+        ),
+        (
+            ALICE,
+            DESIGN,
+            "'HQ' 'Kitchen'",
+            "Mapping #design to Kitchen (HQ)",
+            (1, 1),
+        ),
+        (
+            ALICE,
+            GENERAL,
+            "'Nowhere'",
+            "There is no space or room called 'Nowhere'",
+            (1, 0),
+        ),
+        (
+            "U0DEMO05",
+            GENERAL,
+            "<@U0DEMO02>",
+            "Before you can call people",
+            (1, 0),
+        ),
+    ] {
+        let (said, made) = answer(user, channel, typed).await;
+        assert!(said.starts_with(starts), "{typed:?}: {said}");
+        assert_eq!(made, expected, "{typed:?}: (table requests, queue sends)");
+    }
+    // A space mapped before briefs existed has none on its team's item: it
+    // is read with one more query, and has a brief again once its rooms
+    // change.
+    let team_item = hallway::keys::team_spaces(&demo());
+    app.services
+        .table
+        .update(
+            &team_item,
+            hallway::table::Update::default().remove(hallway::keys::space_brief_attr(&o.hq)),
+            None,
+        )
+        .await
+        .unwrap();
+    let (said, made) = answer(ALICE, GENERAL, "<@U0DEMO02>").await;
+    assert!(said.starts_with("Inviting 1 person to Hall (HQ)"), "{said}");
+    assert_eq!(made, (2, 1), "the space's own items are read");
+    app.services
+        .spaces()
+        .add_room(&o.hq, "Atrium", 500)
+        .await
+        .unwrap();
+    let (said, made) = answer(ALICE, GENERAL, "<@U0DEMO02>").await;
+    assert!(
+        said.starts_with("Inviting 1 person to Atrium (HQ)"),
+        "{said}"
+    );
+    assert_eq!(made, (1, 1), "the brief is back");
+}
+
+#[tokio::test]
+async fn a_command_job_delivered_twice_writes_one_invite_and_sends_each_dm_once() {
+    let Some(app) = spawn_app().await else { return };
+    let o = office(&app).await;
+    let job = hallway::jobs::Job::Command(hallway::jobs::CommandJob {
+        command: "/hallway".into(),
+        team_id: demo(),
+        channel_id: ChannelId::new(GENERAL).unwrap(),
+        channel_name: Some("general".into()),
+        user_id: UserId::new(ALICE).unwrap(),
+        user_name: Some("alice".into()),
+        caller: OfficeUserId::new("ada").unwrap(),
+        response_url: app.slack.response_url("twice"),
+        space_id: o.hq.clone(),
+        space_name: "HQ".into(),
+        room_id: o.hall.clone(),
+        room_name: "Hall".into(),
+        direct: false,
+        action: hallway::jobs::CommandAction::Invite {
+            invite_id: "01invite0twice".into(),
+            recipients: vec![
+                UserId::new("U0DEMO02").unwrap(),
+                UserId::new("U0DEMO03").unwrap(),
+            ],
+        },
+    });
+    let queue = app.services.queue.as_ref();
+    hallway::jobs::enqueue(queue, &job, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    hallway::jobs::enqueue(queue, &job, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    let summary = summary(&app, "twice").await;
+    assert!(summary.contains("2 of 2 reached"), "{summary}");
+    app.drained().await;
+    for user in ["U0DEMO02", "U0DEMO03"] {
+        assert_eq!(app.slack.dm_messages("T0DEMO", user).len(), 1, "{user}");
+    }
+    let invite = app
+        .services
+        .invites()
+        .get("01invite0twice")
+        .await
+        .unwrap()
+        .expect("the invite the command fixed");
+    assert_eq!((invite.total, invite.sent), (2, 2));
+    assert_eq!(invite.inviter_name, "Ada Lovelace");
+    assert_eq!(app.slack.responses("twice").len(), 1, "one summary");
+    assert!(
+        app.services
+            .meetings()
+            .get(&o.hq, &o.hall)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

@@ -305,18 +305,21 @@ async fn signed_garbage_is_a_400() {
 /// A queue whose sends fail while `failures` is above zero.
 pub struct FlakyQueue {
     pub inner: SharedQueue,
-    pub failures: AtomicU32,
+    pub failures: Arc<AtomicU32>,
 }
 
 impl FlakyQueue {
     /// For [`AppOptions::wrap_queue`]: the first `failures` sends fail.
     pub fn wrapping(failures: u32) -> Box<dyn FnOnce(SharedQueue) -> SharedQueue + Send> {
-        Box::new(move |inner| {
-            Arc::new(FlakyQueue {
-                inner,
-                failures: AtomicU32::new(failures),
-            }) as SharedQueue
-        })
+        Self::controlled(Arc::new(AtomicU32::new(failures)))
+    }
+
+    /// For [`AppOptions::wrap_queue`]: sends fail while the test holds
+    /// `failures` above zero (each failure takes one off).
+    pub fn controlled(
+        failures: Arc<AtomicU32>,
+    ) -> Box<dyn FnOnce(SharedQueue) -> SharedQueue + Send> {
+        Box::new(move |inner| Arc::new(FlakyQueue { inner, failures }) as SharedQueue)
     }
 }
 

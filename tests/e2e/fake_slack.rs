@@ -38,7 +38,7 @@ async fn bridged_with_flaky_queue() -> Option<(TestApp, Office, Arc<FlakyQueue>)
         wrap_queue: Some(Box::new(move |inner| {
             let q = Arc::new(FlakyQueue {
                 inner,
-                failures: AtomicU32::new(0),
+                failures: AtomicU32::new(0).into(),
             });
             *keep.lock().unwrap() = Some(q.clone());
             q as SharedQueue

@@ -3,12 +3,12 @@
 //! (`hallway_tests::lambda`), on the emulators. `scripts/test` builds the
 //! binaries before the tests.
 //!
-//! What only this path shows: the meeting record a call defers is written
-//! after the answer but before the sandbox may be frozen (the internal
-//! extension asks for its next event only then), and an event that never
-//! reaches the router holds the sandbox no longer than its deadline; the
+//! What only this path shows: a call is answered by the commands binary
+//! with nothing written and one job queued, which the worker binary turns
+//! into the meeting record (once, however often it is delivered); the
 //! worker reads its invocation's deadline and answers before it with the
-//! records it did not finish when Slack hangs.
+//! records it did not finish when Slack hangs; a table that refuses
+//! connections does not hold init up.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -30,27 +30,31 @@ fn debug_binary(name: &str) -> PathBuf {
     bin
 }
 
-fn commands_binary() -> PathBuf {
-    debug_binary("hallway-commands")
-}
-
-async fn start(w: &World, log: &std::path::Path) -> Process {
+async fn start(w: &World, name: &str, log: &std::path::Path) -> Process {
     let mut env = w.env.clone();
-    env.push(("AWS_LAMBDA_FUNCTION_NAME".into(), "hallway-commands".into()));
-    let mut p = Process::start(&commands_binary(), &env, log).await;
+    env.push(("AWS_LAMBDA_FUNCTION_NAME".into(), name.into()));
+    let mut p = Process::start(&debug_binary(name), &env, log).await;
     p.init().await;
-    assert!(
-        p.has_extension(),
-        "the commands binary registers its extension before its first next"
-    );
     p
 }
 
+/// An SQS event of messages received from the queue, as the event source
+/// mapping hands them to the worker.
+fn sqs_event(received: &[hallway::queue::Received]) -> Vec<u8> {
+    let mut event = aws_lambda_events::event::sqs::SqsEvent::default();
+    event.records = received
+        .iter()
+        .map(|m| poller::to_sqs_message(m, "arn:aws:sqs:us-east-1:000000000000:jobs"))
+        .collect();
+    serde_json::to_vec(&event).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_call_is_answered_and_its_meeting_written_before_the_sandbox_may_freeze() {
+async fn a_call_is_answered_with_one_job_and_the_worker_writes_its_meeting() {
     let Some(w) = world().await else { return };
     let dir = tempfile::tempdir().unwrap();
-    let p = start(&w, &dir.path().join("commands.log")).await;
+    let log = dir.path().join("commands.log");
+    let p = start(&w, "hallway-commands", &log).await;
     let meetings = w.services.meetings();
     assert!(meetings.get(&w.hq, &w.hall).await.unwrap().is_none());
 
@@ -63,77 +67,57 @@ async fn a_call_is_answered_and_its_meeting_written_before_the_sandbox_may_freez
         reply["text"].as_str().unwrap_or("").contains("Hall"),
         "{reply}"
     );
-
-    // Lambda may freeze the sandbox once the extension asks for its next
-    // event: by then the deferred record is written.
-    p.settle().await;
-    let logged = std::fs::read_to_string(dir.path().join("commands.log")).unwrap();
+    let logged = std::fs::read_to_string(&log).unwrap();
     assert!(
         logged.lines().any(|l| l.contains("\"_aws\"")
             && l.contains("\"Route\":\"/slack/commands\"")
             && l.contains("\"Latency\"")),
         "an EMF line counts the command and its latency: {logged}"
     );
+    // The answer wrote nothing: the meeting is the worker's, from the one
+    // job the command queued.
+    assert!(meetings.get(&w.hq, &w.hall).await.unwrap().is_none());
+    let queue = &w.services.queue;
+    let received =
+        crate::conformance_queue::receive_n(queue.as_ref(), 1, Duration::from_secs(10)).await;
+    assert_eq!(received.len(), 1);
+    let job = jobs::decode(&received[0].body).unwrap();
+    assert!(
+        matches!(&job, Job::Command(c) if c.room_name == "Hall"),
+        "{job:?}"
+    );
+
+    let worker = start(&w, "hallway-worker", &dir.path().join("worker.log")).await;
+    let done = worker.invoke(sqs_event(&received)).await;
+    assert!(done.ok, "{}", String::from_utf8_lossy(&done.body));
+    let response: serde_json::Value = serde_json::from_slice(&done.body).unwrap();
+    assert_eq!(
+        response["batchItemFailures"],
+        serde_json::json!([]),
+        "{response}"
+    );
     let m = meetings
         .get(&w.hq, &w.hall)
         .await
         .unwrap()
-        .expect("the meeting was written before the extension asked for its next event");
+        .expect("the worker wrote the call's meeting");
     assert_eq!(m.channel_id.as_str(), GENERAL);
     assert_eq!(m.called_by.as_ref().map(|u| u.as_str()), Some(ALICE));
-    assert_eq!(
-        p.after_answers().len(),
-        1,
-        "the extension asked once after the answer"
-    );
 
-    // A second call into the same room joins the meeting, as before.
-    let again = p.invoke(slash("")).await;
-    assert_eq!(http_answer(&again).0, 200);
-    p.settle().await;
+    // The same job delivered again writes nothing new.
+    let again = worker.invoke(sqs_event(&received)).await;
+    assert!(again.ok);
     let still = meetings.get(&w.hq, &w.hall).await.unwrap().unwrap();
-    assert_eq!(
-        still.called_at, m.called_at,
-        "the first call's record is kept"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_event_that_never_reaches_the_router_holds_the_sandbox_only_until_its_deadline() {
-    let Some(w) = world().await else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("commands.log");
-    let p = start(&w, &log).await;
-
-    // Not an HTTP event: lambda_http refuses it without calling the router,
-    // so the extension hears of no answer and waits out the deadline.
-    let refused = p
-        .invoke_within(b"\"not an HTTP event\"".to_vec(), Duration::from_secs(2))
-        .await;
-    assert!(!refused.ok, "posted to /error");
-    p.settle().await;
-    let logged = std::fs::read_to_string(&log).unwrap();
-    assert!(
-        logged.contains("no answer from the router before the deadline"),
-        "{logged}"
-    );
-
-    // The sandbox is usable again.
-    let help = p.invoke(slash("help")).await;
-    let (status, body) = http_answer(&help);
-    assert_eq!(status, 200, "{body}");
-    assert!(body.contains("ephemeral"), "{body}");
+    assert_eq!(still.joined, m.joined);
+    assert_eq!(still.started_at, m.started_at);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_worker_answers_before_its_deadline_when_slack_hangs_naming_the_records_it_left() {
     let Some(w) = world().await else { return };
     let dir = tempfile::tempdir().unwrap();
-    let mut env = w.env.clone();
-    env.push(("AWS_LAMBDA_FUNCTION_NAME".into(), "hallway-worker".into()));
     let log = dir.path().join("worker.log");
-    let mut p = Process::start(&debug_binary("hallway-worker"), &env, &log).await;
-    p.init().await;
+    let p = start(&w, "hallway-worker", &log).await;
 
     // Four prompts of one team, received from SQS as the event source
     // mapping would; Slack then hangs on every DM for longer than the
@@ -160,16 +144,8 @@ async fn the_worker_answers_before_its_deadline_when_slack_hangs_naming_the_reco
         kind: FaultKind::Delay { millis: 30_000 },
         times: 4,
     });
-    let mut event = aws_lambda_events::event::sqs::SqsEvent::default();
-    event.records = received
-        .iter()
-        .map(|m| poller::to_sqs_message(m, "arn:aws:sqs:us-east-1:000000000000:jobs"))
-        .collect();
-
     let timeout = Duration::from_secs(9);
-    let answer = p
-        .invoke_within(serde_json::to_vec(&event).unwrap(), timeout)
-        .await;
+    let answer = p.invoke_within(sqs_event(&received), timeout).await;
     assert!(answer.ok, "{}", String::from_utf8_lossy(&answer.body));
     assert!(
         answer.elapsed < timeout,
@@ -241,7 +217,7 @@ async fn a_table_that_refuses_connections_does_not_hold_init_up() {
     ));
     env.push(("AWS_LAMBDA_FUNCTION_NAME".into(), "hallway-commands".into()));
     let log = dir.path().join("commands.log");
-    let mut p = Process::start(&commands_binary(), &env, &log).await;
+    let mut p = Process::start(&debug_binary("hallway-commands"), &env, &log).await;
     let init = p.init().await;
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(

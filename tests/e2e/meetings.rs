@@ -82,10 +82,9 @@ async fn a_channel_call_is_summed_up_in_the_channel_once_the_room_empties() {
     let o = setup(&app).await;
     let (reply, _) = app.slash(ALICE, GENERAL, "").await;
     assert_eq!(reply["response_type"], "in_channel", "{reply}");
-    assert!(
-        meeting_open(&app, &o).await,
-        "the call is remembered (Hall: largest empty room)"
-    );
+    // The call is remembered (Hall: largest empty room) by the worker.
+    app.eventually("the call's meeting recorded", || meeting_open(&app, &o))
+        .await;
 
     // Nobody has come yet: an empty snapshot ends nothing.
     assert_eq!(presence(&app, &o, &[]).await, 200);
@@ -154,8 +153,9 @@ async fn invites_typed_in_a_dm_are_summed_up_to_the_caller() {
 
 #[tokio::test]
 async fn a_summary_that_cannot_be_queued_is_not_lost() {
+    let failures = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
     let Some(app) = spawn_app_with(AppOptions {
-        wrap_queue: Some(FlakyQueue::wrapping(1)),
+        wrap_queue: Some(FlakyQueue::controlled(failures.clone())),
         ..AppOptions::default()
     })
     .await
@@ -164,7 +164,10 @@ async fn a_summary_that_cannot_be_queued_is_not_lost() {
     };
     let o = setup(&app).await;
     app.slash(ALICE, GENERAL, "").await;
+    app.eventually("the call's meeting recorded", || meeting_open(&app, &o))
+        .await;
     assert_eq!(presence(&app, &o, &["ada"]).await, 200);
+    failures.store(1, std::sync::atomic::Ordering::SeqCst);
     // The queue is down when the room empties: 503, the meeting kept…
     assert_eq!(presence(&app, &o, &[]).await, 503);
     assert!(meeting_open(&app, &o).await);

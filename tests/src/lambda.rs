@@ -556,3 +556,83 @@ pub fn http_answer(o: &Outcome) -> (u16, String) {
         v["body"].as_str().unwrap_or("").to_owned(),
     )
 }
+
+// ---------------------------------------------------------------------------
+// Counting what a function asks of AWS.
+
+/// A loopback HTTP proxy in front of an AWS endpoint that counts the
+/// requests passing through by operation (the `X-Amz-Target` header both
+/// DynamoDB's and SQS's JSON protocols send): how many round trips a
+/// function makes, seen from outside it, whatever its code says.
+#[derive(Clone)]
+pub struct CountingProxy {
+    pub url: String,
+    counts: Arc<Mutex<std::collections::BTreeMap<String, usize>>>,
+}
+
+#[derive(Clone)]
+struct ProxyState {
+    upstream: String,
+    client: reqwest::Client,
+    counts: Arc<Mutex<std::collections::BTreeMap<String, usize>>>,
+}
+
+async fn forward(
+    State(p): State<ProxyState>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let operation = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .map(|t| t.rsplit('.').next().unwrap_or(t).to_owned())
+        .unwrap_or_else(|| format!("{method} {}", uri.path()));
+    *p.counts.lock().unwrap().entry(operation).or_default() += 1;
+    let mut outgoing = headers.clone();
+    outgoing.remove(axum::http::header::HOST);
+    let target = format!(
+        "{}{}",
+        p.upstream.trim_end_matches('/'),
+        uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/")
+    );
+    match p
+        .client
+        .request(method, target)
+        .headers(outgoing)
+        .body(body)
+        .send()
+        .await
+    {
+        Ok(r) => {
+            let status = r.status();
+            let mut back = r.headers().clone();
+            back.remove(axum::http::header::TRANSFER_ENCODING);
+            let bytes = r.bytes().await.unwrap_or_default();
+            (status, back, bytes).into_response()
+        }
+        Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    }
+}
+
+impl CountingProxy {
+    pub async fn start(upstream: &str) -> Self {
+        let counts = Arc::new(Mutex::new(std::collections::BTreeMap::new()));
+        let state = ProxyState {
+            upstream: upstream.to_owned(),
+            client: reqwest::Client::new(),
+            counts: counts.clone(),
+        };
+        let app = Router::new().fallback(forward).with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { url, counts }
+    }
+
+    /// The requests counted since the last call, by operation.
+    pub fn take(&self) -> std::collections::BTreeMap<String, usize> {
+        std::mem::take(&mut *self.counts.lock().unwrap())
+    }
+}

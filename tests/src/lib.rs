@@ -23,6 +23,7 @@
 //!   a Runtime API and Extensions API played on loopback.
 
 pub mod bench;
+pub mod counting;
 pub mod emulators;
 pub mod in_process;
 pub mod lambda;
@@ -81,6 +82,9 @@ pub struct AppOptions {
     /// Wraps the queue the app sends to (for failure injection); the worker
     /// still polls the real queue.
     pub wrap_queue: Option<Box<dyn FnOnce(SharedQueue) -> SharedQueue + Send>>,
+    /// Wraps the table the routers and the worker use (e.g. to count
+    /// requests: [`counting`]).
+    pub wrap_table: Option<Box<dyn FnOnce(SharedTable) -> SharedTable + Send>>,
     /// The fake Slack's app (token rotation, credentials).
     pub fake_app: Option<AppConfig>,
     /// The fake Slack's workspaces (default: the demo workspace plus
@@ -251,14 +255,12 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
         Some(wrap) => wrap(queue.clone()),
         None => queue.clone(),
     };
-    let services = Services::assemble(
-        config,
-        secrets,
-        shared_clock,
-        table.clone() as SharedTable,
-        app_queue,
-    )
-    .expect("services");
+    let app_table: SharedTable = match opts.wrap_table {
+        Some(wrap) => wrap(table.clone()),
+        None => table.clone(),
+    };
+    let services =
+        Services::assemble(config, secrets, shared_clock, app_table, app_queue).expect("services");
     let router = hallway_local::bundle::routes(services.clone());
     tokio::spawn(async move {
         axum::serve(listener, router).await.unwrap();

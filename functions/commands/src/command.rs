@@ -1,27 +1,26 @@
 //! `/hallway`: from a verified form to the reply Slack shows.
 //!
-//! The reply is built within the request from a few table reads; nothing here
-//! calls Slack. Invites and channel onboarding become jobs, and the inviter
+//! The reply is built within the request from one table read and one queue
+//! send at most; nothing here calls Slack or writes the table. What a
+//! command does beyond its answer (the meeting record, the invite and its
+//! DMs, a channel's mapping) is one job for the worker, and the inviter
 //! hears back through the command's `response_url`.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use hallway::ids::{ChannelId, OfficeUserId, SpaceId, TeamId, UserId};
-use hallway::jobs::{self, FanOutJob, Job, OnboardJob};
+use hallway::ids::{ChannelId, OfficeUserId, SpaceId, TeamId, UserId, new_ordered_id};
+use hallway::jobs::{self, CommandAction, CommandJob, Job};
+use hallway::queue::QueueError;
 use hallway::services::Services;
 use hallway::slack::grammar::{self, GrammarError, Name, Parsed};
 use hallway::slack::messages::{self, escape};
 use hallway::slack::oauth::{INSTALL_PATH, LOGIN_PATH};
-use hallway::store::invites::Origin;
-use hallway::store::meetings::Call as MeetingCall;
-use hallway::store::routing::SpaceHint;
-use hallway::store::spaces::{RoomChoice, choose};
-use hallway::store::{ChannelRoute, NewInvite, Room, Routing, Space, TeamSpace};
+use hallway::store::spaces::{Briefs, CallMention, RoomBrief, RoomChoice, choose};
+use hallway::store::{ChannelRoute, Routing, TeamSpace};
 use hallway::web::ApiError;
 use serde::Deserialize;
 use serde_json::Value;
-use tracing::Instrument;
 
 /// Every field Slack sends with a slash command.
 #[derive(Debug, Clone, Deserialize)]
@@ -97,15 +96,23 @@ fn grammar_reply(command: &str, e: &GrammarError) -> Value {
 }
 
 /// Where a command goes: the space, and the room named or else the choice
-/// among its rooms (read with the space).
+/// among its rooms.
 struct Target {
-    space: Space,
+    space: SpaceView,
     place: Place,
 }
 
+/// What a command needs of a space: its entry and brief on the team's item.
+#[derive(Clone)]
+struct SpaceView {
+    id: SpaceId,
+    name: String,
+    call_mention: CallMention,
+}
+
 enum Place {
-    Named(Room),
-    Chosen(RoomChoice),
+    Named(RoomBrief),
+    Chosen(RoomChoice<RoomBrief>),
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -132,19 +139,18 @@ pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
     };
     let team = &cmd.team_id;
 
-    // Everything the routing needs is one read (`hallway::store::routing`):
-    // Slack gives us 3 s and each request is a round trip. The space this
-    // conversation's last call went to comes with it (see `last_space`).
-    let guess = last_space::guess(team, &cmd.channel_id);
+    // Everything the answer needs is one read of keys the command names
+    // (`hallway::store::routing`): Slack gives us 3 s and each request is a
+    // round trip. What the command writes is the worker's, from one job.
     let Routing {
         installation,
         caller,
         team_spaces: spaces,
+        briefs,
         route,
-        hinted,
     } = s
         .routings()
-        .read(team, &cmd.user_id, &cmd.channel_id, guess.as_ref())
+        .read(team, &cmd.user_id, &cmd.channel_id)
         .await?;
     // The app must be installed with a working token. A team with no record
     // at all installed before this deployment's table existed (or lost it):
@@ -186,20 +192,21 @@ pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
             ),
         ));
     }
-    let target = match resolve(s, cmd, &spaces, route, &names, hinted).await? {
+    let target = match resolve(s, cmd, &spaces, briefs, route, &names).await? {
         Ok(t) => t,
         Err(reply) => return Ok(reply),
     };
 
     if !mentions.is_empty() {
-        return invite(s, cmd, &caller, target, mentions).await;
+        return invite(s, cmd, caller, target, mentions).await;
     }
     if let Place::Named(room) = &target.place
         && names.len() >= 2
     {
-        return onboard(s, cmd, &caller, &target.space, room).await;
+        let room = room.clone();
+        return map_channel(s, cmd, caller, target.space, room).await;
     }
-    call(s, cmd, target).await
+    call(s, cmd, caller, target).await
 }
 
 /// Finds the space and room the names mean (see the module doc of
@@ -209,29 +216,17 @@ async fn resolve(
     s: &Services,
     cmd: &SlashCommand,
     team_spaces: &[TeamSpace],
+    briefs: Briefs,
     route: Option<ChannelRoute>,
     names: &[Name],
-    hinted: Option<(Space, Vec<Room>)>,
 ) -> Result<Result<Target, Value>, ApiError> {
-    let spaces = s.spaces();
-    let of_team = |id: &SpaceId| team_spaces.iter().any(|ts| ts.space_id == *id);
-    // Each space is read once, with its rooms, however many readings of
-    // the names are tried; the hinted one was read with the routing facts
-    // and counts only if it is one of the team's spaces.
-    let mut read: HashMap<SpaceId, (Option<Space>, Vec<Room>)> = HashMap::new();
-    if let Some((space, rooms)) = hinted
-        && of_team(&space.id)
-    {
-        read.insert(space.id.clone(), (Some(space), rooms));
-    }
-    let mut with_rooms = async |id: &SpaceId| -> Result<(Option<Space>, Vec<Room>), ApiError> {
-        if let Some(found) = read.get(id) {
-            return Ok(found.clone());
-        }
-        let found = spaces.with_rooms(id).await.map_err(crate::spaces_error)?;
-        read.insert(id.clone(), found.clone());
-        Ok(found)
+    let mut rooms_of = Rooms {
+        s,
+        team_spaces,
+        briefs,
+        read: HashMap::new(),
     };
+    let of_team = |id: &SpaceId| team_spaces.iter().any(|ts| ts.space_id == *id);
     // The space used when none is named.
     let routed = match route.as_ref().filter(|r| of_team(&r.space_id)) {
         Some(r) => r.space_id.clone(),
@@ -240,15 +235,12 @@ async fn resolve(
     if names.is_empty() {
         // No room named: the room this channel meets in, else the largest
         // empty one.
-        let (space, rooms) = with_rooms(&routed).await?;
-        let Some(space) = space else {
-            last_space::forget(&cmd.team_id, &cmd.channel_id);
+        let Some((space, rooms)) = rooms_of.get(&routed).await? else {
             return Ok(Err(messages::ephemeral(
                 "The space for this channel no longer exists.",
                 Some(&hint(&cmd.command)),
             )));
         };
-        last_space::remember(&cmd.team_id, &cmd.channel_id, SpaceHint::of(&space, &rooms));
         let mapped = route
             .as_ref()
             .filter(|r| r.space_id == space.id)
@@ -267,7 +259,7 @@ async fn resolve(
             (None, Some(ts)) => (ts.space_id.clone(), None),
             (None, None) => (routed.clone(), Some(first.clone())),
         };
-        let (Some(space), rooms) = with_rooms(&space_id).await? else {
+        let Some((space, rooms)) = rooms_of.get(&space_id).await? else {
             continue;
         };
         let place = match &room_name {
@@ -283,27 +275,31 @@ async fn resolve(
     let typed: Vec<&str> = names.iter().map(|n| n.text.as_str()).collect();
     let space_names = list(team_spaces.iter().map(|ts| ts.space_name.clone()));
     let named_space = team_spaces.iter().find(|ts| same(&ts.space_name, typed[0]));
+    let room_names = |found: Option<(SpaceView, Vec<RoomBrief>)>| {
+        list(
+            found
+                .into_iter()
+                .flat_map(|(_, rooms)| rooms)
+                .map(|r| r.name),
+        )
+    };
     let message = match named_space {
-        Some(ts) => {
-            let (_, rooms) = with_rooms(&ts.space_id).await?;
-            format!(
-                "'{}' has no room called '{}'. Its rooms: {}.",
-                ts.space_name,
-                typed[1..].join(" "),
-                list(rooms.into_iter().map(|r| r.name))
-            )
-        }
+        Some(ts) => format!(
+            "'{}' has no room called '{}'. Its rooms: {}.",
+            ts.space_name,
+            typed[1..].join(" "),
+            room_names(rooms_of.get(&ts.space_id).await?)
+        ),
         None => {
             let routed_name = team_spaces
                 .iter()
                 .find(|ts| ts.space_id == routed)
                 .map(|ts| ts.space_name.clone())
                 .unwrap_or_default();
-            let (_, rooms) = with_rooms(&routed).await?;
             format!(
                 "There is no space or room called '{}' in this workspace. Spaces: {space_names}. Rooms of '{routed_name}': {}.",
                 typed.join(" "),
-                list(rooms.into_iter().map(|r| r.name))
+                room_names(rooms_of.get(&routed).await?)
             )
         }
     };
@@ -313,8 +309,56 @@ async fn resolve(
     )))
 }
 
+/// The team's spaces with their rooms, from their briefs. A space mapped
+/// before briefs existed has none until its rooms next change: it is read
+/// (once, however many readings of the names try it), which is the one
+/// case where a command makes a second request.
+struct Rooms<'a> {
+    s: &'a Services,
+    team_spaces: &'a [TeamSpace],
+    briefs: Briefs,
+    read: HashMap<SpaceId, Option<(SpaceView, Vec<RoomBrief>)>>,
+}
+
+impl Rooms<'_> {
+    /// `None`: not one of the team's spaces, or gone.
+    async fn get(&mut self, id: &SpaceId) -> Result<Option<(SpaceView, Vec<RoomBrief>)>, ApiError> {
+        let Some(ts) = self.team_spaces.iter().find(|ts| ts.space_id == *id) else {
+            return Ok(None);
+        };
+        if let Some(brief) = self.briefs.get(id) {
+            let view = SpaceView {
+                id: id.clone(),
+                name: ts.space_name.clone(),
+                call_mention: brief.call_mention,
+            };
+            return Ok(Some((view, brief.rooms.clone())));
+        }
+        if let Some(found) = self.read.get(id) {
+            return Ok(found.clone());
+        }
+        tracing::info!(space_id = %id, "space has no brief yet; reading it");
+        let (space, rooms) = self
+            .s
+            .spaces()
+            .with_rooms(id)
+            .await
+            .map_err(crate::spaces_error)?;
+        let found = space.map(|space| {
+            let view = SpaceView {
+                id: space.id.clone(),
+                name: space.name.clone(),
+                call_mention: space.call_mention,
+            };
+            (view, rooms.iter().map(RoomBrief::from).collect())
+        });
+        self.read.insert(id.clone(), found.clone());
+        Ok(found)
+    }
+}
+
 /// The room to meet in: the one named, else the largest empty one.
-fn room_for(target: &Target) -> Result<(Room, Option<String>), Value> {
+fn room_for(target: &Target) -> Result<(RoomBrief, Option<String>), Value> {
     let choice = match &target.place {
         Place::Named(room) => return Ok((room.clone(), None)),
         Place::Chosen(choice) => choice,
@@ -324,10 +368,7 @@ fn room_for(target: &Target) -> Result<(Room, Option<String>), Value> {
         RoomChoice::LeastFull(room) => {
             let note = format!(
                 "No room of {} is empty; {} is the least full ({} of {}).",
-                target.space.name,
-                room.name,
-                room.occupants.len(),
-                room.capacity
+                target.space.name, room.name, room.occupied, room.capacity
             );
             Ok((room.clone(), Some(note)))
         }
@@ -338,45 +379,54 @@ fn room_for(target: &Target) -> Result<(Room, Option<String>), Value> {
     }
 }
 
-fn join_url(s: &Services, space: &Space, room: &Room, invite: Option<&str>) -> String {
-    s.member_join_url(&space.id, &room.id, invite)
-}
-
-/// Remembers that this conversation called people to the room, so its
-/// summary comes back here when the room empties. Deferred
-/// ([`hallway::deferred`]): the answer does not wait for it, and a failure
-/// costs only the summary.
-async fn record_meeting(s: &Services, cmd: &SlashCommand, space: &Space, room: &Room) {
-    let call = MeetingCall {
-        space_id: space.id.clone(),
-        room_id: room.id.clone(),
+/// Hands the command's writes and fan-out to the worker: the one send
+/// before the answer, and its last step, so an answer that promises work
+/// is only given when the work is queued.
+async fn queue(
+    s: &Services,
+    cmd: &SlashCommand,
+    caller: OfficeUserId,
+    space: &SpaceView,
+    room: &RoomBrief,
+    action: CommandAction,
+) -> Result<(), QueueError> {
+    let job = Job::Command(CommandJob {
+        command: cmd.command.clone(),
         team_id: cmd.team_id.clone(),
         channel_id: cmd.channel_id.clone(),
-        called_by: Some(cmd.user_id.clone()),
+        channel_name: cmd.channel_name.clone(),
+        user_id: cmd.user_id.clone(),
+        user_name: cmd.user_name.clone(),
+        caller,
+        response_url: cmd.response_url.clone(),
+        space_id: space.id.clone(),
+        space_name: space.name.clone(),
+        room_id: room.id.clone(),
+        room_name: room.name.clone(),
         direct: cmd.conversation() == Conversation::Dm,
-    };
-    let meetings = s.meetings();
-    let work = async move {
-        match meetings.call(&call).await {
-            Ok(true) => tracing::info!(room_id = %call.room_id, "meeting called"),
-            Ok(false) => {
-                tracing::info!(room_id = %call.room_id, "a meeting is going on there; the call joins it")
-            }
-            Err(e) => tracing::warn!(error = %e, "meeting not recorded; no summary will follow"),
-        }
-    };
-    s.deferred
-        .run(work.instrument(tracing::Span::current()))
-        .await;
+        action,
+    });
+    jobs::enqueue(s.queue.as_ref(), &job, Duration::ZERO)
+        .await
+        .map(drop)
 }
 
-/// No one mentioned: call the channel to a room.
-async fn call(s: &Services, cmd: &SlashCommand, target: Target) -> Result<Value, ApiError> {
+/// No one mentioned: call the channel to a room. The meeting is recorded
+/// by the worker so its summary comes back here when the room empties; if
+/// that cannot be queued the call is still made, without a summary.
+async fn call(
+    s: &Services,
+    cmd: &SlashCommand,
+    caller: OfficeUserId,
+    target: Target,
+) -> Result<Value, ApiError> {
     let (room, note) = match room_for(&target) {
         Ok(x) => x,
         Err(reply) => return Ok(reply),
     };
-    record_meeting(s, cmd, &target.space, &room).await;
+    if let Err(e) = queue(s, cmd, caller, &target.space, &room, CommandAction::Call).await {
+        tracing::warn!(error = %e, "meeting not queued; no summary will follow");
+    }
     // A channel is notified as the space says; a DM or group DM is its
     // people already.
     let mention = match cmd.conversation() {
@@ -387,27 +437,17 @@ async fn call(s: &Services, cmd: &SlashCommand, target: Target) -> Result<Value,
         cmd.user_id.as_str(),
         &room.name,
         &target.space.name,
-        &join_url(s, &target.space, &room, None),
+        &s.member_join_url(&target.space.id, &room.id, None),
         note.as_deref(),
         mention,
     ))
-}
-
-async fn inviter_name(s: &Services, caller: &OfficeUserId, cmd: &SlashCommand) -> String {
-    match s.users().get(caller).await {
-        Ok(Some(u)) if !u.name.is_empty() => u.name,
-        _ => cmd
-            .user_name
-            .clone()
-            .unwrap_or_else(|| cmd.user_id.to_string()),
-    }
 }
 
 /// `/hallway @a @b [space] [room]`: one invite, one DM each, through the queue.
 async fn invite(
     s: &Services,
     cmd: &SlashCommand,
-    caller: &OfficeUserId,
+    caller: OfficeUserId,
     target: Target,
     mentions: Vec<UserId>,
 ) -> Result<Value, ApiError> {
@@ -422,36 +462,14 @@ async fn invite(
         Ok(x) => x,
         Err(reply) => return Ok(reply),
     };
-    let invite = s
-        .invites()
-        .create(NewInvite {
-            team_id: cmd.team_id.clone(),
-            space_id: target.space.id.clone(),
-            space_name: target.space.name.clone(),
-            room_id: room.id.clone(),
-            room_name: room.name.clone(),
-            inviter_name: inviter_name(s, caller, cmd).await,
-            inviter_office_user: Some(caller.clone()),
-            inviter_slack_user: Some(cmd.user_id.clone()),
-            origin: Origin::Command,
-            channel_id: Some(cmd.channel_id.clone()),
-            response_url: Some(cmd.response_url.clone()),
-            total: recipients.len() as u32,
-        })
-        .await?;
     let n = recipients.len();
-    jobs::enqueue(
-        s.queue.as_ref(),
-        &Job::FanOut(FanOutJob {
-            invite_id: invite.id.clone(),
-            team_id: cmd.team_id.clone(),
-            recipients,
-        }),
-        Duration::ZERO,
-    )
-    .await?;
-    tracing::info!(invite_id = %invite.id, recipients = n, "invite queued");
-    record_meeting(s, cmd, &target.space, &room).await;
+    let invite_id = new_ordered_id();
+    let action = CommandAction::Invite {
+        invite_id: invite_id.clone(),
+        recipients,
+    };
+    queue(s, cmd, caller, &target.space, &room, action).await?;
+    tracing::info!(invite_id, recipients = n, "invite queued");
     let people = if n == 1 {
         "1 person".to_owned()
     } else {
@@ -466,13 +484,16 @@ async fn invite(
 }
 
 /// `/hallway 'space' 'room'` in a channel: the channel meets in that room
-/// from now on, and its members are invited.
-async fn onboard(
+/// from now on, and its members are invited. Whether the caller may map it
+/// (a member of the space, not a guest) is the worker's to check, with the
+/// mapping: the answer names what was asked, the worker confirms or
+/// refuses through the command's `response_url`.
+async fn map_channel(
     s: &Services,
     cmd: &SlashCommand,
-    caller: &OfficeUserId,
-    space: &Space,
-    room: &Room,
+    caller: OfficeUserId,
+    space: SpaceView,
+    room: RoomBrief,
 ) -> Result<Value, ApiError> {
     match cmd.conversation() {
         Conversation::Channel => {}
@@ -493,125 +514,22 @@ async fn onboard(
             ));
         }
     }
-    let member = s.members().get(&space.id, caller).await?;
-    if member
-        .as_ref()
-        .is_none_or(|m| m.role == hallway::store::Role::Guest)
-    {
-        return Ok(messages::ephemeral(
-            &format!(
-                "Only members of '{}' can map a channel to its rooms.",
-                space.name
-            ),
-            None,
-        ));
-    }
-    s.channels()
-        .map(
-            &cmd.team_id,
-            &cmd.channel_id,
-            cmd.channel_name.as_deref(),
-            &space.id,
-            &room.id,
-            Some(&cmd.user_id),
-        )
-        .await?;
-    let invite = s
-        .invites()
-        .create(NewInvite {
-            team_id: cmd.team_id.clone(),
-            space_id: space.id.clone(),
-            space_name: space.name.clone(),
-            room_id: room.id.clone(),
-            room_name: room.name.clone(),
-            inviter_name: inviter_name(s, caller, cmd).await,
-            inviter_office_user: Some(caller.clone()),
-            inviter_slack_user: Some(cmd.user_id.clone()),
-            origin: Origin::Channel,
-            channel_id: Some(cmd.channel_id.clone()),
-            response_url: Some(cmd.response_url.clone()),
-            // Known once the worker has read the channel's members.
-            total: 0,
-        })
-        .await?;
-    jobs::enqueue(
-        s.queue.as_ref(),
-        &Job::Onboard(OnboardJob {
-            invite_id: invite.id.clone(),
-            team_id: cmd.team_id.clone(),
-            channel_id: cmd.channel_id.clone(),
-            caller: cmd.user_id.clone(),
-        }),
-        Duration::ZERO,
-    )
-    .await?;
-    record_meeting(s, cmd, space, room).await;
+    let invite_id = new_ordered_id();
+    let action = CommandAction::MapChannel {
+        invite_id: invite_id.clone(),
+    };
+    queue(s, cmd, caller, &space, &room, action).await?;
+    tracing::info!(invite_id, "channel mapping queued");
     let channel = cmd
         .channel_name
         .as_deref()
         .map(|n| format!("#{n}"))
-        .unwrap_or_else(|| "This channel".into());
+        .unwrap_or_else(|| "this channel".into());
     Ok(messages::ephemeral(
         &format!(
-            "{channel} now meets in {} ({}). Inviting its members; I'll tell you here how it went.",
+            "Mapping {channel} to {} ({}) and inviting its members. I'll tell you here how it went.",
             room.name, space.name
         ),
-        Some(&format!(
-            "`{}` with no arguments in this channel now calls people to {}.",
-            cmd.command,
-            escape(&room.name)
-        )),
+        None,
     ))
-}
-
-/// The space (and the rooms in it) each conversation's last call went to,
-/// kept by the warm sandbox so the next call reads them with its routing
-/// facts: one round trip instead of two in a row. Only a guess:
-/// `hallway::store::routing` checks it against what it reads (the space is
-/// there, no room added or removed since) and `resolve` uses it only when
-/// it is one of the team's spaces; a wrong or stale guess costs one more
-/// read, never a wrong answer.
-mod last_space {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-
-    use hallway::ids::{ChannelId, TeamId};
-    use hallway::store::routing::SpaceHint;
-
-    /// Forgotten all at once beyond this many conversations.
-    const MAX: usize = 10_000;
-
-    type Hints = Mutex<HashMap<(TeamId, ChannelId), SpaceHint>>;
-
-    fn kept() -> std::sync::MutexGuard<'static, HashMap<(TeamId, ChannelId), SpaceHint>> {
-        static HINTS: OnceLock<Hints> = OnceLock::new();
-        HINTS
-            .get_or_init(Hints::default)
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub(super) fn guess(team: &TeamId, channel: &ChannelId) -> Option<SpaceHint> {
-        kept().get(&(team.clone(), channel.clone())).cloned()
-    }
-
-    pub(super) fn remember(team: &TeamId, channel: &ChannelId, hint: Option<SpaceHint>) {
-        let mut hints = kept();
-        let key = (team.clone(), channel.clone());
-        match hint {
-            Some(h) => {
-                if hints.len() >= MAX && !hints.contains_key(&key) {
-                    hints.clear();
-                }
-                hints.insert(key, h);
-            }
-            None => {
-                hints.remove(&key);
-            }
-        }
-    }
-
-    pub(super) fn forget(team: &TeamId, channel: &ChannelId) {
-        remember(team, channel, None);
-    }
 }

@@ -2,20 +2,18 @@
 //! (`POST /slack/commands`) and interactivity (`POST /slack/interactivity`).
 //!
 //! Both verify Slack's signature before reading the body (the
-//! [`SlackRequest`] extractor), answer within the request, and leave anything
-//! that calls Slack or touches many items to the worker. A command that
+//! [`SlackRequest`] extractor) and answer from at most one table read and
+//! one queue send: anything that calls Slack or writes the table is the
+//! worker's. A command that
 //! cannot be run gets an ephemeral explanation with a 200, never an error
 //! status: Slack shows error statuses as a failure of the app.
 //!
 //! # Layout
 //! - [`command`]: the slash command: grammar, routing, the reply.
 //! - [`interactivity`]: button clicks and other payloads.
-//! - [`lambda`]: serving on Lambda, with an internal extension that finishes
-//!   the work a command deferred (its meeting record) after the answer.
 
 pub mod command;
 pub mod interactivity;
-pub mod lambda;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};

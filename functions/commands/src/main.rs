@@ -1,5 +1,4 @@
-//! Lambda entry point: build the shared services once, serve the router
-//! (with the extension that finishes deferred work; see `lambda`).
+//! Lambda entry point: build the shared services once, serve the router.
 
 // current_thread: Lambda gives a fraction of a vCPU and one request at a
 // time; the `multi-thread` feature exists only to measure the difference.
@@ -8,5 +7,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     hallway::telemetry::init_lambda();
     let services = hallway::services::Services::for_lambda().await?;
-    hallway_commands::lambda::serve(services).await
+    lambda_http::run(hallway_commands::router(services)).await
 }

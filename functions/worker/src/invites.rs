@@ -28,7 +28,10 @@ pub async fn fan_out(w: &Worker, job: FanOutJob) -> Result<(), JobError> {
         .recipients
         .split_at(job.recipients.len().min(FAN_OUT_CHUNK));
     let added = s.invites().add_recipients(&job.invite_id, now).await?;
-    let deliveries: Vec<Job> = added
+    // Every recipient of the chunk, not only those added now: a job that
+    // failed after adding them comes back to find them added, and their
+    // deliveries must still be queued. A delivery sends at most once.
+    let deliveries: Vec<Job> = now
         .iter()
         .map(|r| {
             Job::Deliver(DeliverJob {
@@ -53,6 +56,7 @@ pub async fn fan_out(w: &Worker, job: FanOutJob) -> Result<(), JobError> {
     }
     tracing::info!(
         queued = deliveries.len(),
+        new_recipients = added.len(),
         remaining = later.len(),
         "fanned out"
     );

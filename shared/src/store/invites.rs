@@ -158,9 +158,16 @@ impl Invites {
     }
 
     pub async fn create(&self, new: NewInvite) -> Result<Invite, TableError> {
+        self.create_once(&new_ordered_id(), new).await
+    }
+
+    /// Creates the invite `id` unless it exists, and returns it as stored:
+    /// a job delivered again, with the id its command fixed, finds the
+    /// invite its first delivery wrote.
+    pub async fn create_once(&self, id: &str, new: NewInvite) -> Result<Invite, TableError> {
         let now = self.clock.now_secs();
         let invite = Invite {
-            id: new_ordered_id(),
+            id: id.to_owned(),
             team_id: new.team_id,
             space_id: new.space_id,
             space_name: new.space_name,
@@ -180,8 +187,13 @@ impl Invites {
             ttl: now + INVITE_TTL_SECS,
         };
         let item = record_item(&keys::invite(&invite.id), &invite)?;
-        self.table.put(item, Some(Condition::NotExists)).await?;
-        Ok(invite)
+        match self.table.put(item, Some(Condition::NotExists)).await {
+            Ok(()) => Ok(invite),
+            Err(TableError::ConditionFailed) => self.get(id).await?.ok_or_else(|| {
+                TableError::Invalid(format!("invite {id} exists and cannot be read"))
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Invite>, TableError> {

@@ -18,30 +18,42 @@ use crate::table::{
     n, record_item, s,
 };
 
+/// What choosing a room needs to know of one.
+pub trait Seats {
+    fn capacity(&self) -> u32;
+    fn occupied(&self) -> usize;
+    fn created_at(&self) -> i64;
+}
+
 /// The largest empty room (oldest first among equals), else the least full
 /// relative to capacity.
-pub fn choose(rooms: Vec<Room>) -> RoomChoice {
+pub fn choose<R: Seats>(rooms: Vec<R>) -> RoomChoice<R> {
     if rooms.is_empty() {
         return RoomChoice::NoRooms;
     }
+    let mut rooms = rooms;
     if let Some(best) = rooms
         .iter()
-        .filter(|r| r.is_empty())
-        .min_by_key(|r| (std::cmp::Reverse(r.capacity), r.created_at))
+        .enumerate()
+        .filter(|(_, r)| r.occupied() == 0)
+        .min_by_key(|(_, r)| (std::cmp::Reverse(r.capacity()), r.created_at()))
+        .map(|(i, _)| i)
     {
-        return RoomChoice::Empty(best.clone());
+        return RoomChoice::Empty(rooms.swap_remove(best));
     }
+    let fill = |r: &R| r.occupied() as f64 / f64::from(r.capacity().max(1));
     let least = rooms
-        .into_iter()
-        .min_by(|a, b| {
-            let fill = |r: &Room| r.occupants.len() as f64 / f64::from(r.capacity.max(1));
+        .iter()
+        .enumerate()
+        .min_by(|(_, a), (_, b)| {
             fill(a)
                 .partial_cmp(&fill(b))
                 .unwrap_or(std::cmp::Ordering::Equal)
-                .then(a.created_at.cmp(&b.created_at))
+                .then(a.created_at().cmp(&b.created_at()))
         })
+        .map(|(i, _)| i)
         .expect("rooms is not empty");
-    RoomChoice::LeastFull(least)
+    RoomChoice::LeastFull(rooms.swap_remove(least))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,11 +78,11 @@ pub struct Space {
     /// Guests admitted so far (raised atomically with each guest's join).
     #[serde(default)]
     pub guest_count: u32,
-    /// Rooms ever added (raised with each). With the rooms a reader saw, it
-    /// tells whether the reader saw them all: a room deleted since reads as
-    /// missing, a room added since moves this.
+    /// Raised by every change the space's brief on its team's item shows
+    /// (rooms added, renamed, resized, deleted, filled; the call mention),
+    /// after the change: a brief written from an older read is refused.
     #[serde(default)]
-    pub rooms_added: u64,
+    pub version: u64,
     /// How a bare `/hallway` in a channel notifies the channel.
     #[serde(default)]
     pub call_mention: CallMention,
@@ -126,13 +138,85 @@ impl Room {
     }
 }
 
+impl Seats for Room {
+    fn capacity(&self) -> u32 {
+        self.capacity
+    }
+    fn occupied(&self) -> usize {
+        self.occupants.len()
+    }
+    fn created_at(&self) -> i64 {
+        self.created_at
+    }
+}
+
+/// What a slash command needs of a room: how many are in it, not who.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomBrief {
+    pub id: RoomId,
+    pub name: String,
+    pub capacity: u32,
+    pub created_at: i64,
+    pub occupied: u32,
+}
+
+impl From<&Room> for RoomBrief {
+    fn from(r: &Room) -> Self {
+        Self {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            capacity: r.capacity,
+            created_at: r.created_at,
+            occupied: u32::try_from(r.occupants.len()).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+impl Seats for RoomBrief {
+    fn capacity(&self) -> u32 {
+        self.capacity
+    }
+    fn occupied(&self) -> usize {
+        self.occupied as usize
+    }
+    fn created_at(&self) -> i64 {
+        self.created_at
+    }
+}
+
+/// What a slash command needs of a space beyond its team entry, kept on
+/// the team's spaces item (pattern 2 in [`crate::keys`]) so that one read
+/// of keys the command names answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpaceBrief {
+    #[serde(default)]
+    pub call_mention: CallMention,
+    /// In creation order.
+    #[serde(default)]
+    pub rooms: Vec<RoomBrief>,
+}
+
+impl SpaceBrief {
+    pub fn of(space: &Space, rooms: &[Room]) -> Self {
+        Self {
+            call_mention: space.call_mention,
+            rooms: rooms.iter().map(RoomBrief::from).collect(),
+        }
+    }
+
+    fn value(&self) -> Result<Value, TableError> {
+        serde_dynamo::to_attribute_value(self)
+            .map_err(|e| TableError::Invalid(format!("space brief does not serialise: {e}")))
+    }
+}
+
 /// Where to send people who are called to a space.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RoomChoice {
+pub enum RoomChoice<R = Room> {
     /// The largest room nobody is in (oldest first among equals).
-    Empty(Room),
+    Empty(R),
     /// Every room has someone in it: the least full, relative to capacity.
-    LeastFull(Room),
+    LeastFull(R),
     /// The space has no rooms.
     NoRooms,
 }
@@ -181,11 +265,34 @@ pub(crate) fn team_spaces_from(
     team: &TeamId,
     item: Option<Item>,
 ) -> Result<Vec<TeamSpace>, TableError> {
+    Ok(team_item_from(team, item)?.0)
+}
+
+/// The briefs of a team's spaces, by space; a space mapped before briefs
+/// existed has none until its rooms or settings next change.
+pub type Briefs = std::collections::HashMap<SpaceId, SpaceBrief>;
+
+/// The team's spaces, oldest first, and their briefs, from its spaces item.
+pub(crate) fn team_item_from(
+    team: &TeamId,
+    item: Option<Item>,
+) -> Result<(Vec<TeamSpace>, Briefs), TableError> {
     let Some(item) = item else {
-        return Ok(Vec::new());
+        return Ok(Default::default());
     };
     let mut out = Vec::new();
+    let mut briefs = Briefs::new();
     for (attr, value) in item.iter() {
+        if let Some(id) = attr.strip_prefix(keys::SPACE_BRIEF_ATTR_PREFIX) {
+            let space_id = SpaceId::new(id)
+                .map_err(|_| TableError::Invalid(format!("bad space id in attribute {attr}")))?;
+            let brief: SpaceBrief =
+                serde_dynamo::from_attribute_value(value.clone()).map_err(|e| {
+                    TableError::Invalid(format!("brief of space {space_id} is malformed: {e}"))
+                })?;
+            briefs.insert(space_id, brief);
+            continue;
+        }
         let Some(id) = attr.strip_prefix(keys::TEAM_SPACE_ATTR_PREFIX) else {
             continue;
         };
@@ -205,7 +312,9 @@ pub(crate) fn team_spaces_from(
         });
     }
     out.sort_by(|a, b| (a.created_at, &a.space_id).cmp(&(b.created_at, &b.space_id)));
-    Ok(out)
+    // A brief outlives nothing: only mapped spaces keep one.
+    briefs.retain(|id, _| out.iter().any(|ts| ts.space_id == *id));
+    Ok((out, briefs))
 }
 
 /// A space and its rooms from one [`keys::space_with_rooms`] query's items.
@@ -240,6 +349,18 @@ pub enum SpacesError {
     Conflict,
     #[error(transparent)]
     Table(#[from] TableError),
+}
+
+/// The space's attribute raised by every change its brief shows.
+const VERSION: &str = "version";
+
+/// Reads of a space before its brief's write is given up as contended.
+const BRIEF_ATTEMPTS: usize = 4;
+
+/// The condition bound that holds while the space's version is still the
+/// one read.
+fn version_bound(space: &Space) -> i64 {
+    i64::try_from(space.version).unwrap_or(i64::MAX - 1) + 1
 }
 
 #[derive(Clone)]
@@ -277,7 +398,7 @@ impl Spaces {
             auto_prompt: false,
             guest_limit: 0,
             guest_count: 0,
-            rooms_added: 0,
+            version: 0,
             call_mention: CallMention::default(),
         };
         let item = record_item(&keys::space(&space.id), &space)?;
@@ -315,7 +436,7 @@ impl Spaces {
             .transact(vec![
                 Write::Update {
                     key: keys::space(space),
-                    update: Update::default().add("rooms_added", 1),
+                    update: Update::default().add(VERSION, 1),
                     condition: Some(Condition::Exists),
                 },
                 Write::Put {
@@ -325,12 +446,14 @@ impl Spaces {
             ])
             .await;
         match result {
-            Ok(()) => Ok(room),
+            Ok(()) => {}
             Err(TableError::TransactionConflict { failed }) if failed.contains(&0) => {
-                Err(SpacesError::NoSuchSpace(space.clone()))
+                return Err(SpacesError::NoSuchSpace(space.clone()));
             }
-            Err(e) => Err(e.into()),
+            Err(e) => return Err(e.into()),
         }
+        self.refresh_brief(space).await?;
+        Ok(room)
     }
 
     /// Every room of a space, in creation order.
@@ -357,7 +480,9 @@ impl Spaces {
             update = update.set("auto_prompt", Value::Bool(on));
         }
         if let Some(mention) = change.call_mention {
-            update = update.set("call_mention", s(mention.as_str()));
+            update = update
+                .set("call_mention", s(mention.as_str()))
+                .add(VERSION, 1);
         }
         if let Some(limit) = change.guest_limit {
             if limit > 10_000 {
@@ -371,15 +496,21 @@ impl Spaces {
                 .await?
                 .ok_or_else(|| SpacesError::NoSuchSpace(space.clone()));
         }
-        match self
+        let updated: Space = match self
             .table
             .update(&keys::space(space), update, Some(Condition::Exists))
             .await
         {
-            Ok(item) => Ok(from_item(item)?),
-            Err(TableError::ConditionFailed) => Err(SpacesError::NoSuchSpace(space.clone())),
-            Err(e) => Err(e.into()),
+            Ok(item) => from_item(item)?,
+            Err(TableError::ConditionFailed) => {
+                return Err(SpacesError::NoSuchSpace(space.clone()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if change.call_mention.is_some() {
+            self.refresh_brief(space).await?;
         }
+        Ok(updated)
     }
 
     pub async fn room(&self, space: &SpaceId, room: &RoomId) -> Result<Option<Room>, SpacesError> {
@@ -413,29 +544,33 @@ impl Spaces {
                 .await?
                 .ok_or_else(|| SpacesError::NoSuchRoom(room.clone()));
         }
-        match self
+        let updated: Room = match self
             .table
             .update(&keys::room(space, room), update, Some(Condition::Exists))
             .await
         {
-            Ok(item) => Ok(from_item(item)?),
-            Err(TableError::ConditionFailed) => Err(SpacesError::NoSuchRoom(room.clone())),
-            Err(e) => Err(e.into()),
-        }
+            Ok(item) => from_item(item)?,
+            Err(TableError::ConditionFailed) => return Err(SpacesError::NoSuchRoom(room.clone())),
+            Err(e) => return Err(e.into()),
+        };
+        self.rooms_changed(space).await?;
+        Ok(updated)
     }
 
     pub async fn delete_room(&self, space: &SpaceId, room: &RoomId) -> Result<Room, SpacesError> {
-        match self
+        let deleted: Room = match self
             .table
             .delete(&keys::room(space, room), Some(Condition::Exists))
             .await
         {
-            Ok(Some(item)) => Ok(from_item(item)?),
+            Ok(Some(item)) => from_item(item)?,
             Ok(None) | Err(TableError::ConditionFailed) => {
-                Err(SpacesError::NoSuchRoom(room.clone()))
+                return Err(SpacesError::NoSuchRoom(room.clone()));
             }
-            Err(e) => Err(e.into()),
-        }
+            Err(e) => return Err(e.into()),
+        };
+        self.rooms_changed(space).await?;
+        Ok(deleted)
     }
 
     /// Records who is in which room, as a snapshot of the whole space: rooms
@@ -480,12 +615,74 @@ impl Spaces {
                     e => e.into(),
                 })?;
         }
+        if !changed.is_empty() {
+            self.rooms_changed(space).await?;
+        }
         Ok(result)
+    }
+
+    /// After a change to a space's rooms: raises the space's version (a
+    /// brief read before it is refused), then rewrites the brief.
+    async fn rooms_changed(&self, space: &SpaceId) -> Result<(), SpacesError> {
+        match self
+            .table
+            .update(
+                &keys::space(space),
+                Update::default().add(VERSION, 1),
+                Some(Condition::Exists),
+            )
+            .await
+        {
+            Ok(_) => self.refresh_brief(space).await,
+            // The space went away meanwhile: no brief to keep.
+            Err(TableError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Rewrites a mapped space's brief on its team's item from the space's
+    /// own items, as one read of them and one transaction that holds only
+    /// if the space is still mapped to that team and its version has not
+    /// moved since the read (versions only grow, so "not above what was
+    /// read" is "unchanged"). A refused write reads again.
+    pub async fn refresh_brief(&self, space_id: &SpaceId) -> Result<(), SpacesError> {
+        for _ in 0..BRIEF_ATTEMPTS {
+            let (space, rooms) = self.with_rooms(space_id).await?;
+            let Some(space) = space else { return Ok(()) };
+            let Some(team) = space.team_id.clone() else {
+                return Ok(());
+            };
+            let brief = SpaceBrief::of(&space, &rooms);
+            let result = self
+                .table
+                .transact(vec![
+                    Write::Check {
+                        key: keys::space(space_id),
+                        condition: Condition::All(vec![
+                            Condition::Equals("team_id".into(), s(team.as_str())),
+                            Condition::Below(VERSION.into(), version_bound(&space)),
+                        ]),
+                    },
+                    Write::Update {
+                        key: keys::team_spaces(&team),
+                        update: Update::default()
+                            .set(keys::space_brief_attr(space_id), brief.value()?),
+                        condition: None,
+                    },
+                ])
+                .await;
+            match result {
+                Ok(()) => return Ok(()),
+                Err(TableError::TransactionConflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(SpacesError::Conflict)
     }
 
     /// The room to send people to: the largest empty one, else the least
     /// full.
-    pub async fn choose_room(&self, space: &SpaceId) -> Result<RoomChoice, SpacesError> {
+    pub async fn choose_room(&self, space: &SpaceId) -> Result<RoomChoice<Room>, SpacesError> {
         Ok(choose(self.rooms(space).await?))
     }
 
@@ -528,10 +725,9 @@ impl Spaces {
         team: &TeamId,
         connected: bool,
     ) -> Result<Option<TeamId>, SpacesError> {
-        let space = self
-            .get(space_id)
-            .await?
-            .ok_or_else(|| SpacesError::NoSuchSpace(space_id.clone()))?;
+        let (space, rooms) = self.with_rooms(space_id).await?;
+        let space = space.ok_or_else(|| SpacesError::NoSuchSpace(space_id.clone()))?;
+        let brief = SpaceBrief::of(&space, &rooms);
         let mapping = TeamSpace {
             team_id: team.clone(),
             space_id: space.id.clone(),
@@ -546,25 +742,33 @@ impl Spaces {
                     .set("team_id", s(team.as_str()))
                     .set("connected", Value::Bool(connected)),
                 // Guards against a concurrent connect to a third team leaving
-                // two mapping items behind.
-                condition: Some(match &space.team_id {
-                    Some(old) => Condition::Equals("team_id".into(), s(old.as_str())),
-                    None => Condition::All(vec![
-                        Condition::Exists,
-                        Condition::AttrMissing("team_id".into()),
-                    ]),
-                }),
+                // two mapping items behind, and against a room change since
+                // the read leaving the new team a stale brief.
+                condition: Some(Condition::All(vec![
+                    match &space.team_id {
+                        Some(old) => Condition::Equals("team_id".into(), s(old.as_str())),
+                        None => Condition::All(vec![
+                            Condition::Exists,
+                            Condition::AttrMissing("team_id".into()),
+                        ]),
+                    },
+                    Condition::Below(VERSION.into(), version_bound(&space)),
+                ])),
             },
             Write::Update {
                 key: keys::team_spaces(team),
-                update: Update::default().set(keys::team_space_attr(space_id), mapping.entry()?),
+                update: Update::default()
+                    .set(keys::team_space_attr(space_id), mapping.entry()?)
+                    .set(keys::space_brief_attr(space_id), brief.value()?),
                 condition: None,
             },
         ];
         if let Some(old) = space.team_id.as_ref().filter(|old| *old != team) {
             writes.push(Write::Update {
                 key: keys::team_spaces(old),
-                update: Update::default().remove(keys::team_space_attr(space_id)),
+                update: Update::default()
+                    .remove(keys::team_space_attr(space_id))
+                    .remove(keys::space_brief_attr(space_id)),
                 condition: None,
             });
         }
@@ -596,7 +800,9 @@ impl Spaces {
                 },
                 Write::Update {
                     key: keys::team_spaces(&team),
-                    update: Update::default().remove(keys::team_space_attr(space_id)),
+                    update: Update::default()
+                        .remove(keys::team_space_attr(space_id))
+                        .remove(keys::space_brief_attr(space_id)),
                     condition: None,
                 },
             ])
@@ -717,6 +923,6 @@ mod tests {
             room("c", 2, 3, 1),
         ]);
         assert!(matches!(choice, RoomChoice::LeastFull(r) if r.name == "b"));
-        assert_eq!(choose(Vec::new()), RoomChoice::NoRooms);
+        assert_eq!(choose(Vec::<Room>::new()), RoomChoice::NoRooms);
     }
 }

@@ -1,0 +1,159 @@
+//! What a `/hallway` answered and left to be done ([`CommandJob`]): the
+//! meeting record, an invite and its fan-out, a channel's mapping and its
+//! onboarding. The command answered from one read and one send; the writes
+//! are here, each keyed by what the command fixed (the invite id, the
+//! room), so a job delivered twice writes the same records once and hands
+//! on the same idempotent jobs.
+
+use std::time::Duration;
+
+use hallway::jobs::{self, CommandAction, CommandJob, FanOutJob, Job, OnboardJob};
+use hallway::services::Services;
+use hallway::slack::messages::escape;
+use hallway::store::invites::Origin;
+use hallway::store::meetings::Call;
+use hallway::store::{NewInvite, Role};
+use serde_json::json;
+
+use crate::{JobError, Worker};
+
+pub async fn command(w: &Worker, job: CommandJob) -> Result<(), JobError> {
+    let s = &w.services;
+    match &job.action {
+        CommandAction::Call => record_meeting(s, &job).await,
+        CommandAction::Invite {
+            invite_id,
+            recipients,
+        } => {
+            let total = u32::try_from(recipients.len()).unwrap_or(u32::MAX);
+            create_invite(s, &job, invite_id, Origin::Command, total).await?;
+            record_meeting(s, &job).await?;
+            let fan_out = Job::FanOut(FanOutJob {
+                invite_id: invite_id.clone(),
+                team_id: job.team_id.clone(),
+                recipients: recipients.clone(),
+            });
+            jobs::enqueue(s.queue.as_ref(), &fan_out, Duration::ZERO).await?;
+            tracing::info!(invite_id, recipients = recipients.len(), "invite written");
+            Ok(())
+        }
+        CommandAction::MapChannel { invite_id } => map_channel(s, &job, invite_id).await,
+    }
+}
+
+/// Remembers that this conversation called people to the room, so its
+/// summary comes back here when the room empties.
+async fn record_meeting(s: &Services, job: &CommandJob) -> Result<(), JobError> {
+    let call = Call {
+        space_id: job.space_id.clone(),
+        room_id: job.room_id.clone(),
+        team_id: job.team_id.clone(),
+        channel_id: job.channel_id.clone(),
+        called_by: Some(job.user_id.clone()),
+        direct: job.direct,
+    };
+    if s.meetings().call(&call).await? {
+        tracing::info!(room_id = %call.room_id, "meeting called");
+    } else {
+        tracing::info!(room_id = %call.room_id, "a meeting is going on there; the call joins it");
+    }
+    Ok(())
+}
+
+/// The name the invite DMs give the inviter: their office profile's, else
+/// their Slack handle.
+async fn inviter_name(s: &Services, job: &CommandJob) -> Result<String, JobError> {
+    Ok(match s.users().get(&job.caller).await? {
+        Some(u) if !u.name.is_empty() => u.name,
+        _ => job
+            .user_name
+            .clone()
+            .unwrap_or_else(|| job.user_id.to_string()),
+    })
+}
+
+async fn create_invite(
+    s: &Services,
+    job: &CommandJob,
+    invite_id: &str,
+    origin: Origin,
+    total: u32,
+) -> Result<(), JobError> {
+    let new = NewInvite {
+        team_id: job.team_id.clone(),
+        space_id: job.space_id.clone(),
+        space_name: job.space_name.clone(),
+        room_id: job.room_id.clone(),
+        room_name: job.room_name.clone(),
+        inviter_name: inviter_name(s, job).await?,
+        inviter_office_user: Some(job.caller.clone()),
+        inviter_slack_user: Some(job.user_id.clone()),
+        origin,
+        channel_id: Some(job.channel_id.clone()),
+        response_url: Some(job.response_url.clone()),
+        total,
+    };
+    s.invites().create_once(invite_id, new).await?;
+    Ok(())
+}
+
+/// Tells the person who ran the command, in the conversation they ran it
+/// in, visible only to them. Best effort: Slack keeps a `response_url` for
+/// 30 minutes and five uses, and the invite's summary still follows.
+async fn tell(s: &Services, job: &CommandJob, text: &str) {
+    let body = json!({"response_type": "ephemeral", "replace_original": false, "text": text});
+    if let Err(e) = s.slack.respond(&job.response_url, &body).await {
+        tracing::warn!(error = %e, "could not tell the caller");
+    }
+}
+
+/// Maps the channel to the room if the caller may (a member of the space,
+/// not a guest), says so, and hands the channel's members to onboarding.
+async fn map_channel(s: &Services, job: &CommandJob, invite_id: &str) -> Result<(), JobError> {
+    let member = s.members().get(&job.space_id, &job.caller).await?;
+    if member.as_ref().is_none_or(|m| m.role == Role::Guest) {
+        tracing::info!(space_id = %job.space_id, "channel mapping refused: not a member");
+        let text = format!(
+            "Only members of '{}' can map a channel to its rooms, so nothing changed.",
+            job.space_name
+        );
+        tell(s, job, &escape(&text)).await;
+        return Ok(());
+    }
+    s.channels()
+        .map(
+            &job.team_id,
+            &job.channel_id,
+            job.channel_name.as_deref(),
+            &job.space_id,
+            &job.room_id,
+            Some(&job.user_id),
+        )
+        .await?;
+    create_invite(s, job, invite_id, Origin::Channel, 0).await?;
+    record_meeting(s, job).await?;
+    // Said once the mapping is written, before anything can fail after it:
+    // a redelivered job says it again rather than never.
+    let channel = job
+        .channel_name
+        .as_deref()
+        .map(|n| format!("#{n}"))
+        .unwrap_or_else(|| "This channel".into());
+    tell(
+        s,
+        job,
+        &escape(&format!(
+            "{channel} now meets in {} ({}). Its members are being invited; `{}` with no arguments here now calls people to {}.",
+            job.room_name, job.space_name, job.command, job.room_name
+        )),
+    )
+    .await;
+    let onboard = Job::Onboard(OnboardJob {
+        invite_id: invite_id.to_owned(),
+        team_id: job.team_id.clone(),
+        channel_id: job.channel_id.clone(),
+        caller: job.user_id.clone(),
+    });
+    jobs::enqueue(s.queue.as_ref(), &onboard, Duration::ZERO).await?;
+    Ok(())
+}
