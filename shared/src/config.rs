@@ -44,6 +44,59 @@ pub struct Config {
     /// The slash command's name as the Slack app declares it (the manifest
     /// and the texts that tell people what to type say this one).
     pub command: String,
+    /// Which connections a Lambda function opens during init; `None`: the
+    /// function's own choice (see `Services::for_lambda`).
+    pub warm_up: Option<WarmUp>,
+}
+
+/// The connections a function opens during init, before its first request:
+/// each costs init a round trip and saves the first request one connect
+/// (and on real AWS a TLS handshake). A function opens the ones its
+/// answers use; `HALLWAY_WARM_UP` overrides that, to measure with and
+/// without.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WarmUp {
+    /// DynamoDB connections: as many as the function's requests use at
+    /// once (the worker runs teams side by side).
+    pub table: u8,
+    pub queue: bool,
+    pub slack: bool,
+}
+
+impl WarmUp {
+    pub const NONE: Self = Self {
+        table: 0,
+        queue: false,
+        slack: false,
+    };
+
+    /// `table` (one connection) or `table=N`, `queue`, `slack`, in any
+    /// order and subset, or `none`.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let mut warm = Self::NONE;
+        for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part.split_once('=') {
+                None if part == "table" => warm.table = 1,
+                Some(("table", n)) => {
+                    warm.table = n
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=16).contains(n))
+                        .ok_or_else(|| format!("table={n}: 1 to 16 connections"))?;
+                }
+                None if part == "queue" => warm.queue = true,
+                None if part == "slack" => warm.slack = true,
+                None if part == "none" => {}
+                _ => {
+                    return Err(format!(
+                        "{part:?} is not a connection: table (or table=N), queue, slack or none"
+                    ));
+                }
+            }
+        }
+        Ok(warm)
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -64,6 +117,7 @@ pub const SLACK_URL: &str = "SLACK_URL";
 pub const OFFICE_WEBHOOK_URL: &str = "HALLWAY_OFFICE_WEBHOOK_URL";
 pub const HISTORY_PER_MINUTE: &str = "HALLWAY_HISTORY_PER_MINUTE";
 pub const COMMAND: &str = "HALLWAY_COMMAND";
+pub const WARM_UP: &str = "HALLWAY_WARM_UP";
 
 /// The slash command an app gets unless `HALLWAY_COMMAND` names another.
 pub const DEFAULT_COMMAND: &str = "/hallway";
@@ -154,6 +208,13 @@ impl Config {
                 reason,
             })?,
         };
+        let warm_up = match get(WARM_UP) {
+            None => None,
+            Some(v) => Some(WarmUp::parse(&v).map_err(|reason| ConfigError::Invalid {
+                var: WARM_UP,
+                reason,
+            })?),
+        };
         Ok(Self {
             base_url,
             app_url,
@@ -165,6 +226,7 @@ impl Config {
             office_webhook_url,
             history_per_minute,
             command,
+            warm_up,
         })
     }
 
@@ -293,6 +355,7 @@ mod tests {
     fn the_command_name_is_configurable_and_checked() {
         let c = Config::from_lookup(Mode::Local, lookup(&[])).unwrap();
         assert_eq!(c.command, "/hallway");
+        assert_eq!(c.warm_up, None);
         let c = Config::from_lookup(Mode::Local, lookup(&[(COMMAND, " /office_2 ")])).unwrap();
         assert_eq!(c.command, "/office_2");
         for bad in [
@@ -308,5 +371,21 @@ mod tests {
                 "{bad}: {err:?}"
             );
         }
+    }
+
+    #[test]
+    fn warm_up_names_connections_or_none() {
+        assert_eq!(
+            WarmUp::parse("table,queue").unwrap(),
+            WarmUp {
+                table: 1,
+                queue: true,
+                slack: false
+            }
+        );
+        assert_eq!(WarmUp::parse("slack, table=4").unwrap().table, 4);
+        assert_eq!(WarmUp::parse("none").unwrap(), WarmUp::NONE);
+        assert!(WarmUp::parse("table=0").is_err());
+        assert!(WarmUp::parse("cache").is_err());
     }
 }

@@ -61,5 +61,6 @@ pub mod slack;
 pub mod store;
 pub mod table;
 pub mod telemetry;
+pub mod tls;
 pub mod tokens;
 pub mod web;

@@ -99,6 +99,7 @@ impl std::fmt::Debug for OfficeWebhook {
 impl OfficeWebhook {
     pub fn new(url: Url, secret: Secret, clock: SharedClock) -> Self {
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(crate::tls::client_config())
             .timeout(TIMEOUT)
             .user_agent(concat!("hallway/", env!("CARGO_PKG_VERSION")))
             .build()

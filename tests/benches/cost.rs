@@ -114,7 +114,13 @@ async fn run() {
     }
     app.drained().await;
     let u = delta(usage(&app, n as u64).await, before, n);
-    row("`/hallway` call", &u, n, lambda_ms("commands call"), 0.0);
+    row(
+        "`/hallway` call (answer + the worker's meeting record)",
+        &u,
+        n,
+        lambda_ms("commands call"),
+        lambda_ms("worker command job"),
+    );
 
     // Events: app_home_opened, acknowledged, queued, published by the worker.
     let before = usage(&app, 0).await;

@@ -216,6 +216,8 @@ async fn a_table_that_refuses_connections_does_not_hold_init_up() {
         format!("http://127.0.0.1:{closed}"),
     ));
     env.push(("AWS_LAMBDA_FUNCTION_NAME".into(), "hallway-commands".into()));
+    // Warm-ups are off by default; an operator may turn them on.
+    env.push(("HALLWAY_WARM_UP".into(), "table,queue".into()));
     let log = dir.path().join("commands.log");
     let mut p = Process::start(&debug_binary("hallway-commands"), &env, &log).await;
     let init = p.init().await;

@@ -153,9 +153,11 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
     // `HALLWAY_TEST_LOG=debug cargo test … -- --nocapture` shows the
     // bundle's logs while debugging a test.
     if let Ok(filter) = std::env::var("HALLWAY_TEST_LOG") {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_test_writer()
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        let _ = tracing_subscriber::registry()
+            .with(tracing_subscriber::fmt::layer().with_test_writer())
+            .with(hallway::telemetry::filter(Some(&filter)))
             .try_init();
     }
     let mut emu = Emulators::connect().await?;

@@ -6,6 +6,8 @@
 #[cfg_attr(feature = "multi-thread", tokio::main(flavor = "multi_thread"))]
 async fn main() -> Result<(), lambda_http::Error> {
     hallway::telemetry::init_lambda();
-    let services = hallway::services::Services::for_lambda().await?;
+    // No connection warm-ups: measured, they cost init more than they
+    // save the first answer (BENCHMARKS.md); HALLWAY_WARM_UP turns them on.
+    let services = hallway::services::Services::for_lambda(hallway::config::WarmUp::NONE).await?;
     lambda_http::run(hallway_events::router(services)).await
 }

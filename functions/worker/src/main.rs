@@ -10,7 +10,9 @@ use lambda_runtime::{LambdaEvent, service_fn};
 #[cfg_attr(feature = "multi-thread", tokio::main(flavor = "multi_thread"))]
 async fn main() -> Result<(), lambda_runtime::Error> {
     hallway::telemetry::init_lambda();
-    let services = hallway::services::Services::for_lambda().await?;
+    // No connection warm-ups: measured, they cost init more than they
+    // save the first answer (BENCHMARKS.md); HALLWAY_WARM_UP turns them on.
+    let services = hallway::services::Services::for_lambda(hallway::config::WarmUp::NONE).await?;
     let worker = hallway_worker::Worker::new(services);
     let worker = &worker;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {

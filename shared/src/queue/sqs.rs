@@ -113,6 +113,12 @@ impl SqsQueue {
             .get_queue_attributes()
             .queue_url(&self.url)
             .attribute_names(QueueAttributeName::VisibilityTimeout)
+            .customize()
+            // Not retried: see `DynamoTable::warm`.
+            .config_override(
+                aws_sdk_sqs::Config::builder()
+                    .retry_config(aws_sdk_sqs::config::retry::RetryConfig::disabled()),
+            )
             .send()
             .await
             .map_err(unavailable)?;

@@ -163,6 +163,7 @@ impl SlackClient {
     /// `{base}/api/`. `timeout` bounds each call, connection included.
     pub fn new(base: Url, timeout: Duration) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(crate::tls::client_config())
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(3)))
             .user_agent(concat!("hallway/", env!("CARGO_PKG_VERSION")))

@@ -215,9 +215,6 @@ impl Expr {
     }
 }
 
-/// Connections opened during init: as many as a request uses at once.
-const WARM_CONNECTIONS: usize = 4;
-
 impl DynamoTable {
     pub fn new(client: Client, table: impl Into<String>, clock: SharedClock) -> Self {
         Self {
@@ -278,15 +275,27 @@ impl DynamoTable {
         &self.table
     }
 
-    /// Opens the connection pool before the first request needs it (Lambda
-    /// init runs on a boosted CPU; the first request does not).
-    ///
-    /// Several connections: a slash command reads four items at once.
-    pub async fn warm(&self) -> Result<(), TableError> {
+    /// Opens `connections` connections of the pool before the first
+    /// request needs them (Lambda init runs on a boosted CPU; the first
+    /// request does not). Each is one `DescribeTable`, not retried: a
+    /// warm-up that fails costs the first request a connect, a retried one
+    /// would cost init its backoff.
+    pub async fn warm(&self, connections: usize) -> Result<(), TableError> {
         let mut calls = tokio::task::JoinSet::new();
-        for _ in 0..WARM_CONNECTIONS {
+        for _ in 0..connections {
             let (client, table) = (self.client.clone(), self.table.clone());
-            calls.spawn(async move { client.describe_table().table_name(table).send().await });
+            calls.spawn(async move {
+                client
+                    .describe_table()
+                    .table_name(table)
+                    .customize()
+                    .config_override(
+                        aws_sdk_dynamodb::Config::builder()
+                            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled()),
+                    )
+                    .send()
+                    .await
+            });
         }
         while let Some(done) = calls.join_next().await {
             done.map_err(|e| TableError::Unavailable(e.to_string()))?
