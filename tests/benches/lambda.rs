@@ -49,6 +49,8 @@
 //! - `HALLWAY_BENCH_LABEL`: a name for this build in the output.
 //! - `HALLWAY_BENCH_CPUS`: pin the functions to these CPUs (`taskset -c`),
 //!   e.g. `0`: one core, nearer Lambda's share of a vCPU.
+//! - `HALLWAY_BENCH_OLD_BINARIES=1`: binaries older than the commands'
+//!   jobs (to compare before and after): their jobs are not checked.
 //! - `HALLWAY_BENCH_ENV`: extra environment for the functions, `K=V,K=V`
 //!   (e.g. `HALLWAY_WARM_UP=none` to measure init without warm-ups).
 
@@ -495,7 +497,9 @@ async fn bench() -> bool {
     }
     // What the commands queued reached the queue: one job per call or
     // invite answered (the drainer counts them as it deletes them).
-    if wanted("commands") {
+    // `HALLWAY_BENCH_OLD_BINARIES=1`: binaries from before the commands
+    // queued a job per call (a before/after comparison); not checked.
+    if wanted("commands") && std::env::var_os("HALLWAY_BENCH_OLD_BINARIES").is_none() {
         let answered = 2 * (cold + 1 + warm + 1 + 50);
         let limit = Instant::now() + Duration::from_secs(60);
         while commands_queued.load(std::sync::atomic::Ordering::SeqCst) < answered {
