@@ -15,7 +15,15 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// it does not parse (said on stderr: the logs are not up yet).
 pub fn filter(value: Option<&str>) -> Targets {
     let default = Targets::new().with_default(LevelFilter::INFO);
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
+    // `Targets` reads an empty directive as "everything at trace" and keeps
+    // spaces in target names: both are typing slips, not intent.
+    let directives: Vec<&str> = value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .collect();
+    match (!directives.is_empty()).then(|| directives.join(",")) {
         None => default,
         Some(v) => v.parse().unwrap_or_else(|e| {
             eprintln!("RUST_LOG={v:?} is not level and target directives ({e}); logging at info");
@@ -74,6 +82,9 @@ mod tests {
         assert!(default.would_enable("hallway", &Level::INFO));
         assert!(!default.would_enable("hallway", &Level::DEBUG));
         // Not directives: the default, not silence.
+        let sloppy = filter(Some("warn, hallway=debug,"));
+        assert!(sloppy.would_enable("hallway", &Level::DEBUG));
+        assert!(!sloppy.would_enable("aws_smithy_runtime", &Level::INFO));
         let bad = filter(Some("hallway=loud"));
         assert!(bad.would_enable("hallway", &Level::INFO));
     }

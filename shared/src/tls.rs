@@ -43,10 +43,19 @@ fn load() -> Roots {
         let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem)
             .filter_map(Result::ok)
             .collect();
-        if !certs.is_empty() {
+        // Only what parses goes on: the SDK adds every certificate of the
+        // PEM it is given and panics on one it cannot parse.
+        let mut store = RootCertStore::empty();
+        let mut accepted = String::new();
+        for cert in certs {
+            if store.add(cert.clone()).is_ok() {
+                accepted.push_str(&pem_of(&cert));
+            }
+        }
+        if !store.is_empty() {
             return Roots {
-                store: Arc::new(store(certs)),
-                pem: Some(pem),
+                store: Arc::new(store),
+                pem: Some(accepted.into_bytes()),
             };
         }
     }
@@ -58,6 +67,20 @@ fn load() -> Roots {
         store: Arc::new(store(found.certs)),
         pem: None,
     }
+}
+
+/// One certificate as PEM, 64 base64 characters a line.
+fn pem_of(cert: &CertificateDer<'_>) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(cert.as_ref());
+    let mut out = String::with_capacity(b64.len() + b64.len() / 64 + 60);
+    out.push_str("-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
 }
 
 fn store(certs: Vec<CertificateDer<'static>>) -> RootCertStore {
@@ -130,5 +153,12 @@ mod tests {
             .build()
             .expect("reqwest takes the shared rustls configuration");
         let _ = super::aws_http_client();
+        if let Some(pem) = &roots.pem {
+            use rustls::pki_types::pem::PemObject;
+            let again = rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+                .collect::<Result<Vec<_>, _>>()
+                .expect("the PEM handed to the SDK parses whole");
+            assert_eq!(again.len(), roots.store.len());
+        }
     }
 }

@@ -943,6 +943,20 @@ async fn every_answer_is_one_table_request_and_at_most_one_queue_send() {
     let (said, made) = answer(ALICE, GENERAL, "<@U0DEMO02>").await;
     assert!(said.starts_with("Inviting 1 person to Hall (HQ)"), "{said}");
     assert_eq!(made, (2, 1), "the space's own items are read");
+    // The office's next presence snapshot, though nothing changed, mends it.
+    let (code, body) = app
+        .api(
+            http::Method::PUT,
+            &format!("/api/v1/spaces/{}/presence", o.hq),
+            Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
+            Some(serde_json::json!({ "rooms": {} })),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    let (said, made) = answer(ALICE, GENERAL, "<@U0DEMO02>").await;
+    assert!(said.starts_with("Inviting 1 person to Hall (HQ)"), "{said}");
+    assert_eq!(made, (1, 1), "the brief is back");
+    // A room added since: in the brief at once.
     app.services
         .spaces()
         .add_room(&o.hq, "Atrium", 500)
@@ -953,7 +967,55 @@ async fn every_answer_is_one_table_request_and_at_most_one_queue_send() {
         said.starts_with("Inviting 1 person to Atrium (HQ)"),
         "{said}"
     );
-    assert_eq!(made, (1, 1), "the brief is back");
+    assert_eq!(made, (1, 1));
+}
+
+#[tokio::test]
+async fn an_invite_to_a_room_removed_meanwhile_sends_nothing_and_says_why() {
+    let Some(app) = spawn_app().await else { return };
+    let o = office(&app).await;
+    let spaces = app.services.spaces();
+    let attic = spaces.add_room(&o.hq, "Attic", 4).await.unwrap();
+    spaces.delete_room(&o.hq, &attic.id).await.unwrap();
+    // What a command answered from a brief that had not caught up.
+    let job = hallway::jobs::Job::Command(hallway::jobs::CommandJob {
+        command: "/hallway".into(),
+        team_id: demo(),
+        channel_id: ChannelId::new(GENERAL).unwrap(),
+        channel_name: Some("general".into()),
+        user_id: UserId::new(ALICE).unwrap(),
+        user_name: None,
+        caller: OfficeUserId::new("ada").unwrap(),
+        response_url: app.slack.response_url("attic"),
+        space_id: o.hq.clone(),
+        space_name: "HQ".into(),
+        room_id: attic.id.clone(),
+        room_name: "Attic".into(),
+        direct: false,
+        action: hallway::jobs::CommandAction::Invite {
+            invite_id: "01invite0attic".into(),
+            recipients: vec![UserId::new("U0DEMO02").unwrap()],
+        },
+    });
+    hallway::jobs::enqueue(app.services.queue.as_ref(), &job, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    eventually("the caller is told", || async {
+        !app.slack.responses("attic").is_empty()
+    })
+    .await;
+    let said = responses(&app, "attic").remove(0);
+    assert!(said.contains("'Attic' was removed from 'HQ'"), "{said}");
+    app.drained().await;
+    assert!(crate::demo::from_app(&app, "U0DEMO02").is_empty());
+    assert!(
+        app.services
+            .invites()
+            .get("01invite0attic")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]

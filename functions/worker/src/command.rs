@@ -19,6 +19,12 @@ use crate::{JobError, Worker};
 
 pub async fn command(w: &Worker, job: CommandJob) -> Result<(), JobError> {
     let s = &w.services;
+    // The command answered from its team's brief of the space; before
+    // anyone is invited, the room must still be there and the space still
+    // this team's (a brief can lag a change by a failed rewrite).
+    if !matches!(job.action, CommandAction::Call) && !still_there(s, &job).await? {
+        return Ok(());
+    }
     match &job.action {
         CommandAction::Call => record_meeting(s, &job).await,
         CommandAction::Invite {
@@ -39,6 +45,35 @@ pub async fn command(w: &Worker, job: CommandJob) -> Result<(), JobError> {
         }
         CommandAction::MapChannel { invite_id } => map_channel(s, &job, invite_id).await,
     }
+}
+
+/// Whether the job's room is still in its space and the space still mapped
+/// to its team; if not, the caller is told and nothing else is done.
+async fn still_there(s: &Services, job: &CommandJob) -> Result<bool, JobError> {
+    let (space, rooms) = s
+        .spaces()
+        .with_rooms(&job.space_id)
+        .await
+        .map_err(JobError::retry)?;
+    let mapped = space
+        .as_ref()
+        .is_some_and(|sp| sp.team_id.as_ref() == Some(&job.team_id));
+    let text = if !mapped {
+        format!(
+            "'{}' is no longer connected to this workspace, so nothing was sent.",
+            job.space_name
+        )
+    } else if !rooms.iter().any(|r| r.id == job.room_id) {
+        format!(
+            "'{}' was removed from '{}' just now, so nothing was sent. Try again: `{}` picks from the rooms there are.",
+            job.room_name, job.space_name, job.command
+        )
+    } else {
+        return Ok(true);
+    };
+    tracing::info!(room_id = %job.room_id, mapped, "command job's room is gone");
+    tell(s, job, &escape(&text)).await;
+    Ok(false)
 }
 
 /// Remembers that this conversation called people to the room, so its

@@ -189,6 +189,10 @@ impl Seats for RoomBrief {
 /// of keys the command names answers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpaceBrief {
+    /// The space's `version` it was written from: older than the space's
+    /// own means a change since has not reached the brief yet.
+    #[serde(default)]
+    pub version: u64,
     #[serde(default)]
     pub call_mention: CallMention,
     /// In creation order.
@@ -199,6 +203,7 @@ pub struct SpaceBrief {
 impl SpaceBrief {
     pub fn of(space: &Space, rooms: &[Room]) -> Self {
         Self {
+            version: space.version,
             call_mention: space.call_mention,
             rooms: rooms.iter().map(RoomBrief::from).collect(),
         }
@@ -286,11 +291,17 @@ pub(crate) fn team_item_from(
         if let Some(id) = attr.strip_prefix(keys::SPACE_BRIEF_ATTR_PREFIX) {
             let space_id = SpaceId::new(id)
                 .map_err(|_| TableError::Invalid(format!("bad space id in attribute {attr}")))?;
-            let brief: SpaceBrief =
-                serde_dynamo::from_attribute_value(value.clone()).map_err(|e| {
-                    TableError::Invalid(format!("brief of space {space_id} is malformed: {e}"))
-                })?;
-            briefs.insert(space_id, brief);
+            // A brief this code cannot read (written by a newer release
+            // during a deploy) is as good as missing: the command reads
+            // the space itself instead of failing the whole team.
+            match serde_dynamo::from_attribute_value::<_, SpaceBrief>(value.clone()) {
+                Ok(brief) => {
+                    briefs.insert(space_id, brief);
+                }
+                Err(e) => {
+                    tracing::warn!(space_id = %space_id, error = %e, "space brief not readable; ignored");
+                }
+            }
             continue;
         }
         let Some(id) = attr.strip_prefix(keys::TEAM_SPACE_ATTR_PREFIX) else {
@@ -356,6 +367,20 @@ const VERSION: &str = "version";
 
 /// Reads of a space before its brief's write is given up as contended.
 const BRIEF_ATTEMPTS: usize = 4;
+
+/// Waits a little before another attempt at a contended write: 10, 20,
+/// 40 ms, with jitter so that two writers part.
+async fn contended(attempt: usize) {
+    let base = 10u64 << attempt.min(4);
+    let jitter = u64::from(rand_byte()) % base.max(1);
+    tokio::time::sleep(std::time::Duration::from_millis(base + jitter)).await;
+}
+
+fn rand_byte() -> u8 {
+    let mut b = [0u8; 1];
+    let _ = getrandom::fill(&mut b);
+    b[0]
+}
 
 /// The condition bound that holds while the space's version is still the
 /// one read.
@@ -581,7 +606,7 @@ impl Spaces {
         space: &SpaceId,
         occupancy: &std::collections::BTreeMap<RoomId, Vec<OfficeUserId>>,
     ) -> Result<Vec<Room>, SpacesError> {
-        let rooms = self.rooms(space).await?;
+        let (read, rooms) = self.with_rooms(space).await?;
         if let Some(unknown) = occupancy
             .keys()
             .find(|id| !rooms.iter().any(|r| &r.id == *id))
@@ -617,8 +642,27 @@ impl Spaces {
         }
         if !changed.is_empty() {
             self.rooms_changed(space).await?;
+        } else if let Some(read) = read {
+            // Nothing changed, but a brief left behind by a failed rewrite
+            // (or never written: a space mapped before briefs existed) is
+            // mended by the office's next snapshot.
+            self.mend_brief(&read).await?;
         }
         Ok(result)
+    }
+
+    /// Rewrites a mapped space's brief if it is missing or older than the
+    /// space: one read of the team's item, and a rewrite only when needed.
+    pub async fn mend_brief(&self, space: &Space) -> Result<(), SpacesError> {
+        let Some(team) = &space.team_id else {
+            return Ok(());
+        };
+        let item = self.table.get(&keys::team_spaces(team)).await?;
+        let (_, briefs) = team_item_from(team, item)?;
+        match briefs.get(&space.id) {
+            Some(b) if b.version >= space.version => Ok(()),
+            _ => self.refresh_brief(&space.id).await,
+        }
     }
 
     /// After a change to a space's rooms: raises the space's version (a
@@ -646,7 +690,7 @@ impl Spaces {
     /// moved since the read (versions only grow, so "not above what was
     /// read" is "unchanged"). A refused write reads again.
     pub async fn refresh_brief(&self, space_id: &SpaceId) -> Result<(), SpacesError> {
-        for _ in 0..BRIEF_ATTEMPTS {
+        for attempt in 0..BRIEF_ATTEMPTS {
             let (space, rooms) = self.with_rooms(space_id).await?;
             let Some(space) = space else { return Ok(()) };
             let Some(team) = space.team_id.clone() else {
@@ -673,7 +717,17 @@ impl Spaces {
                 .await;
             match result {
                 Ok(()) => return Ok(()),
-                Err(TableError::TransactionConflict { .. }) => continue,
+                // The space changed since the read (its condition failed),
+                // or another transaction was writing the team's item at
+                // the same moment (DynamoDB cancels one of them, which the
+                // adapter reports as unavailable): read again, a little
+                // later.
+                Err(TableError::TransactionConflict { .. } | TableError::Unavailable(_))
+                    if attempt + 1 < BRIEF_ATTEMPTS =>
+                {
+                    contended(attempt).await;
+                }
+                Err(TableError::TransactionConflict { .. }) => break,
                 Err(e) => return Err(e.into()),
             }
         }
@@ -720,6 +774,26 @@ impl Spaces {
     /// installation is active (a space made by Sign in with Slack is mapped
     /// before anyone installed the app).
     pub async fn map_to_team(
+        &self,
+        space_id: &SpaceId,
+        team: &TeamId,
+        connected: bool,
+    ) -> Result<Option<TeamId>, SpacesError> {
+        // A room change or presence snapshot between the read and the
+        // write moves the space's version: read again rather than fail the
+        // install or sign-in that is connecting it.
+        for attempt in 0..BRIEF_ATTEMPTS {
+            match self.map_to_team_once(space_id, team, connected).await {
+                Err(SpacesError::Conflict) if attempt + 1 < BRIEF_ATTEMPTS => {
+                    contended(attempt).await;
+                }
+                other => return other,
+            }
+        }
+        Err(SpacesError::Conflict)
+    }
+
+    async fn map_to_team_once(
         &self,
         space_id: &SpaceId,
         team: &TeamId,
