@@ -11,7 +11,7 @@
 //! `provided.al2023` runs): every distribution generates its certificate
 //! directory and its bundle from the same certificates, and reading the
 //! directory too (about 300 files here) cost init some 3 ms a time. Only
-//! without a bundle is the directory read.
+//! without a bundle is the directory read, and then once as well.
 
 use std::sync::{Arc, LazyLock};
 
@@ -21,51 +21,63 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
 struct Roots {
-    /// The bundle as read, for the SDK's trust store; `None` when the
-    /// certificates came from a directory.
-    pem: Option<Vec<u8>>,
+    /// The certificates the store holds, as PEM, for the SDK's trust store.
+    pem: Vec<u8>,
     store: Arc<RootCertStore>,
 }
 
 static ROOTS: LazyLock<Roots> = LazyLock::new(load);
 
-fn load() -> Roots {
+/// The bundle file to read: `SSL_CERT_FILE` alone, else the system's.
+fn bundle() -> Option<std::path::PathBuf> {
     let env_set =
         std::env::var_os("SSL_CERT_FILE").is_some() || std::env::var_os("SSL_CERT_DIR").is_some();
-    let bundle = if env_set {
+    if env_set {
         std::env::var_os("SSL_CERT_FILE")
             .filter(|_| std::env::var_os("SSL_CERT_DIR").is_none())
             .map(std::path::PathBuf::from)
     } else {
         openssl_probe::probe().cert_file
-    };
-    if let Some(pem) = bundle.and_then(|path| std::fs::read(path).ok()) {
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem)
-            .filter_map(Result::ok)
-            .collect();
-        // Only what parses goes on: the SDK adds every certificate of the
-        // PEM it is given and panics on one it cannot parse.
-        let mut store = RootCertStore::empty();
-        let mut accepted = String::new();
-        for cert in certs {
-            if store.add(cert.clone()).is_ok() {
-                accepted.push_str(&pem_of(&cert));
-            }
-        }
-        if !store.is_empty() {
-            return Roots {
-                store: Arc::new(store),
-                pem: Some(accepted.into_bytes()),
-            };
-        }
+    }
+}
+
+fn load() -> Roots {
+    let from_bundle: Vec<CertificateDer<'static>> = bundle()
+        .and_then(|path| std::fs::read(path).ok())
+        .map(|pem| {
+            CertificateDer::pem_slice_iter(&pem)
+                .filter_map(Result::ok)
+                .collect()
+        })
+        .unwrap_or_default();
+    if !from_bundle.is_empty() {
+        return roots(from_bundle);
     }
     let found = rustls_native_certs::load_native_certs();
     if !found.errors.is_empty() {
         tracing::warn!(errors = ?found.errors, "some root certificates could not be read");
     }
+    roots(found.certs)
+}
+
+/// The store of the certificates that parse, and the same as PEM: the SDK
+/// adds every certificate of the PEM it is given and panics on one it
+/// cannot parse, and reading them again would be the second read this
+/// module exists to avoid.
+fn roots(certs: Vec<CertificateDer<'static>>) -> Roots {
+    let mut store = RootCertStore::empty();
+    let mut pem = String::new();
+    for cert in certs {
+        if store.add(cert.clone()).is_ok() {
+            pem.push_str(&pem_of(&cert));
+        }
+    }
+    if store.is_empty() {
+        tracing::warn!("no root certificates found: TLS connections will fail");
+    }
     Roots {
-        store: Arc::new(store(found.certs)),
-        pem: None,
+        pem: pem.into_bytes(),
+        store: Arc::new(store),
     }
 }
 
@@ -81,18 +93,6 @@ fn pem_of(cert: &CertificateDer<'_>) -> String {
     }
     out.push_str("-----END CERTIFICATE-----\n");
     out
-}
-
-fn store(certs: Vec<CertificateDer<'static>>) -> RootCertStore {
-    let mut store = RootCertStore::empty();
-    let (_, invalid) = store.add_parsable_certificates(certs);
-    if invalid > 0 {
-        tracing::debug!(invalid, "root certificates skipped");
-    }
-    if store.is_empty() {
-        tracing::warn!("no root certificates found: TLS connections will fail");
-    }
-    store
 }
 
 /// The rustls configuration for reqwest: the shared roots, aws-lc-rs (the
@@ -112,13 +112,9 @@ pub fn client_config() -> rustls::ClientConfig {
 /// default) trusting the shared bundle rather than reading the system's
 /// certificates itself.
 pub fn aws_http_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
-    let trust = match &ROOTS.pem {
-        Some(pem) => TrustStore::empty()
-            .with_native_roots(false)
-            .with_pem_certificate(pem.clone()),
-        // Certificates from a directory: let the SDK read them its way.
-        None => TrustStore::default(),
-    };
+    let trust = TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(ROOTS.pem.clone());
     let context = TlsContext::builder()
         .with_trust_store(trust)
         .build()
@@ -142,7 +138,7 @@ mod tests {
         );
         if std::env::var_os("SSL_CERT_DIR").is_none() {
             assert!(
-                roots.pem.is_some(),
+                super::bundle().is_some(),
                 "a Linux with a CA bundle: read from the bundle, not the directory"
             );
         }
@@ -153,12 +149,10 @@ mod tests {
             .build()
             .expect("reqwest takes the shared rustls configuration");
         let _ = super::aws_http_client();
-        if let Some(pem) = &roots.pem {
-            use rustls::pki_types::pem::PemObject;
-            let again = rustls::pki_types::CertificateDer::pem_slice_iter(pem)
-                .collect::<Result<Vec<_>, _>>()
-                .expect("the PEM handed to the SDK parses whole");
-            assert_eq!(again.len(), roots.store.len());
-        }
+        use rustls::pki_types::pem::PemObject;
+        let again = rustls::pki_types::CertificateDer::pem_slice_iter(&roots.pem)
+            .collect::<Result<Vec<_>, _>>()
+            .expect("the PEM handed to the SDK parses whole");
+        assert_eq!(again.len(), roots.store.len());
     }
 }

@@ -405,32 +405,37 @@ fn responses(app: &TestApp, response_id: &str) -> Vec<String> {
         .collect()
 }
 
+/// The first post to the command's `response_url` that `is` picks, once
+/// there is one.
+async fn said(
+    app: &TestApp,
+    response_id: &str,
+    what: &str,
+    is: impl Fn(&String) -> bool,
+) -> String {
+    eventually(what, || async {
+        responses(app, response_id).iter().any(&is)
+    })
+    .await;
+    responses(app, response_id).into_iter().find(is).unwrap()
+}
+
 /// The invite's summary, through the command's `response_url` (after a
 /// channel mapping's confirmation, if any).
 async fn summary(app: &TestApp, response_id: &str) -> String {
-    let is_summary = |t: &String| !t.contains("now meets in");
-    eventually("the invite summary", || async {
-        responses(app, response_id).iter().any(is_summary)
+    said(app, response_id, "the invite summary", |t| {
+        !t.contains("now meets in")
     })
-    .await;
-    responses(app, response_id)
-        .into_iter()
-        .find(is_summary)
-        .unwrap()
+    .await
 }
 
 /// What the worker said of a channel mapping (written, or refused),
 /// through the command's `response_url`.
 async fn mapping_said(app: &TestApp, response_id: &str) -> String {
-    let about_mapping = |t: &String| t.contains("now meets in") || t.contains("Only members");
-    eventually("the worker's word on the mapping", || async {
-        responses(app, response_id).iter().any(about_mapping)
+    said(app, response_id, "the worker's word on the mapping", |t| {
+        t.contains("now meets in") || t.contains("Only members")
     })
-    .await;
-    responses(app, response_id)
-        .into_iter()
-        .find(about_mapping)
-        .unwrap()
+    .await
 }
 
 #[tokio::test]
