@@ -90,3 +90,21 @@ mod tests {
         assert_eq!(clock.now_secs(), -1);
     }
 }
+
+/// Milliseconds since the epoch as an RFC 3339 UTC time, for pages.
+pub fn iso_time(millis: i64) -> String {
+    use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
+    DateTime::from_millis(millis)
+        .fmt(DateTimeFormat::DateTime)
+        .unwrap_or_else(|_| millis.to_string())
+}
+
+#[cfg(test)]
+mod iso_tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_utc() {
+        assert_eq!(iso_time(1_732_438_800_123), "2024-11-24T09:00:00.123Z");
+    }
+}

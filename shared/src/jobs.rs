@@ -139,11 +139,61 @@ pub struct PromptJob {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeetingNoticeJob {
-    pub meeting: crate::store::meetings::Meeting,
+    pub meeting: EndedMeeting,
     pub ended_at: i64,
     /// As they were named when it ended.
     pub room_name: String,
     pub space_name: String,
+}
+
+/// The meeting a notice is about, as the job carries it: its own type, so
+/// that a change to the stored record ([`crate::store::meetings::Meeting`])
+/// cannot change this format by accident. Field for field what version 1
+/// has always carried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndedMeeting {
+    pub space_id: SpaceId,
+    pub room_id: RoomId,
+    pub team_id: TeamId,
+    /// Where it was called: the summary goes here.
+    pub channel_id: ChannelId,
+    pub called_by: Option<UserId>,
+    /// Called in a DM: the summary goes to the caller's DM with the app.
+    #[serde(default)]
+    pub direct: bool,
+    pub called_at: i64,
+    /// When someone was first seen in the room after the call.
+    pub started_at: Option<i64>,
+    /// Everyone seen in the room while it went on, in order of arrival.
+    #[serde(default)]
+    pub joined: Vec<OfficeUserId>,
+    /// The stored record's expiry, unused by the notice; kept because
+    /// version 1 readers require it.
+    pub ttl: i64,
+}
+
+impl EndedMeeting {
+    /// How long it went on, from the first arrival to `ended_at`.
+    pub fn duration_secs(&self, ended_at: i64) -> i64 {
+        self.started_at.map_or(0, |s| (ended_at - s).max(0))
+    }
+}
+
+impl From<crate::store::meetings::Meeting> for EndedMeeting {
+    fn from(m: crate::store::meetings::Meeting) -> Self {
+        Self {
+            space_id: m.space_id,
+            room_id: m.room_id,
+            team_id: m.team_id,
+            channel_id: m.channel_id,
+            called_by: m.called_by,
+            direct: m.direct,
+            called_at: m.called_at,
+            started_at: m.started_at,
+            joined: m.joined,
+            ttl: m.ttl,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -323,6 +373,59 @@ pub async fn enqueue_all(queue: &dyn JobQueue, jobs: &[Job]) -> Result<(), Queue
 mod tests {
     use super::*;
     use crate::slack::events::RevokedTokens;
+
+    /// Every key of `sample`, with its value, is in `encoded` (which may
+    /// add keys that have defaults).
+    fn contains(encoded: &serde_json::Value, sample: &serde_json::Value, path: &str) {
+        use serde_json::Value;
+        match (encoded, sample) {
+            (Value::Object(e), Value::Object(s)) => {
+                for (k, v) in s {
+                    let at = format!("{path}.{k}");
+                    let got = e
+                        .get(k)
+                        .unwrap_or_else(|| panic!("{at} is gone from the job format"));
+                    contains(got, v, &at);
+                }
+            }
+            (Value::Array(e), Value::Array(s)) if e.len() == s.len() => {
+                for (i, (e, s)) in e.iter().zip(s).enumerate() {
+                    contains(e, s, &format!("{path}[{i}]"));
+                }
+            }
+            _ => assert_eq!(encoded, sample, "{path} changed in the job format"),
+        }
+    }
+
+    /// The job format is versioned: the samples in `events/worker` are
+    /// messages as version 1 writes them, and must read and write back the
+    /// same, whatever the stored records they are made from become.
+    #[test]
+    fn the_samples_keep_their_format() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../events/worker");
+        let mut read = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let file: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            for record in file["Records"].as_array().unwrap() {
+                let body = record["body"].as_str().unwrap();
+                let Ok(envelope) = decode_envelope(body) else {
+                    let name = path.file_name().unwrap().to_string_lossy();
+                    assert!(name.contains("poison"), "{name}: {body}");
+                    continue;
+                };
+                let again = encode_with(&envelope.job, &envelope.delivery);
+                contains(
+                    &serde_json::from_str(&again).unwrap(),
+                    &serde_json::from_str(body).unwrap(),
+                    &path.display().to_string(),
+                );
+                read += 1;
+            }
+        }
+        assert!(read >= 10, "only {read} samples read");
+    }
 
     fn job() -> Job {
         Job::SlackEvent(SlackEventJob {

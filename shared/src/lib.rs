@@ -1,11 +1,21 @@
 //! `hallway`: the library every hallway function links.
 //!
 //! hallway is the Slack side of a virtual office. The bundle runs as several
-//! AWS Lambda functions (and, for developers, as one local process); this
-//! crate holds everything they share, so that the function crates are thin:
-//! they verify, parse, call one use case from here and map its result.
+//! AWS Lambda functions (and, for developers, as one local process); the
+//! function crates are thin: they verify, parse, call one use case and map
+//! its result.
 //!
 //! # Layout
+//!
+//! **The rule:** this crate holds what two or more functions use (ids,
+//! configuration, secrets, the ports and their adapters, table keys, the
+//! stores, the Slack client and wire types, the jobs) and the use cases
+//! they share ([`start_invite`], [`directory_refresh`]). A use case only one
+//! function runs lives in that function's crate: the `/hallway` grammar and
+//! its routing read in `hallway-commands`, the App Home view and the
+//! uninstall/revoke use cases in `hallway-worker`, the admission rules of
+//! Sign in with Slack in `hallway-oauth`. Adding a module here means naming
+//! the second function that uses it.
 //!
 //! - [`config`]: the typed configuration read once from the environment.
 //! - [`secrets`]: the [`secrets::Secret`] newtype (never printed) and the
@@ -28,8 +38,10 @@
 //! - [`jobs`]: the queue's message contract, one versioned tagged enum.
 //! - [`slack`]: request verification, inbound payload types, the Web API
 //!   client and the app manifest.
-//! - [`lifecycle`]: use cases for `app_uninstalled` / `tokens_revoked`.
-//! - [`people`]: starting a team's directory refresh (install, office API).
+//! - [`start_invite`]: an invite's record, then its fan-out job (the
+//!   office API's "Get <user>" and a `/hallway @…` through the worker).
+//! - [`directory_refresh`]: starting a team's directory refresh (install,
+//!   office API).
 //! - [`office_webhook`]: signed notifications to the office (bridged DMs),
 //!   and the check a receiver runs.
 //! - [`auth`]: API bearer tokens, signed OAuth state, join links, the
@@ -47,17 +59,17 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod deadline;
+pub mod directory_refresh;
 pub mod ids;
 pub mod jobs;
 pub mod keys;
-pub mod lifecycle;
 pub mod metrics;
 pub mod office_webhook;
-pub mod people;
 pub mod queue;
 pub mod secrets;
 pub mod services;
 pub mod slack;
+pub mod start_invite;
 pub mod store;
 pub mod table;
 pub mod telemetry;

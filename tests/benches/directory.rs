@@ -15,8 +15,8 @@
 
 use std::time::{Duration, Instant};
 
+use hallway::directory_refresh;
 use hallway::ids::TeamId;
-use hallway::people;
 use hallway::store::directory::RunStatus;
 use hallway_fake_slack::{AppConfig, FakeSlack, TeamSeed};
 use hallway_tests::in_process::in_process;
@@ -47,7 +47,7 @@ async fn run() {
     let s = bundle.services.clone();
 
     let started = Instant::now();
-    people::start_refresh(&s, &team).await.unwrap();
+    directory_refresh::start_refresh(&s, &team).await.unwrap();
     let run = loop {
         let run = s.directory().run(&team).await.unwrap().unwrap();
         if run.status != RunStatus::Running {

@@ -581,7 +581,8 @@ async fn warm_up(w: &World) {
     let team = TeamId::new(TEAM).unwrap();
     let alice = hallway::ids::UserId::new(ALICE).unwrap();
     let general = hallway::ids::ChannelId::new(GENERAL).unwrap();
-    let (installations, spaces, routings) = (s.installations(), s.spaces(), s.routings());
+    let (installations, spaces) = (s.installations(), s.spaces());
+    let routings = hallway_commands::routing::Routings::new(s.table.clone());
     let jobs = w.emulators.sqs.clone();
     // Every kind of request the cases make, so the emulator's JIT has
     // compiled each before anything is timed: GetItem, BatchGetItem, prefix

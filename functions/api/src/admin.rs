@@ -15,11 +15,12 @@
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use hallway::clock::iso_time;
 use hallway::ids::{SpaceId, UserId};
 use hallway::services::Services;
 use hallway::store::spaces::{CallMention, SettingsChange};
 use hallway::store::{Space, audit::AuditEntry};
-use hallway::web::{ApiError, escape_html as esc, iso_time};
+use hallway::web::{ApiError, escape_html as esc};
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};

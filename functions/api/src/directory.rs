@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use hallway::directory_refresh::{self, RefreshError};
 use hallway::ids::TeamId;
-use hallway::people::{self, RefreshError};
 use hallway::services::Services;
 use hallway::store::directory::{DirectoryRun, StartRun};
 use hallway::web::ApiError;
@@ -55,7 +55,7 @@ pub async fn refresh(
 ) -> Result<Response, ApiError> {
     let (space, _) = caller.authorize(&s, &id(space)?, Need::Manager).await?;
     let team = crate::installed_team(&s, &space).await?;
-    match people::start_refresh(&s, &team).await {
+    match directory_refresh::start_refresh(&s, &team).await {
         Ok(StartRun::Started(run)) => {
             Ok((StatusCode::ACCEPTED, Json(run_json(&team, Some(&run)))).into_response())
         }

@@ -2,15 +2,13 @@
 //! for Slack users or office users (through their Slack link), and its
 //! per-recipient status.
 
-use std::time::Duration;
-
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use hallway::ids::{OfficeUserId, RoomId, UserId};
-use hallway::jobs::{self, FanOutJob, Job};
+use hallway::ids::{OfficeUserId, RoomId, UserId, new_ordered_id};
 use hallway::services::Services;
+use hallway::start_invite::start_invite;
 use hallway::store::NewInvite;
 use hallway::store::invites::Origin;
 use hallway::store::spaces::RoomChoice;
@@ -98,32 +96,27 @@ pub async fn create(
             not_linked.len()
         )));
     }
-    let invite = s
-        .invites()
-        .create(NewInvite {
-            team_id: team.clone(),
-            space_id: space.id.clone(),
-            space_name: space.name.clone(),
-            room_id: room.id.clone(),
-            room_name: room.name.clone(),
-            inviter_name,
-            inviter_office_user: Some(caller.user().clone()),
-            inviter_slack_user: me,
-            origin: Origin::Office,
-            channel_id: None,
-            response_url: None,
-            total: recipients.len() as u32,
-        })
-        .await?;
     let n = recipients.len();
-    jobs::enqueue(
+    let new = NewInvite {
+        team_id: team.clone(),
+        space_id: space.id.clone(),
+        space_name: space.name.clone(),
+        room_id: room.id.clone(),
+        room_name: room.name.clone(),
+        inviter_name,
+        inviter_office_user: Some(caller.user().clone()),
+        inviter_slack_user: me,
+        origin: Origin::Office,
+        channel_id: None,
+        response_url: None,
+        total: n as u32,
+    };
+    let invite = start_invite(
+        &s.invites(),
         s.queue.as_ref(),
-        &Job::FanOut(FanOutJob {
-            invite_id: invite.id.clone(),
-            team_id: team,
-            recipients,
-        }),
-        Duration::ZERO,
+        &new_ordered_id(),
+        new,
+        recipients,
     )
     .await?;
     Ok((

@@ -264,7 +264,7 @@ async fn end_meetings(s: &Services, space: &Space, rooms: &[Room]) -> Result<(),
             .map(|r| r.name.clone())
             .unwrap_or_default();
         let job = Job::MeetingNotice(MeetingNoticeJob {
-            meeting: meeting.clone(),
+            meeting: meeting.clone().into(),
             ended_at,
             room_name,
             space_name: space.name.clone(),

@@ -9,15 +9,16 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::grammar::{self, GrammarError, Name, Parsed};
+use crate::routing::Routing;
 use hallway::ids::{ChannelId, OfficeUserId, SpaceId, TeamId, UserId, new_ordered_id};
 use hallway::jobs::{self, CommandAction, CommandJob, Job};
 use hallway::queue::QueueError;
 use hallway::services::Services;
-use hallway::slack::grammar::{self, GrammarError, Name, Parsed};
 use hallway::slack::messages::{self, escape};
 use hallway::slack::oauth::{INSTALL_PATH, LOGIN_PATH};
 use hallway::store::spaces::{Briefs, CallMention, RoomBrief, RoomChoice, choose};
-use hallway::store::{ChannelRoute, Routing, TeamSpace};
+use hallway::store::{ChannelRoute, TeamSpace};
 use hallway::web::ApiError;
 use serde::Deserialize;
 use serde_json::Value;
@@ -140,7 +141,7 @@ pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
     let team = &cmd.team_id;
 
     // Everything the answer needs is one read of keys the command names
-    // (`hallway::store::routing`): Slack gives us 3 s and each request is a
+    // (`crate::routing`): Slack gives us 3 s and each request is a
     // round trip. What the command writes is the worker's, from one job.
     let Routing {
         installation,
@@ -148,8 +149,7 @@ pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
         team_spaces: spaces,
         briefs,
         route,
-    } = s
-        .routings()
+    } = crate::routing::Routings::new(s.table.clone())
         .read(team, &cmd.user_id, &cmd.channel_id)
         .await?;
     // The app must be installed with a working token. A team with no record
@@ -210,7 +210,7 @@ pub async fn run(s: &Services, cmd: &SlashCommand) -> Result<Value, ApiError> {
 }
 
 /// Finds the space and room the names mean (see the module doc of
-/// `hallway::slack::grammar`): a named space wins, else the channel's
+/// `crate::grammar`): a named space wins, else the channel's
 /// space, else the team's oldest.
 async fn resolve(
     s: &Services,

@@ -9,11 +9,15 @@
 //! status: Slack shows error statuses as a failure of the app.
 //!
 //! # Layout
-//! - [`command`]: the slash command: grammar, routing, the reply.
+//! - [`command`]: the slash command, from its form to the reply.
+//! - [`grammar`]: the command's text: mentions and names.
+//! - [`routing`]: what a command answers from, read in one request.
 //! - [`interactivity`]: button clicks and other payloads.
 
 pub mod command;
+pub mod grammar;
 pub mod interactivity;
+pub mod routing;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};

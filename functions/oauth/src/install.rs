@@ -179,7 +179,7 @@ async fn finish_install(s: &Services, data: StateData, g: OAuthV2Access) -> Resp
     }
     // The people directory fills in the background. The install stands if
     // it cannot start now: an admin can start it from the office.
-    if let Err(e) = hallway::people::start_refresh(s, &team).await {
+    if let Err(e) = hallway::directory_refresh::start_refresh(s, &team).await {
         tracing::warn!(error = %e, "the directory refresh could not start");
     }
     let Some(space) = data.space_id else {

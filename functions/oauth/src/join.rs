@@ -13,7 +13,7 @@ use hallway::services::Services;
 use hallway::slack::oauth::LOGIN_PATH;
 use http::{HeaderMap, StatusCode};
 
-use crate::signin::{Admission, JoinFailure, admit, join_target};
+use crate::admission::{Admission, JoinFailure, admit, join_target};
 use crate::{office, page, page_with_action, unavailable};
 
 /// How a join attempt ended, before it becomes a response.

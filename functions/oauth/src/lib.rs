@@ -14,17 +14,17 @@
 //!
 //! # Layout
 //! - [`install`]: install and link (user-scope OAuth) flows.
-//! - [`login`]: Sign in with Slack.
+//! - [`sign_in`]: Sign in with Slack (OpenID Connect): its two routes.
 //! - [`join`]: join links.
-//! - [`signin`]: the use cases behind them: who a Slack identity is in the
-//!   office, which spaces they get, and admission through a join link.
+//! - [`admission`]: the use cases behind both: who a Slack identity is in
+//!   the office, which spaces they get, and admission through a join link.
 //! - [`pages`]: the HTML pages.
 
+pub mod admission;
 pub mod install;
 pub mod join;
-pub mod login;
 pub mod pages;
-pub mod signin;
+pub mod sign_in;
 
 use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -47,8 +47,8 @@ pub fn router(services: Services) -> Router {
     Router::new()
         .route(INSTALL_PATH, get(install::start))
         .route(OAUTH_CALLBACK_PATH, get(install::callback))
-        .route(LOGIN_PATH, get(login::start))
-        .route(LOGIN_CALLBACK_PATH, get(login::callback))
+        .route(LOGIN_PATH, get(sign_in::start))
+        .route(LOGIN_CALLBACK_PATH, get(sign_in::callback))
         .route(&format!("{JOIN_PATH}/{{token}}"), get(join::open))
         .layer(axum::middleware::from_fn(hallway::web::record_request))
         .layer(trace_layer())

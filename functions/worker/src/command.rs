@@ -7,9 +7,10 @@
 
 use std::time::Duration;
 
-use hallway::jobs::{self, CommandAction, CommandJob, FanOutJob, Job, OnboardJob};
+use hallway::jobs::{self, CommandAction, CommandJob, Job, OnboardJob};
 use hallway::services::Services;
 use hallway::slack::messages::escape;
+use hallway::start_invite::start_invite;
 use hallway::store::invites::Origin;
 use hallway::store::meetings::Call;
 use hallway::store::{NewInvite, Role};
@@ -32,14 +33,18 @@ pub async fn command(w: &Worker, job: CommandJob) -> Result<(), JobError> {
             recipients,
         } => {
             let total = u32::try_from(recipients.len()).unwrap_or(u32::MAX);
-            create_invite(s, &job, invite_id, Origin::Command, total).await?;
+            let new = new_invite(s, &job, Origin::Command, total).await?;
+            // The meeting is recorded before the fan-out is queued, so the
+            // summary the last delivery triggers finds it.
             record_meeting(s, &job).await?;
-            let fan_out = Job::FanOut(FanOutJob {
-                invite_id: invite_id.clone(),
-                team_id: job.team_id.clone(),
-                recipients: recipients.clone(),
-            });
-            jobs::enqueue(s.queue.as_ref(), &fan_out, Duration::ZERO).await?;
+            start_invite(
+                &s.invites(),
+                s.queue.as_ref(),
+                invite_id,
+                new,
+                recipients.clone(),
+            )
+            .await?;
             tracing::info!(invite_id, recipients = recipients.len(), "invite written");
             Ok(())
         }
@@ -107,14 +112,13 @@ async fn inviter_name(s: &Services, job: &CommandJob) -> Result<String, JobError
     })
 }
 
-async fn create_invite(
+async fn new_invite(
     s: &Services,
     job: &CommandJob,
-    invite_id: &str,
     origin: Origin,
     total: u32,
-) -> Result<(), JobError> {
-    let new = NewInvite {
+) -> Result<NewInvite, JobError> {
+    Ok(NewInvite {
         team_id: job.team_id.clone(),
         space_id: job.space_id.clone(),
         space_name: job.space_name.clone(),
@@ -127,9 +131,7 @@ async fn create_invite(
         channel_id: Some(job.channel_id.clone()),
         response_url: Some(job.response_url.clone()),
         total,
-    };
-    s.invites().create_once(invite_id, new).await?;
-    Ok(())
+    })
 }
 
 /// Tells the person who ran the command, in the conversation they ran it
@@ -165,7 +167,8 @@ async fn map_channel(s: &Services, job: &CommandJob, invite_id: &str) -> Result<
             Some(&job.user_id),
         )
         .await?;
-    create_invite(s, job, invite_id, Origin::Channel, 0).await?;
+    let new = new_invite(s, job, Origin::Channel, 0).await?;
+    s.invites().create_once(invite_id, new).await?;
     record_meeting(s, job).await?;
     // Said once the mapping is written, before anything can fail after it:
     // a redelivered job says it again rather than never.

@@ -14,9 +14,9 @@
 
 use std::time::Duration;
 
+use hallway::directory_refresh::wall_millis;
 use hallway::ids::TeamId;
 use hallway::jobs::{self, DirectoryJob, Job};
-use hallway::people::wall_millis;
 use hallway::slack::SlackError;
 use hallway::slack::client::PageOf;
 use hallway::store::Person;

@@ -34,7 +34,9 @@
 //!   and the people events that keep it current.
 //! - [`chat`]: bridged DMs, the office webhook and its retries, auto-prompts.
 //! - [`notices`]: meeting summaries where the meeting was called.
-//! - [`home`]: the App Home tab (`views.publish`).
+//! - [`home`]: the App Home tab (`views.publish`), its blocks in `home::view`.
+//! - [`command`]: what a `/hallway` left to do (meeting, invite, mapping).
+//! - [`lifecycle`]: `app_uninstalled` / `tokens_revoked`.
 //! - [`channels`]: welcome DMs in channels mapped to rooms; renames.
 //! - [`unfurl`]: previews of links to rooms (`link_shared` → `chat.unfurl`).
 //! - [`prompts`]: "Sync now" DMs, from admins and auto-prompt.
@@ -48,6 +50,7 @@ pub mod command;
 pub mod directory;
 pub mod home;
 pub mod invites;
+pub mod lifecycle;
 pub mod notices;
 pub mod onboard;
 pub mod pacer;
@@ -60,7 +63,6 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use futures_util::{FutureExt, StreamExt};
 use hallway::ids::TeamId;
 use hallway::jobs::{self, Job};
-use hallway::lifecycle;
 use hallway::queue::MAX_DELAY;
 use hallway::services::SLACK_TIMEOUT;
 use hallway::services::Services;
@@ -130,6 +132,12 @@ impl JobError {
 
 impl From<hallway::table::TableError> for JobError {
     fn from(e: hallway::table::TableError) -> Self {
+        JobError::retry(e)
+    }
+}
+
+impl From<hallway::start_invite::StartInviteError> for JobError {
+    fn from(e: hallway::start_invite::StartInviteError) -> Self {
         JobError::retry(e)
     }
 }
@@ -612,7 +620,7 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
                     .await
                 }
                 SlackEvent::TeamJoin { user } | SlackEvent::UserChange { user } => {
-                    return directory::person_event(worker, &j.team_id, user).await;
+                    return directory::person_event(worker, &j.team_id, &user.clone().into()).await;
                 }
                 SlackEvent::Message(m) => return chat::message(worker, &j.team_id, m).await,
                 SlackEvent::MessageChanged {

@@ -57,6 +57,69 @@ pub struct Authorization {
     pub is_enterprise_install: bool,
 }
 
+/// A person as a `team_join` or `user_change` job carries them: read once
+/// from Slack's user object into the directory's shape, but its own type,
+/// so that a change to the stored [`Person`] cannot change the job format
+/// by accident. Field for field what version 1 has always carried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventPerson {
+    pub id: UserId,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub display_name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub real_name: String,
+    pub avatar: Option<String>,
+    pub email: Option<String>,
+    pub deleted: bool,
+    pub is_bot: bool,
+    pub tz: Option<String>,
+    pub updated: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_team: Option<TeamId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_id: Option<String>,
+}
+
+impl From<Person> for EventPerson {
+    fn from(p: Person) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            display_name: p.display_name,
+            real_name: p.real_name,
+            avatar: p.avatar,
+            email: p.email,
+            deleted: p.deleted,
+            is_bot: p.is_bot,
+            tz: p.tz,
+            updated: p.updated,
+            home_team: p.home_team,
+            enterprise_id: p.enterprise_id,
+        }
+    }
+}
+
+impl From<EventPerson> for Person {
+    fn from(p: EventPerson) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            display_name: p.display_name,
+            real_name: p.real_name,
+            avatar: p.avatar,
+            email: p.email,
+            deleted: p.deleted,
+            is_bot: p.is_bot,
+            tz: p.tz,
+            updated: p.updated,
+            home_team: p.home_team,
+            enterprise_id: p.enterprise_id,
+        }
+    }
+}
+
 /// The events hallway acts on. Each variant is handled by the worker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -67,9 +130,9 @@ pub enum SlackEvent {
     TokensRevoked { tokens: RevokedTokens },
     /// Someone joined the workspace. Carries the person as read from
     /// Slack's user object (see [`parse_event`]).
-    TeamJoin { user: Person },
+    TeamJoin { user: EventPerson },
     /// Someone's profile changed (or they were deactivated).
-    UserChange { user: Person },
+    UserChange { user: EventPerson },
     /// A new message in a DM (`message.im`).
     Message(ImMessage),
     /// A DM message was edited (`message` with subtype `message_changed`).
@@ -414,8 +477,10 @@ pub fn parse_event(event: &Value) -> Parsed {
         // job then carries the record.
         "team_join" | "user_change" => {
             match Person::from_slack_json(event.get("user").unwrap_or(&Value::Null)) {
-                Ok(user) if event_type == "team_join" => Ok(SlackEvent::TeamJoin { user }),
-                Ok(user) => Ok(SlackEvent::UserChange { user }),
+                Ok(user) if event_type == "team_join" => {
+                    Ok(SlackEvent::TeamJoin { user: user.into() })
+                }
+                Ok(user) => Ok(SlackEvent::UserChange { user: user.into() }),
                 Err(e) => Err(e),
             }
         }
@@ -588,6 +653,7 @@ mod tests {
         else {
             panic!()
         };
+        let p = Person::from(p);
         assert_eq!(
             (p.id.as_str(), p.label(), p.updated),
             ("U0NEW", "nb", 1_700_000_500)
@@ -603,7 +669,7 @@ mod tests {
             Parsed::Malformed { .. }
         ));
         // The job carries our record, and reads it back.
-        let e = SlackEvent::TeamJoin { user: p };
+        let e = SlackEvent::TeamJoin { user: p.into() };
         let back: SlackEvent = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
         assert_eq!(back, e);
     }

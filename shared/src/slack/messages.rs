@@ -25,7 +25,7 @@ fn url(u: &str) -> Option<url::Url> {
     u.parse().ok()
 }
 
-pub(crate) fn button(
+pub fn button(
     label: &str,
     action: &str,
     href: &str,
@@ -45,18 +45,18 @@ pub(crate) fn button(
     b
 }
 
-pub(crate) fn section(text: &str) -> SlackSectionBlock {
+pub fn section(text: &str) -> SlackSectionBlock {
     SlackSectionBlock::new().with_text(md!(text))
 }
 
-pub(crate) fn context(text: &str) -> SlackBlock {
+pub fn context(text: &str) -> SlackBlock {
     SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
         SlackBlockMarkDownText::new(text.into()),
     )])
     .into()
 }
 
-pub(crate) fn blocks_json(blocks: Vec<SlackBlock>) -> Value {
+pub fn blocks_json(blocks: Vec<SlackBlock>) -> Value {
     serde_json::to_value(blocks).expect("Block Kit types serialise")
 }
 

@@ -5,9 +5,7 @@
 //! - [`verify`]: v0 request signatures, the replay window, `ssl_check`.
 //! - [`extract`]: the axum extractor that verifies before anything parses.
 //! - [`events`]: Events API envelopes and the events we act on.
-//! - [`grammar`]: the `/hallway` command's text.
 //! - [`messages`]: the messages hallway puts in Slack (Block Kit).
-//! - [`home`]: the App Home tab.
 //! - [`client`]: the Web API client (reqwest, configurable base URL).
 //! - [`errors`]: what a failed call means: the one place Slack's error
 //!   codes are classified.
@@ -20,8 +18,6 @@ pub mod client;
 pub mod errors;
 pub mod events;
 pub mod extract;
-pub mod grammar;
-pub mod home;
 pub mod manifest;
 pub mod messages;
 pub mod oauth;

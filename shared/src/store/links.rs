@@ -70,7 +70,7 @@ struct Guard {
 }
 
 /// The office user a Slack user's link item (pattern 11) names.
-pub(crate) fn office_user_of(item: Item) -> Result<OfficeUserId, TableError> {
+pub fn office_user_of(item: Item) -> Result<OfficeUserId, TableError> {
     Ok(from_item::<Guard>(item)?.office_user_id)
 }
 

@@ -278,7 +278,7 @@ pub(crate) fn team_spaces_from(
 pub type Briefs = std::collections::HashMap<SpaceId, SpaceBrief>;
 
 /// The team's spaces, oldest first, and their briefs, from its spaces item.
-pub(crate) fn team_item_from(
+pub fn team_item_from(
     team: &TeamId,
     item: Option<Item>,
 ) -> Result<(Vec<TeamSpace>, Briefs), TableError> {

@@ -43,12 +43,12 @@ pub struct SyncState {
 }
 
 #[derive(Clone)]
-pub struct Sync {
+pub struct PeopleSync {
     table: SharedTable,
     clock: SharedClock,
 }
 
-impl Sync {
+impl PeopleSync {
     pub fn new(table: SharedTable, clock: SharedClock) -> Self {
         Self { table, clock }
     }
@@ -181,7 +181,7 @@ mod tests {
     async fn a_person_is_prompted_at_most_once_a_day() {
         let clock = Arc::new(ManualClock::at_secs(1_700_000_000));
         let table = EmbeddedTable::in_memory(clock.clone()).unwrap();
-        let sync = Sync::new(Arc::new(table), clock.clone());
+        let sync = PeopleSync::new(Arc::new(table), clock.clone());
         let (team, bob) = (TeamId::new("T1").unwrap(), UserId::new("U1").unwrap());
         assert_eq!(sync.get(&team, &bob).await.unwrap(), None);
 

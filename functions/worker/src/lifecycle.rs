@@ -13,10 +13,10 @@
 //! people who removed their own authorization) drops those tokens and
 //! leaves the workspace connected.
 
-use crate::ids::TeamId;
-use crate::slack::events::RevokedTokens;
-use crate::store::installations::{InstallStatus, Revoked};
-use crate::store::{IdentityLinks, InstallationError, Installations, Spaces, SpacesError};
+use hallway::ids::TeamId;
+use hallway::slack::events::RevokedTokens;
+use hallway::store::installations::{InstallStatus, Revoked};
+use hallway::store::{IdentityLinks, InstallationError, Installations, Spaces, SpacesError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {

@@ -6,9 +6,11 @@
 use std::collections::HashMap;
 
 use hallway::ids::{TeamId, UserId};
-use hallway::slack::home::{self, HomeRoom, HomeSpace, Starred};
+mod view;
+
 use hallway::slack::oauth::LOGIN_PATH;
 use serde_json::Value;
+use view::{self as home, HomeRoom, HomeSpace, Starred};
 
 use crate::unfurl::names_with;
 use crate::{JobError, Worker, paced, slack_failure, token_if_installed};

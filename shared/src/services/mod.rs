@@ -2,10 +2,14 @@
 //! requests (the aws-lambda-rust-runtime pattern): configuration, secrets,
 //! the table, the queue, the Slack client, the token cipher and the clock.
 //!
-//! [`Services::for_lambda`] wires the AWS adapters and warms their
-//! connections during init (which runs on a boosted CPU), so the first
-//! request does not pay for TLS handshakes. The local bundle and the tests
-//! build the same struct with [`Services::assemble`] and other adapters.
+//! [`Services::for_lambda`] wires the AWS adapters (and opens the
+//! connections a function asks for during init, see [`WarmUp`]). The local
+//! bundle and the tests build the same struct with [`Services::assemble`]
+//! and other adapters. Beside the container: the links hallway hands out
+//! ([`links`]) and the tokens it calls Slack with ([`tokens`]).
+
+mod links;
+mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,25 +18,22 @@ use anyhow::Context;
 
 use crate::auth::AppJwt;
 use crate::auth::browser::BrowserSessions;
-use crate::auth::join::{DEFAULT_JOIN_TTL_SECS, JoinClaims, JoinLinks};
+use crate::auth::join::JoinLinks;
 use crate::auth::oidc::IdTokenVerifier;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, Mode, WarmUp};
 use crate::crypto::TokenCipher;
-use crate::ids::{RoomId, SpaceId, TeamId};
 use crate::office_webhook::OfficeWebhook;
 use crate::queue::SharedQueue;
 use crate::queue::sqs::SqsQueue;
-use crate::secrets::Secret;
 use crate::secrets::{EnvSecrets, SecretSource, Secrets, SecretsManagerSource};
 use crate::slack::{SlackClient, Verifier};
 use crate::store::{
     Channels, Chat, Directory, EventClaims, IdentityLinks, Installations, Invites, LoginTokens,
-    Members, OAuthStates, OfficeUsers, Routings, Spaces,
+    Members, OAuthStates, OfficeUsers, Spaces,
 };
 use crate::table::SharedTable;
 use crate::table::dynamo::DynamoTable;
-use crate::tokens::{BotTokens, TokenError};
 
 /// Slack calls give up after this long; the worker re-queues on timeout.
 pub const SLACK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -256,10 +257,6 @@ impl Services {
         IdentityLinks::new(self.table.clone(), self.cipher.clone(), self.clock.clone())
     }
 
-    pub fn routings(&self) -> Routings {
-        Routings::new(self.table.clone())
-    }
-
     pub fn channels(&self) -> Channels {
         Channels::new(self.table.clone(), self.clock.clone())
     }
@@ -272,8 +269,8 @@ impl Services {
         Chat::new(self.table.clone(), self.clock.clone())
     }
 
-    pub fn sync(&self) -> crate::store::sync::Sync {
-        crate::store::sync::Sync::new(self.table.clone(), self.clock.clone())
+    pub fn sync(&self) -> crate::store::sync::PeopleSync {
+        crate::store::sync::PeopleSync::new(self.table.clone(), self.clock.clone())
     }
 
     pub fn directory(&self) -> Directory {
@@ -282,110 +279,5 @@ impl Services {
 
     pub fn login_tokens(&self) -> LoginTokens {
         LoginTokens::new(self.table.clone(), self.clock.clone())
-    }
-
-    /// Slack's authorize URL for installing the app (bot scopes) with a state.
-    pub fn install_authorize_url(&self, state: &str) -> String {
-        crate::slack::oauth::authorize_url(
-            &self.config.slack_url,
-            &self.secrets.client_id,
-            crate::slack::manifest::BOT_SCOPES,
-            &[],
-            &self
-                .config
-                .endpoint(crate::slack::oauth::OAUTH_CALLBACK_PATH),
-            state,
-            None,
-        )
-    }
-
-    /// A linked person's user token, refreshed when rotation requires it;
-    /// `None` when they have none that works (they must link again).
-    pub async fn user_token(
-        &self,
-        user: &crate::ids::OfficeUserId,
-        team: &TeamId,
-    ) -> Result<Option<Secret>, TokenError> {
-        crate::tokens::UserTokens {
-            links: &self.links(),
-            slack: &self.slack,
-            secrets: &self.secrets,
-            clock: &self.clock,
-        }
-        .get(user, team)
-        .await
-    }
-
-    /// The join link (`{base}/join/<token>`) for these claims.
-    pub fn join_url(&self, claims: &JoinClaims) -> String {
-        let token = self.join_links.token(claims);
-        self.config
-            .endpoint(&format!("{}/{token}", crate::slack::oauth::JOIN_PATH))
-    }
-
-    /// A member's join link to a room, valid for the default week; from an
-    /// invite when `invite` names it.
-    pub fn member_join_url(&self, space: &SpaceId, room: &RoomId, invite: Option<&str>) -> String {
-        self.invite_join_url(space, room, invite, false)
-    }
-
-    /// A join link from an invite, for a member or (someone of another
-    /// organisation) a guest.
-    pub fn invite_join_url(
-        &self,
-        space: &SpaceId,
-        room: &RoomId,
-        invite: Option<&str>,
-        guest: bool,
-    ) -> String {
-        self.join_url(&JoinClaims {
-            space: space.clone(),
-            room: room.clone(),
-            invite: invite.map(str::to_owned),
-            guest,
-            exp: self.clock.now_secs() + DEFAULT_JOIN_TTL_SECS,
-        })
-    }
-
-    /// A team's bot token, refreshed when rotation requires it.
-    pub async fn bot_token(&self, team: &TeamId) -> Result<Secret, TokenError> {
-        BotTokens {
-            installations: &self.installations(),
-            slack: &self.slack,
-            secrets: &self.secrets,
-            clock: &self.clock,
-        }
-        .get(team)
-        .await
-    }
-
-    /// Slack said the team's bot token expired: a new one (see
-    /// [`BotTokens::refresh_expired`]).
-    pub async fn refresh_expired_bot_token(&self, team: &TeamId) -> Result<Secret, TokenError> {
-        BotTokens {
-            installations: &self.installations(),
-            slack: &self.slack,
-            secrets: &self.secrets,
-            clock: &self.clock,
-        }
-        .refresh_expired(team)
-        .await
-    }
-
-    /// Slack said a person's user token expired: a new one, or `None` when
-    /// it cannot be refreshed (they must link again).
-    pub async fn refresh_expired_user_token(
-        &self,
-        user: &crate::ids::OfficeUserId,
-        team: &TeamId,
-    ) -> Result<Option<Secret>, TokenError> {
-        crate::tokens::UserTokens {
-            links: &self.links(),
-            slack: &self.slack,
-            secrets: &self.secrets,
-            clock: &self.clock,
-        }
-        .refresh_expired(user, team)
-        .await
     }
 }

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 use slack_morphism::prelude::*;
 
-use super::messages::{
+use hallway::slack::messages::{
     JOIN_ACTION, SYNC_ACTION, blocks_json, button, context, escape, section, who,
 };
 

@@ -12,63 +12,7 @@ use http::StatusCode;
 use serde_json::json;
 
 use crate::queue::QueueError;
-
-/// The span every request runs in. Handlers fill in the Slack ids once they
-/// have parsed them (`Span::current().record("team_id", …)`), so every line
-/// logged for the request carries them.
-pub fn request_span<B>(req: &http::Request<B>) -> tracing::Span {
-    tracing::info_span!(
-        "request",
-        method = %req.method(),
-        path = %req.uri().path(),
-        team_id = tracing::field::Empty,
-        user_id = tracing::field::Empty,
-        event_id = tracing::field::Empty,
-        slack_retry = tracing::field::Empty,
-    )
-}
-
-type MakeSpan = fn(&http::Request<axum::body::Body>) -> tracing::Span;
-type Trace = tower_http::trace::TraceLayer<
-    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
-    MakeSpan,
->;
-
-/// Tracing for a router: one span per request (see [`request_span`]); server
-/// errors are logged by tower-http as failures.
-pub fn trace_layer() -> Trace {
-    tower_http::trace::TraceLayer::new_for_http().make_span_with(
-        request_span::<axum::body::Body> as fn(&http::Request<axum::body::Body>) -> tracing::Span,
-    )
-}
 use crate::table::TableError;
-
-/// Counts each answer by route (`Requests`, `ServerErrors`, `Latency`; see
-/// [`crate::metrics`]) and writes the request's metrics, Slack calls made
-/// while answering included. A router adds it with
-/// `.layer(axum::middleware::from_fn(record_request))`, inside its trace
-/// layer.
-pub async fn record_request(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let route = req
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".into());
-    let started = std::time::Instant::now();
-    let response = next.run(req).await;
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    let dims = [("Route", route.as_str())];
-    crate::metrics::count("Requests", &dims);
-    crate::metrics::millis("Latency", ms, &dims);
-    if response.status().is_server_error() {
-        crate::metrics::count("ServerErrors", &dims);
-    }
-    crate::metrics::flush();
-    response
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -101,31 +45,6 @@ pub enum ApiError {
     /// A bug of ours.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
-}
-
-/// Milliseconds since the epoch as an RFC 3339 UTC time, for pages.
-pub fn iso_time(millis: i64) -> String {
-    use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
-    DateTime::from_millis(millis)
-        .fmt(DateTimeFormat::DateTime)
-        .unwrap_or_else(|_| millis.to_string())
-}
-
-/// Escapes text for HTML element content and attribute values (the pages
-/// hallway serves: OAuth outcomes, the admin page, the local office).
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 impl ApiError {
@@ -186,14 +105,19 @@ impl From<QueueError> for ApiError {
     }
 }
 
+impl From<crate::start_invite::StartInviteError> for ApiError {
+    fn from(e: crate::start_invite::StartInviteError) -> Self {
+        use crate::start_invite::StartInviteError;
+        match e {
+            StartInviteError::Table(t) => t.into(),
+            StartInviteError::Queue(q) => q.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_read_as_utc() {
-        assert_eq!(iso_time(1_732_438_800_123), "2024-11-24T09:00:00.123Z");
-    }
 
     #[tokio::test]
     async fn server_errors_hide_their_cause() {

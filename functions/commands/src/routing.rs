@@ -3,19 +3,19 @@
 //! A command needs the team's installation (is the app still there?), who
 //! the caller is in the office, the team's spaces with their rooms, and the
 //! channel's room. They are four items of the team's partition (patterns 1,
-//! 11, 2 and 13 in [`crate::keys`]) whose keys the command itself names, so
-//! they come back from one [`Table::get_many`](crate::table::Table::get_many):
+//! 11, 2 and 13 in [`hallway::keys`]) whose keys the command itself names, so
+//! they come back from one [`Table::get_many`](hallway::table::Table::get_many):
 //! one round trip of Slack's 3 seconds. The rooms and how full they are come
 //! from the spaces' briefs on the team's item (see
-//! [`crate::store::spaces::SpaceBrief`]); a space mapped before briefs
+//! [`hallway::store::spaces::SpaceBrief`]); a space mapped before briefs
 //! existed has none, and the command reads that space itself.
 
-use crate::ids::{ChannelId, OfficeUserId, TeamId, UserId};
-use crate::keys;
-use crate::store::channels::ChannelRoute;
-use crate::store::installations::Installation;
-use crate::store::spaces::{Briefs, TeamSpace, team_item_from};
-use crate::table::{SharedTable, TableError, from_item};
+use hallway::ids::{ChannelId, OfficeUserId, TeamId, UserId};
+use hallway::keys;
+use hallway::store::channels::ChannelRoute;
+use hallway::store::installations::Installation;
+use hallway::store::spaces::{Briefs, TeamSpace, team_item_from};
+use hallway::table::{SharedTable, TableError, from_item};
 
 /// The routing facts of one command, as of one read.
 #[derive(Debug, Clone)]
@@ -62,7 +62,7 @@ impl Routings {
         Ok(Routing {
             installation: installation.map(from_item).transpose()?,
             caller: caller
-                .map(crate::store::links::office_user_of)
+                .map(hallway::store::links::office_user_of)
                 .transpose()?,
             team_spaces,
             briefs,

@@ -11,7 +11,7 @@
 //! room is for the router to decide against the real names (see
 //! [`Parsed::name_splits`]).
 
-use crate::ids::UserId;
+use hallway::ids::UserId;
 
 /// A name as typed: quoted names are taken whole; bare words may combine.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,8 +11,8 @@ use hallway::slack::oauth::{LOGIN_CALLBACK_PATH, LOGIN_PATH, openid_authorize_ur
 use hallway::store::StateData;
 use http::StatusCode;
 
+use crate::admission::{SignInError, sign_in};
 use crate::join::{Next, admission_for, after_admission};
-use crate::signin::{SignInError, sign_in};
 use crate::{office, page, redirect_with_session, slack_page, state_page, unavailable};
 
 type Params = Query<HashMap<String, String>>;
