@@ -4,13 +4,14 @@
 
 use std::time::Duration;
 
-use hallway::ids::{TeamId, UserId};
+use hallway::ids::{OfficeUserId, TeamId, UserId};
 use hallway::jobs::{self, DeliverJob, Job};
 use hallway::queue::JobQueue;
 use hallway::store::invites::Origin;
 use hallway::store::{DeliveryStatus, Invite, NewInvite, Role};
+use hallway_api::model::{self, InviteQueued, InviteStatus};
 use hallway_fake_slack::{Fault, FaultKind, Limit};
-use hallway_tests::{AppOptions, TestApp, eventually, spawn_app, spawn_app_with};
+use hallway_tests::{AppOptions, TestApp, body as wire, eventually, spawn_app, spawn_app_with};
 use http::Method;
 use serde_json::json;
 
@@ -403,59 +404,95 @@ async fn the_office_gets_people_by_slack_or_office_id_and_sees_each_status() {
     // Bob is an office user linked to U0DEMO03; Zed is not linked.
     hallway_tests::seed::link(&app.services, "bob", &demo(), "U0DEMO03").await;
     let ada = app.token("ada", &[(&o.hq, Role::Admin)]);
-    let (status, body) = app
-        .api(
+    let (status, queued) = app
+        .api_ok::<InviteQueued>(
             Method::POST,
             &format!("/api/v1/spaces/{}/invites", o.hq),
             Some(&ada),
-            Some(json!({"room_id": o.hall, "slack_user_ids": ["U0DEMO02"], "office_user_ids": ["bob", "zed"]})),
+            wire(&model::NewInvite {
+                room_id: Some(o.hall.clone()),
+                slack_user_ids: vec![user("U0DEMO02")],
+                office_user_ids: vec![
+                    OfficeUserId::new("bob").unwrap(),
+                    OfficeUserId::new("zed").unwrap(),
+                ],
+            }),
         )
         .await;
-    assert_eq!(status, 202, "{body}");
-    assert_eq!(body["recipients"], 2);
-    assert_eq!(body["not_linked"], json!(["zed"]));
-    let id = body["invite_id"].as_str().unwrap().to_owned();
-    let path = format!("/api/v1/spaces/{}/invites/{id}", o.hq);
-    app.eventually("both DMs sent", || async {
-        app.api(Method::GET, &path, Some(&ada), None).await.1["complete"] == true
-    })
-    .await;
-    let (_, status) = app.api(Method::GET, &path, Some(&ada), None).await;
+    assert_eq!(status, 202, "{queued:?}");
+    assert_eq!(queued.recipients, 2);
+    assert_eq!(queued.not_linked, [OfficeUserId::new("zed").unwrap()]);
     assert_eq!(
-        (status["sent"].as_u64(), status["failed"].as_u64()),
-        (Some(2), Some(0))
+        (&queued.room.id, queued.room.name.as_str()),
+        (&o.hall, "Hall")
+    );
+    let path = format!("/api/v1/spaces/{}/invites/{}", o.hq, queued.invite_id);
+    let shown = || async {
+        app.api_ok::<InviteStatus>(Method::GET, &path, Some(&ada), None)
+            .await
+            .1
+    };
+    app.eventually("both DMs sent", || async { shown().await.complete })
+        .await;
+    let status = shown().await;
+    assert_eq!((status.sent, status.failed), (2, 0));
+    assert_eq!(status.origin, model::InviteOrigin::Office);
+    let mut delivered: Vec<(&str, model::DeliveryStatus)> = status
+        .deliveries
+        .iter()
+        .map(|d| (d.slack_user_id.as_str(), d.status))
+        .collect();
+    delivered.sort_by_key(|(who, _)| *who);
+    assert_eq!(
+        delivered,
+        [
+            ("U0DEMO02", model::DeliveryStatus::Sent),
+            ("U0DEMO03", model::DeliveryStatus::Sent)
+        ]
     );
     let dm = &app.slack.dm_messages("T0DEMO", "U0DEMO03")[0];
     assert_eq!(dm.text, "Ada Lovelace has invited you to meet in Hall (HQ)");
     // Validation and permissions.
-    let (status, _) = app
-        .api(
+    let (status, refused) = app
+        .api_err(
             Method::POST,
             &format!("/api/v1/spaces/{}/invites", o.hq),
             Some(&ada),
-            Some(json!({})),
+            wire(&model::NewInvite::default()),
         )
         .await;
-    assert_eq!(status, 400);
+    assert_eq!(
+        (status, refused.error.as_str()),
+        (
+            400,
+            "name at least one person in slack_user_ids or office_user_ids"
+        )
+    );
     let guest = app.token("gus", &[(&o.hq, Role::Guest)]);
     let (status, _) = app
-        .api(
+        .api_err(
             Method::POST,
             &format!("/api/v1/spaces/{}/invites", o.hq),
             Some(&guest),
-            Some(json!({"slack_user_ids": ["U0DEMO02"]})),
+            wire(&model::NewInvite {
+                slack_user_ids: vec![user("U0DEMO02")],
+                ..Default::default()
+            }),
         )
         .await;
     assert_eq!(status, 403);
-    let (status, _) = app
-        .api(
+    let (status, refused) = app
+        .api_err(
             Method::GET,
             &format!("/api/v1/spaces/{}/invites/nope", o.hq),
             Some(&ada),
             None,
         )
         .await;
-    assert_eq!(status, 404);
+    assert_eq!(
+        (status, refused.error.as_str()),
+        (404, "no invite nope in this space")
+    );
 }
 
 /// A commercially distributed app may read a workspace's history once a

@@ -1,11 +1,16 @@
 //! The office API: bearer JWTs, roles, spaces, rooms, presence, settings.
 
-use hallway::ids::SpaceId;
+use std::collections::BTreeMap;
+
+use hallway::ids::{OfficeUserId, RoomId, SpaceId};
 use hallway::secrets::Secret;
 use hallway::store::Role;
-use hallway_tests::{TestApp, spawn_app_without_worker};
+use hallway_api::model::{
+    self, ChoiceKind, MemberList, MemberSlack, RoomChoice, RoomList, SpaceList,
+};
+use hallway_tests::{TestApp, body as wire, spawn_app_without_worker};
 use http::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 async fn app() -> Option<TestApp> {
     spawn_app_without_worker().await
@@ -13,27 +18,23 @@ async fn app() -> Option<TestApp> {
 
 /// Creates a space as `user` and returns its id.
 async fn space(app: &TestApp, user: &str, name: &str) -> SpaceId {
-    let (status, body) = app
-        .api(
+    let (status, space) = app
+        .api_ok::<model::Space>(
             Method::POST,
             "/api/v1/spaces",
             Some(&app.token(user, &[])),
-            Some(json!({"name": name})),
+            wire(&model::NewSpace { name: name.into() }),
         )
         .await;
-    assert_eq!(status, 201, "{body}");
-    assert_eq!(body["role"], "admin");
-    SpaceId::new(body["id"].as_str().unwrap()).unwrap()
+    assert_eq!((status, space.role), (201, model::Role::Admin));
+    space.id
 }
 
 #[tokio::test]
 async fn tokens_are_required_and_checked() {
     let Some(app) = app().await else { return };
-    let (status, body) = app.api(Method::GET, "/api/v1/spaces", None, None).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (401, Some("missing bearer token"))
-    );
+    let (status, body) = app.api_err(Method::GET, "/api/v1/spaces", None, None).await;
+    assert_eq!((status, body.error.as_str()), (401, "missing bearer token"));
     let forged = hallway::auth::AppJwt::new(&Secret::new("not-the-secret")).issue(&json!({
         "sub": "u1", "exp": app.now_secs() + 60
     }));
@@ -46,11 +47,11 @@ async fn tokens_are_required_and_checked() {
         .app_jwt
         .issue(&json!({"sub": "u1", "exp": app.now_secs() - 120}));
     let (status, body) = app
-        .api(Method::GET, "/api/v1/spaces", Some(&expired), None)
+        .api_err(Method::GET, "/api/v1/spaces", Some(&expired), None)
         .await;
     assert_eq!(
-        (status, body["error"].as_str()),
-        (401, Some("the bearer token has expired"))
+        (status, body.error.as_str()),
+        (401, "the bearer token has expired")
     );
     // Refused requests change nothing.
     let (status, _) = app
@@ -63,14 +64,14 @@ async fn tokens_are_required_and_checked() {
         .await;
     assert_eq!(status, 401);
     let (_, listed) = app
-        .api(
+        .api_ok::<SpaceList>(
             Method::GET,
             "/api/v1/spaces",
             Some(&app.token("u1", &[])),
             None,
         )
         .await;
-    assert_eq!(listed["spaces"], json!([]));
+    assert_eq!(listed.spaces, []);
 }
 
 #[tokio::test]
@@ -79,12 +80,14 @@ async fn spaces_are_created_listed_and_shown() {
     let id = space(&app, "ada", "HQ").await;
     let ada = app.token("ada", &[]);
     let (_, listed) = app
-        .api(Method::GET, "/api/v1/spaces", Some(&ada), None)
+        .api_ok::<SpaceList>(Method::GET, "/api/v1/spaces", Some(&ada), None)
         .await;
-    assert_eq!(listed["spaces"][0]["name"], "HQ");
-    assert_eq!(listed["spaces"][0]["role"], "admin");
+    assert_eq!(
+        (listed.spaces[0].name.as_str(), listed.spaces[0].role),
+        ("HQ", model::Role::Admin)
+    );
     let (status, shown) = app
-        .api(
+        .api_ok::<model::Space>(
             Method::GET,
             &format!("/api/v1/spaces/{id}"),
             Some(&ada),
@@ -92,34 +95,35 @@ async fn spaces_are_created_listed_and_shown() {
         )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(shown["slack"]["connected"], false);
+    assert!(!shown.slack.connected);
+    assert_eq!(shown.rooms, Some(vec![]), "shown with its rooms");
     let (status, body) = app
-        .api(
+        .api_err(
             Method::POST,
             "/api/v1/spaces",
             Some(&ada),
-            Some(json!({"name": "   "})),
+            wire(&model::NewSpace { name: "   ".into() }),
         )
         .await;
     assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("a space's name must be 1-80 characters"))
+        (status, body.error.as_str()),
+        (400, "a space's name must be 1-80 characters")
     );
     let (status, body) = app
-        .api(
+        .api_err(
             Method::POST,
             "/api/v1/spaces",
             Some(&ada),
             Some(json!({"title": "x"})),
         )
         .await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 400, "{body:?}");
     let (status, _) = app
-        .api(Method::GET, "/api/v1/spaces/no%23such", Some(&ada), None)
+        .api_err(Method::GET, "/api/v1/spaces/no%23such", Some(&ada), None)
         .await;
     assert_eq!(status, 400);
     let (status, _) = app
-        .api(Method::GET, "/api/v1/spaces/nosuch", Some(&ada), None)
+        .api_err(Method::GET, "/api/v1/spaces/nosuch", Some(&ada), None)
         .await;
     assert_eq!(status, 404);
 }
@@ -131,28 +135,34 @@ async fn rooms_need_a_manager_and_members_cannot_touch_them() {
     let ada = app.token("ada", &[]);
     let path = format!("/api/v1/spaces/{id}/rooms");
     let (status, room) = app
-        .api(
+        .api_ok::<model::Room>(
             Method::POST,
             &path,
             Some(&ada),
-            Some(json!({"name": "Kitchen", "capacity": 4})),
+            wire(&model::NewRoom {
+                name: "Kitchen".into(),
+                capacity: 4,
+            }),
         )
         .await;
-    assert_eq!(status, 201, "{room}");
-    let room_id = room["id"].as_str().unwrap().to_owned();
+    assert_eq!(status, 201, "{room:?}");
+    let room_id = room.id;
     // A member (role from the office's token) may look but not change.
     let bob = app.token("bob", &[(&id, Role::Member)]);
     let (status, body) = app
-        .api(
+        .api_err(
             Method::POST,
             &path,
             Some(&bob),
-            Some(json!({"name": "Bob's", "capacity": 2})),
+            wire(&model::NewRoom {
+                name: "Bob's".into(),
+                capacity: 2,
+            }),
         )
         .await;
     assert_eq!(status, 403);
     assert_eq!(
-        body["error"],
+        body.error,
         "this needs an admin or a moderator of the space; you are member"
     );
     let (status, _) = app
@@ -164,19 +174,17 @@ async fn rooms_need_a_manager_and_members_cannot_touch_them() {
         )
         .await;
     assert_eq!(status, 403);
-    let (status, rooms) = app.api(Method::GET, &path, Some(&bob), None).await;
+    let (status, rooms) = app
+        .api_ok::<RoomList>(Method::GET, &path, Some(&bob), None)
+        .await;
     assert_eq!(status, 200);
-    assert_eq!(
-        rooms["rooms"].as_array().unwrap().len(),
-        1,
-        "nothing changed"
-    );
+    assert_eq!(rooms.rooms.len(), 1, "nothing changed");
     // Someone with no role at all.
     let eve = app.token("eve", &[]);
-    let (status, body) = app.api(Method::GET, &path, Some(&eve), None).await;
+    let (status, body) = app.api_err(Method::GET, &path, Some(&eve), None).await;
     assert_eq!(
-        (status, body["error"].as_str()),
-        (403, Some("you are not a member of this space"))
+        (status, body.error.as_str()),
+        (403, "you are not a member of this space")
     );
     // Another space's admin is a stranger here.
     let other = space(&app, "zed", "Elsewhere").await;
@@ -193,29 +201,32 @@ async fn rooms_need_a_manager_and_members_cannot_touch_them() {
     // A moderator renames and deletes.
     let mo = app.token("mo", &[(&id, Role::Moderator)]);
     let (status, renamed) = app
-        .api(
+        .api_ok::<model::Room>(
             Method::PATCH,
             &format!("{path}/{room_id}"),
             Some(&mo),
-            Some(json!({"name": "Cafe", "capacity": 6})),
+            wire(&model::RoomChange {
+                name: Some("Cafe".into()),
+                capacity: Some(6),
+            }),
         )
         .await;
-    assert_eq!(status, 200, "{renamed}");
-    assert_eq!(
-        (renamed["name"].as_str(), renamed["capacity"].as_u64()),
-        (Some("Cafe"), Some(6))
-    );
+    assert_eq!(status, 200, "{renamed:?}");
+    assert_eq!((renamed.name.as_str(), renamed.capacity), ("Cafe", 6));
     let (status, body) = app
-        .api(
+        .api_err(
             Method::PATCH,
             &format!("{path}/{room_id}"),
             Some(&mo),
-            Some(json!({"capacity": 0})),
+            wire(&model::RoomChange {
+                name: None,
+                capacity: Some(0),
+            }),
         )
         .await;
     assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("a room's capacity must be 1-1000"))
+        (status, body.error.as_str()),
+        (400, "a room's capacity must be 1-1000")
     );
     let (status, _) = app
         .api(
@@ -245,71 +256,85 @@ async fn presence_answers_the_largest_empty_room() {
     let mut ids = Vec::new();
     for (name, cap) in [("Booth", 2), ("Hall", 30), ("Library", 12)] {
         let (_, room) = app
-            .api(
+            .api_ok::<model::Room>(
                 Method::POST,
                 &format!("/api/v1/spaces/{id}/rooms"),
                 Some(&ada),
-                Some(json!({"name": name, "capacity": cap})),
+                wire(&model::NewRoom {
+                    name: name.into(),
+                    capacity: cap,
+                }),
             )
             .await;
-        ids.push(room["id"].as_str().unwrap().to_owned());
+        ids.push(room.id);
     }
     let choice_path = format!("/api/v1/spaces/{id}/rooms/choice");
-    let choice = || app.api(Method::GET, &choice_path, Some(&ada), None);
-    assert_eq!(choice().await.1["room"]["name"], "Hall");
-    let presence = |rooms: Value| {
-        let ada = ada.clone();
-        let path = format!("/api/v1/spaces/{id}/presence");
-        let app = &app;
-        async move {
-            app.api(
-                Method::PUT,
-                &path,
-                Some(&ada),
-                Some(json!({"rooms": rooms})),
-            )
-            .await
-        }
+    let choice = || async {
+        let (_, c) = app
+            .api_ok::<RoomChoice>(Method::GET, &choice_path, Some(&ada), None)
+            .await;
+        (c.choice, c.room.map(|r| r.name))
     };
-    let rooms = |pairs: &[(&String, &[&str])]| -> Value {
-        Value::Object(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).clone(), json!(v)))
-                .collect(),
-        )
-    };
-    let (status, _) = presence(rooms(&[(&ids[1], &["ada", "bob"])])).await;
-    assert_eq!(status, 200);
-    let c = choice().await.1;
-    assert_eq!(
-        (c["choice"].as_str(), c["room"]["name"].as_str()),
-        (Some("largest_empty"), Some("Library"))
-    );
-    let (_, _) = presence(rooms(&[
-        (&ids[0], &["a"]),
-        (&ids[1], &["b", "c", "d"]),
-        (&ids[2], &["e", "f"]),
-    ]))
-    .await;
-    let c = choice().await.1;
-    assert_eq!(
-        (c["choice"].as_str(), c["room"]["name"].as_str()),
-        (Some("least_full"), Some("Hall"))
-    );
-    // A snapshot: rooms left out are empty again.
-    let (_, body) = presence(json!({})).await;
-    assert!(
-        body["rooms"]
-            .as_array()
-            .unwrap()
+    assert_eq!(choice().await.1.as_deref(), Some("Hall"));
+    let path = format!("/api/v1/spaces/{id}/presence");
+    let presence = |pairs: &[(&RoomId, &[&str])]| model::Presence {
+        rooms: pairs
             .iter()
-            .all(|r| r["empty"] == true)
-    );
-    let (status, body) = presence(json!({"nope": ["x"]})).await;
+            .map(|(k, v)| {
+                let who = v.iter().map(|u| OfficeUserId::new(*u).unwrap()).collect();
+                ((*k).clone(), who)
+            })
+            .collect(),
+    };
+    let (status, _) = app
+        .api_ok::<RoomList>(
+            Method::PUT,
+            &path,
+            Some(&ada),
+            wire(&presence(&[(&ids[1], &["ada", "bob"])])),
+        )
+        .await;
+    assert_eq!(status, 200);
     assert_eq!(
-        (status, body["error"].as_str()),
-        (404, Some("no room nope in this space"))
+        choice().await,
+        (ChoiceKind::LargestEmpty, Some("Library".into()))
+    );
+    app.api_ok::<RoomList>(
+        Method::PUT,
+        &path,
+        Some(&ada),
+        wire(&presence(&[
+            (&ids[0], &["a"]),
+            (&ids[1], &["b", "c", "d"]),
+            (&ids[2], &["e", "f"]),
+        ])),
+    )
+    .await;
+    assert_eq!(choice().await, (ChoiceKind::LeastFull, Some("Hall".into())));
+    // A snapshot: rooms left out are empty again.
+    let (_, now) = app
+        .api_ok::<RoomList>(
+            Method::PUT,
+            &path,
+            Some(&ada),
+            wire(&model::Presence {
+                rooms: BTreeMap::new(),
+            }),
+        )
+        .await;
+    assert!(now.rooms.iter().all(|r| r.empty));
+    let nope = RoomId::new("nope").unwrap();
+    let (status, body) = app
+        .api_err(
+            Method::PUT,
+            &path,
+            Some(&ada),
+            wire(&presence(&[(&nope, &["x"])])),
+        )
+        .await;
+    assert_eq!(
+        (status, body.error.as_str()),
+        (404, "no room nope in this space")
     );
 }
 
@@ -329,19 +354,28 @@ async fn settings_are_for_admins() {
         .await;
     assert_eq!(status, 403);
     let ada = app.token("ada", &[]);
-    let (status, body) = app
-        .api(
+    let (status, space) = app
+        .api_ok::<model::Space>(
             Method::PATCH,
             &path,
             Some(&ada),
-            Some(json!({"require_invitation": true, "guest_limit": 3})),
+            wire(&model::SettingsChange {
+                require_invitation: Some(true),
+                guest_limit: Some(3),
+                ..Default::default()
+            }),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 200, "{space:?}");
     assert_eq!(
-        body["settings"],
-        json!({"require_invitation": true, "guest_limit": 3, "guests": 0, "auto_prompt": false,
-               "call_mention": "channel"})
+        space.settings,
+        model::SpaceSettings {
+            require_invitation: true,
+            guest_limit: 3,
+            guests: 0,
+            auto_prompt: false,
+            call_mention: model::CallMention::Channel,
+        }
     );
     let (status, _) = app
         .api(
@@ -360,32 +394,42 @@ async fn members_are_listed_with_their_role_and_slack_status() {
     let id = space(&app, "ada", "HQ").await;
     // The office's token names Bob as a member: hallway records it.
     let bob = app.token("bob", &[(&id, Role::Member)]);
-    let (status, body) = app
-        .api(
+    let (status, list) = app
+        .api_ok::<MemberList>(
             Method::GET,
             &format!("/api/v1/spaces/{id}/members"),
             Some(&bob),
             None,
         )
         .await;
-    assert_eq!(status, 200, "{body}");
-    let members = body["members"].as_array().unwrap();
-    let roles: Vec<(&str, &str, &str)> = members
+    assert_eq!(status, 200, "{list:?}");
+    let roles: Vec<(&str, model::Role, &MemberSlack)> = list
+        .members
         .iter()
-        .map(|m| {
-            (
-                m["user_id"].as_str().unwrap(),
-                m["role"].as_str().unwrap(),
-                m["slack"]["status"].as_str().unwrap(),
-            )
-        })
+        .map(|m| (m.user_id.as_str(), m.role, &m.slack))
         .collect();
     assert_eq!(
         roles,
         [
-            ("ada", "admin", "no_workspace"),
-            ("bob", "member", "no_workspace")
+            ("ada", model::Role::Admin, &MemberSlack::NoWorkspace),
+            ("bob", model::Role::Member, &MemberSlack::NoWorkspace)
         ]
     );
-    assert_eq!(members[1]["name"], "bob (office)");
+    assert_eq!(list.members[1].name, "bob (office)");
+}
+
+/// The office team builds its client from the OpenAPI document: it is served
+/// without a token, and it is the committed one.
+#[tokio::test]
+async fn the_openapi_document_is_served_without_a_token() {
+    let Some(app) = app().await else { return };
+    let (status, served) = app
+        .api(Method::GET, "/api/v1/openapi.json", None, None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(served["openapi"], "3.1.0");
+    let committed: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/openapi.json"))
+            .expect("docs/openapi.json is JSON");
+    assert_eq!(served, committed);
 }

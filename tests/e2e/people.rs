@@ -5,17 +5,38 @@
 
 use hallway::ids::OfficeUserId;
 use hallway::store::Role;
+use hallway_api::model::{
+    self, ChatOpened, ErrorBody, LinkType, PaneDirectory, PeoplePage, RoomRef, SyncList, SyncStatus,
+};
 use hallway_fake_slack::UserSeed;
-use hallway_tests::{AppOptions, TestApp, spawn_app, spawn_app_with};
+use hallway_tests::{AppOptions, TestApp, body as wire, spawn_app, spawn_app_with};
 use http::Method;
-use serde_json::{Value, json};
 
 use crate::commands::{Office, fill_directory, link_ada_with_token, link_with_token, office};
 use crate::demo::team as demo;
 use crate::demo::{ALICE, BOB, CAROL, user};
 
-async fn get(app: &TestApp, o: &Office, who: &str, role: Role, query: &str) -> (u16, Value) {
-    app.api(
+/// A page of the pane as `who`.
+async fn get(app: &TestApp, o: &Office, who: &str, role: Role, query: &str) -> PeoplePage {
+    app.api_ok(
+        Method::GET,
+        &format!("/api/v1/spaces/{}/people{query}", o.hq),
+        Some(&app.token(who, &[(&o.hq, role)])),
+        None,
+    )
+    .await
+    .1
+}
+
+/// The pane refusing `who`.
+async fn refused(
+    app: &TestApp,
+    o: &Office,
+    who: &str,
+    role: Role,
+    query: &str,
+) -> (u16, ErrorBody) {
+    app.api_err(
         Method::GET,
         &format!("/api/v1/spaces/{}/people{query}", o.hq),
         Some(&app.token(who, &[(&o.hq, role)])),
@@ -32,12 +53,10 @@ async fn app() -> Option<(TestApp, Office)> {
     Some((app, o))
 }
 
-fn ids(body: &Value) -> Vec<String> {
-    body["people"]
-        .as_array()
-        .unwrap()
+fn ids(page: &PeoplePage) -> Vec<String> {
+    page.people
         .iter()
-        .map(|p| p["slack_user_id"].as_str().unwrap().to_owned())
+        .map(|p| p.slack_user_id.to_string())
         .collect()
 }
 
@@ -47,11 +66,13 @@ async fn the_pane_lists_searches_and_pages_people_with_link_room_and_sync() {
         return;
     };
     let admin = app.token("ada", &[(&o.hq, Role::Admin)]);
-    app.api(
+    app.api_ok::<model::RoomList>(
         Method::PUT,
         &format!("/api/v1/spaces/{}/presence", o.hq),
         Some(&admin),
-        Some(json!({"rooms": {o.hall.as_str(): ["ada"]}})),
+        wire(&model::Presence {
+            rooms: [(o.hall.clone(), vec![OfficeUserId::new("ada").unwrap()])].into(),
+        }),
     )
     .await;
     assert!(
@@ -62,8 +83,7 @@ async fn the_pane_lists_searches_and_pages_people_with_link_room_and_sync() {
             .unwrap()
     );
 
-    let (code, body) = get(&app, &o, "bob", Role::Member, "").await;
-    assert_eq!(code, 200, "{body}");
+    let body = get(&app, &o, "bob", Role::Member, "").await;
     // Six people; the app's bot is not one of them.
     assert_eq!(
         ids(&body),
@@ -71,28 +91,47 @@ async fn the_pane_lists_searches_and_pages_people_with_link_room_and_sync() {
             "U0DEMO01", "U0DEMO02", "U0DEMO03", "U0DEMO04", "U0DEMO05", "U0DEMO06"
         ]
     );
-    assert_eq!(body["next_cursor"], Value::Null);
-    assert_eq!(body["directory"]["status"], "done");
-    let alice = &body["people"][0];
-    assert_eq!(alice["linked"], true);
-    assert_eq!(alice["office_user_id"], "ada");
-    assert_eq!(alice["office_name"], "Ada Lovelace");
-    assert_eq!(alice["room"], json!({"id": o.hall, "name": "Hall"}));
-    assert_eq!(alice["sync"], "on");
-    assert_eq!(body["people"][1]["sync"], "pending");
-    assert_eq!(body["people"][2]["sync"], "off");
-    assert_eq!(body["people"][2]["room"], Value::Null);
+    assert_eq!(body.next_cursor, None);
+    assert!(
+        matches!(
+            body.directory,
+            PaneDirectory::Refreshed {
+                status: model::RunStatus::Done,
+                ..
+            }
+        ),
+        "{:?}",
+        body.directory
+    );
+    let alice = &body.people[0];
+    assert!(alice.linked);
+    assert_eq!(
+        alice.office_user_id,
+        Some(OfficeUserId::new("ada").unwrap())
+    );
+    assert_eq!(alice.office_name.as_deref(), Some("Ada Lovelace"));
+    assert_eq!(
+        alice.room,
+        Some(RoomRef {
+            id: o.hall.clone(),
+            name: "Hall".into()
+        })
+    );
+    assert_eq!(alice.sync, SyncStatus::On);
+    assert_eq!(body.people[1].sync, SyncStatus::Pending);
+    assert_eq!(body.people[2].sync, SyncStatus::Off);
+    assert_eq!(body.people[2].room, None);
 
     // Search, any case, by handle or name.
-    let (_, found) = get(&app, &o, "bob", Role::Member, "?q=CAR").await;
+    let found = get(&app, &o, "bob", Role::Member, "?q=CAR").await;
     assert_eq!(ids(&found), ["U0DEMO03"]);
-    let (_, none) = get(&app, &o, "bob", Role::Member, "?q=zzz").await;
-    assert_eq!((ids(&none).len(), &none["next_cursor"]), (0, &Value::Null));
+    let none = get(&app, &o, "bob", Role::Member, "?q=zzz").await;
+    assert_eq!((ids(&none).len(), &none.next_cursor), (0, &None));
 
     // Pages of two, following next_cursor to the end.
     let (mut seen, mut cursor) = (Vec::new(), String::new());
     for _ in 0..10 {
-        let (_, page) = get(
+        let page = get(
             &app,
             &o,
             "bob",
@@ -101,19 +140,19 @@ async fn the_pane_lists_searches_and_pages_people_with_link_room_and_sync() {
         )
         .await;
         seen.extend(ids(&page));
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = c.to_owned(),
+        match page.next_cursor {
+            Some(c) => cursor = c.to_string(),
             None => break,
         }
     }
     assert_eq!(seen.len(), 6, "{seen:?}");
     // Bad input: a clear 400, nothing else.
     for bad in ["?limit=0", "?limit=500", "?cursor=not%20a%20cursor"] {
-        let (code, body) = get(&app, &o, "bob", Role::Member, bad).await;
-        assert_eq!(code, 400, "{bad}: {body}");
+        let (code, body) = refused(&app, &o, "bob", Role::Member, bad).await;
+        assert_eq!(code, 400, "{bad}: {body:?}");
     }
     // Guests do not see the workspace's people.
-    let (code, _) = get(&app, &o, "gus", Role::Guest, "").await;
+    let (code, _) = refused(&app, &o, "gus", Role::Guest, "").await;
     assert_eq!(code, 403);
 }
 
@@ -135,33 +174,33 @@ async fn opening_a_chat_uses_the_callers_own_token_and_says_how_to_get_one() {
             .await
         }
     };
+    let error = |body: &serde_json::Value| {
+        serde_json::from_value::<ErrorBody>(body.clone())
+            .unwrap()
+            .error
+    };
     // Linked by Sign in with Slack only: no token to chat with.
     let (code, body) = open(BOB).await;
     assert_eq!(code, 409, "{body}");
-    assert!(
-        body["error"].as_str().unwrap().contains("/slack/link"),
-        "{body}"
-    );
+    assert!(error(&body).contains("/slack/link"), "{body}");
 
     // A link without im:write: told which permission is missing.
     link_ada_with_token(&app, &["chat:write", "im:history"]).await;
     let (code, body) = open(BOB).await;
     assert_eq!(code, 409, "{body}");
-    assert!(
-        body["error"].as_str().unwrap().contains("im:write"),
-        "{body}"
-    );
+    assert!(error(&body).contains("im:write"), "{body}");
 
     link_ada_with_token(&app, &["chat:write", "im:history", "im:read", "im:write"]).await;
     let (code, body) = open(BOB).await;
     assert_eq!(code, 200, "{body}");
-    let channel = body["channel_id"].as_str().unwrap().to_owned();
-    assert!(channel.starts_with('D'));
-    assert_eq!(body["with"]["slack_user_id"], BOB);
+    let opened: ChatOpened = serde_json::from_value(body).unwrap();
+    let channel = opened.channel_id;
+    assert!(channel.as_str().starts_with('D'));
+    assert_eq!(opened.with.slack_user_id, user(BOB));
     let c = app
         .services
         .chat()
-        .conversation(&demo(), &hallway::ids::ChannelId::new(&channel).unwrap())
+        .conversation(&demo(), &channel)
         .await
         .unwrap()
         .unwrap();
@@ -185,21 +224,17 @@ async fn opening_a_chat_uses_the_callers_own_token_and_says_how_to_get_one() {
     let (code, _) = open(BOB).await;
     assert_eq!(code, 200);
     let (code, body) = app
-        .api(
+        .api_err(
             Method::POST,
             &format!("/api/v1/spaces/{}/people/{BOB}/messages", o.hq),
             Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
-            Some(json!({"text": "still there?"})),
+            wire(&model::SendMessage {
+                text: "still there?".into(),
+            }),
         )
         .await;
-    assert_eq!(code, 409, "{body}");
-    assert!(
-        body["error"]
-            .as_str()
-            .unwrap()
-            .contains("no longer accepts"),
-        "{body}"
-    );
+    assert_eq!(code, 409, "{body:?}");
+    assert!(body.error.contains("no longer accepts"), "{body:?}");
     let link = app
         .services
         .links()
@@ -230,8 +265,7 @@ async fn people_who_linked_with_a_user_token_stay_people() {
     );
     fill_directory(&app, &o).await;
 
-    let (code, body) = get(&app, &o, "carl", Role::Member, "").await;
-    assert_eq!(code, 200, "{body}");
+    let body = get(&app, &o, "carl", Role::Member, "").await;
     assert_eq!(
         ids(&body),
         [
@@ -242,34 +276,40 @@ async fn people_who_linked_with_a_user_token_stay_people() {
 
     let admin = app.token("ada", &[(&o.hq, Role::Admin)]);
     let (code, sync) = app
-        .api(
+        .api_ok::<SyncList>(
             Method::GET,
             &format!("/api/v1/spaces/{}/sync", o.hq),
             Some(&admin),
             None,
         )
         .await;
-    assert_eq!(code, 200, "{sync}");
+    assert_eq!(code, 200, "{sync:?}");
     let status = |who: &str| {
-        sync["people"]
-            .as_array()
-            .unwrap()
+        sync.people
             .iter()
-            .find(|r| r["slack_user_id"] == who)
-            .map(|r| (r["status"].clone(), r["type"].clone()))
+            .find(|r| r.slack_user_id == Some(user(who)))
+            .map(|r| (r.status, r.kind))
     };
-    assert_eq!(status(ALICE), Some((json!("on"), json!("chat"))), "{sync}");
-    assert_eq!(status(BOB), Some((json!("on"), json!("chat"))), "{sync}");
+    assert_eq!(
+        status(ALICE),
+        Some((SyncStatus::On, LinkType::Chat)),
+        "{sync:?}"
+    );
+    assert_eq!(
+        status(BOB),
+        Some((SyncStatus::On, LinkType::Chat)),
+        "{sync:?}"
+    );
 
-    let (code, body) = app
-        .api(
+    let (code, _) = app
+        .api_ok::<ChatOpened>(
             Method::POST,
             &format!("/api/v1/spaces/{}/people/{BOB}/chat", o.hq),
             Some(&admin),
             None,
         )
         .await;
-    assert_eq!(code, 200, "Ada can chat with Bob: {body}");
+    assert_eq!(code, 200, "Ada can chat with Bob");
 
     // #design (Alice, Bob, Carol) meets in the Kitchen: Bob and Carol are
     // invited, linked or not.
@@ -311,16 +351,16 @@ async fn odd_user_objects_never_fail_a_page_or_a_profile_change() {
             .push(sparse.clone())
     });
     fill_directory(&app, &o).await;
-    let (_, body) = get(&app, &o, "carl", Role::Member, "?q=sparse").await;
-    assert_eq!(ids(&body), ["U0SPARSE"], "{body}");
-    assert_eq!(body["people"][0]["name"], "sparse", "the handle stands in");
+    let body = get(&app, &o, "carl", Role::Member, "?q=sparse").await;
+    assert_eq!(ids(&body), ["U0SPARSE"], "{body:?}");
+    assert_eq!(body.people[0].name, "sparse", "the handle stands in");
 
     // Bob changes his name: Slack's user_change carries `fields: []`.
     let mut bob = UserSeed::person(BOB, "bob");
     bob.display_name = "Robert".into();
     assert!(app.slack.upsert_user("T0DEMO", bob));
     app.eventually("Bob's new name reaches the directory", || async {
-        let (_, body) = get(&app, &o, "carl", Role::Member, "?q=robert").await;
+        let body = get(&app, &o, "carl", Role::Member, "?q=robert").await;
         ids(&body) == [BOB]
     })
     .await;

@@ -5,9 +5,14 @@
 
 use hallway::ids::OfficeUserId;
 use hallway::store::Role;
+use hallway_api::model::{
+    AuditPage, ErrorBody, LinkType, Platform, Prompted, PromptedAll, Removed, RemovedDetail,
+    ResetDone, SyncCounts, SyncList, SyncPerson, SyncStatus,
+};
 use hallway_fake_slack::{Fault, FaultKind};
 use hallway_tests::{TestApp, eventually};
 use http::Method;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::commands::{Office, bridged_office, fill_directory, link_with_token};
@@ -40,32 +45,42 @@ async fn app() -> Option<(TestApp, Office)> {
     Some((app, o))
 }
 
-async fn admin(app: &TestApp, o: &Office, method: Method, path: &str) -> (u16, Value) {
-    app.api(
-        method,
-        &format!("/api/v1/spaces/{}{path}", o.hq),
-        Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
-        None,
+/// Calls `…/spaces/{hq}{path}` as Ada, the admin; the answer is read as
+/// `T` (one of the API's wire types, or `ErrorBody` for a refusal).
+async fn admin<T: DeserializeOwned>(
+    app: &TestApp,
+    o: &Office,
+    method: Method,
+    path: &str,
+) -> (u16, T) {
+    let (status, json) = app
+        .api(
+            method,
+            &format!("/api/v1/spaces/{}{path}", o.hq),
+            Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
+            None,
+        )
+        .await;
+    let read = serde_json::from_value(json.clone());
+    (
+        status,
+        read.unwrap_or_else(|e| panic!("{path}: {status} {json}: {e}")),
     )
-    .await
 }
 
-fn row<'a>(list: &'a Value, slack: &str) -> &'a Value {
-    list["people"]
-        .as_array()
-        .unwrap()
+fn row<'a>(list: &'a SyncList, slack: &str) -> &'a SyncPerson {
+    list.people
         .iter()
-        .find(|r| r["slack_user_id"] == slack)
-        .unwrap_or_else(|| panic!("{slack} not in {list}"))
+        .find(|r| {
+            r.slack_user_id
+                .as_ref()
+                .is_some_and(|u| u.as_str() == slack)
+        })
+        .unwrap_or_else(|| panic!("{slack} not in {list:?}"))
 }
 
-fn names(list: &Value) -> Vec<String> {
-    list["people"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap().to_owned())
-        .collect()
+fn names(list: &SyncList) -> Vec<String> {
+    list.people.iter().map(|r| r.name.clone()).collect()
 }
 
 #[tokio::test]
@@ -73,57 +88,60 @@ async fn admins_see_who_is_linked_how_and_where_they_work_with_filters() {
     let Some((app, o)) = app().await else {
         return;
     };
-    let (code, list) = admin(&app, &o, Method::GET, "/sync").await;
-    assert_eq!(code, 200, "{list}");
+    let (code, list) = admin::<SyncList>(&app, &o, Method::GET, "/sync").await;
+    assert_eq!(code, 200, "{list:?}");
     // Six Slack people and `bob`, who has no Slack account linked.
     assert_eq!(
-        list["counts"],
-        json!({"on": 2, "pending": 0, "off": 5, "failed": 0, "total": 7, "shown": 7})
+        list.counts,
+        SyncCounts {
+            on: 2,
+            pending: 0,
+            off: 5,
+            failed: 0,
+            total: 7,
+            shown: 7
+        }
     );
     let alice = row(&list, ALICE);
     assert_eq!(
-        (
-            alice["status"].as_str(),
-            alice["type"].as_str(),
-            alice["platform"].as_str()
-        ),
-        (Some("on"), Some("identity"), Some("slack"))
+        (alice.status, alice.kind, alice.platform),
+        (SyncStatus::On, LinkType::Identity, Platform::Slack)
     );
-    assert_eq!(alice["office_user_id"], "ada");
+    assert_eq!(
+        alice.office_user_id,
+        Some(OfficeUserId::new("ada").unwrap())
+    );
     let erin = row(&list, ERIN);
     assert_eq!(
-        (
-            erin["status"].as_str(),
-            erin["type"].as_str(),
-            erin["platform"].as_str()
-        ),
-        (Some("on"), Some("chat"), Some("office"))
+        (erin.status, erin.kind, erin.platform),
+        (SyncStatus::On, LinkType::Chat, Platform::Office)
     );
-    let bob = list["people"]
-        .as_array()
-        .unwrap()
+    let bob = list
+        .people
         .iter()
-        .find(|r| r["office_user_id"] == "bob")
+        .find(|r| {
+            r.office_user_id
+                .as_ref()
+                .is_some_and(|u| u.as_str() == "bob")
+        })
         .unwrap();
     assert_eq!(
-        (
-            bob["slack_user_id"].is_null(),
-            bob["platform"].as_str(),
-            bob["status"].as_str()
-        ),
-        (true, Some("office"), Some("off"))
+        (bob.slack_user_id.is_none(), bob.platform, bob.status),
+        (true, Platform::Office, SyncStatus::Off)
     );
-    assert!(!list.to_string().contains(BOT), "bots are not people");
+    assert!(!format!("{list:?}").contains(BOT), "bots are not people");
 
-    let (_, chat) = admin(&app, &o, Method::GET, "/sync?type=chat").await;
+    let (_, chat) = admin::<SyncList>(&app, &o, Method::GET, "/sync?type=chat").await;
     assert_eq!(names(&chat), ["Erin"]);
-    let (_, office) = admin(&app, &o, Method::GET, "/sync?platform=office&status=off").await;
+    let (_, office) =
+        admin::<SyncList>(&app, &o, Method::GET, "/sync?platform=office&status=off").await;
     assert_eq!(names(&office), ["bob"]);
-    let (_, slack_off) = admin(&app, &o, Method::GET, "/sync?platform=slack&status=off").await;
+    let (_, slack_off) =
+        admin::<SyncList>(&app, &o, Method::GET, "/sync?platform=slack&status=off").await;
     assert_eq!(names(&slack_off), ["Bob", "Carol", "Dave", "Frank"]);
     for bad in ["?status=maybe", "?type=x", "?platform=teams"] {
-        let (code, body) = admin(&app, &o, Method::GET, &format!("/sync{bad}")).await;
-        assert_eq!(code, 400, "{bad}: {body}");
+        let (code, body) = admin::<ErrorBody>(&app, &o, Method::GET, &format!("/sync{bad}")).await;
+        assert_eq!(code, 400, "{bad}: {body:?}");
     }
     // Members may not; nor an admin of another space.
     let (code, _) = app
@@ -152,8 +170,10 @@ async fn prompts_go_out_once_a_day_unless_reprompted_and_failures_say_why() {
     let Some((app, o)) = app().await else {
         return;
     };
-    let (code, body) = admin(&app, &o, Method::POST, &format!("/sync/{CAROL}/prompt")).await;
-    assert_eq!(code, 202, "{body}");
+    let (code, body) =
+        admin::<Prompted>(&app, &o, Method::POST, &format!("/sync/{CAROL}/prompt")).await;
+    assert_eq!(code, 202, "{body:?}");
+    assert_eq!((body.queued, body.slack_user_id), (1, user(CAROL)));
     eventually("Carol prompted", || async {
         from_app(&app, CAROL).len() == 1
     })
@@ -163,14 +183,16 @@ async fn prompts_go_out_once_a_day_unless_reprompted_and_failures_say_why() {
         dm.blocks.as_ref().unwrap()[0]["accessory"]["action_id"],
         "sync_now"
     );
-    let (_, list) = admin(&app, &o, Method::GET, "/sync").await;
-    assert_eq!(row(&list, CAROL)["status"], "pending");
+    let (_, list) = admin::<SyncList>(&app, &o, Method::GET, "/sync").await;
+    assert_eq!(row(&list, CAROL).status, SyncStatus::Pending);
 
     // Again the same day: refused, with the way out.
-    let (code, body) = admin(&app, &o, Method::POST, &format!("/sync/{CAROL}/prompt")).await;
-    assert_eq!(code, 409, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("reprompt"));
-    let (code, _) = admin(&app, &o, Method::POST, &format!("/sync/{CAROL}/reprompt")).await;
+    let (code, body) =
+        admin::<ErrorBody>(&app, &o, Method::POST, &format!("/sync/{CAROL}/prompt")).await;
+    assert_eq!(code, 409, "{body:?}");
+    assert!(body.error.contains("reprompt"));
+    let (code, _) =
+        admin::<Prompted>(&app, &o, Method::POST, &format!("/sync/{CAROL}/reprompt")).await;
     assert_eq!(code, 202);
     eventually("Carol reprompted", || async {
         from_app(&app, CAROL).len() == 2
@@ -178,8 +200,9 @@ async fn prompts_go_out_once_a_day_unless_reprompted_and_failures_say_why() {
     .await;
     // Not for the linked, not for bots or strangers.
     for (who, want) in [(ALICE, 409), (BOT, 404), ("U0NOBODY", 404)] {
-        let (code, body) = admin(&app, &o, Method::POST, &format!("/sync/{who}/prompt")).await;
-        assert_eq!(code, want, "{who}: {body}");
+        let (code, body) =
+            admin::<ErrorBody>(&app, &o, Method::POST, &format!("/sync/{who}/prompt")).await;
+        assert_eq!(code, want, "{who}: {body:?}");
     }
 
     // Slack refuses Dave's DM: failed, with Slack's reason.
@@ -191,13 +214,14 @@ async fn prompts_go_out_once_a_day_unless_reprompted_and_failures_say_why() {
         },
         times: 1,
     });
-    admin(&app, &o, Method::POST, &format!("/sync/{DAVE}/prompt")).await;
+    admin::<Value>(&app, &o, Method::POST, &format!("/sync/{DAVE}/prompt")).await;
     app.drained().await;
-    let (_, list) = admin(&app, &o, Method::GET, "/sync?status=failed").await;
+    let (_, list) = admin::<SyncList>(&app, &o, Method::GET, "/sync?status=failed").await;
     assert_eq!(names(&list), ["Dave"]);
     assert!(
-        row(&list, DAVE)["reason"]
-            .as_str()
+        row(&list, DAVE)
+            .reason
+            .as_deref()
             .unwrap()
             .contains("user_disabled")
     );
@@ -208,7 +232,7 @@ async fn prompt_all_counts_and_reaches_everyone_once_under_rate_limits() {
     let Some((app, o)) = app().await else {
         return;
     };
-    admin(&app, &o, Method::POST, &format!("/sync/{CAROL}/prompt")).await;
+    admin::<Value>(&app, &o, Method::POST, &format!("/sync/{CAROL}/prompt")).await;
     eventually("Carol prompted", || async {
         from_app(&app, CAROL).len() == 1
     })
@@ -220,11 +244,15 @@ async fn prompt_all_counts_and_reaches_everyone_once_under_rate_limits() {
         kind: FaultKind::RateLimited { retry_after: 1 },
         times: 2,
     });
-    let (code, counts) = admin(&app, &o, Method::POST, "/sync/prompt-all").await;
-    assert_eq!(code, 202, "{counts}");
+    let (code, counts) = admin::<PromptedAll>(&app, &o, Method::POST, "/sync/prompt-all").await;
+    assert_eq!(code, 202, "{counts:?}");
     assert_eq!(
         counts,
-        json!({"queued": 3, "already_linked": 2, "prompted_within_a_day": 1})
+        PromptedAll {
+            queued: 3,
+            already_linked: 2,
+            prompted_within_a_day: 1
+        }
     );
     eventually("everyone prompted", || async {
         [BOB_SLACK, DAVE, FRANK]
@@ -243,8 +271,8 @@ async fn prompt_all_counts_and_reaches_everyone_once_under_rate_limits() {
         .filter(|c| c.status == 429)
         .count();
     assert_eq!(limited, 2);
-    let (_, list) = admin(&app, &o, Method::GET, "/sync").await;
-    assert_eq!(list["counts"]["pending"], 4);
+    let (_, list) = admin::<SyncList>(&app, &o, Method::GET, "/sync").await;
+    assert_eq!(list.counts.pending, 4);
 }
 
 #[tokio::test]
@@ -252,16 +280,15 @@ async fn reset_breaks_the_link_and_remove_leaves_nothing_of_the_person() {
     let Some((app, o)) = app().await else {
         return;
     };
-    let (code, body) = admin(&app, &o, Method::POST, &format!("/sync/{ERIN}/reset")).await;
-    assert_eq!(code, 200, "{body}");
-    assert_eq!(body["unlinked"], "erin");
-    let (_, list) = admin(&app, &o, Method::GET, "/sync").await;
+    let (code, body) =
+        admin::<ResetDone>(&app, &o, Method::POST, &format!("/sync/{ERIN}/reset")).await;
+    assert_eq!(code, 200, "{body:?}");
+    assert_eq!(body.unlinked, Some(OfficeUserId::new("erin").unwrap()));
+    assert_eq!(body.status, SyncStatus::Off);
+    let (_, list) = admin::<SyncList>(&app, &o, Method::GET, "/sync").await;
     assert_eq!(
-        (
-            row(&list, ERIN)["status"].as_str(),
-            &row(&list, ERIN)["office_user_id"]
-        ),
-        (Some("off"), &Value::Null)
+        (row(&list, ERIN).status, &row(&list, ERIN).office_user_id),
+        (SyncStatus::Off, &None)
     );
     assert!(
         app.services
@@ -274,7 +301,7 @@ async fn reset_breaks_the_link_and_remove_leaves_nothing_of_the_person() {
 
     // Dave: prompted, DMs the app (a bridged conversation), welcomed to a
     // channel, linked; then removed.
-    admin(&app, &o, Method::POST, &format!("/sync/{DAVE}/prompt")).await;
+    admin::<Value>(&app, &o, Method::POST, &format!("/sync/{DAVE}/prompt")).await;
     let dave =
         hallway::secrets::Secret::new(app.slack.issue_user_token("T0DEMO", DAVE, &["chat:write"]));
     crate::chat::slack(
@@ -301,12 +328,18 @@ async fn reset_breaks_the_link_and_remove_leaves_nothing_of_the_person() {
     link_with_token(&app, "dave", DAVE, &["chat:write"]).await;
     assert!(app.items_mentioning(DAVE).await.len() > 3);
 
-    let (code, body) = admin(&app, &o, Method::DELETE, &format!("/sync/{DAVE}")).await;
-    assert_eq!(code, 200, "{body}");
-    assert_eq!(body["removed"]["office_user_id"], "dave");
-    assert_eq!(body["removed"]["conversations"], 1);
-    assert_eq!(body["removed"]["messages"], 1, "{body}");
-    assert_eq!(body["removed"]["channel_records"], 1, "the welcome");
+    let (code, body) = admin::<Removed>(&app, &o, Method::DELETE, &format!("/sync/{DAVE}")).await;
+    assert_eq!(code, 200, "{body:?}");
+    assert_eq!(
+        body.removed,
+        RemovedDetail {
+            office_user_id: Some(OfficeUserId::new("dave").unwrap()),
+            conversations: 1,
+            messages: 1,
+            // The welcome.
+            channel_records: 1,
+        }
+    );
     // What may stay: the workspace's directory entry and the audit log.
     let left: Vec<(String, String)> = app
         .items_mentioning(DAVE)
@@ -324,27 +357,18 @@ async fn reset_breaks_the_link_and_remove_leaves_nothing_of_the_person() {
     );
 
     // The audit log, newest first, says who did what.
-    let (code, log) = admin(&app, &o, Method::GET, "/audit?limit=2").await;
-    assert_eq!(code, 200, "{log}");
-    let actions: Vec<&str> = log["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let (code, log) = admin::<AuditPage>(&app, &o, Method::GET, "/audit?limit=2").await;
+    assert_eq!(code, 200, "{log:?}");
+    let actions: Vec<&str> = log.entries.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["sync.remove", "sync.prompt"]);
-    assert_eq!(log["entries"][0]["by"], "ada");
-    assert_eq!(log["entries"][0]["target"], DAVE);
-    let next = log["next_cursor"].as_str().unwrap().to_owned();
-    let (_, older) = admin(&app, &o, Method::GET, &format!("/audit?before={next}")).await;
-    let actions: Vec<&str> = older["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    assert_eq!(log.entries[0].by.as_str(), "ada");
+    assert_eq!(log.entries[0].target.as_deref(), Some(DAVE));
+    let next = log.next_cursor.unwrap();
+    let (_, older) =
+        admin::<AuditPage>(&app, &o, Method::GET, &format!("/audit?before={next}")).await;
+    let actions: Vec<&str> = older.entries.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["sync.reset"]);
-    let (code, _) = admin(&app, &o, Method::GET, "/audit?before=garbage").await;
+    let (code, _) = admin::<ErrorBody>(&app, &o, Method::GET, "/audit?before=garbage").await;
     assert_eq!(code, 400);
 }
 

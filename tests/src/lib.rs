@@ -390,6 +390,47 @@ impl TestApp {
         (status, json)
     }
 
+    /// Calls the API and reads a success as `T`, one of the API's own wire
+    /// types (`hallway_api::model`), so a renamed or retyped field fails
+    /// here; an error answer, or a body that is not a `T`, fails the test
+    /// with the body.
+    pub async fn api_ok<T: serde::de::DeserializeOwned>(
+        &self,
+        method: http::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, T) {
+        let (status, json) = self.api(method.clone(), path, token, body).await;
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path}: {status} {json}"
+        );
+        match serde_json::from_value(json.clone()) {
+            Ok(v) => (status, v),
+            Err(e) => panic!(
+                "{method} {path}: the answer is not a {}: {e}\n{json}",
+                std::any::type_name::<T>()
+            ),
+        }
+    }
+
+    /// Calls the API expecting a refusal: its status and `{"error": …}`.
+    pub async fn api_err(
+        &self,
+        method: http::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, hallway_api::model::ErrorBody) {
+        let (status, json) = self.api(method.clone(), path, token, body).await;
+        assert!(status >= 400, "{method} {path}: {status} {json}");
+        match serde_json::from_value(json.clone()) {
+            Ok(e) => (status, e),
+            Err(e) => panic!("{method} {path}: {status} is not an error body: {e}\n{json}"),
+        }
+    }
+
     /// Runs `/hallway <text>` as `user` in `channel`, signed; returns the
     /// JSON reply and the id of the command's `response_url` on the fake.
     pub async fn slash(
@@ -550,6 +591,11 @@ pub mod signed {
 }
 
 /// A clock for adapters under test.
+/// A request body from one of the API's wire types.
+pub fn body<T: serde::Serialize>(v: &T) -> Option<serde_json::Value> {
+    Some(serde_json::to_value(v).expect("a wire type serializes"))
+}
+
 pub fn manual_clock() -> (Arc<ManualClock>, SharedClock) {
     let clock = Arc::new(ManualClock::now());
     let shared: SharedClock = clock.clone();

@@ -14,9 +14,8 @@
 //! to ask again, and serves what is stored.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
-use hallway::ids::{MessageTs, UserId};
+use axum::extract::{Query, State};
+use hallway::ids::{MessageTs, SpaceId, UserId};
 use hallway::services::Services;
 use hallway::slack::SlackError;
 use hallway::store::ChatMessage;
@@ -25,11 +24,11 @@ use hallway::store::chat::Source;
 use hallway::store::rate;
 use hallway::web::ApiError;
 use http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::caller::Caller;
-use crate::json_body;
+use crate::extract::{ValidJson, ValidPath};
+use crate::model;
 use crate::people::ChatWith;
 
 /// Slack's longest sensible message (it truncates past 40,000; clients
@@ -41,27 +40,34 @@ const SLACK_PAGE: u32 = rate::HISTORY_PAGE;
 /// The newest page is read again at most this often per conversation.
 const FRESH_SECS: i64 = 60;
 
-#[derive(Deserialize)]
-pub struct Send {
-    text: String,
-}
-
-/// `POST /api/v1/spaces/{space}/people/{slack_user}/messages` `{text}`.
+/// Writes to one of the workspace's people as the caller (with their
+/// Slack token).
+#[utoipa::path(post, path = "/api/v1/spaces/{space}/people/{slack_user}/messages", tag = "chat",
+    params(
+        ("space" = String, Path, description = "The space's id"),
+        ("slack_user" = String, Path, description = "The Slack user id of one of the workspace's people"),
+    ),
+    request_body = model::SendMessage,
+    responses(
+        (status = 201, description = "Sent", body = model::MessageSent),
+        (status = 400, description = "Empty or too long", body = model::ErrorBody),
+        (status = 409, description = "The caller must link Slack (again) first, or Slack refused", body = model::ErrorBody),
+        (status = 429, description = "Slack asks to slow down: see `Retry-After`", body = model::ErrorBody),
+    ))]
 pub async fn send(
     State(s): State<Services>,
     caller: Caller,
-    Path((space, them)): Path<(String, String)>,
-    body: Result<Json<Send>, JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let body = json_body(body)?;
+    ValidPath((space, them)): ValidPath<(SpaceId, UserId)>,
+    ValidJson(body): ValidJson<model::SendMessage>,
+) -> Result<(StatusCode, Json<model::MessageSent>), ApiError> {
     let text = body.text.trim();
     if text.is_empty() || text.chars().count() > MAX_TEXT {
         return Err(ApiError::BadRequest(format!(
             "text must be 1-{MAX_TEXT} characters"
         )));
     }
-    let mut c = ChatWith::open(&s, &caller, space, them).await?;
-    let message = json!({"channel": c.channel, "text": text});
+    let mut c = ChatWith::open(&s, &caller, &space, them).await?;
+    let message = serde_json::json!({"channel": c.channel, "text": text});
     let slack = &s.slack;
     let posted = c
         .slack(&s, |t| {
@@ -103,30 +109,11 @@ pub async fn send(
     tracing::info!(channel = %c.channel, "DM sent from the office");
     Ok((
         StatusCode::CREATED,
-        Json(json!({"channel_id": c.channel, "message": message_json(&message, &c.me)})),
+        Json(model::MessageSent {
+            message: model::Message::new(&message, &c.me),
+            channel_id: c.channel,
+        }),
     ))
-}
-
-#[derive(Deserialize)]
-pub struct HistoryQuery {
-    /// `next_cursor` of the previous page: messages older than it.
-    before: Option<String>,
-    limit: Option<u32>,
-}
-
-fn message_json(m: &ChatMessage, me: &UserId) -> Value {
-    json!({
-        "ts": m.ts,
-        "user": m.user,
-        "mine": m.user.as_ref() == Some(me),
-        "text": m.text,
-        "thread_ts": m.thread_ts,
-        "broadcast": m.broadcast,
-        "files": m.files,
-        "edited_ts": m.edited_ts,
-        "deleted": m.deleted,
-        "from": match m.source { Source::Office => "office", Source::Slack => "slack" },
-    })
 }
 
 /// Why a page may be missing messages.
@@ -135,13 +122,26 @@ struct Gap {
     retry_after_secs: Option<i64>,
 }
 
-/// `GET /api/v1/spaces/{space}/people/{slack_user}/messages?before=&limit=`.
+/// The conversation's history, newest first: what hallway stores merged
+/// with Slack's `conversations.history` within the workspace's budget
+/// (`partial` and `retry_after` when it is spent).
+#[utoipa::path(get, path = "/api/v1/spaces/{space}/people/{slack_user}/messages", tag = "chat",
+    params(
+        ("space" = String, Path, description = "The space's id"),
+        ("slack_user" = String, Path, description = "The Slack user id of one of the workspace's people"),
+        model::HistoryQuery,
+    ),
+    responses(
+        (status = 200, description = "A page of messages", body = model::History),
+        (status = 400, description = "A bad limit or cursor", body = model::ErrorBody),
+        (status = 409, description = "The caller must link Slack (again) first, or Slack refused", body = model::ErrorBody),
+    ))]
 pub async fn history(
     State(s): State<Services>,
     caller: Caller,
-    Path((space, them)): Path<(String, String)>,
-    Query(q): Query<HistoryQuery>,
-) -> Result<Json<Value>, ApiError> {
+    ValidPath((space, them)): ValidPath<(SpaceId, UserId)>,
+    Query(q): Query<model::HistoryQuery>,
+) -> Result<Json<model::History>, ApiError> {
     let limit = q.limit.unwrap_or(30);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::BadRequest(
@@ -155,7 +155,7 @@ pub async fn history(
                 .map_err(|_| ApiError::BadRequest("before is not one this API gave out".into()))?,
         ),
     };
-    let mut c = ChatWith::open(&s, &caller, space, them).await?;
+    let mut c = ChatWith::open(&s, &caller, &space, them).await?;
     let chat = s.chat();
     let conversation = chat.conversation(&c.team, &c.channel).await?;
     let (fetched_at, mut complete) = conversation
@@ -195,15 +195,18 @@ pub async fn history(
         (true, None) => before.clone(),
         (false, _) => None,
     };
-    Ok(Json(json!({
-        "channel_id": c.channel,
-        "with": {"slack_user_id": c.person.id, "name": c.person.label()},
-        "messages": page.iter().map(|m| message_json(m, &c.me)).collect::<Vec<_>>(),
-        "next_cursor": next_cursor,
-        "partial": gap.is_some(),
-        "partial_reason": gap.as_ref().map(|g| g.reason),
-        "retry_after": gap.as_ref().and_then(|g| g.retry_after_secs),
-    })))
+    Ok(Json(model::History {
+        with: model::HistoryPartner {
+            slack_user_id: c.person.id.clone(),
+            name: c.person.label().to_owned(),
+        },
+        messages: page.iter().map(|m| model::Message::new(m, &c.me)).collect(),
+        channel_id: c.channel,
+        next_cursor,
+        partial: gap.is_some(),
+        partial_reason: gap.as_ref().map(|g| g.reason.to_owned()),
+        retry_after: gap.as_ref().and_then(|g| g.retry_after_secs),
+    }))
 }
 
 /// Reads one page of Slack's history (older than `latest`) into the store,

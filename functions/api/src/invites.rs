@@ -3,10 +3,8 @@
 //! per-recipient status.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
-use hallway::ids::{OfficeUserId, RoomId, UserId, new_ordered_id};
+use axum::extract::State;
+use hallway::ids::{SpaceId, UserId, new_ordered_id};
 use hallway::services::Services;
 use hallway::start_invite::start_invite;
 use hallway::store::NewInvite;
@@ -14,40 +12,41 @@ use hallway::store::invites::Origin;
 use hallway::store::spaces::RoomChoice;
 use hallway::web::ApiError;
 use http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::caller::{Caller, Need};
-use crate::{id, json_body, spaces_error};
+use crate::errors::InviteError;
+use crate::extract::{ValidJson, ValidPath};
+use crate::model;
+use crate::spaces_error;
 
-#[derive(Deserialize)]
-pub struct NewInviteBody {
-    /// The room; the largest empty one when left out.
-    room_id: Option<RoomId>,
-    #[serde(default)]
-    slack_user_ids: Vec<UserId>,
-    #[serde(default)]
-    office_user_ids: Vec<OfficeUserId>,
-}
+/// Most people one invite may name.
+const MAX_RECIPIENTS: usize = 2000;
 
+/// Invites Slack people, or office people through their Slack link, to a
+/// room: one DM each, sent by the worker (members and up).
+#[utoipa::path(post, path = "/api/v1/spaces/{space}/invites", tag = "invites",
+    params(("space" = String, Path, description = "The space's id")),
+    request_body = model::NewInvite,
+    responses(
+        (status = 202, description = "Queued", body = model::InviteQueued),
+        (status = 400, description = "Nobody (or too many) named, or nobody named has linked Slack", body = model::ErrorBody),
+        (status = 409, description = "Not installed in the workspace, or no rooms yet", body = model::ErrorBody),
+    ))]
 pub async fn create(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-    body: Result<Json<NewInviteBody>, JsonRejection>,
-) -> Result<Response, ApiError> {
-    let body = json_body(body)?;
-    let (space, _) = caller.authorize(&s, &id(space)?, Need::Member).await?;
+    ValidPath(space): ValidPath<SpaceId>,
+    ValidJson(body): ValidJson<model::NewInvite>,
+) -> Result<(StatusCode, Json<model::InviteQueued>), InviteError> {
+    let (space, _) = caller.authorize(&s, &space, Need::Member).await?;
     let team = crate::installed_team(&s, &space).await?;
     if body.slack_user_ids.is_empty() && body.office_user_ids.is_empty() {
-        return Err(ApiError::BadRequest(
-            "name at least one person in slack_user_ids or office_user_ids".into(),
-        ));
+        return Err(InviteError::NobodyNamed);
     }
-    if body.slack_user_ids.len() + body.office_user_ids.len() > 2000 {
-        return Err(ApiError::BadRequest(
-            "at most 2000 people per invite".into(),
-        ));
+    if body.slack_user_ids.len() + body.office_user_ids.len() > MAX_RECIPIENTS {
+        return Err(InviteError::TooMany {
+            max: MAX_RECIPIENTS,
+        });
     }
     let spaces = s.spaces();
     let room = match &body.room_id {
@@ -55,12 +54,10 @@ pub async fn create(
             .room(&space.id, room_id)
             .await
             .map_err(spaces_error)?
-            .ok_or_else(|| ApiError::NotFound(format!("no room {room_id} in this space")))?,
+            .ok_or_else(|| InviteError::NoSuchRoom(room_id.clone()))?,
         None => match spaces.choose_room(&space.id).await.map_err(spaces_error)? {
             RoomChoice::Empty(r) | RoomChoice::LeastFull(r) => r,
-            RoomChoice::NoRooms => {
-                return Err(ApiError::Conflict("this space has no rooms yet".into()));
-            }
+            RoomChoice::NoRooms => return Err(InviteError::NoRooms),
         },
     };
     let mut recipients: Vec<UserId> = Vec::new();
@@ -91,10 +88,9 @@ pub async fn create(
         .map(|l| l.slack_user_id);
     recipients.retain(|r| Some(r) != me.as_ref());
     if recipients.is_empty() {
-        return Err(ApiError::BadRequest(format!(
-            "nobody to invite: {} of the people named have not linked Slack",
-            not_linked.len()
-        )));
+        return Err(InviteError::NobodyToInvite {
+            not_linked: not_linked.len(),
+        });
     }
     let n = recipients.len();
     let new = NewInvite {
@@ -121,51 +117,53 @@ pub async fn create(
     .await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({
-            "invite_id": invite.id,
-            "room": {"id": room.id, "name": room.name},
-            "recipients": n,
-            "not_linked": not_linked,
-        })),
-    )
-        .into_response())
+        Json(model::InviteQueued {
+            invite_id: invite.id,
+            room: model::RoomRef::from(&room),
+            recipients: n,
+            not_linked,
+        }),
+    ))
 }
 
+/// An invite's progress, recipient by recipient (any role).
+#[utoipa::path(get, path = "/api/v1/spaces/{space}/invites/{invite}", tag = "invites",
+    params(
+        ("space" = String, Path, description = "The space's id"),
+        ("invite" = String, Path, description = "The invite's id"),
+    ),
+    responses((status = 200, description = "The invite", body = model::InviteStatus)))]
 pub async fn show(
     State(s): State<Services>,
     caller: Caller,
-    Path((space, invite)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, _) = caller.authorize(&s, &id(space)?, Need::AnyRole).await?;
+    ValidPath((space, invite)): ValidPath<(SpaceId, String)>,
+) -> Result<Json<model::InviteStatus>, ApiError> {
+    let (space, _) = caller.authorize(&s, &space, Need::AnyRole).await?;
     let found = s.invites().get(&invite).await?;
     let Some(invite) = found.filter(|i| i.space_id == space.id) else {
         return Err(ApiError::NotFound(format!(
             "no invite {invite} in this space"
         )));
     };
-    let deliveries: Vec<Value> = s
+    let deliveries = s
         .invites()
         .deliveries(&invite.id)
         .await?
         .into_iter()
-        .map(|d| {
-            json!({
-                "slack_user_id": d.recipient,
-                "status": d.status,
-                "reason": d.reason,
-                "clicked": d.clicked_at.is_some(),
-            })
-        })
+        .map(model::Delivery::from)
         .collect();
-    Ok(Json(json!({
-        "invite_id": invite.id,
-        "room": {"id": invite.room_id, "name": invite.room_name},
-        "inviter": invite.inviter_name,
-        "origin": invite.origin,
-        "total": invite.total,
-        "sent": invite.sent,
-        "failed": invite.failed,
-        "complete": invite.is_complete(),
-        "deliveries": deliveries,
-    })))
+    Ok(Json(model::InviteStatus {
+        room: model::RoomRef {
+            id: invite.room_id.clone(),
+            name: invite.room_name.clone(),
+        },
+        inviter: invite.inviter_name.clone(),
+        origin: invite.origin.into(),
+        total: invite.total,
+        sent: invite.sent,
+        failed: invite.failed,
+        complete: invite.is_complete(),
+        invite_id: invite.id,
+        deliveries,
+    }))
 }

@@ -1,13 +1,19 @@
 //! Lambda `hallway-api`: the virtual office's JSON API, `/api/v1/…`.
 //!
-//! Every route but the session exchange takes a bearer JWT (HS256,
+//! Every route but the session exchange and the OpenAPI document takes a bearer JWT (HS256,
 //! `HALLWAY_APP_JWT_SECRET`) naming the office user and their role per
 //! space. A bad or expired token is 401; a role that may not do the action
 //! is 403; a body over [`MAX_BODY`] is 413; none changes anything. Errors
 //! are JSON `{"error": "…"}`.
 //!
+//! Requests and answers are the types of [`model`]; the OpenAPI 3.1
+//! document built from them ([`openapi`]) is served at
+//! `/api/v1/openapi.json` and committed as `docs/openapi.json`, which the
+//! office team builds its client from.
+//!
 //! | route | who |
 //! | --- | --- |
+//! | `GET /api/v1/openapi.json` | anyone (the API's OpenAPI 3.1 document) |
 //! | `POST /api/v1/sessions` `{login_token}` | anyone holding a login token from Sign in with Slack |
 //! | `GET /api/v1/me` | any caller |
 //! | `POST /api/v1/spaces` `{name}`, `GET /api/v1/spaces` | any caller (the creator becomes admin) |
@@ -36,6 +42,10 @@
 //! | `POST /api/v1/spaces/{space}/directory/refresh` → 202 (200 when one runs) | admin, moderator |
 //!
 //! # Layout
+//! - [`model`]: the wire types of every route (requests, queries, answers).
+//! - [`extract`]: extractors that check path ids and JSON bodies.
+//! - [`errors`]: each use case's errors and how they answer.
+//! - [`openapi`]: the OpenAPI document, built from the types and routes.
 //! - [`admin`]: the server-rendered admin page (`/admin/…`, cookie login).
 //! - [`caller`]: the bearer-token extractor and role checks.
 //! - [`spaces`]: spaces, settings, rooms, presence, the room choice.
@@ -56,19 +66,24 @@ pub mod admin;
 pub mod caller;
 pub mod chats;
 pub mod directory;
+pub mod errors;
+pub mod extract;
 pub mod invites;
 pub mod members;
 pub mod mine;
+pub mod model;
+pub mod openapi;
 pub mod people;
 pub mod sessions;
 pub mod slack;
 pub mod spaces;
 pub mod sync;
 
+pub(crate) use errors::{members_error, spaces_error};
+
 use axum::Router;
 use axum::routing::{get, patch, post, put};
 use hallway::services::Services;
-use hallway::store::{MembersError, SpacesError};
 use hallway::web::{ApiError, trace_layer};
 
 pub fn router(services: Services) -> Router {
@@ -126,6 +141,7 @@ fn admin_routes() -> Router<Services> {
 
 fn api_routes() -> Router<Services> {
     Router::new()
+        .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/sessions", post(sessions::exchange))
         .route("/api/v1/me", get(sessions::me))
         .route("/api/v1/me/slack-spaces", get(mine::slack_spaces))
@@ -211,26 +227,6 @@ async fn not_found(uri: http::Uri) -> ApiError {
     ApiError::NotFound(format!("no route {}", uri.path()))
 }
 
-pub(crate) fn spaces_error(e: SpacesError) -> ApiError {
-    match e {
-        SpacesError::NoSuchSpace(id) => ApiError::NotFound(format!("no space {id}")),
-        SpacesError::NoSuchRoom(id) => ApiError::NotFound(format!("no room {id} in this space")),
-        SpacesError::BadName | SpacesError::BadCapacity | SpacesError::BadGuestLimit => {
-            ApiError::BadRequest(e.to_string())
-        }
-        SpacesError::Conflict => ApiError::Conflict(e.to_string()),
-        SpacesError::Table(t) => t.into(),
-    }
-}
-
-pub(crate) fn members_error(e: MembersError) -> ApiError {
-    match e {
-        MembersError::GuestLimitReached => ApiError::Conflict(e.to_string()),
-        MembersError::NoSuchSpace(id) => ApiError::NotFound(format!("no space {id}")),
-        MembersError::Table(t) => t.into(),
-    }
-}
-
 /// The Slack team a space is connected to.
 pub(crate) fn connected_team(
     space: &hallway::store::Space,
@@ -260,16 +256,6 @@ pub(crate) async fn installed_team(
         ));
     }
     Ok(team)
-}
-
-/// A JSON body that failed to parse is the caller's mistake, said plainly.
-pub(crate) fn json_body<T>(
-    body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,
-) -> Result<T, ApiError> {
-    body.map(|axum::Json(v)| v).map_err(|e| match e.status() {
-        http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge { limit: MAX_BODY },
-        _ => ApiError::BadRequest(e.body_text()),
-    })
 }
 
 /// Path ids are checked like every id.

@@ -3,47 +3,51 @@
 //! space switcher).
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use hallway::ids::{OfficeUserId, RoomId};
+use axum::extract::State;
+use hallway::ids::{OfficeUserId, RoomId, SpaceId};
 use hallway::services::Services;
 use hallway::store::members::MAX_STARRED;
-use hallway::store::{Member, Room, Space};
+use hallway::store::{Member, Space};
 use hallway::web::ApiError;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::caller::{Caller, Need};
-use crate::{id, json_body, spaces_error};
+use crate::errors::StarError;
+use crate::extract::{ValidJson, ValidPath};
+use crate::model;
+use crate::{id, spaces_error};
 
-async fn member_json(s: &Services, space: &Space, m: &Member) -> Result<Value, ApiError> {
+async fn my_space(s: &Services, space: &Space, m: &Member) -> Result<model::MySpace, ApiError> {
     let rooms = s.spaces().rooms(&space.id).await.map_err(spaces_error)?;
     let room_of = |u: &OfficeUserId| rooms.iter().find(|r| r.occupants.contains(u));
     let users = s.users();
     let mut starred = Vec::with_capacity(m.starred.len());
     for u in &m.starred {
         let name = users.get(u).await?.map(|p| p.name);
-        starred.push(json!({
-            "user_id": u,
-            "name": name,
-            "room": room_of(u).map(|r| json!({"id": r.id, "name": r.name})),
-        }));
+        starred.push(model::Starred {
+            user_id: u.clone(),
+            name,
+            room: room_of(u).map(model::RoomRef::from),
+        });
     }
     let home = m
         .home_room
         .as_ref()
         .and_then(|h| rooms.iter().find(|r| &r.id == h))
-        .map(|r: &Room| json!({"id": r.id, "name": r.name}));
-    Ok(json!({
-        "space_id": space.id,
-        "role": m.role,
-        "home_room": home,
-        "starred": starred,
-    }))
+        .map(model::RoomRef::from);
+    Ok(model::MySpace {
+        space_id: space.id.clone(),
+        role: m.role.into(),
+        home_room: home,
+        starred,
+    })
 }
 
-async fn me_in(s: &Services, caller: &Caller, space: String) -> Result<(Space, Member), ApiError> {
-    let (space, _) = caller.authorize(s, &id(space)?, Need::AnyRole).await?;
+async fn me_in(
+    s: &Services,
+    caller: &Caller,
+    space: &SpaceId,
+) -> Result<(Space, Member), ApiError> {
+    let (space, _) = caller.authorize(s, space, Need::AnyRole).await?;
     let member = s
         .members()
         .get(&space.id, caller.user())
@@ -52,33 +56,31 @@ async fn me_in(s: &Services, caller: &Caller, space: String) -> Result<(Space, M
     Ok((space, member))
 }
 
-/// `GET /api/v1/spaces/{space}/me`: my role, home room and starred people
-/// (with the room each is in now).
+/// My role, home room and starred people (with the room each is in now).
+#[utoipa::path(get, path = "/api/v1/spaces/{space}/me", tag = "me",
+    params(("space" = String, Path, description = "The space's id")),
+    responses((status = 200, description = "The caller in the space", body = model::MySpace)))]
 pub async fn show(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, member) = me_in(&s, &caller, space).await?;
-    Ok(Json(member_json(&s, &space, &member).await?))
+    ValidPath(space): ValidPath<SpaceId>,
+) -> Result<Json<model::MySpace>, ApiError> {
+    let (space, member) = me_in(&s, &caller, &space).await?;
+    Ok(Json(my_space(&s, &space, &member).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HomeRoom {
-    /// `null` clears it.
-    room_id: Option<String>,
-}
-
-/// `PUT /api/v1/spaces/{space}/me/home-room` `{room_id}`.
+/// Sets or clears my home room.
+#[utoipa::path(put, path = "/api/v1/spaces/{space}/me/home-room", tag = "me",
+    params(("space" = String, Path, description = "The space's id")),
+    request_body = model::HomeRoom,
+    responses((status = 200, description = "The caller in the space", body = model::MySpace)))]
 pub async fn set_home_room(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-    body: Result<Json<HomeRoom>, JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let body = json_body(body)?;
-    let (space, _) = me_in(&s, &caller, space).await?;
+    ValidPath(space): ValidPath<SpaceId>,
+    ValidJson(body): ValidJson<model::HomeRoom>,
+) -> Result<Json<model::MySpace>, ApiError> {
+    let (space, _) = me_in(&s, &caller, &space).await?;
     let room = match body.room_id {
         None => None,
         Some(r) => {
@@ -96,47 +98,56 @@ pub async fn set_home_room(
         .set_home_room(&space.id, caller.user(), room.as_ref())
         .await?
         .ok_or_else(|| ApiError::Forbidden("you are not a member of this space".into()))?;
-    Ok(Json(member_json(&s, &space, &member).await?))
+    Ok(Json(my_space(&s, &space, &member).await?))
 }
 
-/// `PUT /api/v1/spaces/{space}/me/starred/{user}`: star a member of the
-/// space (at most [`MAX_STARRED`]).
+/// Stars a member of the space (at most [`MAX_STARRED`]).
+#[utoipa::path(put, path = "/api/v1/spaces/{space}/me/starred/{user}", tag = "me",
+    params(
+        ("space" = String, Path, description = "The space's id"),
+        ("user" = String, Path, description = "The office user to star"),
+    ),
+    responses(
+        (status = 200, description = "The caller in the space", body = model::MySpace),
+        (status = 400, description = "Starring oneself", body = model::ErrorBody),
+        (status = 409, description = "Too many starred already", body = model::ErrorBody),
+    ))]
 pub async fn star(
     State(s): State<Services>,
     caller: Caller,
-    Path((space, user)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, member) = me_in(&s, &caller, space).await?;
-    let user: OfficeUserId = id(user)?;
+    ValidPath((space, user)): ValidPath<(SpaceId, OfficeUserId)>,
+) -> Result<Json<model::MySpace>, StarError> {
+    let (space, member) = me_in(&s, &caller, &space).await?;
     if user == *caller.user() {
-        return Err(ApiError::BadRequest("you cannot star yourself".into()));
+        return Err(StarError::Yourself);
     }
     if s.members().get(&space.id, &user).await?.is_none() {
-        return Err(ApiError::NotFound(format!(
-            "{user} is not a member of this space"
-        )));
+        return Err(StarError::NotAMember(user));
     }
     if member.starred.contains(&user) {
-        return Ok(Json(member_json(&s, &space, &member).await?));
+        return Ok(Json(my_space(&s, &space, &member).await?));
     }
     if member.starred.len() >= MAX_STARRED {
-        return Err(ApiError::Conflict(format!(
-            "you can star at most {MAX_STARRED} people; unstar someone first"
-        )));
+        return Err(StarError::TooMany { max: MAX_STARRED });
     }
     let mut starred = member.starred.clone();
     starred.push(user);
-    save_starred(&s, &space, caller.user(), &starred).await
+    Ok(save_starred(&s, &space, caller.user(), &starred).await?)
 }
 
-/// `DELETE /api/v1/spaces/{space}/me/starred/{user}`.
+/// Unstars someone.
+#[utoipa::path(delete, path = "/api/v1/spaces/{space}/me/starred/{user}", tag = "me",
+    params(
+        ("space" = String, Path, description = "The space's id"),
+        ("user" = String, Path, description = "The office user to unstar"),
+    ),
+    responses((status = 200, description = "The caller in the space", body = model::MySpace)))]
 pub async fn unstar(
     State(s): State<Services>,
     caller: Caller,
-    Path((space, user)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, member) = me_in(&s, &caller, space).await?;
-    let user: OfficeUserId = id(user)?;
+    ValidPath((space, user)): ValidPath<(SpaceId, OfficeUserId)>,
+) -> Result<Json<model::MySpace>, ApiError> {
+    let (space, member) = me_in(&s, &caller, &space).await?;
     let starred: Vec<OfficeUserId> = member.starred.into_iter().filter(|u| *u != user).collect();
     save_starred(&s, &space, caller.user(), &starred).await
 }
@@ -146,21 +157,23 @@ async fn save_starred(
     space: &Space,
     me: &OfficeUserId,
     starred: &[OfficeUserId],
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<model::MySpace>, ApiError> {
     let member = s
         .members()
         .set_starred(&space.id, me, starred)
         .await?
         .ok_or_else(|| ApiError::Forbidden("you are not a member of this space".into()))?;
-    Ok(Json(member_json(s, space, &member).await?))
+    Ok(Json(my_space(s, space, &member).await?))
 }
 
-/// `GET /api/v1/me/slack-spaces`: for each Slack workspace I am linked to,
-/// its spaces, oldest (the default) first, with my role where I have one.
+/// For each Slack workspace I am linked to, its spaces, oldest (the
+/// default) first, with my role where I have one: the space switcher.
+#[utoipa::path(get, path = "/api/v1/me/slack-spaces", tag = "me",
+    responses((status = 200, description = "The caller's workspaces' spaces", body = model::SlackSpaces)))]
 pub async fn slack_spaces(
     State(s): State<Services>,
     caller: Caller,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<model::SlackSpaces>, ApiError> {
     let links = s.links().of_user(caller.user()).await?;
     let (spaces, members) = (s.spaces(), s.members());
     let mut teams = Vec::with_capacity(links.len());
@@ -176,20 +189,20 @@ pub async fn slack_spaces(
             let role = members
                 .get(&ts.space_id, caller.user())
                 .await?
-                .map(|m| m.role);
-            list.push(json!({
-                "id": ts.space_id,
-                "name": ts.space_name,
-                "default": i == 0,
-                "connected": ts.connected,
-                "role": role,
-            }));
+                .map(|m| m.role.into());
+            list.push(model::SwitcherSpace {
+                id: ts.space_id,
+                name: ts.space_name,
+                default: i == 0,
+                connected: ts.connected,
+                role,
+            });
         }
-        teams.push(json!({
-            "team_id": link.team_id,
-            "slack_user_id": link.slack_user_id,
-            "spaces": list,
-        }));
+        teams.push(model::SlackTeamSpaces {
+            team_id: link.team_id,
+            slack_user_id: link.slack_user_id,
+            spaces: list,
+        });
     }
-    Ok(Json(json!({ "teams": teams })))
+    Ok(Json(model::SlackSpaces { teams }))
 }

@@ -8,20 +8,19 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use hallway::ids::{ChannelId, OfficeUserId, TeamId, UserId};
+use axum::extract::{Query, State};
+use hallway::ids::{ChannelId, OfficeUserId, SpaceId, TeamId, UserId};
 use hallway::secrets::Secret;
 use hallway::services::Services;
 use hallway::slack::SlackError;
 use hallway::store::chat::ConversationKind;
 use hallway::store::directory::RunStatus;
-use hallway::store::sync::SyncStatus;
 use hallway::store::{Conversation, Person, Room, Space};
 use hallway::web::ApiError;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::caller::{Caller, Need};
+use crate::extract::ValidPath;
+use crate::model;
 use crate::{connected_team, id, spaces_error};
 
 /// Default and largest page.
@@ -30,16 +29,6 @@ const MAX_LIMIT: usize = 200;
 /// Records a search reads per request before handing back a cursor.
 const MAX_SCAN: usize = 2_000;
 
-#[derive(Deserialize)]
-pub struct PeopleQuery {
-    /// Search by handle, display name, real name or email.
-    #[serde(default)]
-    q: String,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
-    limit: Option<usize>,
-}
-
 /// What the pane shows of one person.
 async fn person_json(
     s: &Services,
@@ -47,19 +36,14 @@ async fn person_json(
     p: &Person,
     rooms: &[Room],
     names: &mut HashMap<OfficeUserId, String>,
-) -> Result<Value, ApiError> {
+) -> Result<model::Person, ApiError> {
     let office_user = s.links().office_user_for(team, &p.id).await?;
     let room = office_user
         .as_ref()
         .and_then(|u| rooms.iter().find(|r| r.occupants.contains(u)));
     let sync = match &office_user {
-        Some(_) => "on",
-        None => match s.sync().get(team, &p.id).await?.map(|st| st.status) {
-            Some(SyncStatus::Pending) => "pending",
-            Some(SyncStatus::Failed) => "failed",
-            Some(SyncStatus::On) => "on",
-            Some(SyncStatus::Off) | None => "off",
-        },
+        Some(_) => model::SyncStatus::On,
+        None => s.sync().get(team, &p.id).await?.map(|st| st.status).into(),
     };
     let office_name = match &office_user {
         Some(u) if !names.contains_key(u) => {
@@ -70,30 +54,40 @@ async fn person_json(
         Some(u) => names.get(u).cloned(),
         None => None,
     };
-    Ok(json!({
-        "slack_user_id": p.id,
-        "name": p.label(),
-        "handle": p.name,
-        "real_name": p.real_name,
-        "avatar": p.avatar,
-        "email": p.email,
-        "tz": p.tz,
-        "office_user_id": office_user,
-        "office_name": office_name,
-        "linked": office_user.is_some(),
-        "room": room.map(|r| json!({"id": r.id, "name": r.name})),
-        "sync": sync,
-    }))
+    Ok(model::Person {
+        slack_user_id: p.id.clone(),
+        name: p.label().to_owned(),
+        handle: p.name.clone(),
+        real_name: p.real_name.clone(),
+        avatar: p.avatar.clone(),
+        email: p.email.clone(),
+        tz: p.tz.clone(),
+        linked: office_user.is_some(),
+        office_user_id: office_user,
+        office_name,
+        room: room.map(model::RoomRef::from),
+        sync,
+    })
 }
 
-/// `GET /api/v1/spaces/{space}/people?q=&cursor=&limit=`.
+/// The Slack workspace's people, searchable and paged, each with their
+/// link to the office, the room they are in and their sync status
+/// (members and up). Served from the directory, never a live
+/// `users.list`.
+#[utoipa::path(get, path = "/api/v1/spaces/{space}/people", tag = "people",
+    params(("space" = String, Path, description = "The space's id"), model::PeopleQuery),
+    responses(
+        (status = 200, description = "A page of people", body = model::PeoplePage),
+        (status = 400, description = "A bad limit or cursor", body = model::ErrorBody),
+        (status = 409, description = "The space is not connected to Slack", body = model::ErrorBody),
+    ))]
 pub async fn list(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-    Query(q): Query<PeopleQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, _) = caller.authorize(&s, &id(space)?, Need::Member).await?;
+    ValidPath(space): ValidPath<SpaceId>,
+    Query(q): Query<model::PeopleQuery>,
+) -> Result<Json<model::PeoplePage>, ApiError> {
+    let (space, _) = caller.authorize(&s, &space, Need::Member).await?;
     let team = connected_team(&space)?;
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -122,34 +116,55 @@ pub async fn list(
     }
     let run = directory.run(&team).await?;
     let directory_state = match &run {
-        None => json!({"status": "never_refreshed",
-                       "hint": format!("the directory is empty until a refresh: POST /api/v1/spaces/{}/directory/refresh", space.id)}),
-        Some(r) => json!({"status": r.status, "finished_at": r.finished_at}),
+        None => model::PaneDirectory::Never {
+            status: model::Never::NeverRefreshed,
+            hint: format!(
+                "the directory is empty until a refresh: POST /api/v1/spaces/{}/directory/refresh",
+                space.id
+            ),
+        },
+        Some(r) => model::PaneDirectory::Refreshed {
+            status: r.status.into(),
+            finished_at: r.finished_at,
+        },
     };
-    Ok(Json(json!({
-        "people": people,
-        "next_cursor": page.next,
+    Ok(Json(model::PeoplePage {
+        people,
         // A search that read its budget without filling the page says so:
         // the caller asks again from `next_cursor`.
-        "partial": page.next.is_some() && page.people.len() < limit,
-        "scanned": page.scanned,
-        "directory": directory_state,
-        "refreshing": run.as_ref().is_some_and(|r| r.status == RunStatus::Running),
-    })))
+        partial: page.next.is_some() && page.people.len() < limit,
+        next_cursor: page.next,
+        scanned: page.scanned,
+        directory: directory_state,
+        refreshing: run.as_ref().is_some_and(|r| r.status == RunStatus::Running),
+    }))
 }
 
 /// `POST /api/v1/spaces/{space}/people/{slack_user}/chat`: the DM between
 /// the caller and that person, opened with the caller's Slack token.
+#[utoipa::path(post, path = "/api/v1/spaces/{space}/people/{slack_user}/chat", tag = "people",
+    params(
+        ("space" = String, Path, description = "The space's id"),
+        ("slack_user" = String, Path, description = "The Slack user id of one of the workspace's people"),
+    ),
+    responses(
+        (status = 200, description = "The DM", body = model::ChatOpened),
+        (status = 409, description = "The caller must link Slack (again) first, or Slack refused", body = model::ErrorBody),
+    ))]
 pub async fn open_chat(
     State(s): State<Services>,
     caller: Caller,
-    Path((space, them)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let chat = ChatWith::open(&s, &caller, space, them).await?;
-    Ok(Json(json!({
-        "channel_id": chat.channel,
-        "with": {"slack_user_id": chat.person.id, "name": chat.person.label(), "avatar": chat.person.avatar},
-    })))
+    ValidPath((space, them)): ValidPath<(SpaceId, UserId)>,
+) -> Result<Json<model::ChatOpened>, ApiError> {
+    let chat = ChatWith::open(&s, &caller, &space, them).await?;
+    Ok(Json(model::ChatOpened {
+        channel_id: chat.channel,
+        with: model::ChatPartner {
+            slack_user_id: chat.person.id.clone(),
+            name: chat.person.label().to_owned(),
+            avatar: chat.person.avatar,
+        },
+    }))
 }
 
 /// The caller's DM with one of the workspace's people, ready to use.
@@ -170,12 +185,11 @@ impl ChatWith {
     pub(crate) async fn open(
         s: &Services,
         caller: &Caller,
-        space: String,
-        them: String,
+        space: &SpaceId,
+        them: UserId,
     ) -> Result<Self, ApiError> {
-        let (space, _) = caller.authorize(s, &id(space)?, Need::Member).await?;
+        let (space, _) = caller.authorize(s, space, Need::Member).await?;
         let team = connected_team(&space)?;
-        let them: UserId = id(them)?;
         let person = s
             .directory()
             .get(&team, &them)

@@ -5,45 +5,40 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use hallway::auth::AppClaims;
 use hallway::auth::app_jwt::SESSION_TTL_SECS;
 use hallway::services::Services;
 use hallway::web::ApiError;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::caller::Caller;
-use crate::json_body;
-
-#[derive(Deserialize)]
-pub struct Exchange {
-    login_token: String,
-}
+use crate::errors::SessionError;
+use crate::extract::ValidJson;
+use crate::model;
 
 /// A login token for a session token, once. The session is the one the
 /// sign-in started; a later sign-in ends it.
+#[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions",
+    request_body = model::Exchange,
+    responses(
+        (status = 200, description = "A session token", body = model::Session),
+        (status = 401, description = "The login token is unknown, used, expired or superseded", body = model::ErrorBody),
+    ))]
 pub async fn exchange(
     State(s): State<Services>,
-    body: Result<Json<Exchange>, JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let body = json_body(body)?;
+    ValidJson(body): ValidJson<model::Exchange>,
+) -> Result<Json<model::Session>, SessionError> {
     let login = s
         .login_tokens()
         .consume(&body.login_token)
         .await?
-        .ok_or_else(|| {
-            ApiError::Unauthorized("the login token is unknown, used or expired".into())
-        })?;
+        .ok_or(SessionError::UnknownToken)?;
     let user = s
         .users()
         .get(&login.office_user_id)
         .await?
-        .ok_or_else(|| ApiError::Unauthorized("the login token's user is gone".into()))?;
+        .ok_or(SessionError::UserGone)?;
     if user.session_id.as_deref() != Some(login.session_id.as_str()) {
-        return Err(ApiError::Unauthorized(
-            "this sign-in was superseded by a newer one".into(),
-        ));
+        return Err(SessionError::Superseded);
     }
     let roles: BTreeMap<_, _> = s
         .members()
@@ -62,30 +57,43 @@ pub async fn exchange(
         iat: Some(now),
         sid: Some(login.session_id),
     };
-    Ok(Json(json!({
-        "token": s.app_jwt.issue(&claims),
-        "expires_in": SESSION_TTL_SECS,
-        "user": { "id": user.id, "name": user.name, "email": user.email },
-        "roles": claims.roles,
-    })))
+    Ok(Json(model::Session {
+        token: s.app_jwt.issue(&claims),
+        expires_in: SESSION_TTL_SECS,
+        user: model::SessionUser {
+            id: user.id,
+            name: user.name,
+            email: user.email,
+        },
+        roles: model::roles(&claims.roles),
+    }))
 }
 
-pub async fn me(State(s): State<Services>, caller: Caller) -> Result<Json<Value>, ApiError> {
+/// Who the token belongs to, their token's roles and stored memberships.
+#[utoipa::path(get, path = "/api/v1/me", tag = "sessions",
+    responses((status = 200, description = "The caller", body = model::Me)))]
+pub async fn me(State(s): State<Services>, caller: Caller) -> Result<Json<model::Me>, ApiError> {
     let user = s.users().get(caller.user()).await?;
-    let spaces: Vec<Value> = s
+    let memberships = s
         .members()
         .spaces_of(caller.user())
         .await?
         .into_iter()
-        .map(|m| json!({ "space_id": m.space_id, "role": m.role }))
+        .map(|m| model::Membership {
+            space_id: m.space_id,
+            role: m.role.into(),
+        })
         .collect();
-    Ok(Json(json!({
-        "user": {
-            "id": caller.user(),
-            "name": user.as_ref().map(|u| u.name.clone()).or(caller.claims.name.clone()),
-            "email": user.and_then(|u| u.email).or(caller.claims.email.clone()),
+    Ok(Json(model::Me {
+        user: model::MeUser {
+            id: caller.user().clone(),
+            name: user
+                .as_ref()
+                .map(|u| u.name.clone())
+                .or(caller.claims.name.clone()),
+            email: user.and_then(|u| u.email).or(caller.claims.email.clone()),
         },
-        "token_roles": caller.claims.roles,
-        "memberships": spaces,
-    })))
+        token_roles: model::roles(&caller.claims.roles),
+        memberships,
+    }))
 }

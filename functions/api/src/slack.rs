@@ -2,40 +2,43 @@
 //! person's Slack identity, and join links.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use hallway::auth::join::{DEFAULT_JOIN_TTL_SECS, JoinClaims};
 use hallway::auth::state;
-use hallway::ids::RoomId;
+use hallway::ids::SpaceId;
 use hallway::services::Services;
 use hallway::slack::oauth::{INSTALL_PATH, OAUTH_CALLBACK_PATH, USER_SCOPES, authorize_url};
 use hallway::store::StateData;
 use hallway::store::oauth_state::STATE_TTL_SECS;
 use hallway::web::ApiError;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::caller::{Caller, Need};
-use crate::{id, json_body, spaces_error};
+use crate::errors::JoinLinkError;
+use crate::extract::{ValidJson, ValidPath};
+use crate::model;
+use crate::spaces_error;
 
 /// Starts connecting the space to a Slack workspace. The URLs carry a state
 /// bound to this space and this caller, usable once within ten minutes.
 /// Connecting a connected space is "sign in to another workspace": the
 /// callback replaces the mapping.
+#[utoipa::path(post, path = "/api/v1/spaces/{space}/slack/connect", tag = "slack",
+    params(("space" = String, Path, description = "The space's id")),
+    responses((status = 200, description = "Where to send the admin", body = model::ConnectStart)))]
 pub async fn connect(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, _) = caller.authorize(&s, &id(space)?, Need::Manager).await?;
+    ValidPath(space): ValidPath<SpaceId>,
+) -> Result<Json<model::ConnectStart>, ApiError> {
+    let (space, _) = caller.authorize(&s, &space, Need::Manager).await?;
     let (install_url, value) = connect_url(&s, &caller, &space).await?;
     let slack_url = s.install_authorize_url(&value);
-    Ok(Json(json!({
-        "authorize_url": install_url,
-        "slack_authorize_url": slack_url,
-        "expires_in": STATE_TTL_SECS,
-        "replaces": space.team_id,
-    })))
+    Ok(Json(model::ConnectStart {
+        authorize_url: install_url,
+        slack_authorize_url: slack_url,
+        expires_in: STATE_TTL_SECS,
+        replaces: space.team_id,
+    }))
 }
 
 /// Where an admin goes to connect a space: our install route with a fresh,
@@ -69,69 +72,82 @@ fn url_encode(v: &str) -> String {
     url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 
+/// Disconnects the space from its Slack workspace (admins, moderators);
+/// the space and its rooms stay.
+#[utoipa::path(delete, path = "/api/v1/spaces/{space}/slack", tag = "slack",
+    params(("space" = String, Path, description = "The space's id")),
+    responses((status = 200, description = "Disconnected", body = model::Disconnected)))]
 pub async fn disconnect(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, _) = caller.authorize(&s, &id(space)?, Need::Manager).await?;
+    ValidPath(space): ValidPath<SpaceId>,
+) -> Result<Json<model::Disconnected>, ApiError> {
+    let (space, _) = caller.authorize(&s, &space, Need::Manager).await?;
     let was = s
         .spaces()
         .disconnect(&space.id)
         .await
         .map_err(spaces_error)?;
-    Ok(Json(json!({ "disconnected_from": was })))
+    Ok(Json(model::Disconnected {
+        disconnected_from: was,
+    }))
 }
 
+/// The space's Slack connection and hallway's installation there (any
+/// role), and what the office should offer next.
+#[utoipa::path(get, path = "/api/v1/spaces/{space}/slack", tag = "slack",
+    params(("space" = String, Path, description = "The space's id")),
+    responses((status = 200, description = "The connection", body = model::SlackStatus)))]
 pub async fn status(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, _) = caller.authorize(&s, &id(space)?, Need::AnyRole).await?;
+    ValidPath(space): ValidPath<SpaceId>,
+) -> Result<Json<model::SlackStatus>, ApiError> {
+    let (space, _) = caller.authorize(&s, &space, Need::AnyRole).await?;
     let Some(team) = &space.team_id else {
-        return Ok(Json(json!({
-            "connected": false,
-            "team_id": null,
-            "next": "connect",
-        })));
+        return Ok(Json(model::SlackStatus {
+            connected: false,
+            team_id: None,
+            installation: None,
+            next: model::NextStep::Connect,
+        }));
     };
     let install = s
         .installations()
         .get(team)
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
-    let installation = install.as_ref().map(|i| {
-        json!({
-            "status": i.status,
-            "team_name": i.team_name,
-            "enterprise_id": i.enterprise_id,
-            "bot_user_id": i.bot_user_id,
-            "scopes": i.bot_scopes,
-            "installed_at": i.installed_at,
-            "installed_by": i.installer_user_id,
-            "token_expires_at": i.bot_token_expires_at,
-        })
-    });
     let active = install.as_ref().is_some_and(|i| i.is_active());
-    Ok(Json(json!({
-        "connected": space.connected && active,
-        "team_id": team,
-        "installation": installation,
+    Ok(Json(model::SlackStatus {
+        connected: space.connected && active,
+        team_id: Some(team.clone()),
+        installation: Some(install.as_ref().map(model::Installation::from)),
         // What the office should offer: install, or reconnect after an
         // uninstall or a revocation.
-        "next": if active { "none" } else if install.is_some() { "reconnect" } else { "install" },
-    })))
+        next: if active {
+            model::NextStep::None
+        } else if install.is_some() {
+            model::NextStep::Reconnect
+        } else {
+            model::NextStep::Install
+        },
+    }))
 }
 
 /// The URL where the caller links their Slack identity in the space's
 /// workspace (user-scope OAuth).
+#[utoipa::path(post, path = "/api/v1/spaces/{space}/slack/link", tag = "slack",
+    params(("space" = String, Path, description = "The space's id")),
+    responses(
+        (status = 200, description = "Where to send the caller", body = model::LinkStart),
+        (status = 409, description = "The space is not connected yet", body = model::ErrorBody),
+    ))]
 pub async fn link(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, _) = caller.authorize(&s, &id(space)?, Need::Member).await?;
+    ValidPath(space): ValidPath<SpaceId>,
+) -> Result<Json<model::LinkStart>, ApiError> {
+    let (space, _) = caller.authorize(&s, &space, Need::Member).await?;
     let team = space.team_id.clone().ok_or_else(|| {
         ApiError::Conflict("this space is not connected to a Slack workspace yet".into())
     })?;
@@ -156,46 +172,43 @@ pub async fn link(
         &value,
         Some(team.as_str()),
     );
-    Ok(Json(json!({
-        "authorize_url": url,
-        "team_id": team,
-        "expires_in": STATE_TTL_SECS,
-    })))
+    Ok(Json(model::LinkStart {
+        authorize_url: url,
+        team_id: team,
+        expires_in: STATE_TTL_SECS,
+    }))
 }
 
-#[derive(Deserialize)]
-pub struct NewJoinLink {
-    room_id: RoomId,
-    #[serde(default)]
-    guest: bool,
-    /// Seconds until the link expires (default a week, at most 30 days).
-    expires_in: Option<i64>,
-}
-
+/// A signed join link to a room (members; guest links: admins and
+/// moderators).
+#[utoipa::path(post, path = "/api/v1/spaces/{space}/join-links", tag = "slack",
+    params(("space" = String, Path, description = "The space's id")),
+    request_body = model::NewJoinLink,
+    responses(
+        (status = 200, description = "The link", body = model::JoinLink),
+        (status = 400, description = "`expires_in` out of range", body = model::ErrorBody),
+    ))]
 pub async fn join_link(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-    body: Result<Json<NewJoinLink>, JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let body = json_body(body)?;
+    ValidPath(space): ValidPath<SpaceId>,
+    ValidJson(body): ValidJson<model::NewJoinLink>,
+) -> Result<Json<model::JoinLink>, JoinLinkError> {
     let need = if body.guest {
         Need::Manager
     } else {
         Need::Member
     };
-    let (space, _) = caller.authorize(&s, &id(space)?, need).await?;
+    let (space, _) = caller.authorize(&s, &space, need).await?;
     let room = s
         .spaces()
         .room(&space.id, &body.room_id)
         .await
         .map_err(spaces_error)?
-        .ok_or_else(|| ApiError::NotFound(format!("no room {} in this space", body.room_id)))?;
+        .ok_or_else(|| JoinLinkError::NoSuchRoom(body.room_id.clone()))?;
     let ttl = body.expires_in.unwrap_or(DEFAULT_JOIN_TTL_SECS);
     if !(60..=30 * 24 * 3600).contains(&ttl) {
-        return Err(ApiError::BadRequest(
-            "expires_in must be between 60 seconds and 30 days".into(),
-        ));
+        return Err(JoinLinkError::BadExpiry);
     }
     let exp = s.clock.now_secs() + ttl;
     let url = s.join_url(&JoinClaims {
@@ -205,10 +218,10 @@ pub async fn join_link(
         guest: body.guest,
         exp,
     });
-    Ok(Json(json!({
-        "url": url,
-        "room": room.name,
-        "guest": body.guest,
-        "expires_at": exp,
-    })))
+    Ok(Json(model::JoinLink {
+        url,
+        room: room.name,
+        guest: body.guest,
+        expires_at: exp,
+    }))
 }

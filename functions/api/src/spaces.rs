@@ -4,66 +4,32 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
-use hallway::ids::{OfficeUserId, RoomId, SpaceId};
+use axum::extract::State;
+use hallway::ids::{RoomId, SpaceId};
 use hallway::jobs::{self, Job, MeetingNoticeJob};
 use hallway::services::Services;
-use hallway::store::spaces::{RoomChoice, SettingsChange};
+use hallway::store::spaces::SettingsChange;
 use hallway::store::{Role, Room, Space};
 use hallway::web::ApiError;
 use http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::caller::{Caller, Need};
-use crate::{id, json_body, members_error, spaces_error};
+use crate::extract::{ValidJson, ValidPath};
+use crate::model;
+use crate::{members_error, spaces_error};
 
-pub fn space_json(space: &Space, role: Option<Role>) -> Value {
-    let mut v = json!({
-        "id": space.id,
-        "name": space.name,
-        "created_at": space.created_at,
-        "settings": {
-            "require_invitation": space.require_invitation,
-            "auto_prompt": space.auto_prompt,
-            "call_mention": space.call_mention,
-            "guest_limit": space.guest_limit,
-            "guests": space.guest_count,
-        },
-        "slack": {
-            "team_id": space.team_id,
-            "connected": space.connected,
-        },
-    });
-    if let Some(role) = role {
-        v["role"] = json!(role);
-    }
-    v
-}
-
-pub fn room_json(room: &Room) -> Value {
-    json!({
-        "id": room.id,
-        "name": room.name,
-        "capacity": room.capacity,
-        "occupants": room.occupants,
-        "empty": room.is_empty(),
-    })
-}
-
-#[derive(Deserialize)]
-pub struct NewSpace {
-    name: String,
-}
-
+/// Creates a space; the caller becomes its admin.
+#[utoipa::path(post, path = "/api/v1/spaces", tag = "spaces",
+    request_body = model::NewSpace,
+    responses(
+        (status = 201, description = "Created; the caller is its admin", body = model::Space),
+        (status = 400, description = "A name that is not 1-80 characters", body = model::ErrorBody),
+    ))]
 pub async fn create(
     State(s): State<Services>,
     caller: Caller,
-    body: Result<Json<NewSpace>, JsonRejection>,
-) -> Result<Response, ApiError> {
-    let body = json_body(body)?;
+    ValidJson(body): ValidJson<model::NewSpace>,
+) -> Result<(StatusCode, Json<model::Space>), ApiError> {
     s.users()
         .remember(
             caller.user(),
@@ -82,13 +48,17 @@ pub async fn create(
         .map_err(members_error)?;
     Ok((
         StatusCode::CREATED,
-        Json(space_json(&space, Some(Role::Admin))),
-    )
-        .into_response())
+        Json(model::Space::new(&space, Role::Admin)),
+    ))
 }
 
 /// The caller's spaces: stored memberships and the token's roles.
-pub async fn list(State(s): State<Services>, caller: Caller) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/spaces", tag = "spaces",
+    responses((status = 200, description = "The caller's spaces", body = model::SpaceList)))]
+pub async fn list(
+    State(s): State<Services>,
+    caller: Caller,
+) -> Result<Json<model::SpaceList>, ApiError> {
     let mut roles: BTreeMap<SpaceId, Role> = s
         .members()
         .spaces_of(caller.user())
@@ -101,34 +71,45 @@ pub async fn list(State(s): State<Services>, caller: Caller) -> Result<Json<Valu
     let mut out = Vec::new();
     for (space_id, role) in roles {
         if let Some(space) = spaces.get(&space_id).await.map_err(spaces_error)? {
-            out.push(space_json(&space, Some(role)));
+            out.push(model::Space::new(&space, role));
         }
     }
-    Ok(Json(json!({ "spaces": out })))
+    Ok(Json(model::SpaceList { spaces: out }))
 }
 
+/// A space with its rooms.
+#[utoipa::path(get, path = "/api/v1/spaces/{space}", tag = "spaces",
+    params(("space" = String, Path, description = "The space's id")),
+    responses((status = 200, description = "The space and its rooms", body = model::Space)))]
 pub async fn show(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, role) = caller.authorize(&s, &id(space)?, Need::AnyRole).await?;
+    ValidPath(space): ValidPath<SpaceId>,
+) -> Result<Json<model::Space>, ApiError> {
+    let (space, role) = caller.authorize(&s, &space, Need::AnyRole).await?;
     let rooms = s.spaces().rooms(&space.id).await.map_err(spaces_error)?;
-    let mut v = space_json(&space, Some(role));
-    v["rooms"] = rooms.iter().map(room_json).collect();
+    let mut v = model::Space::new(&space, role);
+    v.rooms = Some(rooms.iter().map(model::Room::from).collect());
     Ok(Json(v))
 }
 
+/// Changes a space's settings (admins); recorded in the audit log.
+#[utoipa::path(patch, path = "/api/v1/spaces/{space}/settings", tag = "spaces",
+    params(("space" = String, Path, description = "The space's id")),
+    request_body = model::SettingsChange,
+    responses(
+        (status = 200, description = "The space with its new settings", body = model::Space),
+        (status = 400, description = "A value out of range", body = model::ErrorBody),
+    ))]
 pub async fn settings(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-    body: Result<Json<SettingsChange>, JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let change = json_body(body)?;
-    let (space, role) = caller.authorize(&s, &id(space)?, Need::Admin).await?;
-    let space = apply_settings(&s, &caller, &space.id, &change).await?;
-    Ok(Json(space_json(&space, Some(role))))
+    ValidPath(space): ValidPath<SpaceId>,
+    ValidJson(change): ValidJson<model::SettingsChange>,
+) -> Result<Json<model::Space>, ApiError> {
+    let (space, role) = caller.authorize(&s, &space, Need::Admin).await?;
+    let space = apply_settings(&s, &caller, &space.id, &change.into()).await?;
+    Ok(Json(model::Space::new(&space, role)))
 }
 
 /// Changes a space's settings and records it in the audit log.
@@ -155,70 +136,82 @@ pub async fn apply_settings(
     Ok(space)
 }
 
-#[derive(Deserialize)]
-pub struct NewRoom {
-    name: String,
-    capacity: u32,
-}
-
+/// Adds a room (admins, moderators).
+#[utoipa::path(post, path = "/api/v1/spaces/{space}/rooms", tag = "rooms",
+    params(("space" = String, Path, description = "The space's id")),
+    request_body = model::NewRoom,
+    responses(
+        (status = 201, description = "The new room", body = model::Room),
+        (status = 400, description = "A bad name or capacity", body = model::ErrorBody),
+    ))]
 pub async fn add_room(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-    body: Result<Json<NewRoom>, JsonRejection>,
-) -> Result<Response, ApiError> {
-    let body = json_body(body)?;
-    let (space, _) = caller.authorize(&s, &id(space)?, Need::Manager).await?;
+    ValidPath(space): ValidPath<SpaceId>,
+    ValidJson(body): ValidJson<model::NewRoom>,
+) -> Result<(StatusCode, Json<model::Room>), ApiError> {
+    let (space, _) = caller.authorize(&s, &space, Need::Manager).await?;
     let room = s
         .spaces()
         .add_room(&space.id, &body.name, body.capacity)
         .await
         .map_err(spaces_error)?;
-    Ok((StatusCode::CREATED, Json(room_json(&room))).into_response())
+    Ok((StatusCode::CREATED, Json(model::Room::from(&room))))
 }
 
+/// A space's rooms and who is in each.
+#[utoipa::path(get, path = "/api/v1/spaces/{space}/rooms", tag = "rooms",
+    params(("space" = String, Path, description = "The space's id")),
+    responses((status = 200, description = "The rooms", body = model::RoomList)))]
 pub async fn rooms(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, _) = caller.authorize(&s, &id(space)?, Need::AnyRole).await?;
+    ValidPath(space): ValidPath<SpaceId>,
+) -> Result<Json<model::RoomList>, ApiError> {
+    let (space, _) = caller.authorize(&s, &space, Need::AnyRole).await?;
     let rooms = s.spaces().rooms(&space.id).await.map_err(spaces_error)?;
-    Ok(Json(
-        json!({ "rooms": rooms.iter().map(room_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(model::RoomList::new(&rooms)))
 }
 
-#[derive(Deserialize)]
-pub struct RoomChange {
-    name: Option<String>,
-    capacity: Option<u32>,
-}
-
+/// Renames or resizes a room (admins, moderators).
+#[utoipa::path(patch, path = "/api/v1/spaces/{space}/rooms/{room}", tag = "rooms",
+    params(
+        ("space" = String, Path, description = "The space's id"),
+        ("room" = String, Path, description = "The room's id"),
+    ),
+    request_body = model::RoomChange,
+    responses(
+        (status = 200, description = "The room as changed", body = model::Room),
+        (status = 400, description = "A bad name or capacity", body = model::ErrorBody),
+    ))]
 pub async fn update_room(
     State(s): State<Services>,
     caller: Caller,
-    Path((space, room)): Path<(String, String)>,
-    body: Result<Json<RoomChange>, JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let change = json_body(body)?;
-    let (space, _) = caller.authorize(&s, &id(space)?, Need::Manager).await?;
-    let room: RoomId = id(room)?;
+    ValidPath((space, room)): ValidPath<(SpaceId, RoomId)>,
+    ValidJson(change): ValidJson<model::RoomChange>,
+) -> Result<Json<model::Room>, ApiError> {
+    let (space, _) = caller.authorize(&s, &space, Need::Manager).await?;
     let room = s
         .spaces()
         .update_room(&space.id, &room, change.name.as_deref(), change.capacity)
         .await
         .map_err(spaces_error)?;
-    Ok(Json(room_json(&room)))
+    Ok(Json(model::Room::from(&room)))
 }
 
+/// Deletes a room (admins, moderators).
+#[utoipa::path(delete, path = "/api/v1/spaces/{space}/rooms/{room}", tag = "rooms",
+    params(
+        ("space" = String, Path, description = "The space's id"),
+        ("room" = String, Path, description = "The room's id"),
+    ),
+    responses((status = 204, description = "Deleted")))]
 pub async fn delete_room(
     State(s): State<Services>,
     caller: Caller,
-    Path((space, room)): Path<(String, String)>,
+    ValidPath((space, room)): ValidPath<(SpaceId, RoomId)>,
 ) -> Result<StatusCode, ApiError> {
-    let (space, _) = caller.authorize(&s, &id(space)?, Need::Manager).await?;
-    let room: RoomId = id(room)?;
+    let (space, _) = caller.authorize(&s, &space, Need::Manager).await?;
     s.spaces()
         .delete_room(&space.id, &room)
         .await
@@ -226,29 +219,27 @@ pub async fn delete_room(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
-pub struct Presence {
-    /// Room id → who is in it. Rooms left out are empty.
-    rooms: BTreeMap<RoomId, Vec<OfficeUserId>>,
-}
-
+/// Who is in which room, the whole office at once (members and up).
+/// Meetings called from Slack whose room empties end, and their summaries
+/// are posted.
+#[utoipa::path(put, path = "/api/v1/spaces/{space}/presence", tag = "rooms",
+    params(("space" = String, Path, description = "The space's id")),
+    request_body = model::Presence,
+    responses((status = 200, description = "The rooms as they are now", body = model::RoomList)))]
 pub async fn presence(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-    body: Result<Json<Presence>, JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let body = json_body(body)?;
-    let (space, _) = caller.authorize(&s, &id(space)?, Need::Member).await?;
+    ValidPath(space): ValidPath<SpaceId>,
+    ValidJson(body): ValidJson<model::Presence>,
+) -> Result<Json<model::RoomList>, ApiError> {
+    let (space, _) = caller.authorize(&s, &space, Need::Member).await?;
     let rooms = s
         .spaces()
         .set_presence(&space.id, &body.rooms)
         .await
         .map_err(spaces_error)?;
     end_meetings(&s, &space, &rooms).await?;
-    Ok(Json(
-        json!({ "rooms": rooms.iter().map(room_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(model::RoomList::new(&rooms)))
 }
 
 /// Meetings called from Slack whose room just emptied: their summaries
@@ -279,20 +270,19 @@ async fn end_meetings(s: &Services, space: &Space, rooms: &[Room]) -> Result<(),
 }
 
 /// Where a Join button would send people now.
+#[utoipa::path(get, path = "/api/v1/spaces/{space}/rooms/choice", tag = "rooms",
+    params(("space" = String, Path, description = "The space's id")),
+    responses((status = 200, description = "The room a Join button would send people to", body = model::RoomChoice)))]
 pub async fn choice(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, _) = caller.authorize(&s, &id(space)?, Need::AnyRole).await?;
+    ValidPath(space): ValidPath<SpaceId>,
+) -> Result<Json<model::RoomChoice>, ApiError> {
+    let (space, _) = caller.authorize(&s, &space, Need::AnyRole).await?;
     let choice = s
         .spaces()
         .choose_room(&space.id)
         .await
         .map_err(spaces_error)?;
-    Ok(Json(match choice {
-        RoomChoice::Empty(room) => json!({"choice": "largest_empty", "room": room_json(&room)}),
-        RoomChoice::LeastFull(room) => json!({"choice": "least_full", "room": room_json(&room)}),
-        RoomChoice::NoRooms => json!({"choice": "none", "room": null}),
-    }))
+    Ok(Json(choice.into()))
 }

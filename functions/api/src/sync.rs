@@ -11,45 +11,24 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use hallway::ids::{OfficeUserId, SpaceId, TeamId, UserId};
 use hallway::jobs::{self, Job, PromptJob};
 use hallway::services::Services;
-use hallway::store::sync::{PROMPT_INTERVAL_SECS, SyncState, SyncStatus};
+use hallway::store::sync::{PROMPT_INTERVAL_SECS, SyncState};
 use hallway::store::{LinkedVia, Person, Role, Space};
 use hallway::web::ApiError;
 use http::StatusCode;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::caller::{Caller, Need};
-use crate::{connected_team, id};
+use crate::connected_team;
+use crate::errors::PromptError;
+use crate::extract::ValidPath;
+use crate::model::{self, LinkType, Platform, SyncPerson, SyncStatus};
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Row {
-    pub slack_user_id: Option<UserId>,
-    pub office_user_id: Option<OfficeUserId>,
-    pub name: String,
-    /// `slack` or `office`.
-    pub platform: &'static str,
-    /// `on`, `pending`, `off`, `failed`.
-    pub status: &'static str,
-    /// `chat` (user token), `identity` (Sign in with Slack), `none`.
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub role: Option<Role>,
-    pub prompted_at: Option<i64>,
-    pub prompts: u32,
-    pub reason: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-pub struct Filters {
-    pub platform: Option<String>,
-    pub status: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-}
+/// The list's filters (the admin page builds them from its form too).
+pub use crate::model::SyncFilters as Filters;
 
 fn check(value: &Option<String>, name: &str, allowed: &[&str]) -> Result<(), ApiError> {
     match value.as_deref() {
@@ -68,24 +47,21 @@ impl Filters {
         check(&self.kind, "type", &["chat", "identity", "none"])
     }
 
-    fn keeps(&self, r: &Row) -> bool {
+    fn keeps(&self, r: &SyncPerson) -> bool {
         let is = |f: &Option<String>, v: &str| f.as_deref().is_none_or(|x| x == v);
-        is(&self.platform, r.platform) && is(&self.status, r.status) && is(&self.kind, r.kind)
+        is(&self.platform, r.platform.as_str())
+            && is(&self.status, r.status.as_str())
+            && is(&self.kind, r.kind.as_str())
     }
 }
 
-fn status_of(state: Option<&SyncState>) -> &'static str {
-    match state.map(|s| s.status) {
-        Some(SyncStatus::Pending) => "pending",
-        Some(SyncStatus::Failed) => "failed",
-        Some(SyncStatus::On) => "on",
-        Some(SyncStatus::Off) | None => "off",
-    }
+fn status_of(state: Option<&SyncState>) -> SyncStatus {
+    state.map(|s| s.status).into()
 }
 
 /// Everyone people sync knows of in the space: the workspace's people
 /// (bots and the deactivated left out) and the space's members.
-pub async fn rows(s: &Services, space: &Space, team: &TeamId) -> Result<Vec<Row>, ApiError> {
+pub async fn rows(s: &Services, space: &Space, team: &TeamId) -> Result<Vec<SyncPerson>, ApiError> {
     let people: Vec<Person> = s
         .directory()
         .everyone(team)
@@ -108,13 +84,13 @@ pub async fn rows(s: &Services, space: &Space, team: &TeamId) -> Result<Vec<Row>
     let mut seen_office = Vec::new();
     for p in &people {
         let state = states.get(&p.id);
-        let mut row = Row {
+        let mut row = SyncPerson {
             slack_user_id: Some(p.id.clone()),
             office_user_id: None,
             name: p.label().to_owned(),
-            platform: "slack",
+            platform: Platform::Slack,
             status: status_of(state),
-            kind: "none",
+            kind: LinkType::None,
             role: None,
             prompted_at: state.and_then(|s| s.prompted_at),
             prompts: state.map_or(0, |s| s.prompts),
@@ -122,20 +98,20 @@ pub async fn rows(s: &Services, space: &Space, team: &TeamId) -> Result<Vec<Row>
         };
         if let Some(ou) = linked.get(&p.id) {
             let link = links.get(ou, team).await?;
-            row.status = "on";
+            row.status = SyncStatus::On;
             row.reason = None;
             row.kind = match &link {
-                Some(l) if l.has_user_token() => "chat",
-                _ => "identity",
+                Some(l) if l.has_user_token() => LinkType::Chat,
+                _ => LinkType::Identity,
             };
             // Office accounts made by Sign in with Slack belong to people
             // who work in Slack; a link made from the office, to people
             // who work in the office.
             row.platform = match link.map(|l| l.via) {
-                Some(LinkedVia::Authorize) => "office",
-                _ => "slack",
+                Some(LinkedVia::Authorize) => Platform::Office,
+                _ => Platform::Slack,
             };
-            row.role = members.get(ou).copied();
+            row.role = members.get(ou).map(|r| (*r).into());
             row.office_user_id = Some(ou.clone());
             seen_office.push(ou.clone());
         }
@@ -151,14 +127,14 @@ pub async fn rows(s: &Services, space: &Space, team: &TeamId) -> Result<Vec<Row>
             .await?
             .map(|u| u.name)
             .unwrap_or_else(|| ou.to_string());
-        out.push(Row {
+        out.push(SyncPerson {
             slack_user_id: None,
             office_user_id: Some(ou.clone()),
             name,
-            platform: "office",
-            status: "off",
-            kind: "none",
-            role: Some(*role),
+            platform: Platform::Office,
+            status: SyncStatus::Off,
+            kind: LinkType::None,
+            role: Some((*role).into()),
             prompted_at: None,
             prompts: 0,
             reason: None,
@@ -180,52 +156,76 @@ pub async fn managed(
 }
 
 /// The list, filtered, with counts over everyone.
+pub async fn sync_list(
+    s: &Services,
+    space: &Space,
+    team: &TeamId,
+    f: &Filters,
+) -> Result<model::SyncList, ApiError> {
+    f.validate()?;
+    let all = rows(s, space, team).await?;
+    let count = |status: SyncStatus| all.iter().filter(|r| r.status == status).count();
+    let counts = model::SyncCounts {
+        on: count(SyncStatus::On),
+        pending: count(SyncStatus::Pending),
+        off: count(SyncStatus::Off),
+        failed: count(SyncStatus::Failed),
+        total: all.len(),
+        shown: 0,
+    };
+    let shown: Vec<SyncPerson> = all.into_iter().filter(|r| f.keeps(r)).collect();
+    Ok(model::SyncList {
+        counts: model::SyncCounts {
+            shown: shown.len(),
+            ..counts
+        },
+        people: shown,
+        auto_prompt: space.auto_prompt,
+    })
+}
+
+/// [`sync_list`] as JSON, which the admin page renders.
 pub async fn listing(
     s: &Services,
     space: &Space,
     team: &TeamId,
     f: &Filters,
 ) -> Result<Value, ApiError> {
-    f.validate()?;
-    let all = rows(s, space, team).await?;
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for r in &all {
-        *counts.entry(r.status).or_default() += 1;
-    }
-    let shown: Vec<&Row> = all.iter().filter(|r| f.keeps(r)).collect();
-    Ok(json!({
-        "people": shown,
-        "counts": {
-            "on": counts.get("on").copied().unwrap_or(0),
-            "pending": counts.get("pending").copied().unwrap_or(0),
-            "off": counts.get("off").copied().unwrap_or(0),
-            "failed": counts.get("failed").copied().unwrap_or(0),
-            "total": all.len(),
-            "shown": shown.len(),
-        },
-        "auto_prompt": space.auto_prompt,
-    }))
+    as_json(&sync_list(s, space, team, f).await?)
 }
 
-/// `GET /api/v1/spaces/{space}/sync?platform=&status=&type=`.
+/// An answer as JSON for the admin page.
+fn as_json<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(v).map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// Everyone people sync knows of in the space (admins, moderators),
+/// filtered, with counts over everyone.
+#[utoipa::path(get, path = "/api/v1/spaces/{space}/sync", tag = "sync",
+    params(("space" = String, Path, description = "The space's id"), model::SyncFilters),
+    responses(
+        (status = 200, description = "The people", body = model::SyncList),
+        (status = 400, description = "A filter with a value it does not take", body = model::ErrorBody),
+        (status = 409, description = "The space is not connected to Slack", body = model::ErrorBody),
+    ))]
 pub async fn list(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
+    ValidPath(space): ValidPath<SpaceId>,
     Query(f): Query<Filters>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<model::SyncList>, ApiError> {
     f.validate()?;
-    let (space, team) = managed(&s, &caller, &id(space)?).await?;
-    Ok(Json(listing(&s, &space, &team, &f).await?))
+    let (space, team) = managed(&s, &caller, &space).await?;
+    Ok(Json(sync_list(&s, &space, &team, &f).await?))
 }
 
 /// The Slack person an action is about: one of the workspace's people.
-async fn person(s: &Services, team: &TeamId, user: &UserId) -> Result<Person, ApiError> {
+async fn person(s: &Services, team: &TeamId, user: &UserId) -> Result<Person, PromptError> {
     s.directory()
         .get(team, user)
         .await?
         .filter(Person::is_person)
-        .ok_or_else(|| ApiError::NotFound(format!("no person {user} in this workspace")))
+        .ok_or_else(|| PromptError::NoSuchPerson(user.clone()))
 }
 
 async fn spaces_named(s: &Services, team: &TeamId) -> Result<Vec<String>, ApiError> {
@@ -272,29 +272,28 @@ async fn queue_prompts(
 }
 
 /// Queues a prompt for one person (`force`: a reprompt).
-pub async fn prompt_person(
+pub async fn prompt_one_person(
     s: &Services,
     caller: &Caller,
     space: &Space,
     team: &TeamId,
     user: &UserId,
     force: bool,
-) -> Result<Value, ApiError> {
+) -> Result<model::Prompted, PromptError> {
     let p = person(s, team, user).await?;
     if s.links().office_user_for(team, &p.id).await?.is_some() {
-        return Err(ApiError::Conflict(format!(
-            "{} is linked already",
-            p.label()
-        )));
+        return Err(PromptError::AlreadyLinked {
+            name: p.label().to_owned(),
+        });
     }
     let state = s.sync().get(team, &p.id).await?;
     if !force
         && let Some(at) = prompted_recently(state.and_then(|st| st.prompted_at), s.clock.now_secs())
     {
-        return Err(ApiError::Conflict(format!(
-            "{} was prompted less than a day ago (at {at}); reprompt to send another now",
-            p.label()
-        )));
+        return Err(PromptError::PromptedRecently {
+            name: p.label().to_owned(),
+            at,
+        });
     }
     queue_prompts(s, team, vec![p.id.clone()], force).await?;
     let action = if force {
@@ -311,62 +310,99 @@ pub async fn prompt_person(
             json!({"name": p.label()}),
         )
         .await?;
-    Ok(json!({"queued": 1, "slack_user_id": p.id, "name": p.label()}))
+    Ok(model::Prompted {
+        queued: 1,
+        name: p.label().to_owned(),
+        slack_user_id: p.id,
+    })
+}
+
+/// [`prompt_one_person`] as JSON, for the admin page.
+pub async fn prompt_person(
+    s: &Services,
+    caller: &Caller,
+    space: &Space,
+    team: &TeamId,
+    user: &UserId,
+    force: bool,
+) -> Result<Value, ApiError> {
+    as_json(&prompt_one_person(s, caller, space, team, user, force).await?)
 }
 
 async fn prompt(
     s: Services,
     caller: Caller,
-    space: String,
-    user: String,
+    space: SpaceId,
+    user: UserId,
     force: bool,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (space, team) = managed(&s, &caller, &id(space)?).await?;
-    let done = prompt_person(&s, &caller, &space, &team, &id(user)?, force).await?;
+) -> Result<(StatusCode, Json<model::Prompted>), PromptError> {
+    let (space, team) = managed(&s, &caller, &space).await?;
+    let done = prompt_one_person(&s, &caller, &space, &team, &user, force).await?;
     Ok((StatusCode::ACCEPTED, Json(done)))
 }
 
-/// `POST /api/v1/spaces/{space}/sync/{slack_user}/prompt`: at most once a
-/// day per person.
+/// Prompts one person to link, at most once a day per person (admins,
+/// moderators).
+#[utoipa::path(post, path = "/api/v1/spaces/{space}/sync/{slack_user}/prompt", tag = "sync",
+    params(
+        ("space" = String, Path, description = "The space's id"),
+        ("slack_user" = String, Path, description = "The person's Slack user id"),
+    ),
+    responses(
+        (status = 202, description = "Queued", body = model::Prompted),
+        (status = 409, description = "Linked already, or prompted within the day", body = model::ErrorBody),
+    ))]
 pub async fn prompt_one(
     State(s): State<Services>,
     caller: Caller,
-    Path((space, user)): Path<(String, String)>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    ValidPath((space, user)): ValidPath<(SpaceId, UserId)>,
+) -> Result<(StatusCode, Json<model::Prompted>), PromptError> {
     prompt(s, caller, space, user, false).await
 }
 
-/// `POST /api/v1/spaces/{space}/sync/{slack_user}/reprompt`: now,
-/// whenever the last one was.
+/// Prompts one person now, whenever the last prompt was (admins,
+/// moderators).
+#[utoipa::path(post, path = "/api/v1/spaces/{space}/sync/{slack_user}/reprompt", tag = "sync",
+    params(
+        ("space" = String, Path, description = "The space's id"),
+        ("slack_user" = String, Path, description = "The person's Slack user id"),
+    ),
+    responses(
+        (status = 202, description = "Queued", body = model::Prompted),
+        (status = 409, description = "Linked already", body = model::ErrorBody),
+    ))]
 pub async fn reprompt(
     State(s): State<Services>,
     caller: Caller,
-    Path((space, user)): Path<(String, String)>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    ValidPath((space, user)): ValidPath<(SpaceId, UserId)>,
+) -> Result<(StatusCode, Json<model::Prompted>), PromptError> {
     prompt(s, caller, space, user, true).await
 }
 
-/// `POST /api/v1/spaces/{space}/sync/prompt-all`: everyone of the
-/// workspace not linked and not prompted within the day.
+/// Prompts everyone of the workspace not linked and not prompted within
+/// the day (admins, moderators).
+#[utoipa::path(post, path = "/api/v1/spaces/{space}/sync/prompt-all", tag = "sync",
+    params(("space" = String, Path, description = "The space's id")),
+    responses((status = 202, description = "Queued, with counts", body = model::PromptedAll)))]
 pub async fn prompt_all(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (space, team) = managed(&s, &caller, &id(space)?).await?;
+    ValidPath(space): ValidPath<SpaceId>,
+) -> Result<(StatusCode, Json<model::PromptedAll>), ApiError> {
+    let (space, team) = managed(&s, &caller, &space).await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(prompt_everyone(&s, &caller, &space, &team).await?),
+        Json(prompt_all_people(&s, &caller, &space, &team).await?),
     ))
 }
 
 /// Queues a prompt for everyone not linked and not prompted within the day.
-pub async fn prompt_everyone(
+pub async fn prompt_all_people(
     s: &Services,
     caller: &Caller,
     space: &Space,
     team: &TeamId,
-) -> Result<Value, ApiError> {
+) -> Result<model::PromptedAll, ApiError> {
     // The rows carry each person's last prompt: no second read of the states.
     let all = rows(s, space, team).await?;
     let now = s.clock.now_secs();
@@ -375,7 +411,7 @@ pub async fn prompt_everyone(
         let Some(id) = &r.slack_user_id else {
             continue;
         };
-        if r.status == "on" {
+        if r.status == SyncStatus::On {
             linked += 1;
         } else if prompted_recently(r.prompted_at, now).is_some() {
             recent += 1;
@@ -385,31 +421,41 @@ pub async fn prompt_everyone(
     }
     let queued = users.len();
     queue_prompts(s, team, users, false).await?;
-    let counts = json!({
-        "queued": queued,
-        "already_linked": linked,
-        "prompted_within_a_day": recent,
-    });
+    let counts = model::PromptedAll {
+        queued,
+        already_linked: linked,
+        prompted_within_a_day: recent,
+    };
     s.audit()
         .record(
             &space.id,
             caller.user(),
             "sync.prompt_all",
             None,
-            counts.clone(),
+            as_json(&counts)?,
         )
         .await?;
     Ok(counts)
 }
 
+/// [`prompt_all_people`] as JSON, for the admin page.
+pub async fn prompt_everyone(
+    s: &Services,
+    caller: &Caller,
+    space: &Space,
+    team: &TeamId,
+) -> Result<Value, ApiError> {
+    as_json(&prompt_all_people(s, caller, space, team).await?)
+}
+
 /// Breaks a person's link (tokens with it); they are back to `off`.
-pub async fn reset_person(
+pub async fn reset_one_person(
     s: &Services,
     caller: &Caller,
     space: &Space,
     team: &TeamId,
     user: &UserId,
-) -> Result<Value, ApiError> {
+) -> Result<model::ResetDone, ApiError> {
     let unlinked = unlink(s, team, user).await?;
     s.sync().clear(team, user).await?;
     s.audit()
@@ -421,18 +467,39 @@ pub async fn reset_person(
             json!({"office_user_id": unlinked}),
         )
         .await?;
-    Ok(json!({"slack_user_id": user, "status": "off", "unlinked": unlinked}))
+    Ok(model::ResetDone {
+        slack_user_id: user.clone(),
+        status: SyncStatus::Off,
+        unlinked,
+    })
 }
 
-/// `POST /api/v1/spaces/{space}/sync/{slack_user}/reset`.
+/// [`reset_one_person`] as JSON, for the admin page.
+pub async fn reset_person(
+    s: &Services,
+    caller: &Caller,
+    space: &Space,
+    team: &TeamId,
+    user: &UserId,
+) -> Result<Value, ApiError> {
+    as_json(&reset_one_person(s, caller, space, team, user).await?)
+}
+
+/// Breaks a person's link, tokens with it (admins, moderators).
+#[utoipa::path(post, path = "/api/v1/spaces/{space}/sync/{slack_user}/reset", tag = "sync",
+    params(
+        ("space" = String, Path, description = "The space's id"),
+        ("slack_user" = String, Path, description = "The person's Slack user id"),
+    ),
+    responses((status = 200, description = "Reset", body = model::ResetDone)))]
 pub async fn reset(
     State(s): State<Services>,
     caller: Caller,
-    Path((space, user)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, team) = managed(&s, &caller, &id(space)?).await?;
+    ValidPath((space, user)): ValidPath<(SpaceId, UserId)>,
+) -> Result<Json<model::ResetDone>, ApiError> {
+    let (space, team) = managed(&s, &caller, &space).await?;
     Ok(Json(
-        reset_person(&s, &caller, &space, &team, &id(user)?).await?,
+        reset_one_person(&s, &caller, &space, &team, &user).await?,
     ))
 }
 
@@ -453,6 +520,39 @@ async fn unlink(
 /// and their messages, welcomes and the bot's DM channel. The workspace's
 /// directory keeps them (Slack's `users.list` would bring them back), and
 /// the audit log keeps the record of this.
+pub async fn remove_one_person(
+    s: &Services,
+    caller: &Caller,
+    space: &Space,
+    team: &TeamId,
+    user: &UserId,
+) -> Result<model::Removed, ApiError> {
+    let unlinked = unlink(s, team, user).await?;
+    s.sync().clear(team, user).await?;
+    let (conversations, messages) = s.chat().forget_person(team, user).await?;
+    let channel_records = s.channels().forget_person(team, user).await?;
+    let detail = model::RemovedDetail {
+        office_user_id: unlinked,
+        conversations,
+        messages,
+        channel_records,
+    };
+    s.audit()
+        .record(
+            &space.id,
+            caller.user(),
+            "sync.remove",
+            Some(user.as_str()),
+            as_json(&detail)?,
+        )
+        .await?;
+    Ok(model::Removed {
+        slack_user_id: user.clone(),
+        removed: detail,
+    })
+}
+
+/// [`remove_one_person`] as JSON, for the admin page.
 pub async fn remove_person(
     s: &Services,
     caller: &Caller,
@@ -460,55 +560,43 @@ pub async fn remove_person(
     team: &TeamId,
     user: &UserId,
 ) -> Result<Value, ApiError> {
-    let unlinked = unlink(s, team, user).await?;
-    s.sync().clear(team, user).await?;
-    let (conversations, messages) = s.chat().forget_person(team, user).await?;
-    let channel_records = s.channels().forget_person(team, user).await?;
-    let detail = json!({
-        "office_user_id": unlinked,
-        "conversations": conversations,
-        "messages": messages,
-        "channel_records": channel_records,
-    });
-    s.audit()
-        .record(
-            &space.id,
-            caller.user(),
-            "sync.remove",
-            Some(user.as_str()),
-            detail.clone(),
-        )
-        .await?;
-    Ok(json!({"slack_user_id": user, "removed": detail}))
+    as_json(&remove_one_person(s, caller, space, team, user).await?)
 }
 
-/// `DELETE /api/v1/spaces/{space}/sync/{slack_user}`.
+/// Forgets a person (admins, moderators): link, tokens, sync state,
+/// bridged conversations, welcomes and the bot's DM channel. The
+/// workspace directory and the audit log keep their entry.
+#[utoipa::path(delete, path = "/api/v1/spaces/{space}/sync/{slack_user}", tag = "sync",
+    params(
+        ("space" = String, Path, description = "The space's id"),
+        ("slack_user" = String, Path, description = "The person's Slack user id"),
+    ),
+    responses((status = 200, description = "Removed, with what went", body = model::Removed)))]
 pub async fn remove(
     State(s): State<Services>,
     caller: Caller,
-    Path((space, user)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, team) = managed(&s, &caller, &id(space)?).await?;
+    ValidPath((space, user)): ValidPath<(SpaceId, UserId)>,
+) -> Result<Json<model::Removed>, ApiError> {
+    let (space, team) = managed(&s, &caller, &space).await?;
     Ok(Json(
-        remove_person(&s, &caller, &space, &team, &id(user)?).await?,
+        remove_one_person(&s, &caller, &space, &team, &user).await?,
     ))
 }
 
-#[derive(Deserialize)]
-pub struct AuditQuery {
-    /// `next_cursor` of the previous page.
-    before: Option<String>,
-    limit: Option<u32>,
-}
-
-/// `GET /api/v1/spaces/{space}/audit?before=&limit=`.
+/// The space's audit log, newest first (admins, moderators).
+#[utoipa::path(get, path = "/api/v1/spaces/{space}/audit", tag = "sync",
+    params(("space" = String, Path, description = "The space's id"), model::AuditQuery),
+    responses(
+        (status = 200, description = "A page of the log", body = model::AuditPage),
+        (status = 400, description = "A bad limit or cursor", body = model::ErrorBody),
+    ))]
 pub async fn audit(
     State(s): State<Services>,
     caller: Caller,
-    Path(space): Path<String>,
-    Query(q): Query<AuditQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let (space, _) = caller.authorize(&s, &id(space)?, Need::Manager).await?;
+    ValidPath(space): ValidPath<SpaceId>,
+    Query(q): Query<model::AuditQuery>,
+) -> Result<Json<model::AuditPage>, ApiError> {
+    let (space, _) = caller.authorize(&s, &space, Need::Manager).await?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(ApiError::BadRequest(
@@ -538,5 +626,8 @@ pub async fn audit(
     let next = (entries.len() as u32 == limit)
         .then(|| entries.last().map(|e| format!("{}.{}", e.at, e.id)))
         .flatten();
-    Ok(Json(json!({"entries": entries, "next_cursor": next})))
+    Ok(Json(model::AuditPage {
+        entries: entries.into_iter().map(model::AuditEntry::from).collect(),
+        next_cursor: next,
+    }))
 }
