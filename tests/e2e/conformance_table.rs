@@ -534,7 +534,7 @@ mod cases {
         let states = OAuthStates::new(t.clone(), clock.clone());
         let state = states
             .issue(StateData {
-                purpose: "install".into(),
+                purpose: hallway::store::OAuthFlow::Install,
                 space_id: None,
                 office_user_id: None,
                 nonce: None,
@@ -1032,7 +1032,7 @@ mod cases {
     pub async fn oauth_state_is_single_use_and_expires((t, clock): Fixture) {
         let states = OAuthStates::new(t, clock.clone());
         let data = StateData {
-            purpose: "login".into(),
+            purpose: hallway::store::OAuthFlow::Login,
             space_id: Some(SpaceId::new("s1").unwrap()),
             office_user_id: None,
             nonce: Some("n-123".into()),

@@ -8,8 +8,8 @@ use hallway::auth::state;
 use hallway::ids::SpaceId;
 use hallway::services::Services;
 use hallway::slack::oauth::{INSTALL_PATH, OAUTH_CALLBACK_PATH, USER_SCOPES, authorize_url};
-use hallway::store::StateData;
 use hallway::store::oauth_state::STATE_TTL_SECS;
+use hallway::store::{OAuthFlow, StateData};
 use hallway::web::ApiError;
 
 use crate::caller::{Caller, Need};
@@ -52,7 +52,7 @@ pub(crate) async fn connect_url(
         &s.oauth_states(),
         &s.secrets.app_jwt_secret,
         StateData {
-            purpose: "install".into(),
+            purpose: OAuthFlow::Install,
             space_id: Some(space.id.clone()),
             office_user_id: Some(caller.user().clone()),
             nonce: None,
@@ -155,7 +155,7 @@ pub async fn link(
         &s.oauth_states(),
         &s.secrets.app_jwt_secret,
         StateData {
-            purpose: "link".into(),
+            purpose: OAuthFlow::Link,
             space_id: Some(space.id.clone()),
             office_user_id: Some(caller.user().clone()),
             nonce: None,

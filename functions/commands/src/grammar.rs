@@ -8,8 +8,8 @@
 //! or quoted with `'…'`, `"…"`, `‘…’` or `“…”` (clients turn quotes curly).
 //!
 //! The parser only splits and checks; which words are a space and which a
-//! room is for the router to decide against the real names (see
-//! [`Parsed::name_splits`]).
+//! room is for `crate::resolve` to decide against the real names (see
+//! [`name_splits`]).
 
 use hallway::ids::UserId;
 

@@ -21,11 +21,48 @@ struct Form {
 #[derive(Debug, Deserialize)]
 struct Payload {
     #[serde(rename = "type")]
-    kind: String,
+    kind: PayloadKind,
     user: Option<PayloadUser>,
     team: Option<PayloadTeam>,
     #[serde(default)]
     actions: Vec<Action>,
+}
+
+/// The interaction a payload reports (docs.slack.dev/reference/interaction-payloads;
+/// shortcuts: `shortcut` for a global one, `message_action` for a message
+/// one, api.slack.com/reference/interaction-payloads/shortcuts).
+/// Only button clicks do anything today; the rest are acknowledged so Slack
+/// shows no warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PayloadKind {
+    BlockActions,
+    BlockSuggestion,
+    Shortcut,
+    MessageAction,
+    ViewSubmission,
+    ViewClosed,
+    /// A kind Slack added after this was written.
+    #[serde(other)]
+    Unknown,
+}
+
+/// Which of hallway's buttons was clicked.
+#[derive(Debug, PartialEq, Eq)]
+enum ActionId<'a> {
+    Join,
+    SyncNow,
+    Unknown(&'a str),
+}
+
+impl<'a> From<&'a str> for ActionId<'a> {
+    fn from(id: &'a str) -> Self {
+        match id {
+            JOIN_ACTION => ActionId::Join,
+            SYNC_ACTION => ActionId::SyncNow,
+            other => ActionId::Unknown(other),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,13 +100,13 @@ pub async fn handle(State(s): State<Services>, req: SlackRequest) -> Result<Stat
     if let Some(user) = &payload.user {
         span.record("user_id", user.id.as_str());
     }
-    if payload.kind != "block_actions" {
-        tracing::info!(kind = %payload.kind, "interaction acknowledged without action");
+    if payload.kind != PayloadKind::BlockActions {
+        tracing::info!(kind = ?payload.kind, "interaction acknowledged without action");
         return Ok(StatusCode::OK);
     }
     for action in &payload.actions {
-        match action.action_id.as_str() {
-            JOIN_ACTION => {
+        match ActionId::from(action.action_id.as_str()) {
+            ActionId::Join => {
                 // An invite's Join carries the invite id; a channel call's
                 // carries nothing to record.
                 if let (Some(invite), Some(user)) = (action.value.as_deref(), &payload.user) {
@@ -79,9 +116,27 @@ pub async fn handle(State(s): State<Services>, req: SlackRequest) -> Result<Stat
                     tracing::info!("Join clicked on a channel call");
                 }
             }
-            SYNC_ACTION => tracing::info!("Sync now clicked"),
-            other => tracing::info!(action_id = other, "unknown action acknowledged"),
+            ActionId::SyncNow => tracing::info!("Sync now clicked"),
+            ActionId::Unknown(other) => {
+                tracing::info!(action_id = other, "unknown action acknowledged")
+            }
         }
     }
     Ok(StatusCode::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_kinds_read_by_name_and_new_ones_as_unknown() {
+        let kind = |t: &str| serde_json::from_value::<PayloadKind>(Value::from(t)).unwrap();
+        assert_eq!(kind("block_actions"), PayloadKind::BlockActions);
+        assert_eq!(kind("message_action"), PayloadKind::MessageAction);
+        assert_eq!(kind("view_submission"), PayloadKind::ViewSubmission);
+        assert_eq!(kind("workflow_step_edit"), PayloadKind::Unknown);
+        assert_eq!(ActionId::from(JOIN_ACTION), ActionId::Join);
+        assert_eq!(ActionId::from("later"), ActionId::Unknown("later"));
+    }
 }

@@ -9,14 +9,20 @@
 //! status: Slack shows error statuses as a failure of the app.
 //!
 //! # Layout
-//! - [`command`]: the slash command, from its form to the reply.
+//! - [`form`]: the form Slack posts for a slash command.
+//! - [`cmd`]: `/hallway` as a [`Command`](cmd::Command) enum, one file per
+//!   command (help, call, invite, map channel), each with its parse result
+//!   and its apply function.
 //! - [`grammar`]: the command's text: mentions and names.
+//! - [`resolve`]: which space and room the names mean.
 //! - [`routing`]: what a command answers from, read in one request.
 //! - [`interactivity`]: button clicks and other payloads.
 
-pub mod command;
+pub mod cmd;
+pub mod form;
 pub mod grammar;
 pub mod interactivity;
+mod resolve;
 pub mod routing;
 
 use axum::extract::State;
@@ -40,16 +46,16 @@ pub fn router(services: Services) -> Router {
 }
 
 async fn slash_command(State(s): State<Services>, req: SlackRequest) -> Result<Response, ApiError> {
-    let cmd: command::SlashCommand = serde_urlencoded::from_bytes(&req.body).map_err(|e| {
+    let form: form::SlashCommand = serde_urlencoded::from_bytes(&req.body).map_err(|e| {
         tracing::warn!(error = %e, "signed body is not a slash command");
         ApiError::BadRequest("the body is not a slash command".into())
     })?;
     let span = tracing::Span::current();
-    span.record("team_id", cmd.team_id.as_str());
-    span.record("user_id", cmd.user_id.as_str());
-    let reply = match command::run(&s, &cmd).await {
+    span.record("team_id", form.team_id.as_str());
+    span.record("user_id", form.user_id.as_str());
+    let reply = match cmd::run(&s, &form).await {
         Ok(reply) => reply,
-        Err(e) => failed(&cmd.command, e),
+        Err(e) => failed(&form.command, e),
     };
     Ok(Json(reply).into_response())
 }

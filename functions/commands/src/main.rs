@@ -1,9 +1,9 @@
 //! Lambda entry point: build the shared services once, serve the router.
 
 // current_thread: Lambda gives a fraction of a vCPU and one request at a
-// time; the `multi-thread` feature exists only to measure the difference.
-#[cfg_attr(not(feature = "multi-thread"), tokio::main(flavor = "current_thread"))]
-#[cfg_attr(feature = "multi-thread", tokio::main(flavor = "multi_thread"))]
+// time; measured against multi_thread in BENCHMARKS.md ("current_thread vs
+// multi-thread tokio").
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     hallway::telemetry::init_lambda();
     // No connection warm-ups: measured, they cost init more than they

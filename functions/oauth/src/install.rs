@@ -12,9 +12,10 @@ use hallway::services::Services;
 use hallway::slack::client::OAuthV2Access;
 use hallway::slack::oauth::{INSTALL_PATH, OAUTH_CALLBACK_PATH};
 use hallway::store::links::Rotation;
-use hallway::store::{LinkError, LinkedVia, NewInstallation, NewLink, StateData};
+use hallway::store::{LinkError, LinkedVia, NewInstallation, NewLink, OAuthFlow, StateData};
 use http::StatusCode;
 
+use crate::callback::{AuthorizeError, Callback};
 use crate::{
     office, page, page_with_action, redirect_with_session, slack_page, state_page, unavailable,
 };
@@ -26,7 +27,7 @@ pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
     let secret = &s.secrets.app_jwt_secret;
     let value = match q.get("state") {
         Some(value) => match state::peek(&s.oauth_states(), secret, Some(value)).await {
-            Ok(data) if data.purpose == "install" => value.clone(),
+            Ok(data) if data.purpose == OAuthFlow::Install => value.clone(),
             Ok(_) => {
                 return state_page(&s, state::StateError::Forged, INSTALL_PATH);
             }
@@ -38,7 +39,7 @@ pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
             &s.oauth_states(),
             secret,
             StateData {
-                purpose: "install".into(),
+                purpose: OAuthFlow::Install,
                 space_id: None,
                 office_user_id: None,
                 nonce: None,
@@ -55,29 +56,33 @@ pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
 }
 
 /// `GET /slack/oauth/callback`.
-pub async fn callback(State(s): State<Services>, Query(q): Params) -> Response {
-    if let Some(error) = q.get("error") {
-        tracing::info!(%error, "authorization declined at Slack");
-        return if error == "access_denied" {
-            page(
-                &s,
-                StatusCode::OK,
-                "Nothing was connected",
-                "You cancelled the authorization in Slack, so nothing changed. You can start again from the office whenever you like.",
-            )
-        } else {
-            page(
-                &s,
-                StatusCode::BAD_REQUEST,
-                "Slack did not authorize hallway",
-                format!("Slack answered \"{error}\". Nothing was changed."),
-            )
-        };
-    }
+pub async fn callback(State(s): State<Services>, callback: Callback) -> Response {
+    let (code, state) = match callback {
+        Callback::Error { error, .. } => {
+            tracing::info!(%error, "authorization declined at Slack");
+            return match error {
+                AuthorizeError::AccessDenied => page(
+                    &s,
+                    StatusCode::OK,
+                    "Nothing was connected",
+                    "You cancelled the authorization in Slack, so nothing changed. You can start again from the office whenever you like.",
+                ),
+                AuthorizeError::Unknown(error) => page(
+                    &s,
+                    StatusCode::BAD_REQUEST,
+                    "Slack did not authorize hallway",
+                    format!("Slack answered \"{error}\". Nothing was changed."),
+                ),
+            };
+        }
+        Callback::Code { code, state } => (Some(code), state),
+        Callback::Neither { state } => (None, state),
+    };
+    // The state is used up even when the code is missing: the flow is over.
     let data = match state::consume(
         &s.oauth_states(),
         &s.secrets.app_jwt_secret,
-        q.get("state").map(String::as_str),
+        state.as_deref(),
     )
     .await
     {
@@ -87,7 +92,7 @@ pub async fn callback(State(s): State<Services>, Query(q): Params) -> Response {
             return state_page(&s, e, INSTALL_PATH);
         }
     };
-    let Some(code) = q.get("code").filter(|c| !c.is_empty()) else {
+    let Some(code) = code else {
         return page(
             &s,
             StatusCode::BAD_REQUEST,
@@ -100,7 +105,7 @@ pub async fn callback(State(s): State<Services>, Query(q): Params) -> Response {
         .oauth_v2_access(
             &s.secrets.client_id,
             &s.secrets.client_secret,
-            code,
+            &code,
             &s.config.endpoint(OAUTH_CALLBACK_PATH),
         )
         .await
@@ -108,11 +113,11 @@ pub async fn callback(State(s): State<Services>, Query(q): Params) -> Response {
         Ok(g) => g,
         Err(e) => return slack_page(&s, e, INSTALL_PATH),
     };
-    match data.purpose.as_str() {
-        "install" => finish_install(&s, data, granted).await,
-        "link" => finish_link(&s, data, granted).await,
-        other => {
-            tracing::error!(purpose = other, "OAuth callback for an unknown flow");
+    match data.purpose {
+        OAuthFlow::Install => finish_install(&s, data, granted).await,
+        OAuthFlow::Link => finish_link(&s, data, granted).await,
+        other @ (OAuthFlow::Login | OAuthFlow::Unknown) => {
+            tracing::error!(purpose = ?other, "OAuth callback for another flow");
             state_page(&s, state::StateError::Forged, INSTALL_PATH)
         }
     }

@@ -15,12 +15,15 @@
 //! # Layout
 //! - [`install`]: install and link (user-scope OAuth) flows.
 //! - [`sign_in`]: Sign in with Slack (OpenID Connect): its two routes.
+//! - [`callback`]: what Slack sends back to both: a code, an error, or
+//!   neither.
 //! - [`join`]: join links.
 //! - [`admission`]: the use cases behind both: who a Slack identity is in
 //!   the office, which spaces they get, and admission through a join link.
 //! - [`pages`]: the HTML pages.
 
 pub mod admission;
+pub mod callback;
 pub mod install;
 pub mod join;
 pub mod pages;

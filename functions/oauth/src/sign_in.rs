@@ -8,10 +8,11 @@ use hallway::auth::state;
 use hallway::ids::random_token;
 use hallway::services::Services;
 use hallway::slack::oauth::{LOGIN_CALLBACK_PATH, LOGIN_PATH, openid_authorize_url};
-use hallway::store::StateData;
+use hallway::store::{OAuthFlow, StateData};
 use http::StatusCode;
 
 use crate::admission::{SignInError, sign_in};
+use crate::callback::{AuthorizeError, Callback};
 use crate::join::{Next, admission_for, after_admission};
 use crate::{office, page, redirect_with_session, slack_page, state_page, unavailable};
 
@@ -24,7 +25,7 @@ pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
         &s.oauth_states(),
         &s.secrets.app_jwt_secret,
         StateData {
-            purpose: "login".into(),
+            purpose: OAuthFlow::Login,
             space_id: None,
             office_user_id: None,
             nonce: Some(nonce.clone()),
@@ -51,35 +52,38 @@ pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
 }
 
 /// `GET /slack/login/callback`.
-pub async fn callback(State(s): State<Services>, Query(q): Params) -> Response {
-    if let Some(error) = q.get("error") {
-        tracing::info!(%error, "sign-in declined at Slack");
-        return page(
-            &s,
-            if error == "access_denied" {
-                StatusCode::OK
-            } else {
-                StatusCode::BAD_REQUEST
-            },
-            "You are not signed in",
-            "Signing in with Slack was cancelled, so nothing changed.",
-        );
-    }
+pub async fn callback(State(s): State<Services>, callback: Callback) -> Response {
+    let (code, state) = match callback {
+        Callback::Error { error, .. } => {
+            tracing::info!(%error, "sign-in declined at Slack");
+            return page(
+                &s,
+                match error {
+                    AuthorizeError::AccessDenied => StatusCode::OK,
+                    AuthorizeError::Unknown(_) => StatusCode::BAD_REQUEST,
+                },
+                "You are not signed in",
+                "Signing in with Slack was cancelled, so nothing changed.",
+            );
+        }
+        Callback::Code { code, state } => (Some(code), state),
+        Callback::Neither { state } => (None, state),
+    };
     let data = match state::consume(
         &s.oauth_states(),
         &s.secrets.app_jwt_secret,
-        q.get("state").map(String::as_str),
+        state.as_deref(),
     )
     .await
     {
-        Ok(d) if d.purpose == "login" => d,
+        Ok(d) if d.purpose == OAuthFlow::Login => d,
         Ok(_) => return state_page(&s, state::StateError::Forged, LOGIN_PATH),
         Err(e) => {
             tracing::info!(reason = %e, "sign-in callback refused");
             return state_page(&s, e, LOGIN_PATH);
         }
     };
-    let Some(code) = q.get("code").filter(|c| !c.is_empty()) else {
+    let Some(code) = code else {
         return page(
             &s,
             StatusCode::BAD_REQUEST,
@@ -92,7 +96,7 @@ pub async fn callback(State(s): State<Services>, Query(q): Params) -> Response {
         .openid_connect_token(
             &s.secrets.client_id,
             &s.secrets.client_secret,
-            code,
+            &code,
             &s.config.endpoint(LOGIN_CALLBACK_PATH),
         )
         .await

@@ -308,25 +308,6 @@ pub fn expired_link_unfurl(command: &str) -> Value {
 }
 
 /// `/hallway help`.
-pub fn help(command: &str) -> Value {
-    let c = escape(command);
-    let md = format!(
-        "*{c}* pulls Slack colleagues into a room of your virtual office.\n\
-         • `{c}` calls this channel to the largest empty room\n\
-         • `{c} @ada @bob` invites people by DM (to the largest empty room)\n\
-         • `{c} @ada 'Main Office' Kitchen` invites them to a room of a space\n\
-         • `{c} 'Main Office' Kitchen` maps this channel to that room and invites its members\n\
-         • `{c} help` shows this"
-    );
-    let blocks = vec![
-        section(&md).into(),
-        context(
-            "Names with spaces go in quotes. Without a space name, the channel's room or your workspace's first space is used.",
-        ),
-    ];
-    reply(true, &format!("How to use {command}"), blocks)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,6 +425,5 @@ mod tests {
         );
         assert_eq!(p["response_type"], "ephemeral");
         assert_eq!(p["blocks"][0]["accessory"]["url"], "https://h/slack/login");
-        assert_eq!(help("/hallway")["response_type"], "ephemeral");
     }
 }

@@ -49,6 +49,6 @@ pub use invites::{Delivery, DeliveryStatus, Invite, Invites, NewInvite};
 pub use links::{IdentityLink, IdentityLinks, LinkError, LinkedVia, NewLink};
 pub use login_tokens::{Login, LoginTokens};
 pub use members::{Joined, Member, Members, MembersError, Role};
-pub use oauth_state::{ConsumeError, OAuthStates, StateData};
+pub use oauth_state::{ConsumeError, OAuthFlow, OAuthStates, StateData};
 pub use spaces::{Room, Space, Spaces, SpacesError, TeamSpace};
 pub use users::{OfficeUser, OfficeUsers};

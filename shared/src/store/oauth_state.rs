@@ -15,11 +15,26 @@ use crate::table::{Condition, SharedTable, TableError, Update, from_item, n, rec
 
 pub const STATE_TTL_SECS: i64 = 600;
 
+/// Which flow a state was issued for: its callback only finishes that one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OAuthFlow {
+    /// Installing the app into a workspace for a space.
+    Install,
+    /// Sign in with Slack.
+    Login,
+    /// Linking a person's Slack identity (user scopes).
+    Link,
+    /// Written by a newer deployment during a rollout: refused like a
+    /// forged state rather than failing the read.
+    #[serde(other)]
+    Unknown,
+}
+
 /// What the flow's start recorded, returned once to its callback.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateData {
-    /// Which flow: `install`, `login`, `link`.
-    pub purpose: String,
+    pub purpose: OAuthFlow,
     pub space_id: Option<SpaceId>,
     pub office_user_id: Option<OfficeUserId>,
     /// The OpenID Connect nonce sent with the authorize request.
@@ -30,7 +45,7 @@ pub struct StateData {
 
 #[derive(Serialize, Deserialize)]
 struct StateRecord {
-    purpose: String,
+    purpose: OAuthFlow,
     space_id: Option<SpaceId>,
     office_user_id: Option<OfficeUserId>,
     nonce: Option<String>,
@@ -130,5 +145,26 @@ impl OAuthStates {
             },
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OAuthFlow;
+
+    #[test]
+    fn flows_are_stored_by_name_and_a_newer_one_reads_as_unknown() {
+        assert_eq!(
+            serde_json::to_string(&OAuthFlow::Install).unwrap(),
+            "\"install\""
+        );
+        assert_eq!(
+            serde_json::to_string(&OAuthFlow::Login).unwrap(),
+            "\"login\""
+        );
+        assert_eq!(serde_json::to_string(&OAuthFlow::Link).unwrap(), "\"link\"");
+        let read = |s: &str| serde_json::from_str::<OAuthFlow>(s).unwrap();
+        assert_eq!(read("\"link\""), OAuthFlow::Link);
+        assert_eq!(read("\"reconnect\""), OAuthFlow::Unknown);
     }
 }

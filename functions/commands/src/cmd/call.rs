@@ -1,0 +1,57 @@
+//! `/hallway [space] [room]` with no one mentioned and at most one name:
+//! the channel (or DM) is called to a room, the named one, else the
+//! channel's, else the largest empty one.
+
+use super::Context;
+use crate::form::Conversation;
+use crate::grammar::Name;
+use crate::resolve::{Target, room_for};
+use hallway::jobs::CommandAction;
+use hallway::slack::messages;
+use hallway::web::ApiError;
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub(super) names: Vec<Name>,
+}
+
+impl Call {
+    pub(super) fn new(names: Vec<Name>) -> Self {
+        Self { names }
+    }
+
+    pub(super) async fn apply(self, cx: &Context<'_>) -> Result<Value, ApiError> {
+        match cx.resolve(&self.names).await? {
+            Ok(target) => call(cx, target).await,
+            Err(reply) => Ok(reply),
+        }
+    }
+}
+
+/// Calls the channel to the target's room. The meeting is recorded by the
+/// worker so its summary comes back here when the room empties; if that
+/// cannot be queued the call is still made, without a summary.
+pub(super) async fn call(cx: &Context<'_>, target: Target) -> Result<Value, ApiError> {
+    let (room, note) = match room_for(&target) {
+        Ok(x) => x,
+        Err(reply) => return Ok(reply),
+    };
+    if let Err(e) = cx.queue(&target.space, &room, CommandAction::Call).await {
+        tracing::warn!(error = %e, "meeting not queued; no summary will follow");
+    }
+    // A channel is notified as the space says; a DM or group DM is its
+    // people already.
+    let mention = match cx.conversation() {
+        Conversation::Channel => target.space.call_mention.markup(),
+        _ => None,
+    };
+    Ok(messages::call_to_room(
+        cx.form.user_id.as_str(),
+        &room.name,
+        &target.space.name,
+        &cx.s.member_join_url(&target.space.id, &room.id, None),
+        note.as_deref(),
+        mention,
+    ))
+}

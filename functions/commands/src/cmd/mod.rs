@@ -1,0 +1,280 @@
+//! `/hallway` as commands, one file each, as in mini-redis: the text parses
+//! into a [`Command`], and each command applies itself to what the request
+//! read.
+//!
+//! The reply is built within the request from one table read and one queue
+//! send at most; nothing here calls Slack or writes the table. What a
+//! command does beyond its answer (the meeting record, the invite and its
+//! DMs, a channel's mapping) is one job for the worker, and the inviter
+//! hears back through the command's `response_url`.
+//!
+//! # Layout
+//! - [`help`]: `help` or `?`, answered without a read.
+//! - [`call`]: no one mentioned, at most one name: the channel is called to
+//!   a room.
+//! - [`invite`]: people mentioned: one DM each through the worker.
+//! - [`map_channel`]: two names or more in a channel: the channel meets in
+//!   that room from now on.
+//!
+//! Every command but help first passes the same gate ([`Context::read`]):
+//! the app is installed, the caller is linked, the team has a space.
+
+mod call;
+mod help;
+mod invite;
+mod map_channel;
+
+use std::time::Duration;
+
+pub use call::Call;
+pub use help::Help;
+pub use invite::Invite;
+pub use map_channel::MapChannel;
+
+use crate::form::{Conversation, SlashCommand};
+use crate::grammar::{self, GrammarError, Name, Parsed};
+use crate::resolve::{SpaceView, Target};
+use crate::routing::{Routing, Routings};
+use hallway::ids::OfficeUserId;
+use hallway::jobs::{self, CommandAction, CommandJob, Job};
+use hallway::queue::QueueError;
+use hallway::services::Services;
+use hallway::slack::messages;
+use hallway::slack::oauth::{INSTALL_PATH, LOGIN_PATH};
+use hallway::store::spaces::{Briefs, RoomBrief};
+use hallway::store::{ChannelRoute, TeamSpace};
+use hallway::web::ApiError;
+use serde_json::Value;
+
+/// What `/hallway`'s text asks for. Which space and room the names mean is
+/// decided against the real names when the command applies (see
+/// [`crate::resolve`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Help(Help),
+    Call(Call),
+    Invite(Invite),
+    MapChannel(MapChannel),
+}
+
+impl Command {
+    pub fn parse(text: &str) -> Result<Command, GrammarError> {
+        Ok(match grammar::parse(text)? {
+            Parsed::Help => Command::Help(Help),
+            Parsed::Run { mentions, names } if !mentions.is_empty() => {
+                Command::Invite(Invite::new(mentions, names))
+            }
+            Parsed::Run { names, .. } if names.len() >= 2 => {
+                Command::MapChannel(MapChannel::new(names))
+            }
+            Parsed::Run { names, .. } => Command::Call(Call::new(names)),
+        })
+    }
+
+    pub async fn apply(self, s: &Services, form: &SlashCommand) -> Result<Value, ApiError> {
+        if let Command::Help(help) = &self {
+            return Ok(help.apply(&form.command));
+        }
+        let cx = match Context::read(s, form).await? {
+            Ok(cx) => cx,
+            Err(reply) => return Ok(reply),
+        };
+        match self {
+            Command::Help(help) => Ok(help.apply(&form.command)),
+            Command::Call(call) => call.apply(&cx).await,
+            Command::Invite(invite) => invite.apply(&cx).await,
+            Command::MapChannel(map) => map.apply(&cx).await,
+        }
+    }
+}
+
+/// `/hallway …` from a verified form to the reply Slack shows: a text that
+/// does not parse gets an ephemeral explanation.
+pub async fn run(s: &Services, form: &SlashCommand) -> Result<Value, ApiError> {
+    match Command::parse(&form.text) {
+        Ok(command) => command.apply(s, form).await,
+        Err(e) => Ok(messages::ephemeral(
+            &e.to_string(),
+            Some(&hint(&form.command)),
+        )),
+    }
+}
+
+pub(crate) fn hint(command: &str) -> String {
+    format!("Try `{command} help`.")
+}
+
+/// What every command but help answers from: the request's one read,
+/// past the gate.
+pub(crate) struct Context<'a> {
+    s: &'a Services,
+    form: &'a SlashCommand,
+    caller: OfficeUserId,
+    /// Oldest first, never empty.
+    team_spaces: Vec<TeamSpace>,
+    briefs: Briefs,
+    route: Option<ChannelRoute>,
+}
+
+impl<'a> Context<'a> {
+    /// Everything the answer needs is one read of keys the command names
+    /// ([`crate::routing`]): Slack gives us 3 s and each request is a round
+    /// trip. `Err` is the reply when the command cannot run here: the app
+    /// is not installed, the caller not linked, or the team has no space.
+    async fn read(
+        s: &'a Services,
+        form: &'a SlashCommand,
+    ) -> Result<Result<Self, Value>, ApiError> {
+        let team = &form.team_id;
+        let Routing {
+            installation,
+            caller,
+            team_spaces,
+            briefs,
+            route,
+        } = Routings::new(s.table.clone())
+            .read(team, &form.user_id, &form.channel_id)
+            .await?;
+        // The app must be installed with a working token. A team with no
+        // record at all installed before this deployment's table existed
+        // (or lost it): telling it the app "was removed" would send the
+        // admin looking for the wrong cause.
+        match installation {
+            Some(i) if i.is_active() => {}
+            Some(_) => {
+                return Ok(Err(messages::prompt(
+                    "hallway was disconnected from this workspace (its access was revoked or the app was removed). An admin needs to reinstall it.",
+                    "Reinstall hallway",
+                    "reinstall",
+                    &s.config.endpoint(INSTALL_PATH),
+                )));
+            }
+            None => {
+                return Ok(Err(messages::prompt(
+                    "hallway has no installation on record for this workspace. An admin needs to install it (again) so the office can reach Slack.",
+                    "Install hallway",
+                    "install",
+                    &s.config.endpoint(INSTALL_PATH),
+                )));
+            }
+        }
+        // The caller must be someone in the office.
+        let Some(caller) = caller else {
+            return Ok(Err(messages::prompt(
+                "Before you can call people to a room, connect your Slack account to the office.",
+                "Authorize hallway",
+                "authorize",
+                &format!("{}?team={team}", s.config.endpoint(LOGIN_PATH)),
+            )));
+        };
+        if team_spaces.is_empty() {
+            return Ok(Err(messages::ephemeral(
+                "No space of the office is connected to this workspace yet.",
+                Some(
+                    "An admin of a space can connect it from the office: the space's settings, then Connect to Slack.",
+                ),
+            )));
+        }
+        Ok(Ok(Context {
+            s,
+            form,
+            caller,
+            team_spaces,
+            briefs,
+            route,
+        }))
+    }
+
+    /// The space and room `names` mean; `Err` is the reply saying what
+    /// exists instead.
+    async fn resolve(&self, names: &[Name]) -> Result<Result<Target, Value>, ApiError> {
+        crate::resolve::resolve(
+            self.s,
+            &self.form.command,
+            &self.team_spaces,
+            &self.briefs,
+            self.route.as_ref(),
+            names,
+        )
+        .await
+    }
+
+    fn hint(&self) -> String {
+        hint(&self.form.command)
+    }
+
+    fn conversation(&self) -> Conversation {
+        self.form.conversation()
+    }
+
+    /// Hands the command's writes and fan-out to the worker: the one send
+    /// before the answer, and its last step, so an answer that promises
+    /// work is only given when the work is queued.
+    async fn queue(
+        &self,
+        space: &SpaceView,
+        room: &RoomBrief,
+        action: CommandAction,
+    ) -> Result<(), QueueError> {
+        let form = self.form;
+        let job = Job::Command(CommandJob {
+            command: form.command.clone(),
+            team_id: form.team_id.clone(),
+            channel_id: form.channel_id.clone(),
+            channel_name: form.channel_name.clone(),
+            user_id: form.user_id.clone(),
+            user_name: form.user_name.clone(),
+            caller: self.caller.clone(),
+            response_url: form.response_url.clone(),
+            space_id: space.id.clone(),
+            space_name: space.name.clone(),
+            room_id: room.id.clone(),
+            room_name: room.name.clone(),
+            direct: form.conversation() == Conversation::Dm,
+            action,
+        });
+        jobs::enqueue(self.s.queue.as_ref(), &job, Duration::ZERO)
+            .await
+            .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(cmd: &Command) -> Vec<String> {
+        let names = match cmd {
+            Command::Help(_) => return vec![],
+            Command::Call(c) => &c.names,
+            Command::Invite(i) => &i.names,
+            Command::MapChannel(m) => &m.names,
+        };
+        names.iter().map(|n| n.text.clone()).collect()
+    }
+
+    #[test]
+    fn the_text_decides_the_command() {
+        assert_eq!(Command::parse("help"), Ok(Command::Help(Help)));
+        assert_eq!(Command::parse("?"), Ok(Command::Help(Help)));
+        let call = Command::parse("").unwrap();
+        assert!(matches!(call, Command::Call(_)), "{call:?}");
+        let call = Command::parse("Kitchen").unwrap();
+        assert!(matches!(call, Command::Call(_)), "{call:?}");
+        assert_eq!(names(&call), ["Kitchen"]);
+        let invite = Command::parse("<@U1> <@U2|bo> 'HQ' Kitchen").unwrap();
+        let Command::Invite(i) = &invite else {
+            panic!("{invite:?}")
+        };
+        assert_eq!(i.mentions.len(), 2);
+        assert_eq!(names(&invite), ["HQ", "Kitchen"]);
+        // Two names may still be one space's name ("Main Office"): the
+        // mapping falls back to a call when they resolve to a space only.
+        let map = Command::parse("Main Office").unwrap();
+        assert!(matches!(map, Command::MapChannel(_)), "{map:?}");
+        assert_eq!(
+            Command::parse("<#C1|general>"),
+            Err(GrammarError::ChannelMention)
+        );
+    }
+}
