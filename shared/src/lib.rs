@@ -49,7 +49,8 @@
 //! - [`tokens`]: a team's bot token, refreshed once under a lock when
 //!   token rotation is on.
 //! - [`services`]: the dependencies a function builds once at start-up.
-//! - [`web`]: the one place errors become HTTP responses.
+//! - [`web`]: the one place errors become HTTP responses, and the frame
+//!   and stylesheet of the HTML pages.
 //! - [`metrics`]: operator metrics as CloudWatch Embedded Metric Format
 //!   lines (no extra calls), written once per request or batch.
 //! - [`telemetry`]: tracing set-up (JSON on Lambda, readable locally).

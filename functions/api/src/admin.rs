@@ -14,14 +14,17 @@
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use hallway::clock::iso_time;
 use hallway::ids::{SpaceId, UserId};
 use hallway::services::Services;
 use hallway::store::spaces::{CallMention, SettingsChange};
 use hallway::store::{Space, audit::AuditEntry};
-use hallway::web::{ApiError, escape_html as esc};
+use hallway::web::ApiError;
+use hallway::web::page::Layout;
 use http::{HeaderMap, StatusCode};
+use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -31,57 +34,46 @@ use crate::{id, spaces_error};
 
 pub const COOKIE: &str = "hallway_admin";
 
-const STYLE: &str = "body{font:16px/1.5 system-ui,-apple-system,Segoe UI,sans-serif;color:#1d1c1d;background:#fff;max-width:64rem;margin:1.5rem auto;padding:0 1rem}\
-h1,h2{line-height:1.2}a{color:#0b4f8a}\
-table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #c9c9c9;vertical-align:top}\
-caption{text-align:left;font-weight:600;padding:.3rem 0}\
-button{font:inherit;padding:.3rem .7rem;border-radius:4px;border:1px solid #0b4f8a;background:#0b4f8a;color:#fff;cursor:pointer}\
-button.secondary{background:#fff;color:#1d1c1d;border-color:#5e5e5e}button.danger{background:#a4161a;border-color:#a4161a;color:#fff}\
-form.inline{display:inline}fieldset{border:1px solid #c9c9c9;border-radius:6px;margin:1rem 0;padding:.5rem 1rem}\
-label{margin-right:.4rem}select,input{font:inherit;color:#1d1c1d;background:#fff;border:1px solid #5e5e5e;border-radius:4px;padding:.2rem .3rem}\
-.status{padding:.5rem .8rem;border-radius:6px;background:#e8f3ea;color:#14532d;border:1px solid #14532d}\
-.error{padding:.5rem .8rem;border-radius:6px;background:#fdecec;color:#7f1d1d;border:1px solid #7f1d1d}\
-.muted{color:#4a4a4a}";
+/// The `<title>` suffix of every admin page.
+const SITE: &str = "hallway admin";
 
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{t} · hallway admin</title><style>{STYLE}</style></head><body><header><p class="muted">hallway · Slack integration</p></header><main><h1>{t}</h1>{body}</main></body></html>"#,
-        t = esc(title)
-    );
-    (status, Html(html)).into_response()
+fn page(status: StatusCode, title: &str, body: Markup) -> Response {
+    let html = Layout::new(title, SITE)
+        .banner("hallway · Slack integration")
+        .render(body);
+    (status, html).into_response()
 }
 
 fn error_page(e: ApiError) -> Response {
     let status = e.status();
-    let hint = match status {
-        StatusCode::UNAUTHORIZED => r#"<p><a href="/admin/login">Log in again</a></p>"#,
-        _ => "",
-    };
     page(
         status,
         "Something is in the way",
-        &format!(
-            r#"<p class="error" role="alert">{}</p>{hint}"#,
-            esc(&e.to_string())
-        ),
+        html! {
+            p.error role="alert" { (e.to_string()) }
+            @if status == StatusCode::UNAUTHORIZED {
+                p { a href="/admin/login" { "Log in again" } }
+            }
+        },
     )
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_owned())
+/// The login cookie holding `token`; an empty token with no age logs out.
+fn login_cookie(token: String, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build((COOKIE, token))
+        .path("/admin")
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::seconds(max_age_secs))
+        .build()
 }
 
-async fn caller_of(s: &Services, headers: &HeaderMap) -> Result<Caller, ApiError> {
-    let token = cookie_token(headers)
+async fn caller_of(s: &Services, jar: &CookieJar) -> Result<Caller, ApiError> {
+    let token = jar
+        .get(COOKIE)
         .ok_or_else(|| ApiError::Unauthorized("not logged in to the admin page".into()))?;
-    Caller::from_token(s, &token).await
+    Caller::from_token(s, token.value()).await
 }
 
 /// Which pages may post to a route.
@@ -130,10 +122,21 @@ pub async fn login_form() -> Response {
     page(
         StatusCode::OK,
         "Log in",
-        r#"<form method="post" action="/admin/login">
-<p><label for="token">Your office API token</label><br><textarea id="token" name="token" rows="4" cols="60" required></textarea></p>
-<p><label for="space">Space id</label> <input id="space" name="space" required size="36"></p>
-<p><button type="submit">Open the admin page</button></p></form>"#,
+        html! {
+            form method="post" action="/admin/login" {
+                p {
+                    label for="token" { "Your office API token" }
+                    br;
+                    textarea id="token" name="token" rows="4" cols="60" required {}
+                }
+                p {
+                    label for="space" { "Space id" }
+                    " "
+                    input id="space" name="space" required size="36";
+                }
+                p { button type="submit" { "Open the admin page" } }
+            }
+        },
     )
 }
 
@@ -167,28 +170,23 @@ pub async fn login(
         Err(e) => return error_page(e),
     };
     let max_age = (caller.claims.exp - s.clock.now_secs()).max(0);
-    let cookie = format!(
-        "{COOKIE}={token}; Path=/admin; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age}"
-    );
+    let jar = CookieJar::new().add(login_cookie(token.to_owned(), max_age));
     let target = format!("/admin/spaces/{space}");
     // Posted from the office's own site: a redirect would carry on the
     // cross-site navigation, and browsers leave a SameSite=Strict cookie
     // off it, so the admin would land logged out. A page of ours that moves
     // on makes the next request same-site.
     let from_office = posted_from(&headers).is_some_and(|o| o != s.config.base_url.origin());
-    let mut resp = if from_office {
-        let html = format!(
-            r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={t}"><title>Opening the admin page · hallway admin</title><style>{STYLE}</style></head><body><main><h1>Opening the admin page</h1><p><a href="{t}">Continue to the admin page</a></p></main></body></html>"#,
-            t = esc(&target)
-        );
-        (StatusCode::OK, Html(html)).into_response()
+    if from_office {
+        let html = Layout::new("Opening the admin page", SITE)
+            .refresh(&target)
+            .render(html! {
+                p { a href=(target) { "Continue to the admin page" } }
+            });
+        (jar, html).into_response()
     } else {
-        Redirect::to(&target).into_response()
-    };
-    if let Ok(v) = http::HeaderValue::from_str(&cookie) {
-        resp.headers_mut().insert(http::header::SET_COOKIE, v);
+        (jar, Redirect::to(&target)).into_response()
     }
-    resp
 }
 
 /// `POST /admin/logout`.
@@ -196,17 +194,12 @@ pub async fn logout(State(s): State<Services>, headers: HeaderMap) -> Response {
     if let Err(e) = allowed_origin(&s, &headers, PostedFrom::Hallway) {
         return error_page(e);
     }
-    let mut resp = page(
+    let page = page(
         StatusCode::OK,
         "Logged out",
-        r#"<p><a href="/admin/login">Log in</a></p>"#,
+        html! { p { a href="/admin/login" { "Log in" } } },
     );
-    if let Ok(v) = http::HeaderValue::from_str(&format!(
-        "{COOKIE}=; Path=/admin; HttpOnly; Secure; SameSite=Strict; Max-Age=0"
-    )) {
-        resp.headers_mut().insert(http::header::SET_COOKIE, v);
-    }
-    resp
+    (CookieJar::new().add(login_cookie(String::new(), 0)), page).into_response()
 }
 
 #[derive(Deserialize, Default)]
@@ -231,115 +224,140 @@ impl View {
     }
 }
 
-fn select(name: &str, label: &str, current: Option<&str>, options: &[&str]) -> String {
-    let opts: String = std::iter::once("")
-        .chain(options.iter().copied())
-        .map(|o| {
-            let shown = if o.is_empty() { "any" } else { o };
-            let sel = if current == Some(o) || (o.is_empty() && current.is_none()) {
-                " selected"
-            } else {
-                ""
-            };
-            format!(r#"<option value="{o}"{sel}>{shown}</option>"#)
-        })
-        .collect();
-    format!(
-        r#"<label for="f-{name}">{label}</label><select id="f-{name}" name="{name}">{opts}</select> "#
-    )
+fn select(name: &str, label: &str, current: Option<&str>, options: &[&str]) -> Markup {
+    let id = format!("f-{name}");
+    html! {
+        label for=(id) { (label) }
+        select id=(id) name=(name) {
+            option value="" selected[current.is_none()] { "any" }
+            @for o in options {
+                option value=(o) selected[current == Some(o)] { (o) }
+            }
+        }
+        " "
+    }
 }
 
+/// A button that posts one action; `who` completes its accessible name
+/// ("Prompt Carol"), since a row's buttons all read alike.
 fn action_button(
     space: &SpaceId,
-    action: &str,
+    action: Action,
     user: Option<&str>,
     label: &str,
     who: &str,
-    class: &str,
-) -> String {
-    let hidden_user = user
-        .map(|u| format!(r#"<input type="hidden" name="user" value="{}">"#, esc(u)))
-        .unwrap_or_default();
-    format!(
-        r#"<form class="inline" method="post" action="/admin/spaces/{space}/action"><input type="hidden" name="action" value="{action}">{hidden_user}<button type="submit" class="{class}" aria-label="{} {}">{}</button></form> "#,
-        esc(label),
-        esc(who),
-        esc(label)
-    )
-}
-
-fn audit_rows(entries: &[AuditEntry]) -> String {
-    if entries.is_empty() {
-        return r#"<p class="muted">Nothing yet.</p>"#.into();
+    class: Option<&str>,
+) -> Markup {
+    html! {
+        form.inline method="post" action={ "/admin/spaces/" (space.as_str()) "/action" } {
+            input type="hidden" name="action" value=(action.as_str());
+            @if let Some(user) = user {
+                input type="hidden" name="user" value=(user);
+            }
+            button type="submit" class=[class] aria-label={ (label) " " (who) } { (label) }
+        }
+        " "
     }
-    let rows: String = entries
-        .iter()
-        .map(|e| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-                iso_time(e.at),
-                esc(e.by.as_str()),
-                esc(&e.action),
-                esc(e.target.as_deref().unwrap_or("")),
-                esc(&e.detail.to_string())
-            )
-        })
-        .collect();
-    format!(
-        r#"<table><caption>Audit log, newest first</caption><thead><tr><th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Whom</th><th scope="col">Detail</th></tr></thead><tbody>{rows}</tbody></table>"#
-    )
 }
 
-fn sync_table(space: &SpaceId, list: &Value) -> String {
+fn audit_rows(entries: &[AuditEntry]) -> Markup {
+    html! {
+        @if entries.is_empty() {
+            p.muted { "Nothing yet." }
+        } @else {
+            table {
+                caption { "Audit log, newest first" }
+                thead {
+                    tr {
+                        th scope="col" { "When (UTC)" }
+                        th scope="col" { "Who" }
+                        th scope="col" { "What" }
+                        th scope="col" { "Whom" }
+                        th scope="col" { "Detail" }
+                    }
+                }
+                tbody {
+                    @for e in entries {
+                        tr {
+                            td { (iso_time(e.at)) }
+                            td { (e.by.as_str()) }
+                            td { (e.action) }
+                            td { (e.target.as_deref().unwrap_or("")) }
+                            td { code { (e.detail.to_string()) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn sync_table(space: &SpaceId, list: &Value) -> Markup {
     let people = list["people"].as_array().cloned().unwrap_or_default();
     if people.is_empty() {
-        return r#"<p class="muted">Nobody matches these filters.</p>"#.into();
+        return html! { p.muted { "Nobody matches these filters." } };
     }
-    let rows: String = people
-        .iter()
-        .map(|p| {
-            let name = p["name"].as_str().unwrap_or_default();
-            let slack = p["slack_user_id"].as_str();
-            let status = p["status"].as_str().unwrap_or_default();
-            let mut actions = String::new();
-            if let Some(u) = slack {
-                if status != "on" {
-                    actions += &action_button(space, "prompt", Some(u), "Prompt", name, "");
-                    actions += &action_button(space, "reprompt", Some(u), "Reprompt", name, "secondary");
-                } else {
-                    actions += &action_button(space, "reset", Some(u), "Reset", name, "secondary");
-                }
-                actions += &action_button(space, "remove", Some(u), "Remove", name, "danger");
+    html! {
+        table {
+            caption {
+                "People (" (list["counts"]["shown"].to_string()) " shown of "
+                (list["counts"]["total"].to_string()) ")"
             }
-            let reason = p["reason"]
-                .as_str()
-                .map(|r| format!(r#"<br><span class="muted">{}</span>"#, esc(r)))
-                .unwrap_or_default();
-            format!(
-                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}{reason}</td><td>{}</td><td>{}</td><td>{actions}</td></tr>",
-                esc(name),
-                esc(slack.unwrap_or("—")),
-                esc(p["office_user_id"].as_str().unwrap_or("—")),
-                esc(status),
-                esc(p["type"].as_str().unwrap_or_default()),
-                esc(p["platform"].as_str().unwrap_or_default()),
-            )
-        })
-        .collect();
-    format!(
-        r#"<table><caption>People ({} shown of {})</caption><thead><tr><th scope="col">Name</th><th scope="col">Slack</th><th scope="col">Office</th><th scope="col">Sync</th><th scope="col">Type</th><th scope="col">Platform</th><th scope="col">Actions</th></tr></thead><tbody>{rows}</tbody></table>"#,
-        list["counts"]["shown"], list["counts"]["total"]
-    )
+            thead {
+                tr {
+                    th scope="col" { "Name" }
+                    th scope="col" { "Slack" }
+                    th scope="col" { "Office" }
+                    th scope="col" { "Sync" }
+                    th scope="col" { "Type" }
+                    th scope="col" { "Platform" }
+                    th scope="col" { "Actions" }
+                }
+            }
+            tbody {
+                @for p in &people {
+                    @let name = p["name"].as_str().unwrap_or_default();
+                    @let slack = p["slack_user_id"].as_str();
+                    @let status = p["status"].as_str().unwrap_or_default();
+                    tr {
+                        th scope="row" { (name) }
+                        td { (slack.unwrap_or("—")) }
+                        td { (p["office_user_id"].as_str().unwrap_or("—")) }
+                        td {
+                            (status)
+                            @if let Some(reason) = p["reason"].as_str() {
+                                br;
+                                span.muted { (reason) }
+                            }
+                        }
+                        td { (p["type"].as_str().unwrap_or_default()) }
+                        td { (p["platform"].as_str().unwrap_or_default()) }
+                        td {
+                            @if let Some(u) = slack {
+                                @if status != "on" {
+                                    (action_button(space, Action::Prompt, Some(u), "Prompt", name, None))
+                                    (action_button(space, Action::Reprompt, Some(u), "Reprompt", name, Some("secondary")))
+                                } @else {
+                                    (action_button(space, Action::Reset, Some(u), "Reset", name, Some("secondary")))
+                                }
+                                (action_button(space, Action::Remove, Some(u), "Remove", name, Some("danger")))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `GET /admin/spaces/{space}?platform=&status=&type=`.
 pub async fn show(
     State(s): State<Services>,
-    headers: HeaderMap,
+    jar: CookieJar,
     Path(space): Path<String>,
     Query(v): Query<View>,
 ) -> Response {
-    match render(&s, &headers, space, v).await {
+    match render(&s, &jar, space, v).await {
         Ok(r) => r,
         Err(e) => error_page(e),
     }
@@ -347,151 +365,185 @@ pub async fn show(
 
 async fn render(
     s: &Services,
-    headers: &HeaderMap,
+    jar: &CookieJar,
     space: String,
     v: View,
 ) -> Result<Response, ApiError> {
-    let caller = caller_of(s, headers).await?;
+    let caller = caller_of(s, jar).await?;
     let space_id: SpaceId = id(space)?;
     let (space, _) = caller
         .authorize(s, &space_id, crate::caller::Need::Manager)
         .await?;
-    let flash = match (&v.done, &v.error) {
-        (_, Some(e)) => format!(r#"<p class="error" role="alert">{}</p>"#, esc(e)),
-        (Some(d), None) => format!(r#"<p class="status" role="status">{}</p>"#, esc(d)),
-        _ => String::new(),
-    };
     let connection = connection_html(s, &space).await?;
-    let settings = settings_html(&space);
     let people = match &space.team_id {
         Some(team) => {
             let f = v.filters();
             let list = sync::listing(s, &space, team, &f).await?;
             let counts = &list["counts"];
-            format!(
-                r#"<section aria-labelledby="people-h"><h2 id="people-h">People sync</h2>
-<p>{} on · {} pending · {} off · {} failed</p>
-<form method="get" action="/admin/spaces/{id}">{}{}{}<button type="submit" class="secondary">Filter</button></form>
-<p>{}</p>{}</section>"#,
-                counts["on"],
-                counts["pending"],
-                counts["off"],
-                counts["failed"],
-                select(
-                    "status",
-                    "Status",
-                    f.status.as_deref(),
-                    &["on", "pending", "off", "failed"]
-                ),
-                select(
-                    "type",
-                    "Type",
-                    f.kind.as_deref(),
-                    &["chat", "identity", "none"]
-                ),
-                select(
-                    "platform",
-                    "Platform",
-                    f.platform.as_deref(),
-                    &["slack", "office"]
-                ),
-                action_button(
-                    &space.id,
-                    "prompt_all",
-                    None,
-                    "Prompt everyone not linked",
-                    "",
-                    ""
-                ),
-                sync_table(&space.id, &list),
-                id = space.id,
-            )
+            Some(html! {
+                section aria-labelledby="people-h" {
+                    h2 id="people-h" { "People sync" }
+                    p {
+                        (counts["on"].to_string()) " on · "
+                        (counts["pending"].to_string()) " pending · "
+                        (counts["off"].to_string()) " off · "
+                        (counts["failed"].to_string()) " failed"
+                    }
+                    form method="get" action={ "/admin/spaces/" (space.id.as_str()) } {
+                        (select("status", "Status", f.status.as_deref(), &["on", "pending", "off", "failed"]))
+                        (select("type", "Type", f.kind.as_deref(), &["chat", "identity", "none"]))
+                        (select("platform", "Platform", f.platform.as_deref(), &["slack", "office"]))
+                        button type="submit" class="secondary" { "Filter" }
+                    }
+                    p {
+                        (action_button(&space.id, Action::PromptAll, None, "Prompt everyone not linked", "", None))
+                    }
+                    (sync_table(&space.id, &list))
+                }
+            })
         }
-        None => String::new(),
+        None => None,
     };
     let audit = s.audit().list(&space.id, None, 50).await?;
-    let body = format!(
-        r#"{flash}{connection}{settings}{people}<section aria-labelledby="audit-h"><h2 id="audit-h">Audit log</h2>{}</section>
-<form method="post" action="/admin/logout"><button type="submit" class="secondary">Log out</button></form>"#,
-        audit_rows(&audit)
-    );
+    let body = html! {
+        @if let Some(e) = &v.error {
+            p.error role="alert" { (e) }
+        } @else if let Some(d) = &v.done {
+            p.status role="status" { (d) }
+        }
+        (connection)
+        (settings_html(&space))
+        @if let Some(people) = people {
+            (people)
+        }
+        section aria-labelledby="audit-h" {
+            h2 id="audit-h" { "Audit log" }
+            (audit_rows(&audit))
+        }
+        form method="post" action="/admin/logout" {
+            button type="submit" class="secondary" { "Log out" }
+        }
+    };
     Ok(page(
         StatusCode::OK,
         &format!("{} · Slack", space.name),
-        &body,
+        body,
     ))
 }
 
-async fn connection_html(s: &Services, space: &Space) -> Result<String, ApiError> {
-    let state = match (&space.team_id, space.connected) {
-        (Some(team), true) => {
-            let name = s
-                .installations()
+async fn connection_html(s: &Services, space: &Space) -> Result<Markup, ApiError> {
+    let connected_to = match (&space.team_id, space.connected) {
+        (Some(team), true) => Some(
+            s.installations()
                 .get(team)
                 .await
                 .map_err(|e| ApiError::Unavailable(e.into()))?
                 .map(|i| i.team_name)
-                .unwrap_or_else(|| team.to_string());
-            format!(
-                "<p>Connected to the Slack workspace <strong>{}</strong> ({}).</p>{}",
-                esc(&name),
-                esc(team.as_str()),
-                action_button(&space.id, "disconnect", None, "Disconnect", "", "danger")
-            )
-        }
-        (Some(team), false) => format!(
-            r#"<p class="error">Disconnected from {} (the app was removed or its token revoked). Reconnect to bring it back.</p>"#,
-            esc(team.as_str())
+                .unwrap_or_else(|| team.to_string()),
         ),
-        (None, _) => "<p>Not connected to a Slack workspace.</p>".to_owned(),
+        _ => None,
     };
-    let connect = if space.connected {
-        String::new()
-    } else {
-        format!(
-            r#"<p><a href="/admin/spaces/{}/connect">Connect to Slack</a></p>"#,
-            space.id
-        )
-    };
-    Ok(format!(
-        r#"<section aria-labelledby="conn-h"><h2 id="conn-h">Connection</h2>{state}{connect}</section>"#
-    ))
+    Ok(html! {
+        section aria-labelledby="conn-h" {
+            h2 id="conn-h" { "Connection" }
+            @match (&space.team_id, connected_to) {
+                (Some(team), Some(name)) => {
+                    p {
+                        "Connected to the Slack workspace " strong { (name) }
+                        " (" (team.as_str()) ")."
+                    }
+                    (action_button(&space.id, Action::Disconnect, None, "Disconnect", "", Some("danger")))
+                }
+                (Some(team), None) => {
+                    p.error {
+                        "Disconnected from " (team.as_str())
+                        " (the app was removed or its token revoked). Reconnect to bring it back."
+                    }
+                }
+                (None, _) => {
+                    p { "Not connected to a Slack workspace." }
+                }
+            }
+            @if !space.connected {
+                p { a href={ "/admin/spaces/" (space.id.as_str()) "/connect" } { "Connect to Slack" } }
+            }
+        }
+    })
 }
 
-fn settings_html(space: &Space) -> String {
-    let check = |on: bool| if on { " checked" } else { "" };
-    format!(
-        r#"<section aria-labelledby="set-h"><h2 id="set-h">Settings</h2>
-<form method="post" action="/admin/spaces/{id}/action"><input type="hidden" name="action" value="settings">
-<p><input type="checkbox" id="auto_prompt" name="auto_prompt" value="on"{ap}> <label for="auto_prompt">Auto-prompt: ask people who are not linked to link when they message someone linked (at most once a day)</label></p>
-<p><input type="checkbox" id="require_invitation" name="require_invitation" value="on"{ri}> <label for="require_invitation">Require an invitation for Slack members to join</label></p>
-<p><label for="call_mention">A call in a channel notifies</label> <select id="call_mention" name="call_mention">{mentions}</select></p>
-<p><button type="submit">Save settings</button></p></form></section>"#,
-        id = space.id,
-        ap = check(space.auto_prompt),
-        ri = check(space.require_invitation),
-        mentions = [
-            (CallMention::Channel, "everyone in the channel (@channel)"),
-            (CallMention::Here, "who is active (@here)"),
-            (CallMention::None, "nobody (no mention)"),
-        ]
-        .iter()
-        .map(|(m, label)| format!(
-            r#"<option value="{}"{}>{label}</option>"#,
-            m.as_str(),
-            if *m == space.call_mention {
-                " selected"
-            } else {
-                ""
+fn settings_html(space: &Space) -> Markup {
+    let mentions = [
+        (CallMention::Channel, "everyone in the channel (@channel)"),
+        (CallMention::Here, "who is active (@here)"),
+        (CallMention::None, "nobody (no mention)"),
+    ];
+    html! {
+        section aria-labelledby="set-h" {
+            h2 id="set-h" { "Settings" }
+            form method="post" action={ "/admin/spaces/" (space.id.as_str()) "/action" } {
+                input type="hidden" name="action" value=(Action::Settings.as_str());
+                p {
+                    input type="checkbox" id="auto_prompt" name="auto_prompt" value="on" checked[space.auto_prompt];
+                    " "
+                    label for="auto_prompt" {
+                        "Auto-prompt: ask people who are not linked to link when they message someone linked (at most once a day)"
+                    }
+                }
+                p {
+                    input type="checkbox" id="require_invitation" name="require_invitation" value="on" checked[space.require_invitation];
+                    " "
+                    label for="require_invitation" { "Require an invitation for Slack members to join" }
+                }
+                p {
+                    label for="call_mention" { "A call in a channel notifies" }
+                    " "
+                    select id="call_mention" name="call_mention" {
+                        @for (mention, label) in mentions {
+                            option value=(mention.as_str()) selected[mention == space.call_mention] { (label) }
+                        }
+                    }
+                }
+                p { button type="submit" { "Save settings" } }
             }
-        ))
-        .collect::<String>(),
-    )
+        }
+    }
+}
+
+/// What an admin page form asks for: the `action` field, one of a closed
+/// set (the buttons write it with [`Action::as_str`]).
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "snake_case")]
+enum Action {
+    Settings,
+    Disconnect,
+    Prompt,
+    Reprompt,
+    PromptAll,
+    Reset,
+    Remove,
+    /// Anything else: no form of ours sends it.
+    #[serde(other)]
+    Unknown,
+}
+
+impl Action {
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::Settings => "settings",
+            Action::Disconnect => "disconnect",
+            Action::Prompt => "prompt",
+            Action::Reprompt => "reprompt",
+            Action::PromptAll => "prompt_all",
+            Action::Reset => "reset",
+            Action::Remove => "remove",
+            Action::Unknown => "unknown",
+        }
+    }
 }
 
 #[derive(Deserialize)]
-pub struct Action {
-    action: String,
+pub struct ActionForm {
+    action: Action,
     user: Option<String>,
     auto_prompt: Option<String>,
     require_invitation: Option<String>,
@@ -503,8 +555,9 @@ pub struct Action {
 pub async fn act(
     State(s): State<Services>,
     headers: HeaderMap,
+    jar: CookieJar,
     Path(space): Path<String>,
-    Form(a): Form<Action>,
+    Form(a): Form<ActionForm>,
 ) -> Response {
     let back = |key: &str, msg: &str| {
         let q: String = url::form_urlencoded::Serializer::new(String::new())
@@ -515,7 +568,7 @@ pub async fn act(
     if let Err(e) = allowed_origin(&s, &headers, PostedFrom::Hallway) {
         return error_page(e);
     }
-    let caller = match caller_of(&s, &headers).await {
+    let caller = match caller_of(&s, &jar).await {
         Ok(c) => c,
         Err(e) => return error_page(e),
     };
@@ -537,7 +590,7 @@ async fn perform(
     s: &Services,
     caller: &Caller,
     space: &str,
-    a: Action,
+    a: ActionForm,
 ) -> Result<String, ApiError> {
     let space_id: SpaceId = id(space.to_owned())?;
     let user = || -> Result<UserId, ApiError> {
@@ -545,8 +598,10 @@ async fn perform(
             .clone()
             .ok_or_else(|| ApiError::BadRequest("whom?".into()))?)
     };
-    match a.action.as_str() {
-        "settings" => {
+    // The people actions need the space managed and connected to Slack.
+    let managed = || sync::managed(s, caller, &space_id);
+    match a.action {
+        Action::Settings => {
             let (space, _) = caller
                 .authorize(s, &space_id, crate::caller::Need::Admin)
                 .await?;
@@ -567,7 +622,7 @@ async fn perform(
                 }
             ))
         }
-        "disconnect" => {
+        Action::Disconnect => {
             let (space, _) = caller
                 .authorize(s, &space_id, crate::caller::Need::Manager)
                 .await?;
@@ -587,46 +642,50 @@ async fn perform(
                 .await?;
             Ok("Disconnected from Slack. The space and its rooms stay.".into())
         }
-        action => {
-            let (space, team) = sync::managed(s, caller, &space_id).await?;
-            match action {
-                "prompt" | "reprompt" => {
-                    let done = sync::prompt_person(
-                        s,
-                        caller,
-                        &space,
-                        &team,
-                        &user()?,
-                        action == "reprompt",
-                    )
-                    .await?;
-                    Ok(format!(
-                        "Prompt queued for {}.",
-                        done["name"].as_str().unwrap_or("them")
-                    ))
-                }
-                "prompt_all" => {
-                    let c = sync::prompt_everyone(s, caller, &space, &team).await?;
-                    Ok(format!(
-                        "Prompts queued for {} people ({} linked already, {} prompted within the day).",
-                        c["queued"], c["already_linked"], c["prompted_within_a_day"]
-                    ))
-                }
-                "reset" => {
-                    let u = user()?;
-                    sync::reset_person(s, caller, &space, &team, &u).await?;
-                    Ok(format!("{u} is no longer linked."))
-                }
-                "remove" => {
-                    let u = user()?;
-                    let done = sync::remove_person(s, caller, &space, &team, &u).await?;
-                    Ok(format!(
-                        "{u} removed: {} conversation(s), {} message(s).",
-                        done["removed"]["conversations"], done["removed"]["messages"]
-                    ))
-                }
-                other => Err(ApiError::BadRequest(format!("no action {other}"))),
-            }
+        action @ (Action::Prompt | Action::Reprompt) => {
+            let (space, team) = managed().await?;
+            let done = sync::prompt_person(
+                s,
+                caller,
+                &space,
+                &team,
+                &user()?,
+                action == Action::Reprompt,
+            )
+            .await?;
+            Ok(format!(
+                "Prompt queued for {}.",
+                done["name"].as_str().unwrap_or("them")
+            ))
+        }
+        Action::PromptAll => {
+            let (space, team) = managed().await?;
+            let c = sync::prompt_everyone(s, caller, &space, &team).await?;
+            Ok(format!(
+                "Prompts queued for {} people ({} linked already, {} prompted within the day).",
+                c["queued"], c["already_linked"], c["prompted_within_a_day"]
+            ))
+        }
+        Action::Reset => {
+            let (space, team) = managed().await?;
+            let u = user()?;
+            sync::reset_person(s, caller, &space, &team, &u).await?;
+            Ok(format!("{u} is no longer linked."))
+        }
+        Action::Remove => {
+            let (space, team) = managed().await?;
+            let u = user()?;
+            let done = sync::remove_person(s, caller, &space, &team, &u).await?;
+            Ok(format!(
+                "{u} removed: {} conversation(s), {} message(s).",
+                done["removed"]["conversations"], done["removed"]["messages"]
+            ))
+        }
+        // Checked like the people actions first, so someone who may not
+        // manage the space is refused before being told what exists.
+        Action::Unknown => {
+            managed().await?;
+            Err(ApiError::BadRequest("no such action".into()))
         }
     }
 }
@@ -635,11 +694,11 @@ async fn perform(
 /// fresh state bound to this space and admin.
 pub async fn connect(
     State(s): State<Services>,
-    headers: HeaderMap,
+    jar: CookieJar,
     Path(space): Path<String>,
 ) -> Response {
     let result = async {
-        let caller = caller_of(&s, &headers).await?;
+        let caller = caller_of(&s, &jar).await?;
         let (space, _) = caller
             .authorize(&s, &id(space)?, crate::caller::Need::Manager)
             .await?;
@@ -649,5 +708,25 @@ pub async fn connect(
     match result {
         Ok((url, _)) => Redirect::to(&url).into_response(),
         Err(e) => error_page(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_buttons_name_actions_as_the_form_reads_them() {
+        use Action::*;
+        for action in [
+            Settings, Disconnect, Prompt, Reprompt, PromptAll, Reset, Remove,
+        ] {
+            let read: Action = serde_json::from_value(json!(action.as_str())).unwrap();
+            assert_eq!(read, action);
+        }
+        for other in ["unknown", "", "Prompt", "drop_table"] {
+            let read: Action = serde_json::from_value(json!(other)).unwrap();
+            assert_eq!(read, Unknown, "{other}");
+        }
     }
 }

@@ -16,13 +16,16 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use hallway::auth::AppClaims;
 use hallway::ids::OfficeUserId;
 use hallway::office_webhook::{self, Notification};
 use hallway::services::Services;
+use hallway::web::page::Layout;
 use http::{HeaderMap, StatusCode};
+use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -56,36 +59,30 @@ pub fn router(services: Services) -> Router {
         })
 }
 
-use hallway::web::escape_html as esc;
-
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{t} · office stand-in</title>
-<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#1d1c1d}}
-code,pre{{background:#f4f4f4;padding:.1rem .3rem;word-break:break-all;white-space:pre-wrap}}
-.note{{color:#555}} form{{margin:1rem 0}} label{{display:block;margin:.3rem 0}}</style></head>
-<body><header><p class="note">hallway-local · office stand-in (not the real office)</p></header>
-<main><h1>{t}</h1>{body}</main><p><a href="/app">Home</a></p></body></html>"#,
-        t = esc(title)
-    ))
+fn page(title: &str, body: Markup) -> Markup {
+    Layout::new(title, "office stand-in")
+        .banner("hallway-local · office stand-in (not the real office)")
+        .after_main(html! { p { a href="/app" { "Home" } } })
+        .render(body)
 }
 
-fn token_of(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(http::header::COOKIE)?
-        .to_str()
-        .ok()?
-        .split(';')
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_owned())
+/// A page that only says `text`.
+fn message(title: &str, text: &str) -> Markup {
+    page(title, html! { p { (text) } })
 }
 
-fn with_token(mut resp: Response, token: &str) -> Response {
-    if let Ok(v) = format!("{COOKIE}={token}; Path=/app; HttpOnly; SameSite=Lax").parse() {
-        resp.headers_mut().insert(http::header::SET_COOKIE, v);
-    }
-    resp
+fn token_of(jar: &CookieJar) -> Option<String> {
+    jar.get(COOKIE).map(|c| c.value().to_owned())
+}
+
+/// `resp`, keeping `token` as the office's session.
+fn with_token(resp: impl IntoResponse, token: &str) -> Response {
+    let cookie = Cookie::build((COOKIE, token.to_owned()))
+        .path("/app")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .build();
+    (CookieJar::new().add(cookie), resp).into_response()
 }
 
 impl Office {
@@ -114,53 +111,64 @@ impl Office {
         }
     }
 
-    async fn spaces_html(&self, token: &str) -> String {
+    async fn spaces_html(&self, token: &str) -> Markup {
         let (_, spaces) = self
             .api(http::Method::GET, "/api/v1/spaces", Some(token), None)
             .await;
-        let items: Vec<String> = spaces["spaces"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|s| {
-                        format!(
-                            r#"<li><a href="/app/spaces/{id}">{name}</a> ({role}; Slack: {slack})</li>"#,
-                            id = esc(s["id"].as_str().unwrap_or("")),
-                            name = esc(s["name"].as_str().unwrap_or("")),
-                            role = esc(s["role"].as_str().unwrap_or("")),
-                            slack = esc(s["slack"]["team_id"].as_str().unwrap_or("not connected")),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        if items.is_empty() {
-            "<p>No spaces yet.</p>".into()
-        } else {
-            format!("<ul>{}</ul>", items.concat())
+        let spaces = spaces["spaces"].as_array().cloned().unwrap_or_default();
+        let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+        html! {
+            @if spaces.is_empty() {
+                p { "No spaces yet." }
+            } @else {
+                ul {
+                    @for s in &spaces {
+                        li {
+                            a href={ "/app/spaces/" (text(&s["id"])) } { (text(&s["name"])) }
+                            " (" (text(&s["role"])) "; Slack: "
+                            (s["slack"]["team_id"].as_str().unwrap_or("not connected")) ")"
+                        }
+                    }
+                }
+            }
         }
     }
 }
 
-async fn home(State(o): State<Office>, headers: HeaderMap) -> Html<String> {
-    let signed_in = match token_of(&headers) {
-        Some(t) => format!(
-            "<h2>Your spaces</h2>{}<p>Your API token (for curl): <code>{}</code></p>",
-            o.spaces_html(&t).await,
-            esc(&t)
-        ),
-        None => "<p>Not signed in.</p>".into(),
+async fn home(State(o): State<Office>, jar: CookieJar) -> Markup {
+    let token = token_of(&jar);
+    let spaces = match &token {
+        Some(t) => Some(o.spaces_html(t).await),
+        None => None,
     };
     page(
         "Office",
-        &format!(
-            r#"<p><a href="/slack/login">Sign in with Slack</a> · <a href="/app/inbox">Messages from Slack</a></p>
-<form method="post" action="/app/dev-token"><label for="user">Act as an office user (development token)</label>
-<input id="user" name="user" value="ada" required> <button>Use this user</button></form>
-<form method="post" action="/app/spaces"><label for="name">New space name</label>
-<input id="name" name="name" value="HQ" required> <button>Create space</button></form>
-{signed_in}"#
-        ),
+        html! {
+            p {
+                a href="/slack/login" { "Sign in with Slack" }
+                " · "
+                a href="/app/inbox" { "Messages from Slack" }
+            }
+            form.stacked method="post" action="/app/dev-token" {
+                label for="user" { "Act as an office user (development token)" }
+                input id="user" name="user" value="ada" required;
+                " "
+                button { "Use this user" }
+            }
+            form.stacked method="post" action="/app/spaces" {
+                label for="name" { "New space name" }
+                input id="name" name="name" value="HQ" required;
+                " "
+                button { "Create space" }
+            }
+            @if let (Some(t), Some(spaces)) = (&token, spaces) {
+                h2 { "Your spaces" }
+                (spaces)
+                p { "Your API token (for curl): " code { (t) } }
+            } @else {
+                p { "Not signed in." }
+            }
+        },
     )
 }
 
@@ -168,7 +176,7 @@ async fn login(State(o): State<Office>, Query(q): Query<HashMap<String, String>>
     let Some(login) = q.get("token") else {
         return (
             StatusCode::BAD_REQUEST,
-            page("No login token", "<p>Nothing to exchange.</p>"),
+            message("No login token", "Nothing to exchange."),
         )
             .into_response();
     };
@@ -183,10 +191,7 @@ async fn login(State(o): State<Office>, Query(q): Query<HashMap<String, String>>
     if status != 200 {
         return (
             StatusCode::UNAUTHORIZED,
-            page(
-                "Sign-in failed",
-                &format!("<p>{}</p>", esc(body["error"].as_str().unwrap_or(""))),
-            ),
+            message("Sign-in failed", body["error"].as_str().unwrap_or("")),
         )
             .into_response();
     }
@@ -196,13 +201,12 @@ async fn login(State(o): State<Office>, Query(q): Query<HashMap<String, String>>
             "Signed in as {}",
             body["user"]["name"].as_str().unwrap_or("")
         ),
-        &format!(
-            "{}<p>API token: <code>{}</code></p>",
-            o.spaces_html(&token).await,
-            esc(&token)
-        ),
+        html! {
+            (o.spaces_html(&token).await)
+            p { "API token: " code { (token) } }
+        },
     );
-    with_token(html.into_response(), &token)
+    with_token(html, &token)
 }
 
 #[derive(Deserialize)]
@@ -214,10 +218,7 @@ async fn dev_token(State(o): State<Office>, Form(f): Form<DevUser>) -> Response 
     let Ok(user) = OfficeUserId::new(f.user.trim()) else {
         return (
             StatusCode::BAD_REQUEST,
-            page(
-                "Bad user name",
-                "<p>Use letters, digits, '-', '_' or '.'.</p>",
-            ),
+            message("Bad user name", "Use letters, digits, '-', '_' or '.'."),
         )
             .into_response();
     };
@@ -230,7 +231,7 @@ async fn dev_token(State(o): State<Office>, Form(f): Form<DevUser>) -> Response 
         iat: None,
         sid: None,
     });
-    with_token(Redirect::to("/app").into_response(), &token)
+    with_token(Redirect::to("/app"), &token)
 }
 
 #[derive(Deserialize)]
@@ -240,10 +241,10 @@ struct NewSpace {
 
 async fn create_space(
     State(o): State<Office>,
-    headers: HeaderMap,
+    jar: CookieJar,
     Form(f): Form<NewSpace>,
 ) -> Response {
-    let Some(token) = token_of(&headers) else {
+    let Some(token) = token_of(&jar) else {
         return Redirect::to("/app").into_response();
     };
     let (status, body) = o
@@ -257,10 +258,7 @@ async fn create_space(
     if status != 201 {
         return (
             StatusCode::BAD_REQUEST,
-            page(
-                "Could not create",
-                &format!("<p>{}</p>", esc(&body.to_string())),
-            ),
+            message("Could not create", &body.to_string()),
         )
             .into_response();
     }
@@ -271,13 +269,16 @@ async fn create_space(
     .into_response()
 }
 
-async fn space(State(o): State<Office>, headers: HeaderMap, Path(space): Path<String>) -> Response {
-    let Some(token) = token_of(&headers) else {
-        return page(
-            "Not signed in",
-            r#"<p><a href="/slack/login">Sign in with Slack</a> first.</p>"#,
-        )
-        .into_response();
+fn not_signed_in() -> Markup {
+    page(
+        "Not signed in",
+        html! { p { a href="/slack/login" { "Sign in with Slack" } " first." } },
+    )
+}
+
+async fn space(State(o): State<Office>, jar: CookieJar, Path(space): Path<String>) -> Response {
+    let Some(token) = token_of(&jar) else {
+        return not_signed_in().into_response();
     };
     let (status, s) = o
         .api(
@@ -290,10 +291,7 @@ async fn space(State(o): State<Office>, headers: HeaderMap, Path(space): Path<St
     if status != 200 {
         return (
             StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
-            page(
-                "No access",
-                &format!("<p>{}</p>", esc(s["error"].as_str().unwrap_or(""))),
-            ),
+            message("No access", s["error"].as_str().unwrap_or("")),
         )
             .into_response();
     }
@@ -321,29 +319,31 @@ async fn space(State(o): State<Office>, headers: HeaderMap, Path(space): Path<St
             None,
         )
         .await;
-    let connect_link = connect["authorize_url"]
-        .as_str()
-        .map(|u| format!(r#"<p><a href="{}">Connect to Slack</a></p>"#, esc(u)))
-        .unwrap_or_default();
+    let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
     page(
         s["name"].as_str().unwrap_or("Space"),
-        &format!(
-            "<h2>Slack</h2><pre>{}</pre>{connect_link}<h2>Members</h2><pre>{}</pre><h2>Rooms</h2><pre>{}</pre>",
-            esc(&serde_json::to_string_pretty(&slack).unwrap_or_default()),
-            esc(&serde_json::to_string_pretty(&members["members"]).unwrap_or_default()),
-            esc(&serde_json::to_string_pretty(&s["rooms"]).unwrap_or_default()),
-        ),
+        html! {
+            h2 { "Slack" }
+            pre { (pretty(&slack)) }
+            @if let Some(url) = connect["authorize_url"].as_str() {
+                p { a href=(url) { "Connect to Slack" } }
+            }
+            h2 { "Members" }
+            pre { (pretty(&members["members"])) }
+            h2 { "Rooms" }
+            pre { (pretty(&s["rooms"])) }
+        },
     )
     .into_response()
 }
 
 async fn room(
     State(o): State<Office>,
-    headers: HeaderMap,
+    jar: CookieJar,
     Path((space, room)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let mut token = token_of(&headers);
+    let mut token = token_of(&jar);
     if let Some(login) = q.get("login") {
         let (status, body) = o
             .api(
@@ -358,11 +358,7 @@ async fn room(
         }
     }
     let Some(token) = token else {
-        return page(
-            "Not signed in",
-            r#"<p><a href="/slack/login">Sign in with Slack</a> first.</p>"#,
-        )
-        .into_response();
+        return not_signed_in().into_response();
     };
     let (_, s) = o
         .api(
@@ -380,13 +376,14 @@ async fn room(
         .to_owned();
     let html = page(
         &format!("You are in {name}"),
-        &format!(
-            "<p>Space: {} · your role: {}</p>",
-            esc(s["name"].as_str().unwrap_or("")),
-            esc(s["role"].as_str().unwrap_or(""))
-        ),
+        html! {
+            p {
+                "Space: " (s["name"].as_str().unwrap_or(""))
+                " · your role: " (s["role"].as_str().unwrap_or(""))
+            }
+        },
     );
-    with_token(html.into_response(), &token)
+    with_token(html, &token)
 }
 
 /// hallway's office webhook, received as the office would: the signature
@@ -424,40 +421,49 @@ async fn webhook(State(o): State<Office>, headers: HeaderMap, body: axum::body::
     StatusCode::NO_CONTENT.into_response()
 }
 
-async fn inbox(State(o): State<Office>) -> Html<String> {
+async fn inbox(State(o): State<Office>) -> Markup {
     let inbox = o.inbox.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let rows: String = inbox
-        .iter()
-        .rev()
-        .map(|n| {
-            let d = &n.data;
-            let text = d["text"].as_str().unwrap_or_default();
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&n.kind),
-                esc(d["user"].as_str().unwrap_or("")),
-                esc(d["from_office_user"].as_str().unwrap_or("")),
-                esc(d["conversation"]["office_users"].to_string().as_str()),
-                if d["deleted"] == true {
-                    "<em>deleted</em>".into()
-                } else {
-                    esc(text)
-                },
-            )
-        })
-        .collect();
-    let body = if inbox.is_empty() {
-        "<p>Nothing yet. DM a linked person (or the app) on Slack, or with the fake Slack: \
-         <code>curl -X POST $FAKE/api/chat.postMessage -H \"authorization: Bearer $USER_TOKEN\" \
-         -d channel=U0DEMOBOT -d text=hi</code></p>"
-            .to_owned()
-    } else {
-        format!(
-            "<table><caption>Newest first ({} kept)</caption><thead><tr><th scope=col>Type</th>\
-             <th scope=col>Slack user</th><th scope=col>Office user</th><th scope=col>Office users in the conversation</th>\
-             <th scope=col>Text</th></tr></thead><tbody>{rows}</tbody></table>",
-            inbox.len()
-        )
+    let body = html! {
+        @if inbox.is_empty() {
+            p {
+                "Nothing yet. DM a linked person (or the app) on Slack, or with the fake Slack: "
+                code {
+                    "curl -X POST $FAKE/api/chat.postMessage -H \"authorization: Bearer $USER_TOKEN\" "
+                    "-d channel=U0DEMOBOT -d text=hi"
+                }
+            }
+        } @else {
+            table {
+                caption { "Newest first (" (inbox.len()) " kept)" }
+                thead {
+                    tr {
+                        th scope="col" { "Type" }
+                        th scope="col" { "Slack user" }
+                        th scope="col" { "Office user" }
+                        th scope="col" { "Office users in the conversation" }
+                        th scope="col" { "Text" }
+                    }
+                }
+                tbody {
+                    @for n in inbox.iter().rev() {
+                        @let d = &n.data;
+                        tr {
+                            td { (n.kind) }
+                            td { (d["user"].as_str().unwrap_or("")) }
+                            td { (d["from_office_user"].as_str().unwrap_or("")) }
+                            td { (d["conversation"]["office_users"].to_string()) }
+                            td {
+                                @if d["deleted"] == true {
+                                    em { "deleted" }
+                                } @else {
+                                    (d["text"].as_str().unwrap_or_default())
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     };
-    page("Messages from Slack", &body)
+    page("Messages from Slack", body)
 }

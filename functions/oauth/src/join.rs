@@ -7,11 +7,12 @@
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
 use hallway::auth::join::{JoinClaims, JoinError};
 use hallway::ids::{OfficeUserId, TeamId};
 use hallway::services::Services;
 use hallway::slack::oauth::LOGIN_PATH;
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 
 use crate::admission::{Admission, JoinFailure, admit, join_target};
 use crate::{office, page, page_with_action, unavailable};
@@ -33,9 +34,9 @@ pub enum Outcome {
 pub async fn open(
     State(s): State<Services>,
     Path(token): Path<String>,
-    headers: HeaderMap,
+    jar: CookieJar,
 ) -> Response {
-    let user = current_user(&s, &headers).await;
+    let user = current_user(&s, &jar).await;
     let outcome = match user {
         Some(user) => admission_for(&s, &token, &user, None).await,
         None => match check(&s, &token).await {
@@ -53,11 +54,8 @@ pub async fn open(
 }
 
 /// The office user of a live browser session.
-async fn current_user(s: &Services, headers: &HeaderMap) -> Option<OfficeUserId> {
-    let cookie = headers
-        .get(http::header::COOKIE)
-        .and_then(|v| v.to_str().ok());
-    let claims = s.browser.read(cookie)?;
+async fn current_user(s: &Services, jar: &CookieJar) -> Option<OfficeUserId> {
+    let claims = s.browser.read(jar)?;
     let user = s.users().get(&claims.sub).await.ok()??;
     (user.session_id.as_deref() == Some(claims.sid.as_str())).then_some(user.id)
 }

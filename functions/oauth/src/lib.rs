@@ -32,6 +32,7 @@ pub mod sign_in;
 use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use axum_extra::extract::cookie::CookieJar;
 use hallway::auth::browser::BROWSER_SESSION_TTL_SECS;
 use hallway::auth::browser::BrowserClaims;
 use hallway::auth::state::StateError;
@@ -192,16 +193,12 @@ pub(crate) async fn redirect_with_session(
     session_id: &str,
     to: &str,
 ) -> Response {
-    let cookie = s.browser.set_cookie(&BrowserClaims {
+    let session = s.browser.cookie(&BrowserClaims {
         sub: user.clone(),
         sid: session_id.to_owned(),
         exp: s.clock.now_secs() + BROWSER_SESSION_TTL_SECS,
     });
-    let mut resp = Redirect::to(to).into_response();
-    if let Ok(v) = http::HeaderValue::from_str(&cookie) {
-        resp.headers_mut().insert(http::header::SET_COOKIE, v);
-    }
-    resp
+    (CookieJar::new().add(session), Redirect::to(to)).into_response()
 }
 
 /// A URL in the office app.

@@ -1,11 +1,12 @@
 //! The HTML pages people see at the end of a Slack round trip: plain,
-//! accessible, no script, every dynamic value escaped, always with a way back
-//! to the office.
+//! accessible, no script, always with a way back to the office. They are
+//! [`maud`] markup in hallway's page frame ([`hallway::web::page`]), so
+//! every dynamic value is escaped.
 
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
+use hallway::web::page::Layout;
 use http::StatusCode;
-
-pub use hallway::web::escape_html as escape;
+use maud::html;
 
 /// A page: a heading, a sentence or two, an optional next step, and the way
 /// back to the office.
@@ -20,45 +21,14 @@ pub struct Page<'a> {
 
 impl IntoResponse for Page<'_> {
     fn into_response(self) -> Response {
-        let action = self
-            .action
-            .map(|(label, href)| {
-                format!(
-                    r#"<p><a class="button" href="{}">{}</a></p>"#,
-                    escape(&href),
-                    escape(label)
-                )
-            })
-            .unwrap_or_default();
-        let body = format!(
-            r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · hallway</title>
-<style>
-body {{ font: 16px/1.5 system-ui, sans-serif; color: #1d1c1d; background: #fff; max-width: 36rem; margin: 4rem auto; padding: 0 1rem; }}
-h1 {{ font-size: 1.5rem; }}
-a {{ color: #0b4f8a; }}
-a.button {{ display: inline-block; background: #0b4f8a; color: #fff; padding: .5rem 1rem; border-radius: .25rem; text-decoration: none; }}
-</style>
-</head>
-<body>
-<main>
-<h1>{title}</h1>
-<p>{message}</p>
-{action}
-<p><a href="{office}">Back to the office</a></p>
-</main>
-</body>
-</html>
-"#,
-            title = escape(self.title),
-            message = escape(&self.message),
-            office = escape(self.office_url),
-        );
-        let mut resp = (self.status, Html(body)).into_response();
+        let body = Layout::new(self.title, "hallway").narrow().render(html! {
+            p { (self.message) }
+            @if let Some((label, href)) = &self.action {
+                p { a.button href=(href) { (label) } }
+            }
+            p { a href=(self.office_url) { "Back to the office" } }
+        });
+        let mut resp = (self.status, body).into_response();
         // Pages at the end of OAuth flows must not be cached or framed.
         resp.headers_mut().insert(
             http::header::CACHE_CONTROL,
@@ -74,14 +44,6 @@ a.button {{ display: inline-block; background: #0b4f8a; color: #fff; padding: .5
 mod tests {
     use super::*;
 
-    #[test]
-    fn everything_dynamic_is_escaped() {
-        assert_eq!(
-            escape(r#"<b a="x">&'"#),
-            "&lt;b a=&quot;x&quot;&gt;&amp;&#39;"
-        );
-    }
-
     #[tokio::test]
     async fn pages_carry_the_way_back_and_no_store() {
         let resp = Page {
@@ -94,6 +56,7 @@ mod tests {
         .into_response();
         assert_eq!(resp.status(), StatusCode::GONE);
         assert_eq!(resp.headers()["cache-control"], "no-store");
+        assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
         let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
             .await
             .unwrap();

@@ -4,6 +4,7 @@
 //! is HttpOnly, SameSite=Lax (it must survive the redirect back from Slack)
 //! and Secure whenever the public base URL is https.
 
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::app_jwt::AppJwt;
@@ -34,24 +35,24 @@ impl BrowserSessions {
         }
     }
 
-    /// A `Set-Cookie` value for a new session.
-    pub fn set_cookie(&self, claims: &BrowserClaims) -> String {
-        format!(
-            "{COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={BROWSER_SESSION_TTL_SECS}{}",
-            self.jwt.issue(claims),
-            if self.secure { "; Secure" } else { "" }
-        )
+    /// The cookie of a new session.
+    pub fn cookie(&self, claims: &BrowserClaims) -> Cookie<'static> {
+        let mut cookie = Cookie::build((COOKIE, self.jwt.issue(claims)))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .max_age(time::Duration::seconds(BROWSER_SESSION_TTL_SECS))
+            .build();
+        if self.secure {
+            cookie.set_secure(true);
+        }
+        cookie
     }
 
-    /// The session in a `Cookie` header, if any and valid (the caller still
-    /// checks that it is the user's live session).
-    pub fn read(&self, cookie_header: Option<&str>) -> Option<BrowserClaims> {
-        let value = cookie_header?
-            .split(';')
-            .filter_map(|c| c.trim().split_once('='))
-            .find(|(k, _)| *k == COOKIE)?
-            .1;
-        self.jwt.decode(value).ok()
+    /// The session in the request's cookies, if any and valid (the caller
+    /// still checks that it is the user's live session).
+    pub fn read(&self, jar: &CookieJar) -> Option<BrowserClaims> {
+        self.jwt.decode(jar.get(COOKIE)?.value()).ok()
     }
 }
 
@@ -67,20 +68,34 @@ mod tests {
             sid: "s".into(),
             exp: i64::MAX / 2,
         };
-        let set = b.set_cookie(&claims);
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Secure"));
+        let set = b.cookie(&claims).to_string();
+        for attr in [
+            "Path=/",
+            "HttpOnly",
+            "SameSite=Lax",
+            "Secure",
+            &format!("Max-Age={BROWSER_SESSION_TTL_SECS}"),
+        ] {
+            assert!(set.contains(attr), "{attr} in {set}");
+        }
         let value = set.split(';').next().unwrap();
-        assert_eq!(b.read(Some(&format!("a=b; {value}"))), Some(claims));
-        assert_eq!(b.read(Some("hallway_session=junk")), None);
-        assert_eq!(b.read(None), None);
+        let jar = |cookie: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(http::header::COOKIE, cookie.parse().unwrap());
+            CookieJar::from_headers(&headers)
+        };
+        assert_eq!(b.read(&jar(&format!("a=b; {value}"))), Some(claims));
+        assert_eq!(b.read(&jar("hallway_session=junk")), None);
+        assert_eq!(b.read(&CookieJar::new()), None);
         let local = BrowserSessions::new(&Secret::new("k"), false);
         assert!(
             !local
-                .set_cookie(&BrowserClaims {
+                .cookie(&BrowserClaims {
                     sub: OfficeUserId::new("u").unwrap(),
                     sid: "s".into(),
                     exp: 1
                 })
+                .to_string()
                 .contains("Secure")
         );
     }
