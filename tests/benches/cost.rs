@@ -48,8 +48,9 @@ struct Usage {
 }
 
 async fn usage(app: &TestApp, http_invocations: u64) -> Usage {
-    let db = app.table.consumed();
-    let q = app.queue.requests();
+    let meters = app.meters().expect("on the emulators");
+    let db = meters.table.consumed();
+    let q = meters.queue.requests();
     Usage {
         read_units: db.read_units,
         write_units: db.write_units,
@@ -92,6 +93,7 @@ fn main() {
 
 async fn run() {
     let app = spawn_app_with(AppOptions {
+        emulators: true,
         pollers: Some(1),
         ..AppOptions::default()
     })

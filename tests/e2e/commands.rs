@@ -1,5 +1,5 @@
-//! `/hallway` end to end: signed form posts into the bundle, the worker on
-//! SQS (moto), DMs and `response_url` posts recorded by the fake Slack.
+//! `/hallway` end to end: signed form posts into the bundle, the worker on the
+//! in-process queue, DMs and `response_url` posts recorded by the fake Slack.
 
 use std::collections::BTreeMap;
 

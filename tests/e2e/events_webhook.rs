@@ -1,5 +1,5 @@
 //! `POST /slack/events` end to end: signed HTTP requests into the running
-//! bundle, state checked in DynamoDB Local and SQS (moto), the worker
+//! bundle, state checked in the store and the queue, the worker
 //! polling the queue.
 
 use std::sync::Arc;
@@ -15,7 +15,6 @@ use hallway::secrets::Secret;
 use hallway::slack::events::SlackEvent;
 use hallway::store::NewInstallation;
 use hallway::store::installations::InstallStatus;
-use hallway::table::Table;
 use hallway_tests::{
     AppOptions, TestApp, signed, spawn_app, spawn_app_with, spawn_app_without_worker,
 };

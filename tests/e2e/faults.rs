@@ -276,6 +276,7 @@ async fn sqs_unreachable_while_the_webhook_enqueues_answers_503_and_the_retry_is
         .port();
     let switch = down.clone();
     let Some(app) = spawn_app_with(AppOptions {
+        emulators: true,
         wrap_queue: Some(Box::new(move |live| {
             let sdk = aws_config::SdkConfig::builder()
                 .behavior_version(aws_config::BehaviorVersion::latest())
@@ -348,6 +349,7 @@ async fn slack_500s_and_timeouts_mid_fan_out_send_each_dm_once() {
     // app's history budget (a commercial one allows a read a minute, which
     // `invites::a_take_over_waits_for_the_history_budget…` covers).
     let Some(app) = spawn_app_with(AppOptions {
+        emulators: true,
         visibility: Some(hallway::services::SLACK_TIMEOUT + Duration::from_secs(5)),
         max_receives: Some(5),
         ..AppOptions::internal_app()

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use hallway::ids::{OfficeUserId, TeamId, UserId};
 use hallway::jobs::{self, DeliverJob, Job};
-use hallway::queue::JobQueue;
 use hallway::store::invites::Origin;
 use hallway::store::{DeliveryStatus, Invite, NewInvite, Role};
 use hallway_api::model::{self, InviteQueued, InviteStatus};

@@ -51,6 +51,11 @@
 //!   a record that panics, poison messages.
 //! - `cors`: the office app's origin answered, preflight included; no
 //!   other origin.
+//! - `wire_smoke`: one invite through DynamoDB Local and SQS (moto) with
+//!   the SDK's request meters; every other test above runs on the embedded
+//!   store and in-process queue unless it says otherwise (`faults`,
+//!   `lambda_runtime`, the conformance suites and `secrets` need the
+//!   emulators).
 //! - `security`: tenant isolation on every API route, token algorithm
 //!   confusion, spoofed team headers and fields, oversized bodies.
 
@@ -88,4 +93,5 @@ mod slack_client;
 mod slack_connect;
 mod slack_errors;
 mod unfurl;
+mod wire_smoke;
 mod worker_batches;

@@ -1,9 +1,10 @@
-//! The worker on a real clock, through SQS (moto) and the fake Slack: a
-//! batch is answered before its deadline however long Slack hangs, naming
-//! only the records it did not finish; waiting (429s) is re-sent with a
-//! delay and never spends a receive; failures are re-sent with backoff and
-//! dead-lettered with their reason after their attempts; a record that
-//! panics is a failure of that record only.
+//! The worker on a real clock, through the in-process queue (SQS's
+//! semantics) and the fake Slack: a batch is answered before its deadline
+//! however long Slack hangs, naming only the records it did not finish;
+//! waiting (429s) is re-sent with a delay and never spends a receive;
+//! failures are re-sent with backoff and dead-lettered with their reason
+//! after their attempts; a record that panics is a failure of that record
+//! only.
 
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,7 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use futures_util::future::BoxFuture;
 use hallway::ids::{TeamId, UserId};
 use hallway::jobs::{self, Delivery, Job, PromptJob};
-use hallway::queue::{JobQueue, Received, poller};
+use hallway::queue::{Received, poller};
 use hallway_fake_slack::{Fault, FaultKind};
 use hallway_tests::{AppOptions, TestApp, eventually_within, spawn_app_with};
 use hallway_worker::{JobError, MAX_ATTEMPTS, Worker};

@@ -9,9 +9,13 @@
 //!
 //! # Layout
 //! - [`emulators`]: AWS clients for the emulators; fresh tables and queues.
-//! - [`spawn_app`]: the whole bundle on a loopback port, on DynamoDB Local,
-//!   SQS and Secrets Manager in moto, and the fake Slack, with the worker
-//!   polling the queue.
+//! - [`spawn_app`]: the whole bundle on a loopback port with the fake Slack
+//!   and the worker polling the queue; on the embedded store and in-process
+//!   queue by default (they pass the same conformance suites), on DynamoDB
+//!   Local, SQS and Secrets Manager in moto with [`AppOptions::emulators`].
+//! - [`metering`]: the SDK interceptors that count what the bundle's
+//!   requests to the emulators cost (capacity units, SQS requests).
+//! - [`counting`]: table and queue wrappers that count round trips.
 //! - [`signed`]: Slack-signed requests.
 //! - [`in_process`]: the bundle on the embedded store and in-process queue,
 //!   for benchmarks.
@@ -27,6 +31,7 @@ pub mod counting;
 pub mod emulators;
 pub mod in_process;
 pub mod lambda;
+pub mod metering;
 pub mod office;
 pub mod seed;
 
@@ -37,11 +42,13 @@ use std::time::Duration;
 use hallway::clock::{Clock, ManualClock, SharedClock};
 use hallway::config::{Config, Mode};
 use hallway::queue::SharedQueue;
+use hallway::queue::memory::MemoryQueue;
 use hallway::queue::sqs::SqsQueue;
-use hallway::secrets::{SecretSource, Secrets, SecretsManagerSource};
+use hallway::secrets::{EnvSecrets, SecretSource, Secrets, SecretsManagerSource};
 use hallway::services::Services;
 use hallway::table::SharedTable;
 use hallway::table::dynamo::DynamoTable;
+use hallway::table::embedded::EmbeddedTable;
 use hallway_fake_slack::{AppConfig, FakeSlack, TeamSeed};
 use tokio::sync::watch;
 
@@ -56,11 +63,13 @@ pub struct TestApp {
     pub services: Services,
     pub slack: FakeSlack,
     pub clock: Arc<ManualClock>,
-    pub table: Arc<DynamoTable>,
-    pub queue: Arc<SqsQueue>,
-    pub dlq: Arc<SqsQueue>,
+    /// The table the bundle uses (before [`AppOptions::wrap_table`]).
+    pub table: SharedTable,
+    /// The job queue the worker polls (before [`AppOptions::wrap_queue`]).
+    pub queue: SharedQueue,
+    pub dlq: SharedQueue,
     pub http: reqwest::Client,
-    pub emulators: Emulators,
+    backend: Backend,
     /// The office's webhook receiver, with [`AppOptions::bridge`].
     pub office: Option<office::OfficeReceiver>,
     stop_worker: Option<watch::Sender<bool>>,
@@ -74,9 +83,37 @@ impl Drop for TestApp {
     }
 }
 
+/// Where the bundle's table, queue and secret live.
+enum Backend {
+    /// The embedded store and the in-process queue (they pass the same
+    /// conformance suites as the emulators).
+    Embedded {
+        table: Arc<EmbeddedTable>,
+        queue: Arc<MemoryQueue>,
+    },
+    /// DynamoDB Local and moto through the AWS SDK, counted by meters.
+    Emulators {
+        emulators: Emulators,
+        queue_url: String,
+        meters: Meters,
+    },
+}
+
+/// What the bundle's requests to the emulators cost, counted by the SDK's
+/// interceptors ([`metering`]).
+#[derive(Clone, Debug, Default)]
+pub struct Meters {
+    pub table: metering::TableMeter,
+    pub queue: metering::QueueMeter,
+}
+
 /// Options for [`spawn_app_with`].
 #[derive(Default)]
 pub struct AppOptions {
+    /// On the emulators (DynamoDB Local, SQS and Secrets Manager in moto,
+    /// through the AWS SDK) instead of the embedded store and in-process
+    /// queue: for the wire smoke test, fault tests and the cost benchmark.
+    pub emulators: bool,
     /// Leave the worker off (tests that inspect the queue).
     pub no_worker: bool,
     /// Wraps the queue the app sends to (for failure injection); the worker
@@ -99,7 +136,7 @@ pub struct AppOptions {
     /// and the bundle tells an office receiver ([`TestApp::office`]).
     pub bridge: bool,
     /// A DynamoDB endpoint of the test's own (one it stops and restarts)
-    /// instead of the shared DynamoDB Local.
+    /// instead of the shared DynamoDB Local (implies `emulators`).
     pub dynamodb_endpoint: Option<String>,
     /// Receives before a job is dead-lettered; default 3.
     pub max_receives: Option<u32>,
@@ -160,11 +197,11 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
             .with(hallway::telemetry::filter(Some(&filter)))
             .try_init();
     }
-    let mut emu = Emulators::connect().await?;
-    if let Some(url) = &opts.dynamodb_endpoint {
-        let conf = emu.dynamodb.config().to_builder().endpoint_url(url).build();
-        emu.dynamodb = aws_sdk_dynamodb::Client::from_conf(conf);
-    }
+    let on_emulators = opts.emulators || opts.dynamodb_endpoint.is_some();
+    let emu = match on_emulators {
+        true => Some(Emulators::connect().await?),
+        false => None,
+    };
     let app = opts.fake_app.clone().unwrap_or_default();
     let teams = opts
         .teams
@@ -180,7 +217,6 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
         true => Some(office::OfficeReceiver::start("e2e-office-webhook-secret").await),
         false => None,
     };
-    // Secrets come from Secrets Manager (moto), as on Lambda.
     let mut secret = serde_json::json!({
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_CLIENT_ID": app.client_id,
@@ -191,30 +227,93 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
     if let Some(o) = &office {
         secret["HALLWAY_OFFICE_WEBHOOK_SECRET"] = serde_json::json!(o.secret);
     }
-    let secret_id = emu.create_secret(&secret).await;
-    let secrets: Secrets = SecretsManagerSource::new(emu.secrets.clone(), &secret_id)
-        .load()
-        .await
-        .expect("secrets load from moto");
-
-    let table_name = emu.create_table().await;
-    // Metered: the cost benchmark reads what each scenario consumed.
-    let table = Arc::new(
-        DynamoTable::new(
-            emu.dynamodb.clone(),
-            table_name.clone(),
-            shared_clock.clone(),
-        )
-        .metered(),
-    );
     let visibility = opts.visibility.unwrap_or(Duration::from_secs(2));
-    let (queue_url, dlq_url) = emu
-        .create_queue(visibility, opts.max_receives.unwrap_or(3))
-        .await;
-    let queue = Arc::new(
-        SqsQueue::new(emu.sqs.clone(), queue_url.clone()).with_dead_letters(dlq_url.clone()),
-    );
-    let dlq = Arc::new(SqsQueue::new(emu.sqs.clone(), dlq_url));
+    let max_receives = opts.max_receives.unwrap_or(3);
+
+    let (backend, table, queue, dlq, secrets, names): (
+        _,
+        SharedTable,
+        SharedQueue,
+        SharedQueue,
+        _,
+        _,
+    ) = match emu {
+        None => {
+            let table =
+                Arc::new(EmbeddedTable::in_memory(shared_clock.clone()).expect("embedded store"));
+            let dlq = Arc::new(MemoryQueue::new(visibility));
+            let queue = Arc::new(MemoryQueue::with_dead_letters(
+                visibility,
+                max_receives,
+                dlq.clone(),
+            ));
+            let vars = serde_json::from_value(secret).expect("secrets are strings");
+            let secrets = EnvSecrets::from_map(vars).load().await.expect("secrets");
+            // Config wants the deployed names; nothing reaches them.
+            let names = (
+                "hallway-embedded".to_owned(),
+                "http://in-process.invalid/queue/hallway-jobs".to_owned(),
+                "hallway-in-process".to_owned(),
+            );
+            (
+                Backend::Embedded {
+                    table: table.clone(),
+                    queue: queue.clone(),
+                },
+                table as SharedTable,
+                queue as SharedQueue,
+                dlq as SharedQueue,
+                secrets,
+                names,
+            )
+        }
+        Some(mut emulators) => {
+            if let Some(url) = &opts.dynamodb_endpoint {
+                let conf = emulators
+                    .dynamodb
+                    .config()
+                    .to_builder()
+                    .endpoint_url(url)
+                    .build();
+                emulators.dynamodb = aws_sdk_dynamodb::Client::from_conf(conf);
+            }
+            // Secrets come from Secrets Manager (moto), as on Lambda.
+            let secret_id = emulators.create_secret(&secret).await;
+            let secrets: Secrets = SecretsManagerSource::new(emulators.secrets.clone(), &secret_id)
+                .load()
+                .await
+                .expect("secrets load from moto");
+            let table_name = emulators.create_table().await;
+            let (queue_url, dlq_url) = emulators.create_queue(visibility, max_receives).await;
+            // The bundle's clients are metered; the test's own (setup,
+            // inspection) are not.
+            let meters = Meters::default();
+            let dynamodb = meters.table.install(&emulators.dynamodb);
+            let sqs = meters.queue.install(&emulators.sqs);
+            let table = Arc::new(DynamoTable::new(
+                dynamodb,
+                table_name.clone(),
+                shared_clock.clone(),
+            ));
+            let queue = Arc::new(
+                SqsQueue::new(sqs.clone(), queue_url.clone()).with_dead_letters(dlq_url.clone()),
+            );
+            let dlq = Arc::new(SqsQueue::new(sqs, dlq_url));
+            (
+                Backend::Emulators {
+                    emulators,
+                    queue_url: queue_url.clone(),
+                    meters,
+                },
+                table as SharedTable,
+                queue as SharedQueue,
+                dlq as SharedQueue,
+                secrets,
+                (table_name, queue_url, secret_id),
+            )
+        }
+    };
+    let (table_name, queue_url, secret_id) = names;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -299,7 +398,7 @@ pub async fn spawn_app_with(opts: AppOptions) -> Option<TestApp> {
         table,
         queue,
         dlq,
-        emulators: emu,
+        backend,
         office,
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -486,11 +585,18 @@ impl TestApp {
     /// Messages in the job queue: visible, in flight and delayed.
     pub async fn queue_depth(&self) -> usize {
         use aws_sdk_sqs::types::QueueAttributeName as A;
-        let attrs = self
-            .emulators
+        let (emulators, queue_url) = match &self.backend {
+            Backend::Embedded { queue, .. } => return queue.len(),
+            Backend::Emulators {
+                emulators,
+                queue_url,
+                ..
+            } => (emulators, queue_url),
+        };
+        let attrs = emulators
             .sqs
             .get_queue_attributes()
-            .queue_url(self.queue.url())
+            .queue_url(queue_url)
             .attribute_names(A::ApproximateNumberOfMessages)
             .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
             .attribute_names(A::ApproximateNumberOfMessagesDelayed)
@@ -502,38 +608,63 @@ impl TestApp {
         attrs.values().filter_map(|v| v.parse::<usize>().ok()).sum()
     }
 
-    /// The (pk, sk) of every item of the table that mentions `needle`
-    /// anywhere (keys or attributes): a full scan, for tests that check
-    /// nothing of someone is left behind.
-    pub async fn items_mentioning(&self, needle: &str) -> Vec<(String, String)> {
+    /// The emulators' clients, when the app runs on them
+    /// ([`AppOptions::emulators`]).
+    pub fn emulators(&self) -> Option<&Emulators> {
+        match &self.backend {
+            Backend::Emulators { emulators, .. } => Some(emulators),
+            Backend::Embedded { .. } => None,
+        }
+    }
+
+    /// What the bundle's requests to the emulators cost so far; `None` on
+    /// the embedded store.
+    pub fn meters(&self) -> Option<&Meters> {
+        match &self.backend {
+            Backend::Emulators { meters, .. } => Some(meters),
+            Backend::Embedded { .. } => None,
+        }
+    }
+
+    /// Every item of the table: a full scan.
+    pub async fn all_items(&self) -> Vec<hallway::table::Item> {
+        let (emulators, table) = match &self.backend {
+            Backend::Embedded { table, .. } => return table.scan_all().await.expect("scan"),
+            Backend::Emulators { emulators, .. } => (emulators, &self.services.config.table),
+        };
         let mut out = Vec::new();
         let mut start = None;
         loop {
-            let page = self
-                .emulators
+            let page = emulators
                 .dynamodb
                 .scan()
-                .table_name(&self.services.config.table)
+                .table_name(table)
                 .set_exclusive_start_key(start)
                 .send()
                 .await
                 .expect("scan");
-            for item in page.items() {
-                if format!("{item:?}").contains(needle) {
-                    let key = |k: &str| {
-                        item.get(k)
-                            .and_then(|v| v.as_s().ok())
-                            .cloned()
-                            .unwrap_or_default()
-                    };
-                    out.push((key("pk"), key("sk")));
-                }
-            }
+            out.extend(page.items().iter().cloned().map(hallway::table::Item::from));
             match page.last_evaluated_key() {
                 Some(k) if !k.is_empty() => start = Some(k.clone()),
                 _ => return out,
             }
         }
+    }
+
+    /// The (pk, sk) of every item of the table that mentions `needle`
+    /// anywhere (keys or attributes): for tests that check nothing of
+    /// someone is left behind.
+    pub async fn items_mentioning(&self, needle: &str) -> Vec<(String, String)> {
+        let key = |item: &hallway::table::Item, k: &str| match item.get(k) {
+            Some(hallway::table::Value::S(s)) => s.clone(),
+            _ => String::new(),
+        };
+        self.all_items()
+            .await
+            .iter()
+            .filter(|item| format!("{item:?}").contains(needle))
+            .map(|item| (key(item, "pk"), key(item, "sk")))
+            .collect()
     }
 
     /// Waits until the worker has finished every queued job.

@@ -2,7 +2,6 @@
 //! `maxReceiveCount`) is part of the queue itself: `infra/template.yaml` on
 //! AWS, [`create_queue_with_dlq`] for emulators and tests.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -17,34 +16,6 @@ pub struct SqsQueue {
     client: Client,
     url: String,
     dead_letter_url: Option<String>,
-    counts: std::sync::Arc<Counts>,
-}
-
-/// SQS requests made through one queue, by kind (SQS bills each).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct SqsRequests {
-    /// `SendMessage` and `SendMessageBatch` calls.
-    pub sends: u64,
-    /// `ReceiveMessage` calls that returned messages (on Lambda, the event
-    /// source mapping's; one function invocation each).
-    pub receives_with_messages: u64,
-    /// `ReceiveMessage` calls that returned none (idle long polls).
-    pub empty_receives: u64,
-    pub deletes: u64,
-    pub visibility_changes: u64,
-}
-
-#[derive(Debug, Default)]
-struct Counts {
-    sends: AtomicU64,
-    receives_with_messages: AtomicU64,
-    empty_receives: AtomicU64,
-    deletes: AtomicU64,
-    visibility_changes: AtomicU64,
-}
-
-fn bump(counter: &AtomicU64) {
-    counter.fetch_add(1, Ordering::Relaxed);
 }
 
 fn unavailable<E, R>(e: SdkError<E, R>) -> QueueError
@@ -79,7 +50,6 @@ impl SqsQueue {
             client,
             url: url.into(),
             dead_letter_url: None,
-            counts: Default::default(),
         }
     }
 
@@ -88,19 +58,6 @@ impl SqsQueue {
     pub fn with_dead_letters(mut self, url: impl Into<String>) -> Self {
         self.dead_letter_url = Some(url.into());
         self
-    }
-
-    /// The requests this queue has made so far.
-    pub fn requests(&self) -> SqsRequests {
-        let c = &self.counts;
-        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        SqsRequests {
-            sends: get(&c.sends),
-            receives_with_messages: get(&c.receives_with_messages),
-            empty_receives: get(&c.empty_receives),
-            deletes: get(&c.deletes),
-            visibility_changes: get(&c.visibility_changes),
-        }
     }
 
     pub fn url(&self) -> &str {
@@ -130,7 +87,6 @@ impl SqsQueue {
 impl JobQueue for SqsQueue {
     async fn send(&self, body: &str, delay: Duration) -> Result<String, QueueError> {
         check_body(body)?;
-        bump(&self.counts.sends);
         let out = self
             .client
             .send_message()
@@ -157,7 +113,6 @@ impl JobQueue for SqsQueue {
                         .map_err(|e| QueueError::Unavailable(e.to_string()))?,
                 );
             }
-            bump(&self.counts.sends);
             let out = self
                 .client
                 .send_message_batch()
@@ -194,10 +149,6 @@ impl JobQueue for SqsQueue {
             .send()
             .await
             .map_err(unavailable)?;
-        match out.messages().is_empty() {
-            true => bump(&self.counts.empty_receives),
-            false => bump(&self.counts.receives_with_messages),
-        }
         Ok(out
             .messages
             .unwrap_or_default()
@@ -222,7 +173,6 @@ impl JobQueue for SqsQueue {
     }
 
     async fn delete(&self, receipt: &str) -> Result<(), QueueError> {
-        bump(&self.counts.deletes);
         self.client
             .delete_message()
             .queue_url(&self.url)
@@ -234,7 +184,6 @@ impl JobQueue for SqsQueue {
     }
 
     async fn change_visibility(&self, receipt: &str, timeout: Duration) -> Result<(), QueueError> {
-        bump(&self.counts.visibility_changes);
         self.client
             .change_message_visibility()
             .queue_url(&self.url)
@@ -251,7 +200,6 @@ impl JobQueue for SqsQueue {
         let url = self.dead_letter_url.as_deref().ok_or_else(|| {
             QueueError::Unavailable("no dead-letter queue URL is configured".into())
         })?;
-        bump(&self.counts.sends);
         self.client
             .send_message()
             .queue_url(url)

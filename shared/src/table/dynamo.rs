@@ -30,28 +30,10 @@ use crate::clock::SharedClock;
 /// How often [`Table::get_many`] asks again for keys DynamoDB left unread.
 const UNPROCESSED_RETRIES: u32 = 5;
 
-/// Capacity units a table consumed, as DynamoDB reported them
-/// (`ReturnConsumedCapacity`), for the cost benchmark.
-#[derive(Debug, Default, Clone, Copy, PartialEq)]
-pub struct Consumed {
-    pub read_units: f64,
-    pub write_units: f64,
-}
-
-/// Running totals in thousandths of a unit (atomics hold integers).
-#[derive(Debug, Default)]
-struct Meter {
-    read_milli: std::sync::atomic::AtomicU64,
-    write_milli: std::sync::atomic::AtomicU64,
-}
-
 pub struct DynamoTable {
     client: Client,
     table: String,
     clock: SharedClock,
-    /// Set by [`DynamoTable::metered`]: every call asks for the capacity
-    /// it consumed and adds it up.
-    meter: Option<std::sync::Arc<Meter>>,
 }
 
 impl std::fmt::Debug for DynamoTable {
@@ -221,50 +203,7 @@ impl DynamoTable {
             client,
             table: table.into(),
             clock,
-            meter: None,
         }
-    }
-
-    /// The same table, counting the capacity every call consumes (see
-    /// [`DynamoTable::consumed`]); the responses grow by a few bytes.
-    pub fn metered(mut self) -> Self {
-        self.meter = Some(Default::default());
-        self
-    }
-
-    /// Capacity consumed so far by successful calls (conditional writes
-    /// that fail consume capacity too, but the SDK's error does not say
-    /// how much); zero unless [`DynamoTable::metered`].
-    pub fn consumed(&self) -> Consumed {
-        use std::sync::atomic::Ordering::Relaxed;
-        match &self.meter {
-            None => Consumed::default(),
-            Some(m) => Consumed {
-                read_units: m.read_milli.load(Relaxed) as f64 / 1000.0,
-                write_units: m.write_milli.load(Relaxed) as f64 / 1000.0,
-            },
-        }
-    }
-
-    fn capacity(&self) -> Option<aws_sdk_dynamodb::types::ReturnConsumedCapacity> {
-        self.meter
-            .as_ref()
-            .map(|_| aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
-    }
-
-    fn count<'a>(
-        &self,
-        write: bool,
-        consumed: impl IntoIterator<Item = &'a aws_sdk_dynamodb::types::ConsumedCapacity>,
-    ) {
-        let Some(m) = &self.meter else { return };
-        let units: f64 = consumed
-            .into_iter()
-            .filter_map(|c| c.capacity_units())
-            .sum();
-        let milli = (units * 1000.0).round() as u64;
-        let counter = if write { &m.write_milli } else { &m.read_milli };
-        counter.fetch_add(milli, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn client(&self) -> &Client {
@@ -395,11 +334,9 @@ impl Table for DynamoTable {
             .table_name(&self.table)
             .set_key(Some(key_map(key)))
             .consistent_read(true)
-            .set_return_consumed_capacity(self.capacity())
             .send()
             .await
             .map_err(unavailable)?;
-        self.count(false, out.consumed_capacity());
         Ok(out.item.and_then(|i| self.live(i)))
     }
 
@@ -418,11 +355,9 @@ impl Table for DynamoTable {
                 .client
                 .batch_get_item()
                 .request_items(&self.table, asked)
-                .set_return_consumed_capacity(self.capacity())
                 .send()
                 .await
                 .map_err(unavailable)?;
-            self.count(false, out.consumed_capacity());
             for item in out
                 .responses
                 .and_then(|mut r| r.remove(&self.table))
@@ -458,19 +393,16 @@ impl Table for DynamoTable {
         super::key_of(&item)?;
         let mut expr = Expr::default();
         let cond = condition.map(|c| expr.ttl_aware(&c, self.clock.now_secs()));
-        let out = self
-            .client
+        self.client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(to_aws(item)))
             .set_condition_expression(cond)
             .set_expression_attribute_names(expr.names())
             .set_expression_attribute_values(expr.values())
-            .set_return_consumed_capacity(self.capacity())
             .send()
             .await
             .map_err(write_error)?;
-        self.count(true, out.consumed_capacity());
         Ok(())
     }
 
@@ -493,11 +425,9 @@ impl Table for DynamoTable {
             .set_expression_attribute_names(expr.names())
             .set_expression_attribute_values(expr.values())
             .return_values(ReturnValue::AllNew)
-            .set_return_consumed_capacity(self.capacity())
             .send()
             .await
             .map_err(write_error)?;
-        self.count(true, out.consumed_capacity());
         Ok(from_aws(out.attributes.unwrap_or_else(|| key_map(key))))
     }
 
@@ -517,11 +447,9 @@ impl Table for DynamoTable {
             .set_expression_attribute_names(expr.names())
             .set_expression_attribute_values(expr.values())
             .return_values(ReturnValue::AllOld)
-            .set_return_consumed_capacity(self.capacity())
             .send()
             .await
             .map_err(write_error)?;
-        self.count(true, out.consumed_capacity());
         Ok(out.attributes.and_then(|i| self.live(i)))
     }
 
@@ -579,11 +507,9 @@ impl Table for DynamoTable {
             .limit(query.limit.clamp(1, 1000) as i32)
             .scan_index_forward(!query.descending)
             .set_exclusive_start_key(start)
-            .set_return_consumed_capacity(self.capacity())
             .send()
             .await
             .map_err(unavailable)?;
-        self.count(false, out.consumed_capacity());
         let items = out
             .items
             .unwrap_or_default()
@@ -627,14 +553,10 @@ impl Table for DynamoTable {
             .client
             .transact_write_items()
             .set_transact_items(Some(items))
-            .set_return_consumed_capacity(self.capacity())
             .send()
             .await;
         match result {
-            Ok(out) => {
-                self.count(true, out.consumed_capacity());
-                Ok(())
-            }
+            Ok(_) => Ok(()),
             Err(e) => {
                 let failed: Vec<usize> = e
                     .as_service_error()

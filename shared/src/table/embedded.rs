@@ -60,6 +60,23 @@ impl EmbeddedTable {
         Self::init(db, clock)
     }
 
+    /// Every stored item, expired ones included: what a DynamoDB `Scan`
+    /// of the table returns, for looking into the local store (and the
+    /// tests that check nothing of someone is left behind).
+    pub async fn scan_all(&self) -> Result<Vec<Item>, TableError> {
+        self.blocking(|db, _| {
+            let tx = db.begin_read().map_err(unavailable)?;
+            let items = tx.open_table(ITEMS).map_err(unavailable)?;
+            let mut out = Vec::new();
+            for entry in items.iter().map_err(unavailable)? {
+                let (_, bytes) = entry.map_err(unavailable)?;
+                out.push(decode(bytes.value())?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     fn init(db: Database, clock: SharedClock) -> Result<Self, TableError> {
         let tx = db.begin_write().map_err(unavailable)?;
         tx.open_table(ITEMS).map_err(unavailable)?;
