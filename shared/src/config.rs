@@ -4,7 +4,8 @@
 //! malformed one stops the function at init with a message naming it (a
 //! Lambda that fails init is retried and shows the message in its logs,
 //! which is better than failing the first Slack request). The local bundle
-//! fills in the local defaults from DESIGN.md.
+//! fills in local defaults instead ([`LOCAL_BASE_URL`], the embedded store,
+//! the in-process queue; the README's "Configuration" table lists them).
 
 use url::Url;
 

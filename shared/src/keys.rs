@@ -69,8 +69,8 @@
 //! so a plain ascending query is the conversation in order, and a message
 //! stored twice (an event and our own send) is one item.
 //!
-//! Patterns that arrive with later work (audit) are added to this table
-//! when their store is written.
+//! A new kind of item gets its row in this table in the change that adds
+//! its store.
 
 use crate::ids::{ChannelId, EventId, MessageTs, OfficeUserId, RoomId, SpaceId, TeamId, UserId};
 use crate::table::{Key, Query};

@@ -25,14 +25,17 @@
 //! - [`crypto`]: AES-256-GCM encryption of tokens at rest, with key ids.
 //! - [`deadline`]: the time an invocation has left, which caps each Slack
 //!   and webhook call made inside it.
-//! - [`table`]: the single-table port (get, batched gets, conditional put/update/delete,
-//!   prefix and range queries, a GSI, transactions, TTL-aware reads) and its two
-//!   adapters: [`table::dynamo`] (DynamoDB) and `table::embedded` (redb, with
+//! - [`table`]: the single-table port (get, batched gets, conditional
+//!   put/update/delete, prefix and range queries, a GSI, transactions,
+//!   TTL-aware reads) and its two adapters: [`table::dynamo`] (DynamoDB) and `table::embedded` (redb, with
 //!   the `embedded` feature: the local bundle and the tests).
 //! - [`keys`]: the only place table keys are built; its doc lists every
 //!   access pattern.
-//! - [`store`]: the domain stores (installations, spaces and rooms, OAuth
-//!   state, event claims), written once on top of [`table::Table`].
+//! - [`store`]: the domain stores, one module per kind of item
+//!   (installations, spaces and rooms, members, links, invites, the
+//!   directory, bridged chats, people sync, meetings, the audit log, rate
+//!   budgets, OAuth state, event claims), written once on top of
+//!   [`table::Table`]; their records are storage, not wire formats.
 //! - [`queue`]: the job-queue port with its SQS and in-process adapters, and
 //!   the poller that feeds queued messages to the worker as Lambda would.
 //! - [`jobs`]: the queue's message contract, one versioned tagged enum.
@@ -54,6 +57,8 @@
 //! - [`metrics`]: operator metrics as CloudWatch Embedded Metric Format
 //!   lines (no extra calls), written once per request or batch.
 //! - [`telemetry`]: tracing set-up (JSON on Lambda, readable locally).
+//! - [`tls`]: the root certificates, read once per process and shared by
+//!   reqwest and the AWS SDK.
 
 pub mod auth;
 pub mod clock;

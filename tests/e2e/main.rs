@@ -51,6 +51,7 @@
 //!   a record that panics, poison messages.
 //! - `cors`: the office app's origin answered, preflight included; no
 //!   other origin.
+//! - `logged_once`: a failed request is logged once, with its cause.
 //! - `wire_smoke`: one invite through DynamoDB Local and SQS (moto) with
 //!   the SDK's request meters; every other test above runs on the embedded
 //!   store and in-process queue unless it says otherwise (`faults`,
@@ -79,6 +80,7 @@ mod invites;
 mod lambda_events;
 mod lambda_runtime;
 mod lifecycle;
+mod logged_once;
 mod meetings;
 mod mine;
 mod no_secrets_in_logs;

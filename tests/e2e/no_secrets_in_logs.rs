@@ -1,34 +1,12 @@
 //! Runs the OAuth flows with every log line captured (debug level, all
 //! crates) and checks that no token, secret, code or state value shows up.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use hallway::ids::{OfficeUserId, SpaceId, TeamId};
 use hallway::store::Role;
+use hallway_tests::logs::Capture;
 use hallway_tests::spawn_app_without_worker;
 use http::Method;
 use serde_json::json;
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 fn query(url: &str, name: &str) -> Option<String> {
     let url: url::Url = url.parse().ok()?;
@@ -41,16 +19,7 @@ fn query(url: &str, name: &str) -> Option<String> {
 // subscriber installed for it.
 #[tokio::test(flavor = "current_thread")]
 async fn no_token_secret_or_code_appears_in_logs() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(capture.clone())
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .json()
-        .with_current_span(true)
-        .with_span_list(true)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = Capture::install();
 
     let Some(app) = spawn_app_without_worker().await else {
         return;
@@ -156,7 +125,7 @@ async fn no_token_secret_or_code_appears_in_logs() {
     secrets.push("leaky-code-123".into());
 
     drop(_guard);
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(
         logs.contains("space connected to Slack"),
         "the capture works"

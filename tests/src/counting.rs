@@ -2,6 +2,8 @@
 //! for tests that hold a handler to a number of round trips (an answer to
 //! Slack makes at most one table request and one queue send). The Runtime
 //! API bench counts the same from outside the process, through proxies.
+//! The table can also be taken down ([`Counts::table_down`]): every request
+//! then fails as an unreachable DynamoDB's would.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,9 +20,16 @@ use hallway::table::{
 pub struct Counts {
     table: AtomicUsize,
     sends: AtomicUsize,
+    table_down: std::sync::atomic::AtomicBool,
 }
 
 impl Counts {
+    /// While `down`, every table request fails with
+    /// [`TableError::Unavailable`] (still counted).
+    pub fn table_down(&self, down: bool) {
+        self.table_down.store(down, Ordering::SeqCst);
+    }
+
     /// (table requests, queue sends) since the last call.
     pub fn take(&self) -> (usize, usize) {
         (
@@ -48,23 +57,29 @@ struct CountingTable {
 }
 
 impl CountingTable {
-    fn count(&self) {
+    fn count(&self) -> Result<(), TableError> {
         self.counts.table.fetch_add(1, Ordering::SeqCst);
+        match self.counts.table_down.load(Ordering::SeqCst) {
+            true => Err(TableError::Unavailable(
+                "connection refused (the test took the table down)".into(),
+            )),
+            false => Ok(()),
+        }
     }
 }
 
 #[async_trait]
 impl Table for CountingTable {
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
-        self.count();
+        self.count()?;
         self.inner.get(key).await
     }
     async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, TableError> {
-        self.count();
+        self.count()?;
         self.inner.get_many(keys).await
     }
     async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), TableError> {
-        self.count();
+        self.count()?;
         self.inner.put(item, condition).await
     }
     async fn update(
@@ -73,7 +88,7 @@ impl Table for CountingTable {
         update: Update,
         condition: Option<Condition>,
     ) -> Result<Item, TableError> {
-        self.count();
+        self.count()?;
         self.inner.update(key, update, condition).await
     }
     async fn delete(
@@ -81,15 +96,15 @@ impl Table for CountingTable {
         key: &Key,
         condition: Option<Condition>,
     ) -> Result<Option<Item>, TableError> {
-        self.count();
+        self.count()?;
         self.inner.delete(key, condition).await
     }
     async fn query(&self, query: Query) -> Result<Page, TableError> {
-        self.count();
+        self.count()?;
         self.inner.query(query).await
     }
     async fn transact(&self, writes: Vec<Write>) -> Result<(), TableError> {
-        self.count();
+        self.count()?;
         self.inner.transact(writes).await
     }
 }

@@ -31,6 +31,7 @@ pub mod counting;
 pub mod emulators;
 pub mod in_process;
 pub mod lambda;
+pub mod logs;
 pub mod metering;
 pub mod office;
 pub mod seed;

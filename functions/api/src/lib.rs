@@ -52,7 +52,7 @@
 //! - [`members`]: the member list with each member's Slack link status.
 //! - [`slack`]: connecting a space to Slack, linking a person, join links.
 //! - [`invites`]: "Get <user>": invites by DM and their status.
-//! - [`sessions`]: the login-token exchange and `me`.
+//! - [`sessions`]: the login-token exchange.
 //! - [`directory`]: the Slack team's people directory: state, refresh.
 //! - [`people`]: the people pane (directory, link, presence, sync) and
 //!   opening a DM with one of them.
@@ -60,7 +60,7 @@
 //!   conversation's history (stored, merged with Slack's within budget).
 //! - [`sync`]: people sync for admins: list, prompts, reset, remove; the
 //!   audit log.
-//! - [`mine`]: my home room and starred people; my workspaces' spaces.
+//! - [`me`]: who I am; my home room and starred people; my workspaces' spaces.
 
 pub mod admin;
 pub mod caller;
@@ -69,8 +69,8 @@ pub mod directory;
 pub mod errors;
 pub mod extract;
 pub mod invites;
+pub mod me;
 pub mod members;
-pub mod mine;
 pub mod model;
 pub mod openapi;
 pub mod people;
@@ -143,8 +143,8 @@ fn api_routes() -> Router<Services> {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/sessions", post(sessions::exchange))
-        .route("/api/v1/me", get(sessions::me))
-        .route("/api/v1/me/slack-spaces", get(mine::slack_spaces))
+        .route("/api/v1/me", get(me::me))
+        .route("/api/v1/me/slack-spaces", get(me::slack_spaces))
         .route("/api/v1/spaces/{space}/people", get(people::list))
         .route(
             "/api/v1/spaces/{space}/people/{slack_user}/chat",
@@ -176,14 +176,14 @@ fn api_routes() -> Router<Services> {
             axum::routing::delete(sync::remove),
         )
         .route("/api/v1/spaces/{space}/audit", get(sync::audit))
-        .route("/api/v1/spaces/{space}/me", get(mine::show))
+        .route("/api/v1/spaces/{space}/me", get(me::show))
         .route(
             "/api/v1/spaces/{space}/me/home-room",
-            put(mine::set_home_room),
+            put(me::set_home_room),
         )
         .route(
             "/api/v1/spaces/{space}/me/starred/{user}",
-            put(mine::star).delete(mine::unstar),
+            put(me::star).delete(me::unstar),
         )
         .route("/api/v1/spaces", post(spaces::create).get(spaces::list))
         .route("/api/v1/spaces/{space}", get(spaces::show))

@@ -19,9 +19,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
-use crate::{
-    chats, directory, invites, members, mine, model, people, sessions, slack, spaces, sync,
-};
+use crate::{chats, directory, invites, me, members, model, people, sessions, slack, spaces, sync};
 
 /// The routes that take no bearer token.
 const PUBLIC: &[&str] = &["/api/v1/sessions", "/api/v1/openapi.json"];
@@ -39,8 +37,8 @@ const BEARER: &str = "bearer";
     paths(
         serve,
         sessions::exchange,
-        sessions::me,
-        mine::slack_spaces,
+        me::me,
+        me::slack_spaces,
         spaces::create,
         spaces::list,
         spaces::show,
@@ -61,10 +59,10 @@ const BEARER: &str = "bearer";
         invites::show,
         directory::status,
         directory::refresh,
-        mine::show,
-        mine::set_home_room,
-        mine::star,
-        mine::unstar,
+        me::show,
+        me::set_home_room,
+        me::star,
+        me::unstar,
         people::list,
         people::open_chat,
         chats::send,

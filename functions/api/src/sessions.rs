@@ -1,5 +1,5 @@
 //! Sessions: the office exchanges the one-time login token from Sign in with
-//! Slack for a session token; `me` says who a token belongs to.
+//! Slack for a session token (who a token belongs to is [`crate::me`]).
 
 use std::collections::BTreeMap;
 
@@ -8,9 +8,7 @@ use axum::extract::State;
 use hallway::auth::AppClaims;
 use hallway::auth::app_jwt::SESSION_TTL_SECS;
 use hallway::services::Services;
-use hallway::web::ApiError;
 
-use crate::caller::Caller;
 use crate::errors::SessionError;
 use crate::extract::ValidJson;
 use crate::model;
@@ -66,34 +64,5 @@ pub async fn exchange(
             email: user.email,
         },
         roles: model::roles(&claims.roles),
-    }))
-}
-
-/// Who the token belongs to, their token's roles and stored memberships.
-#[utoipa::path(get, path = "/api/v1/me", tag = "sessions",
-    responses((status = 200, description = "The caller", body = model::Me)))]
-pub async fn me(State(s): State<Services>, caller: Caller) -> Result<Json<model::Me>, ApiError> {
-    let user = s.users().get(caller.user()).await?;
-    let memberships = s
-        .members()
-        .spaces_of(caller.user())
-        .await?
-        .into_iter()
-        .map(|m| model::Membership {
-            space_id: m.space_id,
-            role: m.role.into(),
-        })
-        .collect();
-    Ok(Json(model::Me {
-        user: model::MeUser {
-            id: caller.user().clone(),
-            name: user
-                .as_ref()
-                .map(|u| u.name.clone())
-                .or(caller.claims.name.clone()),
-            email: user.and_then(|u| u.email).or(caller.claims.email.clone()),
-        },
-        token_roles: model::roles(&caller.claims.roles),
-        memberships,
     }))
 }

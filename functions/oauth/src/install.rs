@@ -127,16 +127,26 @@ fn team_of(g: &OAuthV2Access) -> Option<TeamId> {
     g.team.as_ref().and_then(|t| TeamId::new(t.id.clone()).ok())
 }
 
+/// Slack's `oauth.v2.access` answered `ok` without what the flow needs: a
+/// 502 page, logged here (the one place that knows what was missing).
+fn incomplete(s: &Services, what: &'static str) -> Response {
+    tracing::error!(%what, "oauth.v2.access answered without what the flow needs");
+    page(
+        s,
+        StatusCode::BAD_GATEWAY,
+        "Slack's answer was incomplete",
+        what,
+    )
+}
+
 async fn finish_install(s: &Services, data: StateData, g: OAuthV2Access) -> Response {
     let (Some(team), Some(bot_token), Some(bot_user)) = (
         team_of(&g),
         g.access_token.clone(),
         g.bot_user_id.clone().and_then(|u| UserId::new(u).ok()),
     ) else {
-        return page(
+        return incomplete(
             s,
-            StatusCode::BAD_GATEWAY,
-            "Slack's answer was incomplete",
             "Slack did not return a bot token for the workspace. Nothing was changed; check that the app has a bot user.",
         );
     };
@@ -225,18 +235,11 @@ async fn finish_link(s: &Services, data: StateData, g: OAuthV2Access) -> Respons
         return state_page(s, state::StateError::Forged, INSTALL_PATH);
     };
     let Some(authed) = g.authed_user.clone() else {
-        return page(
-            s,
-            StatusCode::BAD_GATEWAY,
-            "Slack's answer was incomplete",
-            "Slack did not say who authorized. Nothing was changed.",
-        );
+        return incomplete(s, "Slack did not say who authorized. Nothing was changed.");
     };
     let (Some(team), Ok(slack_user)) = (team_of(&g), UserId::new(authed.id.clone())) else {
-        return page(
+        return incomplete(
             s,
-            StatusCode::BAD_GATEWAY,
-            "Slack's answer was incomplete",
             "Slack did not say which workspace this was. Nothing was changed.",
         );
     };

@@ -1,10 +1,13 @@
-//! People sync: where each Slack person stands on linking to the office.
+//! People sync: where each Slack person stands on linking to the office
+//! (keys pattern 22), one [`SyncState`] per person.
 //!
-//! This part records prompts: an auto-prompt marks the person `pending` and
-//! remembers when, so a person is prompted at most once a day whatever
-//! number of workers see their messages. (Linked people are `on` through
-//! their identity link; the admin's view of sync arrives with the people
-//! sync work.)
+//! A prompt (the worker's auto-prompt, or an admin's from the office API
+//! and the admin page) claims the person: `pending` with when, so a person
+//! is prompted at most once a day however many workers see their messages;
+//! a prompt that could not be sent is `failed` with its reason; an admin's
+//! reset clears it. Linked people are `on` through their identity link,
+//! not through this record: the office API's sync view
+//! (`functions/api/src/sync.rs`) joins the two.
 
 use serde::{Deserialize, Serialize};
 

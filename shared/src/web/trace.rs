@@ -19,15 +19,28 @@ type MakeSpan = fn(&http::Request<axum::body::Body>) -> tracing::Span;
 type Trace = tower_http::trace::TraceLayer<
     tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
     MakeSpan,
+    tower_http::trace::DefaultOnRequest,
+    tower_http::trace::DefaultOnResponse,
+    tower_http::trace::DefaultOnBodyChunk,
+    tower_http::trace::DefaultOnEos,
+    (),
 >;
 
-/// Tracing for a router: one span per request (see [`request_span`]); server
-/// errors are logged by tower-http as failures.
+/// Tracing for a router: one span per request (see [`request_span`]).
+///
+/// A failure is logged once, where its cause is known: by the error mapper
+/// ([`crate::web::ApiError`]'s response) or the page that answers it, not
+/// again here (tower-http's default logs every 5xx a second time, without
+/// the cause).
 pub fn trace_layer() -> Trace {
-    tower_http::trace::TraceLayer::new_for_http().make_span_with(
-        request_span::<axum::body::Body> as fn(&http::Request<axum::body::Body>) -> tracing::Span,
-    )
+    tower_http::trace::TraceLayer::new_for_http()
+        .make_span_with(
+            request_span::<axum::body::Body>
+                as fn(&http::Request<axum::body::Body>) -> tracing::Span,
+        )
+        .on_failure(())
 }
+
 /// Counts each answer by route (`Requests`, `ServerErrors`, `Latency`; see
 /// [`crate::metrics`]) and writes the request's metrics, Slack calls made
 /// while answering included. A router adds it with

@@ -1,5 +1,6 @@
-//! The caller's own things: their home room and starred people in a space,
-//! and the spaces of the Slack workspaces they are linked to (the office's
+//! Everything under `/me`: who the caller is (their token's roles and
+//! stored memberships), their home room and starred people in a space, and
+//! the spaces of the Slack workspaces they are linked to (the office's
 //! space switcher).
 
 use axum::Json;
@@ -205,4 +206,33 @@ pub async fn slack_spaces(
         });
     }
     Ok(Json(model::SlackSpaces { teams }))
+}
+
+/// Who the token belongs to, their token's roles and stored memberships.
+#[utoipa::path(get, path = "/api/v1/me", tag = "me",
+    responses((status = 200, description = "The caller", body = model::Me)))]
+pub async fn me(State(s): State<Services>, caller: Caller) -> Result<Json<model::Me>, ApiError> {
+    let user = s.users().get(caller.user()).await?;
+    let memberships = s
+        .members()
+        .spaces_of(caller.user())
+        .await?
+        .into_iter()
+        .map(|m| model::Membership {
+            space_id: m.space_id,
+            role: m.role.into(),
+        })
+        .collect();
+    Ok(Json(model::Me {
+        user: model::MeUser {
+            id: caller.user().clone(),
+            name: user
+                .as_ref()
+                .map(|u| u.name.clone())
+                .or(caller.claims.name.clone()),
+            email: user.and_then(|u| u.email).or(caller.claims.email.clone()),
+        },
+        token_roles: model::roles(&caller.claims.roles),
+        memberships,
+    }))
 }
