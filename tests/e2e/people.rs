@@ -151,6 +151,11 @@ async fn the_pane_lists_searches_and_pages_people_with_link_room_and_sync() {
         let (code, body) = refused(&app, &o, "bob", Role::Member, bad).await;
         assert_eq!(code, 400, "{bad}: {body:?}");
     }
+    // A query string that does not parse is refused like any other input:
+    // JSON, saying what is wrong.
+    let (code, body) = refused(&app, &o, "bob", Role::Member, "?limit=many").await;
+    assert_eq!(code, 400, "{body:?}");
+    assert!(body.error.contains("limit"), "{body:?}");
     // Guests do not see the workspace's people.
     let (code, _) = refused(&app, &o, "gus", Role::Guest, "").await;
     assert_eq!(code, 403);

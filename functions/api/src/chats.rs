@@ -14,7 +14,7 @@
 //! to ask again, and serves what is stored.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use hallway::ids::{MessageTs, SpaceId, UserId};
 use hallway::services::Services;
 use hallway::slack::SlackError;
@@ -27,7 +27,7 @@ use http::StatusCode;
 use serde_json::Value;
 
 use crate::caller::Caller;
-use crate::extract::{ValidJson, ValidPath};
+use crate::extract::{ValidJson, ValidPath, ValidQuery};
 use crate::model;
 use crate::people::ChatWith;
 
@@ -140,7 +140,7 @@ pub async fn history(
     State(s): State<Services>,
     caller: Caller,
     ValidPath((space, them)): ValidPath<(SpaceId, UserId)>,
-    Query(q): Query<model::HistoryQuery>,
+    ValidQuery(q): ValidQuery<model::HistoryQuery>,
 ) -> Result<Json<model::History>, ApiError> {
     let limit = q.limit.unwrap_or(30);
     if !(1..=100).contains(&limit) {

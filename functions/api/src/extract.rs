@@ -6,9 +6,11 @@
 //!   `ValidPath<(SpaceId, RoomId)>`).
 //! - [`ValidJson`]: a JSON body; too large is 413, anything else that does
 //!   not parse is 400 with serde's reason.
+//! - [`ValidQuery`]: the query string; one that does not parse is 400 with
+//!   serde's reason.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use hallway::ids::{
     ChannelId, InvalidId, MessageTs, OfficeUserId, RoomId, SpaceId, TeamId, UserId,
 };
@@ -116,5 +118,24 @@ where
             .await
             .map(|axum::Json(v)| ValidJson(v))
             .map_err(json_rejection)
+    }
+}
+
+/// The query string, read as `T`.
+#[derive(Debug, Clone)]
+pub struct ValidQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ValidQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ValidQuery(v))
+            .map_err(|e| ApiError::BadRequest(e.body_text()))
     }
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use hallway::ids::{ChannelId, OfficeUserId, SpaceId, TeamId, UserId};
 use hallway::secrets::Secret;
 use hallway::services::Services;
@@ -19,7 +19,7 @@ use hallway::store::{Conversation, Person, Room, Space};
 use hallway::web::ApiError;
 
 use crate::caller::{Caller, Need};
-use crate::extract::ValidPath;
+use crate::extract::{ValidPath, ValidQuery};
 use crate::model;
 use crate::{connected_team, id, spaces_error};
 
@@ -85,7 +85,7 @@ pub async fn list(
     State(s): State<Services>,
     caller: Caller,
     ValidPath(space): ValidPath<SpaceId>,
-    Query(q): Query<model::PeopleQuery>,
+    ValidQuery(q): ValidQuery<model::PeopleQuery>,
 ) -> Result<Json<model::PeoplePage>, ApiError> {
     let (space, _) = caller.authorize(&s, &space, Need::Member).await?;
     let team = connected_team(&space)?;

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use hallway::ids::{OfficeUserId, SpaceId, TeamId, UserId};
 use hallway::jobs::{self, Job, PromptJob};
 use hallway::services::Services;
@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use crate::caller::{Caller, Need};
 use crate::connected_team;
 use crate::errors::PromptError;
-use crate::extract::ValidPath;
+use crate::extract::{ValidPath, ValidQuery};
 use crate::model::{self, LinkType, Platform, SyncPerson, SyncStatus};
 
 /// The list's filters (the admin page builds them from its form too).
@@ -212,7 +212,7 @@ pub async fn list(
     State(s): State<Services>,
     caller: Caller,
     ValidPath(space): ValidPath<SpaceId>,
-    Query(f): Query<Filters>,
+    ValidQuery(f): ValidQuery<Filters>,
 ) -> Result<Json<model::SyncList>, ApiError> {
     f.validate()?;
     let (space, team) = managed(&s, &caller, &space).await?;
@@ -594,7 +594,7 @@ pub async fn audit(
     State(s): State<Services>,
     caller: Caller,
     ValidPath(space): ValidPath<SpaceId>,
-    Query(q): Query<model::AuditQuery>,
+    ValidQuery(q): ValidQuery<model::AuditQuery>,
 ) -> Result<Json<model::AuditPage>, ApiError> {
     let (space, _) = caller.authorize(&s, &space, Need::Manager).await?;
     let limit = q.limit.unwrap_or(50);
