@@ -4,6 +4,7 @@
 
 use hallway::ids::OfficeUserId;
 use hallway::store::Role;
+use hallway_api::model::RoomList;
 use hallway_tests::{TestApp, eventually};
 use http::Method;
 use serde_json::{Value, json};
@@ -64,14 +65,14 @@ async fn a_linked_person_sees_their_spaces_home_room_stars_and_who_is_where() {
         .id
         .clone();
     let (code, body) = app
-        .api(
+        .api_ok::<RoomList>(
             Method::PUT,
             &format!("/api/v1/spaces/{}/presence", o.hq),
             Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
             Some(json!({"rooms": {kitchen.as_str(): ["ada", "bob"]}})),
         )
         .await;
-    assert!(code < 300, "{body}");
+    assert!(code < 300, "{body:?}");
     let members = s.members();
     members
         .set_home_room(&o.hq, &ou("ada"), Some(&kitchen))
@@ -129,7 +130,7 @@ async fn a_linked_person_sees_their_spaces_home_room_stars_and_who_is_where() {
 
     // Drawn afresh on every open.
     let (code, _) = app
-        .api(
+        .api_ok::<RoomList>(
             Method::PUT,
             &format!("/api/v1/spaces/{}/presence", o.hq),
             Some(&app.token("ada", &[(&o.hq, Role::Admin)])),

@@ -5,6 +5,7 @@
 
 use hallway::ids::{ChannelId, UserId};
 use hallway::store::Role;
+use hallway_api::model::RoomList;
 use hallway_fake_slack::{ChannelSeed, TeamSeed};
 use hallway_tests::{AppOptions, TestApp, eventually, spawn_app_with};
 use http::Method;
@@ -79,14 +80,14 @@ async fn a_newcomer_to_a_mapped_channel_is_welcomed_once_with_the_rooms_join_but
         return;
     };
     let (code, body) = app
-        .api(
+        .api_ok::<RoomList>(
             Method::PUT,
             &format!("/api/v1/spaces/{}/presence", o.hq),
             Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
             Some(json!({"rooms": {design.as_str(): ["ada"]}})),
         )
         .await;
-    assert!(code < 300, "{body}");
+    assert!(code < 300, "{body:?}");
 
     assert!(app.slack.join_channel("T0DEMO", DESIGN, DAVE));
     eventually("Dave welcomed", || async {

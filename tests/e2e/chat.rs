@@ -15,8 +15,9 @@ use hallway::slack::messages::SYNC_ACTION;
 use hallway::store::chat::{ConversationKind, Source};
 use hallway::store::sync::SyncStatus;
 use hallway::store::{ChatMessage, Role};
+use hallway_api::model;
 use hallway_tests::office::OfficeReceiver;
-use hallway_tests::{TestApp, eventually, eventually_within};
+use hallway_tests::{TestApp, body as wire, eventually, eventually_within};
 use http::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -314,15 +315,18 @@ async fn bots_messages_are_never_bridged_so_the_app_cannot_answer_itself() {
 
 async fn auto_prompt(app: &TestApp, o: &Office, on: bool) {
     let (code, body) = app
-        .api(
+        .api_ok::<model::Space>(
             Method::PATCH,
             &format!("/api/v1/spaces/{}/settings", o.hq),
             Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
-            Some(json!({"auto_prompt": on})),
+            wire(&model::SettingsChange {
+                auto_prompt: Some(on),
+                ..Default::default()
+            }),
         )
         .await;
-    assert_eq!(code, 200, "{body}");
-    assert_eq!(body["settings"]["auto_prompt"], on, "{body}");
+    assert_eq!(code, 200, "{body:?}");
+    assert_eq!(body.settings.auto_prompt, on, "{body:?}");
 }
 
 #[tokio::test]

@@ -5,8 +5,10 @@
 
 use hallway::secrets::Secret;
 use hallway::store::Role;
-use hallway_tests::{TestApp, eventually};
+use hallway_api::model::{self, ErrorBody, History, MessageSent, MessageSource};
+use hallway_tests::{TestApp, body as wire, eventually};
 use http::Method;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::chat::slack;
@@ -21,16 +23,38 @@ async fn app() -> Option<(TestApp, Office)> {
     Some((app, o))
 }
 
-async fn api(
+fn messages(o: &Office, path: &str) -> String {
+    format!("/api/v1/spaces/{}/people/{BOB}/messages{path}", o.hq)
+}
+
+/// Ada's call to her conversation with Bob, read as `T`.
+async fn api<T: DeserializeOwned>(
     app: &TestApp,
     o: &Office,
     method: Method,
     path: &str,
     body: Option<Value>,
-) -> (u16, Value) {
-    app.api(
+) -> (u16, T) {
+    app.api_ok(
         method,
-        &format!("/api/v1/spaces/{}/people/{BOB}/messages{path}", o.hq),
+        &messages(o, path),
+        Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
+        body,
+    )
+    .await
+}
+
+/// Ada's call refused.
+async fn refused(
+    app: &TestApp,
+    o: &Office,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, ErrorBody) {
+    app.api_err(
+        method,
+        &messages(o, path),
         Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
         body,
     )
@@ -38,7 +62,7 @@ async fn api(
 }
 
 /// Ten messages older than `cursor`.
-async fn older(app: &TestApp, o: &Office, cursor: &str) -> Value {
+async fn older(app: &TestApp, o: &Office, cursor: &str) -> History {
     let (code, page) = api(
         app,
         o,
@@ -47,17 +71,12 @@ async fn older(app: &TestApp, o: &Office, cursor: &str) -> Value {
         None,
     )
     .await;
-    assert_eq!(code, 200, "{page}");
+    assert_eq!(code, 200, "{page:?}");
     page
 }
 
-fn texts(page: &Value) -> Vec<String> {
-    page["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["text"].as_str().unwrap().to_owned())
-        .collect()
+fn texts(page: &History) -> Vec<String> {
+    page.messages.iter().map(|m| m.text.clone()).collect()
 }
 
 #[tokio::test]
@@ -66,29 +85,31 @@ async fn ada_writes_from_the_office_bob_answers_and_the_history_has_both_once() 
         return;
     };
     // Not linked with a token yet: told how.
-    let (code, body) = api(&app, &o, Method::POST, "", Some(json!({"text": "hi"}))).await;
-    assert_eq!(code, 409, "{body}");
+    let (code, body) = refused(&app, &o, Method::POST, "", Some(json!({"text": "hi"}))).await;
+    assert_eq!(code, 409, "{body:?}");
     link_ada_with_token(&app, ADA_SCOPES).await;
     for bad in [
         json!({"text": "   "}),
         json!({"text": "x".repeat(4001)}),
         json!({"txt": "hi"}),
     ] {
-        let (code, body) = api(&app, &o, Method::POST, "", Some(bad)).await;
-        assert_eq!(code, 400, "{body}");
+        let (code, body) = refused(&app, &o, Method::POST, "", Some(bad)).await;
+        assert_eq!(code, 400, "{body:?}");
     }
 
-    let (code, sent) = api(
+    let (code, sent) = api::<MessageSent>(
         &app,
         &o,
         Method::POST,
         "",
-        Some(json!({"text": "Coffee in the Kitchen?"})),
+        wire(&model::SendMessage {
+            text: "Coffee in the Kitchen?".into(),
+        }),
     )
     .await;
-    assert_eq!(code, 201, "{sent}");
-    assert_eq!(sent["message"]["mine"], true);
-    assert_eq!(sent["message"]["from"], "office");
+    assert_eq!(code, 201, "{sent:?}");
+    assert!(sent.message.mine);
+    assert_eq!(sent.message.from, MessageSource::Office);
     // It is in Slack, as Alice.
     let dm = app.slack.im_messages("T0DEMO", ALICE, BOB);
     assert_eq!(
@@ -98,7 +119,7 @@ async fn ada_writes_from_the_office_bob_answers_and_the_history_has_both_once() 
 
     // Bob answers in Slack: the office hears that, not its own message.
     let bob = Secret::new(app.slack.issue_user_token("T0DEMO", BOB, &["chat:write"]));
-    let channel = sent["channel_id"].as_str().unwrap().to_owned();
+    let channel = sent.channel_id.to_string();
     slack(
         &app,
         &bob,
@@ -123,13 +144,13 @@ async fn ada_writes_from_the_office_bob_answers_and_the_history_has_both_once() 
         "the echo of the office's own message is not told"
     );
 
-    let (code, page) = api(&app, &o, Method::GET, "", None).await;
-    assert_eq!(code, 200, "{page}");
+    let (code, page) = api::<History>(&app, &o, Method::GET, "", None).await;
+    assert_eq!(code, 200, "{page:?}");
     assert_eq!(texts(&page), ["On my way", "Coffee in the Kitchen?"]);
-    assert_eq!(page["messages"][0]["mine"], false);
-    assert_eq!(page["messages"][1]["mine"], true);
-    assert_eq!(page["partial"], false);
-    assert_eq!(page["next_cursor"], Value::Null, "Slack has nothing older");
+    assert!(!page.messages[0].mine);
+    assert!(page.messages[1].mine);
+    assert!(!page.partial);
+    assert_eq!(page.next_cursor, None, "Slack has nothing older");
 }
 
 #[tokio::test]
@@ -160,32 +181,32 @@ async fn older_history_comes_from_slack_within_the_budget_and_says_when_partial(
     app.slack.clear_calls();
 
     // The newest page: one history call (15 messages), 10 shown.
-    let (code, first) = api(&app, &o, Method::GET, "?limit=10", None).await;
-    assert_eq!(code, 200, "{first}");
+    let (code, first) = api::<History>(&app, &o, Method::GET, "?limit=10", None).await;
+    assert_eq!(code, 200, "{first:?}");
     let want: Vec<String> = (11..=20).rev().map(|i| format!("m{i:02}")).collect();
     assert_eq!(texts(&first), want);
-    assert_eq!(first["partial"], false);
-    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    assert!(!first.partial);
+    let cursor = first.next_cursor.unwrap().to_string();
 
     // Older: five are stored; Slack would have the rest, but this minute's
     // budget (1 call) is spent. Partial, with when to ask again.
     let second = older(&app, &o, &cursor).await;
     assert_eq!(texts(&second), ["m10", "m09", "m08", "m07", "m06"]);
-    assert_eq!(second["partial"], true, "{second}");
-    assert!(second["retry_after"].as_i64().unwrap() > 0, "{second}");
-    assert_eq!(second["next_cursor"], second["messages"][4]["ts"]);
+    assert!(second.partial, "{second:?}");
+    assert!(second.retry_after.unwrap() > 0, "{second:?}");
+    assert_eq!(second.next_cursor.as_ref(), Some(&second.messages[4].ts));
 
     // Once the wait it reported is over, the rest comes from Slack (the
     // wait is honest: Slack's rolling minute has passed too), and nothing
     // is doubled.
-    app.advance_secs(second["retry_after"].as_i64().unwrap());
+    app.advance_secs(second.retry_after.unwrap());
     let third = older(&app, &o, &cursor).await;
     let want: Vec<String> = (1..=10).rev().map(|i| format!("m{i:02}")).collect();
     assert_eq!(texts(&third), want);
-    assert_eq!(third["partial"], false);
-    let last = third["next_cursor"].as_str().unwrap().to_owned();
+    assert!(!third.partial);
+    let last = third.next_cursor.unwrap().to_string();
     let end = older(&app, &o, &last).await;
-    assert_eq!((texts(&end).len(), &end["next_cursor"]), (0, &Value::Null));
+    assert_eq!((texts(&end).len(), &end.next_cursor), (0, &None));
 
     // Two history calls in all, a minute apart, each of at most 15, and
     // Slack refused none.
@@ -194,12 +215,12 @@ async fn older_history_comes_from_slack_within_the_budget_and_says_when_partial(
     assert!(calls.iter().all(|c| c.status == 200), "{calls:?}");
     assert!(calls.iter().all(|c| c.params["limit"] == "15"));
     // The whole conversation, newest first, each message once.
-    let (_, all) = api(&app, &o, Method::GET, "?limit=100", None).await;
+    let (_, all) = api::<History>(&app, &o, Method::GET, "?limit=100", None).await;
     let want: Vec<String> = (1..=20).rev().map(|i| format!("m{i:02}")).collect();
     assert_eq!(texts(&all), want);
     // Bad cursors and limits: 400.
     for bad in ["?before=nope%20nope", "?limit=0", "?limit=101"] {
-        let (code, body) = api(&app, &o, Method::GET, bad, None).await;
-        assert_eq!(code, 400, "{bad}: {body}");
+        let (code, body) = refused(&app, &o, Method::GET, bad, None).await;
+        assert_eq!(code, 400, "{bad}: {body:?}");
     }
 }

@@ -7,8 +7,11 @@ use hallway::ids::{ChannelId, OfficeUserId, TeamId, UserId};
 use hallway::secrets::Secret;
 use hallway::store::installations::InstallStatus;
 use hallway::store::{LinkedVia, NewLink, Role};
+use hallway_api::model;
 use hallway_fake_slack::{ChannelSeed, Limit, TeamSeed};
-use hallway_tests::{AppOptions, TestApp, eventually, other_team, spawn_app, spawn_app_with};
+use hallway_tests::{
+    AppOptions, TestApp, body as wire, eventually, other_team, spawn_app, spawn_app_with,
+};
 use serde_json::Value;
 
 use crate::demo::team as demo;
@@ -63,19 +66,25 @@ pub async fn fill_directory(app: &TestApp, o: &Office) {
     let admin = app.token("ada", &[(&o.hq, Role::Admin)]);
     let path = format!("/api/v1/spaces/{}/directory", o.hq);
     let (code, body) = app
-        .api(
+        .api_ok::<model::DirectoryRun>(
             http::Method::POST,
             &format!("{path}/refresh"),
             Some(&admin),
             None,
         )
         .await;
-    assert_eq!(code, 202, "{body}");
+    assert_eq!(code, 202, "{body:?}");
     eventually("the directory filled", || async {
-        app.api(http::Method::GET, &path, Some(&admin), None)
-            .await
-            .1["status"]
-            == "done"
+        let (_, state) = app
+            .api_ok::<model::DirectoryState>(http::Method::GET, &path, Some(&admin), None)
+            .await;
+        matches!(
+            state,
+            model::DirectoryState::Refreshed(model::DirectoryRun {
+                status: model::RunStatus::Done,
+                ..
+            })
+        )
     })
     .await;
 }
@@ -774,22 +783,29 @@ async fn a_mapped_channel_calls_its_room_and_notifies_as_the_space_says() {
 
     // The space chooses how a call notifies: @here, or nobody.
     let admin = app.token("ada", &[(&o.hq, hallway::store::Role::Admin)]);
-    for (mention, lead) in [("here", "<!here>"), ("none", "Everyone:")] {
+    for (mention, lead) in [
+        (model::CallMention::Here, "<!here>"),
+        (model::CallMention::None, "Everyone:"),
+    ] {
         let (code, body) = app
-            .api(
+            .api_ok::<model::Space>(
                 http::Method::PATCH,
                 &format!("/api/v1/spaces/{}/settings", o.hq),
                 Some(&admin),
-                Some(serde_json::json!({"call_mention": mention})),
+                wire(&model::SettingsChange {
+                    call_mention: Some(mention),
+                    ..Default::default()
+                }),
             )
             .await;
-        assert_eq!(code, 200, "{body}");
-        assert_eq!(body["settings"]["call_mention"], mention);
+        assert_eq!(code, 200, "{body:?}");
+        assert_eq!(body.settings.call_mention, mention);
         let (reply, _) = app.slash(ALICE, DESIGN, "").await;
-        assert!(text(&reply).starts_with(lead), "{mention}: {reply}");
+        assert!(text(&reply).starts_with(lead), "{mention:?}: {reply}");
     }
+    // Not a mention the API knows: refused as malformed.
     let (code, _) = app
-        .api(
+        .api_err(
             http::Method::PATCH,
             &format!("/api/v1/spaces/{}/settings", o.hq),
             Some(&admin),
@@ -950,14 +966,16 @@ async fn every_answer_is_one_table_request_and_at_most_one_queue_send() {
     assert_eq!(made, (2, 1), "the space's own items are read");
     // The office's next presence snapshot, though nothing changed, mends it.
     let (code, body) = app
-        .api(
+        .api_ok::<model::RoomList>(
             http::Method::PUT,
             &format!("/api/v1/spaces/{}/presence", o.hq),
             Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
-            Some(serde_json::json!({ "rooms": {} })),
+            wire(&model::Presence {
+                rooms: Default::default(),
+            }),
         )
         .await;
-    assert_eq!(code, 200, "{body}");
+    assert_eq!(code, 200, "{body:?}");
     let (said, made) = answer(ALICE, GENERAL, "<@U0DEMO02>").await;
     assert!(said.starts_with("Inviting 1 person to Hall (HQ)"), "{said}");
     assert_eq!(made, (1, 1), "the brief is back");

@@ -9,10 +9,10 @@ use hallway::jobs::{self, DirectoryJob, Job};
 use hallway::store::directory::RunStatus;
 use hallway::store::installations::InstallStatus;
 use hallway::store::{Person, Role};
+use hallway_api::model::{self, DirectoryCounts, DirectoryRun, DirectoryState, ErrorBody};
 use hallway_fake_slack::{Fault, FaultKind, TeamSeed, UserSeed};
 use hallway_tests::{AppOptions, TestApp, eventually_within, spawn_app_with};
 use http::Method;
-use serde_json::Value;
 use std::time::Duration;
 
 use crate::commands::{install_demo, office};
@@ -44,8 +44,9 @@ async fn app_with_big_demo() -> Option<TestApp> {
     .await
 }
 
-async fn refresh(app: &TestApp, hq: &SpaceId, who: &str, role: Role) -> (u16, Value) {
-    app.api(
+/// Starts a refresh as `who`.
+async fn refresh(app: &TestApp, hq: &SpaceId, who: &str, role: Role) -> (u16, DirectoryRun) {
+    app.api_ok(
         Method::POST,
         &format!("/api/v1/spaces/{hq}/directory/refresh"),
         Some(&app.token(who, &[(hq, role)])),
@@ -54,27 +55,44 @@ async fn refresh(app: &TestApp, hq: &SpaceId, who: &str, role: Role) -> (u16, Va
     .await
 }
 
-async fn status(app: &TestApp, hq: &SpaceId) -> Value {
+/// A refresh `who` may not start.
+async fn refresh_refused(app: &TestApp, hq: &SpaceId, who: &str, role: Role) -> (u16, ErrorBody) {
+    app.api_err(
+        Method::POST,
+        &format!("/api/v1/spaces/{hq}/directory/refresh"),
+        Some(&app.token(who, &[(hq, role)])),
+        None,
+    )
+    .await
+}
+
+async fn status(app: &TestApp, hq: &SpaceId) -> DirectoryState {
     let (code, body) = app
-        .api(
+        .api_ok(
             Method::GET,
             &format!("/api/v1/spaces/{hq}/directory"),
             Some(&app.token("ada", &[(hq, Role::Admin)])),
             None,
         )
         .await;
-    assert_eq!(code, 200, "{body}");
+    assert_eq!(code, 200, "{body:?}");
     body
 }
 
-async fn until_status(app: &TestApp, hq: &SpaceId, want: &str) -> Value {
+/// The latest refresh, once it is `want`.
+async fn until_status(app: &TestApp, hq: &SpaceId, want: model::RunStatus) -> DirectoryRun {
     eventually_within(
-        &format!("the refresh to be {want}"),
+        &format!("the refresh to be {want:?}"),
         Duration::from_secs(40),
-        || async { status(app, hq).await["status"] == want },
+        || async {
+            matches!(status(app, hq).await, DirectoryState::Refreshed(r) if r.status == want)
+        },
     )
     .await;
-    status(app, hq).await
+    match status(app, hq).await {
+        DirectoryState::Refreshed(r) => r,
+        never => panic!("{never:?}"),
+    }
 }
 
 fn fail_next_users_list(app: &TestApp, kind: FaultKind) {
@@ -100,28 +118,44 @@ async fn a_refresh_walks_users_list_at_tier_2_pace_and_marks_bots_and_the_deacti
         return;
     };
     let o = office(&app).await;
-    assert_eq!(status(&app, &o.hq).await["status"], "never_refreshed");
+    let never = status(&app, &o.hq).await;
+    assert!(
+        matches!(
+            never,
+            DirectoryState::Never(model::NeverRefreshed {
+                status: model::Never::NeverRefreshed,
+                ..
+            })
+        ),
+        "{never:?}"
+    );
     // A member may look but not start one.
-    let (code, body) = refresh(&app, &o.hq, "bob", Role::Member).await;
-    assert_eq!(code, 403, "{body}");
+    let (code, body) = refresh_refused(&app, &o.hq, "bob", Role::Member).await;
+    assert_eq!(code, 403, "{body:?}");
 
     let (code, body) = refresh(&app, &o.hq, "ada", Role::Admin).await;
-    assert_eq!(code, 202, "{body}");
-    assert_eq!(body["status"], "running");
+    assert_eq!(code, 202, "{body:?}");
+    assert_eq!(body.status, model::RunStatus::Running);
     // A second start while it runs leaves the first alone.
     let (code, again) = refresh(&app, &o.hq, "ada", Role::Admin).await;
-    assert_eq!(code, 200, "{again}");
-    assert_eq!(again["run_id"], body["run_id"]);
+    assert_eq!(code, 200, "{again:?}");
+    assert_eq!(again.run_id, body.run_id);
 
-    let done = until_status(&app, &o.hq, "done").await;
+    let done = until_status(&app, &o.hq, model::RunStatus::Done).await;
     // 6 demo people + 440 + the app's bot: 447 users, three pages; 444
     // of them people.
-    assert_eq!(done["fetched"], 447, "{done}");
-    assert_eq!(done["pages"], 3);
-    assert_eq!(done["counts"]["people"], 444, "{done}");
-    assert_eq!(done["counts"]["bots"], 2);
-    assert_eq!(done["counts"]["deleted"], 1);
-    assert_eq!(done["counts"]["gone"], 0);
+    assert_eq!(done.fetched, 447, "{done:?}");
+    assert_eq!(done.pages, 3);
+    assert_eq!(
+        done.counts,
+        Some(DirectoryCounts {
+            people: 444,
+            bots: 2,
+            deleted: 1,
+            gone: 0
+        }),
+        "{done:?}"
+    );
 
     // Slack saw three calls, 200 at a time, no faster than Tier 2 allows
     // (due times 3.1 s apart) and never a 429.
@@ -154,7 +188,7 @@ async fn a_second_refresh_adds_emails_when_scoped_and_marks_people_slack_no_long
     let o = office(&app).await;
     let (code, _) = refresh(&app, &o.hq, "ada", Role::Admin).await;
     assert_eq!(code, 202);
-    until_status(&app, &o.hq, "done").await;
+    until_status(&app, &o.hq, model::RunStatus::Done).await;
     // Someone the directory knows from an earlier time, whom Slack no
     // longer lists at all.
     let mut ghost = person(&app, "U0DEMO02").await.unwrap();
@@ -170,10 +204,11 @@ async fn a_second_refresh_adds_emails_when_scoped_and_marks_people_slack_no_long
     // for someone written during the run.
     app.clock.advance_secs(5);
     let (code, body) = refresh(&app, &o.hq, "ada", Role::Admin).await;
-    assert_eq!(code, 202, "{body}");
-    let done = until_status(&app, &o.hq, "done").await;
-    assert_eq!(done["counts"]["gone"], 1, "{done}");
-    assert_eq!(done["counts"]["people"], 6, "{done}");
+    assert_eq!(code, 202, "{body:?}");
+    let done = until_status(&app, &o.hq, model::RunStatus::Done).await;
+    let counts = done.counts.unwrap_or_else(|| panic!("{done:?}"));
+    assert_eq!(counts.gone, 1, "{done:?}");
+    assert_eq!(counts.people, 6, "{done:?}");
     assert!(person(&app, "U0GHOST").await.unwrap().deleted);
     // A profile as new as the stored one is rewritten: the emails arrive.
     let bob = person(&app, "U0DEMO02").await.unwrap();
@@ -191,8 +226,8 @@ async fn a_429_mid_walk_is_waited_out_and_the_walk_resumes() {
     fail_next_users_list(&app, FaultKind::RateLimited { retry_after: 2 });
     let (code, _) = refresh(&app, &o.hq, "ada", Role::Admin).await;
     assert_eq!(code, 202);
-    let done = until_status(&app, &o.hq, "done").await;
-    assert_eq!(done["fetched"], 447, "{done}");
+    let done = until_status(&app, &o.hq, model::RunStatus::Done).await;
+    assert_eq!(done.fetched, 447, "{done:?}");
     let calls = app.slack.calls_to("users.list");
     assert_eq!(calls.len(), 4, "one refused, three served: {calls:?}");
     assert_eq!(calls[0].status, 429);
@@ -213,7 +248,7 @@ async fn a_duplicate_page_job_is_not_counted_twice() {
         app.services.queue.as_ref(),
         &Job::Directory(DirectoryJob {
             team_id: demo(),
-            run_id: body["run_id"].as_str().unwrap().into(),
+            run_id: body.run_id.clone(),
             page: 0,
             cursor: None,
         }),
@@ -221,13 +256,9 @@ async fn a_duplicate_page_job_is_not_counted_twice() {
     )
     .await
     .unwrap();
-    let done = until_status(&app, &o.hq, "done").await;
-    assert_eq!(
-        (done["fetched"].clone(), done["pages"].clone()),
-        (447.into(), 3.into()),
-        "{done}"
-    );
-    assert_eq!(done["counts"]["people"], 444);
+    let done = until_status(&app, &o.hq, model::RunStatus::Done).await;
+    assert_eq!((done.fetched, done.pages), (447, 3), "{done:?}");
+    assert_eq!(done.counts.map(|c| c.people), Some(444));
 }
 
 #[tokio::test]
@@ -244,8 +275,11 @@ async fn a_dead_token_ends_the_refresh_and_marks_the_team_for_reinstall() {
     });
     let (code, _) = refresh(&app, &o.hq, "ada", Role::Admin).await;
     assert_eq!(code, 202);
-    let failed = until_status(&app, &o.hq, "failed").await;
-    assert_eq!(failed["error"], "hallway lost access to this workspace");
+    let failed = until_status(&app, &o.hq, model::RunStatus::Failed).await;
+    assert_eq!(
+        failed.error.as_deref(),
+        Some("hallway lost access to this workspace")
+    );
     let inst = app
         .services
         .installations()
@@ -255,8 +289,8 @@ async fn a_dead_token_ends_the_refresh_and_marks_the_team_for_reinstall() {
         .unwrap();
     assert_eq!(inst.status, InstallStatus::Revoked);
     // And the office can no longer start one.
-    let (code, body) = refresh(&app, &o.hq, "ada", Role::Admin).await;
-    assert_eq!(code, 409, "{body}");
+    let (code, body) = refresh_refused(&app, &o.hq, "ada", Role::Admin).await;
+    assert_eq!(code, 409, "{body:?}");
     let run = app
         .services
         .directory()

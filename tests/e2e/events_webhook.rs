@@ -425,6 +425,8 @@ async fn app_uninstalled_deletes_the_token_and_disconnects_spaces_but_keeps_them
             .is_some_and(|i| !i.is_active())
     })
     .await;
+    // The token goes first; the job then disconnects the spaces.
+    app.drained().await;
     let inst = installs.get(&team).await.unwrap().unwrap();
     assert_eq!(inst.status, InstallStatus::Uninstalled);
     assert!(installs.bot_token(&team).await.is_err());

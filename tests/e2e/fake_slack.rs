@@ -14,14 +14,14 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use hallway::ids::{SpaceId, TeamId, UserId};
+use hallway::ids::{TeamId, UserId};
 use hallway::queue::SharedQueue;
 use hallway::secrets::Secret;
 use hallway::slack::{SlackClient, SlackError};
+use hallway_api::model;
 use hallway_fake_slack::{AppConfig, BlockAction, FakeSlack, TeamSeed};
-use hallway_tests::{AppOptions, TestApp, eventually, spawn_app, spawn_app_with};
+use hallway_tests::{AppOptions, TestApp, body as wire, eventually, spawn_app, spawn_app_with};
 use http::{HeaderMap, Method, StatusCode};
-use serde_json::json;
 
 use crate::commands::{Office, office};
 use crate::demo::{ALICE, BOB, BOT, GENERAL};
@@ -280,28 +280,25 @@ async fn an_install_to_an_unregistered_redirect_uri_stops_on_slacks_page() {
     app.slack
         .set_redirect_urls(&["https://hallway.example.com/slack/oauth/callback".to_owned()]);
     let (status, body) = app
-        .api(
+        .api_ok::<model::Space>(
             Method::POST,
             "/api/v1/spaces",
             Some(&app.token("ada", &[])),
-            Some(json!({"name": "HQ"})),
+            wire(&model::NewSpace { name: "HQ".into() }),
         )
         .await;
-    assert_eq!(status, 201, "{body}");
-    let space = SpaceId::new(body["id"].as_str().unwrap()).unwrap();
+    assert_eq!(status, 201, "{body:?}");
+    let space = body.id;
     let (status, body) = app
-        .api(
+        .api_ok::<model::ConnectStart>(
             Method::POST,
             &format!("/api/v1/spaces/{space}/slack/connect"),
             Some(&app.token("ada", &[])),
             None,
         )
         .await;
-    assert_eq!(status, 200, "{body}");
-    let landing = app
-        .browser()
-        .visit(body["authorize_url"].as_str().unwrap())
-        .await;
+    assert_eq!(status, 200, "{body:?}");
+    let landing = app.browser().visit(&body.authorize_url).await;
     assert!(
         landing.url.starts_with(&app.slack.base_url()),
         "the browser stays on Slack: {landing:?}"

@@ -59,9 +59,11 @@ async fn a_failed_request_is_logged_once_with_its_cause() {
         2,
         "one error line per failed request: {errors:#?}"
     );
-    for (line, path) in errors.iter().zip(["/api/v1/spaces", "/slack/events"]) {
+    // (Which request a line belongs to is its span's, but spans are not
+    // asserted: tracing caches a span's interest per callsite across the
+    // tests running beside this one.)
+    for line in &errors {
         let text = line.to_string();
         assert!(text.contains("the test took the table down"), "{text}");
-        assert_eq!(line["span"]["path"], path, "{text}");
     }
 }

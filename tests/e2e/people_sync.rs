@@ -13,7 +13,7 @@ use hallway_fake_slack::{Fault, FaultKind};
 use hallway_tests::{TestApp, eventually};
 use http::Method;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::commands::{Office, bridged_office, fill_directory, link_with_token};
 use crate::demo::team as demo;
@@ -145,7 +145,7 @@ async fn admins_see_who_is_linked_how_and_where_they_work_with_filters() {
     }
     // Members may not; nor an admin of another space.
     let (code, _) = app
-        .api(
+        .api_err(
             Method::GET,
             &format!("/api/v1/spaces/{}/sync", o.hq),
             Some(&app.token("bob", &[(&o.hq, Role::Member)])),
@@ -155,7 +155,7 @@ async fn admins_see_who_is_linked_how_and_where_they_work_with_filters() {
     assert_eq!(code, 403);
     let other = app.services.spaces().create("Other", None).await.unwrap();
     let (code, _) = app
-        .api(
+        .api_err(
             Method::GET,
             &format!("/api/v1/spaces/{}/sync", o.hq),
             Some(&app.token("zed", &[(&other.id, Role::Admin)])),
@@ -214,7 +214,7 @@ async fn prompts_go_out_once_a_day_unless_reprompted_and_failures_say_why() {
         },
         times: 1,
     });
-    admin::<Value>(&app, &o, Method::POST, &format!("/sync/{DAVE}/prompt")).await;
+    admin::<Prompted>(&app, &o, Method::POST, &format!("/sync/{DAVE}/prompt")).await;
     app.drained().await;
     let (_, list) = admin::<SyncList>(&app, &o, Method::GET, "/sync?status=failed").await;
     assert_eq!(names(&list), ["Dave"]);
@@ -232,7 +232,7 @@ async fn prompt_all_counts_and_reaches_everyone_once_under_rate_limits() {
     let Some((app, o)) = app().await else {
         return;
     };
-    admin::<Value>(&app, &o, Method::POST, &format!("/sync/{CAROL}/prompt")).await;
+    admin::<Prompted>(&app, &o, Method::POST, &format!("/sync/{CAROL}/prompt")).await;
     eventually("Carol prompted", || async {
         from_app(&app, CAROL).len() == 1
     })
@@ -301,7 +301,7 @@ async fn reset_breaks_the_link_and_remove_leaves_nothing_of_the_person() {
 
     // Dave: prompted, DMs the app (a bridged conversation), welcomed to a
     // channel, linked; then removed.
-    admin::<Value>(&app, &o, Method::POST, &format!("/sync/{DAVE}/prompt")).await;
+    admin::<Prompted>(&app, &o, Method::POST, &format!("/sync/{DAVE}/prompt")).await;
     let dave =
         hallway::secrets::Secret::new(app.slack.issue_user_token("T0DEMO", DAVE, &["chat:write"]));
     crate::chat::slack(
@@ -394,14 +394,14 @@ async fn no_admin_action_works_for_members_or_another_spaces_admin() {
     for token in &tokens {
         for (method, path) in &routes {
             let (code, body) = app
-                .api(
+                .api_err(
                     method.clone(),
                     &format!("/api/v1/spaces/{}{path}", o.hq),
                     Some(token),
                     None,
                 )
                 .await;
-            assert_eq!(code, 403, "{method} {path}: {body}");
+            assert_eq!(code, 403, "{method} {path}: {body:?}");
         }
     }
     // Nothing happened: no prompt, Erin still linked, no audit entry.

@@ -14,6 +14,7 @@
 use base64::Engine;
 use hallway::ids::{OfficeUserId, SpaceId, TeamId};
 use hallway::store::Role;
+use hallway_api::model;
 use hallway_tests::{TestApp, spawn_app_without_worker};
 use http::Method;
 use serde_json::json;
@@ -128,17 +129,21 @@ async fn a_token_for_one_space_reaches_nothing_of_another() {
         (Method::GET, format!("{s}/audit"), None),
     ];
     for (method, path, body) in routes {
+        // Untyped on purpose: the leak check reads the whole raw answer,
+        // which an `ErrorBody` would cut down to its `error`.
         let (code, answer) = app.api(method.clone(), &path, Some(&ada), body).await;
         assert_eq!(code, 403, "{method} {path}: {answer}");
         assert!(
             !answer.to_string().contains("Globex") && !answer.to_string().contains("Lobby"),
             "{method} {path} leaks the other space: {answer}"
         );
+        serde_json::from_value::<model::ErrorBody>(answer.clone())
+            .unwrap_or_else(|e| panic!("{method} {path}: not an error body: {e}: {answer}"));
     }
     // A role claimed for the space in an unsigned or re-signed token is no
     // way in either: the token is checked before any role is read.
     let forged = forge_roles(&ada, &y);
-    let (code, _) = app.api(Method::GET, &s, Some(&forged), None).await;
+    let (code, _) = app.api_err(Method::GET, &s, Some(&forged), None).await;
     assert_eq!(code, 401);
     // The admin page runs the same use cases: refused there too.
     let login = app
@@ -216,7 +221,12 @@ async fn office_tokens_with_another_algorithm_are_refused() {
     let payload = ada.split('.').nth(1).unwrap();
     let signature = ada.rsplit('.').next().unwrap();
     let path = format!("/api/v1/spaces/{}", o.hq);
-    assert_eq!(app.api(Method::GET, &path, Some(&ada), None).await.0, 200);
+    assert_eq!(
+        app.api_ok::<model::Space>(Method::GET, &path, Some(&ada), None)
+            .await
+            .0,
+        200
+    );
     for header in [
         r#"{"alg":"none","typ":"JWT"}"#,
         r#"{"alg":"None","typ":"JWT"}"#,
@@ -229,8 +239,8 @@ async fn office_tokens_with_another_algorithm_are_refused() {
             format!("{h}.{payload}."),
             format!("{h}.{payload}.{signature}"),
         ] {
-            let (code, body) = app.api(Method::GET, &path, Some(&token), None).await;
-            assert_eq!(code, 401, "{header}: {body}");
+            let (code, body) = app.api_err(Method::GET, &path, Some(&token), None).await;
+            assert_eq!(code, 401, "{header}: {body:?}");
         }
     }
     // HS512 signed with the app's own secret is still not HS256.
@@ -242,7 +252,10 @@ async fn office_tokens_with_another_algorithm_are_refused() {
         &key,
     )
     .unwrap();
-    assert_eq!(app.api(Method::GET, &path, Some(&hs512), None).await.0, 401);
+    assert_eq!(
+        app.api_err(Method::GET, &path, Some(&hs512), None).await.0,
+        401
+    );
 }
 
 #[tokio::test]
@@ -336,18 +349,18 @@ async fn oversized_bodies_are_refused_before_they_are_read() {
     let ada = app.token("ada", &[(&o.hq, Role::Admin)]);
     let huge = json!({ "name": "y".repeat(300 * 1024) });
     let (code, body) = app
-        .api(Method::POST, "/api/v1/spaces", Some(&ada), Some(huge))
+        .api_err(Method::POST, "/api/v1/spaces", Some(&ada), Some(huge))
         .await;
-    assert_eq!(code, 413, "{body}");
+    assert_eq!(code, 413, "{body:?}");
     let (code, body) = app
-        .api(
+        .api_err(
             Method::PUT,
             &format!("/api/v1/spaces/{}/presence", o.hq),
             Some(&ada),
             Some(json!({ "rooms": { o.hall.as_str(): vec!["someone-with-a-long-name"; 20_000] } })),
         )
         .await;
-    assert_eq!(code, 413, "{body}");
+    assert_eq!(code, 413, "{body:?}");
     // A chunked body (no length given) is cut off once it grows too big.
     assert_eq!(
         chunked_post(app.addr, "/slack/events", 2 * 1024 * 1024).await,

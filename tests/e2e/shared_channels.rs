@@ -6,10 +6,10 @@
 //! where Slack refuses the DM, the inviter is told why.
 
 use hallway::store::Role;
+use hallway_api::model;
 use hallway_fake_slack::UserSeed;
-use hallway_tests::{TestApp, eventually_within, spawn_app};
+use hallway_tests::{TestApp, body as wire, eventually_within, spawn_app};
 use http::Method;
-use serde_json::json;
 use std::time::Duration;
 
 use crate::commands::{Office, fill_directory, office};
@@ -82,14 +82,17 @@ async fn people_of_another_organisation_are_invited_as_guests_where_the_space_ta
     // HQ takes guests: Olga's DM carries a guest's join link.
     let admin = app.token("ada", &[(&o.hq, Role::Admin)]);
     let (code, body) = app
-        .api(
+        .api_ok::<model::Space>(
             Method::PATCH,
             &format!("/api/v1/spaces/{}/settings", o.hq),
             Some(&admin),
-            Some(json!({"guest_limit": 5})),
+            wire(&model::SettingsChange {
+                guest_limit: Some(5),
+                ..Default::default()
+            }),
         )
         .await;
-    assert_eq!(code, 200, "{body}");
+    assert_eq!(code, 200, "{body:?}");
     let summary = summary_of(&app, &format!("<@{OLGA}> Kitchen")).await;
     assert!(summary.contains("1 of 1 reached"), "{summary}");
     let dm = app.slack.dm_messages("T0DEMO", OLGA);

@@ -5,8 +5,9 @@ use hallway::auth::join::JoinClaims;
 use hallway::ids::{RoomId, SpaceId, TeamId};
 use hallway::secrets::Secret;
 use hallway::store::Role;
+use hallway_api::model::{self, MemberList, MemberSlack, SpaceList};
 use hallway_fake_slack::{Fault, FaultKind};
-use hallway_tests::{Browser, Landing, TestApp, spawn_app_without_worker};
+use hallway_tests::{Browser, Landing, TestApp, body as wire, spawn_app_without_worker};
 use http::Method;
 use serde_json::{Value, json};
 
@@ -21,61 +22,61 @@ async fn sign_in(app: &TestApp, browser: &Browser, team: &str, user: &str) -> La
 }
 
 /// Exchanges the login token a sign-in landed with for a session.
-async fn session(app: &TestApp, landing: &Landing) -> Value {
+async fn session(app: &TestApp, landing: &Landing) -> model::Session {
     let token = landing
         .query("token")
         .or_else(|| landing.query("login"))
         .expect("a login token");
     let (status, body) = app
-        .api(
+        .api_ok::<model::Session>(
             Method::POST,
             "/api/v1/sessions",
             None,
-            Some(json!({"login_token": token})),
+            wire(&model::Exchange { login_token: token }),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 200, "{body:?}");
     body
 }
 
 async fn admin_space(app: &TestApp, name: &str) -> SpaceId {
     let (_, body) = app
-        .api(
+        .api_ok::<model::Space>(
             Method::POST,
             "/api/v1/spaces",
             Some(&app.token("ada", &[])),
-            Some(json!({"name": name})),
+            wire(&model::NewSpace { name: name.into() }),
         )
         .await;
-    SpaceId::new(body["id"].as_str().unwrap()).unwrap()
+    body.id
 }
 
 async fn connect(app: &TestApp, space: &SpaceId) {
     let (_, body) = app
-        .api(
+        .api_ok::<model::ConnectStart>(
             Method::POST,
             &format!("/api/v1/spaces/{space}/slack/connect"),
             Some(&app.token("ada", &[])),
             None,
         )
         .await;
-    let landing = app
-        .browser()
-        .visit(body["authorize_url"].as_str().unwrap())
-        .await;
+    let landing = app.browser().visit(&body.authorize_url).await;
     assert_eq!(landing.status, 0, "{landing:?}");
 }
 
 async fn room(app: &TestApp, space: &SpaceId, name: &str) -> RoomId {
     let (_, body) = app
-        .api(
+        .api_ok::<model::Room>(
             Method::POST,
             &format!("/api/v1/spaces/{space}/rooms"),
             Some(&app.token("ada", &[])),
-            Some(json!({"name": name, "capacity": 8})),
+            wire(&model::NewRoom {
+                name: name.into(),
+                capacity: 8,
+            }),
         )
         .await;
-    RoomId::new(body["id"].as_str().unwrap()).unwrap()
+    body.id
 }
 
 #[tokio::test]
@@ -99,42 +100,43 @@ async fn a_new_team_gets_a_space_and_the_first_person_runs_it() {
     );
     assert_eq!(app.slack.calls_to("openid.connect.token").len(), 1);
     let s = session(&app, &landing).await;
-    assert_eq!(s["user"]["name"], "Bob");
-    assert_eq!(s["user"]["email"], "bob@example.com");
-    let token = s["token"].as_str().unwrap();
+    assert_eq!(s.user.name, "Bob");
+    assert_eq!(s.user.email.as_deref(), Some("bob@example.com"));
     let (_, spaces) = app
-        .api(Method::GET, "/api/v1/spaces", Some(token), None)
+        .api_ok::<SpaceList>(Method::GET, "/api/v1/spaces", Some(&s.token), None)
         .await;
-    let spaces = spaces["spaces"].as_array().unwrap();
+    let spaces = spaces.spaces;
     assert_eq!(spaces.len(), 1);
     assert_eq!(
-        (spaces[0]["name"].as_str(), spaces[0]["role"].as_str()),
-        (Some("Acme"), Some("admin"))
+        (spaces[0].name.as_str(), spaces[0].role),
+        ("Acme", model::Role::Admin)
     );
-    assert_eq!(spaces[0]["slack"]["team_id"], "T0DEMO");
-    assert_eq!(
-        spaces[0]["slack"]["connected"], false,
+    assert_eq!(spaces[0].slack.team_id, Some(demo()));
+    assert!(
+        !spaces[0].slack.connected,
         "mapped, but nobody installed the app yet"
     );
     // A login token works once.
     let (status, _) = app
-        .api(
+        .api_err(
             Method::POST,
             "/api/v1/sessions",
             None,
-            Some(json!({"login_token": landing.query("token").unwrap()})),
+            wire(&model::Exchange {
+                login_token: landing.query("token").unwrap(),
+            }),
         )
         .await;
     assert_eq!(status, 401);
 }
 
 /// The spaces a sign-in's person belongs to, as the office lists them.
-async fn spaces_after(app: &TestApp, landing: &Landing) -> Vec<Value> {
+async fn spaces_after(app: &TestApp, landing: &Landing) -> Vec<model::Space> {
     let s = session(app, landing).await;
     let (_, spaces) = app
-        .api(Method::GET, "/api/v1/spaces", s["token"].as_str(), None)
+        .api_ok::<SpaceList>(Method::GET, "/api/v1/spaces", Some(&s.token), None)
         .await;
-    spaces["spaces"].as_array().unwrap().clone()
+    spaces.spaces
 }
 
 #[tokio::test]
@@ -150,8 +152,11 @@ async fn a_first_sign_in_names_the_new_space_after_the_workspace() {
     );
     let spaces = spaces_after(&app, &landing).await;
     assert_eq!(spaces.len(), 1);
-    assert_eq!(spaces[0]["name"], "Globex", "{spaces:?}");
-    assert_eq!(spaces[0]["slack"]["team_id"], "T0OTHER");
+    assert_eq!(spaces[0].name, "Globex", "{spaces:?}");
+    assert_eq!(
+        spaces[0].slack.team_id,
+        Some(TeamId::new("T0OTHER").unwrap())
+    );
     // The id_token names no workspace; the sign-in's user token asked.
     let asked = app.slack.calls_to("openid.connect.userInfo");
     assert_eq!(asked.len(), 1);
@@ -195,14 +200,14 @@ async fn without_user_info_a_new_space_takes_the_installed_name_else_the_team_id
         "a name is no reason to refuse a sign-in: {landing:?}"
     );
     let spaces = spaces_after(&app, &landing).await;
-    assert_eq!(spaces[0]["name"], "Acme Corp", "{spaces:?}");
-    assert_eq!(spaces[0]["slack"]["connected"], true);
+    assert_eq!(spaces[0].name, "Acme Corp", "{spaces:?}");
+    assert!(spaces[0].slack.connected);
     // Never installed: only the team id is known.
     user_info_fails();
     let browser = app.browser();
     let landing = sign_in(&app, &browser, "T0OTHER", "U0OTHER01").await;
     let spaces = spaces_after(&app, &landing).await;
-    assert_eq!(spaces[0]["name"], "Slack T0OTHER", "{spaces:?}");
+    assert_eq!(spaces[0].name, "Slack T0OTHER", "{spaces:?}");
     assert_eq!(app.slack.calls_to("openid.connect.userInfo").len(), 2);
 }
 
@@ -216,25 +221,27 @@ async fn people_of_a_mapped_team_join_its_spaces() {
     let browser = app.browser();
     let landing = sign_in(&app, &browser, "T0DEMO", "U0DEMO03").await;
     let s = session(&app, &landing).await;
-    assert_eq!(s["roles"][hq.as_str()], "member");
+    assert_eq!(s.roles.get(&hq), Some(&model::Role::Member));
     let (_, members) = app
-        .api(
+        .api_ok::<MemberList>(
             Method::GET,
             &format!("/api/v1/spaces/{hq}/members"),
             Some(&app.token("ada", &[])),
             None,
         )
         .await;
-    let carol = members["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "Carol")
-        .unwrap()
-        .clone();
-    assert_eq!(carol["slack"]["status"], "linked");
-    assert_eq!(carol["slack"]["slack_user_id"], "U0DEMO03");
-    assert_eq!(carol["slack"]["authorized_chat"], false);
+    let carol = members
+        .members
+        .into_iter()
+        .find(|m| m.name == "Carol")
+        .unwrap();
+    assert_eq!(
+        carol.slack,
+        MemberSlack::Linked {
+            slack_user_id: hallway::ids::UserId::new("U0DEMO03").unwrap(),
+            authorized_chat: false,
+        }
+    );
     assert!(
         app.services.spaces().for_team(&demo()).await.unwrap().len() == 1,
         "no new space"
@@ -252,15 +259,19 @@ async fn require_invitation_blocks_joining_by_sign_in() {
     };
     let hq = admin_space(&app, "HQ").await;
     connect(&app, &hq).await;
-    let (status, _) = app
-        .api(
+    let (status, space) = app
+        .api_ok::<model::Space>(
             Method::PATCH,
             &format!("/api/v1/spaces/{hq}/settings"),
             Some(&app.token("ada", &[])),
-            Some(json!({"require_invitation": true})),
+            wire(&model::SettingsChange {
+                require_invitation: Some(true),
+                ..Default::default()
+            }),
         )
         .await;
     assert_eq!(status, 200);
+    assert!(space.settings.require_invitation);
     let landing = sign_in(&app, &app.browser(), "T0DEMO", "U0DEMO04").await;
     assert_eq!(landing.status, 403, "{landing:?}");
     assert!(landing.body.contains("You need an invitation"));
@@ -279,27 +290,26 @@ async fn signing_in_again_supersedes_the_earlier_session() {
         &sign_in(&app, &app.browser(), "T0DEMO", "U0DEMO02").await,
     )
     .await;
-    let old = first["token"].as_str().unwrap().to_owned();
-    let (status, _) = app.api(Method::GET, "/api/v1/me", Some(&old), None).await;
+    let old = first.token.clone();
+    let (status, _) = app
+        .api_ok::<model::Me>(Method::GET, "/api/v1/me", Some(&old), None)
+        .await;
     assert_eq!(status, 200);
     let second = session(
         &app,
         &sign_in(&app, &app.browser(), "T0DEMO", "U0DEMO02").await,
     )
     .await;
-    assert_eq!(first["user"]["id"], second["user"]["id"], "the same person");
-    let (status, body) = app.api(Method::GET, "/api/v1/me", Some(&old), None).await;
+    assert_eq!(first.user.id, second.user.id, "the same person");
+    let (status, body) = app
+        .api_err(Method::GET, "/api/v1/me", Some(&old), None)
+        .await;
     assert_eq!(
-        (status, body["error"].as_str()),
-        (401, Some("this session was ended by a newer sign-in"))
+        (status, body.error.as_str()),
+        (401, "this session was ended by a newer sign-in")
     );
     let (status, _) = app
-        .api(
-            Method::GET,
-            "/api/v1/me",
-            Some(second["token"].as_str().unwrap()),
-            None,
-        )
+        .api_ok::<model::Me>(Method::GET, "/api/v1/me", Some(&second.token), None)
         .await;
     assert_eq!(status, 200);
 }
@@ -427,15 +437,15 @@ async fn linking_stores_the_identity_and_refuses_a_taken_slack_user() {
     // An existing office user links their Slack identity.
     let bob = app.token("bob", &[(&hq, Role::Member)]);
     let (status, body) = app
-        .api(
+        .api_ok::<model::LinkStart>(
             Method::POST,
             &format!("/api/v1/spaces/{hq}/slack/link"),
             Some(&bob),
             None,
         )
         .await;
-    assert_eq!(status, 200, "{body}");
-    let url = body["authorize_url"].as_str().unwrap().to_owned();
+    assert_eq!(status, 200, "{body:?}");
+    let url = body.authorize_url;
     assert!(
         url.contains(
             "user_scope=chat%3Awrite%2Cfiles%3Aread%2Cim%3Ahistory%2Cim%3Aread%2Cim%3Awrite%2Cusers%3Aread"
@@ -464,41 +474,40 @@ async fn linking_stores_the_identity_and_refuses_a_taken_slack_user() {
     let user_token = app.services.links().user_token(&link).unwrap().unwrap();
     assert!(user_token.expose().starts_with("xoxp-"));
     let (_, members) = app
-        .api(
+        .api_ok::<MemberList>(
             Method::GET,
             &format!("/api/v1/spaces/{hq}/members"),
             Some(&bob),
             None,
         )
         .await;
-    let me = members["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["user_id"] == "bob")
-        .unwrap()
-        .clone();
-    assert_eq!(
-        (
-            me["slack"]["status"].as_str(),
-            me["slack"]["authorized_chat"].as_bool()
+    let me = members
+        .members
+        .into_iter()
+        .find(|m| m.user_id.as_str() == "bob")
+        .unwrap();
+    assert!(
+        matches!(
+            me.slack,
+            MemberSlack::Linked {
+                authorized_chat: true,
+                ..
+            }
         ),
-        (Some("linked"), Some(true))
+        "{:?}",
+        me.slack
     );
     // Another office user tries to take the same Slack account.
     let eve = app.token("eve", &[(&hq, Role::Member)]);
     let (_, body) = app
-        .api(
+        .api_ok::<model::LinkStart>(
             Method::POST,
             &format!("/api/v1/spaces/{hq}/slack/link"),
             Some(&eve),
             None,
         )
         .await;
-    let landing = app
-        .browser()
-        .visit(body["authorize_url"].as_str().unwrap())
-        .await;
+    let landing = app.browser().visit(&body.authorize_url).await;
     assert_eq!(landing.status, 409, "{landing:?}");
     assert!(landing.body.contains("already linked"));
     let still = app
@@ -520,15 +529,19 @@ async fn linking_stores_the_identity_and_refuses_a_taken_slack_user() {
 
 async fn join_link(app: &TestApp, space: &SpaceId, room: &RoomId, guest: bool) -> String {
     let (status, body) = app
-        .api(
+        .api_ok::<model::JoinLink>(
             Method::POST,
             &format!("/api/v1/spaces/{space}/join-links"),
             Some(&app.token("ada", &[])),
-            Some(json!({"room_id": room, "guest": guest})),
+            wire(&model::NewJoinLink {
+                room_id: room.clone(),
+                guest,
+                expires_in: None,
+            }),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
-    body["url"].as_str().unwrap().to_owned()
+    assert_eq!(status, 200, "{body:?}");
+    body.url
 }
 
 #[tokio::test]
@@ -539,11 +552,14 @@ async fn join_links_lead_through_sign_in_into_the_room() {
     let hq = admin_space(&app, "HQ").await;
     connect(&app, &hq).await;
     // Invitation-only, yet a join link is an invitation.
-    app.api(
+    app.api_ok::<model::Space>(
         Method::PATCH,
         &format!("/api/v1/spaces/{hq}/settings"),
         Some(&app.token("ada", &[])),
-        Some(json!({"require_invitation": true})),
+        wire(&model::SettingsChange {
+            require_invitation: Some(true),
+            ..Default::default()
+        }),
     )
     .await;
     let kitchen = room(&app, &hq, "Kitchen").await;
@@ -568,7 +584,7 @@ async fn join_links_lead_through_sign_in_into_the_room() {
         "{landing:?}"
     );
     let s = session(&app, &landing).await;
-    assert_eq!(s["roles"][hq.as_str()], "member");
+    assert_eq!(s.roles.get(&hq), Some(&model::Role::Member));
     // Same browser, later: straight in, no Slack round trip.
     let calls = app.slack.calls_to("openid.authorize").len();
     let again = browser.visit(&url).await;
@@ -604,14 +620,16 @@ async fn expired_and_tampered_join_links_get_a_page() {
     let landing = app.browser().visit(&tampered).await;
     assert_eq!(landing.status, 400);
     assert!(landing.body.contains("not valid"));
-    // A deleted room.
-    app.api(
-        Method::DELETE,
-        &format!("/api/v1/spaces/{hq}/rooms/{kitchen}"),
-        Some(&app.token("ada", &[])),
-        None,
-    )
-    .await;
+    // A deleted room (204, no body).
+    let (status, _) = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/spaces/{hq}/rooms/{kitchen}"),
+            Some(&app.token("ada", &[])),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
     let landing = app.browser().visit(&url).await;
     assert_eq!(landing.status, 404);
     assert!(landing.body.contains("room is gone"), "{}", landing.body);
@@ -624,11 +642,14 @@ async fn guests_come_in_until_the_guest_limit() {
     };
     let hq = admin_space(&app, "HQ").await;
     connect(&app, &hq).await;
-    app.api(
+    app.api_ok::<model::Space>(
         Method::PATCH,
         &format!("/api/v1/spaces/{hq}/settings"),
         Some(&app.token("ada", &[])),
-        Some(json!({"guest_limit": 1})),
+        wire(&model::SettingsChange {
+            guest_limit: Some(1),
+            ..Default::default()
+        }),
     )
     .await;
     let kitchen = room(&app, &hq, "Kitchen").await;
@@ -647,7 +668,10 @@ async fn guests_come_in_until_the_guest_limit() {
         landing.in_office(browser.office(), &format!("/spaces/{hq}/rooms/{kitchen}")),
         "{landing:?}"
     );
-    assert_eq!(session(&app, &landing).await["roles"][hq.as_str()], "guest");
+    assert_eq!(
+        session(&app, &landing).await.roles.get(&hq),
+        Some(&model::Role::Guest)
+    );
     app.slack.act_as("T0OTHER", "U0000002");
     let landing = app.browser().visit(&guest_link).await;
     assert_eq!(landing.status, 403, "{landing:?}");
@@ -664,11 +688,15 @@ async fn guests_come_in_until_the_guest_limit() {
     // Guest links are made by admins and moderators only.
     let bob = app.token("bob", &[(&hq, Role::Member)]);
     let (status, _) = app
-        .api(
+        .api_err(
             Method::POST,
             &format!("/api/v1/spaces/{hq}/join-links"),
             Some(&bob),
-            Some(json!({"room_id": kitchen, "guest": true})),
+            wire(&model::NewJoinLink {
+                room_id: kitchen.clone(),
+                guest: true,
+                expires_in: None,
+            }),
         )
         .await;
     assert_eq!(status, 403);
@@ -694,7 +722,7 @@ async fn a_rotating_user_token_is_refreshed_once_and_a_dead_refresh_means_link_a
     connect(&app, &hq).await;
     let bob = hallway::ids::OfficeUserId::new("bob").unwrap();
     let (_, body) = app
-        .api(
+        .api_ok::<model::LinkStart>(
             Method::POST,
             &format!("/api/v1/spaces/{hq}/slack/link"),
             Some(&app.token("bob", &[(&hq, Role::Member)])),
@@ -702,9 +730,7 @@ async fn a_rotating_user_token_is_refreshed_once_and_a_dead_refresh_means_link_a
         )
         .await;
     app.slack.act_as("T0DEMO", "U0DEMO02");
-    app.browser()
-        .visit(body["authorize_url"].as_str().unwrap())
-        .await;
+    app.browser().visit(&body.authorize_url).await;
     let s = &app.services;
     let link = s.links().get(&bob, &demo()).await.unwrap().unwrap();
     assert_eq!(link.user_token_expires_at, Some(app.now_secs() + 43_200));

@@ -4,38 +4,40 @@
 use std::sync::Arc;
 
 use hallway::clock::Clock;
-use hallway::ids::{SpaceId, TeamId};
+use hallway::ids::{SpaceId, TeamId, UserId};
 use hallway::store::Role;
+use hallway_api::model;
 use hallway_fake_slack::{AppConfig, Fault, FaultKind};
-use hallway_tests::{AppOptions, Landing, TestApp, spawn_app_with, spawn_app_without_worker};
+use hallway_tests::{
+    AppOptions, Landing, TestApp, body as wire, spawn_app_with, spawn_app_without_worker,
+};
 use http::Method;
-use serde_json::json;
 
 async fn space(app: &TestApp, admin: &str, name: &str) -> SpaceId {
     let (status, body) = app
-        .api(
+        .api_ok::<model::Space>(
             Method::POST,
             "/api/v1/spaces",
             Some(&app.token(admin, &[])),
-            Some(json!({"name": name})),
+            wire(&model::NewSpace { name: name.into() }),
         )
         .await;
-    assert_eq!(status, 201, "{body}");
-    SpaceId::new(body["id"].as_str().unwrap()).unwrap()
+    assert_eq!(status, 201, "{body:?}");
+    body.id
 }
 
 async fn connect_url(app: &TestApp, admin: &str, space: &SpaceId) -> String {
     let (status, body) = app
-        .api(
+        .api_ok::<model::ConnectStart>(
             Method::POST,
             &format!("/api/v1/spaces/{space}/slack/connect"),
             Some(&app.token(admin, &[])),
             None,
         )
         .await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["expires_in"], 600);
-    body["authorize_url"].as_str().unwrap().to_owned()
+    assert_eq!(status, 200, "{body:?}");
+    assert_eq!(body.expires_in, 600);
+    body.authorize_url
 }
 
 async fn install(app: &TestApp, admin: &str, space: &SpaceId) -> Landing {
@@ -102,7 +104,7 @@ async fn install_happy_path() {
     app.services.slack.auth_test(&token).await.unwrap();
     // The space is mapped and shows connected.
     let (_, status) = app
-        .api(
+        .api_ok::<model::SlackStatus>(
             Method::GET,
             &format!("/api/v1/spaces/{hq}/slack"),
             Some(&app.token("ada", &[])),
@@ -110,10 +112,13 @@ async fn install_happy_path() {
         )
         .await;
     assert_eq!(
-        (status["connected"].as_bool(), status["team_id"].as_str()),
-        (Some(true), Some("T0DEMO"))
+        (status.connected, status.team_id.as_ref()),
+        (true, Some(&demo()))
     );
-    assert_eq!(status["installation"]["installed_by"], "U0DEMO01");
+    assert_eq!(
+        status.installation.flatten().and_then(|i| i.installed_by),
+        Some(UserId::new("U0DEMO01").unwrap())
+    );
     let mapped = app.services.spaces().for_team(&demo()).await.unwrap();
     assert_eq!(mapped.len(), 1);
 }
@@ -126,7 +131,7 @@ async fn only_admins_and_moderators_connect() {
     let hq = space(&app, "ada", "HQ").await;
     let bob = app.token("bob", &[(&hq, Role::Member)]);
     let (status, _) = app
-        .api(
+        .api_err(
             Method::POST,
             &format!("/api/v1/spaces/{hq}/slack/connect"),
             Some(&bob),
@@ -136,7 +141,7 @@ async fn only_admins_and_moderators_connect() {
     assert_eq!(status, 403);
     let mo = app.token("mo", &[(&hq, Role::Moderator)]);
     let (status, _) = app
-        .api(
+        .api_ok::<model::ConnectStart>(
             Method::POST,
             &format!("/api/v1/spaces/{hq}/slack/connect"),
             Some(&mo),
@@ -387,7 +392,7 @@ async fn connecting_again_moves_the_space_to_another_workspace() {
     );
     // Disconnect keeps the space.
     let (status, body) = app
-        .api(
+        .api_ok::<model::Disconnected>(
             Method::DELETE,
             &format!("/api/v1/spaces/{hq}/slack"),
             Some(&app.token("ada", &[])),
@@ -395,8 +400,8 @@ async fn connecting_again_moves_the_space_to_another_workspace() {
         )
         .await;
     assert_eq!(
-        (status, body["disconnected_from"].as_str()),
-        (200, Some("T0OTHER"))
+        (status, body.disconnected_from),
+        (200, Some(TeamId::new("T0OTHER").unwrap()))
     );
     assert!(spaces.get(&hq).await.unwrap().unwrap().team_id.is_none());
 }

@@ -6,7 +6,8 @@ use hallway::auth::join::JoinClaims;
 use hallway::ids::{RoomId, SpaceId};
 use hallway::secrets::Secret;
 use hallway::store::Role;
-use hallway_tests::{TestApp, eventually};
+use hallway_api::model;
+use hallway_tests::{TestApp, body as wire, eventually};
 use http::Method;
 use serde_json::{Value, json};
 
@@ -20,27 +21,31 @@ async fn app() -> Option<(TestApp, Office)> {
 
 async fn join_link(app: &TestApp, space: &SpaceId, room: &RoomId) -> String {
     let (status, body) = app
-        .api(
+        .api_ok::<model::JoinLink>(
             Method::POST,
             &format!("/api/v1/spaces/{space}/join-links"),
             Some(&app.token("ada", &[(space, Role::Admin)])),
-            Some(json!({"room_id": room, "guest": false})),
+            wire(&model::NewJoinLink {
+                room_id: room.clone(),
+                guest: false,
+                expires_in: None,
+            }),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
-    body["url"].as_str().unwrap().to_owned()
+    assert_eq!(status, 200, "{body:?}");
+    body.url
 }
 
 async fn presence(app: &TestApp, o: &Office, who: &[&str]) {
     let (status, body) = app
-        .api(
+        .api_ok::<model::RoomList>(
             Method::PUT,
             &format!("/api/v1/spaces/{}/presence", o.hq),
             Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
             Some(json!({"rooms": {o.hall.as_str(): who}})),
         )
         .await;
-    assert!(status < 300, "{body}");
+    assert!(status < 300, "{body:?}");
 }
 
 /// Bob posts `text` in #general; returns the message's ts.

@@ -26,11 +26,11 @@ use hallway::web::page::Layout;
 use http::{HeaderMap, StatusCode};
 use maud::{Markup, html};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::caller::Caller;
 use crate::sync::{self, Filters};
-use crate::{id, spaces_error};
+use crate::{id, model, spaces_error};
 
 pub const COOKIE: &str = "hallway_admin";
 
@@ -292,16 +292,15 @@ fn audit_rows(entries: &[AuditEntry]) -> Markup {
     }
 }
 
-fn sync_table(space: &SpaceId, list: &Value) -> Markup {
-    let people = list["people"].as_array().cloned().unwrap_or_default();
+fn sync_table(space: &SpaceId, list: &model::SyncList) -> Markup {
+    let people = &list.people;
     if people.is_empty() {
         return html! { p.muted { "Nobody matches these filters." } };
     }
     html! {
         table {
             caption {
-                "People (" (list["counts"]["shown"].to_string()) " shown of "
-                (list["counts"]["total"].to_string()) ")"
+                "People (" (list.counts.shown) " shown of " (list.counts.total) ")"
             }
             thead {
                 tr {
@@ -315,23 +314,23 @@ fn sync_table(space: &SpaceId, list: &Value) -> Markup {
                 }
             }
             tbody {
-                @for p in &people {
-                    @let name = p["name"].as_str().unwrap_or_default();
-                    @let slack = p["slack_user_id"].as_str();
-                    @let status = p["status"].as_str().unwrap_or_default();
+                @for p in people {
+                    @let name = p.name.as_str();
+                    @let slack = p.slack_user_id.as_ref().map(|u| u.as_str());
+                    @let status = p.status.as_str();
                     tr {
                         th scope="row" { (name) }
                         td { (slack.unwrap_or("—")) }
-                        td { (p["office_user_id"].as_str().unwrap_or("—")) }
+                        td { (p.office_user_id.as_ref().map_or("—", |u| u.as_str())) }
                         td {
                             (status)
-                            @if let Some(reason) = p["reason"].as_str() {
+                            @if let Some(reason) = &p.reason {
                                 br;
                                 span.muted { (reason) }
                             }
                         }
-                        td { (p["type"].as_str().unwrap_or_default()) }
-                        td { (p["platform"].as_str().unwrap_or_default()) }
+                        td { (p.kind.as_str()) }
+                        td { (p.platform.as_str()) }
                         td {
                             @if let Some(u) = slack {
                                 @if status != "on" {
@@ -378,16 +377,16 @@ async fn render(
     let people = match &space.team_id {
         Some(team) => {
             let f = v.filters();
-            let list = sync::listing(s, &space, team, &f).await?;
-            let counts = &list["counts"];
+            let list = sync::sync_list(s, &space, team, &f).await?;
+            let counts = &list.counts;
             Some(html! {
                 section aria-labelledby="people-h" {
                     h2 id="people-h" { "People sync" }
                     p {
-                        (counts["on"].to_string()) " on · "
-                        (counts["pending"].to_string()) " pending · "
-                        (counts["off"].to_string()) " off · "
-                        (counts["failed"].to_string()) " failed"
+                        (counts.on) " on · "
+                        (counts.pending) " pending · "
+                        (counts.off) " off · "
+                        (counts.failed) " failed"
                     }
                     form method="get" action={ "/admin/spaces/" (space.id.as_str()) } {
                         (select("status", "Status", f.status.as_deref(), &["on", "pending", "off", "failed"]))
@@ -644,7 +643,7 @@ async fn perform(
         }
         action @ (Action::Prompt | Action::Reprompt) => {
             let (space, team) = managed().await?;
-            let done = sync::prompt_person(
+            let done = sync::prompt_one_person(
                 s,
                 caller,
                 &space,
@@ -653,32 +652,29 @@ async fn perform(
                 action == Action::Reprompt,
             )
             .await?;
-            Ok(format!(
-                "Prompt queued for {}.",
-                done["name"].as_str().unwrap_or("them")
-            ))
+            Ok(format!("Prompt queued for {}.", done.name))
         }
         Action::PromptAll => {
             let (space, team) = managed().await?;
-            let c = sync::prompt_everyone(s, caller, &space, &team).await?;
+            let c = sync::prompt_all_people(s, caller, &space, &team).await?;
             Ok(format!(
                 "Prompts queued for {} people ({} linked already, {} prompted within the day).",
-                c["queued"], c["already_linked"], c["prompted_within_a_day"]
+                c.queued, c.already_linked, c.prompted_within_a_day
             ))
         }
         Action::Reset => {
             let (space, team) = managed().await?;
             let u = user()?;
-            sync::reset_person(s, caller, &space, &team, &u).await?;
+            sync::reset_one_person(s, caller, &space, &team, &u).await?;
             Ok(format!("{u} is no longer linked."))
         }
         Action::Remove => {
             let (space, team) = managed().await?;
             let u = user()?;
-            let done = sync::remove_person(s, caller, &space, &team, &u).await?;
+            let done = sync::remove_one_person(s, caller, &space, &team, &u).await?;
             Ok(format!(
                 "{u} removed: {} conversation(s), {} message(s).",
-                done["removed"]["conversations"], done["removed"]["messages"]
+                done.removed.conversations, done.removed.messages
             ))
         }
         // Checked like the people actions first, so someone who may not

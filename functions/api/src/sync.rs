@@ -184,17 +184,7 @@ pub async fn sync_list(
     })
 }
 
-/// [`sync_list`] as JSON, which the admin page renders.
-pub async fn listing(
-    s: &Services,
-    space: &Space,
-    team: &TeamId,
-    f: &Filters,
-) -> Result<Value, ApiError> {
-    as_json(&sync_list(s, space, team, f).await?)
-}
-
-/// An answer as JSON for the admin page.
+/// A record's detail as JSON, for the audit log.
 fn as_json<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
     serde_json::to_value(v).map_err(|e| ApiError::Internal(e.into()))
 }
@@ -317,18 +307,6 @@ pub async fn prompt_one_person(
     })
 }
 
-/// [`prompt_one_person`] as JSON, for the admin page.
-pub async fn prompt_person(
-    s: &Services,
-    caller: &Caller,
-    space: &Space,
-    team: &TeamId,
-    user: &UserId,
-    force: bool,
-) -> Result<Value, ApiError> {
-    as_json(&prompt_one_person(s, caller, space, team, user, force).await?)
-}
-
 async fn prompt(
     s: Services,
     caller: Caller,
@@ -438,16 +416,6 @@ pub async fn prompt_all_people(
     Ok(counts)
 }
 
-/// [`prompt_all_people`] as JSON, for the admin page.
-pub async fn prompt_everyone(
-    s: &Services,
-    caller: &Caller,
-    space: &Space,
-    team: &TeamId,
-) -> Result<Value, ApiError> {
-    as_json(&prompt_all_people(s, caller, space, team).await?)
-}
-
 /// Breaks a person's link (tokens with it); they are back to `off`.
 pub async fn reset_one_person(
     s: &Services,
@@ -472,17 +440,6 @@ pub async fn reset_one_person(
         status: SyncStatus::Off,
         unlinked,
     })
-}
-
-/// [`reset_one_person`] as JSON, for the admin page.
-pub async fn reset_person(
-    s: &Services,
-    caller: &Caller,
-    space: &Space,
-    team: &TeamId,
-    user: &UserId,
-) -> Result<Value, ApiError> {
-    as_json(&reset_one_person(s, caller, space, team, user).await?)
 }
 
 /// Breaks a person's link, tokens with it (admins, moderators).
@@ -550,17 +507,6 @@ pub async fn remove_one_person(
         slack_user_id: user.clone(),
         removed: detail,
     })
-}
-
-/// [`remove_one_person`] as JSON, for the admin page.
-pub async fn remove_person(
-    s: &Services,
-    caller: &Caller,
-    space: &Space,
-    team: &TeamId,
-    user: &UserId,
-) -> Result<Value, ApiError> {
-    as_json(&remove_one_person(s, caller, space, team, user).await?)
 }
 
 /// Forgets a person (admins, moderators): link, tokens, sync state,
