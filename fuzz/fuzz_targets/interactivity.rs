@@ -2,20 +2,6 @@
 //! `payload=` form around arbitrary JSON: never a 5xx or a panic.
 #![no_main]
 
-use hallway_fuzz::{assert_sane, encode, post_signed};
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|input: (Vec<u8>, bool)| {
-    let (raw, wrap) = input;
-    let body = if wrap {
-        format!("payload={}", encode(&raw)).into_bytes()
-    } else {
-        raw
-    };
-    let (status, answer) = post_signed(
-        "/slack/interactivity",
-        "application/x-www-form-urlencoded",
-        body,
-    );
-    assert_sane(status, &answer, "interactivity");
-});
+fuzz_target!(|input: (Vec<u8>, bool)| hallway_fuzz::targets::interactivity::check(input));

@@ -3,38 +3,8 @@
 //! (no state was ever issued here, so none can be valid).
 #![no_main]
 
-use hallway_fuzz::{assert_no_server_error, encode, send};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (String, String, Option<String>, bool)| {
-    let (state, code, error, login) = input;
-    let mut query = url_encode_pairs(&[("state", &state), ("code", &code)]);
-    if let Some(e) = &error {
-        query.push('&');
-        query.push_str(&url_encode_pairs(&[("error", e)]));
-    }
-    let path = if login {
-        "/slack/login/callback"
-    } else {
-        "/slack/oauth/callback"
-    };
-    let (status, body) = send(
-        http::Method::GET,
-        &format!("{path}?{query}"),
-        &[],
-        Vec::new(),
-    );
-    assert_no_server_error(status, &body, path);
-    assert!(
-        !(300..400).contains(&status),
-        "an unissued state was followed: {status}"
-    );
+    hallway_fuzz::targets::oauth_state::check(input)
 });
-
-fn url_encode_pairs(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v.as_bytes())))
-        .collect::<Vec<_>>()
-        .join("&")
-}

@@ -1,19 +1,31 @@
-//! Shared set-up for hallway's fuzz targets: the routers of the events,
-//! commands and oauth functions on an in-memory store and queue (built once
-//! per process), and a way to send them a request signed as Slack would.
+//! What hallway's fuzz targets check, as plain functions
+//! ([`targets`]`::<target>::check`), with their shared set-up: the routers
+//! of the events, commands and oauth functions on an in-memory store and
+//! queue (built once per process), and a way to send them a request signed
+//! as Slack would.
+//!
+//! Two things run these checks:
+//! - the cargo-fuzz targets in `fuzz/fuzz_targets/` (one line each),
+//!   coverage-guided, with `./scripts/fuzz` (they build apart, instrumented,
+//!   in `fuzz/target`);
+//! - this crate's replay test, in the main build and so in the test
+//!   command: every input kept in `fuzz/regressions/<target>/`, then a few
+//!   hundred inputs per target from a fixed seed, decoded as libFuzzer's
+//!   targets decode theirs.
 //!
 //! # Layout
-//! - `fuzz_targets/slack_signature.rs`: `verify_with` on arbitrary headers
-//!   and bodies; accepted only when the signature is the body's.
-//! - `fuzz_targets/slash_command.rs`, `event_envelope.rs`,
-//!   `interactivity.rs`: arbitrary signed bodies through the routers.
-//! - `fuzz_targets/join_token.rs`: join links, verified and opened.
-//! - `fuzz_targets/oauth_state.rs`: the OAuth callbacks' `state`/`code`.
+//! - `targets::slack_signature`: `verify_with` on arbitrary headers and
+//!   bodies; accepted only when the signature is the body's.
+//! - `targets::slash_command`, `event_envelope`, `interactivity`: arbitrary
+//!   signed bodies through the routers.
+//! - `targets::join_token`: join links, verified and opened.
+//! - `targets::oauth_state`: the OAuth callbacks' `state`/`code`.
 //!
 //! Every target asserts what must hold for any input (no panic, no 5xx,
 //! nothing accepted that was not signed), not only that nothing crashes.
-//! Inputs that once failed are kept in `fuzz/regressions/<target>/`; the
-//! test command's fuzz run (`scripts/fuzz`) replays them before fuzzing.
+//! Inputs that once failed are kept in `fuzz/regressions/<target>/`.
+
+pub mod targets;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
