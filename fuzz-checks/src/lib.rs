@@ -9,8 +9,8 @@
 //!   coverage-guided, with `./scripts/fuzz` (they build apart, instrumented,
 //!   in `fuzz/target`);
 //! - this crate's replay test, in the main build and so in the test
-//!   command: every input kept in `fuzz/regressions/<target>/`, then a few
-//!   hundred inputs per target from a fixed seed, decoded as libFuzzer's
+//!   command: every input kept in `fuzz/regressions/<target>/`, then 2,000
+//!   inputs per target from a fixed seed, decoded as libFuzzer's
 //!   targets decode theirs.
 //!
 //! # Layout

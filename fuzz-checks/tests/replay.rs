@@ -37,7 +37,7 @@ where
     T: for<'a> Arbitrary<'a>,
 {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../regressions")
+        .join("../fuzz/regressions")
         .join(target);
     let mut kept = 0;
     // A target with nothing kept has no directory in a clone (git keeps
