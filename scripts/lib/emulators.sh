@@ -55,7 +55,7 @@ if [[ ! -f "$stamp" ]]; then
   for pin in "moto==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" "aws-sam-cli==$SAM_CLI_VERSION"; do
     grep -qx "$pin" "$lock" || die "$pin is not what scripts/lib/python-tools.lock pins; regenerate it"
   done
-  say "installing moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION and SAM CLI $SAM_CLI_VERSION into $tools/venv"
+  say "installing moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION and SAM CLI $SAM_CLI_VERSION into $venv"
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$lock"

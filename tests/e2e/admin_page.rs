@@ -7,8 +7,8 @@ use hallway::store::Role;
 use hallway_tests::{AppOptions, TestApp, eventually, spawn_app_with};
 use http::StatusCode;
 
-use crate::commands::{Office, bridged_office, fill_directory, office};
-use crate::demo::{CAROL, from_app};
+use hallway_tests::demo::{CAROL, from_app};
+use hallway_tests::demo::{Office, bridged_office, fill_directory, office};
 
 async fn app() -> Option<(TestApp, Office)> {
     let (app, o) = bridged_office(&[]).await?;

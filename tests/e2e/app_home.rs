@@ -9,9 +9,9 @@ use hallway_tests::{TestApp, eventually};
 use http::Method;
 use serde_json::{Value, json};
 
-use crate::commands::{Office, bridged_office};
-use crate::demo::team as demo;
-use crate::demo::{ALICE, CAROL};
+use hallway_tests::demo::team as demo;
+use hallway_tests::demo::{ALICE, CAROL};
+use hallway_tests::demo::{Office, bridged_office};
 
 fn ou(id: &str) -> OfficeUserId {
     OfficeUserId::new(id).unwrap()

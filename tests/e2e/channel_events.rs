@@ -11,9 +11,9 @@ use hallway_tests::{AppOptions, TestApp, eventually, spawn_app_with};
 use http::Method;
 use serde_json::json;
 
-use crate::commands::{Office, office};
-use crate::demo::team as demo;
-use crate::demo::{BOT, DAVE, DESIGN, ERIN, GENERAL, from_app};
+use hallway_tests::demo::team as demo;
+use hallway_tests::demo::{BOT, DAVE, DESIGN, ERIN, GENERAL, from_app};
+use hallway_tests::demo::{Office, office};
 
 /// Not mapped to any room.
 const RANDOM: &str = "C0RANDOM";

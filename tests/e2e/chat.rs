@@ -10,21 +10,21 @@
 use hallway::ids::{ChannelId, MessageTs, UserId};
 use hallway::office_webhook::Notification;
 use hallway::secrets::Secret;
-use hallway::slack::SlackError;
 use hallway::slack::messages::SYNC_ACTION;
 use hallway::store::chat::{ConversationKind, Source};
 use hallway::store::sync::SyncStatus;
 use hallway::store::{ChatMessage, Role};
 use hallway_api::model;
+use hallway_tests::demo::slack;
 use hallway_tests::office::OfficeReceiver;
 use hallway_tests::{TestApp, body as wire, eventually, eventually_within};
 use http::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-use crate::commands::{Office, bridged_office, link_ada_with_token};
-use crate::demo::team as demo;
-use crate::demo::{ALICE, BOB, BOT, CAROL, DAVE, from_app, post_event, sample_body};
+use hallway_tests::demo::team as demo;
+use hallway_tests::demo::{ALICE, BOB, BOT, CAROL, DAVE, from_app, post_event, sample_body};
+use hallway_tests::demo::{Office, bridged_office, link_ada_with_token};
 
 /// The demo office with the bridge on and Alice (office user `ada`)
 /// linked with a user token that subscribes to her DMs.
@@ -41,18 +41,6 @@ fn receiver(app: &TestApp) -> &OfficeReceiver {
 /// A person's own Slack token, to write as them.
 fn person(app: &TestApp, user: &str) -> Secret {
     Secret::new(app.slack.issue_user_token("T0DEMO", user, &["chat:write"]))
-}
-
-/// Calls a Web API method on the fake Slack as the token's owner, waiting
-/// out the per-channel message limit as a Slack client would.
-pub async fn slack(app: &TestApp, token: &Secret, method: &str, body: Value) -> Value {
-    loop {
-        match app.services.slack.call_json(method, token, &body).await {
-            Ok(reply) => return reply,
-            Err(SlackError::RateLimited { retry_after }) => tokio::time::sleep(retry_after).await,
-            Err(e) => panic!("{method}: {e}"),
-        }
-    }
 }
 
 /// Writes `text` to `to` (a user id or a DM id); returns (channel, ts).
@@ -459,8 +447,13 @@ async fn a_dm_with_the_app_is_a_conversation_with_the_app_whichever_authorizatio
         return;
     };
     // Dave links too; both write to the app, each conversation new.
-    crate::commands::link_with_token(&app, "dan", DAVE, &["im:history", "im:read", "chat:write"])
-        .await;
+    hallway_tests::demo::link_with_token(
+        &app,
+        "dan",
+        DAVE,
+        &["im:history", "im:read", "chat:write"],
+    )
+    .await;
     let alice = Secret::new(app.slack.issue_user_token("T0DEMO", ALICE, &["chat:write"]));
     let dave = Secret::new(app.slack.issue_user_token("T0DEMO", DAVE, &["chat:write"]));
     say(&app, &alice, BOT, "hello app").await;

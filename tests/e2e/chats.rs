@@ -11,9 +11,9 @@ use http::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::chat::slack;
-use crate::commands::{Office, bridged_office, fill_directory, link_ada_with_token};
-use crate::demo::{ALICE, BOB};
+use hallway_tests::demo::slack;
+use hallway_tests::demo::{ALICE, BOB};
+use hallway_tests::demo::{Office, bridged_office, fill_directory, link_ada_with_token};
 
 const ADA_SCOPES: &[&str] = &["chat:write", "im:history", "im:read", "im:write"];
 

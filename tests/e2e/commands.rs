@@ -4,116 +4,18 @@
 use std::collections::BTreeMap;
 
 use hallway::ids::{ChannelId, OfficeUserId, TeamId, UserId};
-use hallway::secrets::Secret;
+use hallway::store::Role;
 use hallway::store::installations::InstallStatus;
-use hallway::store::{LinkedVia, NewLink, Role};
 use hallway_api::model;
 use hallway_fake_slack::{ChannelSeed, Limit, TeamSeed};
+use hallway_tests::demo::office;
 use hallway_tests::{
     AppOptions, TestApp, body as wire, eventually, other_team, spawn_app, spawn_app_with,
 };
 use serde_json::Value;
 
-use crate::demo::team as demo;
-use crate::demo::{ALICE, DESIGN, GENERAL};
-
-pub use hallway_tests::seed::Office;
-
-/// The app installed in the demo workspace with a bot token of these
-/// scopes (installed by Alice), as the OAuth callback would store it.
-pub async fn install_demo(app: &TestApp, scopes: &[&str]) {
-    let bot_token = app.slack.issue_bot_token("T0DEMO", scopes);
-    hallway_tests::seed::install(
-        &app.services,
-        &demo(),
-        "Acme",
-        "U0DEMOBOT",
-        Some(ALICE),
-        bot_token,
-        scopes,
-    )
-    .await;
-}
-
-/// The bot scopes [`office`] installs with.
-pub use hallway_tests::seed::OFFICE_SCOPES;
-
-/// The app installed in the demo workspace, Alice linked as office user
-/// `ada`, and a space HQ (Kitchen 4, Hall 30, Booth 2) mapped to the team.
-pub async fn office(app: &TestApp) -> Office {
-    install_demo(app, OFFICE_SCOPES).await;
-    hallway_tests::seed::office(&app.services, &demo(), ALICE).await
-}
-
-/// A bundle whose fake Slack delivers events to it (and whose office
-/// receiver hears the office webhook), with [`office`] set up and the bot
-/// holding `extra_scopes` too.
-pub async fn bridged_office(extra_scopes: &[&str]) -> Option<(TestApp, Office)> {
-    let app = spawn_app_with(AppOptions {
-        bridge: true,
-        ..AppOptions::default()
-    })
-    .await?;
-    let o = office(&app).await;
-    if !extra_scopes.is_empty() {
-        install_demo(&app, &[OFFICE_SCOPES, extra_scopes].concat()).await;
-    }
-    Some((app, o))
-}
-
-/// Fills the demo team's directory with a real refresh (one page).
-pub async fn fill_directory(app: &TestApp, o: &Office) {
-    let admin = app.token("ada", &[(&o.hq, Role::Admin)]);
-    let path = format!("/api/v1/spaces/{}/directory", o.hq);
-    let (code, body) = app
-        .api_ok::<model::DirectoryRun>(
-            http::Method::POST,
-            &format!("{path}/refresh"),
-            Some(&admin),
-            None,
-        )
-        .await;
-    assert_eq!(code, 202, "{body:?}");
-    eventually("the directory filled", || async {
-        let (_, state) = app
-            .api_ok::<model::DirectoryState>(http::Method::GET, &path, Some(&admin), None)
-            .await;
-        matches!(
-            state,
-            model::DirectoryState::Refreshed(model::DirectoryRun {
-                status: model::RunStatus::Done,
-                ..
-            })
-        )
-    })
-    .await;
-}
-
-/// Links Alice (`ada`) again, now with a user token of these scopes, as
-/// the user-scope OAuth would.
-pub async fn link_ada_with_token(app: &TestApp, scopes: &[&str]) {
-    link_with_token(app, "ada", ALICE, scopes).await;
-}
-
-/// Links an office user to a Slack person of the demo team with a user
-/// token of these scopes, as the user-scope OAuth from the office would.
-pub async fn link_with_token(app: &TestApp, office_user: &str, slack_user: &str, scopes: &[&str]) {
-    let token = app.slack.issue_user_token("T0DEMO", slack_user, scopes);
-    app.services
-        .links()
-        .link(NewLink {
-            office_user_id: OfficeUserId::new(office_user).unwrap(),
-            team_id: demo(),
-            slack_user_id: UserId::new(slack_user).unwrap(),
-            enterprise_id: None,
-            via: LinkedVia::Authorize,
-            user_scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            user_token: Some(Secret::new(token)),
-            rotation: None,
-        })
-        .await
-        .unwrap();
-}
+use hallway_tests::demo::team as demo;
+use hallway_tests::demo::{ALICE, DESIGN, GENERAL};
 
 fn text(reply: &Value) -> String {
     reply["text"].as_str().unwrap_or_default().to_owned()
@@ -663,7 +565,7 @@ async fn a_member_of_the_space_maps_the_channel_but_a_stranger_cannot() {
     );
     app.drained().await;
     assert!(
-        crate::demo::from_app(&app, "U0DEMO03").is_empty(),
+        hallway_tests::demo::from_app(&app, "U0DEMO03").is_empty(),
         "nobody is invited"
     );
     assert!(
@@ -831,7 +733,7 @@ async fn private_channels_with_c_ids_map_and_group_dms_say_why_not() {
     assert!(said.contains("now meets in Booth (HQ)"), "{said}");
     app.drained().await;
     assert_eq!(
-        crate::demo::from_app(&app, "U0DEMO02").len(),
+        hallway_tests::demo::from_app(&app, "U0DEMO02").len(),
         1,
         "Bob, a member, is invited"
     );
@@ -1030,7 +932,7 @@ async fn an_invite_to_a_room_removed_meanwhile_sends_nothing_and_says_why() {
     let said = responses(&app, "attic").remove(0);
     assert!(said.contains("'Attic' was removed from 'HQ'"), "{said}");
     app.drained().await;
-    assert!(crate::demo::from_app(&app, "U0DEMO02").is_empty());
+    assert!(hallway_tests::demo::from_app(&app, "U0DEMO02").is_empty());
     assert!(
         app.services
             .invites()

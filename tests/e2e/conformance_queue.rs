@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use hallway::queue::memory::MemoryQueue;
 use hallway::queue::sqs::SqsQueue;
-use hallway::queue::{JobQueue, Received, SharedQueue, poller};
+use hallway::queue::{SharedQueue, poller};
 use hallway_tests::Emulators;
+use hallway_tests::receive_n;
 
 const VISIBILITY: Duration = Duration::from_secs(1);
 const MAX_RECEIVES: u32 = 2;
@@ -71,17 +72,6 @@ conformance!(
     dead_letter_sends_straight_to_the_dead_letter_queue,
     batch_item_failures_retry_only_the_failed_message,
 );
-
-/// Receives until `n` messages arrived or `within` passed (the other
-/// queue tests use it too).
-pub(crate) async fn receive_n(q: &dyn JobQueue, n: usize, within: Duration) -> Vec<Received> {
-    let deadline = Instant::now() + within;
-    let mut got = Vec::new();
-    while got.len() < n && Instant::now() < deadline {
-        got.extend(q.receive(10, Duration::from_secs(1)).await.unwrap());
-    }
-    got
-}
 
 mod cases {
     use super::*;

@@ -15,9 +15,9 @@ use hallway_tests::{AppOptions, TestApp, eventually_within, spawn_app_with};
 use http::Method;
 use std::time::Duration;
 
-use crate::commands::{install_demo, office};
-use crate::demo::team as demo;
-use crate::demo::{post_event, sample_body, user};
+use hallway_tests::demo::team as demo;
+use hallway_tests::demo::{install_demo, office};
+use hallway_tests::demo::{post_event, sample_body, user};
 
 /// The demo workspace grown to 446 people (three `users.list` pages of
 /// 200), one of them deactivated and one a bot.

@@ -8,9 +8,9 @@ use hallway::ids::{ChannelId, MessageTs};
 use hallway::store::installations::InstallStatus;
 use hallway_tests::{TestApp, eventually};
 
-use crate::commands::bridged_office;
-use crate::demo::team as demo;
-use crate::demo::{ALICE, DAVE, DESIGN, from_app, post_event, sample_body, user};
+use hallway_tests::demo::bridged_office;
+use hallway_tests::demo::team as demo;
+use hallway_tests::demo::{ALICE, DAVE, DESIGN, from_app, post_event, sample_body, user};
 
 /// A sample as Slack would send it now (`event_time` now: lifecycle events
 /// older than the installation change nothing).

@@ -2,43 +2,22 @@
 //! bundle, state checked in the store and the queue, the worker
 //! polling the queue.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use async_trait::async_trait;
 use hallway::ids::{EventId, TeamId, UserId};
 use hallway::jobs::{self, Job};
 use hallway::keys;
-use hallway::queue::{JobQueue, QueueError, Received, SharedQueue};
+use hallway::queue::Received;
 use hallway::secrets::Secret;
 use hallway::slack::events::SlackEvent;
 use hallway::store::NewInstallation;
 use hallway::store::installations::InstallStatus;
+use hallway_tests::demo::{JSON, callback, outcome};
+use hallway_tests::flaky::FlakyQueue;
 use hallway_tests::{
     AppOptions, TestApp, signed, spawn_app, spawn_app_with, spawn_app_without_worker,
 };
 use serde_json::json;
-
-pub(crate) const JSON: &str = "application/json";
-
-/// A callback Slack sends now (`event_time`: lifecycle events older than
-/// the installation change nothing).
-pub(crate) fn callback(event_id: &str, event: serde_json::Value) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    json!({
-        "token": "legacy", "team_id": "T0DEMO", "api_app_id": "A0HALLWAY",
-        "event": event, "type": "event_callback", "event_id": event_id,
-        "event_time": now,
-        "authorizations": [{"enterprise_id": null, "team_id": "T0DEMO", "user_id": "U0DEMOBOT",
-                            "is_bot": true, "is_enterprise_install": false}],
-        "is_ext_shared_channel": false, "context_team_id": "T0DEMO", "context_enterprise_id": null,
-    })
-    .to_string()
-}
 
 fn uninstalled(event_id: &str) -> String {
     callback(
@@ -68,13 +47,6 @@ async fn queued(app: &TestApp) -> Vec<Received> {
         }
         all.extend(got);
     }
-}
-
-pub(crate) fn outcome(resp: &reqwest::Response) -> String {
-    resp.headers()
-        .get("x-hallway-event")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -299,53 +271,6 @@ async fn signed_garbage_is_a_400() {
     assert_eq!(resp.status(), 400);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"], "the body is not an Events API payload");
-}
-
-/// A queue whose sends fail while `failures` is above zero.
-pub struct FlakyQueue {
-    pub inner: SharedQueue,
-    pub failures: Arc<AtomicU32>,
-}
-
-impl FlakyQueue {
-    /// For [`AppOptions::wrap_queue`]: the first `failures` sends fail.
-    pub fn wrapping(failures: u32) -> Box<dyn FnOnce(SharedQueue) -> SharedQueue + Send> {
-        Self::controlled(Arc::new(AtomicU32::new(failures)))
-    }
-
-    /// For [`AppOptions::wrap_queue`]: sends fail while the test holds
-    /// `failures` above zero (each failure takes one off).
-    pub fn controlled(
-        failures: Arc<AtomicU32>,
-    ) -> Box<dyn FnOnce(SharedQueue) -> SharedQueue + Send> {
-        Box::new(move |inner| Arc::new(FlakyQueue { inner, failures }) as SharedQueue)
-    }
-}
-
-#[async_trait]
-impl JobQueue for FlakyQueue {
-    async fn send(&self, body: &str, delay: Duration) -> Result<String, QueueError> {
-        if self
-            .failures
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
-            return Err(QueueError::Unavailable("injected: SQS is down".into()));
-        }
-        self.inner.send(body, delay).await
-    }
-    async fn receive(&self, max: u32, wait: Duration) -> Result<Vec<Received>, QueueError> {
-        self.inner.receive(max, wait).await
-    }
-    async fn delete(&self, receipt: &str) -> Result<(), QueueError> {
-        self.inner.delete(receipt).await
-    }
-    async fn change_visibility(&self, receipt: &str, timeout: Duration) -> Result<(), QueueError> {
-        self.inner.change_visibility(receipt, timeout).await
-    }
-    async fn dead_letter(&self, body: &str) -> Result<(), QueueError> {
-        self.inner.dead_letter(body).await
-    }
 }
 
 #[tokio::test]

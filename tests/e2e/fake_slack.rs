@@ -23,9 +23,9 @@ use hallway_fake_slack::{AppConfig, BlockAction, FakeSlack, TeamSeed};
 use hallway_tests::{AppOptions, TestApp, body as wire, eventually, spawn_app, spawn_app_with};
 use http::{HeaderMap, Method, StatusCode};
 
-use crate::commands::{Office, office};
-use crate::demo::{ALICE, BOB, BOT, GENERAL};
-use crate::events_webhook::FlakyQueue;
+use hallway_tests::demo::{ALICE, BOB, BOT, GENERAL};
+use hallway_tests::demo::{Office, office};
+use hallway_tests::flaky::FlakyQueue;
 
 /// A bridged office whose queue can be made to fail on demand (SQS down
 /// while the events webhook enqueues), and whose events are retried

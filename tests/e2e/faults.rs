@@ -33,8 +33,8 @@ use hallway_fake_slack::{Fault, FaultKind};
 use hallway_tests::{AppOptions, TestApp, eventually_within, spawn_app_with};
 use serde_json::json;
 
-use crate::events_webhook::{JSON, callback, outcome};
-use crate::invites::{deliver, invite};
+use hallway_tests::demo::{JSON, callback, outcome};
+use hallway_tests::demo::{deliver, invite};
 
 const PEOPLE: [&str; 5] = ["U0DEMO02", "U0DEMO03", "U0DEMO04", "U0DEMO05", "U0DEMO06"];
 
@@ -302,7 +302,7 @@ async fn sqs_unreachable_while_the_webhook_enqueues_answers_503_and_the_retry_is
     else {
         return;
     };
-    crate::commands::office(&app).await;
+    hallway_tests::demo::office(&app).await;
     let event = app_home_opened("EvSQSDOWN1");
     let started = Instant::now();
     let first = app.post_signed("/slack/events", JSON, &event, &[]).await;

@@ -5,16 +5,16 @@
 use std::time::Duration;
 
 use hallway::ids::{OfficeUserId, TeamId, UserId};
-use hallway::jobs::{self, DeliverJob, Job};
-use hallway::store::invites::Origin;
-use hallway::store::{DeliveryStatus, Invite, NewInvite, Role};
+use hallway::jobs::{self, Job};
+use hallway::store::{DeliveryStatus, Invite, Role};
 use hallway_api::model::{self, InviteQueued, InviteStatus};
 use hallway_fake_slack::{Fault, FaultKind, Limit};
+use hallway_tests::demo::{deliver, invite};
 use hallway_tests::{AppOptions, TestApp, body as wire, eventually, spawn_app, spawn_app_with};
 use http::Method;
 use serde_json::json;
 
-use crate::commands::office;
+use hallway_tests::demo::office;
 
 fn demo() -> TeamId {
     TeamId::new("T0DEMO").unwrap()
@@ -22,52 +22,6 @@ fn demo() -> TeamId {
 
 fn user(id: &str) -> UserId {
     UserId::new(id).unwrap()
-}
-
-/// An invite to HQ's Hall for `recipients`, stored but not fanned out.
-pub(crate) async fn invite(app: &TestApp, recipients: &[&str]) -> Invite {
-    let o = office(app).await;
-    let hall = app
-        .services
-        .spaces()
-        .room(&o.hq, &o.hall)
-        .await
-        .unwrap()
-        .unwrap();
-    let invite = app
-        .services
-        .invites()
-        .create(NewInvite {
-            team_id: demo(),
-            space_id: o.hq.clone(),
-            space_name: "HQ".into(),
-            room_id: hall.id.clone(),
-            room_name: hall.name.clone(),
-            inviter_name: "Ada".into(),
-            inviter_office_user: None,
-            inviter_slack_user: None,
-            origin: Origin::Office,
-            channel_id: None,
-            response_url: None,
-            total: recipients.len() as u32,
-        })
-        .await
-        .unwrap();
-    let list: Vec<UserId> = recipients.iter().map(|r| user(r)).collect();
-    app.services
-        .invites()
-        .add_recipients(&invite.id, &list)
-        .await
-        .unwrap();
-    invite
-}
-
-pub(crate) fn deliver(invite: &Invite, recipient: &str) -> Job {
-    Job::Deliver(DeliverJob {
-        invite_id: invite.id.clone(),
-        team_id: demo(),
-        recipient: user(recipient),
-    })
 }
 
 pub(crate) async fn completed(app: &TestApp, invite: &Invite) {

@@ -78,8 +78,7 @@ async fn a_call_is_answered_with_one_job_and_the_worker_writes_its_meeting() {
     // job the command queued.
     assert!(meetings.get(&w.hq, &w.hall).await.unwrap().is_none());
     let queue = &w.services.queue;
-    let received =
-        crate::conformance_queue::receive_n(queue.as_ref(), 1, Duration::from_secs(10)).await;
+    let received = hallway_tests::receive_n(queue.as_ref(), 1, Duration::from_secs(10)).await;
     assert_eq!(received.len(), 1);
     let job = jobs::decode(&received[0].body).unwrap();
     assert!(
@@ -135,8 +134,7 @@ async fn the_worker_answers_before_its_deadline_when_slack_hangs_naming_the_reco
         .collect();
     let queue = &w.services.queue;
     jobs::enqueue_all(queue.as_ref(), &prompts).await.unwrap();
-    let received =
-        crate::conformance_queue::receive_n(queue.as_ref(), 4, Duration::from_secs(10)).await;
+    let received = hallway_tests::receive_n(queue.as_ref(), 4, Duration::from_secs(10)).await;
     assert_eq!(received.len(), 4);
     w.slack.inject(Fault {
         method: Some("chat.postMessage".into()),

@@ -8,9 +8,9 @@ use hallway::store::installations::InstallStatus;
 use hallway_tests::{AppOptions, TestApp, spawn_app, spawn_app_with};
 use serde_json::json;
 
-use crate::commands::{install_demo, link_ada_with_token, office};
-use crate::demo::team as demo;
-use crate::demo::{ALICE, GENERAL, post_event};
+use hallway_tests::demo::team as demo;
+use hallway_tests::demo::{ALICE, GENERAL, post_event};
+use hallway_tests::demo::{install_demo, link_ada_with_token, office};
 
 /// A signed callback of `event` sent at `event_time`.
 fn callback(event: serde_json::Value, event_id: &str, event_time: i64) -> String {

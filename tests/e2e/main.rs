@@ -1,8 +1,9 @@
 //! hallway's one end-to-end test binary.
 //!
 //! # Layout
-//! - `demo`: the fake Slack's demo workspace (people, channels, bot);
-//!   `commands::office` / `bridged_office`: the office most tests start from.
+//! Shared set-up lives in `tests/src` (`hallway_tests`): `demo` (the fake
+//! Slack's demo workspace, the office most tests start from, and the
+//! requests they build on), `flaky`, `counting`, `logs`, `spawn_app`.
 //! - `conformance_table`, `conformance_queue`: every adapter of a port
 //!   passes the same suite (embedded vs DynamoDB Local, in-process vs SQS).
 //! - `secrets`: the Secrets Manager adapter against moto.
@@ -63,16 +64,15 @@
 mod admin_page;
 mod app_home;
 mod channel_events;
-pub mod chat;
+mod chat;
 mod chats;
-pub mod commands;
+mod commands;
 mod conformance_queue;
 mod conformance_table;
 mod cors;
-pub mod demo;
 mod directory;
 mod event_samples;
-pub mod events_webhook;
+mod events_webhook;
 mod fake_slack;
 mod faults;
 mod infra;

@@ -9,9 +9,9 @@ use hallway_tests::{AppOptions, TestApp, eventually, spawn_app_with};
 use http::Method;
 use serde_json::json;
 
-use crate::commands::{OFFICE_SCOPES, Office, install_demo, office};
-use crate::demo::{ALICE, BOT, GENERAL};
-use crate::events_webhook::FlakyQueue;
+use hallway_tests::demo::{ALICE, BOT, GENERAL};
+use hallway_tests::demo::{OFFICE_SCOPES, Office, install_demo, office};
+use hallway_tests::flaky::FlakyQueue;
 
 async fn setup(app: &TestApp) -> Office {
     let o = office(app).await;

@@ -10,8 +10,8 @@ use http::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::commands::{Office, office};
-use crate::demo::team as demo;
+use hallway_tests::demo::team as demo;
+use hallway_tests::demo::{Office, office};
 
 fn ou(id: &str) -> OfficeUserId {
     OfficeUserId::new(id).unwrap()

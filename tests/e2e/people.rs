@@ -12,9 +12,9 @@ use hallway_fake_slack::UserSeed;
 use hallway_tests::{AppOptions, TestApp, body as wire, spawn_app, spawn_app_with};
 use http::Method;
 
-use crate::commands::{Office, fill_directory, link_ada_with_token, link_with_token, office};
-use crate::demo::team as demo;
-use crate::demo::{ALICE, BOB, CAROL, user};
+use hallway_tests::demo::team as demo;
+use hallway_tests::demo::{ALICE, BOB, CAROL, user};
+use hallway_tests::demo::{Office, fill_directory, link_ada_with_token, link_with_token, office};
 
 /// A page of the pane as `who`.
 async fn get(app: &TestApp, o: &Office, who: &str, role: Role, query: &str) -> PeoplePage {
@@ -323,7 +323,7 @@ async fn people_who_linked_with_a_user_token_stay_people() {
     app.drained().await;
     for who in [BOB, CAROL] {
         assert_eq!(
-            crate::demo::from_app(&app, who).len(),
+            hallway_tests::demo::from_app(&app, who).len(),
             1,
             "{who} gets the channel's invite"
         );

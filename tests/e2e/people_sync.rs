@@ -15,9 +15,9 @@ use http::Method;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use crate::commands::{Office, bridged_office, fill_directory, link_with_token};
-use crate::demo::team as demo;
-use crate::demo::{ALICE, BOT, CAROL, DAVE, ERIN, from_app, user};
+use hallway_tests::demo::team as demo;
+use hallway_tests::demo::{ALICE, BOT, CAROL, DAVE, ERIN, from_app, user};
+use hallway_tests::demo::{Office, bridged_office, fill_directory, link_with_token};
 
 const FRANK: &str = "U0DEMO06";
 const BOB_SLACK: &str = "U0DEMO02";
@@ -304,7 +304,7 @@ async fn reset_breaks_the_link_and_remove_leaves_nothing_of_the_person() {
     admin::<Prompted>(&app, &o, Method::POST, &format!("/sync/{DAVE}/prompt")).await;
     let dave =
         hallway::secrets::Secret::new(app.slack.issue_user_token("T0DEMO", DAVE, &["chat:write"]));
-    crate::chat::slack(
+    hallway_tests::demo::slack(
         &app,
         &dave,
         "chat.postMessage",

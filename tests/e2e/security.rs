@@ -19,8 +19,8 @@ use hallway_tests::{TestApp, spawn_app_without_worker};
 use http::Method;
 use serde_json::json;
 
-use crate::commands::office;
-use crate::demo::{ALICE, BOB, GENERAL};
+use hallway_tests::demo::office;
+use hallway_tests::demo::{ALICE, BOB, GENERAL};
 
 /// A second space, Globex HQ (room Lobby), connected to the other
 /// workspace, whose admin is Olga.

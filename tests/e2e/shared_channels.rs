@@ -12,8 +12,8 @@ use hallway_tests::{TestApp, body as wire, eventually_within, spawn_app};
 use http::Method;
 use std::time::Duration;
 
-use crate::commands::{Office, fill_directory, office};
-use crate::demo::{ALICE, DESIGN, GENERAL};
+use hallway_tests::demo::{ALICE, DESIGN, GENERAL};
+use hallway_tests::demo::{Office, fill_directory, office};
 
 const OLGA: &str = "U0EXTOLGA";
 const PETE: &str = "U0EXTPETE";

@@ -16,9 +16,9 @@ use hallway_fake_slack::{AppConfig, Fault, FaultKind, TokenKind};
 use hallway_tests::{AppOptions, TestApp, eventually_within, spawn_app, spawn_app_with};
 use serde_json::Value;
 
-use crate::commands::office;
-use crate::demo::team as demo;
-use crate::demo::{ALICE, BOB, CAROL, DAVE, ERIN, GENERAL, user};
+use hallway_tests::demo::office;
+use hallway_tests::demo::team as demo;
+use hallway_tests::demo::{ALICE, BOB, CAROL, DAVE, ERIN, GENERAL, user};
 
 fn fault(method: &str, error: &str, times: u32) -> Fault {
     Fault {

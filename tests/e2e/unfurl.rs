@@ -11,9 +11,9 @@ use hallway_tests::{TestApp, body as wire, eventually};
 use http::Method;
 use serde_json::{Value, json};
 
-use crate::chat::slack;
-use crate::commands::{OFFICE_SCOPES, Office, bridged_office, install_demo};
-use crate::demo::{BOB, GENERAL};
+use hallway_tests::demo::slack;
+use hallway_tests::demo::{BOB, GENERAL};
+use hallway_tests::demo::{OFFICE_SCOPES, Office, bridged_office, install_demo};
 
 async fn app() -> Option<(TestApp, Office)> {
     bridged_office(&["links:read", "links:write"]).await

@@ -7,8 +7,8 @@
 
 use hallway_tests::{AppOptions, spawn_app_with};
 
-use crate::commands::office;
-use crate::demo::{ALICE, GENERAL};
+use hallway_tests::demo::office;
+use hallway_tests::demo::{ALICE, GENERAL};
 
 #[tokio::test]
 async fn an_invite_goes_through_dynamodb_and_sqs() {

@@ -17,9 +17,9 @@ use hallway_fake_slack::{Fault, FaultKind};
 use hallway_tests::{AppOptions, TestApp, eventually_within, spawn_app_with};
 use hallway_worker::{JobError, MAX_ATTEMPTS, Worker};
 
-use crate::commands::office;
-use crate::conformance_queue::receive_n;
-use crate::demo::{ALICE, BOB, CAROL, DAVE, GENERAL};
+use hallway_tests::demo::office;
+use hallway_tests::demo::{ALICE, BOB, CAROL, DAVE, GENERAL};
+use hallway_tests::receive_n;
 
 const POST: &str = "chat.postMessage";
 

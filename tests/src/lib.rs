@@ -28,7 +28,9 @@
 
 pub mod bench;
 pub mod counting;
+pub mod demo;
 pub mod emulators;
+pub mod flaky;
 pub mod in_process;
 pub mod lambda;
 pub mod logs;
@@ -822,4 +824,18 @@ impl Browser {
         }
         panic!("too many redirects: {trail:?}");
     }
+}
+
+/// Receives until `n` messages arrived or `within` passed.
+pub async fn receive_n(
+    q: &dyn hallway::queue::JobQueue,
+    n: usize,
+    within: Duration,
+) -> Vec<hallway::queue::Received> {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut got = Vec::new();
+    while got.len() < n && tokio::time::Instant::now() < deadline {
+        got.extend(q.receive(10, Duration::from_secs(1)).await.unwrap());
+    }
+    got
 }
