@@ -58,7 +58,9 @@ if [[ ! -f "$stamp" ]]; then
   say "installing moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION and SAM CLI $SAM_CLI_VERSION into $venv"
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$lock"
+  # --no-compile: Python compiles what it imports on first use; byte-compiling
+  # all of botocore and the SAM CLI ahead of time is most of the install.
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-compile -r "$lock"
   touch "$stamp"
 fi
 
