@@ -170,8 +170,9 @@ pub(crate) fn kind_of(ch: &Channel) -> Kind {
 /// The scope a bot or user token needs for a method: the conversations
 /// methods take `channels:*`, `groups:*`, `im:*` or `mpim:*` by the kind of
 /// conversation (docs.slack.dev/reference/methods/conversations.members,
-/// …/conversations.info, …/conversations.history).
-fn required_scope(method: &str, kind: Option<Kind>) -> Option<&'static str> {
+/// …/conversations.info, …/conversations.history). `token` for the methods
+/// whose bot and user scopes differ.
+fn required_scope(method: &str, kind: Option<Kind>, token: TokenKind) -> Option<&'static str> {
     let by_kind = |public, private, im, mpim| match kind {
         Some(Kind::Private) => private,
         Some(Kind::Im) => im,
@@ -198,6 +199,12 @@ fn required_scope(method: &str, kind: Option<Kind>) -> Option<&'static str> {
         "chat.postMessage" | "chat.postEphemeral" | "chat.update" | "chat.delete" => "chat:write",
         // methods/chat.unfurl.
         "chat.unfurl" => "links:write",
+        // methods/conversations.join: bot `channels:join`, user
+        // `channels:write`.
+        "conversations.join" => match token {
+            TokenKind::Bot => "channels:join",
+            TokenKind::User => "channels:write",
+        },
         // docs.slack.dev/reference/methods/files.info
         "files.info" => "files:read",
         // methods/team.info.
@@ -337,22 +344,35 @@ pub(crate) async fn handle(
         return rate_limited(&shared, record, retry_after);
     }
     // Scope.
-    if let Principal::Token { scopes, user, .. } = &principal
-        && let Some(needed) = required_scope(
-            &call.method,
-            if call.method == "conversations.open" {
-                // Several people: a group DM (methods/conversations.open).
-                (open_targets(&call, user).len() > 1).then_some(Kind::Mpim)
-            } else {
-                call.str("channel").and_then(|c| {
-                    world
-                        .teams
-                        .get(principal.team().unwrap_or_default())
-                        .and_then(|t| t.channels.get(c))
-                        .map(kind_of)
-                })
-            },
-        )
+    if let Principal::Token {
+        scopes, user, kind, ..
+    } = &principal
+        && let Some(needed) = if call.method == "users.conversations" {
+            // One scope per type asked for; the first one missing is named.
+            conversation_types(&call).ok().and_then(|types| {
+                types
+                    .into_iter()
+                    .map(type_scope)
+                    .find(|s| !scopes.iter().any(|have| have == s))
+            })
+        } else {
+            required_scope(
+                &call.method,
+                if call.method == "conversations.open" {
+                    // Several people: a group DM (methods/conversations.open).
+                    (open_targets(&call, user).len() > 1).then_some(Kind::Mpim)
+                } else {
+                    call.str("channel").and_then(|c| {
+                        world
+                            .teams
+                            .get(principal.team().unwrap_or_default())
+                            .and_then(|t| t.channels.get(c))
+                            .map(kind_of)
+                    })
+                },
+                *kind,
+            )
+        }
         && !scopes.iter().any(|s| s == needed)
     {
         record.error = Some("missing_scope".into());
@@ -434,10 +454,15 @@ fn team_of(world: &World, call: &Call) -> Option<String> {
 
 pub(crate) enum Principal {
     Token {
+        /// The workspace the call acts in; for an org-level token, the one
+        /// the call named or pointed to ([`org_workspace`]), or the
+        /// enterprise id itself for the org-level methods.
         team: String,
         user: String,
         kind: TokenKind,
         scopes: Vec<String>,
+        /// The enterprise of an org-level token.
+        org: Option<String>,
     },
     Client,
     Anonymous,
@@ -500,6 +525,17 @@ fn authenticate(world: &mut World, call: &Call) -> Result<Principal, String> {
     if t.expires_at.is_some_and(|at| at <= world.now()) {
         return Err("token_expired".into());
     }
+    if let Some(e) = t.org.clone() {
+        let (user, kind, scopes) = (t.user.clone(), t.kind, t.scopes.clone());
+        let team = org_workspace(world, call, &e)?.unwrap_or_else(|| e.clone());
+        return Ok(Principal::Token {
+            team,
+            user,
+            kind,
+            scopes,
+            org: Some(e),
+        });
+    }
     // A deleted workspace (the error tables' `account_inactive`; for a
     // user token they name `token_revoked`, not modelled here).
     if !world.teams.contains_key(&t.team) {
@@ -510,7 +546,116 @@ fn authenticate(world: &mut World, call: &Call) -> Result<Principal, String> {
         user: t.user.clone(),
         kind: t.kind,
         scopes: t.scopes.clone(),
+        org: None,
     })
+}
+
+/// Methods an org-level token calls for the organisation itself, with no
+/// workspace: auth.test (which "Checks authentication & identity"),
+/// auth.revoke, apps.uninstall (the org-wide install is one installation).
+fn org_level_method(method: &str) -> bool {
+    matches!(method, "auth.test" | "auth.revoke" | "apps.uninstall")
+}
+
+/// Which workspace a call with an org-level token of `enterprise` acts in.
+/// "Since your app's token now can represent installations in many
+/// workspaces, some API methods will require a `team_id` to indicate which
+/// workspace to act on" (api.slack.com/enterprise/apps/changes-apis):
+/// users.list, users.conversations and conversations.list say "required if
+/// org token is used", and answer `missing_argument` ("A required argument
+/// is missing", their error tables; met in lyft/omnibot#44,
+/// sgratzl/slack-cleaner#101) without it. A `team_id` the app was not
+/// granted is `team_access_not_granted` ("The token used is not granted the
+/// specific workspace access required", chat.postMessage's table). Methods
+/// without a `team_id` argument act on an id that is unique in the
+/// organisation (a channel, a user, a file): the granted workspace holding
+/// it, else the method's own not-found error. `Ok(None)`: an org-level
+/// method ([`org_level_method`]).
+fn org_workspace(world: &World, call: &Call, enterprise: &str) -> Result<Option<String>, String> {
+    let granted: Vec<String> = world
+        .org_installs
+        .get(enterprise)
+        .filter(|i| i.installed)
+        .map(|i| i.granted.clone())
+        .unwrap_or_default();
+    let is_granted = |t: &str| granted.iter().any(|g| g == t) && world.teams.contains_key(t);
+    if org_level_method(&call.method) {
+        return Ok(None);
+    }
+    // "This field will be ignored if the API call is sent using a
+    // workspace-level token" (changes-apis): read only here.
+    if let Some(t) = call.str("team_id") {
+        return if is_granted(t) {
+            Ok(Some(t.to_owned()))
+        } else {
+            Err("team_access_not_granted".into())
+        };
+    }
+    if matches!(
+        call.method.as_str(),
+        "users.list" | "users.conversations" | "conversations.list"
+    ) {
+        return Err("missing_argument".into());
+    }
+    let holding = |found: &dyn Fn(&crate::world::Team) -> bool| {
+        granted
+            .iter()
+            .find(|t| world.teams.get(*t).is_some_and(found))
+            .cloned()
+    };
+    let is_user = |id: &str| id.starts_with('U') || id.starts_with('W');
+    if let Some(c) = call.str("channel") {
+        let found = if is_user(c) {
+            holding(&|t| t.user(c).is_some())
+        } else {
+            holding(&|t| t.channels.contains_key(c))
+        };
+        return found
+            .map(Some)
+            .ok_or_else(|| "channel_not_found".to_owned());
+    }
+    let person = call
+        .str("user")
+        .or_else(|| call.str("user_id"))
+        .or_else(|| {
+            (call.method == "conversations.open")
+                .then(|| call.str("users"))
+                .flatten()
+                .and_then(|u| u.split(',').map(str::trim).find(|u| !u.is_empty()))
+        });
+    if let Some(u) = person {
+        return holding(&|t| t.user(u).is_some())
+            .map(Some)
+            .ok_or_else(|| "user_not_found".to_owned());
+    }
+    if let Some(f) = call.str("file") {
+        return world
+            .files
+            .get(f)
+            .map(|file| file.team.clone())
+            .filter(|t| is_granted(t))
+            .map(Some)
+            .ok_or_else(|| "file_not_found".to_owned());
+    }
+    if let Some(id) = call.str("unfurl_id") {
+        return holding(&|t| t.unfurl_ids.contains(id))
+            .map(Some)
+            .ok_or_else(|| "invalid_unfurl_id".to_owned());
+    }
+    if let Some(email) = call.str("email") {
+        let email = email.to_lowercase();
+        return holding(&|t| {
+            t.seed.users.iter().any(|u| {
+                u.email
+                    .as_deref()
+                    .is_some_and(|e| e.to_lowercase() == email)
+            })
+        })
+        .map(Some)
+        .ok_or_else(|| "users_not_found".to_owned());
+    }
+    // Nothing names a workspace: the fake asks for `team_id` (its reading).
+    Err("missing_argument".into())
 }
 
 fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
@@ -528,17 +673,34 @@ fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
                 user,
                 kind,
                 scopes,
+                org,
             } = principal
             else {
                 return Outcome::Err("not_authed".into());
             };
             let (team, user, kind) = (team.clone(), user.clone(), *kind);
+            // An org-level token acting for the organisation itself.
+            if let Some(e) = org
+                && !world.teams.contains_key(&team)
+            {
+                return match call.method.as_str() {
+                    "auth.test" => org_auth_test(world, e, &user, kind),
+                    "auth.revoke" => org_auth_revoke(world, call, e),
+                    "apps.uninstall" => org_apps_uninstall(world, call, e),
+                    _ => Outcome::Err("missing_argument".into()),
+                };
+            }
             // Slack leaves `profile.email` out without this scope
             // (methods/users.info, "Email addresses").
             let emails = scopes.iter().any(|s| s == "users:read.email");
             // Public channels without joining them (methods/chat.postMessage,
             // "Channel membership").
             let write_public = scopes.iter().any(|s| s == "chat:write.public");
+            // A bot's own name and icon per message (methods/chat.postMessage,
+            // "Authorship"; the scope's page: "Send messages as your Slack
+            // app with a customized username and avatar").
+            let customize =
+                kind == TokenKind::Bot && scopes.iter().any(|s| s == "chat:write.customize");
             match call.method.as_str() {
                 "auth.test" => auth_test(world, &team, &user, kind),
                 "users.list" => users_list(world, call, &team, emails),
@@ -549,7 +711,15 @@ fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
                 "conversations.open" => conversations_open(world, call, &team, &user),
                 "conversations.history" => conversations_history(world, call, &team, &user, kind),
                 "conversations.replies" => conversations_replies(world, call, &team, &user, kind),
-                "chat.postMessage" => post_message(world, call, &team, &user, kind, write_public),
+                "chat.postMessage" => {
+                    let rights = PostRights {
+                        write_public,
+                        customize,
+                    };
+                    post_message(world, call, &team, &user, kind, rights)
+                }
+                "conversations.join" => conversations_join(world, call, &team, &user),
+                "users.conversations" => users_conversations(world, call, &team, &user),
                 "chat.postEphemeral" => post_ephemeral(world, call, &team, &user),
                 "chat.update" => update_message(world, call, &team, &user),
                 "chat.delete" => delete_message(world, call, &team, &user),
@@ -582,12 +752,77 @@ fn auth_test(world: &World, team: &str, user: &str, kind: TokenKind) -> Outcome 
         "is_enterprise_install": false,
     });
     if kind == TokenKind::Bot {
-        out["bot_id"] = json!(format!("B{}", user.trim_start_matches('U')));
+        out["bot_id"] = json!(crate::world::bot_id(user));
     }
     if let Some(e) = &t.seed.enterprise_id {
         out["enterprise_id"] = json!(e);
     }
     Outcome::Ok(out)
+}
+
+/// auth.test with an org-level token: `enterprise_id` ("Look for
+/// `enterprise_id` in auth.test, the most conspicuous and eternally useful
+/// location", api.slack.com/enterprise/grid/developing) and
+/// `is_enterprise_install: true`; its `team_id` is the organisation's id
+/// (Bolt for Java's MultiTeamsAuthorization: "the team_id here is the
+/// org's ID"), `url` the organisation's (bolt-python keeps it as
+/// `enterprise_url` for org installs). The page's examples show only
+/// workspace tokens; `team` as the organisation's name is the fake's reading.
+fn org_auth_test(world: &World, enterprise: &str, user: &str, kind: TokenKind) -> Outcome {
+    let domain = world
+        .enterprises
+        .get(enterprise)
+        .map_or_else(|| enterprise.to_lowercase(), |e| e.domain.clone());
+    let name = world
+        .org_teams(enterprise)
+        .iter()
+        .find_map(|t| world.teams[t].user(user).map(|u| u.name.clone()))
+        .unwrap_or_default();
+    let mut out = json!({
+        "url": format!("https://{domain}.enterprise.slack.com/"),
+        "team": world.enterprise_name(enterprise),
+        "user": name,
+        "team_id": enterprise,
+        "user_id": user,
+        "enterprise_id": enterprise,
+        "is_enterprise_install": true,
+    });
+    if kind == TokenKind::Bot {
+        out["bot_id"] = json!(crate::world::bot_id(user));
+    }
+    Outcome::Ok(out)
+}
+
+/// auth.revoke with an org-level token: that token dies, and the app hears
+/// `tokens_revoked` through the org install (as [`auth_revoke`]).
+fn org_auth_revoke(world: &mut World, call: &Call, enterprise: &str) -> Outcome {
+    let Authn::Token(token) = &call.auth else {
+        return Outcome::Err("not_authed".into());
+    };
+    if matches!(call.str("test"), Some("1" | "true")) {
+        return Outcome::Ok(json!({"revoked": false}));
+    }
+    crate::events::revoke_org_token(world, enterprise, token);
+    Outcome::Ok(json!({"revoked": true}))
+}
+
+/// apps.uninstall with an org-level token: it "revokes _all_ tokens
+/// associated with a single installation" (methods/apps.uninstall), here
+/// the org-wide one. (auth.revoke's page says "an org admin must remove
+/// your app in the admin console to completely remove it from a workspace
+/// or org"; that the method works on an org token is the fake's reading.)
+fn org_apps_uninstall(world: &mut World, call: &Call, enterprise: &str) -> Outcome {
+    let (Some(id), Some(secret)) = (call.str("client_id"), call.str("client_secret")) else {
+        return Outcome::Err("invalid_client_id".into());
+    };
+    if id != world.app.client_id {
+        return Outcome::Err("invalid_client_id".into());
+    }
+    if secret != world.app.client_secret {
+        return Outcome::Err("bad_client_secret".into());
+    }
+    crate::events::uninstall_org(world, enterprise);
+    Outcome::Ok(json!({}))
 }
 
 /// Cursor-paged slice of `items`. Cursors are opaque (base64 of an offset
@@ -743,7 +978,7 @@ fn channel_json(ch: &Channel, me: &str, num_members: bool) -> Value {
         "is_im": ch.is_im,
         "is_mpim": ch.is_mpim,
         "is_private": ch.is_private || ch.is_im || ch.is_mpim,
-        "is_archived": false,
+        "is_archived": ch.is_archived,
         "is_shared": ch.is_ext_shared,
         "is_ext_shared": ch.is_ext_shared,
         "is_org_shared": false,
@@ -775,6 +1010,131 @@ fn conversations_info(world: &World, call: &Call, team: &str, me: &str) -> Outco
     }
 }
 
+/// `conversations.join` (methods/conversations.join): the caller joins a
+/// public channel and gets its conversation object ("If successful, the
+/// command returns a conversation object. If the calling token has already
+/// joined, it'll warn you about it too": `warning: already_in_channel` and
+/// `response_metadata.warnings`, the page's example). From its error table:
+/// `channel_not_found`, `is_archived` ("Channel has been archived"),
+/// `method_not_supported_for_channel_type` ("This type of conversation
+/// cannot be used with this method") for private channels, DMs and group
+/// DMs (a private channel answers it even to a token with `groups:write`,
+/// bolt-js#1656; the bot enters a private channel only when invited).
+/// Joining sends `member_joined_channel` as a person's joining does (see
+/// `events::join_channel`).
+fn conversations_join(world: &mut World, call: &Call, team: &str, me: &str) -> Outcome {
+    let ch = match channel(world, team, call.str("channel")) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    if !matches!(kind_of(ch), Kind::Public) {
+        return Outcome::Err("method_not_supported_for_channel_type".into());
+    }
+    if ch.is_archived {
+        return Outcome::Err("is_archived".into());
+    }
+    let id = ch.id.clone();
+    let already = ch.members.iter().any(|m| m == me);
+    if !already {
+        crate::events::join_channel(world, team, &id, me);
+    }
+    let mut object = channel_json(&world.teams[team].channels[&id], me, false);
+    // The example's object has `is_member: true`.
+    object["is_member"] = json!(true);
+    let mut out = json!({ "channel": object });
+    if already {
+        out["warning"] = json!("already_in_channel");
+        out["response_metadata"] = json!({"warnings": ["already_in_channel"]});
+    }
+    Outcome::Ok(out)
+}
+
+/// The `types` of `users.conversations` ("a comma-separated list of any
+/// combination of `public_channel`, `private_channel`, `mpim`, `im`",
+/// default `public_channel`; methods/users.conversations). Any other value
+/// is `invalid_types` ("Value passed for type could not be used based on
+/// the method's capabilities", same page).
+fn conversation_types(call: &Call) -> Result<Vec<&'static str>, Outcome> {
+    let Some(text) = call.str("types") else {
+        return Ok(vec!["public_channel"]);
+    };
+    let mut out = Vec::new();
+    for t in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        let known = match t {
+            "public_channel" => "public_channel",
+            "private_channel" => "private_channel",
+            "mpim" => "mpim",
+            "im" => "im",
+            _ => return Err(Outcome::Err("invalid_types".into())),
+        };
+        if !out.contains(&known) {
+            out.push(known);
+        }
+    }
+    if out.is_empty() {
+        out.push("public_channel");
+    }
+    Ok(out)
+}
+
+/// The read scope each conversation type needs (the conversations methods'
+/// "required scopes depend on the type of channel-like object":
+/// `channels:read`, `groups:read`, `mpim:read`, `im:read`;
+/// methods/users.conversations).
+fn type_scope(kind: &str) -> &'static str {
+    match kind {
+        "private_channel" => "groups:read",
+        "mpim" => "mpim:read",
+        "im" => "im:read",
+        _ => "channels:read",
+    }
+}
+
+fn type_name(ch: &Channel) -> &'static str {
+    match kind_of(ch) {
+        Kind::Public => "public_channel",
+        Kind::Private => "private_channel",
+        Kind::Mpim => "mpim",
+        Kind::Im => "im",
+    }
+}
+
+/// `users.conversations` (methods/users.conversations): the conversations
+/// the caller (or `user`) is a member of, of the asked `types`, as
+/// conversation objects without `is_member` and `num_members` ("We omit
+/// the `is_member` and `num_members` fields"). With `user`, "Non-public
+/// channels are restricted to those where the calling user shares
+/// membership". `exclude_archived`; `limit` defaults to 100, at most 999
+/// ("specify a `limit` value with a max of 999"); cursor-paged. An unknown
+/// `user` has no conversations (the fake's reading; the table has no
+/// `user_not_found`).
+fn users_conversations(world: &World, call: &Call, team: &str, me: &str) -> Outcome {
+    let types = match conversation_types(call) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    let subject = call.str("user").unwrap_or(me);
+    let exclude_archived = matches!(call.str("exclude_archived"), Some("true" | "1"))
+        || call.params.get("exclude_archived") == Some(&Value::Bool(true));
+    let has = |ch: &Channel, who: &str| ch.members.iter().any(|m| m == who);
+    let found: Vec<&Channel> = world.teams[team]
+        .channels
+        .values()
+        .filter(|ch| types.contains(&type_name(ch)))
+        .filter(|ch| has(ch, subject))
+        .filter(|ch| matches!(kind_of(ch), Kind::Public) || has(ch, me))
+        .filter(|ch| !(exclude_archived && ch.is_archived))
+        .collect();
+    let limit = call.int("limit").unwrap_or(100).clamp(1, 999) as usize;
+    match page_of(world, call, &found, limit) {
+        Ok((slice, next)) => Outcome::Ok(json!({
+            "channels": slice.iter().map(|ch| channel_json(ch, me, false)).collect::<Vec<_>>(),
+            "response_metadata": {"next_cursor": next},
+        })),
+        Err(e) => e,
+    }
+}
+
 /// A DM (`D…`) between two people; "Subsequent calls to
 /// `conversations.open` with the same set of users will return the already
 /// existing conversation" (methods/conversations.open).
@@ -801,6 +1161,7 @@ pub(crate) fn open_dm(world: &mut World, team: &str, me: &str, other: &str) -> (
             members: vec![me.to_owned(), other.to_owned()],
             messages: Vec::new(),
             created: 1_700_000_000,
+            is_archived: false,
         },
     );
     t.dms.insert(key, id.clone());
@@ -867,6 +1228,7 @@ fn open_mpim(world: &mut World, team: &str, me: &str, others: &[&str]) -> (Strin
             members,
             messages: Vec::new(),
             created: 1_700_000_000,
+            is_archived: false,
         },
     );
     (id, false)
@@ -991,13 +1353,23 @@ fn message_content(call: &Call) -> Result<(String, Option<Value>), Outcome> {
     Ok((text, blocks))
 }
 
+/// What a token's scopes let `chat.postMessage` do beyond `chat:write`.
+#[derive(Clone, Copy)]
+struct PostRights {
+    /// `chat:write.public`: public channels without joining.
+    write_public: bool,
+    /// `chat:write.customize` on a bot token: `username`, `icon_url`,
+    /// `icon_emoji` apply.
+    customize: bool,
+}
+
 fn post_message(
     world: &mut World,
     call: &Call,
     team: &str,
     me: &str,
     kind: TokenKind,
-    write_public: bool,
+    rights: PostRights,
 ) -> Outcome {
     let Some(target) = call.str("channel") else {
         return Outcome::Err("channel_not_found".into());
@@ -1029,14 +1401,33 @@ fn post_message(
             if ch.is_private || ch.is_mpim {
                 return Outcome::Err("channel_not_found".into());
             }
-            if !write_public {
+            if !rights.write_public {
                 return Outcome::Err("not_in_channel".into());
             }
+        }
+        // `is_archived`: "Channel has been archived" (chat.postMessage's
+        // error table).
+        if ch.is_archived {
+            return Outcome::Err("is_archived".into());
         }
     }
     let mut msg = Message::new("", me, &text);
     msg.blocks = blocks;
     msg.bot = kind == TokenKind::Bot;
+    // `username`, `icon_url`, `icon_emoji` count only with
+    // `chat:write.customize`: "This ability is only available when an app
+    // has requested and been granted an additional scope"
+    // (methods/chat.postMessage, "Sending messages as other entities"),
+    // a scope for "Bot" and "Legacy Bot" tokens only
+    // (reference/scopes/chat.write.customize). Without it they are ignored,
+    // not refused: the page names no error, and Slack answers `ok` with the
+    // app's own name (linyows/dewy#362, python-slack-sdk#978). A user
+    // token's message stays the person's own.
+    if rights.customize {
+        msg.username = call.str("username").map(str::to_owned);
+        msg.icon_url = call.str("icon_url").map(str::to_owned);
+        msg.icon_emoji = call.str("icon_emoji").map(str::to_owned);
+    }
     msg.thread_ts = call.str("thread_ts").map(str::to_owned);
     // `reply_broadcast` is a boolean: `true`/`1` in a form, `true` in JSON.
     let broadcast = matches!(call.str("reply_broadcast"), Some("true" | "1"))
@@ -1110,7 +1501,7 @@ pub(crate) fn post(
 
 /// An event's `channel_type`: `im`, `mpim`, `group`, `channel` as on
 /// events/message.im, …/message.mpim, …/message.groups, …/message.channels.
-fn channel_type(ch: &Channel) -> &'static str {
+pub(crate) fn channel_type(ch: &Channel) -> &'static str {
     if ch.is_im {
         "im"
     } else if ch.is_mpim {
@@ -1162,16 +1553,24 @@ fn update_message(world: &mut World, call: &Call, team: &str, me: &str) -> Outco
         Ok(found) => found,
         Err(e) => return e,
     };
-    // A `message_changed` event with `edited` (…/message/message_changed);
-    // `channel_type` is always `im` here (the fake's simplification).
+    // A `message_changed` event with `edited` (…/message/message_changed),
+    // `channel_type` the conversation's (events/message.channels,
+    // …/message.groups, …/message.im, …/message.mpim). A reply keeps its
+    // `thread_ts` in `message` (a reply "carries `thread_ts`",
+    // events/message; Slack's message objects keep it when edited).
     let previous = json!({"type": "message", "user": m.user, "text": m.text, "ts": m.ts});
     m.text = text.clone();
     let ts = m.ts.clone();
+    let mut inner = json!({"type": "message", "user": me, "text": text, "ts": ts,
+                           "edited": {"user": me, "ts": edit_ts}});
+    if let Some(parent) = &m.thread_ts {
+        inner["thread_ts"] = json!(parent);
+    }
+    let kind = channel_type(&world.teams[team].channels[&channel]);
     let event = json!({
         "type": "message", "subtype": "message_changed", "hidden": true,
-        "channel": channel, "ts": edit_ts, "event_ts": edit_ts, "channel_type": "im",
-        "message": {"type": "message", "user": me, "text": text, "ts": ts,
-                    "edited": {"user": me, "ts": edit_ts}},
+        "channel": channel, "ts": edit_ts, "event_ts": edit_ts, "channel_type": kind,
+        "message": inner,
         "previous_message": previous,
     });
     crate::events::queue_message_event(world, team, &channel, event);
@@ -1197,10 +1596,12 @@ fn delete_message(world: &mut World, call: &Call, team: &str, me: &str) -> Outco
         .messages;
     messages.retain(|m| m.ts != ts);
     // `message_deleted` with `deleted_ts` (…/message/message_deleted);
-    // `previous_message` as node-slack-sdk's MessageDeletedEvent has it.
+    // `previous_message` as node-slack-sdk's MessageDeletedEvent has it;
+    // `channel_type` the conversation's, as for `message_changed`.
+    let kind = channel_type(&world.teams[team].channels[&channel]);
     let event = json!({
         "type": "message", "subtype": "message_deleted", "hidden": true,
-        "channel": channel, "ts": delete_ts, "event_ts": delete_ts, "channel_type": "im",
+        "channel": channel, "ts": delete_ts, "event_ts": delete_ts, "channel_type": kind,
         "deleted_ts": ts, "previous_message": previous,
     });
     crate::events::queue_message_event(world, team, &channel, event);
@@ -1429,10 +1830,9 @@ fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
     // it as `message_changed` with the text unchanged and no new `edited`
     // (slackhq/slack-api-docs#27; not on the event's page).
     if let Some((channel, ts)) = by_channel
-        && let Some(m) = t
-            .channels
-            .get_mut(channel)
-            .and_then(|c| c.messages.iter_mut().find(|m| m.ts == ts))
+        && let Some(c) = t.channels.get_mut(channel)
+        && let kind = channel_type(c)
+        && let Some(m) = c.messages.iter_mut().find(|m| m.ts == ts)
     {
         let previous = m.to_json();
         // Replaced, not added to: "Subsequent attempts with the same `ts` and
@@ -1443,7 +1843,7 @@ fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
             .collect();
         let changed = json!({
             "type": "message", "subtype": "message_changed", "hidden": true,
-            "channel": channel, "ts": ts, "event_ts": ts, "channel_type": "im",
+            "channel": channel, "ts": ts, "event_ts": ts, "channel_type": kind,
             "message": m.to_json(), "previous_message": previous,
         });
         let (team, channel) = (team.to_owned(), channel.to_owned());
@@ -1635,6 +2035,9 @@ fn exchange_code(world: &mut World, call: &Call) -> Outcome {
     }
     code.used = true;
     let (team_id, installer) = (code.team.clone(), code.user.clone());
+    if let Some(e) = code.org.clone() {
+        return exchange_org_code(world, &e, &installer, scopes, user_scopes);
+    }
     let (bot_user, team_name, enterprise) = {
         let t = &world.teams[&team_id];
         (
@@ -1670,13 +2073,69 @@ fn exchange_code(world: &mut World, call: &Call) -> Outcome {
         }
     }
     // The shape of the page's examples; `expires_in` and `refresh_token`
-    // with token rotation. The enterprise's name is a fixture.
+    // with token rotation. The enterprise's name: the fake's record of it.
     let mut out = json!({
         "app_id": world.app.app_id,
         "team": {"id": team_id, "name": team_name},
-        "enterprise": enterprise.map(|e| json!({"id": e, "name": "Enterprise"})),
+        "enterprise": enterprise.map(|e| json!({"id": e, "name": world.enterprise_name(&e)})),
         "authed_user": authed_user,
         "is_enterprise_install": false,
+    });
+    if let Some((token, refresh)) = bot {
+        out["access_token"] = json!(token);
+        out["token_type"] = json!("bot");
+        out["scope"] = json!(scopes.join(","));
+        out["bot_user_id"] = json!(bot_user);
+        if let Some(r) = refresh {
+            out["refresh_token"] = json!(r);
+            out["expires_in"] = json!(world.token_lifetime.as_secs());
+        }
+    }
+    Outcome::Ok(out)
+}
+
+/// The code of an org-wide install: org-level tokens, and the answer of
+/// the org-install example (api.slack.com/enterprise/apps/reference):
+/// `"team": null`, `enterprise {id, name}`, `"is_enterprise_install":
+/// true`, the organisation's `bot_user_id`, a bot `access_token`, and
+/// `authed_user` (with its own token when user scopes were asked). "Use the
+/// `is_enterprise_install` boolean in the response … the app won't
+/// actually be added to any workspaces yet" (same page): no workspace is
+/// granted until an admin adds it (`team_access_granted`).
+fn exchange_org_code(
+    world: &mut World,
+    enterprise: &str,
+    installer: &str,
+    scopes: Vec<String>,
+    user_scopes: Vec<String>,
+) -> Outcome {
+    let Some(bot_user) = world.org_bot_user(enterprise) else {
+        return Outcome::Err("invalid_code".into());
+    };
+    let bot = (!scopes.is_empty())
+        .then(|| world.mint_org_token(enterprise, &bot_user, TokenKind::Bot, scopes.clone()));
+    if bot.is_some() {
+        crate::events::install_org(world, enterprise);
+    }
+    let mut authed_user = json!({"id": installer});
+    if !user_scopes.is_empty() {
+        let (token, refresh) =
+            world.mint_org_token(enterprise, installer, TokenKind::User, user_scopes.clone());
+        authed_user = json!({
+            "id": installer, "scope": user_scopes.join(","),
+            "access_token": token, "token_type": "user",
+        });
+        if let Some(r) = refresh {
+            authed_user["refresh_token"] = json!(r);
+            authed_user["expires_in"] = json!(world.token_lifetime.as_secs());
+        }
+    }
+    let mut out = json!({
+        "app_id": world.app.app_id,
+        "team": null,
+        "enterprise": {"id": enterprise, "name": world.enterprise_name(enterprise)},
+        "authed_user": authed_user,
+        "is_enterprise_install": true,
     });
     if let Some((token, refresh)) = bot {
         out["access_token"] = json!(token);
@@ -1708,9 +2167,30 @@ fn refresh(world: &mut World, call: &Call) -> Outcome {
     }
     r.used = true;
     let r = r.clone();
+    // An org-level token is refreshed into another, with the org-install
+    // answer's `team: null`, `enterprise` and `is_enterprise_install`.
+    if let Some(e) = &r.org {
+        let (token, refresh) = world.mint_org_token(e, &r.user, r.kind, r.scopes.clone());
+        return Outcome::Ok(json!({
+            "access_token": token,
+            "token_type": match r.kind { TokenKind::Bot => "bot", TokenKind::User => "user" },
+            "scope": r.scopes.join(","),
+            "bot_user_id": (r.kind == TokenKind::Bot).then_some(r.user.clone()),
+            "app_id": world.app.app_id,
+            "team": null,
+            "enterprise": {"id": e, "name": world.enterprise_name(e)},
+            "is_enterprise_install": true,
+            "refresh_token": refresh.unwrap_or_default(),
+            "expires_in": world.token_lifetime.as_secs(),
+        }));
+    }
     let (token, refresh) = world.mint_token(&r.team, &r.user, r.kind, r.scopes.clone());
     let refresh = refresh.unwrap_or_default();
     let team_name = world.teams.get(&r.team).map(|t| t.seed.name.clone());
+    let enterprise = world
+        .teams
+        .get(&r.team)
+        .and_then(|t| t.seed.enterprise_id.clone());
     Outcome::Ok(json!({
         "access_token": token,
         "token_type": match r.kind { TokenKind::Bot => "bot", TokenKind::User => "user" },
@@ -1718,7 +2198,7 @@ fn refresh(world: &mut World, call: &Call) -> Outcome {
         "bot_user_id": (r.kind == TokenKind::Bot).then_some(r.user.clone()),
         "app_id": world.app.app_id,
         "team": {"id": r.team, "name": team_name},
-        "enterprise": null,
+        "enterprise": enterprise.map(|e| json!({"id": e, "name": world.enterprise_name(&e)})),
         "is_enterprise_install": false,
         "refresh_token": refresh,
         "expires_in": world.token_lifetime.as_secs(),
@@ -1741,11 +2221,12 @@ mod tests {
             members: Vec::new(),
             messages: Vec::new(),
             created: 0,
+            is_archived: false,
         }
     }
 
-    /// events/message.mpim: a group DM's events carry `channel_type: "mpim"`
-    /// (no group DM's message is delivered yet: only DMs are).
+    /// events/message.mpim: a group DM's events carry `channel_type: "mpim"`;
+    /// message.groups `group`, message.im `im`, message.channels `channel`.
     #[test]
     fn a_group_dms_channel_type_is_mpim() {
         assert_eq!(channel_type(&conversation(true, false, true)), "mpim");

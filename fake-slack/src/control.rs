@@ -31,8 +31,14 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/_fake/users", post(upsert_user))
         .route("/_fake/channels/join", post(join_channel))
         .route("/_fake/channels/rename", post(rename_channel))
+        .route("/_fake/channels/archive", post(archive_channel))
+        .route("/_fake/channels/kick", post(kick))
         .route("/_fake/app-home/open", post(open_home))
         .route("/_fake/uninstall", post(uninstall))
+        .route("/_fake/enterprises", post(add_enterprise))
+        .route("/_fake/enterprises/grant", post(grant_team_access))
+        .route("/_fake/enterprises/revoke", post(revoke_team_access))
+        .route("/_fake/enterprises/uninstall", post(uninstall_org))
         .route("/_fake/app-home", get(home_view))
         .route("/_fake/event-retries", post(event_retries))
         .route("/_fake/redirect-urls", post(redirect_urls))
@@ -86,7 +92,51 @@ async fn list_teams(State(s): State<Shared>) -> Json<Value> {
             })
         })
         .collect();
-    Json(json!({ "app": w.app, "teams": teams }))
+    let enterprises: Vec<Value> = w
+        .enterprises
+        .values()
+        .map(|e| {
+            json!({"id": e.id, "name": e.name, "domain": e.domain,
+                        "org_install": w.org_installs.get(&e.id)})
+        })
+        .collect();
+    Json(json!({ "app": w.app, "teams": teams, "enterprises": enterprises }))
+}
+
+async fn add_enterprise(
+    State(s): State<Shared>,
+    Json(e): Json<crate::world::Enterprise>,
+) -> Json<Value> {
+    let id = e.id.clone();
+    s.lock().add_enterprise(e);
+    Json(json!({ "ok": true, "enterprise": id }))
+}
+
+#[derive(Deserialize)]
+struct OrgChange {
+    enterprise: String,
+    #[serde(default)]
+    teams: Vec<String>,
+}
+
+/// An org admin adds the org-installed app to workspaces
+/// (`team_access_granted`).
+async fn grant_team_access(State(s): State<Shared>, Json(c): Json<OrgChange>) -> Json<Value> {
+    happen(&s, |w| {
+        crate::events::grant_team_access(w, &c.enterprise, &c.teams)
+    })
+}
+
+/// The org-installed app is removed from workspaces (`team_access_revoked`).
+async fn revoke_team_access(State(s): State<Shared>, Json(c): Json<OrgChange>) -> Json<Value> {
+    happen(&s, |w| {
+        crate::events::revoke_team_access(w, &c.enterprise, &c.teams)
+    })
+}
+
+/// The org-wide install is removed (`tokens_revoked`, `app_uninstalled`).
+async fn uninstall_org(State(s): State<Shared>, Json(c): Json<OrgChange>) -> Json<Value> {
+    happen(&s, |w| crate::events::uninstall_org(w, &c.enterprise))
 }
 
 #[derive(Deserialize)]
@@ -95,10 +145,28 @@ struct MintRequest {
     /// Defaults to the team's bot user (a bot token).
     user: Option<String>,
     scopes: Vec<String>,
+    /// An org-level token of this enterprise (`team` is then not read); a
+    /// bot token installs the app org-wide.
+    #[serde(default)]
+    enterprise: Option<String>,
 }
 
 async fn mint(State(s): State<Shared>, Json(req): Json<MintRequest>) -> Json<Value> {
     let mut w = s.lock();
+    if let Some(e) = &req.enterprise {
+        let Some(bot) = w.org_bot_user(e) else {
+            return Json(json!({ "ok": false, "error": "enterprise_not_found" }));
+        };
+        let (user, kind) = match req.user {
+            Some(u) if u != bot => (u, TokenKind::User),
+            _ => (bot, TokenKind::Bot),
+        };
+        if kind == TokenKind::Bot {
+            crate::events::install_org(&mut w, e);
+        }
+        let (token, refresh) = w.mint_org_token(e, &user, kind, req.scopes);
+        return Json(json!({ "ok": true, "token": token, "refresh_token": refresh }));
+    }
     let Some(team) = w.teams.get(&req.team) else {
         return Json(json!({ "ok": false, "error": "team_not_found" }));
     };
@@ -161,6 +229,8 @@ struct ChannelChange {
     user: Option<String>,
     /// The new name (`/rename`).
     name: Option<String>,
+    /// Who removes `user` (`/kick`).
+    by: Option<String>,
 }
 
 /// Applies a change to the world and sends the events it queued.
@@ -205,6 +275,31 @@ async fn rename_channel(State(s): State<Shared>, Json(c): Json<ChannelChange>) -
     })
 }
 
+/// Someone archives a channel (`channel_archive` / `group_archive` to the
+/// app when its bot is in it).
+async fn archive_channel(State(s): State<Shared>, Json(c): Json<ChannelChange>) -> Json<Value> {
+    let Some(user) = c.user else {
+        return missing("user");
+    };
+    happen(&s, |w| {
+        crate::events::archive_channel(w, &c.team, &c.channel, &user)
+    })
+}
+
+/// Someone removes `user` from a channel (`channel_left` / `group_left`
+/// when it is the app's bot, else `member_left_channel`).
+async fn kick(State(s): State<Shared>, Json(c): Json<ChannelChange>) -> Json<Value> {
+    let Some(user) = c.user else {
+        return missing("user");
+    };
+    let Some(by) = c.by else {
+        return missing("by");
+    };
+    happen(&s, |w| {
+        crate::events::remove_from_channel(w, &c.team, &c.channel, &user, &by)
+    })
+}
+
 /// Someone opens the Home tab (`app_home_opened` to the app).
 async fn open_home(State(s): State<Shared>, Json(c): Json<ChannelChange>) -> Json<Value> {
     let Some(user) = c.user else {
@@ -238,10 +333,16 @@ async fn home_view(State(s): State<Shared>, Query(q): Query<HomeQuery>) -> Json<
 struct ActAs {
     team: String,
     user: String,
+    /// Install org-wide into this enterprise (the admin picks the
+    /// organisation on the install page).
+    #[serde(default)]
+    enterprise: Option<String>,
 }
 
 async fn act_as(State(s): State<Shared>, Json(a): Json<ActAs>) -> Json<Value> {
-    s.lock().acting = Some((a.team, a.user));
+    let mut w = s.lock();
+    w.acting = Some((a.team, a.user));
+    w.acting_org = a.enterprise;
     Json(json!({ "ok": true }))
 }
 

@@ -5,7 +5,10 @@
 //! callback per app, `authorizations` naming one installation that can see
 //! it): through the bot's subscription when the app's bot is in the DM,
 //! else through the user-token subscription of a person in it who granted
-//! the app `im:history`. Nobody subscribed, no delivery. Callbacks are
+//! the app `im:history`. A message in a channel or group DM reaches the app
+//! through its bot when the bot is a member. Nobody subscribed, no
+//! delivery. Channel changes (joins, removals, renames, archiving) are
+//! delivered through the bot's subscription too. Callbacks are
 //! signed (v0) with the target's signing secret and POSTed after the call
 //! that caused them has been answered; one not answered 2xx within 3
 //! seconds is retried as Slack retries it (see [`deliver`]). Each attempt
@@ -31,32 +34,55 @@ use crate::world::{EventsTarget, RecordedCall, TokenKind, UserSeed, World, rando
 /// granted the app `im:history` (the user-token subscription). When
 /// several can, the fake takes them in turn, so a DM with the app arrives
 /// now under the bot's authorization, now under the person's.
+///
+/// In a public channel (`message.channels`, `channel_type: "channel"`), a
+/// private channel (`message.groups`, `"group"`) or a group DM
+/// (`message.mpim`, `"mpim"`), the bot hears messages "posted to a
+/// channel" it is in: events/message.channels, …/message.groups,
+/// …/message.mpim ("A message was posted to a channel/private
+/// channel/multiparty direct message"; a bot user's events cover the
+/// conversations it belongs to, docs.slack.dev/apis/events-api, "Event
+/// types"). Only through the bot's installation here: user-token
+/// subscriptions to channel messages are not modelled. Bot messages
+/// (the app's own included) are delivered too, with their `bot_id`:
+/// Slack does not filter them, the app does.
 pub(crate) fn queue_message_event(world: &mut World, team: &str, channel: &str, event: Value) {
     let t = &world.teams[team];
     let Some(ch) = t.channels.get(channel) else {
         return;
     };
+    let bot = t.seed.bot_user_id.clone();
+    let bot_sees = ch.members.contains(&bot) && t.installed;
     if !ch.is_im {
+        if bot_sees {
+            let authorization = bot_authorization(world, team);
+            push_callback(world, team, event, authorization);
+        }
         return;
     }
-    let bot = t.seed.bot_user_id.clone();
     let mut can_see: Vec<Value> = Vec::new();
-    if ch.members.contains(&bot) && t.installed {
+    if bot_sees {
         can_see.push(bot_authorization(world, team));
     }
+    // An org-level user token reaches the DMs of the org install's granted
+    // workspaces, under an org authorization (as [`bot_authorization`]).
+    let org = world.org_install_of(team).map(str::to_owned);
     for m in &ch.members {
-        let subscribed = world.tokens.values().any(|tok| {
-            tok.team == team
+        let subscription = world.tokens.values().find(|tok| {
+            (tok.team == team || (tok.org.is_some() && tok.org == org))
                 && &tok.user == m
                 && tok.kind == TokenKind::User
                 && !tok.revoked
                 && tok.scopes.iter().any(|s| s == "im:history")
         });
-        if subscribed {
-            can_see.push(
+        match subscription.and_then(|tok| tok.org.clone()) {
+            Some(e) => can_see.push(json!({"enterprise_id": e, "team_id": null, "user_id": m,
+                                           "is_bot": false, "is_enterprise_install": true})),
+            None if subscription.is_some() => can_see.push(
                 json!({"enterprise_id": t.seed.enterprise_id, "team_id": team,
                                 "user_id": m, "is_bot": false, "is_enterprise_install": false}),
-            );
+            ),
+            None => {}
         }
     }
     if can_see.is_empty() {
@@ -191,8 +217,10 @@ pub(crate) fn queue_link_shared(
 /// in the channel: "Bot users will receive this event when a new member
 /// joins a channel your bot or app is already a member of"
 /// (https://docs.slack.dev/reference/events/member_joined_channel). That
-/// the bot also hears its own joining is the fake's reading, not stated
-/// there. `channel_type` is `C` or `G` by privacy, as the page's field
+/// the bot also hears its own joining is not stated there; bolt-python's
+/// IgnoringSelfEvents keeps the app's own `member_joined_channel` and
+/// `member_left_channel` (`events_that_should_be_kept`), which the fake
+/// reads as Slack sending it. `channel_type` is `C` or `G` by privacy, as the page's field
 /// table describes for channels from before March 2021 (newer private
 /// channels are `C` too; the fake keeps the old split).
 pub(crate) fn join_channel(world: &mut World, team: &str, channel: &str, user: &str) -> bool {
@@ -216,6 +244,109 @@ pub(crate) fn join_channel(world: &mut World, team: &str, channel: &str, user: &
         "type": "member_joined_channel", "user": user, "channel": channel,
         "channel_type": if private { "G" } else { "C" }, "team": team, "event_ts": ts,
     });
+    let authorization = bot_authorization(world, team);
+    push_callback(world, team, event, authorization);
+    true
+}
+
+/// A channel is archived by `user`: it becomes `is_archived`, and the app
+/// hears `channel_archive` (a public channel) or `group_archive` (a private
+/// one) with `channel`, `user` and `event_ts` when its bot is a member
+/// (events/channel_archive: "sent to all connections for a workspace when
+/// a public channel is archived"; events/group_archive: "to all
+/// connections for members of a private channel"; the fields as
+/// node-slack-sdk's ChannelArchiveEvent and GroupArchiveEvent have them).
+/// The `message` with subtype `channel_archive` that Slack also posts
+/// (events/message/channel_archive) is not modelled.
+/// Members stay members: the docs name no removal on archive (the fake's
+/// reading). DMs cannot be archived (`false`).
+pub(crate) fn archive_channel(world: &mut World, team: &str, channel: &str, user: &str) -> bool {
+    let ts = world.next_ts();
+    let Some(t) = world.teams.get_mut(team) else {
+        return false;
+    };
+    let Some(ch) = t.channels.get_mut(channel) else {
+        return false;
+    };
+    if ch.is_im {
+        return false;
+    }
+    if ch.is_archived {
+        return true;
+    }
+    ch.is_archived = true;
+    let private = ch.is_private;
+    let bot = t.seed.bot_user_id.clone();
+    if !t.installed || !ch.members.contains(&bot) {
+        return true;
+    }
+    let event = json!({
+        "type": if private { "group_archive" } else { "channel_archive" },
+        "channel": channel, "user": user, "event_ts": ts,
+    });
+    let authorization = bot_authorization(world, team);
+    push_callback(world, team, event, authorization);
+    true
+}
+
+/// `user` is removed from `channel` by `by` (someone's `/kick`, or
+/// `conversations.kick`). When `user` is the app's bot the app hears
+/// `channel_left` (a public channel) or `group_left` (a private one) with
+/// `channel`, `actor_id` (who removed it) and `event_ts`
+/// (events/channel_left, "You left a channel"; events/group_left; the
+/// fields as a captured delivery shows them, slack-web's golden
+/// `SlackWebhookEvent/channel_left.json`, and node-slack-sdk's
+/// ChannelLeftEvent). That a removed bot hears it is reported in
+/// bolt-js#1847 and node-slack-sdk#931 (the page only says "You left a
+/// channel"). The bot does not also hear `member_left_channel` about
+/// itself: "NOT delivered by Slack" when the bot is kicked
+/// (openma-ai/open-managed-agents#24; bolt-js#1847). When someone else is
+/// removed and the bot is still a member,
+/// the app hears `member_left_channel` with `user`, `channel`,
+/// `channel_type` (`C`/`G` as `member_joined_channel`'s), `team`
+/// (events/member_left_channel). `false` for an unknown team or channel, or
+/// a DM.
+pub(crate) fn remove_from_channel(
+    world: &mut World,
+    team: &str,
+    channel: &str,
+    user: &str,
+    by: &str,
+) -> bool {
+    let ts = world.next_ts();
+    let Some(t) = world.teams.get_mut(team) else {
+        return false;
+    };
+    let Some(ch) = t.channels.get_mut(channel) else {
+        return false;
+    };
+    if ch.is_im {
+        return false;
+    }
+    let before = ch.members.len();
+    ch.members.retain(|m| m != user);
+    if ch.members.len() == before {
+        return true;
+    }
+    let private = ch.is_private;
+    let bot = t.seed.bot_user_id.clone();
+    let bot_still_in = ch.members.contains(&bot);
+    if !t.installed {
+        return true;
+    }
+    let event = if user == bot {
+        json!({
+            "type": if private { "group_left" } else { "channel_left" },
+            "channel": channel, "actor_id": by, "event_ts": ts,
+        })
+    } else if bot_still_in {
+        json!({
+            "type": "member_left_channel", "user": user, "channel": channel,
+            "channel_type": if private { "G" } else { "C" }, "team": team, "event_ts": ts,
+        })
+    } else {
+        return true;
+    };
     let authorization = bot_authorization(world, team);
     push_callback(world, team, event, authorization);
     true
@@ -429,11 +560,222 @@ pub(crate) fn revoke_token(world: &mut World, team: &str, token: &str) {
 
 /// An `authorizations` entry for the bot's installation: `enterprise_id`,
 /// `team_id`, `user_id`, `is_bot`, `is_enterprise_install`
-/// (https://docs.slack.dev/apis/events-api/).
+/// (https://docs.slack.dev/apis/events-api/). Through an org-wide install,
+/// `is_enterprise_install: true` and `team_id: null`: the org install
+/// belongs to no workspace ("a special `is_enterprise_install` boolean
+/// field to indicate that the event is being sent to an
+/// organization-wide installation", api.slack.com/enterprise/apps/changes-apis;
+/// the null `team_id` as bolt-python's org-app fixtures
+/// tests/scenario_tests/test_events_org_apps.py show it, and as bolt-js
+/// guards for in App.ts).
 fn bot_authorization(world: &World, team: &str) -> Value {
     let t = &world.teams[team];
+    if let Some(e) = world.org_install_of(team) {
+        return json!({"enterprise_id": e, "team_id": null, "user_id": t.seed.bot_user_id,
+                      "is_bot": true, "is_enterprise_install": true});
+    }
     json!({"enterprise_id": t.seed.enterprise_id, "team_id": team,
            "user_id": t.seed.bot_user_id, "is_bot": true, "is_enterprise_install": false})
+}
+
+/// The org install's own `authorizations` entry, for org-level events.
+fn org_authorization(world: &World, enterprise: &str, is_enterprise_install: bool) -> Value {
+    json!({"enterprise_id": enterprise, "team_id": null,
+           "user_id": world.org_bot_user(enterprise), "is_bot": true,
+           "is_enterprise_install": is_enterprise_install})
+}
+
+/// The envelope of an event about the organisation rather than one of its
+/// workspaces: `team_id: null` with the `enterprise_id`, as the examples
+/// of events/team_access_granted and events/team_access_revoked show it.
+fn push_org_callback(world: &mut World, enterprise: &str, event: Value, authorization: Value) {
+    let event_time = event["event_ts"]
+        .as_str()
+        .and_then(|ts| ts.split('.').next())
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(0);
+    let callback = json!({
+        "token": "fake-verification-token",
+        "team_id": null,
+        "context_team_id": null,
+        "context_enterprise_id": enterprise,
+        "enterprise_id": enterprise,
+        "api_app_id": world.app.app_id,
+        "event": event,
+        "type": "event_callback",
+        "event_id": format!("Ev{}", random_hex(6).to_uppercase()),
+        "event_time": event_time,
+        "authorizations": [authorization],
+        "is_ext_shared_channel": false,
+        "event_context": format!("4-{}", random_hex(12)),
+    });
+    world.outbox.push(callback);
+}
+
+/// An org-wide install of `enterprise` (an admin installed it for the
+/// whole organisation): live, its workspaces not yet granted ("the app
+/// won't actually be added to any workspaces yet",
+/// api.slack.com/enterprise/apps/reference). Already granted workspaces
+/// stay granted on a reinstall.
+pub(crate) fn install_org(world: &mut World, enterprise: &str) {
+    let install = world.org_installs.entry(enterprise.to_owned()).or_default();
+    install.installed = true;
+    let granted = install.granted.clone();
+    for t in granted {
+        if let Some(team) = world.teams.get_mut(&t) {
+            team.installed = true;
+        }
+    }
+}
+
+/// An org admin adds the org-installed app to workspaces of the
+/// organisation: the org token reaches them from now on, and the app hears
+/// `team_access_granted` with their `team_ids` ("sent to your
+/// organization-ready app when your token is given access to a new
+/// workspace", events/team_access_granted). The envelope is the page's
+/// example: `team_id: null`, the `enterprise_id`; its `authorizations`
+/// says `is_enterprise_install: false`, as the example does and as
+/// bolt-js#1778 met it on this event (later events say `true`). `false`
+/// when there is no live org install, or a team is not of the
+/// organisation.
+pub(crate) fn grant_team_access(world: &mut World, enterprise: &str, teams: &[String]) -> bool {
+    let ts = world.next_ts();
+    let ours = world.org_teams(enterprise);
+    if !teams.iter().all(|t| ours.contains(t))
+        || !world
+            .org_installs
+            .get(enterprise)
+            .is_some_and(|i| i.installed)
+    {
+        return false;
+    }
+    let install = world
+        .org_installs
+        .get_mut(enterprise)
+        .expect("checked above");
+    let mut added = Vec::new();
+    for t in teams {
+        if !install.granted.contains(t) {
+            install.granted.push(t.clone());
+            added.push(t.clone());
+        }
+    }
+    for t in teams {
+        world.teams.get_mut(t).expect("a team of the org").installed = true;
+    }
+    if added.is_empty() {
+        return true;
+    }
+    let event = json!({"type": "team_access_granted", "team_ids": added, "event_ts": ts});
+    let authorization = org_authorization(world, enterprise, false);
+    push_org_callback(world, enterprise, event, authorization);
+    true
+}
+
+/// The app is removed from workspaces of the organisation but stays
+/// installed org-wide: `team_access_revoked` with their `team_ids`
+/// ("sent to your organization-ready app when your token can no longer
+/// access a workspace in that organization—in other words, it's been
+/// uninstalled from a workspace", events/team_access_revoked; envelope as
+/// [`grant_team_access`]'s).
+pub(crate) fn revoke_team_access(world: &mut World, enterprise: &str, teams: &[String]) -> bool {
+    let ts = world.next_ts();
+    let Some(install) = world.org_installs.get_mut(enterprise) else {
+        return false;
+    };
+    let removed: Vec<String> = teams
+        .iter()
+        .filter(|t| install.granted.contains(t))
+        .cloned()
+        .collect();
+    install.granted.retain(|t| !removed.contains(t));
+    let live = install.installed;
+    for t in &removed {
+        if let Some(team) = world.teams.get_mut(t) {
+            team.installed = false;
+        }
+    }
+    if removed.is_empty() || !live {
+        return true;
+    }
+    let event = json!({"type": "team_access_revoked", "team_ids": removed, "event_ts": ts});
+    let authorization = org_authorization(world, enterprise, true);
+    push_org_callback(world, enterprise, event, authorization);
+    true
+}
+
+/// The org-wide install is removed: every org-level token of it is
+/// revoked, its workspaces are no longer reached, and the app hears
+/// `tokens_revoked` (the owners of the tokens, "keyed with the types of
+/// revoked tokens", events/tokens_revoked) and `app_uninstalled`
+/// (events/app_uninstalled), in no guaranteed order. Their envelope for an
+/// org install is not documented: the fake sends the org-level one
+/// (`team_id: null`, the `enterprise_id`, an authorization with
+/// `is_enterprise_install: true`), so that bolt's built-in handler deletes
+/// the org install (bolt-python's `delete_all(enterprise_id, team_id=None)`).
+pub(crate) fn uninstall_org(world: &mut World, enterprise: &str) -> bool {
+    let ts = world.next_ts();
+    let Some(install) = world.org_installs.get(enterprise).cloned() else {
+        return false;
+    };
+    let authorization = org_authorization(world, enterprise, true);
+    let (mut people, mut bots) = (Vec::new(), Vec::new());
+    for tok in world
+        .tokens
+        .values_mut()
+        .filter(|t| t.org.as_deref() == Some(enterprise) && !t.revoked)
+    {
+        tok.revoked = true;
+        let list = match tok.kind {
+            TokenKind::Bot => &mut bots,
+            TokenKind::User => &mut people,
+        };
+        if !list.contains(&tok.user) {
+            list.push(tok.user.clone());
+        }
+    }
+    for t in &install.granted {
+        if let Some(team) = world.teams.get_mut(t) {
+            team.installed = false;
+        }
+    }
+    let entry = world.org_installs.get_mut(enterprise).expect("found above");
+    entry.installed = false;
+    entry.granted.clear();
+    if !install.installed {
+        return true;
+    }
+    let revoked =
+        json!({"type": "tokens_revoked", "tokens": {"oauth": people, "bot": bots}, "event_ts": ts});
+    push_org_callback(world, enterprise, revoked, authorization.clone());
+    let gone = json!({"type": "app_uninstalled", "event_ts": ts});
+    push_org_callback(world, enterprise, gone, authorization);
+    true
+}
+
+/// One org-level token dies (`auth.revoke`): `tokens_revoked` through the
+/// org install, as [`revoke_token`] for a workspace.
+pub(crate) fn revoke_org_token(world: &mut World, enterprise: &str, token: &str) {
+    let ts = world.next_ts();
+    let Some(t) = world.tokens.get_mut(token) else {
+        return;
+    };
+    t.revoked = true;
+    let (user, kind) = (t.user.clone(), t.kind);
+    if !world
+        .org_installs
+        .get(enterprise)
+        .is_some_and(|i| i.installed)
+    {
+        return;
+    }
+    let tokens = match kind {
+        TokenKind::User => json!({"oauth": [user]}),
+        TokenKind::Bot => json!({"bot": [user]}),
+    };
+    let event = json!({"type": "tokens_revoked", "tokens": tokens, "event_ts": ts});
+    let authorization = org_authorization(world, enterprise, true);
+    push_org_callback(world, enterprise, event, authorization);
 }
 
 /// Sends what the last change queued, each callback on its own task (after

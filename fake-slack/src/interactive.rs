@@ -98,6 +98,9 @@ pub struct BlockAction {
 struct Place {
     team_domain: String,
     enterprise_id: Option<String>,
+    enterprise_name: Option<String>,
+    /// Reached through an org-wide install of the enterprise.
+    org_install: bool,
     channel_name: String,
     user_name: String,
     message: Option<Value>,
@@ -128,6 +131,12 @@ fn place(
     Ok(Place {
         team_domain: t.seed.domain.clone(),
         enterprise_id: t.seed.enterprise_id.clone(),
+        enterprise_name: t
+            .seed
+            .enterprise_id
+            .as_deref()
+            .map(|e| w.enterprise_name(e)),
+        org_install: w.org_install_of(team).is_some(),
         channel_name,
         user_name: u.name.clone(),
         message,
@@ -175,9 +184,9 @@ pub(crate) async fn run_command(
         // "We'll include `enterprise_id` and `enterprise_name` parameters on
         // command invocations when the executing workspace is part of an
         // Enterprise organization." (same page)
-        if let Some(e) = &p.enterprise_id {
+        if let (Some(e), Some(name)) = (&p.enterprise_id, &p.enterprise_name) {
             form.append_pair("enterprise_id", e)
-                .append_pair("enterprise_name", "Enterprise");
+                .append_pair("enterprise_name", name);
         }
         form.append_pair("channel_id", channel)
             .append_pair("channel_name", &p.channel_name)
@@ -186,7 +195,14 @@ pub(crate) async fn run_command(
             .append_pair("command", command)
             .append_pair("text", text)
             .append_pair("api_app_id", &app_id)
-            .append_pair("is_enterprise_install", "false")
+            // A string in command payloads ("command payloads have this
+            // property set as a string", bolt-js src/helpers.ts); `true`
+            // when the app reaches the workspace through an org-wide
+            // install. `team_id` stays the workspace where the command ran.
+            .append_pair(
+                "is_enterprise_install",
+                if p.org_install { "true" } else { "false" },
+            )
             .append_pair("response_url", &response_url)
             .append_pair("trigger_id", &trigger);
         form.finish()
@@ -228,15 +244,27 @@ pub(crate) async fn run_block_action(
     let response_url = format!("{base_url}/response/{response_id}");
     let trigger = trigger_id();
     let action_ts = format!("{}.{:06}", unix_now(), 0);
+    // Through an org-wide install the payload has `"team": null`,
+    // `enterprise {id, name}`, `"is_enterprise_install": true`, and the
+    // workspace only in `user.team_id` (bolt-python's org-install fixture,
+    // tests/slack_bolt/request/test_request.py; "With org-wide
+    // installations, payload.team in interactivity payloads can be None",
+    // python-slack-sdk's `extract_team_id`).
+    let team_object = if p.org_install {
+        Value::Null
+    } else {
+        json!({"id": team, "domain": p.team_domain})
+    };
     let mut payload = json!({
         "type": "block_actions",
         "user": {"id": user, "username": p.user_name, "name": p.user_name, "team_id": team},
         "api_app_id": app_id,
         "token": "fake-verification-token",
         "trigger_id": trigger,
-        "team": {"id": team, "domain": p.team_domain},
-        "enterprise": p.enterprise_id.as_ref().map(|e| json!({"id": e, "name": "Enterprise"})),
-        "is_enterprise_install": false,
+        "team": team_object,
+        "enterprise": p.enterprise_id.as_ref().zip(p.enterprise_name.as_ref())
+            .map(|(e, name)| json!({"id": e, "name": name})),
+        "is_enterprise_install": p.org_install,
         "channel": {"id": channel, "name": p.channel_name},
         "response_url": response_url,
         "actions": [{

@@ -8,7 +8,8 @@
 //! - `POST /api/{method}`: `auth.test`, `users.list` (paged), `users.info`,
 //!   `users.lookupByEmail`, `conversations.members` (paged),
 //!   `conversations.info`, `conversations.open`, `conversations.history`
-//!   (paged), `chat.postMessage` (to `D…`, `C…` or a user id),
+//!   (paged), `conversations.join`, `users.conversations` (paged),
+//!   `chat.postMessage` (to `D…`, `C…` or a user id),
 //!   `chat.postEphemeral`, `chat.update`, `chat.delete`, `chat.unfurl`,
 //!   `views.publish`,
 //!   `apps.uninstall`,
@@ -27,14 +28,24 @@
 //!
 //! Given an events target, it delivers Events API callbacks, signed, for
 //! DM messages and their edits and deletions (through the bot's or a
-//! linked person's subscription, as Slack would), `link_shared` for
-//! links to the app's unfurl domains, and `member_joined_channel` /
+//! linked person's subscription, as Slack would), messages in channels
+//! and group DMs the bot is in, `link_shared` for
+//! links to the app's unfurl domains, and `member_joined_channel`,
+//! `member_left_channel`, `channel_left` / `group_left`,
+//! `channel_archive` / `group_archive` and
 //! `channel_rename` when a test (or `/_fake/channels/…`) changes a channel,
 //! `tokens_revoked` and `app_uninstalled` when the app is removed, and
 //! `app_home_opened` when someone opens the Home tab
 //! (`views.publish` keeps what the app drew). A delivery not answered 2xx
 //! within 3 seconds is retried on Slack's schedule, with Slack's retry
 //! headers.
+//!
+//! Enterprise Grid: workspaces may belong to an organisation
+//! ([`Enterprise`], [`TeamSeed::grid_pair`]); the app can be installed
+//! org-wide (`org_deploy_enabled`, [`FakeSlack::act_as_org`]) with
+//! org-level tokens that act in the workspaces an admin granted
+//! (`team_access_granted`), need `team_id` where Slack's pages say so,
+//! and whose events, commands and clicks say `is_enterprise_install`.
 //!
 //! Given the slash command's and interactivity's Request URLs, it runs a
 //! command or a button click as Slack would and records what the person
@@ -68,8 +79,8 @@ use tokio::task::JoinHandle;
 
 pub use interactive::{BlockAction, CommandOutcome, RequestTarget};
 pub use world::{
-    AppConfig, ChannelSeed, Distribution, EventsTarget, Fault, FaultKind, Limit, Message,
-    RecordedCall, TeamSeed, TokenKind, UserSeed, World,
+    AppConfig, ChannelSeed, Distribution, Enterprise, EventsTarget, Fault, FaultKind, Limit,
+    Message, OrgInstall, RecordedCall, TeamSeed, TokenKind, UserSeed, World,
 };
 
 /// The fake's state, shared by its handlers and its [`FakeSlack`] handle.
@@ -272,9 +283,89 @@ impl FakeSlack {
         self.shared.lock().max_page = n.max(1);
     }
 
-    /// Makes the authorize pages approve as this person.
+    /// Makes the authorize pages approve as this person (a workspace
+    /// install: it ends any [`FakeSlack::act_as_org`]).
     pub fn act_as(&self, team: &str, user: &str) {
-        self.shared.lock().acting = Some((team.into(), user.into()));
+        let mut w = self.shared.lock();
+        w.acting = Some((team.into(), user.into()));
+        w.acting_org = None;
+    }
+
+    /// Makes the install page install the app org-wide into `enterprise`,
+    /// approved by `user` of `team` (an admin of the organisation), as an
+    /// org admin choosing the organisation on Slack's page would. The app
+    /// needs [`AppConfig::org_deploy_enabled`].
+    pub fn act_as_org(&self, enterprise: &str, team: &str, user: &str) {
+        let mut w = self.shared.lock();
+        w.acting = Some((team.into(), user.into()));
+        w.acting_org = Some(enterprise.into());
+    }
+
+    /// Registers an Enterprise Grid organisation (its workspaces name it in
+    /// [`TeamSeed::enterprise_id`]).
+    pub fn add_enterprise(&self, enterprise: Enterprise) {
+        self.shared.lock().add_enterprise(enterprise);
+    }
+
+    /// Installs the app org-wide into `enterprise` without the OAuth dance
+    /// and returns the org-level bot token; no workspace is granted yet
+    /// ([`FakeSlack::grant_team_access`]).
+    ///
+    /// # Panics
+    /// For an enterprise without workspaces.
+    pub fn issue_org_bot_token(&self, enterprise: &str, scopes: &[&str]) -> String {
+        let mut w = self.shared.lock();
+        let bot = w
+            .org_bot_user(enterprise)
+            .unwrap_or_else(|| panic!("the fake has no workspace in {enterprise}"));
+        events::install_org(&mut w, enterprise);
+        w.mint_org_token(
+            enterprise,
+            &bot,
+            TokenKind::Bot,
+            scopes.iter().map(|s| (*s).to_owned()).collect(),
+        )
+        .0
+    }
+
+    /// An org-level user token for a person of `enterprise`.
+    pub fn issue_org_user_token(&self, enterprise: &str, user: &str, scopes: &[&str]) -> String {
+        self.shared
+            .lock()
+            .mint_org_token(
+                enterprise,
+                user,
+                TokenKind::User,
+                scopes.iter().map(|s| (*s).to_owned()).collect(),
+            )
+            .0
+    }
+
+    /// An org admin adds the org-installed app to `teams`
+    /// (`team_access_granted` to the app); `false` without a live org
+    /// install, or for a team not of the organisation.
+    pub fn grant_team_access(&self, enterprise: &str, teams: &[&str]) -> bool {
+        let teams: Vec<String> = teams.iter().map(|t| (*t).to_owned()).collect();
+        let done = events::grant_team_access(&mut self.shared.lock(), enterprise, &teams);
+        events::flush(&self.shared);
+        done
+    }
+
+    /// The org-installed app is removed from `teams` (`team_access_revoked`).
+    pub fn revoke_team_access(&self, enterprise: &str, teams: &[&str]) -> bool {
+        let teams: Vec<String> = teams.iter().map(|t| (*t).to_owned()).collect();
+        let done = events::revoke_team_access(&mut self.shared.lock(), enterprise, &teams);
+        events::flush(&self.shared);
+        done
+    }
+
+    /// An org admin removes the org-wide install: its tokens die, and the
+    /// app hears `tokens_revoked` and `app_uninstalled`; `false` when the
+    /// app was never installed org-wide there.
+    pub fn uninstall_org(&self, enterprise: &str) -> bool {
+        let done = events::uninstall_org(&mut self.shared.lock(), enterprise);
+        events::flush(&self.shared);
+        done
     }
 
     /// Messages in a conversation, oldest first.
@@ -320,6 +411,70 @@ impl FakeSlack {
         let joined = events::join_channel(&mut self.shared.lock(), team, channel, user);
         events::flush(&self.shared);
         joined
+    }
+
+    /// `user` archives `channel`: it turns `is_archived` and the app hears
+    /// `channel_archive` / `group_archive` when its bot is a member; `false`
+    /// for an unknown team or channel, or a DM.
+    pub fn archive_channel(&self, team: &str, channel: &str, user: &str) -> bool {
+        let done = events::archive_channel(&mut self.shared.lock(), team, channel, user);
+        events::flush(&self.shared);
+        done
+    }
+
+    /// `by` removes `user` from `channel`: the app hears `channel_left` /
+    /// `group_left` when `user` is its bot, else `member_left_channel` when
+    /// its bot is still in the channel; `false` for an unknown team or
+    /// channel, or a DM.
+    pub fn remove_from_channel(&self, team: &str, channel: &str, user: &str, by: &str) -> bool {
+        let done = events::remove_from_channel(&mut self.shared.lock(), team, channel, user, by);
+        events::flush(&self.shared);
+        done
+    }
+
+    /// `user` writes `text` in `channel` (a reply when `thread_ts` is
+    /// given), as if in Slack's client: stored like a `chat.postMessage`
+    /// with a user token, with the same events (the message event,
+    /// `link_shared`). Returns the message's `ts`.
+    ///
+    /// # Panics
+    /// For a team or channel the fake does not know.
+    pub fn post_as(
+        &self,
+        team: &str,
+        channel: &str,
+        user: &str,
+        text: &str,
+        thread_ts: Option<&str>,
+    ) -> String {
+        let ts = {
+            let mut w = self.shared.lock();
+            assert!(
+                w.teams
+                    .get(team)
+                    .is_some_and(|t| t.channels.contains_key(channel)),
+                "the fake has no channel {channel} in {team}"
+            );
+            let mut msg = Message::new("", user, text);
+            msg.thread_ts = thread_ts.map(str::to_owned);
+            let posted = api::post(&mut w, team, channel, msg, false);
+            let ts = posted["ts"].as_str().unwrap_or_default().to_owned();
+            events::queue_link_shared(&mut w, team, channel, user, &ts, text);
+            ts
+        };
+        events::flush(&self.shared);
+        ts
+    }
+
+    /// The members of a conversation (empty for an unknown one).
+    pub fn channel_members(&self, team: &str, channel: &str) -> Vec<String> {
+        self.shared
+            .lock()
+            .teams
+            .get(team)
+            .and_then(|t| t.channels.get(channel))
+            .map(|c| c.members.clone())
+            .unwrap_or_default()
     }
 
     /// Adds a person to `team` (`team_join` to the app) or replaces their

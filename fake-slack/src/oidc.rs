@@ -239,6 +239,58 @@ fn authorize(shared: &Shared, params: &Map<String, Value>, openid: bool) -> Resp
             }
         },
     };
+    // An org-wide install (test hook: the admin picked the organisation on
+    // the page): only for an app with org-wide deployment enabled (the
+    // manifest's `org_deploy_enabled`; Slack offers no organisation
+    // otherwise, so the fake refuses on its own page), installed by someone
+    // of the organisation: the acting person when they belong to it, else
+    // its first admin.
+    let org = if openid {
+        None
+    } else {
+        world.acting_org.clone()
+    };
+    let (team, user) = match &org {
+        None => (team, user),
+        Some(e) => {
+            if !world.app.org_deploy_enabled {
+                record.status = 400;
+                record.error = Some("org_deploy_not_enabled".into());
+                world.record(record);
+                return page(
+                    StatusCode::BAD_REQUEST,
+                    "Not an organization-ready app",
+                    "The app does not have org-wide deployment enabled (org_deploy_enabled).",
+                );
+            }
+            let teams = world.org_teams(e);
+            let acting = world
+                .acting
+                .clone()
+                .filter(|(t, u)| teams.contains(t) && world.teams[t].user(u).is_some());
+            let admin = || {
+                teams.iter().find_map(|t| {
+                    world.teams[t]
+                        .seed
+                        .users
+                        .iter()
+                        .find(|u| u.is_admin && !u.is_bot)
+                        .map(|u| (t.clone(), u.id.clone()))
+                })
+            };
+            match acting.or_else(admin) {
+                Some((t, u)) => (t, Some(u)),
+                None => {
+                    world.record(record);
+                    return page(
+                        StatusCode::BAD_REQUEST,
+                        "No organization admin",
+                        "The fake Slack has no admin in that organization.",
+                    );
+                }
+            }
+        }
+    };
     record.team = Some(team.clone());
     // A person who declines is sent back with `error=access_denied` and the
     // `state` (OAuth 2.0's authorization error response, RFC 6749
@@ -284,6 +336,7 @@ fn authorize(shared: &Shared, params: &Map<String, Value>, openid: bool) -> Resp
             kind,
             issued: Instant::now(),
             used: false,
+            org,
         },
     );
     world.record(record);

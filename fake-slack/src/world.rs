@@ -31,6 +31,12 @@ pub struct AppConfig {
     /// docs.slack.dev/authentication/installing-with-oauth's).
     #[serde(default)]
     pub redirect_urls: Vec<String>,
+    /// The manifest's `settings.org_deploy_enabled`: "whether or not
+    /// organization-wide deployment is enabled" (node-slack-sdk's manifest
+    /// types; "Org Level Apps → Opt-in" in the app's settings,
+    /// api.slack.com/enterprise/migration). Without it no org-wide install.
+    #[serde(default)]
+    pub org_deploy_enabled: bool,
 }
 
 /// How an app reaches workspaces. Since 2025-05-29 (existing installs from
@@ -75,6 +81,7 @@ impl Default for AppConfig {
             token_rotation: false,
             distribution: Distribution::default(),
             redirect_urls: Vec::new(),
+            org_deploy_enabled: false,
         }
     }
 }
@@ -205,6 +212,10 @@ pub struct ChannelSeed {
     pub is_ext_shared: bool,
     #[serde(default)]
     pub members: Vec<String>,
+    /// Archived from the start (`is_archived` in the conversation object,
+    /// docs.slack.dev/reference/objects/conversation-object).
+    #[serde(default)]
+    pub is_archived: bool,
 }
 
 impl ChannelSeed {
@@ -216,6 +227,15 @@ impl ChannelSeed {
             is_mpim: false,
             is_ext_shared: false,
             members,
+            is_archived: false,
+        }
+    }
+
+    /// A private channel (a test fixture, not Slack behaviour).
+    pub fn private(id: &str, name: &str, members: Vec<String>) -> Self {
+        Self {
+            is_private: true,
+            ..Self::public(id, name, members)
         }
     }
 }
@@ -225,6 +245,8 @@ pub struct TeamSeed {
     pub id: String,
     pub name: String,
     pub domain: String,
+    /// The Enterprise Grid organisation the workspace belongs to
+    /// (see [`Enterprise`]).
     #[serde(default)]
     pub enterprise_id: Option<String>,
     /// The app's bot user in this workspace (oauth.v2.access's `bot_user_id`).
@@ -295,6 +317,98 @@ impl TeamSeed {
     }
 }
 
+/// An Enterprise Grid organisation: "An enterprise_id is constant and
+/// unique" (api.slack.com/enterprise/grid/developing); its workspaces name
+/// it in `TeamSeed::enterprise_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enterprise {
+    pub id: String,
+    pub name: String,
+    /// The organisation's own Slack domain (`{domain}.enterprise.slack.com`,
+    /// the fake's form of the enterprise URL `auth.test` gives an org token).
+    #[serde(default)]
+    pub domain: String,
+}
+
+impl Enterprise {
+    pub fn new(id: &str, name: &str) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            domain: name.to_lowercase().replace(' ', "-"),
+        }
+    }
+}
+
+/// An org-wide installation of the app (Enterprise Grid): one set of
+/// tokens for the organisation, that reaches only the workspaces an admin
+/// granted it. "When an Org Admin installs your app across the entire
+/// organization, it is not added to any workspaces … The Org Admin must do
+/// this later" (api.slack.com/enterprise/apps/changes-install).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OrgInstall {
+    pub installed: bool,
+    /// The workspaces the app was added to (`team_access_granted`).
+    pub granted: Vec<String>,
+}
+
+impl TeamSeed {
+    /// An Enterprise Grid organisation with two workspaces (a test
+    /// fixture, not Slack behaviour): E0GRID "Globex" with T0GRIDA "Globex
+    /// Sales" and T0GRIDB "Globex Support". People have global `W…` ids,
+    /// "Treat these user IDs just as you would those beginning with U"
+    /// (changelog 2016-08-11-user-id-format-changes), one id per person
+    /// across the organisation ("a cross-referenced entity you can recognize
+    /// consistently across workspaces", api.slack.com/enterprise/grid/developing):
+    /// W0GRID01 (hank, an admin, in both workspaces), W0GRID02 (ivy, Sales),
+    /// W0GRID03 (jack, Support). The app's bot user is one `W…` user of the
+    /// organisation, the same in both (oauth.v2.access's org-install
+    /// example answers one `bot_user_id: "W0XXXX"`,
+    /// api.slack.com/enterprise/apps/reference). Channels: `#sales`
+    /// (C0GRIDSALES: hank, ivy) and `#help` (C0GRIDHELP: hank, jack), without
+    /// the bot.
+    pub fn grid_pair() -> (Enterprise, TeamSeed, TeamSeed) {
+        let org = Enterprise::new("E0GRID", "Globex");
+        let mut hank = UserSeed::person("W0GRID01", "hank");
+        hank.is_admin = true;
+        let ivy = UserSeed::person("W0GRID02", "ivy");
+        let jack = UserSeed::person("W0GRID03", "jack");
+        let mut bot = UserSeed::person("W0GRIDBOT", "hallway");
+        bot.is_bot = true;
+        bot.email = None;
+        let team = |id: &str, name: &str, people: Vec<UserSeed>, channel: ChannelSeed| {
+            let mut users = people;
+            users.push(bot.clone());
+            TeamSeed {
+                id: id.into(),
+                name: name.into(),
+                domain: name.to_lowercase().replace(' ', "-"),
+                enterprise_id: Some(org.id.clone()),
+                bot_user_id: bot.id.clone(),
+                users,
+                channels: vec![channel],
+            }
+        };
+        let sales = team(
+            "T0GRIDA",
+            "Globex Sales",
+            vec![hank.clone(), ivy.clone()],
+            ChannelSeed::public(
+                "C0GRIDSALES",
+                "sales",
+                vec![hank.id.clone(), ivy.id.clone()],
+            ),
+        );
+        let support = team(
+            "T0GRIDB",
+            "Globex Support",
+            vec![hank.clone(), jack.clone()],
+            ChannelSeed::public("C0GRIDHELP", "help", vec![hank.id.clone(), jack.id.clone()]),
+        );
+        (org, sales, support)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Message {
     pub ts: String,
@@ -320,6 +434,15 @@ pub struct Message {
     /// docs.slack.dev/reference/methods/chat.unfurl).
     #[serde(default)]
     pub attachments: Vec<Value>,
+    /// A bot's customized identity for this message: `username`,
+    /// `icon_url`, `icon_emoji` of methods/chat.postMessage, kept only when
+    /// the bot token has `chat:write.customize` (see `api::post_message`).
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub icon_url: Option<String>,
+    #[serde(default)]
+    pub icon_emoji: Option<String>,
 }
 
 impl Message {
@@ -335,7 +458,16 @@ impl Message {
             files: Vec::new(),
             bot: false,
             attachments: Vec::new(),
+            username: None,
+            icon_url: None,
+            icon_emoji: None,
         }
+    }
+
+    /// Whether a bot posted it under a customized name or icon.
+    pub fn customized(&self) -> bool {
+        self.bot
+            && (self.username.is_some() || self.icon_url.is_some() || self.icon_emoji.is_some())
     }
 
     /// The message as `conversations.history` and events carry it: the
@@ -357,13 +489,45 @@ impl Message {
             v["upload"] = json!(true);
         }
         if self.bot {
-            v["bot_id"] = json!(format!("B{}", self.user.trim_start_matches('U')));
+            v["bot_id"] = json!(bot_id(&self.user));
         }
         if !self.attachments.is_empty() {
             v["attachments"] = json!(self.attachments);
         }
+        // A customized bot identity: a `bot_message` with `bot_id`,
+        // `username` and `icons` and no `user` ("It is like a normal user
+        // message, except it has no associated user… Some bot_messages also
+        // include username and/or icons properties. If present these
+        // override the default username or icon for this bot",
+        // events/message/bot_message; chat.postMessage's response example
+        // has `"subtype": "bot_message"` with `username`). `icon_emoji`
+        // "Overrides `icon_url`" (methods/chat.postMessage). The icon's
+        // shape, `{"emoji": …}` or `image_36/48/72`, is that of captured
+        // payloads (the fake's reading; docs show only `"icons": {}`).
+        if self.customized() {
+            if let Some(obj) = v.as_object_mut() {
+                obj.remove("user");
+            }
+            if self.subtype.is_none() {
+                v["subtype"] = json!("bot_message");
+            }
+            if let Some(name) = &self.username {
+                v["username"] = json!(name);
+            }
+            if let Some(emoji) = &self.icon_emoji {
+                v["icons"] = json!({ "emoji": emoji });
+            } else if let Some(url) = &self.icon_url {
+                v["icons"] = json!({ "image_36": url, "image_48": url, "image_72": url });
+            }
+        }
         v
     }
+}
+
+/// The `B…` bot id of a bot user (the fake's own mapping: `B` and the user
+/// id without its `U`/`W`).
+pub fn bot_id(bot_user: &str) -> String {
+    format!("B{}", bot_user.trim_start_matches(['U', 'W']))
 }
 
 /// A file someone shared (files.info's `file`).
@@ -421,6 +585,9 @@ pub struct Channel {
     pub messages: Vec<Message>,
     /// A fixed fixture time (the fake's own).
     pub created: i64,
+    /// Archived: read-only, `is_archived` to those who post or join
+    /// (methods/chat.postMessage, methods/conversations.join).
+    pub is_archived: bool,
 }
 
 /// The key of the DM between two users, whichever opened it: one DM a
@@ -495,6 +662,7 @@ impl Team {
                         members: c.members.clone(),
                         messages: Vec::new(),
                         created: 1_600_000_000,
+                        is_archived: c.is_archived,
                     },
                 )
             })
@@ -545,6 +713,10 @@ pub struct Token {
     /// (docs.slack.dev/authentication/using-token-rotation).
     pub expires_at: Option<Instant>,
     pub revoked: bool,
+    /// An org-level token (an org-wide install of this enterprise): `team`
+    /// holds the enterprise id, and each call acts in one of the granted
+    /// workspaces (see `api::authenticate`).
+    pub org: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -553,6 +725,8 @@ pub struct Refresh {
     pub user: String,
     pub kind: TokenKind,
     pub scopes: Vec<String>,
+    /// As [`Token::org`].
+    pub org: Option<String>,
     /// "Refresh tokens are designed to be used once" (using-token-rotation);
     /// Slack's "short grace period" is not modelled.
     pub used: bool,
@@ -585,6 +759,10 @@ pub struct Code {
     /// (docs.slack.dev/authentication/installing-with-oauth).
     pub issued: Instant,
     pub used: bool,
+    /// An org-wide install of this enterprise (the admin chose the
+    /// organisation on the install page); `team` is then the installer's
+    /// workspace.
+    pub org: Option<String>,
 }
 
 /// An injected failure: a test hook, not Slack behaviour; each kind says
@@ -687,7 +865,10 @@ pub fn documented_limit(method: &str) -> Option<Limit> {
         "apps.uninstall" => 1,
         // Tier 2 (methods/users.list).
         "users.list" => 20,
-        // Tier 3 (each method's page).
+        // Tier 3 (each method's page; methods/conversations.join and
+        // methods/users.conversations: "Tier 3", `rate_limits: t3` in
+        // slack-ruby/slack-api-ref's copy of the pages; java-slack-sdk's
+        // table says Tier 2 for users.conversations, the page wins).
         "conversations.open"
         | "conversations.info"
         | "conversations.history"
@@ -695,6 +876,8 @@ pub fn documented_limit(method: &str) -> Option<Limit> {
         | "users.lookupByEmail"
         | "chat.unfurl"
         | "openid.connect.userInfo"
+        | "conversations.join"
+        | "users.conversations"
         | "team.info" => 50,
         // Tier 4 (each method's page).
         "chat.postEphemeral"
@@ -779,6 +962,13 @@ pub struct World {
     /// The slash command's and interactivity's Request URLs.
     pub commands: Option<crate::interactive::RequestTarget>,
     pub interactivity: Option<crate::interactive::RequestTarget>,
+    /// Enterprise Grid organisations, by id.
+    pub enterprises: BTreeMap<String, Enterprise>,
+    /// Org-wide installs of the app, by enterprise id.
+    pub org_installs: BTreeMap<String, OrgInstall>,
+    /// The next install page installs org-wide into this enterprise (the
+    /// admin picks the organisation on Slack's page; a test hook).
+    pub acting_org: Option<String>,
     calls_seen: u64,
     next_seq: u64,
     next_ts: u64,
@@ -811,6 +1001,9 @@ impl World {
             event_retry_delays: crate::events::RETRY_DELAYS.to_vec(),
             commands: None,
             interactivity: None,
+            enterprises: BTreeMap::new(),
+            org_installs: BTreeMap::new(),
+            acting_org: None,
             calls_seen: 0,
             next_seq: 0,
             next_ts: 0,
@@ -819,6 +1012,42 @@ impl World {
 
     pub fn add_team(&mut self, seed: TeamSeed) {
         self.teams.insert(seed.id.clone(), Team::new(seed));
+    }
+
+    pub fn add_enterprise(&mut self, enterprise: Enterprise) {
+        self.enterprises.insert(enterprise.id.clone(), enterprise);
+    }
+
+    /// An enterprise's name; "Enterprise" for one the fake was not told of
+    /// (a fixture).
+    pub fn enterprise_name(&self, id: &str) -> String {
+        self.enterprises
+            .get(id)
+            .map_or_else(|| "Enterprise".to_owned(), |e| e.name.clone())
+    }
+
+    /// The workspaces of an enterprise, in id order.
+    pub fn org_teams(&self, enterprise: &str) -> Vec<String> {
+        self.teams
+            .values()
+            .filter(|t| t.seed.enterprise_id.as_deref() == Some(enterprise))
+            .map(|t| t.seed.id.clone())
+            .collect()
+    }
+
+    /// The enterprise whose live org-wide install reaches `team` (the team
+    /// is one of its granted workspaces), if any.
+    pub fn org_install_of(&self, team: &str) -> Option<&str> {
+        let e = self.teams.get(team)?.seed.enterprise_id.as_deref()?;
+        let install = self.org_installs.get(e)?;
+        (install.installed && install.granted.iter().any(|t| t == team)).then_some(e)
+    }
+
+    /// The app's bot user in an enterprise: its first workspace's (one bot
+    /// user for the organisation, see [`TeamSeed::grid_pair`]).
+    pub fn org_bot_user(&self, enterprise: &str) -> Option<String> {
+        let first = self.org_teams(enterprise).into_iter().next()?;
+        Some(self.teams[&first].seed.bot_user_id.clone())
     }
 
     /// Test hook, not Slack behaviour.
@@ -964,9 +1193,7 @@ impl World {
     /// Whether `user` holds a live user token of the app in `team`: what
     /// Slack's `is_app_user` reports (user object reference).
     pub fn is_app_user(&self, team: &str, user: &str) -> bool {
-        self.tokens
-            .values()
-            .any(|t| t.team == team && t.user == user && t.kind == TokenKind::User && !t.revoked)
+        self.holds_user_token(team, user)
     }
 
     /// A user object of `team` as the Web API returns it; without
@@ -977,7 +1204,42 @@ impl World {
         if !emails && let Some(profile) = v["profile"].as_object_mut() {
             profile.remove("email");
         }
+        // In an Enterprise Grid workspace, "user objects containing a new
+        // field called `enterprise_user`" (changelog
+        // 2016-08-11-user-id-format-changes) with `id`, `enterprise_id`,
+        // `enterprise_name`, `is_admin`, `is_owner`, `teams`, all required
+        // (`objs_enterprise_user` in slackapi/slack-api-specs'
+        // web-api/slack_web_openapi_v2.json). `teams`: the organisation's
+        // workspaces the person is in.
+        if user.external_team.is_none()
+            && let Some(e) = self
+                .teams
+                .get(team)
+                .and_then(|t| t.seed.enterprise_id.clone())
+        {
+            let teams: Vec<String> = self
+                .org_teams(&e)
+                .into_iter()
+                .filter(|t| self.teams[t].user(&user.id).is_some())
+                .collect();
+            v["enterprise_user"] = json!({
+                "id": user.id, "enterprise_id": e, "enterprise_name": self.enterprise_name(&e),
+                "is_admin": user.is_admin, "is_owner": false, "teams": teams,
+            });
+        }
         v
+    }
+
+    /// Whether `user` holds a live user token of the app reaching `team`,
+    /// a workspace token or an org-level one of its organisation.
+    fn holds_user_token(&self, team: &str, user: &str) -> bool {
+        let org = self.org_install_of(team);
+        self.tokens.values().any(|t| {
+            t.user == user
+                && t.kind == TokenKind::User
+                && !t.revoked
+                && (t.team == team || (t.org.is_some() && t.org.as_deref() == org))
+        })
     }
 
     /// Mints a token for a team: `xoxb-`/`xoxp-` (authentication/tokens);
@@ -1010,6 +1272,7 @@ impl World {
                 scopes: scopes.clone(),
                 expires_at: rotating.then(|| self.now() + self.token_lifetime),
                 revoked: false,
+                org: None,
             },
         );
         if let Some(r) = &refresh {
@@ -1021,8 +1284,33 @@ impl World {
                     kind,
                     scopes,
                     used: false,
+                    org: None,
                 },
             );
+        }
+        (token, refresh)
+    }
+
+    /// Mints an org-level token of an org-wide install of `enterprise`: "a
+    /// single token that represents the permissions for the app on multiple
+    /// workspaces" (api.slack.com/enterprise/apps). Its `team` is the
+    /// enterprise id. The token's form is a workspace token's.
+    pub fn mint_org_token(
+        &mut self,
+        enterprise: &str,
+        user: &str,
+        kind: TokenKind,
+        scopes: Vec<String>,
+    ) -> (String, Option<String>) {
+        let (token, refresh) = self.mint_token(enterprise, user, kind, scopes);
+        if let Some(t) = self.tokens.get_mut(&token) {
+            t.org = Some(enterprise.to_owned());
+        }
+        if let Some(r) = refresh
+            .as_ref()
+            .and_then(|r| self.refresh_tokens.get_mut(r))
+        {
+            r.org = Some(enterprise.to_owned());
         }
         (token, refresh)
     }

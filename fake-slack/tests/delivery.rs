@@ -10,7 +10,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use hallway_fake_slack::{AppConfig, BlockAction, FakeSlack, RecordedCall, TeamSeed, World};
+use hallway_fake_slack::{
+    AppConfig, BlockAction, ChannelSeed, FakeSlack, RecordedCall, TeamSeed, World,
+};
 use hmac::{Hmac, KeyInit, Mac};
 use http::{HeaderMap, StatusCode};
 use sha2::Sha256;
@@ -370,4 +372,124 @@ async fn commands_run_through_the_control_routes_too() {
         .await
         .unwrap();
     assert_eq!(unknown["error"], "channel_not_found");
+}
+
+/// The `event` of each callback the local app received, in order.
+fn events(seen: &Arc<Mutex<Vec<Seen>>>) -> Vec<serde_json::Value> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .map(|s| serde_json::from_slice::<serde_json::Value>(&s.body).unwrap()["event"].clone())
+        .collect()
+}
+
+/// events/message.channels, …/message.groups: a message in a channel reaches
+/// the app only when its bot is a member, with the channel's
+/// `channel_type`; the bot's own posts come back too, with `bot_id`.
+#[tokio::test]
+async fn channel_messages_reach_the_app_only_where_its_bot_is() {
+    let mut team = TeamSeed::with_people("T1", "Acme", 2);
+    team.channels.push(ChannelSeed::private(
+        "G1PRIV",
+        "priv",
+        vec!["U0000001".into(), "UB1".into()],
+    ));
+    let slack = FakeSlack::start(AppConfig::default(), vec![team])
+        .await
+        .unwrap();
+    let bot = slack.issue_bot_token("T1", &["chat:write"]);
+    let (url, seen) = local_app(vec![Answer::Status(200)]).await;
+    slack.deliver_events_to(&url, SECRET);
+
+    slack.post_as("T1", "C1GEN", "U0000001", "nobody listens", None);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "the bot is not in #general"
+    );
+
+    assert!(slack.join_channel("T1", "C1GEN", "UB1"));
+    deliveries(&slack, 1).await;
+    // One at a time: each callback goes out on its own task.
+    let parent = slack.post_as("T1", "C1GEN", "U0000001", "now it does", None);
+    deliveries(&slack, 2).await;
+    slack.post_as("T1", "C1GEN", "U0000002", "a reply", Some(&parent));
+    deliveries(&slack, 3).await;
+    let posted: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/chat.postMessage", slack.base_url()))
+        .bearer_auth(&bot)
+        .form(&[("channel", "C1GEN"), ("text", "from the bot")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(posted["ok"], true, "{posted}");
+    deliveries(&slack, 4).await;
+    slack.post_as("T1", "G1PRIV", "U0000001", "in private", None);
+    deliveries(&slack, 5).await;
+
+    let got = events(&seen);
+    assert_eq!(got.len(), 5, "{got:?}");
+    assert_eq!(got[0]["type"], "member_joined_channel");
+    assert_eq!(got[1]["type"], "message");
+    assert_eq!(got[1]["channel"], "C1GEN");
+    assert_eq!(got[1]["channel_type"], "channel");
+    assert_eq!(got[1]["text"], "now it does");
+    assert_eq!(got[1]["user"], "U0000001");
+    assert_eq!(got[2]["thread_ts"], parent.as_str());
+    assert_eq!(got[2]["parent_user_id"], "U0000001");
+    assert_eq!(got[3]["text"], "from the bot");
+    assert!(got[3]["bot_id"].is_string(), "{}", got[3]);
+    assert_eq!(got[4]["channel_type"], "group");
+    assert_eq!(got[4]["channel"], "G1PRIV");
+    let envelope: serde_json::Value =
+        serde_json::from_slice(&seen.lock().unwrap()[1].body).unwrap();
+    assert_eq!(envelope["authorizations"][0]["user_id"], "UB1");
+    assert_eq!(envelope["authorizations"][0]["is_bot"], true);
+}
+
+/// events/channel_left: a bot removed from a channel hears `channel_left`
+/// with `actor_id` (and no `member_left_channel` about itself); someone
+/// else's removal is `member_left_channel` while the bot is in.
+#[tokio::test]
+async fn removing_the_bot_is_channel_left() {
+    let slack = fake().await;
+    assert!(slack.join_channel("T1", "C1GEN", "UB1"));
+    let (url, seen) = local_app(vec![Answer::Status(200)]).await;
+    slack.deliver_events_to(&url, SECRET);
+
+    assert!(slack.remove_from_channel("T1", "C1GEN", "U0000002", "U0000001"));
+    deliveries(&slack, 1).await;
+    let kicked: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/_fake/channels/kick", slack.base_url()))
+        .json(&serde_json::json!({"team": "T1", "channel": "C1GEN",
+                                  "user": "UB1", "by": "U0000001"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kicked["ok"], true, "{kicked}");
+    deliveries(&slack, 2).await;
+    assert!(
+        !slack
+            .channel_members("T1", "C1GEN")
+            .contains(&"UB1".to_owned())
+    );
+    slack.post_as("T1", "C1GEN", "U0000001", "the bot is gone", None);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let got = events(&seen);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0]["type"], "member_left_channel");
+    assert_eq!(got[0]["user"], "U0000002");
+    assert_eq!(got[0]["channel_type"], "C");
+    assert_eq!(got[0]["team"], "T1");
+    assert_eq!(got[1]["type"], "channel_left");
+    assert_eq!(got[1]["channel"], "C1GEN");
+    assert_eq!(got[1]["actor_id"], "U0000001");
+    assert!(got[1]["event_ts"].is_string());
 }

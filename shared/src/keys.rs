@@ -34,6 +34,7 @@
 //! | 25 | a team's budget of calls to Slack methods: the calls taken within the rolling window (shared by every Lambda) | `TEAM#{team}` | `RATE#{budget}` | | window + 1 min after the last call |
 //! | 26 | a space's audit log, newest first (who did what, when) | `SPACE#{space}` | `AUDIT#{millis:013}#{id}` (query, prefix `AUDIT#`, descending) | | 400 days |
 //! | 27 | the bridged conversations a Slack person is in (for removing them) | `TEAM#{team}` | `CONV#{slack user}#{channel}` (query, prefix `CONV#{slack user}#`) | | |
+//! | 28 | an organisation-wide (Enterprise Grid) installation: its bot token and the workspaces it was granted | `ORG#{enterprise}` | `INSTALL` | | |
 //!
 //! Pattern 2 is one item per team, not one per space, so everything a
 //! slash command answers from (patterns 1, 2, 11 and 13) is one `get_many`
@@ -60,6 +61,13 @@
 //! condition, so one Slack user can never be linked to two office users. A
 //! room's occupants live on the room item (pattern 4).
 //!
+//! Pattern 28 is read only when installing or when the organisation's
+//! access changes: each workspace the organisation's install was granted
+//! gets a copy of it as its own pattern 1 (marked `is_enterprise_install`,
+//! its token sealed for that workspace), so every request still finds its
+//! installation in one read. A workspace's own install wins over the copy
+//! ("workspace install first, then the organisation's").
+//!
 //! Patterns 14 and 15 share a partition, so an invite's status is one query.
 //!
 //! Pattern 17 shares the team's partition with patterns 1, 2, 13 and 16;
@@ -72,7 +80,9 @@
 //! A new kind of item gets its row in this table in the change that adds
 //! its store.
 
-use crate::ids::{ChannelId, EventId, MessageTs, OfficeUserId, RoomId, SpaceId, TeamId, UserId};
+use crate::ids::{
+    ChannelId, EnterpriseId, EventId, MessageTs, OfficeUserId, RoomId, SpaceId, TeamId, UserId,
+};
 use crate::table::{Key, Query};
 
 fn key(pk: String, sk: impl Into<String>) -> Key {
@@ -86,6 +96,11 @@ pub fn team_pk(team: &TeamId) -> String {
 /// 1: a team's installation.
 pub fn installation(team: &TeamId) -> Key {
     key(team_pk(team), "INSTALL")
+}
+
+/// 28: an organisation-wide installation.
+pub fn org_installation(enterprise: &EnterpriseId) -> Key {
+    key(format!("ORG#{enterprise}"), "INSTALL")
 }
 
 /// 2: the spaces mapped to a team.

@@ -45,8 +45,11 @@
 //!   office API's "Get <user>" and a `/hallway @…` through the worker).
 //! - [`directory_refresh`]: starting a team's directory refresh (install,
 //!   office API).
-//! - [`office_webhook`]: signed notifications to the office (bridged DMs),
-//!   and the check a receiver runs.
+//! - [`channel_chat`]: bringing the app's bot user into a channel whose
+//!   messages go to the office (`/hallway` mapping in the worker, the
+//!   office API's mapping).
+//! - [`office_webhook`]: signed notifications to the office (bridged DMs
+//!   and channel chats), and the check a receiver runs.
 //! - [`auth`]: API bearer tokens, signed OAuth state, join links, the
 //!   browser session, Sign in with Slack id_token validation.
 //! - [`tokens`]: a team's bot token, refreshed once under a lock when
@@ -61,6 +64,7 @@
 //!   reqwest and the AWS SDK.
 
 pub mod auth;
+pub mod channel_chat;
 pub mod clock;
 pub mod config;
 pub mod crypto;

@@ -1,5 +1,5 @@
 //! The office webhook: how hallway tells the virtual office about bridged
-//! DMs (and, later, other news).
+//! DMs and channel chats.
 //!
 //! Each delivery is a `POST` of a JSON [`Notification`] to
 //! `HALLWAY_OFFICE_WEBHOOK_URL` with three headers:
@@ -45,12 +45,48 @@ pub const SCHEME: Scheme = Scheme {
 pub struct Notification {
     /// Unique per notification; receivers dedupe on it.
     pub id: String,
-    /// `chat.message`, `chat.message_changed`, `chat.message_deleted`.
+    /// `chat.message`, `chat.message_changed`, `chat.message_deleted`;
+    /// `chat.channel_message`, `chat.channel_message_changed`,
+    /// `chat.channel_message_deleted`, `chat.channel_bridge_stopped`.
     #[serde(rename = "type")]
     pub kind: String,
     pub team_id: TeamId,
     pub created_at: i64,
     pub data: Value,
+}
+
+/// `chat.channel_bridge_stopped`'s kind.
+pub const CHANNEL_BRIDGE_STOPPED: &str = "chat.channel_bridge_stopped";
+
+impl Notification {
+    /// A channel's chat stopped reaching the office: the channel, the room
+    /// it was the chat of (if mapped), why, and the office users who
+    /// followed it. Each stop is its own notification (`at` in the id): a
+    /// chat restarted and stopped again is news again.
+    pub fn channel_bridge_stopped(
+        conversation: &crate::store::Conversation,
+        room: Option<(&crate::ids::SpaceId, &crate::ids::RoomId)>,
+        why: crate::store::chat::Stopped,
+        at: i64,
+    ) -> Self {
+        let team = &conversation.team_id;
+        let channel = &conversation.channel_id;
+        Self {
+            id: format!(
+                "{CHANNEL_BRIDGE_STOPPED}:{team}:{channel}:{}:{at}",
+                why.as_str()
+            ),
+            kind: CHANNEL_BRIDGE_STOPPED.into(),
+            team_id: team.clone(),
+            created_at: at,
+            data: serde_json::json!({
+                "channel": {"id": channel, "name": conversation.name},
+                "room": room.map(|(space, room)| serde_json::json!({"space_id": space, "room_id": room})),
+                "reason": why.as_str(),
+                "office_users": conversation.office_users,
+            }),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

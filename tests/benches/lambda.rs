@@ -123,6 +123,7 @@ fn api_me(w: &World) -> Vec<u8> {
         sub: OfficeUserId::new("ada").unwrap(),
         name: Some("Ada Lovelace".into()),
         email: None,
+        picture: None,
         roles: [(w.hq.clone(), Role::Admin)].into_iter().collect(),
         exp: now() + 3600,
         iat: None,

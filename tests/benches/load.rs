@@ -100,6 +100,7 @@ fn bearer() -> String {
         sub: OfficeUserId::new("ada").unwrap(),
         name: Some("Ada Lovelace".into()),
         email: None,
+        picture: None,
         roles: Default::default(),
         exp: now() + 3600,
         iat: None,

@@ -188,6 +188,112 @@ async fn every_event_sample_does_its_work_once() {
         .expect("Alice's Home tab");
     assert_eq!(home["blocks"][0]["text"]["text"], "HQ (default)");
 
+    // Channel chat: #design (mapped, the bot in it) is the room's chat; a
+    // private channel mapped too (G0LEADS).
+    let leads = ChannelId::new("G0LEADS").unwrap();
+    s.channels()
+        .map(&demo(), &leads, Some("leads"), &o.hq, &room.id, None)
+        .await
+        .unwrap();
+    let design = ChannelId::new(DESIGN).unwrap();
+    send(&app, "message_channels.json", "queued").await;
+    let crit = MessageTs::new("1732439600.000900").unwrap();
+    assert_eq!(
+        chat.message(&demo(), &design, &crit)
+            .await
+            .unwrap()
+            .unwrap()
+            .text,
+        "Crit at 3 in the design room?"
+    );
+    send(&app, "message_channels_reply.json", "queued").await;
+    let reply = chat
+        .message(
+            &demo(),
+            &design,
+            &MessageTs::new("1732439660.001000").unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(reply.thread_ts.as_ref(), Some(&crit));
+    send(&app, "message_groups.json", "queued").await;
+    assert!(
+        chat.message(
+            &demo(),
+            &leads,
+            &MessageTs::new("1732439720.001100").unwrap()
+        )
+        .await
+        .unwrap()
+        .is_some()
+    );
+    // Someone else leaving changes nothing; the app removed from, then the
+    // archiving and deletion of, each channel stop its chat once.
+    send(&app, "member_left_channel.json", "queued").await;
+    send(&app, "group_left.json", "queued").await;
+    send(&app, "group_archive.json", "queued").await;
+    send(&app, "group_deleted.json", "queued").await;
+    assert!(s.channels().route(&demo(), &leads).await.unwrap().is_none());
+    send(&app, "channel_left.json", "queued").await;
+    assert!(
+        s.channels()
+            .route(&demo(), &design)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    send(&app, "channel_archive.json", "queued").await;
+    assert!(
+        s.channels()
+            .route(&demo(), &design)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    send(&app, "channel_deleted.json", "queued").await;
+    let stops: Vec<(String, String)> = app
+        .office
+        .as_ref()
+        .unwrap()
+        .accepted()
+        .into_iter()
+        .filter(|n| n.kind.starts_with("chat.channel"))
+        .map(|n| {
+            let what = n.data["reason"]
+                .as_str()
+                .or(n.data["text"].as_str())
+                .unwrap_or_default()
+                .to_owned();
+            (n.kind, what)
+        })
+        .collect();
+    assert_eq!(
+        stops,
+        [
+            (
+                "chat.channel_message".to_owned(),
+                "Crit at 3 in the design room?".to_owned()
+            ),
+            (
+                "chat.channel_message".to_owned(),
+                "I'll bring the boards".to_owned()
+            ),
+            (
+                "chat.channel_message".to_owned(),
+                "Budget review moved to Thursday".to_owned()
+            ),
+            (
+                "chat.channel_bridge_stopped".to_owned(),
+                "removed".to_owned()
+            ),
+            (
+                "chat.channel_bridge_stopped".to_owned(),
+                "removed".to_owned()
+            ),
+        ]
+    );
+
     // Alice removes her own authorization: her token only; the workspace
     // stays connected.
     send(&app, "tokens_revoked_user.json", "queued").await;

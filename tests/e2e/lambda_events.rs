@@ -115,6 +115,16 @@ async fn samples_are_signed_as_slack_would_sign_them() {
         "member_joined_channel.json",
         "channel_rename.json",
         "app_home_opened.json",
+        "message_channels.json",
+        "message_channels_reply.json",
+        "message_groups.json",
+        "member_left_channel.json",
+        "channel_left.json",
+        "group_left.json",
+        "channel_archive.json",
+        "group_archive.json",
+        "channel_deleted.json",
+        "group_deleted.json",
     ] {
         let request = lambda_http::request::from_str(&sample(name)).unwrap();
         let ts: i64 = request.headers()["x-slack-request-timestamp"]

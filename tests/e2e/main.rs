@@ -35,6 +35,9 @@
 //!   retries, auto-prompts.
 //! - `admin_page`: the admin page over HTTP (login cookie, forms, origin).
 //! - `app_home`: `app_home_opened` answered with `views.publish`.
+//! - `channel_chat`: a channel mapped to a room as the room's chat: its
+//!   messages to the office, the office's to the channel, history,
+//!   and the chat stopping on archive, removal or unmapping.
 //! - `channel_events`: welcome DMs in channels mapped to rooms; renames.
 //! - `chats`: writing from the office and reading history within budget.
 //! - `people_sync`: the admins' people sync and audit log.
@@ -63,6 +66,7 @@
 
 mod admin_page;
 mod app_home;
+mod channel_chat;
 mod channel_events;
 mod chat;
 mod chats;

@@ -448,7 +448,7 @@ async fn linking_stores_the_identity_and_refuses_a_taken_slack_user() {
     let url = body.authorize_url;
     assert!(
         url.contains(
-            "user_scope=chat%3Awrite%2Cfiles%3Aread%2Cim%3Ahistory%2Cim%3Aread%2Cim%3Awrite%2Cusers%3Aread"
+            "user_scope=channels%3Ahistory%2Cchannels%3Aread%2Cchat%3Awrite%2Cfiles%3Aread%2Cgroups%3Ahistory%2Cgroups%3Aread%2Cim%3Ahistory%2Cim%3Aread%2Cim%3Awrite%2Cusers%3Aread"
         ),
         "{url}"
     );

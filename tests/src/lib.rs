@@ -459,6 +459,7 @@ impl TestApp {
             sub: hallway::ids::OfficeUserId::new(user).unwrap(),
             name: Some(format!("{user} (office)")),
             email: None,
+            picture: None,
             roles: roles.iter().map(|(s, r)| ((*s).clone(), *r)).collect(),
             exp: self.now_secs() + 3600,
             iat: None,

@@ -15,9 +15,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use hallway::ids::{MessageTs, SpaceId, UserId};
+use hallway::ids::{ChannelId, MessageTs, SpaceId, TeamId, UserId};
 use hallway::services::Services;
 use hallway::slack::SlackError;
+use hallway::slack::client::HistoryPage;
 use hallway::store::ChatMessage;
 use hallway::store::chat::SharedFile;
 use hallway::store::chat::Source;
@@ -104,22 +105,154 @@ pub async fn send(
         notified: true,
         files: Vec::new(),
         broadcast: false,
+        office_user: Some(c.office_user.clone()),
     };
     s.chat().record(&message).await?;
     tracing::info!(channel = %c.channel, "DM sent from the office");
     Ok((
         StatusCode::CREATED,
         Json(model::MessageSent {
-            message: model::Message::new(&message, &c.me),
+            message: model::Message::new(&message, Some(&c.me), &c.office_user),
             channel_id: c.channel,
         }),
     ))
 }
 
+/// Where a conversation's older messages are read from Slack: one page
+/// of `conversations.history` older than `latest`, on a token that sees it.
+pub(crate) trait HistorySource {
+    fn page(
+        &mut self,
+        s: &Services,
+        latest: Option<MessageTs>,
+    ) -> impl Future<Output = Result<HistoryPage, SlackError>> + Send;
+}
+
+impl HistorySource for ChatWith {
+    async fn page(
+        &mut self,
+        s: &Services,
+        latest: Option<MessageTs>,
+    ) -> Result<HistoryPage, SlackError> {
+        let channel = self.channel.clone();
+        let slack = &s.slack;
+        self.slack(s, |t| {
+            let (channel, latest) = (&channel, &latest);
+            async move {
+                slack
+                    .conversation_history(
+                        &t,
+                        channel.as_str(),
+                        latest.as_ref().map(MessageTs::as_str),
+                        SLACK_PAGE,
+                    )
+                    .await
+            }
+        })
+        .await
+    }
+}
+
 /// Why a page may be missing messages.
-struct Gap {
-    reason: &'static str,
-    retry_after_secs: Option<i64>,
+pub(crate) struct Gap {
+    pub reason: &'static str,
+    pub retry_after_secs: Option<i64>,
+}
+
+/// A page of a stored conversation, newest first.
+pub(crate) struct StoredPage {
+    pub messages: Vec<ChatMessage>,
+    pub next_cursor: Option<MessageTs>,
+    pub gap: Option<Gap>,
+}
+
+/// Why a page could not be served.
+pub(crate) enum HistoryFailure {
+    Api(ApiError),
+    /// Slack refused the caller's read, for the caller to word.
+    Slack(SlackError),
+}
+
+impl From<ApiError> for HistoryFailure {
+    fn from(e: ApiError) -> Self {
+        HistoryFailure::Api(e)
+    }
+}
+
+impl From<hallway::table::TableError> for HistoryFailure {
+    fn from(e: hallway::table::TableError) -> Self {
+        HistoryFailure::Api(e.into())
+    }
+}
+
+/// Reads the `before` and `limit` of a history query.
+pub(crate) fn page_bounds(q: &model::HistoryQuery) -> Result<(Option<MessageTs>, u32), ApiError> {
+    let limit = q.limit.unwrap_or(30);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::BadRequest(
+            "limit must be between 1 and 100".into(),
+        ));
+    }
+    let before = match q.before.as_deref() {
+        None | Some("") => None,
+        Some(b) => Some(
+            MessageTs::new(b)
+                .map_err(|_| ApiError::BadRequest("before is not one this API gave out".into()))?,
+        ),
+    };
+    Ok((before, limit))
+}
+
+/// A page of a conversation: what hallway stores, merged with Slack's
+/// `conversations.history` (read with `fetch`, older than the `ts` given)
+/// within the workspace's budget. The newest page is read again at most
+/// once a minute; older pages until Slack says there are no more.
+pub(crate) async fn stored_history(
+    s: &Services,
+    team: &TeamId,
+    channel: &ChannelId,
+    before: Option<MessageTs>,
+    limit: u32,
+    source: &mut impl HistorySource,
+) -> Result<StoredPage, HistoryFailure> {
+    let chat = s.chat();
+    let conversation = chat.conversation(team, channel).await?;
+    let (fetched_at, mut complete) = conversation
+        .as_ref()
+        .map_or((0, false), |x| (x.history_fetched_at, x.history_complete));
+    let mut gap: Option<Gap> = None;
+    if before.is_none() && s.clock.now_secs() - fetched_at >= FRESH_SECS {
+        match read_slack(s, team, channel, None, source).await? {
+            Ok(done) => {
+                complete |= done;
+                chat.mark_history_read(team, channel, true, done).await?;
+            }
+            Err(g) => gap = Some(g),
+        }
+    }
+    let mut page = chat.history(team, channel, before.as_ref(), limit).await?;
+    if (page.len() as u32) < limit && !complete && gap.is_none() {
+        let oldest = page.last().map(|m| m.ts.clone()).or(before.clone());
+        match read_slack(s, team, channel, oldest, source).await? {
+            Ok(done) => {
+                complete |= done;
+                chat.mark_history_read(team, channel, false, done).await?;
+                page = chat.history(team, channel, before.as_ref(), limit).await?;
+            }
+            Err(g) => gap = Some(g),
+        }
+    }
+    let more = page.len() as u32 == limit || !complete;
+    let next_cursor = match (more, page.last()) {
+        (true, Some(m)) => Some(m.ts.clone()),
+        (true, None) => before.clone(),
+        (false, _) => None,
+    };
+    Ok(StoredPage {
+        messages: page,
+        next_cursor,
+        gap,
+    })
 }
 
 /// The conversation's history, newest first: what hallway stores merged
@@ -142,70 +275,30 @@ pub async fn history(
     ValidPath((space, them)): ValidPath<(SpaceId, UserId)>,
     ValidQuery(q): ValidQuery<model::HistoryQuery>,
 ) -> Result<Json<model::History>, ApiError> {
-    let limit = q.limit.unwrap_or(30);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::BadRequest(
-            "limit must be between 1 and 100".into(),
-        ));
-    }
-    let before = match q.before.as_deref() {
-        None | Some("") => None,
-        Some(b) => Some(
-            MessageTs::new(b)
-                .map_err(|_| ApiError::BadRequest("before is not one this API gave out".into()))?,
-        ),
-    };
+    let (before, limit) = page_bounds(&q)?;
     let mut c = ChatWith::open(&s, &caller, &space, them).await?;
-    let chat = s.chat();
-    let conversation = chat.conversation(&c.team, &c.channel).await?;
-    let (fetched_at, mut complete) = conversation
-        .as_ref()
-        .map_or((0, false), |x| (x.history_fetched_at, x.history_complete));
-    let mut gap: Option<Gap> = None;
-    if before.is_none() && s.clock.now_secs() - fetched_at >= FRESH_SECS {
-        match read_slack(&s, &mut c, None).await? {
-            Ok(done) => {
-                complete |= done;
-                chat.mark_history_read(&c.team, &c.channel, true, done)
-                    .await?;
-            }
-            Err(g) => gap = Some(g),
-        }
-    }
-    let mut page = chat
-        .history(&c.team, &c.channel, before.as_ref(), limit)
-        .await?;
-    if (page.len() as u32) < limit && !complete && gap.is_none() {
-        let oldest = page.last().map(|m| m.ts.clone()).or(before.clone());
-        match read_slack(&s, &mut c, oldest.as_ref()).await? {
-            Ok(done) => {
-                complete |= done;
-                chat.mark_history_read(&c.team, &c.channel, false, done)
-                    .await?;
-                page = chat
-                    .history(&c.team, &c.channel, before.as_ref(), limit)
-                    .await?;
-            }
-            Err(g) => gap = Some(g),
-        }
-    }
-    let more = page.len() as u32 == limit || !complete;
-    let next_cursor = match (more, page.last()) {
-        (true, Some(m)) => Some(m.ts.clone()),
-        (true, None) => before.clone(),
-        (false, _) => None,
+    let (team, channel) = (c.team.clone(), c.channel.clone());
+    let read = stored_history(&s, &team, &channel, before, limit, &mut c).await;
+    let page = match read {
+        Ok(p) => p,
+        Err(HistoryFailure::Api(e)) => return Err(e),
+        Err(HistoryFailure::Slack(e)) => return Err(c.refusal(&s, e).await),
     };
     Ok(Json(model::History {
         with: model::HistoryPartner {
             slack_user_id: c.person.id.clone(),
             name: c.person.label().to_owned(),
         },
-        messages: page.iter().map(|m| model::Message::new(m, &c.me)).collect(),
+        messages: page
+            .messages
+            .iter()
+            .map(|m| model::Message::new(m, Some(&c.me), &c.office_user))
+            .collect(),
         channel_id: c.channel,
-        next_cursor,
-        partial: gap.is_some(),
-        partial_reason: gap.as_ref().map(|g| g.reason.to_owned()),
-        retry_after: gap.as_ref().and_then(|g| g.retry_after_secs),
+        next_cursor: page.next_cursor,
+        partial: page.gap.is_some(),
+        partial_reason: page.gap.as_ref().map(|g| g.reason.to_owned()),
+        retry_after: page.gap.as_ref().and_then(|g| g.retry_after_secs),
     }))
 }
 
@@ -214,12 +307,14 @@ pub async fn history(
 /// older; `Ok(Err(gap))` when it could not be asked.
 async fn read_slack(
     s: &Services,
-    c: &mut ChatWith,
-    latest: Option<&MessageTs>,
-) -> Result<Result<bool, Gap>, ApiError> {
+    team: &TeamId,
+    channel: &ChannelId,
+    latest: Option<MessageTs>,
+    source: &mut impl HistorySource,
+) -> Result<Result<bool, Gap>, HistoryFailure> {
     if let Some(wait) = s
         .rate_budgets()
-        .take(&c.team, rate::HISTORY, s.config.history_per_minute, 60)
+        .take(team, rate::HISTORY, s.config.history_per_minute, 60)
         .await?
     {
         return Ok(Err(Gap {
@@ -227,24 +322,7 @@ async fn read_slack(
             retry_after_secs: Some(wait),
         }));
     }
-    let channel = c.channel.clone();
-    let slack = &s.slack;
-    let read = c
-        .slack(s, |t| {
-            let channel = &channel;
-            async move {
-                slack
-                    .conversation_history(
-                        &t,
-                        channel.as_str(),
-                        latest.map(MessageTs::as_str),
-                        SLACK_PAGE,
-                    )
-                    .await
-            }
-        })
-        .await;
-    let page = match read {
+    let page = match source.page(s, latest).await {
         Ok(p) => p,
         Err(SlackError::RateLimited { retry_after }) => {
             return Ok(Err(Gap {
@@ -259,8 +337,19 @@ async fn read_slack(
                 retry_after_secs: None,
             }));
         }
-        Err(e) => return Err(c.refusal(s, e).await),
+        Err(e) => return Err(HistoryFailure::Slack(e)),
     };
+    store_page(s, team, channel, &page).await?;
+    Ok(Ok(!page.has_more))
+}
+
+/// Stores the people's messages of a page read from Slack.
+pub(crate) async fn store_page(
+    s: &Services,
+    team: &TeamId,
+    channel: &ChannelId,
+    page: &HistoryPage,
+) -> Result<(), ApiError> {
     let chat = s.chat();
     let now = s.clock.now_secs();
     for m in &page.messages {
@@ -283,8 +372,8 @@ async fn read_slack(
             .as_str()
             .and_then(|t| MessageTs::new(t).ok());
         chat.record(&ChatMessage {
-            team_id: c.team.clone(),
-            channel_id: c.channel.clone(),
+            team_id: team.clone(),
+            channel_id: channel.clone(),
             ts,
             user: Some(user),
             text: m["text"].as_str().unwrap_or_default().to_owned(),
@@ -303,8 +392,9 @@ async fn read_slack(
                 .map(|f| f.iter().filter_map(SharedFile::from_slack).collect())
                 .unwrap_or_default(),
             broadcast: subtype == Some("thread_broadcast"),
+            office_user: None,
         })
         .await?;
     }
-    Ok(Ok(!page.has_more))
+    Ok(())
 }

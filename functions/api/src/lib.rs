@@ -58,12 +58,16 @@
 //!   opening a DM with one of them.
 //! - [`chats`]: writing to a Slack person from the office; the
 //!   conversation's history (stored, merged with Slack's within budget).
+//! - [`channels`]: channel chat: the caller's channels, a channel opened
+//!   as a chat, a channel mapped to (or unmapped from) a room, its
+//!   messages both ways.
 //! - [`sync`]: people sync for admins: list, prompts, reset, remove; the
 //!   audit log.
 //! - [`me`]: who I am; my home room and starred people; my workspaces' spaces.
 
 pub mod admin;
 pub mod caller;
+pub mod channels;
 pub mod chats;
 pub mod directory;
 pub mod errors;
@@ -153,6 +157,19 @@ fn api_routes() -> Router<Services> {
         .route(
             "/api/v1/spaces/{space}/people/{slack_user}/messages",
             post(chats::send).get(chats::history),
+        )
+        .route("/api/v1/spaces/{space}/channels", get(channels::list))
+        .route(
+            "/api/v1/spaces/{space}/channels/{channel}/chat",
+            post(channels::open),
+        )
+        .route(
+            "/api/v1/spaces/{space}/channels/{channel}/mapping",
+            put(channels::map).delete(channels::unmap),
+        )
+        .route(
+            "/api/v1/spaces/{space}/channels/{channel}/messages",
+            get(channels::history).post(channels::send),
         )
         .route("/api/v1/spaces/{space}/sync", get(sync::list))
         .route(

@@ -19,7 +19,9 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
-use crate::{chats, directory, invites, me, members, model, people, sessions, slack, spaces, sync};
+use crate::{
+    channels, chats, directory, invites, me, members, model, people, sessions, slack, spaces, sync,
+};
 
 /// The routes that take no bearer token.
 const PUBLIC: &[&str] = &["/api/v1/sessions", "/api/v1/openapi.json"];
@@ -67,6 +69,12 @@ const BEARER: &str = "bearer";
         people::open_chat,
         chats::send,
         chats::history,
+        channels::list,
+        channels::open,
+        channels::map,
+        channels::unmap,
+        channels::history,
+        channels::send,
         sync::list,
         sync::prompt_one,
         sync::reprompt,

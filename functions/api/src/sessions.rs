@@ -50,6 +50,7 @@ pub async fn exchange(
         sub: user.id.clone(),
         name: Some(user.name.clone()),
         email: user.email.clone(),
+        picture: None,
         roles,
         exp: now + SESSION_TTL_SECS,
         iat: Some(now),

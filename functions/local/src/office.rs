@@ -226,6 +226,7 @@ async fn dev_token(State(o): State<Office>, Form(f): Form<DevUser>) -> Response 
         name: Some(user.to_string()),
         sub: user,
         email: None,
+        picture: None,
         roles: Default::default(),
         exp: o.services.clock.now_secs() + 12 * 3600,
         iat: None,

@@ -27,13 +27,13 @@ pub async fn member_joined(
         return Ok(());
     };
     // The bot joining (it must, to hear the channel) and other bots are not
-    // welcomed.
+    // welcomed; the bot joining brings the channel's chat back.
     let installation = s.installations().get(team).await.map_err(JobError::retry)?;
     if installation
         .as_ref()
         .is_some_and(|i| &i.bot_user_id == user)
     {
-        return Ok(());
+        return crate::channel_chat::bot_joined(w, team, channel).await;
     }
     if let Some(p) = s
         .directory()

@@ -15,7 +15,7 @@ use hallway::ids::{ChannelId, MessageTs, OfficeUserId, TeamId, UserId};
 use hallway::jobs::{self, Job, NotifyJob};
 use hallway::office_webhook::Notification;
 use hallway::slack::SlackError;
-use hallway::slack::events::{ImMessage, Via};
+use hallway::slack::events::{NewMessage, Via};
 use hallway::store::chat::{ConversationKind, Recorded, SharedFile, Source};
 use hallway::store::{ChatMessage, Conversation};
 use serde_json::{Value, json};
@@ -31,7 +31,10 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_secs((5u64 << attempt.saturating_sub(1).min(10)).min(900))
 }
 
-pub async fn message(w: &Worker, team: &TeamId, m: &ImMessage) -> Result<(), JobError> {
+pub async fn message(w: &Worker, team: &TeamId, m: &NewMessage) -> Result<(), JobError> {
+    if !m.channel_type.is_dm() {
+        return crate::channel_chat::message(w, team, m).await;
+    }
     let s = &w.services;
     let chat = s.chat();
     let conversation = conversation_for(w, team, &m.channel, &m.user, &m.via).await?;
@@ -51,6 +54,7 @@ pub async fn message(w: &Worker, team: &TeamId, m: &ImMessage) -> Result<(), Job
         notified: false,
         files,
         broadcast: m.broadcast,
+        office_user: None,
     };
     let stored = match chat.record(&record).await? {
         Recorded::New => record,
@@ -89,6 +93,12 @@ pub async fn changed(
         return Ok(());
     };
     let conversation = chat.conversation(team, channel).await?;
+    if let Some(c) = conversation
+        .as_ref()
+        .filter(|c| c.kind == ConversationKind::Channel)
+    {
+        return crate::channel_chat::changed(w, team, c, &updated).await;
+    }
     let data = message_data(&updated, conversation.as_ref());
     notify(w, team, "chat.message_changed", &updated, data).await
 }
@@ -105,6 +115,12 @@ pub async fn deleted(
         return Ok(());
     };
     let conversation = chat.conversation(team, channel).await?;
+    if let Some(c) = conversation
+        .as_ref()
+        .filter(|c| c.kind == ConversationKind::Channel)
+    {
+        return crate::channel_chat::deleted(w, team, c, &gone).await;
+    }
     let data = message_data(&gone, conversation.as_ref());
     notify(w, team, "chat.message_deleted", &gone, data).await
 }
@@ -112,8 +128,9 @@ pub async fn deleted(
 /// The files of a message, with the names and links of those Slack sent
 /// only as ids (`check_file_info`), read with `files.info` on a token
 /// that sees the conversation: the bot's in the app's DM, a linked
-/// member's otherwise. A file that cannot be read is passed on by id.
-async fn files_of(
+/// member's otherwise, the bot's in a channel (it is in the channel to hear
+/// it). A file that cannot be read is passed on by id.
+pub(crate) async fn files_of(
     w: &Worker,
     team: &TeamId,
     conversation: &Conversation,
@@ -124,7 +141,9 @@ async fn files_of(
     }
     let s = &w.services;
     let token = match conversation.kind {
-        ConversationKind::App => crate::token_if_installed(w, team).await?,
+        ConversationKind::App | ConversationKind::Channel => {
+            crate::token_if_installed(w, team).await?
+        }
         ConversationKind::People => {
             let mut found = None;
             for ou in &conversation.office_users {
@@ -179,16 +198,13 @@ fn message_data<'c>(m: &ChatMessage, conversation: impl Into<Option<&'c Conversa
 /// backoff. The notification id is derived from the message and the kind,
 /// so every retry (and a redelivered event) carries the same id and the
 /// office can drop repeats.
-async fn notify(
+pub(crate) async fn notify(
     w: &Worker,
     team: &TeamId,
     kind: &str,
     m: &ChatMessage,
     data: Value,
 ) -> Result<(), JobError> {
-    let Some(webhook) = &w.services.office_webhook else {
-        return Ok(());
-    };
     let version = m.edited_ts.as_ref().map_or("0", |t| t.as_str());
     let n = Notification {
         id: format!("{kind}:{team}:{}:{}:{version}", m.channel_id, m.ts),
@@ -196,6 +212,14 @@ async fn notify(
         team_id: team.clone(),
         created_at: w.services.clock.now_secs(),
         data,
+    };
+    tell_office(w, n).await
+}
+
+/// Delivers a notification once now; a failure is queued for retries.
+pub(crate) async fn tell_office(w: &Worker, n: Notification) -> Result<(), JobError> {
+    let Some(webhook) = &w.services.office_webhook else {
+        return Ok(());
     };
     match webhook.deliver(&n).await {
         Ok(()) => Ok(()),
@@ -356,13 +380,13 @@ async fn counterpart(
 /// Prompts an unlinked sender to link, when one of the team's spaces asks
 /// for it, at most once a day per person. Failures are logged: a missed
 /// prompt is retried by the person's next message after a day.
-async fn auto_prompt(w: &Worker, team: &TeamId, m: &ImMessage) {
+async fn auto_prompt(w: &Worker, team: &TeamId, m: &NewMessage) {
     if let Err(e) = try_auto_prompt(w, team, m).await {
         tracing::warn!(error = %e, "auto-prompt not sent");
     }
 }
 
-async fn try_auto_prompt(w: &Worker, team: &TeamId, m: &ImMessage) -> anyhow::Result<()> {
+async fn try_auto_prompt(w: &Worker, team: &TeamId, m: &NewMessage) -> anyhow::Result<()> {
     let s = &w.services;
     if matches!(&m.via, Via::User(owner) if owner == &m.user) {
         return Ok(());

@@ -17,6 +17,7 @@ use hallway::store::{NewInvite, Role};
 use serde_json::json;
 
 use crate::{JobError, Worker};
+use hallway::channel_chat::BotPresence;
 
 pub async fn command(w: &Worker, job: CommandJob) -> Result<(), JobError> {
     let s = &w.services;
@@ -48,7 +49,7 @@ pub async fn command(w: &Worker, job: CommandJob) -> Result<(), JobError> {
             tracing::info!(invite_id, recipients = recipients.len(), "invite written");
             Ok(())
         }
-        CommandAction::MapChannel { invite_id } => map_channel(s, &job, invite_id).await,
+        CommandAction::MapChannel { invite_id } => map_channel(w, &job, invite_id).await,
     }
 }
 
@@ -145,8 +146,10 @@ async fn tell(s: &Services, job: &CommandJob, text: &str) {
 }
 
 /// Maps the channel to the room if the caller may (a member of the space,
-/// not a guest), says so, and hands the channel's members to onboarding.
-async fn map_channel(s: &Services, job: &CommandJob, invite_id: &str) -> Result<(), JobError> {
+/// not a guest), starts the channel's chat (bringing the bot in, or asking
+/// for it), says so, and hands the channel's members to onboarding.
+async fn map_channel(w: &Worker, job: &CommandJob, invite_id: &str) -> Result<(), JobError> {
+    let s = &w.services;
     let member = s.members().get(&job.space_id, &job.caller).await?;
     if member.as_ref().is_none_or(|m| m.role == Role::Guest) {
         tracing::info!(space_id = %job.space_id, "channel mapping refused: not a member");
@@ -167,6 +170,15 @@ async fn map_channel(s: &Services, job: &CommandJob, invite_id: &str) -> Result<
             Some(&job.user_id),
         )
         .await?;
+    s.chat()
+        .open_channel(
+            &job.team_id,
+            &job.channel_id,
+            job.channel_name.as_deref(),
+            None,
+        )
+        .await?;
+    let presence = crate::channel_chat::bring_bot(w, &job.team_id, &job.channel_id).await?;
     let new = new_invite(s, job, Origin::Channel, 0).await?;
     s.invites().create_once(invite_id, new).await?;
     record_meeting(s, job).await?;
@@ -177,11 +189,26 @@ async fn map_channel(s: &Services, job: &CommandJob, invite_id: &str) -> Result<
         .as_deref()
         .map(|n| format!("#{n}"))
         .unwrap_or_else(|| "This channel".into());
+    let chat = match presence {
+        Ok(BotPresence::Member | BotPresence::Joined) => format!(
+            " Messages here now show in {}'s chat in the office.",
+            job.room_name
+        ),
+        Ok(BotPresence::MustBeInvited) => format!(
+            " To show this channel's messages in {}'s chat, add the app here: `/invite @hallway`.",
+            job.room_name
+        ),
+        Err(why) => {
+            tracing::warn!(why, "could not bring the bot into the mapped channel");
+            " Its messages may not reach the room's chat: add the app here with `/invite @hallway`."
+                .to_owned()
+        }
+    };
     tell(
         s,
         job,
         &escape(&format!(
-            "{channel} now meets in {} ({}). Its members are being invited; `{}` with no arguments here now calls people to {}.",
+            "{channel} now meets in {} ({}). Its members are being invited; `{}` with no arguments here now calls people to {}.{chat}",
             job.room_name, job.space_name, job.command, job.room_name
         )),
     )

@@ -44,6 +44,7 @@
 //! - [`slack_failure`]: what a Slack error means for a job (retry later,
 //!   stop the team, or a refusal for the caller to word).
 
+pub mod channel_chat;
 pub mod channels;
 pub mod chat;
 pub mod command;
@@ -68,6 +69,7 @@ use hallway::services::SLACK_TIMEOUT;
 use hallway::services::Services;
 use hallway::slack::SlackError;
 use hallway::slack::events::SlackEvent;
+use hallway::store::chat::Stopped;
 use hallway::store::installations::InstallStatus;
 use hallway::tokens::{self, TokenError};
 use tokio::time::Instant;
@@ -658,6 +660,21 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
                 }
                 SlackEvent::AppHomeOpened { user, tab } => {
                     return home::opened(worker, &j.team_id, user, tab.as_deref()).await;
+                }
+                SlackEvent::ChannelArchive { channel, .. } => {
+                    return channel_chat::stopped(worker, &j.team_id, channel, Stopped::Archived)
+                        .await;
+                }
+                SlackEvent::ChannelDeleted { channel } => {
+                    return channel_chat::stopped(worker, &j.team_id, channel, Stopped::Deleted)
+                        .await;
+                }
+                SlackEvent::ChannelLeft { channel, .. } => {
+                    return channel_chat::stopped(worker, &j.team_id, channel, Stopped::Removed)
+                        .await;
+                }
+                SlackEvent::MemberLeftChannel { user, channel } => {
+                    return channel_chat::member_left(worker, &j.team_id, user, channel).await;
                 }
             }
             .map_err(JobError::retry)?;

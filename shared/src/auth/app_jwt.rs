@@ -25,6 +25,10 @@ pub struct AppClaims {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Their avatar's URL (OpenID Connect's `picture`), shown when the app
+    /// posts to Slack in their name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
     /// Role per space, as the office app sees it.
     #[serde(default)]
     pub roles: BTreeMap<SpaceId, Role>,
@@ -134,6 +138,7 @@ mod tests {
             sub: OfficeUserId::new("u1").unwrap(),
             name: Some("Ada".into()),
             email: None,
+            picture: None,
             roles: BTreeMap::from([(SpaceId::new("s1").unwrap(), Role::Admin)]),
             exp,
             iat: None,

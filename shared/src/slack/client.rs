@@ -123,6 +123,60 @@ pub struct HistoryPage {
     pub messages: Vec<Value>,
     #[serde(default)]
     pub has_more: bool,
+    /// `conversations.replies` pages by cursor.
+    #[serde(default)]
+    pub response_metadata: Option<ResponseMetadata>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ResponseMetadata {
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
+impl HistoryPage {
+    /// The cursor of the next page, when Slack gave one.
+    pub fn next_cursor(&self) -> Option<&str> {
+        self.response_metadata
+            .as_ref()
+            .and_then(|m| m.next_cursor.as_deref())
+            .filter(|c| !c.is_empty())
+    }
+}
+
+/// A channel as `conversations.info` and `users.conversations` describe it
+/// (objects/conversation-object): the fields channel chat reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChannelInfo {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub is_private: bool,
+    #[serde(default)]
+    pub is_archived: bool,
+    /// Whether the token's owner is in it (absent for some tokens and
+    /// types: read as not known to be).
+    #[serde(default)]
+    pub is_member: bool,
+    #[serde(default)]
+    pub is_im: bool,
+    #[serde(default)]
+    pub is_mpim: bool,
+    #[serde(default)]
+    pub is_ext_shared: bool,
+    #[serde(default)]
+    pub num_members: Option<u32>,
+    #[serde(default)]
+    pub topic: Option<ChannelText>,
+    #[serde(default)]
+    pub purpose: Option<ChannelText>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ChannelText {
+    #[serde(default)]
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -499,6 +553,83 @@ impl SlackClient {
             )
             .await?;
         Ok(info.channel.user.filter(|_| info.channel.is_im))
+    }
+
+    /// `conversations.info` for a channel, as the token's owner sees it.
+    pub async fn conversation_info(
+        &self,
+        token: &Secret,
+        channel: &str,
+    ) -> Result<ChannelInfo, SlackError> {
+        #[derive(Deserialize)]
+        struct Info {
+            channel: ChannelInfo,
+        }
+        let info: Info = self
+            .call_form(
+                "conversations.info",
+                Auth::Bearer(token),
+                &serde_json::json!({ "channel": channel }),
+            )
+            .await?;
+        Ok(info.channel)
+    }
+
+    /// `conversations.join` (bot scope `channels:join`): the bot joins a
+    /// public channel; private channels refuse it
+    /// (`method_not_supported_for_channel_type`), someone must invite it.
+    pub async fn join_channel(&self, token: &Secret, channel: &str) -> Result<(), SlackError> {
+        let _: Value = self
+            .call_form(
+                "conversations.join",
+                Auth::Bearer(token),
+                &serde_json::json!({ "channel": channel }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// One page of `users.conversations`: the public and private channels
+    /// the token's owner is in, archived ones left out.
+    pub async fn user_channels(
+        &self,
+        token: &Secret,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<PageOf<ChannelInfo>, SlackError> {
+        let mut params = Map::new();
+        params.insert(
+            "types".into(),
+            Value::from("public_channel,private_channel"),
+        );
+        params.insert("exclude_archived".into(), Value::from(true));
+        self.page(
+            "users.conversations",
+            token,
+            &params,
+            "channels",
+            cursor,
+            limit,
+        )
+        .await
+    }
+
+    /// One page of a thread (`conversations.replies`), oldest first, its
+    /// parent first; `cursor` from the previous page.
+    pub async fn conversation_replies(
+        &self,
+        token: &Secret,
+        channel: &str,
+        thread_ts: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<HistoryPage, SlackError> {
+        let mut params = serde_json::json!({ "channel": channel, "ts": thread_ts, "limit": limit });
+        if let Some(c) = cursor {
+            params["cursor"] = serde_json::json!(c);
+        }
+        self.call_form("conversations.replies", Auth::Bearer(token), &params)
+            .await
     }
 
     /// One page of `conversations.history`, newest first, older than

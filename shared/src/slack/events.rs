@@ -133,9 +133,10 @@ pub enum SlackEvent {
     TeamJoin { user: EventPerson },
     /// Someone's profile changed (or they were deactivated).
     UserChange { user: EventPerson },
-    /// A new message in a DM (`message.im`).
-    Message(ImMessage),
-    /// A DM message was edited (`message` with subtype `message_changed`).
+    /// A new message in a DM (`message.im`) or in a channel the bot is in
+    /// (`message.channels`, `message.groups`).
+    Message(NewMessage),
+    /// A message was edited (`message` with subtype `message_changed`).
     MessageChanged {
         channel: ChannelId,
         ts: MessageTs,
@@ -143,7 +144,7 @@ pub enum SlackEvent {
         edited_ts: MessageTs,
         via: Via,
     },
-    /// A DM message was deleted (subtype `message_deleted`).
+    /// A message was deleted (subtype `message_deleted`).
     MessageDeleted {
         channel: ChannelId,
         ts: MessageTs,
@@ -174,6 +175,67 @@ pub enum SlackEvent {
         #[serde(default)]
         tab: Option<String>,
     },
+    /// A channel was archived; private channels send `group_archive`, same
+    /// shape (events/channel_archive, events/group_archive).
+    #[serde(alias = "group_archive")]
+    ChannelArchive {
+        channel: ChannelId,
+        #[serde(default)]
+        user: Option<UserId>,
+    },
+    /// A channel was deleted; private channels send `group_deleted`
+    /// (events/channel_deleted, events/group_deleted).
+    #[serde(alias = "group_deleted")]
+    ChannelDeleted { channel: ChannelId },
+    /// The app's bot user was removed from a channel; private channels send
+    /// `group_left` (events/channel_left, events/group_left).
+    #[serde(alias = "group_left")]
+    ChannelLeft {
+        channel: ChannelId,
+        #[serde(default)]
+        actor_id: Option<UserId>,
+    },
+    /// Someone left (or was removed from) a channel the bot is in
+    /// (events/member_left_channel).
+    MemberLeftChannel { user: UserId, channel: ChannelId },
+}
+
+/// Where a message was posted: an event's `channel_type`
+/// (events/message.im, …/message.channels, …/message.groups).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelType {
+    /// A DM; what jobs written before channel chat carry (no field).
+    #[default]
+    Im,
+    /// A public channel.
+    Channel,
+    /// A private channel.
+    Group,
+    /// A group DM (not bridged).
+    Mpim,
+    #[serde(other)]
+    Unknown,
+}
+
+impl ChannelType {
+    /// The event's `channel_type`; without one, a `D…` id is a DM and any
+    /// other a channel, whose bridge (or none) the worker finds by id.
+    pub fn of(channel_type: Option<&str>, channel: &ChannelId) -> Self {
+        match channel_type {
+            Some("im") => Self::Im,
+            Some("channel") => Self::Channel,
+            Some("group") => Self::Group,
+            Some("mpim") => Self::Mpim,
+            Some(_) => Self::Unknown,
+            None if channel.as_str().starts_with('D') => Self::Im,
+            None => Self::Channel,
+        }
+    }
+
+    pub fn is_dm(self) -> bool {
+        self == Self::Im
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,8 +276,11 @@ pub enum Via {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImMessage {
+pub struct NewMessage {
     pub channel: ChannelId,
+    /// A DM or a channel (absent in jobs written before channel chat: a DM).
+    #[serde(default)]
+    pub channel_type: ChannelType,
     /// The author.
     pub user: UserId,
     pub text: String,
@@ -278,6 +343,13 @@ pub const KNOWN_TYPES: &[&str] = &[
     "group_rename",
     "channel_id_changed",
     "app_home_opened",
+    "channel_archive",
+    "group_archive",
+    "channel_deleted",
+    "group_deleted",
+    "channel_left",
+    "group_left",
+    "member_left_channel",
 ];
 
 /// Reads a callback's event, with what the envelope says about who
@@ -336,7 +408,8 @@ struct RawDeleted {
 /// words are bridged — none (plain, thread replies with `thread_ts`),
 /// `file_share` (with `files`), `thread_broadcast` — plus edits and
 /// deletions (docs.slack.dev/reference/events/message and its subtype
-/// pages); joins, topics and the rest are skipped.
+/// pages); joins, topics and the rest are skipped. DMs and channels
+/// (public and private) are read; group DMs are not bridged.
 fn parse_message(event: &Value, authorizations: &[Authorization]) -> Parsed {
     let skipped = |why| Parsed::Skipped {
         event_type: "message".into(),
@@ -359,12 +432,11 @@ fn parse_message(event: &Value, authorizations: &[Authorization]) -> Parsed {
     if has(event, "bot_id") {
         return skipped("a bot's message");
     }
-    if event
-        .get("channel_type")
-        .and_then(Value::as_str)
-        .is_some_and(|t| t != "im")
-    {
-        return skipped("not a DM");
+    let channel_type = event.get("channel_type").and_then(Value::as_str);
+    match channel_type {
+        None | Some("im" | "channel" | "group") => {}
+        Some("mpim") => return skipped("a group DM"),
+        Some(_) => return skipped("a conversation type hallway does not bridge"),
     }
     let malformed = |e: serde_json::Error| Parsed::Malformed {
         event_type: "message".into(),
@@ -376,16 +448,14 @@ fn parse_message(event: &Value, authorizations: &[Authorization]) -> Parsed {
                 Ok(r) => r,
                 Err(e) => return malformed(e),
             };
-            if raw.channel_type.is_none() && !raw.channel.as_str().starts_with('D') {
-                return skipped("not a DM");
-            }
             let Some(user) = raw.user else {
                 return skipped("a message without an author");
             };
             if bots.contains(&user.as_str()) {
                 return skipped("our own bot's message");
             }
-            Parsed::Known(SlackEvent::Message(ImMessage {
+            Parsed::Known(SlackEvent::Message(NewMessage {
+                channel_type: ChannelType::of(raw.channel_type.as_deref(), &raw.channel),
                 channel: raw.channel,
                 user,
                 text: raw.text,
@@ -684,5 +754,119 @@ mod tests {
         };
         let back: SlackEvent = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
         assert_eq!(back, e);
+    }
+
+    fn bot_auth() -> Vec<Authorization> {
+        vec![Authorization {
+            enterprise_id: None,
+            team_id: Some(TeamId::new("T1").unwrap()),
+            user_id: Some(UserId::new("UBOT").unwrap()),
+            is_bot: true,
+            is_enterprise_install: false,
+        }]
+    }
+
+    #[test]
+    fn channel_messages_are_read_with_their_type_and_group_dms_are_not() {
+        for (channel_type, channel, want) in [
+            ("channel", "C1", ChannelType::Channel),
+            ("group", "G1", ChannelType::Group),
+            ("group", "C2", ChannelType::Group),
+        ] {
+            let parsed = parse_message(
+                &json!({"type": "message", "channel": channel, "channel_type": channel_type,
+                        "user": "U1", "text": "hi", "ts": "1.000100", "thread_ts": "1.000001",
+                        "parent_user_id": "U2", "event_ts": "1.000100"}),
+                &bot_auth(),
+            );
+            let Parsed::Known(SlackEvent::Message(m)) = parsed else {
+                panic!("{channel_type}: {parsed:?}");
+            };
+            assert_eq!(m.channel_type, want);
+            assert_eq!(m.thread_ts.as_ref().unwrap().as_str(), "1.000001");
+        }
+        let mpim = parse_message(
+            &json!({"type": "message", "channel": "G9", "channel_type": "mpim",
+                    "user": "U1", "text": "hi", "ts": "1.2"}),
+            &bot_auth(),
+        );
+        assert!(matches!(mpim, Parsed::Skipped { .. }), "{mpim:?}");
+        // Our own posts in a channel (and other bots') never come back.
+        let ours = parse_message(
+            &json!({"type": "message", "channel": "C1", "channel_type": "channel",
+                    "user": "UBOT", "text": "hi", "ts": "1.2"}),
+            &bot_auth(),
+        );
+        assert!(matches!(ours, Parsed::Skipped { .. }), "{ours:?}");
+        // Edits in channels are read too (the worker acts only on stored ones).
+        let edit = parse_message(
+            &json!({"type": "message", "subtype": "message_changed", "channel": "C1",
+                    "channel_type": "channel", "ts": "2.0",
+                    "message": {"type": "message", "user": "U1", "text": "new", "ts": "1.2",
+                                "edited": {"user": "U1", "ts": "2.0"}}}),
+            &bot_auth(),
+        );
+        assert!(
+            matches!(edit, Parsed::Known(SlackEvent::MessageChanged { .. })),
+            "{edit:?}"
+        );
+    }
+
+    #[test]
+    fn a_dm_job_written_before_channel_chat_reads_as_a_dm() {
+        let old = json!({"type": "message", "channel": "D1", "user": "U1", "text": "hi",
+                         "ts": "1.2", "thread_ts": null, "via": {"kind": "bot"}});
+        let SlackEvent::Message(m) = serde_json::from_value(old).unwrap() else {
+            panic!("not a message");
+        };
+        assert_eq!(m.channel_type, ChannelType::Im);
+        // An unknown channel_type in a job does not fail it.
+        let new = json!({"type": "message", "channel": "C1", "channel_type": "huddle", "user": "U1",
+                         "text": "hi", "ts": "1.2", "thread_ts": null, "via": {"kind": "bot"}});
+        let SlackEvent::Message(m) = serde_json::from_value(new).unwrap() else {
+            panic!("not a message");
+        };
+        assert_eq!(m.channel_type, ChannelType::Unknown);
+    }
+
+    #[test]
+    fn archive_delete_and_leave_events_read_both_kinds_of_channel() {
+        for (t, want_archive) in [("channel_archive", true), ("group_archive", true)] {
+            let parsed = parse_event(
+                &json!({"type": t, "channel": "C1", "user": "U1", "is_moved": 0, "event_ts": "1.2"}),
+            );
+            assert_eq!(
+                matches!(parsed, Parsed::Known(SlackEvent::ChannelArchive { .. })),
+                want_archive,
+                "{t}: {parsed:?}"
+            );
+        }
+        for t in ["channel_deleted", "group_deleted"] {
+            let parsed = parse_event(&json!({"type": t, "channel": "G1", "event_ts": "1.2"}));
+            assert!(
+                matches!(parsed, Parsed::Known(SlackEvent::ChannelDeleted { .. })),
+                "{t}: {parsed:?}"
+            );
+        }
+        for t in ["channel_left", "group_left"] {
+            let parsed = parse_event(
+                &json!({"type": t, "channel": "C1", "actor_id": "U1", "event_ts": "1.2"}),
+            );
+            assert!(
+                matches!(parsed, Parsed::Known(SlackEvent::ChannelLeft { .. })),
+                "{t}: {parsed:?}"
+            );
+        }
+        let left = parse_event(
+            &json!({"type": "member_left_channel", "user": "W1", "channel": "C1",
+                                       "channel_type": "C", "team": "T1", "event_ts": "1.2"}),
+        );
+        assert_eq!(
+            left,
+            Parsed::Known(SlackEvent::MemberLeftChannel {
+                user: UserId::new("W1").unwrap(),
+                channel: ChannelId::new("C1").unwrap(),
+            })
+        );
     }
 }

@@ -9,18 +9,30 @@ use serde_json::{Value, json};
 
 /// Events the events function subscribes to (the bot does not need a scope
 /// for these). Must match what [`super::events::parse_event`] knows.
-/// `message.im` as a bot event: DMs people send the app (the Messages tab).
+/// `message.im` as a bot event: DMs people send the app (the Messages tab);
+/// `message.channels` / `message.groups`: messages in channels the bot is
+/// in (channel chat; scopes `channels:history`, `groups:history`); the
+/// archive, delete and leave events stop a channel's chat.
 pub const BOT_EVENTS: &[&str] = &[
     "app_uninstalled",
     "tokens_revoked",
     "team_join",
     "user_change",
     "message.im",
+    "message.channels",
+    "message.groups",
     "link_shared",
     "member_joined_channel",
+    "member_left_channel",
     "channel_rename",
     "group_rename",
     "channel_id_changed",
+    "channel_archive",
+    "group_archive",
+    "channel_deleted",
+    "group_deleted",
+    "channel_left",
+    "group_left",
     "app_home_opened",
 ];
 
@@ -37,13 +49,20 @@ pub const USER_EVENTS: &[&str] = &["message.im"];
 /// `links:write`; meeting summaries in public channels the bot has not
 /// joined → `chat:write.public`; names and links of files shared in the
 /// app's DM that Slack Connect sends as ids only (`files.info`) →
-/// `files:read`.
+/// `files:read`; channel chat: hearing channels → `channels:history`,
+/// `groups:history`; joining a mapped public channel → `channels:join`;
+/// posting for someone not linked with their name and avatar →
+/// `chat:write.customize`.
 pub const BOT_SCOPES: &[&str] = &[
+    "channels:history",
+    "channels:join",
     "channels:read",
     "chat:write",
+    "chat:write.customize",
     "chat:write.public",
     "commands",
     "files:read",
+    "groups:history",
     "groups:read",
     "im:history",
     "im:write",
@@ -176,6 +195,7 @@ mod tests {
         let mut subscribed: Vec<&str> = BOT_EVENTS.iter().map(|s| event_type(s)).collect();
         let mut parsed = super::super::events::KNOWN_TYPES.to_vec();
         subscribed.sort_unstable();
+        subscribed.dedup();
         parsed.sort_unstable();
         assert_eq!(subscribed, parsed);
     }

@@ -14,10 +14,16 @@ pub const JOIN_PATH: &str = "/join";
 /// the person (`chat:write`, `im:write` to open one), their DMs bridged
 /// (`im:history`, `im:read`), the files shared in them (`files:read`,
 /// for `files.info` when Slack sends a file as its id only), names
-/// (`users:read`).
+/// (`users:read`); channel chat: their channels listed
+/// (`users.conversations`: `channels:read`, `groups:read`) and read
+/// (`channels:history`, `groups:history`), posting as them (`chat:write`).
 pub const USER_SCOPES: &[&str] = &[
+    "channels:history",
+    "channels:read",
     "chat:write",
     "files:read",
+    "groups:history",
+    "groups:read",
     "im:history",
     "im:read",
     "im:write",

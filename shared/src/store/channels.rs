@@ -97,6 +97,36 @@ impl Channels {
         Ok(Some(route))
     }
 
+    /// The mappings of several channels, in their order: one batched read
+    /// per 100 (DynamoDB's `BatchGetItem` takes at most 100 keys).
+    pub async fn routes(
+        &self,
+        team: &TeamId,
+        channels: &[ChannelId],
+    ) -> Result<Vec<Option<ChannelRoute>>, TableError> {
+        let mut out = Vec::with_capacity(channels.len());
+        for chunk in channels.chunks(100) {
+            let keys: Vec<_> = chunk.iter().map(|c| keys::channel_route(team, c)).collect();
+            for item in self.table.get_many(&keys).await? {
+                out.push(item.map(from_item).transpose()?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes a channel's mapping; the mapping it had, if any.
+    pub async fn unmap(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+    ) -> Result<Option<ChannelRoute>, TableError> {
+        self.table
+            .delete(&keys::channel_route(team, channel), None)
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
     /// Records the channel's new name; `None` when the channel is not
     /// mapped.
     pub async fn rename(

@@ -1,5 +1,7 @@
-//! Bridged DMs: the Slack conversations of linked people (and DMs to the
-//! app), stored so the office can show them and be told about them.
+//! Bridged conversations: the Slack DMs of linked people (and DMs to the
+//! app), and channel chats (a channel mapped to a room, or one a linked
+//! person opened from the office), stored so the office can show them and
+//! be told about them.
 //!
 //! A message is keyed by its conversation and Slack's `ts`, so the same
 //! message arriving twice (an event and its retry, or an event echoing a
@@ -57,6 +59,10 @@ pub struct ChatMessage {
     /// A thread reply also sent to the conversation (`thread_broadcast`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub broadcast: bool,
+    /// Sent from the office by this office user (as themselves, or by the
+    /// app in their name when they are not linked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_user: Option<OfficeUserId>,
 }
 
 /// A file shared in a message: what the office needs to show and link it.
@@ -106,6 +112,37 @@ pub enum ConversationKind {
     App,
     /// Two people, at least one of them linked.
     People,
+    /// A channel: the chat of the room it is mapped to, or one a linked
+    /// person opened from the office (`office_users` follow it).
+    Channel,
+}
+
+/// Why a channel chat no longer reaches the office.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stopped {
+    /// The room's mapping was removed.
+    Unmapped,
+    /// The channel was archived.
+    Archived,
+    /// The channel was deleted.
+    Deleted,
+    /// The app's bot user was removed from the channel.
+    Removed,
+    #[serde(other)]
+    Unknown,
+}
+
+impl Stopped {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stopped::Unmapped => "unmapped",
+            Stopped::Archived => "archived",
+            Stopped::Deleted => "deleted",
+            Stopped::Removed => "removed",
+            Stopped::Unknown => "unknown",
+        }
+    }
 }
 
 /// Who a DM conversation is between, and which office users see it.
@@ -125,6 +162,13 @@ pub struct Conversation {
     /// Slack's history has been read back to its first message.
     #[serde(default)]
     pub history_complete: bool,
+    /// A channel's name, as last seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A channel chat that stopped, and why; messages are no longer
+    /// bridged until it is mapped or opened again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<Stopped>,
 }
 
 impl Conversation {
@@ -144,7 +188,33 @@ impl Conversation {
             updated_at: 0,
             history_fetched_at: 0,
             history_complete: false,
+            name: None,
+            stopped: None,
         }
+    }
+
+    /// A channel's chat, followed by `office_users`.
+    pub fn channel(
+        team: &TeamId,
+        channel: &ChannelId,
+        name: Option<&str>,
+        office_users: Vec<OfficeUserId>,
+    ) -> Self {
+        Self {
+            name: name.map(str::to_owned),
+            ..Self::new(
+                team,
+                channel,
+                ConversationKind::Channel,
+                Vec::new(),
+                office_users,
+            )
+        }
+    }
+
+    /// A channel chat that messages still reach the office through.
+    pub fn is_live_channel(&self) -> bool {
+        self.kind == ConversationKind::Channel && self.stopped.is_none()
     }
 }
 
@@ -288,6 +358,22 @@ impl Chat {
             .transpose()
     }
 
+    /// Several conversations, in the order asked: one batched read per 100.
+    pub async fn conversations(
+        &self,
+        team: &TeamId,
+        channels: &[ChannelId],
+    ) -> Result<Vec<Option<Conversation>>, TableError> {
+        let mut out = Vec::with_capacity(channels.len());
+        for chunk in channels.chunks(100) {
+            let keys: Vec<_> = chunk.iter().map(|c| keys::conversation(team, c)).collect();
+            for item in self.table.get_many(&keys).await? {
+                out.push(item.map(from_item).transpose()?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Stores who a conversation is between, and lets each office user in
     /// it find it by the Slack person on the other side.
     pub async fn remember_conversation(&self, c: &Conversation) -> Result<(), TableError> {
@@ -387,6 +473,46 @@ impl Chat {
         crate::table::one_page(self.table.as_ref(), query).await
     }
 
+    /// A thread's stored replies, oldest first, after `after` (or from the
+    /// start of the thread), at most `limit`, reading at most `scan`
+    /// messages of the conversation (replies are stored among the
+    /// channel's other messages, in `ts` order). The bool says whether the
+    /// scan reached the conversation's newest message.
+    pub async fn thread_replies(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        thread_ts: &MessageTs,
+        after: Option<&MessageTs>,
+        limit: usize,
+        scan: usize,
+    ) -> Result<(Vec<ChatMessage>, bool), TableError> {
+        let start = after.unwrap_or(thread_ts);
+        let mut query = Query::partition(keys::chat_pk(team, channel))
+            .prefix(keys::MESSAGE_PREFIX)
+            .limit(200)
+            .after_sort_key(keys::chat_message(team, channel, start).sk);
+        let (mut found, mut read) = (Vec::new(), 0usize);
+        loop {
+            let page = self.table.query(query.clone()).await?;
+            for item in page.items {
+                read += 1;
+                let m: ChatMessage = from_item(item)?;
+                if m.thread_ts.as_ref() == Some(thread_ts) && m.ts != *thread_ts {
+                    found.push(m);
+                    if found.len() >= limit {
+                        return Ok((found, false));
+                    }
+                }
+            }
+            match page.next {
+                Some(next) if read < scan => query = query.after(Some(next)),
+                Some(_) => return Ok((found, false)),
+                None => return Ok((found, true)),
+            }
+        }
+    }
+
     /// Notes a read of Slack's history: of the newest messages (`newest`),
     /// and whether it reached the conversation's first message.
     pub async fn mark_history_read(
@@ -416,6 +542,80 @@ impl Chat {
             .await
         {
             Ok(_) | Err(TableError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Starts (or restarts) a channel's chat, with `follower` among the
+    /// office users who follow it; keeps what was read of its history.
+    /// Returns it as stored.
+    pub async fn open_channel(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        name: Option<&str>,
+        follower: Option<&OfficeUserId>,
+    ) -> Result<Conversation, TableError> {
+        let mut c = match self.conversation(team, channel).await? {
+            Some(c) if c.kind == ConversationKind::Channel => c,
+            _ => Conversation::channel(team, channel, name, Vec::new()),
+        };
+        if let Some(n) = name {
+            c.name = Some(n.to_owned());
+        }
+        c.stopped = None;
+        if let Some(f) = follower
+            && !c.office_users.contains(f)
+        {
+            c.office_users.push(f.clone());
+        }
+        c.updated_at = self.clock.now_secs();
+        let item = record_item(&keys::conversation(team, channel), &c)?;
+        self.table.put(item, None).await?;
+        Ok(c)
+    }
+
+    /// Adds `follower` to a channel chat's office users, leaving the rest
+    /// (a stopped chat stays stopped).
+    pub async fn follow(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        follower: &OfficeUserId,
+    ) -> Result<(), TableError> {
+        let Some(mut c) = self.conversation(team, channel).await? else {
+            return Ok(());
+        };
+        if c.kind != ConversationKind::Channel || c.office_users.contains(follower) {
+            return Ok(());
+        }
+        c.office_users.push(follower.clone());
+        c.updated_at = self.clock.now_secs();
+        let item = record_item(&keys::conversation(team, channel), &c)?;
+        self.table.put(item, None).await
+    }
+
+    /// Stops a channel's chat; `None` when it was not a live channel chat
+    /// (unknown, a DM, or stopped before), so the office is told once.
+    pub async fn stop_channel(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        why: Stopped,
+    ) -> Result<Option<Conversation>, TableError> {
+        let update = Update::default().set("stopped", s(why.as_str()));
+        let condition = Condition::All(vec![
+            Condition::Exists,
+            Condition::Equals("kind".into(), s("channel")),
+            Condition::AttrMissing("stopped".into()),
+        ]);
+        match self
+            .table
+            .update(&keys::conversation(team, channel), update, Some(condition))
+            .await
+        {
+            Ok(item) => Ok(Some(from_item(item)?)),
+            Err(TableError::ConditionFailed) => Ok(None),
             Err(e) => Err(e),
         }
     }

@@ -5,6 +5,12 @@
 //! Revocation (`app_uninstalled`, `tokens_revoked`) deletes the tokens but
 //! keeps the record, marked, so the office can show "disconnected" and offer
 //! a reconnect. Revoking twice, or in either order, ends in the same state.
+//!
+//! An organisation-wide (Enterprise Grid) install is stored once for the
+//! organisation ([`OrgInstallation`]), and each workspace it is granted
+//! gets a copy as its own installation (`is_enterprise_install`), so every
+//! lookup by team stays one read. A workspace's own install is never
+//! replaced by a copy: Slack's SDKs look for the workspace's install first.
 
 use std::sync::Arc;
 
@@ -113,6 +119,62 @@ pub struct Installations {
     table: SharedTable,
     cipher: Arc<TokenCipher>,
     clock: SharedClock,
+}
+
+/// An organisation-wide install (`oauth.v2.access` with
+/// `is_enterprise_install: true`, `team: null`, `enterprise`): one token for
+/// the workspaces an org admin grants it (`team_access_granted`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OrgInstallation {
+    pub enterprise_id: EnterpriseId,
+    pub enterprise_name: String,
+    pub app_id: Option<AppId>,
+    pub bot_user_id: UserId,
+    pub bot_scopes: Vec<String>,
+    pub installer_user_id: Option<UserId>,
+    pub installed_at: i64,
+    pub status: InstallStatus,
+    pub revoked_at: Option<i64>,
+    sealed_bot_token: Option<String>,
+    sealed_refresh_token: Option<String>,
+    pub bot_token_expires_at: Option<i64>,
+    /// The workspaces it was granted, with their names.
+    #[serde(default)]
+    pub teams: Vec<GrantedTeam>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct GrantedTeam {
+    pub id: TeamId,
+    pub name: String,
+}
+
+impl OrgInstallation {
+    pub fn is_active(&self) -> bool {
+        self.status == InstallStatus::Active && self.sealed_bot_token.is_some()
+    }
+}
+
+/// An organisation-wide install's exchange, tokens in the clear.
+#[derive(Debug, Clone)]
+pub struct NewOrgInstallation {
+    pub enterprise_id: EnterpriseId,
+    pub enterprise_name: String,
+    pub app_id: Option<AppId>,
+    pub bot_user_id: UserId,
+    pub bot_scopes: Vec<String>,
+    pub installer_user_id: Option<UserId>,
+    pub bot_token: Secret,
+    pub refresh_token: Option<Secret>,
+    pub bot_token_expires_at: Option<i64>,
+}
+
+fn org_context(enterprise: &EnterpriseId) -> String {
+    format!("bot:{enterprise}")
+}
+
+fn org_refresh_context(enterprise: &EnterpriseId) -> String {
+    format!("bot-refresh:{enterprise}")
 }
 
 fn bot_context(team: &TeamId) -> String {
@@ -340,6 +402,187 @@ impl Installations {
                 Some(_) => Ok(Revoked::Already),
                 None => Ok(Revoked::NotInstalled),
             },
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Stores (or replaces, on reinstall) an organisation-wide install,
+    /// keeping the workspaces it was granted before.
+    pub async fn save_org(
+        &self,
+        new: NewOrgInstallation,
+    ) -> Result<OrgInstallation, InstallationError> {
+        let e = new.enterprise_id.clone();
+        let teams = self.org(&e).await?.map(|o| o.teams).unwrap_or_default();
+        let record = OrgInstallation {
+            sealed_bot_token: Some(self.cipher.seal(&new.bot_token, &org_context(&e))?),
+            sealed_refresh_token: new
+                .refresh_token
+                .as_ref()
+                .map(|t| self.cipher.seal(t, &org_refresh_context(&e)))
+                .transpose()?,
+            bot_token_expires_at: new.bot_token_expires_at,
+            enterprise_id: new.enterprise_id,
+            enterprise_name: new.enterprise_name,
+            app_id: new.app_id,
+            bot_user_id: new.bot_user_id,
+            bot_scopes: new.bot_scopes,
+            installer_user_id: new.installer_user_id,
+            installed_at: self.clock.now_secs(),
+            status: InstallStatus::Active,
+            revoked_at: None,
+            teams,
+        };
+        let item = record_item(&keys::org_installation(&e), &record)?;
+        self.table.put(item, None).await?;
+        Ok(record)
+    }
+
+    pub async fn org(
+        &self,
+        enterprise: &EnterpriseId,
+    ) -> Result<Option<OrgInstallation>, InstallationError> {
+        match self.table.get(&keys::org_installation(enterprise)).await? {
+            None => Ok(None),
+            Some(item) => Ok(Some(from_item(item)?)),
+        }
+    }
+
+    /// The organisation's bot token, or why there is none.
+    pub async fn org_bot_token(&self, org: &OrgInstallation) -> Result<Secret, InstallationError> {
+        match (&org.sealed_bot_token, org.status) {
+            (Some(sealed), InstallStatus::Active) => {
+                Ok(self.cipher.open(sealed, &org_context(&org.enterprise_id))?)
+            }
+            (_, status) => Err(InstallationError::NeedsReinstall {
+                team: TeamId::new(org.enterprise_id.as_str())
+                    .map_err(|e| InstallationError::Table(TableError::Invalid(e.to_string())))?,
+                status,
+            }),
+        }
+    }
+
+    /// The organisation's install now serves these workspaces: each gets a
+    /// copy as its own installation, unless it has an install of its own
+    /// (Slack's SDKs look for the workspace's first). Returns the teams
+    /// that now use the organisation's install.
+    ///
+    /// Read, then written: a workspace install landing between the two is
+    /// the one race left, and it ends with the copy; reinstalling the
+    /// workspace puts its own back.
+    pub async fn grant(
+        &self,
+        enterprise: &EnterpriseId,
+        teams: &[GrantedTeam],
+    ) -> Result<Vec<TeamId>, InstallationError> {
+        let Some(mut org) = self.org(enterprise).await? else {
+            return Ok(Vec::new());
+        };
+        let token = self.org_bot_token(&org).await?;
+        let refresh = org
+            .sealed_refresh_token
+            .as_ref()
+            .map(|sealed| self.cipher.open(sealed, &org_refresh_context(enterprise)))
+            .transpose()?;
+        let mut serving = Vec::new();
+        for t in teams {
+            if let Some(own) = self.get(&t.id).await?
+                && !own.is_enterprise_install
+                && own.is_active()
+            {
+                tracing::info!(team_id = %t.id, "the workspace has its own install; it stays");
+            } else {
+                self.save(NewInstallation {
+                    team_id: t.id.clone(),
+                    team_name: t.name.clone(),
+                    enterprise_id: Some(enterprise.clone()),
+                    is_enterprise_install: true,
+                    app_id: org.app_id.clone(),
+                    bot_user_id: org.bot_user_id.clone(),
+                    bot_scopes: org.bot_scopes.clone(),
+                    installer_user_id: org.installer_user_id.clone(),
+                    bot_token: token.clone(),
+                    refresh_token: refresh.clone(),
+                    bot_token_expires_at: org.bot_token_expires_at,
+                })
+                .await?;
+                serving.push(t.id.clone());
+            }
+            if !org.teams.iter().any(|g| g.id == t.id) {
+                org.teams.push(t.clone());
+            }
+        }
+        let item = record_item(&keys::org_installation(enterprise), &org)?;
+        self.table.put(item, None).await?;
+        Ok(serving)
+    }
+
+    /// The organisation's install no longer serves these workspaces
+    /// (`team_access_revoked`): their copies are revoked (a workspace's own
+    /// install is left alone). Returns the teams whose copy went.
+    pub async fn ungrant(
+        &self,
+        enterprise: &EnterpriseId,
+        teams: &[TeamId],
+        status: InstallStatus,
+    ) -> Result<Vec<TeamId>, InstallationError> {
+        let mut gone = Vec::new();
+        for team in teams {
+            if let Some(copy) = self.get(team).await?
+                && copy.is_enterprise_install
+                && copy.enterprise_id.as_ref() == Some(enterprise)
+                && self.revoke(team, status).await? == Revoked::Now
+            {
+                gone.push(team.clone());
+            }
+        }
+        if let Some(mut org) = self.org(enterprise).await? {
+            org.teams.retain(|g| !teams.contains(&g.id));
+            let item = record_item(&keys::org_installation(enterprise), &org)?;
+            self.table.put(item, None).await?;
+        }
+        Ok(gone)
+    }
+
+    /// Removes the organisation's install (`app_uninstalled`, or its bot
+    /// token revoked): its token goes, and every workspace copy of it.
+    /// Returns the workspaces it served. Idempotent.
+    pub async fn revoke_org(
+        &self,
+        enterprise: &EnterpriseId,
+        status: InstallStatus,
+    ) -> Result<Vec<TeamId>, InstallationError> {
+        let Some(org) = self.org(enterprise).await? else {
+            return Ok(Vec::new());
+        };
+        let teams: Vec<TeamId> = org.teams.iter().map(|g| g.id.clone()).collect();
+        for team in &teams {
+            if let Some(copy) = self.get(team).await?
+                && copy.is_enterprise_install
+                && copy.enterprise_id.as_ref() == Some(enterprise)
+            {
+                self.revoke(team, status).await?;
+            }
+        }
+        let update = Update::default()
+            .remove("sealed_bot_token")
+            .remove("sealed_refresh_token")
+            .remove("bot_token_expires_at")
+            .set("status", s(status.as_str()))
+            .set("revoked_at", n(self.clock.now_secs()));
+        match self
+            .table
+            .update(
+                &keys::org_installation(enterprise),
+                update,
+                Some(Condition::Equals(
+                    "status".into(),
+                    s(InstallStatus::Active.as_str()),
+                )),
+            )
+            .await
+        {
+            Ok(_) | Err(TableError::ConditionFailed) => Ok(teams),
             Err(e) => Err(e.into()),
         }
     }

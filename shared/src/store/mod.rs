@@ -44,7 +44,10 @@ pub use channels::{ChannelRoute, Channels};
 pub use chat::{Chat, ChatMessage, Conversation};
 pub use directory::{Directory, DirectoryRun, Person};
 pub use event_claims::{Claim, EventClaims};
-pub use installations::{Installation, InstallationError, Installations, NewInstallation};
+pub use installations::{
+    GrantedTeam, Installation, InstallationError, Installations, NewInstallation,
+    NewOrgInstallation, OrgInstallation,
+};
 pub use invites::{Delivery, DeliveryStatus, Invite, Invites, NewInvite};
 pub use links::{IdentityLink, IdentityLinks, LinkError, LinkedVia, NewLink};
 pub use login_tokens::{Login, LoginTokens};

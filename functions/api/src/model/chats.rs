@@ -1,6 +1,6 @@
 //! Writing to a Slack person from the office and the conversation's history.
 
-use hallway::ids::{ChannelId, MessageTs, UserId};
+use hallway::ids::{ChannelId, MessageTs, OfficeUserId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -74,6 +74,9 @@ pub struct Message {
     pub user: Option<UserId>,
     /// The caller wrote it.
     pub mine: bool,
+    /// The office user who sent it from the office, when one did.
+    #[schema(value_type = Option<String>)]
+    pub office_user_id: Option<OfficeUserId>,
     /// Its text (empty once deleted).
     pub text: String,
     /// The thread it replies in.
@@ -93,13 +96,20 @@ pub struct Message {
 }
 
 impl Message {
-    /// The message as `me` sees it.
-    pub fn new(m: &hallway::store::ChatMessage, me: &UserId) -> Self {
+    /// The message as the caller sees it: `me` in Slack (when linked),
+    /// `office_user` in the office.
+    pub fn new(
+        m: &hallway::store::ChatMessage,
+        me: Option<&UserId>,
+        office_user: &OfficeUserId,
+    ) -> Self {
         use hallway::store::chat::Source;
         Self {
             ts: m.ts.clone(),
             user: m.user.clone(),
-            mine: m.user.as_ref() == Some(me),
+            mine: (me.is_some() && m.user.as_ref() == me)
+                || m.office_user.as_ref() == Some(office_user),
+            office_user_id: m.office_user.clone(),
             text: m.text.clone(),
             thread_ts: m.thread_ts.clone(),
             broadcast: m.broadcast,

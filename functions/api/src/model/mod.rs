@@ -13,6 +13,7 @@
 //! One file per area, as the route table in the crate's documentation
 //! groups them.
 
+pub mod channels;
 pub mod chats;
 pub mod directory;
 pub mod invites;
@@ -24,6 +25,7 @@ pub mod slack;
 pub mod spaces;
 pub mod sync;
 
+pub use channels::*;
 pub use chats::*;
 pub use directory::*;
 pub use invites::*;
