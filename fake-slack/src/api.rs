@@ -554,7 +554,10 @@ fn authenticate(world: &mut World, call: &Call) -> Result<Principal, String> {
 /// workspace: auth.test (which "Checks authentication & identity"),
 /// auth.revoke, apps.uninstall (the org-wide install is one installation).
 fn org_level_method(method: &str) -> bool {
-    matches!(method, "auth.test" | "auth.revoke" | "apps.uninstall")
+    matches!(
+        method,
+        "auth.test" | "auth.teams.list" | "auth.revoke" | "apps.uninstall"
+    )
 }
 
 /// Which workspace a call with an org-level token of `enterprise` acts in.
@@ -685,6 +688,7 @@ fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
             {
                 return match call.method.as_str() {
                     "auth.test" => org_auth_test(world, e, &user, kind),
+                    "auth.teams.list" => org_teams_list(world, call, e),
                     "auth.revoke" => org_auth_revoke(world, call, e),
                     "apps.uninstall" => org_apps_uninstall(world, call, e),
                     _ => Outcome::Err("missing_argument".into()),
@@ -758,6 +762,31 @@ fn auth_test(world: &World, team: &str, user: &str, kind: TokenKind) -> Outcome 
         out["enterprise_id"] = json!(e);
     }
     Outcome::Ok(out)
+}
+
+/// `auth.teams.list` (methods/auth.teams.list): "Obtain a full list of
+/// workspaces your org-wide app has been approved for": the granted
+/// workspaces as `{id, name}`, paged by cursor (`limit` up to 1000,
+/// default 100).
+fn org_teams_list(world: &World, call: &Call, enterprise: &str) -> Outcome {
+    let granted: Vec<Value> = world
+        .org_installs
+        .get(enterprise)
+        .map(|i| {
+            i.granted
+                .iter()
+                .filter_map(|t| world.teams.get(t))
+                .map(|t| json!({"id": t.seed.id, "name": t.seed.name}))
+                .collect()
+        })
+        .unwrap_or_default();
+    match page(world, call, &granted) {
+        Ok((teams, next)) => Outcome::Ok(json!({
+            "teams": teams,
+            "response_metadata": {"next_cursor": next},
+        })),
+        Err(e) => e,
+    }
 }
 
 /// auth.test with an org-level token: `enterprise_id` ("Look for

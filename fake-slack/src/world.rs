@@ -863,8 +863,8 @@ pub fn documented_limit(method: &str) -> Option<Limit> {
     let per_minute = match method {
         // Tier 1 (methods/apps.uninstall).
         "apps.uninstall" => 1,
-        // Tier 2 (methods/users.list).
-        "users.list" => 20,
+        // Tier 2 (methods/users.list, methods/auth.teams.list).
+        "users.list" | "auth.teams.list" => 20,
         // Tier 3 (each method's page; methods/conversations.join and
         // methods/users.conversations: "Tier 3", `rate_limits: t3` in
         // slack-ruby/slack-api-ref's copy of the pages; java-slack-sdk's

@@ -498,3 +498,35 @@ async fn archiving_removing_the_app_or_unmapping_stops_the_chat_and_the_office_i
         .await;
     assert_eq!(code, 404);
 }
+
+#[tokio::test]
+async fn people_sync_says_who_chats_in_channels_and_who_must_link_again() {
+    let Some((app, o)) = app().await else {
+        return;
+    };
+    // Bob linked before channel chat: DMs only.
+    hallway_tests::demo::link_with_token(&app, "bo", BOB, &["chat:write", "im:history"]).await;
+    let (code, list) = app
+        .api_ok::<model::SyncList>(
+            Method::GET,
+            &format!("/api/v1/spaces/{}/sync?type=chat", o.hq),
+            Some(&ada(&app, &o)),
+            None,
+        )
+        .await;
+    assert_eq!(code, 200, "{list:?}");
+    let row = |id: &str| {
+        list.people
+            .iter()
+            .find(|p| p.slack_user_id.as_ref().map(|u| u.as_str()) == Some(id))
+            .unwrap_or_else(|| panic!("{id} in {list:?}"))
+            .clone()
+    };
+    let (alice, bob) = (row(ALICE), row(BOB));
+    assert_eq!((alice.kind, alice.reason), (model::LinkType::Chat, None));
+    assert_eq!(bob.kind, model::LinkType::Chat);
+    assert!(
+        bob.reason.as_deref().unwrap().contains("DMs only"),
+        "{bob:?}"
+    );
+}

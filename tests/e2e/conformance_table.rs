@@ -539,6 +539,7 @@ mod cases {
                 office_user_id: None,
                 nonce: None,
                 join: None,
+                team: None,
             })
             .await
             .unwrap();
@@ -1037,6 +1038,7 @@ mod cases {
             office_user_id: None,
             nonce: Some("n-123".into()),
             join: None,
+            team: None,
         };
         let state = states.issue(data.clone()).await.unwrap();
         assert_eq!(states.consume(&state).await.unwrap(), data);

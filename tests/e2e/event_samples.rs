@@ -294,6 +294,21 @@ async fn every_event_sample_does_its_work_once() {
         ]
     );
 
+    // An Enterprise Grid organisation's own events (no workspace in the
+    // envelope): acknowledged and queued under the organisation; hallway
+    // has no install of E0GRID here, so nothing of Acme's changes
+    // (tests/e2e/grid.rs runs them against an organisation).
+    send(&app, "team_access_granted.json", "queued").await;
+    send(&app, "team_access_revoked.json", "queued").await;
+    send(&app, "app_uninstalled_org.json", "queued").await;
+    assert!(
+        s.installations()
+            .get(&demo())
+            .await
+            .unwrap()
+            .is_some_and(|i| i.is_active())
+    );
+
     // Alice removes her own authorization: her token only; the workspace
     // stays connected.
     send(&app, "tokens_revoked_user.json", "queued").await;

@@ -125,6 +125,9 @@ async fn samples_are_signed_as_slack_would_sign_them() {
         "group_archive.json",
         "channel_deleted.json",
         "group_deleted.json",
+        "team_access_granted.json",
+        "team_access_revoked.json",
+        "app_uninstalled_org.json",
     ] {
         let request = lambda_http::request::from_str(&sample(name)).unwrap();
         let ts: i64 = request.headers()["x-slack-request-timestamp"]

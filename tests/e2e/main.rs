@@ -39,6 +39,8 @@
 //!   messages to the office, the office's to the channel, history,
 //!   and the chat stopping on archive, removal or unmapping.
 //! - `channel_events`: welcome DMs in channels mapped to rooms; renames.
+//! - `grid`: an Enterprise Grid organisation-wide install used from two
+//!   workspaces, a workspace taken away, the organisation uninstalling.
 //! - `chats`: writing from the office and reading history within budget.
 //! - `people_sync`: the admins' people sync and audit log.
 //! - `people`: the people pane and opening a DM from the office.
@@ -79,6 +81,7 @@ mod event_samples;
 mod events_webhook;
 mod fake_slack;
 mod faults;
+mod grid;
 mod infra;
 mod invites;
 mod lambda_events;

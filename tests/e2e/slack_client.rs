@@ -105,7 +105,10 @@ async fn injected_invalid_auth_says_the_token_may_be_dead() {
 async fn missing_scope_reports_needed_and_provided() {
     let (slack, client, _) = setup(2).await;
     let narrow = Secret::new(slack.issue_bot_token("T1", &["chat:write"]));
-    let err = client.users_page(&narrow, None, 100).await.unwrap_err();
+    let err = client
+        .users_page(&narrow, "T0DEMO", None, 100)
+        .await
+        .unwrap_err();
     assert_eq!(
         err,
         SlackError::MissingScope {
@@ -125,9 +128,12 @@ async fn rate_limits_come_back_with_retry_after() {
             window_millis: 3_000,
         },
     );
-    client.users_page(&token, None, 10).await.unwrap();
-    client.users_page(&token, None, 10).await.unwrap();
-    let err = client.users_page(&token, None, 10).await.unwrap_err();
+    client.users_page(&token, "T0DEMO", None, 10).await.unwrap();
+    client.users_page(&token, "T0DEMO", None, 10).await.unwrap();
+    let err = client
+        .users_page(&token, "T0DEMO", None, 10)
+        .await
+        .unwrap_err();
     let wait = err.retry_after().expect("a 429 carries Retry-After");
     assert!((1..=3).contains(&wait.as_secs()), "{wait:?}");
     assert!(err.is_transient());
@@ -138,7 +144,7 @@ async fn rate_limits_come_back_with_retry_after() {
     client.users_info(&token, "U0000001").await.unwrap();
     // And they lift once the window passes.
     tokio::time::sleep(wait + Duration::from_millis(200)).await;
-    client.users_page(&token, None, 10).await.unwrap();
+    client.users_page(&token, "T0DEMO", None, 10).await.unwrap();
 }
 
 #[tokio::test]
@@ -173,7 +179,10 @@ async fn pagination_follows_cursors_not_page_sizes() {
     let (slack, client, token) = setup(25).await;
     // Pages shorter than asked for: the client must keep going.
     slack.set_max_page(7);
-    let first = client.users_page(&token, None, 200).await.unwrap();
+    let first = client
+        .users_page(&token, "T0DEMO", None, 200)
+        .await
+        .unwrap();
     assert_eq!(first.items.len(), 7);
     assert!(first.next_cursor.is_some());
     let members = client.conversation_members(&token, "C1GEN").await.unwrap();

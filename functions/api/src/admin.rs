@@ -698,7 +698,7 @@ pub async fn connect(
         let (space, _) = caller
             .authorize(&s, &id(space)?, crate::caller::Need::Manager)
             .await?;
-        crate::slack::connect_url(&s, &caller, &space).await
+        crate::slack::connect_url(&s, &caller, &space, None).await
     }
     .await;
     match result {

@@ -248,8 +248,9 @@ pub async fn list(
     let (me, mut token) = crate::people::user_token(&s, &space, &team, caller.user()).await?;
     let cursor = q.cursor.as_deref().filter(|c| !c.is_empty());
     let slack = &s.slack;
+    let team_id = team.as_str();
     let page = with_refresh(&s, caller.user(), &team, &mut token, |t| async move {
-        slack.user_channels(&t, cursor, limit).await
+        slack.user_channels(&t, team_id, cursor, limit).await
     })
     .await;
     let page = match page {

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use hallway::auth::join::{DEFAULT_JOIN_TTL_SECS, JoinClaims};
 use hallway::auth::state;
-use hallway::ids::SpaceId;
+use hallway::ids::{SpaceId, TeamId};
 use hallway::services::Services;
 use hallway::slack::oauth::{INSTALL_PATH, OAUTH_CALLBACK_PATH, USER_SCOPES, authorize_url};
 use hallway::store::oauth_state::STATE_TTL_SECS;
@@ -14,7 +14,7 @@ use hallway::web::ApiError;
 
 use crate::caller::{Caller, Need};
 use crate::errors::JoinLinkError;
-use crate::extract::{ValidJson, ValidPath};
+use crate::extract::{ValidJson, ValidPath, ValidQuery};
 use crate::model;
 use crate::spaces_error;
 
@@ -22,22 +22,48 @@ use crate::spaces_error;
 /// bound to this space and this caller, usable once within ten minutes.
 /// Connecting a connected space is "sign in to another workspace": the
 /// callback replaces the mapping.
+///
+/// With `team_id`, the space is for that workspace: Slack's page opens on
+/// it, and an organisation-wide install maps the space to it. When hallway
+/// is installed there already (its own install, or its organisation's),
+/// the space is connected at once (`connected`) and no install is needed.
 #[utoipa::path(post, path = "/api/v1/spaces/{space}/slack/connect", tag = "slack",
-    params(("space" = String, Path, description = "The space's id")),
-    responses((status = 200, description = "Where to send the admin", body = model::ConnectStart)))]
+    params(("space" = String, Path, description = "The space's id"), model::ConnectQuery),
+    responses((status = 200, description = "Where to send the admin, or connected at once", body = model::ConnectStart)))]
 pub async fn connect(
     State(s): State<Services>,
     caller: Caller,
     ValidPath(space): ValidPath<SpaceId>,
+    ValidQuery(q): ValidQuery<model::ConnectQuery>,
 ) -> Result<Json<model::ConnectStart>, ApiError> {
     let (space, _) = caller.authorize(&s, &space, Need::Manager).await?;
-    let (install_url, value) = connect_url(&s, &caller, &space).await?;
-    let slack_url = s.install_authorize_url(&value);
+    let team = match q.team_id.as_deref().filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => Some(crate::id::<TeamId>(t.to_owned())?),
+    };
+    let mut connected = None;
+    if let Some(team) = &team
+        && s.installations()
+            .get(team)
+            .await
+            .map_err(|e| ApiError::Unavailable(e.into()))?
+            .is_some_and(|i| i.is_active())
+    {
+        s.spaces()
+            .connect(&space.id, team)
+            .await
+            .map_err(spaces_error)?;
+        tracing::info!(team_id = %team, space_id = %space.id, "space connected to a workspace hallway is installed in");
+        connected = Some(team.clone());
+    }
+    let (install_url, value) = connect_url(&s, &caller, &space, team.clone()).await?;
+    let slack_url = s.install_authorize_url(&value, team.as_ref());
     Ok(Json(model::ConnectStart {
         authorize_url: install_url,
         slack_authorize_url: slack_url,
         expires_in: STATE_TTL_SECS,
-        replaces: space.team_id,
+        replaces: space.team_id.filter(|t| Some(t) != connected.as_ref()),
+        connected,
     }))
 }
 
@@ -47,6 +73,7 @@ pub(crate) async fn connect_url(
     s: &Services,
     caller: &Caller,
     space: &hallway::store::Space,
+    team: Option<TeamId>,
 ) -> Result<(String, String), ApiError> {
     let value = state::issue(
         &s.oauth_states(),
@@ -57,6 +84,7 @@ pub(crate) async fn connect_url(
             office_user_id: Some(caller.user().clone()),
             nonce: None,
             join: None,
+            team,
         },
     )
     .await?;
@@ -160,6 +188,7 @@ pub async fn link(
             office_user_id: Some(caller.user().clone()),
             nonce: None,
             join: None,
+            team: None,
         },
     )
     .await?;

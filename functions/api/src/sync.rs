@@ -27,6 +27,15 @@ use crate::errors::PromptError;
 use crate::extract::{ValidPath, ValidQuery};
 use crate::model::{self, LinkType, Platform, SyncPerson, SyncStatus};
 
+/// The user scopes channel chat needs of a person's link (listing their
+/// channels and reading them; writing is `chat:write`, as for DMs).
+const CHANNEL_CHAT_SCOPES: &[&str] = &[
+    "channels:read",
+    "channels:history",
+    "groups:read",
+    "groups:history",
+];
+
 /// The list's filters (the admin page builds them from its form too).
 pub use crate::model::SyncFilters as Filters;
 
@@ -104,6 +113,17 @@ pub async fn rows(s: &Services, space: &Space, team: &TeamId) -> Result<Vec<Sync
                 Some(l) if l.has_user_token() => LinkType::Chat,
                 _ => LinkType::Identity,
             };
+            // Chat means DMs and channels; a link granted before channel
+            // chat lacks its scopes until the person links again.
+            if let Some(l) = link.as_ref().filter(|l| l.has_user_token())
+                && let Some(missing) = CHANNEL_CHAT_SCOPES
+                    .iter()
+                    .find(|sc| !l.user_scopes.iter().any(|have| have == *sc))
+            {
+                row.reason = Some(format!(
+                    "chats in DMs only: their link lacks {missing}; reprompt them to chat in channels too"
+                ));
+            }
             // Office accounts made by Sign in with Slack belong to people
             // who work in Slack; a link made from the office, to people
             // who work in the office.

@@ -57,11 +57,16 @@ pub async fn intake(
             });
         }
     };
+    let Some(team_id) = callback.team() else {
+        return Ok(Intake::Ignored {
+            why: "the callback names no workspace or organisation".into(),
+        });
+    };
     if claims.claim(&callback.event_id).await? == Claim::Duplicate {
         return Ok(Intake::Duplicate);
     }
     let job = Job::SlackEvent(SlackEventJob {
-        team_id: callback.team_id.clone(),
+        team_id,
         enterprise_id: callback.enterprise_id.clone(),
         event_id: callback.event_id.clone(),
         event_time: callback.event_time,

@@ -53,7 +53,9 @@ async fn events(State(s): State<Services>, req: SlackRequest) -> Result<Response
             .into_response()),
         Envelope::EventCallback(callback) => {
             let span = Span::current();
-            span.record("team_id", callback.team_id.as_str());
+            if let Some(team) = callback.team() {
+                span.record("team_id", team.as_str());
+            }
             span.record("event_id", callback.event_id.as_str());
             if let Some(user) = callback.event.get("user").and_then(|u| u.as_str()) {
                 span.record("user_id", user);

@@ -25,9 +25,9 @@ type Params = Query<HashMap<String, String>>;
 /// `GET /slack/install`: on to Slack's authorize page with a live state.
 pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
     let secret = &s.secrets.app_jwt_secret;
-    let value = match q.get("state") {
+    let (value, team) = match q.get("state") {
         Some(value) => match state::peek(&s.oauth_states(), secret, Some(value)).await {
-            Ok(data) if data.purpose == OAuthFlow::Install => value.clone(),
+            Ok(data) if data.purpose == OAuthFlow::Install => (value.clone(), data.team),
             Ok(_) => {
                 return state_page(&s, state::StateError::Forged, INSTALL_PATH);
             }
@@ -44,15 +44,16 @@ pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
                 office_user_id: None,
                 nonce: None,
                 join: None,
+                team: None,
             },
         )
         .await
         {
-            Ok(v) => v,
+            Ok(v) => (v, None),
             Err(e) => return unavailable(&s, e.into()),
         },
     };
-    Redirect::to(&s.install_authorize_url(&value)).into_response()
+    Redirect::to(&s.install_authorize_url(&value, team.as_ref())).into_response()
 }
 
 /// `GET /slack/oauth/callback`.
@@ -123,13 +124,13 @@ pub async fn callback(State(s): State<Services>, callback: Callback) -> Response
     }
 }
 
-fn team_of(g: &OAuthV2Access) -> Option<TeamId> {
+pub(crate) fn team_of(g: &OAuthV2Access) -> Option<TeamId> {
     g.team.as_ref().and_then(|t| TeamId::new(t.id.clone()).ok())
 }
 
 /// Slack's `oauth.v2.access` answered `ok` without what the flow needs: a
 /// 502 page, logged here (the one place that knows what was missing).
-fn incomplete(s: &Services, what: &'static str) -> Response {
+pub(crate) fn incomplete(s: &Services, what: &'static str) -> Response {
     tracing::error!(%what, "oauth.v2.access answered without what the flow needs");
     page(
         s,
@@ -140,6 +141,9 @@ fn incomplete(s: &Services, what: &'static str) -> Response {
 }
 
 async fn finish_install(s: &Services, data: StateData, g: OAuthV2Access) -> Response {
+    if g.is_enterprise_install {
+        return crate::org::finish_org_install(s, data, g).await;
+    }
     let (Some(team), Some(bot_token), Some(bot_user)) = (
         team_of(&g),
         g.access_token.clone(),

@@ -26,6 +26,7 @@ pub mod admission;
 pub mod callback;
 pub mod install;
 pub mod join;
+pub mod org;
 pub mod pages;
 pub mod sign_in;
 

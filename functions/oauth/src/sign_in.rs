@@ -30,6 +30,7 @@ pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
             office_user_id: None,
             nonce: Some(nonce.clone()),
             join: q.get("join").filter(|j| !j.is_empty()).cloned(),
+            team: None,
         },
     )
     .await

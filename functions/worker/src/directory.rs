@@ -79,12 +79,17 @@ pub async fn page(w: &Worker, job: DirectoryJob) -> Result<(), JobError> {
         }
         Err(e) => return Err(JobError::retry(e)),
     };
+    // `team_id` names the workspace to an organisation-wide token ("required
+    // if org token is used", methods/users.list) and is ignored otherwise
+    // ("always pass team_id", api.slack.com/enterprise/apps/changes-apis).
+    let mut params = Map::new();
+    params.insert("team_id".into(), Value::from(team.as_str()));
     let fetched: PageOf<Value> = match s
         .slack
         .page(
             USERS,
             &token,
-            &Map::new(),
+            &params,
             "members",
             job.cursor.as_deref(),
             PAGE_SIZE,

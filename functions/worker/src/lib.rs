@@ -54,6 +54,7 @@ pub mod invites;
 pub mod lifecycle;
 pub mod notices;
 pub mod onboard;
+pub mod org;
 pub mod pacer;
 pub mod prompts;
 pub mod unfurl;
@@ -606,6 +607,35 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
             let installations = services.installations();
             let spaces = services.spaces();
             let outcome = match &j.event {
+                SlackEvent::AppUninstalled {} | SlackEvent::TokensRevoked { .. }
+                    if let Some(org) =
+                        lifecycle::org_of(&installations, &j.team_id, j.enterprise_id.as_ref())
+                            .await
+                            .map_err(JobError::retry)? =>
+                {
+                    match &j.event {
+                        SlackEvent::TokensRevoked { tokens } => {
+                            lifecycle::org_tokens_revoked(
+                                &installations,
+                                &spaces,
+                                &services.links(),
+                                &org,
+                                tokens,
+                                j.event_time,
+                            )
+                            .await
+                        }
+                        _ => {
+                            lifecycle::org_removed(
+                                &installations,
+                                &spaces,
+                                &org,
+                                InstallStatus::Uninstalled,
+                            )
+                            .await
+                        }
+                    }
+                }
                 SlackEvent::AppUninstalled {} => {
                     lifecycle::app_uninstalled(&installations, &spaces, &j.team_id, j.event_time)
                         .await
@@ -620,6 +650,14 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
                         j.event_time,
                     )
                     .await
+                }
+                SlackEvent::TeamAccessGranted { team_ids } => {
+                    return org::granted(worker, j.enterprise_id.as_ref(), &j.team_id, team_ids)
+                        .await;
+                }
+                SlackEvent::TeamAccessRevoked { team_ids } => {
+                    return org::revoked(worker, j.enterprise_id.as_ref(), &j.team_id, team_ids)
+                        .await;
                 }
                 SlackEvent::TeamJoin { user } | SlackEvent::UserChange { user } => {
                     return directory::person_event(worker, &j.team_id, &user.clone().into()).await;

@@ -13,7 +13,7 @@
 //! people who removed their own authorization) drops those tokens and
 //! leaves the workspace connected.
 
-use hallway::ids::TeamId;
+use hallway::ids::{EnterpriseId, TeamId};
 use hallway::slack::events::RevokedTokens;
 use hallway::store::installations::{InstallStatus, Revoked};
 use hallway::store::{IdentityLinks, InstallationError, Installations, Spaces, SpacesError};
@@ -101,5 +101,96 @@ pub async fn tokens_revoked(
             outcome.spaces_disconnected = spaces.mark_team_disconnected(team).await?;
         }
     }
+    Ok(outcome)
+}
+
+/// Whether a lifecycle event is about an organisation-wide install: Slack
+/// sends the organisation's events with no workspace (the job is filed
+/// under the organisation), or from a workspace whose installation is the
+/// organisation's copy. A workspace's own install in an organisation is
+/// the workspace's business alone.
+pub async fn org_of(
+    installations: &Installations,
+    team: &TeamId,
+    enterprise: Option<&EnterpriseId>,
+) -> Result<Option<EnterpriseId>, LifecycleError> {
+    let Some(e) = enterprise else {
+        return Ok(None);
+    };
+    if team.as_str() == e.as_str() {
+        return Ok(Some(e.clone()));
+    }
+    Ok(match installations.get(team).await? {
+        Some(i) if i.is_enterprise_install => i.enterprise_id.or(Some(e.clone())),
+        Some(_) => None,
+        None => installations
+            .org(e)
+            .await?
+            .filter(|o| o.teams.iter().any(|g| &g.id == team))
+            .map(|o| o.enterprise_id),
+    })
+}
+
+/// The organisation-wide install is gone (`app_uninstalled`, or its bot
+/// token revoked): every workspace it served loses its copy, and every
+/// space mapped to one of them is disconnected (workspaces with their own
+/// install keep theirs).
+pub async fn org_removed(
+    installations: &Installations,
+    spaces: &Spaces,
+    enterprise: &EnterpriseId,
+    status: InstallStatus,
+) -> Result<Outcome, LifecycleError> {
+    let served = installations.revoke_org(enterprise, status).await?;
+    let mut outcome = Outcome::nothing(if served.is_empty() {
+        Revoked::Already
+    } else {
+        Revoked::Now
+    });
+    for team in &served {
+        if installations
+            .get(team)
+            .await?
+            .is_none_or(|i| i.is_enterprise_install || !i.is_active())
+        {
+            outcome.spaces_disconnected += spaces.mark_team_disconnected(team).await?;
+        }
+    }
+    tracing::info!(enterprise_id = %enterprise, workspaces = served.len(), spaces = outcome.spaces_disconnected, "the organisation's install is gone");
+    Ok(outcome)
+}
+
+/// `tokens_revoked` for an organisation-wide install: the people listed
+/// lose the user tokens they granted in any of its workspaces; the
+/// organisation's bot listed removes the install.
+pub async fn org_tokens_revoked(
+    installations: &Installations,
+    spaces: &Spaces,
+    links: &IdentityLinks,
+    enterprise: &EnterpriseId,
+    tokens: &RevokedTokens,
+    event_time: i64,
+) -> Result<Outcome, LifecycleError> {
+    let Some(org) = installations.org(enterprise).await? else {
+        return Ok(Outcome::nothing(Revoked::NotInstalled));
+    };
+    let mut user_tokens_revoked = 0;
+    for g in &org.teams {
+        for user in &tokens.oauth {
+            if links
+                .revoke_user_token_as_of(&g.id, user, event_time)
+                .await
+                .map_err(|e| LifecycleError::Installation(e.into()))?
+            {
+                user_tokens_revoked += 1;
+            }
+        }
+    }
+    let mut outcome = if tokens.bot.contains(&org.bot_user_id) {
+        org_removed(installations, spaces, enterprise, InstallStatus::Revoked).await?
+    } else {
+        Outcome::nothing(Revoked::Already)
+    };
+    outcome.user_tokens_revoked = user_tokens_revoked;
     Ok(outcome)
 }

@@ -99,7 +99,11 @@ pub async fn onboard(w: &Worker, job: OnboardJob) -> Result<(), JobError> {
             let mut set: HashSet<String> = HashSet::new();
             let mut cursor: Option<String> = None;
             loop {
-                let page = match s.slack.users_page(&token, cursor.as_deref(), 1000).await {
+                let page = match s
+                    .slack
+                    .users_page(&token, job.team_id.as_str(), cursor.as_deref(), 1000)
+                    .await
+                {
                     Ok(p) => p,
                     Err(e) => return refused(USERS, e).await,
                 };

@@ -7,7 +7,9 @@ use super::Services;
 
 impl Services {
     /// Slack's authorize URL for installing the app (bot scopes) with a state.
-    pub fn install_authorize_url(&self, state: &str) -> String {
+    /// Slack's authorize page for an install; `team` preselects the
+    /// workspace the admin chose.
+    pub fn install_authorize_url(&self, state: &str, team: Option<&crate::ids::TeamId>) -> String {
         crate::slack::oauth::authorize_url(
             &self.config.slack_url,
             &self.secrets.client_id,
@@ -17,7 +19,7 @@ impl Services {
                 .config
                 .endpoint(crate::slack::oauth::OAUTH_CALLBACK_PATH),
             state,
-            None,
+            team.map(crate::ids::TeamId::as_str),
         )
     }
 

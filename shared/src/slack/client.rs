@@ -453,14 +453,22 @@ impl SlackClient {
     /// One page of `users.list`. Each member is read on its own
     /// ([`UserObject`] is lenient); one that is not a user object at all is
     /// logged and left out rather than failing the page.
+    ///
+    /// `team` names the workspace to an organisation-wide token ("required
+    /// if org token is used", methods/users.list); a workspace token
+    /// ignores it (api.slack.com/enterprise/apps/changes-apis: "always pass
+    /// `team_id`").
     pub async fn users_page(
         &self,
         token: &Secret,
+        team: &str,
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<PageOf<UserObject>, SlackError> {
+        let mut params = Map::new();
+        params.insert("team_id".into(), Value::from(team));
         let page: PageOf<Value> = self
-            .page("users.list", token, &Map::new(), "members", cursor, limit)
+            .page("users.list", token, &params, "members", cursor, limit)
             .await?;
         let items = page
             .items
@@ -555,6 +563,14 @@ impl SlackClient {
         Ok(info.channel.user.filter(|_| info.channel.is_im))
     }
 
+    /// `auth.teams.list`: the workspaces an organisation-wide install was
+    /// granted, each with its name ("Obtain a full list of workspaces your
+    /// org-wide app has been approved for"; Tier 2, paged).
+    pub async fn granted_teams(&self, token: &Secret) -> Result<Vec<NamedId>, SlackError> {
+        self.all_pages("auth.teams.list", token, &Map::new(), "teams", 100)
+            .await
+    }
+
     /// `conversations.info` for a channel, as the token's owner sees it.
     pub async fn conversation_info(
         &self,
@@ -590,14 +606,17 @@ impl SlackClient {
     }
 
     /// One page of `users.conversations`: the public and private channels
-    /// the token's owner is in, archived ones left out.
+    /// the token's owner is in, archived ones left out; `team` as for
+    /// [`Self::users_page`] ("required if org token is used").
     pub async fn user_channels(
         &self,
         token: &Secret,
+        team: &str,
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<PageOf<ChannelInfo>, SlackError> {
         let mut params = Map::new();
+        params.insert("team_id".into(), Value::from(team));
         params.insert(
             "types".into(),
             Value::from("public_channel,private_channel"),

@@ -32,7 +32,11 @@ pub enum Envelope {
 
 #[derive(Debug, Deserialize)]
 pub struct EventCallback {
-    pub team_id: TeamId,
+    /// The workspace where it happened; absent (or null) for an
+    /// organisation's own events (`team_access_granted`; bolt-python's org
+    /// fixtures): see [`EventCallback::team`].
+    #[serde(default)]
+    pub team_id: Option<TeamId>,
     pub api_app_id: Option<AppId>,
     pub event_id: EventId,
     pub event_time: i64,
@@ -44,6 +48,31 @@ pub struct EventCallback {
     pub enterprise_id: Option<EnterpriseId>,
     pub context_team_id: Option<TeamId>,
     pub context_enterprise_id: Option<EnterpriseId>,
+}
+
+impl EventCallback {
+    /// The key an event's job is filed under: the workspace where it
+    /// happened (`team_id`, else the authorization's, else
+    /// `context_team_id`), or, for an organisation's own events that name
+    /// no workspace, the organisation (`enterprise_id`).
+    pub fn team(&self) -> Option<TeamId> {
+        self.team_id
+            .clone()
+            .or_else(|| self.authorizations.first().and_then(|a| a.team_id.clone()))
+            .or_else(|| self.context_team_id.clone())
+            .or_else(|| {
+                self.enterprise_id
+                    .as_ref()
+                    .and_then(|e| TeamId::new(e.as_str()).ok())
+            })
+    }
+
+    /// Whether the installation that received it is organisation-wide.
+    pub fn is_enterprise_install(&self) -> bool {
+        self.authorizations
+            .first()
+            .is_some_and(|a| a.is_enterprise_install)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
@@ -198,6 +227,13 @@ pub enum SlackEvent {
     /// Someone left (or was removed from) a channel the bot is in
     /// (events/member_left_channel).
     MemberLeftChannel { user: UserId, channel: ChannelId },
+    /// An organisation-wide install was given workspaces
+    /// (events/team_access_granted: "when your token is given access to a
+    /// new workspace").
+    TeamAccessGranted { team_ids: Vec<TeamId> },
+    /// An organisation-wide install was taken out of workspaces
+    /// (events/team_access_revoked).
+    TeamAccessRevoked { team_ids: Vec<TeamId> },
 }
 
 /// Where a message was posted: an event's `channel_type`
@@ -350,6 +386,8 @@ pub const KNOWN_TYPES: &[&str] = &[
     "channel_left",
     "group_left",
     "member_left_channel",
+    "team_access_granted",
+    "team_access_revoked",
 ];
 
 /// Reads a callback's event, with what the envelope says about who
@@ -868,5 +906,44 @@ mod tests {
                 channel: ChannelId::new("C1").unwrap(),
             })
         );
+    }
+
+    #[test]
+    fn an_organisations_events_are_filed_under_the_workspace_or_else_the_organisation() {
+        let cb = |v: serde_json::Value| -> EventCallback {
+            let Envelope::EventCallback(cb) = serde_json::from_value(v).unwrap() else {
+                panic!("not a callback")
+            };
+            *cb
+        };
+        // An org install's message: the envelope names the workspace, the
+        // authorization does not (bolt-python's org fixtures).
+        let message = cb(
+            json!({"type": "event_callback", "team_id": "T111", "enterprise_id": "E111",
+            "event": {"type": "message"}, "event_id": "Ev1", "event_time": 1,
+            "authorizations": [{"enterprise_id": "E111", "team_id": null, "user_id": "W222",
+                                "is_bot": true, "is_enterprise_install": true}]}),
+        );
+        assert_eq!(message.team().unwrap().as_str(), "T111");
+        assert!(message.is_enterprise_install());
+        // The organisation's own event: no workspace anywhere.
+        let granted = cb(
+            json!({"type": "event_callback", "team_id": null, "enterprise_id": "E111",
+            "event": {"type": "team_access_granted", "team_ids": ["T1", "T2"]},
+            "event_id": "Ev2", "event_time": 1}),
+        );
+        assert_eq!(granted.team().unwrap().as_str(), "E111");
+        assert_eq!(
+            parse_event(&granted.event),
+            Parsed::Known(SlackEvent::TeamAccessGranted {
+                team_ids: vec![TeamId::new("T1").unwrap(), TeamId::new("T2").unwrap()]
+            })
+        );
+        // Neither: nothing to file it under.
+        let lost = cb(
+            json!({"type": "event_callback", "event": {"type": "app_uninstalled"},
+            "event_id": "Ev3", "event_time": 1}),
+        );
+        assert!(lost.team().is_none());
     }
 }

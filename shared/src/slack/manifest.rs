@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 /// `message.im` as a bot event: DMs people send the app (the Messages tab);
 /// `message.channels` / `message.groups`: messages in channels the bot is
 /// in (channel chat; scopes `channels:history`, `groups:history`); the
-/// archive, delete and leave events stop a channel's chat.
+/// archive, delete and leave events stop a channel's chat;
+/// `team_access_granted` / `team_access_revoked`: an organisation-wide
+/// install's workspaces (no scope needed, events/team_access_granted).
 pub const BOT_EVENTS: &[&str] = &[
     "app_uninstalled",
     "tokens_revoked",
@@ -34,6 +36,8 @@ pub const BOT_EVENTS: &[&str] = &[
     "channel_left",
     "group_left",
     "app_home_opened",
+    "team_access_granted",
+    "team_access_revoked",
 ];
 
 /// Events delivered for people who linked (their user token): their DMs,
@@ -137,7 +141,10 @@ pub fn manifest(base_url: &str, command: &str) -> Value {
                 "is_enabled": true,
                 "request_url": format!("{base}{INTERACTIVITY_PATH}")
             },
-            "org_deploy_enabled": false,
+            // Enterprise Grid: an org admin may install it once for the
+            // whole organisation ("organization-ready apps",
+            // docs.slack.dev/enterprise-grid/organization-ready-apps).
+            "org_deploy_enabled": true,
             "socket_mode_enabled": false,
             // Bot and user tokens expire after 12 hours and are refreshed
             // with their single-use refresh tokens, under a lease

@@ -278,11 +278,17 @@ impl Installations {
         until: i64,
         seen_expiry: i64,
     ) -> Result<bool, InstallationError> {
+        // A workspace's copy of an organisation's install shares its token:
+        // the organisation's record holds the one lock.
+        let key = match self.org_of_copy(team).await? {
+            Some(e) => keys::org_installation(&e),
+            None => keys::installation(team),
+        };
         let now = self.clock.now_secs();
         match self
             .table
             .update(
-                &keys::installation(team),
+                &key,
                 Update::default().set("refresh_lock_until", n(until)),
                 Some(Condition::All(vec![
                     Condition::Equals("status".into(), s(InstallStatus::Active.as_str())),
@@ -298,10 +304,23 @@ impl Installations {
         }
     }
 
+    /// The organisation whose install `team`'s installation copies.
+    async fn org_of_copy(&self, team: &TeamId) -> Result<Option<EnterpriseId>, InstallationError> {
+        Ok(self
+            .get(team)
+            .await?
+            .filter(|i| i.is_enterprise_install)
+            .and_then(|i| i.enterprise_id))
+    }
+
     pub async fn unlock_refresh(&self, team: &TeamId) -> Result<(), InstallationError> {
+        let key = match self.org_of_copy(team).await? {
+            Some(e) => keys::org_installation(&e),
+            None => keys::installation(team),
+        };
         self.table
             .update(
-                &keys::installation(team),
+                &key,
                 Update::default().remove("refresh_lock_until"),
                 Some(Condition::Exists),
             )
@@ -314,7 +333,53 @@ impl Installations {
     }
 
     /// Stores a rotated token pair and releases the refresh lock.
+    ///
+    /// For a workspace's copy of an organisation's install the new pair is
+    /// the organisation's: its record and every copy of it get it.
     pub async fn store_rotated(
+        &self,
+        team: &TeamId,
+        bot_token: &Secret,
+        refresh_token: &Secret,
+        expires_at: i64,
+    ) -> Result<(), InstallationError> {
+        let Some(e) = self.org_of_copy(team).await? else {
+            return self
+                .store_rotated_for(team, bot_token, refresh_token, expires_at)
+                .await;
+        };
+        let update = Update::default()
+            .set(
+                "sealed_bot_token",
+                s(self.cipher.seal(bot_token, &org_context(&e))?),
+            )
+            .set(
+                "sealed_refresh_token",
+                s(self.cipher.seal(refresh_token, &org_refresh_context(&e))?),
+            )
+            .set("bot_token_expires_at", n(expires_at))
+            .remove("refresh_lock_until");
+        self.table
+            .update(
+                &keys::org_installation(&e),
+                update,
+                Some(Condition::Equals(
+                    "status".into(),
+                    s(InstallStatus::Active.as_str()),
+                )),
+            )
+            .await?;
+        let teams = self.org(&e).await?.map(|o| o.teams).unwrap_or_default();
+        for g in teams {
+            if self.org_of_copy(&g.id).await?.as_ref() == Some(&e) {
+                self.store_rotated_for(&g.id, bot_token, refresh_token, expires_at)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn store_rotated_for(
         &self,
         team: &TeamId,
         bot_token: &Secret,

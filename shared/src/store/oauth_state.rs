@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::SharedClock;
-use crate::ids::{OfficeUserId, SpaceId, is_random_token, random_token};
+use crate::ids::{OfficeUserId, SpaceId, TeamId, is_random_token, random_token};
 use crate::keys;
 use crate::table::{Condition, SharedTable, TableError, Update, from_item, n, record_item};
 
@@ -41,6 +41,9 @@ pub struct StateData {
     pub nonce: Option<String>,
     /// A join link to continue with once the person is signed in.
     pub join: Option<String>,
+    /// The workspace the admin chose for the space: an organisation-wide
+    /// (Enterprise Grid) install names none.
+    pub team: Option<TeamId>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -50,6 +53,8 @@ struct StateRecord {
     office_user_id: Option<OfficeUserId>,
     nonce: Option<String>,
     join: Option<String>,
+    #[serde(default)]
+    team: Option<TeamId>,
     created_at: i64,
     used_at: Option<i64>,
     ttl: i64,
@@ -88,6 +93,7 @@ impl OAuthStates {
                 office_user_id: data.office_user_id,
                 nonce: data.nonce,
                 join: data.join,
+                team: data.team,
                 created_at: now,
                 used_at: None,
                 ttl: now + STATE_TTL_SECS,
@@ -113,6 +119,7 @@ impl OAuthStates {
             office_user_id: r.office_user_id,
             nonce: r.nonce,
             join: r.join,
+            team: r.team,
         }))
     }
 
@@ -137,6 +144,7 @@ impl OAuthStates {
                     office_user_id: r.office_user_id,
                     nonce: r.nonce,
                     join: r.join,
+                    team: r.team,
                 })
             }
             Err(TableError::ConditionFailed) => match self.table.get(&key).await? {

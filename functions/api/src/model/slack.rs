@@ -16,6 +16,20 @@ pub struct ConnectStart {
     /// The workspace a completed install replaces, if connected.
     #[schema(value_type = Option<String>)]
     pub replaces: Option<TeamId>,
+    /// Connected at once to this workspace: hallway is installed there
+    /// already (its own install or its organisation's); no install needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub connected: Option<TeamId>,
+}
+
+/// `POST /api/v1/spaces/{space}/slack/connect` query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConnectQuery {
+    /// The workspace the space is for (in an Enterprise Grid organisation,
+    /// which of its workspaces).
+    pub team_id: Option<String>,
 }
 
 /// `DELETE /api/v1/spaces/{space}/slack`.

@@ -48,7 +48,9 @@ impl From<Option<hallway::store::sync::SyncStatus>> for SyncStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkType {
-    /// With a user token: they can chat from the office.
+    /// With a user token: they chat from the office, in DMs and in
+    /// channels (a link made before channel chat says in `reason` that it
+    /// covers DMs only until they link again).
     Chat,
     /// Through Sign in with Slack only.
     Identity,
@@ -146,7 +148,8 @@ pub struct SyncPerson {
     pub prompted_at: Option<i64>,
     /// Prompts sent so far.
     pub prompts: u32,
-    /// Why the last prompt failed, if it did.
+    /// Why the last prompt failed, if it did; for someone linked, what
+    /// their link lacks (a link made before channel chat).
     pub reason: Option<String>,
 }
 

@@ -1,0 +1,155 @@
+//! Finishing an organisation-wide (Enterprise Grid) install: Slack answers
+//! `oauth.v2.access` with `is_enterprise_install: true`, the organisation
+//! in `enterprise` and `team: null` (api.slack.com/enterprise/apps/reference).
+//! The install is stored under the organisation; the workspaces an org
+//! admin has granted it (`auth.teams.list`) each get a copy, so requests
+//! from them find it. "The app won't actually be added to any workspaces
+//! yet": more arrive later with `team_access_granted` (the worker).
+//!
+//! A space still maps to one workspace: the one the admin chose when
+//! connecting (the office API's `team_id`), else the only one granted;
+//! with several (or none yet) the page says how to choose.
+
+use axum::response::{IntoResponse, Redirect, Response};
+use hallway::ids::{AppId, EnterpriseId, TeamId, UserId};
+use hallway::services::Services;
+use hallway::slack::client::OAuthV2Access;
+use hallway::store::{GrantedTeam, NewOrgInstallation, StateData};
+use http::StatusCode;
+
+use crate::install::incomplete;
+use crate::{office, page, page_with_action, unavailable};
+
+pub(crate) async fn finish_org_install(
+    s: &Services,
+    data: StateData,
+    g: OAuthV2Access,
+) -> Response {
+    let (Some(enterprise), Some(bot_token), Some(bot_user)) = (
+        g.enterprise
+            .as_ref()
+            .and_then(|e| EnterpriseId::new(e.id.clone()).ok()),
+        g.access_token.clone(),
+        g.bot_user_id.clone().and_then(|u| UserId::new(u).ok()),
+    ) else {
+        return incomplete(
+            s,
+            "Slack did not return the organisation and a bot token. Nothing was changed; check that the app has a bot user.",
+        );
+    };
+    let org_name = g
+        .enterprise
+        .as_ref()
+        .and_then(|e| e.name.clone())
+        .unwrap_or_else(|| enterprise.to_string());
+    let installations = s.installations();
+    let saved = installations
+        .save_org(NewOrgInstallation {
+            enterprise_id: enterprise.clone(),
+            enterprise_name: org_name.clone(),
+            app_id: g.app_id.clone().and_then(|a| AppId::new(a).ok()),
+            bot_user_id: bot_user,
+            bot_scopes: g
+                .scope
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            installer_user_id: g
+                .authed_user
+                .as_ref()
+                .and_then(|u| UserId::new(u.id.clone()).ok()),
+            bot_token: bot_token.clone(),
+            refresh_token: g.refresh_token.clone(),
+            bot_token_expires_at: g.expires_in.map(|secs| s.clock.now_secs() + secs),
+        })
+        .await;
+    let org = match saved {
+        Ok(o) => o,
+        Err(e) => return unavailable(s, e.into()),
+    };
+    tracing::info!(enterprise_id = %enterprise, "installed for the whole organisation");
+    // The workspaces granted so far; the rest come with team_access_granted.
+    let granted: Vec<GrantedTeam> = match s.slack.granted_teams(&bot_token).await {
+        Ok(list) => list
+            .into_iter()
+            .filter_map(|t| {
+                Some(GrantedTeam {
+                    name: t.name.clone().unwrap_or_else(|| t.id.clone()),
+                    id: TeamId::new(t.id).ok()?,
+                })
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "auth.teams.list failed; workspaces arrive with team_access_granted");
+            Vec::new()
+        }
+    };
+    let serving = match installations.grant(&enterprise, &granted).await {
+        Ok(t) => t,
+        Err(e) => return unavailable(s, e.into()),
+    };
+    for team in &serving {
+        if let Err(e) = s.spaces().mark_team_connected(team).await {
+            return unavailable(s, e.into());
+        }
+        if let Err(e) = hallway::directory_refresh::start_refresh(s, team).await {
+            tracing::warn!(error = %e, team_id = %team, "the directory refresh could not start");
+        }
+    }
+    let Some(space) = data.space_id else {
+        return page_with_action(
+            s,
+            StatusCode::OK,
+            "hallway is installed for your organisation",
+            format!(
+                "hallway is now installed for {org_name}. An org admin adds it to workspaces in Slack's admin pages; then, in the office, connect each space to its workspace."
+            ),
+            ("Open the office", s.config.app_url.to_string()),
+        );
+    };
+    let chosen = data.team.clone().or_else(|| match granted.as_slice() {
+        [only] => Some(only.id.clone()),
+        _ => None,
+    });
+    let Some(team) = chosen else {
+        let add = format!(
+            "https://app.slack.com/manage/{enterprise}/integrations/profile/{}/workspaces/add",
+            org.app_id.as_ref().map_or("", AppId::as_str)
+        );
+        let message = if granted.is_empty() {
+            format!(
+                "hallway is installed for {org_name}, but no workspace has it yet. An org admin adds it to workspaces in Slack ({add}); then connect the space again in the office and choose its workspace."
+            )
+        } else {
+            let names: Vec<String> = granted
+                .iter()
+                .map(|g| format!("{} ({})", g.name, g.id))
+                .collect();
+            format!(
+                "hallway is installed for {org_name}. Choose which workspace this space belongs to: connect it again in the office with one of {}.",
+                names.join(", ")
+            )
+        };
+        return page(s, StatusCode::OK, "Choose the space's workspace", message);
+    };
+    match s.spaces().connect(&space, &team).await {
+        Ok(previous) => {
+            tracing::info!(team_id = %team, space_id = %space, replaced = ?previous, "space connected through the organisation's install");
+            Redirect::to(&office(
+                s,
+                &format!("/spaces/{space}/settings/slack?connected={team}"),
+            ))
+            .into_response()
+        }
+        Err(hallway::store::SpacesError::NoSuchSpace(_)) => page(
+            s,
+            StatusCode::NOT_FOUND,
+            "The space is gone",
+            format!(
+                "hallway was installed for {org_name}, but the space this was started from no longer exists."
+            ),
+        ),
+        Err(e) => unavailable(s, e.into()),
+    }
+}
