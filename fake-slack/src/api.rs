@@ -1017,6 +1017,10 @@ fn channel_json(ch: &Channel, me: &str, num_members: bool) -> Value {
         v["user"] = json!(other);
     } else {
         v["name"] = json!(ch.name);
+        // "`is_member` indicates whether the user, bot user or Slack app
+        // associated with the token making the API call is itself a member
+        // of the conversation" (objects/conversation-object).
+        v["is_member"] = json!(ch.members.iter().any(|m| m == me));
         // `num_members` only with `include_num_members=true`
         // (methods/conversations.info).
         if num_members {
@@ -1157,7 +1161,14 @@ fn users_conversations(world: &World, call: &Call, team: &str, me: &str) -> Outc
     let limit = call.int("limit").unwrap_or(100).clamp(1, 999) as usize;
     match page_of(world, call, &found, limit) {
         Ok((slice, next)) => Outcome::Ok(json!({
-            "channels": slice.iter().map(|ch| channel_json(ch, me, false)).collect::<Vec<_>>(),
+            // The page: the objects leave out `is_member` (every one is).
+            "channels": slice.iter().map(|ch| {
+                let mut v = channel_json(ch, me, false);
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("is_member");
+                }
+                v
+            }).collect::<Vec<_>>(),
             "response_metadata": {"next_cursor": next},
         })),
         Err(e) => e,

@@ -7,8 +7,7 @@ use crate::secrets::Secret;
 use crate::slack::{SlackClient, SlackError};
 
 /// Where the app's bot user stands in a channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BotPresence {
     /// It was in the channel already.
     Member,
@@ -30,9 +29,7 @@ pub async fn bring_bot(
 ) -> Result<BotPresence, SlackError> {
     let info = match slack.conversation_info(bot_token, channel).await {
         Ok(info) => info,
-        Err(SlackError::Api { code, .. }) if code == "channel_not_found" => {
-            return Ok(BotPresence::MustBeInvited);
-        }
+        Err(e) if e.channel_out_of_reach() => return Ok(BotPresence::MustBeInvited),
         Err(e) => return Err(e),
     };
     if info.is_member {
@@ -43,9 +40,7 @@ pub async fn bring_bot(
     }
     match slack.join_channel(bot_token, channel).await {
         Ok(()) => Ok(BotPresence::Joined),
-        Err(SlackError::Api { code, .. }) if code == "method_not_supported_for_channel_type" => {
-            Ok(BotPresence::MustBeInvited)
-        }
+        Err(e) if e.join_refused() => Ok(BotPresence::MustBeInvited),
         Err(e) => Err(e),
     }
 }

@@ -247,6 +247,11 @@ pub struct NotifyJob {
 pub struct SlackEventJob {
     pub team_id: TeamId,
     pub enterprise_id: Option<EnterpriseId>,
+    /// The installation that received it is organisation-wide
+    /// (`authorizations[0].is_enterprise_install`): a lifecycle event is
+    /// then about the organisation's install, not a workspace's own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_enterprise_install: bool,
     pub event_id: EventId,
     pub event_time: i64,
     pub event: SlackEvent,
@@ -431,6 +436,7 @@ mod tests {
         Job::SlackEvent(SlackEventJob {
             team_id: TeamId::new("T1").unwrap(),
             enterprise_id: None,
+            is_enterprise_install: false,
             event_id: EventId::new("Ev1").unwrap(),
             event_time: 1_700_000_000,
             event: SlackEvent::TokensRevoked {

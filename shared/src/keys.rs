@@ -61,12 +61,13 @@
 //! condition, so one Slack user can never be linked to two office users. A
 //! room's occupants live on the room item (pattern 4).
 //!
-//! Pattern 28 is read only when installing or when the organisation's
-//! access changes: each workspace the organisation's install was granted
-//! gets a copy of it as its own pattern 1 (marked `is_enterprise_install`,
-//! its token sealed for that workspace), so every request still finds its
-//! installation in one read. A workspace's own install wins over the copy
-//! ("workspace install first, then the organisation's").
+//! Pattern 28 holds an organisation's one bot token (read and rotated
+//! there, by the workspaces it serves), the workspaces it was granted
+//! (`granted#{team}` attributes) and spaces waiting for one
+//! (`pending#{team}`). Each workspace it serves gets a stand-in as its own
+//! pattern 1 (`is_enterprise_install`, no token), so a request still finds
+//! its installation in one read. A workspace's own install wins over the
+//! stand-in ("workspace install first, then the organisation's").
 //!
 //! Patterns 14 and 15 share a partition, so an invite's status is one query.
 //!

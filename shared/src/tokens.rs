@@ -18,7 +18,7 @@ use crate::ids::TeamId;
 use crate::secrets::{Secret, Secrets};
 use crate::slack::client::OAuthV2Access;
 use crate::slack::{SlackClient, SlackError};
-use crate::store::installations::{InstallStatus, Installation};
+use crate::store::installations::{InstallStatus, TokenHolder};
 use crate::store::links::IdentityLink;
 use crate::store::{IdentityLinks, InstallationError, Installations, LinkError};
 use crate::table::TableError;
@@ -57,20 +57,18 @@ pub struct BotTokens<'a> {
 }
 
 impl BotTokens<'_> {
-    /// A bot token good for at least a few minutes.
+    /// A bot token good for at least a few minutes. A workspace an
+    /// organisation's install serves uses (and renews) the organisation's
+    /// one token ([`TokenHolder`]).
     pub async fn get(&self, team: &TeamId) -> Result<Secret, TokenError> {
         for _ in 0..50 {
-            let inst = self
-                .installations
-                .get(team)
-                .await?
-                .ok_or_else(|| TokenError::NotInstalled(team.clone()))?;
-            let token = match (inst.status, self.installations.open_bot_token(&inst)?) {
+            let h = self.holder(team).await?;
+            let token = match (h.status, self.installations.open_token(&h)?) {
                 (InstallStatus::Active, Some(t)) => t,
                 _ => return Err(TokenError::NeedsReinstall(team.clone())),
             };
             let now = self.clock.now_secs();
-            let Some(expires_at) = inst.bot_token_expires_at else {
+            let Some(expires_at) = h.expires_at else {
                 return Ok(token);
             };
             if expires_at - now > REFRESH_MARGIN_SECS {
@@ -78,10 +76,10 @@ impl BotTokens<'_> {
             }
             if self
                 .installations
-                .lock_refresh(team, now + LEASE_SECS, expires_at)
+                .lock_refresh(&h, now + LEASE_SECS, expires_at)
                 .await?
             {
-                return self.refresh(&inst).await;
+                return self.refresh(&h).await;
             }
             // Someone else is refreshing (or just did): the token we read
             // still works until it expires; after that, read again.
@@ -93,53 +91,52 @@ impl BotTokens<'_> {
         Err(TokenError::Busy(team.clone()))
     }
 
+    async fn holder(&self, team: &TeamId) -> Result<TokenHolder, TokenError> {
+        self.installations
+            .token_holder(team)
+            .await?
+            .ok_or_else(|| TokenError::NotInstalled(team.clone()))
+    }
+
     /// Slack answered `token_expired` although the stored expiry said the
     /// token was good (clocks differ, or Slack ended it early): refresh now,
     /// under the same lock as [`Self::get`], and hand back the new token
     /// for the one retry. Without token rotation there is nothing to
     /// refresh: the team must reinstall.
     pub async fn refresh_expired(&self, team: &TeamId) -> Result<Secret, TokenError> {
-        let first = self
-            .installations
-            .get(team)
-            .await?
-            .ok_or_else(|| TokenError::NotInstalled(team.clone()))?;
-        let Some(seen) = first.bot_token_expires_at else {
+        let first = self.holder(team).await?;
+        let Some(seen) = first.expires_at else {
             return Err(TokenError::NeedsReinstall(team.clone()));
         };
         for _ in 0..50 {
-            let inst = self
-                .installations
-                .get(team)
-                .await?
-                .ok_or_else(|| TokenError::NotInstalled(team.clone()))?;
-            if inst.status != InstallStatus::Active {
+            let h = self.holder(team).await?;
+            if h.status != InstallStatus::Active {
                 return Err(TokenError::NeedsReinstall(team.clone()));
             }
-            if inst.bot_token_expires_at != Some(seen) {
+            if h.expires_at != Some(seen) {
                 // Someone else refreshed meanwhile: theirs is the new one.
                 return self
                     .installations
-                    .open_bot_token(&inst)?
+                    .open_token(&h)?
                     .ok_or_else(|| TokenError::NeedsReinstall(team.clone()));
             }
             let now = self.clock.now_secs();
             if self
                 .installations
-                .lock_refresh(team, now + LEASE_SECS, seen)
+                .lock_refresh(&h, now + LEASE_SECS, seen)
                 .await?
             {
-                return self.refresh(&inst).await;
+                return self.refresh(&h).await;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Err(TokenError::Busy(team.clone()))
     }
 
-    async fn refresh(&self, inst: &Installation) -> Result<Secret, TokenError> {
-        let team = &inst.team_id;
-        let Some(refresh_token) = self.installations.refresh_token(inst).await? else {
-            self.installations.unlock_refresh(team).await?;
+    async fn refresh(&self, h: &TokenHolder) -> Result<Secret, TokenError> {
+        let team = &h.team;
+        let Some(refresh_token) = self.installations.open_refresh_token(h)? else {
+            self.installations.unlock_refresh(h).await?;
             return Err(TokenError::NeedsReinstall(team.clone()));
         };
         let rotated = self
@@ -153,7 +150,7 @@ impl BotTokens<'_> {
         let rotated = match rotated {
             Ok(r) => r,
             Err(source) => {
-                self.installations.unlock_refresh(team).await?;
+                self.installations.unlock_refresh(h).await?;
                 return Err(match &source {
                     SlackError::Api { code, .. } if code == "invalid_refresh_token" => {
                         TokenError::NeedsReinstall(team.clone())
@@ -167,12 +164,12 @@ impl BotTokens<'_> {
             }
         };
         let Some((token, next_refresh, expires_in)) = token_pair(rotated) else {
-            self.installations.unlock_refresh(team).await?;
+            self.installations.unlock_refresh(h).await?;
             return Err(no_pair(team));
         };
         let expires_at = self.clock.now_secs() + expires_in;
         self.installations
-            .store_rotated(team, &token, &next_refresh, expires_at)
+            .store_rotated(h, &token, &next_refresh, expires_at)
             .await?;
         tracing::info!(team_id = %team, expires_at, "rotated the bot token");
         Ok(token)

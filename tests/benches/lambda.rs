@@ -749,6 +749,7 @@ fn hallway_events_job() -> String {
         hallway::jobs::SlackEventJob {
             team_id: TeamId::new(TEAM).unwrap(),
             enterprise_id: None,
+            is_enterprise_install: false,
             event_id: hallway::ids::EventId::new("EvBENCHJOB").unwrap(),
             event_time: now(),
             event,

@@ -530,3 +530,165 @@ async fn people_sync_says_who_chats_in_channels_and_who_must_link_again() {
         "{bob:?}"
     );
 }
+
+/// A private channel of Bob and Carol's: Alice (Ada) is not in it.
+fn secret_channel(app: &TestApp) -> &'static str {
+    app.slack.with_world(|w| {
+        let team = w.teams.get_mut("T0DEMO").unwrap();
+        team.channels.insert(
+            "G0SECRET".into(),
+            hallway_fake_slack::world::Channel {
+                id: "G0SECRET".into(),
+                name: "secret".into(),
+                is_private: true,
+                is_im: false,
+                is_mpim: false,
+                is_ext_shared: false,
+                im_user: None,
+                members: vec![BOB.into(), CAROL.into(), BOT.into()],
+                messages: Vec::new(),
+                created: 1_600_000_000,
+                is_archived: false,
+            },
+        );
+    });
+    "G0SECRET"
+}
+
+#[tokio::test]
+async fn nobody_reads_follows_or_maps_a_channel_slack_does_not_show_them() {
+    let Some((app, o)) = app().await else {
+        return;
+    };
+    let secret = secret_channel(&app);
+    // Something of it is stored (the bot is in it; Bob wrote there).
+    app.services
+        .chat()
+        .record(&hallway::store::ChatMessage {
+            team_id: demo(),
+            channel_id: ChannelId::new(secret).unwrap(),
+            ts: MessageTs::new("1732440000.000100").unwrap(),
+            user: Some(hallway::ids::UserId::new(BOB).unwrap()),
+            text: "salaries".into(),
+            thread_ts: None,
+            edited_ts: None,
+            deleted: false,
+            source: hallway::store::chat::Source::Slack,
+            received_at: 0,
+            edited_us: 0,
+            notified: true,
+            files: Vec::new(),
+            broadcast: false,
+            office_user: None,
+        })
+        .await
+        .unwrap();
+    // This minute's history budget is spent, so Slack's history would not
+    // be asked (and could not refuse) again.
+    let (code, _) = app
+        .api_ok::<ChannelHistory>(
+            Method::GET,
+            &path(&o, GENERAL, "/messages"),
+            Some(&ada(&app, &o)),
+            None,
+        )
+        .await;
+    assert_eq!(code, 200);
+    app.slack.clear_calls();
+    // Ada is linked but not in it: Slack is asked with her token, and the
+    // stored copy is not shown, whatever the budget or cursor.
+    for path_end in ["/messages", "/messages?before=1732440001.000000"] {
+        let (code, err) = app
+            .api_err(
+                Method::GET,
+                &path(&o, secret, path_end),
+                Some(&ada(&app, &o)),
+                None,
+            )
+            .await;
+        assert_eq!(code, 409, "{path_end}: {err:?}");
+        assert!(err.error.contains("not in this channel"), "{err:?}");
+    }
+    let (code, _) = app
+        .api_err(
+            Method::POST,
+            &path(&o, secret, "/chat"),
+            Some(&ada(&app, &o)),
+            None,
+        )
+        .await;
+    assert_eq!(code, 409);
+    let followed = app
+        .services
+        .chat()
+        .conversation(&demo(), &ChannelId::new(secret).unwrap())
+        .await
+        .unwrap();
+    assert!(
+        followed.as_ref().is_none_or(|c| c.office_users.is_empty()),
+        "{followed:?}"
+    );
+    // Nor can she map it to a room (the mapping would open it to the
+    // space's members through the app).
+    let (code, err) = app
+        .api_err(
+            Method::PUT,
+            &path(&o, secret, "/mapping"),
+            Some(&ada(&app, &o)),
+            Some(json!({"room_id": o.hall})),
+        )
+        .await;
+    assert_eq!(code, 404, "{err:?}");
+    // Someone not linked maps nothing; a channel that is another space's
+    // room chat is not taken over.
+    let zed = app.token("zed", &[(&o.hq, Role::Member)]);
+    let (code, err) = app
+        .api_err(
+            Method::PUT,
+            &path(&o, DESIGN, "/mapping"),
+            Some(&zed),
+            Some(json!({"room_id": o.hall})),
+        )
+        .await;
+    assert_eq!(code, 409, "{err:?}");
+    assert!(err.error.contains("link your Slack account"), "{err:?}");
+    map(&app, &o, DESIGN).await;
+    let (code, other) = app
+        .api_ok::<model::Space>(
+            Method::POST,
+            "/api/v1/spaces",
+            Some(&app.token("ada", &[])),
+            Some(json!({"name": "Annex"})),
+        )
+        .await;
+    assert_eq!(code, 201);
+    app.services
+        .spaces()
+        .connect(&other.id, &demo())
+        .await
+        .unwrap();
+    let room = app
+        .services
+        .spaces()
+        .add_room(&other.id, "Nook", 4)
+        .await
+        .unwrap();
+    let (code, err) = app
+        .api_err(
+            Method::PUT,
+            &format!("/api/v1/spaces/{}/channels/{DESIGN}/mapping", other.id),
+            Some(&app.token("ada", &[(&other.id, Role::Admin)])),
+            Some(json!({"room_id": room.id})),
+        )
+        .await;
+    assert_eq!(code, 409, "{err:?}");
+    assert!(err.error.contains("another space"), "{err:?}");
+    let route = app
+        .services
+        .channels()
+        .route(&demo(), &ChannelId::new(DESIGN).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(route.space_id, o.hq, "still HQ's");
+}

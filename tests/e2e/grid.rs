@@ -138,14 +138,14 @@ async fn an_organisation_wide_install_serves_two_workspaces_until_it_is_removed(
         .unwrap()
         .expect("stored under the organisation");
     assert!(stored.is_active());
-    assert_eq!(
-        team_of(&app, &a).await,
-        Some(sales.clone()),
-        "mapped to the workspace chosen"
-    );
     assert!(
         installations.get(&sales).await.unwrap().is_none(),
         "Slack has not added it to any workspace yet"
+    );
+    assert_eq!(
+        team_of(&app, &a).await,
+        None,
+        "the space waits until Slack says the organisation's install serves Sales"
     );
 
     // The org admin adds it to both workspaces: each finds the install.
@@ -159,6 +159,10 @@ async fn an_organisation_wide_install_serves_two_workspaces_until_it_is_removed(
         })
     })
     .await;
+    eventually("the Sales space connected once granted", || async {
+        team_of(&app, &a).await == Some(sales.clone())
+    })
+    .await;
     let copy = installations.get(&support).await.unwrap().unwrap();
     assert_eq!(
         copy.team_name, "Globex Support",
@@ -166,15 +170,20 @@ async fn an_organisation_wide_install_serves_two_workspaces_until_it_is_removed(
     );
     assert_eq!(copy.enterprise_id.as_ref(), Some(&org));
 
-    // The Support space connects without installing again.
+    // The Support space connects without installing again, for someone
+    // Slack has shown to be of Support (Hank's link there); anyone else
+    // goes through Slack.
     let b = space(&app, "Support HQ", "Support desk").await;
+    let start = connect(&app, &b, SUPPORT).await;
+    assert_eq!(start.connected, None, "Hank is not linked in Support yet");
+    assert_eq!(team_of(&app, &b).await, None);
+    link_hank(&app, SALES).await;
+    link_hank(&app, SUPPORT).await;
     let start = connect(&app, &b, SUPPORT).await;
     assert_eq!(start.connected.as_ref(), Some(&support), "{start:?}");
     assert_eq!(team_of(&app, &b).await, Some(support.clone()));
 
     // `/hallway` in each workspace calls people to its own space's room.
-    link_hank(&app, SALES).await;
-    link_hank(&app, SUPPORT).await;
     for (team, channel, room) in [
         (SALES, "C0GRIDSALES", "Sales floor"),
         (SUPPORT, "C0GRIDHELP", "Support desk"),
@@ -297,6 +306,7 @@ async fn a_workspace_with_its_own_install_keeps_it_when_its_organisation_install
 
     // Then the organisation installs and grants it Sales: the workspace's
     // own install is looked for first, and stays.
+    link_hank(&app, SALES).await;
     let b = space(&app, "Org HQ", "Lobby").await;
     let start = connect(&app, &b, SALES).await;
     assert_eq!(
@@ -319,4 +329,101 @@ async fn a_workspace_with_its_own_install_keeps_it_when_its_organisation_install
     let still = installations.get(&sales).await.unwrap().unwrap();
     assert!(!still.is_enterprise_install && still.is_active());
     assert_eq!(still.bot_user_id, own.bot_user_id);
+    eventually("the space moved to Support once granted", || async {
+        team_of(&app, &b).await == Some(TeamId::new(SUPPORT).unwrap())
+    })
+    .await;
+
+    // Sales removes its own install: the organisation's takes over, and
+    // the Sales space stays connected.
+    assert!(app.slack.uninstall(SALES));
+    eventually("the organisation's install serves Sales", || async {
+        installations
+            .get(&sales)
+            .await
+            .unwrap()
+            .is_some_and(|i| i.is_enterprise_install && i.is_active())
+    })
+    .await;
+    app.drained().await;
+    assert_eq!(team_of(&app, &a).await, Some(sales.clone()));
+}
+
+#[tokio::test]
+async fn the_organisations_one_rotating_token_is_renewed_for_all_its_workspaces() {
+    let (org, sales, support) = TeamSeed::grid_pair();
+    let Some(app) = spawn_app_with(AppOptions {
+        fake_app: Some(AppConfig {
+            org_deploy_enabled: true,
+            token_rotation: true,
+            ..AppConfig::default()
+        }),
+        teams: Some(vec![TeamSeed::demo(), sales, support]),
+        bridge: true,
+        ..AppOptions::default()
+    })
+    .await
+    else {
+        return;
+    };
+    app.slack.add_enterprise(org);
+    let s = &app.services;
+    let (sales, support) = (TeamId::new(SALES).unwrap(), TeamId::new(SUPPORT).unwrap());
+    let a = space(&app, "Sales HQ", "Sales floor").await;
+    let start = connect(&app, &a, SALES).await;
+    app.slack.act_as_org(ORG, SALES, HANK);
+    app.browser().visit(&start.authorize_url).await;
+    assert!(app.slack.grant_team_access(ORG, &[SALES, SUPPORT]));
+    eventually("both workspaces served", || async {
+        s.installations()
+            .get(&support)
+            .await
+            .unwrap()
+            .is_some_and(|i| i.is_enterprise_install)
+    })
+    .await;
+    let before = s.bot_token(&support).await.unwrap();
+
+    // Sales's copy finds the token expired: the organisation's token is
+    // renewed once, and Support's copy has the new one (and the new
+    // refresh token: renewing again from Support works).
+    let renewed = s.refresh_expired_bot_token(&sales).await.unwrap();
+    assert_ne!(renewed.expose(), before.expose());
+    assert_eq!(
+        s.bot_token(&support).await.unwrap().expose(),
+        renewed.expose()
+    );
+    let again = s.refresh_expired_bot_token(&support).await.unwrap();
+    assert_eq!(s.bot_token(&sales).await.unwrap().expose(), again.expose());
+    let refreshes = app
+        .slack
+        .calls_to("oauth.v2.access")
+        .into_iter()
+        .filter(|c| c.params["grant_type"] == "refresh_token")
+        .collect::<Vec<_>>();
+    assert_eq!(refreshes.len(), 2, "{refreshes:?}");
+    assert!(
+        refreshes
+            .iter()
+            .all(|c| c.status == 200 && c.error.is_none()),
+        "{refreshes:?}"
+    );
+    // And the token works for both workspaces' calls.
+    let (code, _) = app
+        .api_ok::<model::DirectoryRun>(
+            Method::POST,
+            &format!("/api/v1/spaces/{a}/directory/refresh"),
+            Some(&hank(&app)),
+            None,
+        )
+        .await;
+    assert!(code == 200 || code == 202);
+    eventually("Sales's directory", || async {
+        s.directory()
+            .get(&sales, &UserId::new("W0GRID02").unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    })
+    .await;
 }

@@ -53,11 +53,18 @@ struct ChannelAccess {
     route: Option<ChannelRoute>,
     office_user: OfficeUserId,
     via: Via,
+    /// What Slack says of the channel, asked with the caller's token when
+    /// it is not one of this space's rooms.
+    info: Option<ChannelInfo>,
 }
 
 impl ChannelAccess {
     /// Guests may use their space's mapped channels (they meet in those
-    /// rooms); other channels need a member who linked Slack.
+    /// rooms); other channels need a member who linked Slack, and Slack
+    /// is asked with their own token whether they can see the channel
+    /// (`conversations.info`: a private channel they are not in does not
+    /// exist for them), before anything stored of it is shown or they
+    /// follow it. What hallway stored is never the authority.
     async fn open(
         s: &Services,
         caller: &Caller,
@@ -91,14 +98,27 @@ impl ChannelAccess {
                 )));
             }
         };
-        Ok(Self {
+        let mut access = Self {
             space,
             team,
             channel,
             route,
             office_user: caller.user().clone(),
             via,
-        })
+            info: None,
+        };
+        if access.route.is_none() {
+            match channel_info(s, &mut access).await {
+                Ok(info) if info.is_private && !info.is_member => {
+                    return Err(ApiError::Conflict(
+                        "you are not in this channel on Slack".into(),
+                    ));
+                }
+                Ok(info) => access.info = Some(info),
+                Err(e) => return Err(access.refusal(s, e).await),
+            }
+        }
+        Ok(access)
     }
 
     fn me(&self) -> Option<&UserId> {
@@ -110,21 +130,20 @@ impl ChannelAccess {
 
     /// A refusal of a call on the caller's way in, worded for them.
     async fn refusal(&self, s: &Services, e: SlackError) -> ApiError {
-        let code = e.code().unwrap_or_default().to_owned();
-        match (&self.via, code.as_str()) {
-            (_, "is_archived") => ApiError::Conflict("the channel is archived".into()),
-            (Via::Person { .. }, "not_in_channel" | "channel_not_found") => {
+        match &self.via {
+            _ if e.channel_archived() => ApiError::Conflict("the channel is archived".into()),
+            Via::Person { .. } if e.channel_out_of_reach() => {
                 ApiError::Conflict("you are not in this channel on Slack".into())
             }
-            (Via::App { .. }, "not_in_channel" | "channel_not_found") => ApiError::Conflict(
+            Via::App { .. } if e.channel_out_of_reach() => ApiError::Conflict(
                 "the app is not in this channel: someone in it can add it with `/invite @hallway`"
                     .into(),
             ),
-            (Via::Person { me, token }, _) => {
+            Via::Person { me, token } => {
                 slack_refusal(s, &self.space, &self.team, me, token, e).await
             }
-            (Via::App { .. }, _) if e.is_transient() => ApiError::Unavailable(e.into()),
-            (Via::App { .. }, _) => ApiError::Conflict(format!("Slack refused: {e}")),
+            Via::App { .. } if e.is_transient() => ApiError::Unavailable(e.into()),
+            Via::App { .. } => ApiError::Conflict(format!("Slack refused: {e}")),
         }
     }
 
@@ -313,9 +332,12 @@ pub async fn open(
     ValidPath((space, channel)): ValidPath<(SpaceId, ChannelId)>,
 ) -> Result<Json<model::ChannelChat>, ApiError> {
     let mut access = ChannelAccess::open(&s, &caller, &space, channel).await?;
-    let info = match channel_info(&s, &mut access).await {
-        Ok(i) => i,
-        Err(e) => return Err(access.refusal(&s, e).await),
+    let info = match access.info.take() {
+        Some(i) => i,
+        None => match channel_info(&s, &mut access).await {
+            Ok(i) => i,
+            Err(e) => return Err(access.refusal(&s, e).await),
+        },
     };
     if info.is_archived {
         return Err(ApiError::Conflict("the channel is archived".into()));
@@ -334,12 +356,34 @@ pub async fn open(
     let mut view = access.view(Some(&c));
     (view.private, view.shared) = (info.is_private, info.is_ext_shared);
     tracing::info!(channel = %access.channel, ?bot, "channel opened as a chat");
-    Ok(Json(chat_answer(view, bot)))
+    Ok(Json(chat_answer(&s, &access.team, view, bot).await?))
 }
 
-fn chat_answer(channel: model::Channel, bot: model::BotPresence) -> model::ChannelChat {
-    let live = matches!(bot, model::BotPresence::Member | model::BotPresence::Joined);
+/// The answer about a channel's chat: live when the app is in the channel
+/// and its install may hear it (`channels:history` / `groups:history`,
+/// scopes installs made before channel chat lack).
+async fn chat_answer(
+    s: &Services,
+    team: &TeamId,
+    channel: model::Channel,
+    bot: model::BotPresence,
+) -> Result<model::ChannelChat, ApiError> {
+    let scope = if channel.private {
+        "groups:history"
+    } else {
+        "channels:history"
+    };
+    let hears = s
+        .installations()
+        .get(team)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.into()))?
+        .is_some_and(|i| i.has_scope(scope));
+    let in_channel = matches!(bot, model::BotPresence::Member | model::BotPresence::Joined);
     let hint = match bot {
+        _ if !hears => Some(format!(
+            "hallway's install in this workspace predates channel chat (it lacks {scope}): reinstall it (Connect to Slack) for channel messages to arrive live"
+        )),
         model::BotPresence::Member | model::BotPresence::Joined => None,
         model::BotPresence::MustBeInvited => Some(
             "add the app to the channel (`/invite @hallway` in it) for its messages to arrive live"
@@ -350,12 +394,12 @@ fn chat_answer(channel: model::Channel, bot: model::BotPresence) -> model::Chann
                 .to_owned(),
         ),
     };
-    model::ChannelChat {
+    Ok(model::ChannelChat {
         channel,
-        live,
+        live: in_channel && hears,
         bot,
         hint,
-    }
+    })
 }
 
 /// `conversations.info` on the caller's way in.
@@ -389,7 +433,7 @@ async fn bot_presence(
         Ok(i) if i.is_member => Ok(model::BotPresence::Member),
         Ok(i) if i.is_private => Ok(model::BotPresence::MustBeInvited),
         Ok(_) => Ok(model::BotPresence::NotMember),
-        Err(e) if e.code() == Some("channel_not_found") => Ok(model::BotPresence::MustBeInvited),
+        Err(e) if e.channel_out_of_reach() => Ok(model::BotPresence::MustBeInvited),
         Err(e) if e.is_transient() => Err(ApiError::Unavailable(e.into())),
         Err(e) => Err(ApiError::Conflict(format!("Slack refused: {e}"))),
     }
@@ -397,7 +441,9 @@ async fn bot_presence(
 
 /// Maps a channel to a room of the space: the channel becomes the room's
 /// chat (the app joins a public channel; a private one must add it) and
-/// `/hallway` there calls people to the room.
+/// `/hallway` there calls people to the room. The caller must be linked
+/// and in the channel on Slack; a channel that is another space's room
+/// chat is refused.
 #[utoipa::path(put, path = "/api/v1/spaces/{space}/channels/{channel}/mapping", tag = "channels",
     params(
         ("space" = String, Path, description = "The space's id"),
@@ -407,7 +453,8 @@ async fn bot_presence(
     responses(
         (status = 200, description = "Mapped; the channel's chat", body = model::ChannelChat),
         (status = 403, description = "Guests cannot map channels", body = model::ErrorBody),
-        (status = 404, description = "No such room, or a channel neither the app nor the caller can see", body = model::ErrorBody),
+        (status = 404, description = "No such room, or a channel the caller is not in", body = model::ErrorBody),
+        (status = 409, description = "Link Slack first, join the channel first, archived, or another space's room chat", body = model::ErrorBody),
     ))]
 pub async fn map(
     State(s): State<Services>,
@@ -423,37 +470,51 @@ pub async fn map(
         .await
         .map_err(spaces_error)?
         .ok_or_else(|| ApiError::NotFound(format!("no room {} in this space", body.room_id)))?;
-    let bot_token = s
-        .bot_token(&team)
-        .await
-        .map_err(|e| ApiError::Unavailable(e.into()))?;
-    let linked = person(&s, &team, caller.user()).await?;
-    // The app sees public channels and private ones it is in; the caller's
-    // own token sees the private ones they are in.
-    let info = match s
-        .slack
-        .conversation_info(&bot_token, channel.as_str())
-        .await
-    {
-        Ok(i) => Some(i),
-        Err(e) if e.code() == Some("channel_not_found") => None,
-        Err(e) if e.is_transient() => return Err(ApiError::Unavailable(e.into())),
-        Err(e) => return Err(ApiError::Conflict(format!("Slack refused: {e}"))),
+    // Only someone in the channel on Slack maps it (their own token says
+    // so): a mapping lets the space's members, guests included, read and
+    // write there through the app.
+    let Some((me, mut token)) = person(&s, &team, caller.user()).await? else {
+        return Err(ApiError::Conflict(format!(
+            "link your Slack account to map a channel to a room: POST /api/v1/spaces/{}/slack/link",
+            space.id
+        )));
     };
-    let info = match (info, &linked) {
-        (Some(i), _) => i,
-        (None, Some((_, token))) => {
-            match s.slack.conversation_info(token, channel.as_str()).await {
-                Ok(i) => i,
-                Err(e) if e.is_transient() => return Err(ApiError::Unavailable(e.into())),
-                Err(_) => return Err(not_visible(&channel)),
-            }
+    let slack = &s.slack;
+    let asked = with_refresh(&s, caller.user(), &team, &mut token, |t| {
+        let channel = &channel;
+        async move { slack.conversation_info(&t, channel.as_str()).await }
+    })
+    .await;
+    let info = match asked {
+        Ok(i) if i.is_member => i,
+        Ok(_) => {
+            return Err(ApiError::Conflict(
+                "join the channel on Slack first: only its members map it to a room".into(),
+            ));
         }
-        (None, None) => return Err(not_visible(&channel)),
+        Err(e) if e.channel_out_of_reach() => return Err(not_visible(&channel)),
+        Err(e) => return Err(slack_refusal(&s, &space, &team, &me, &token, e).await),
     };
     if info.is_archived {
         return Err(ApiError::Conflict("the channel is archived".into()));
     }
+    if let Some(other) = s
+        .channels()
+        .route(&team, &channel)
+        .await?
+        .filter(|r| r.space_id != space.id)
+    {
+        tracing::info!(%channel, other_space = %other.space_id, "mapping refused: the channel is another space's room chat");
+        return Err(ApiError::Conflict(
+            "the channel is already the chat of a room of another space: unmap it there first"
+                .into(),
+        ));
+    }
+    let bot_token = s
+        .bot_token(&team)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.into()))?;
+    let linked = Some((me, token));
     let by = linked.as_ref().map(|(me, _)| me);
     let route = s
         .channels()
@@ -491,13 +552,11 @@ pub async fn map(
         Some(&route),
         Some(&c),
     );
-    Ok(Json(chat_answer(view, bot)))
+    Ok(Json(chat_answer(&s, &team, view, bot).await?))
 }
 
 fn not_visible(channel: &ChannelId) -> ApiError {
-    ApiError::NotFound(format!(
-        "no channel {channel} that the app or you can see: for a private channel, add the app to it first"
-    ))
+    ApiError::NotFound(format!("no channel {channel} that you are in on Slack"))
 }
 
 /// Removes a channel's mapping to a room of the space: the room's chat

@@ -385,8 +385,9 @@ pub(crate) async fn store_page(
             deleted: false,
             source: Source::Slack,
             received_at: now,
-            // Read by the office itself: nothing to announce.
-            notified: true,
+            // Not announced yet: when its event is still on its way, the
+            // worker tells the office then (a read must not swallow it).
+            notified: false,
             files: m["files"]
                 .as_array()
                 .map(|f| f.iter().filter_map(SharedFile::from_slack).collect())

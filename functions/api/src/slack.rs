@@ -24,9 +24,11 @@ use crate::spaces_error;
 /// callback replaces the mapping.
 ///
 /// With `team_id`, the space is for that workspace: Slack's page opens on
-/// it, and an organisation-wide install maps the space to it. When hallway
-/// is installed there already (its own install, or its organisation's),
-/// the space is connected at once (`connected`) and no install is needed.
+/// it, and an organisation-wide install maps the space to it once Slack
+/// says the organisation's install serves it. When hallway is installed
+/// there already (its own install, or its organisation's) and the caller
+/// linked their Slack account in that workspace, the space is connected
+/// at once (`connected`) and no install is needed.
 #[utoipa::path(post, path = "/api/v1/spaces/{space}/slack/connect", tag = "slack",
     params(("space" = String, Path, description = "The space's id"), model::ConnectQuery),
     responses((status = 200, description = "Where to send the admin, or connected at once", body = model::ConnectStart)))]
@@ -41,8 +43,12 @@ pub async fn connect(
         None => None,
         Some(t) => Some(crate::id::<TeamId>(t.to_owned())?),
     };
+    // At once only for someone Slack has shown to be of that workspace
+    // (their link there): anyone can make a space, and connecting it gives
+    // it the workspace's people and channels.
     let mut connected = None;
     if let Some(team) = &team
+        && s.links().get(caller.user(), team).await?.is_some()
         && s.installations()
             .get(team)
             .await

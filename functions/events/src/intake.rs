@@ -67,7 +67,11 @@ pub async fn intake(
     }
     let job = Job::SlackEvent(SlackEventJob {
         team_id,
-        enterprise_id: callback.enterprise_id.clone(),
+        enterprise_id: callback.enterprise(),
+        is_enterprise_install: callback
+            .authorizations
+            .first()
+            .is_some_and(|a| a.is_enterprise_install),
         event_id: callback.event_id.clone(),
         event_time: callback.event_time,
         event,

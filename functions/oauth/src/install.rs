@@ -124,6 +124,25 @@ pub async fn callback(State(s): State<Services>, callback: Callback) -> Response
     }
 }
 
+/// The space's workspace, when the organisation an authorization names
+/// (`enterprise`) is the one whose install serves it.
+async fn org_workspace(
+    s: &Services,
+    g: &OAuthV2Access,
+    space: &hallway::store::Space,
+) -> anyhow::Result<Option<TeamId>> {
+    let (Some(enterprise), Some(team)) = (g.enterprise.as_ref(), space.team_id.as_ref()) else {
+        return Ok(None);
+    };
+    let served = s
+        .installations()
+        .get(team)
+        .await?
+        .and_then(|i| i.enterprise_id)
+        .is_some_and(|e| e.as_str() == enterprise.id);
+    Ok(served.then(|| team.clone()))
+}
+
 pub(crate) fn team_of(g: &OAuthV2Access) -> Option<TeamId> {
     g.team.as_ref().and_then(|t| TeamId::new(t.id.clone()).ok())
 }
@@ -241,11 +260,8 @@ async fn finish_link(s: &Services, data: StateData, g: OAuthV2Access) -> Respons
     let Some(authed) = g.authed_user.clone() else {
         return incomplete(s, "Slack did not say who authorized. Nothing was changed.");
     };
-    let (Some(team), Ok(slack_user)) = (team_of(&g), UserId::new(authed.id.clone())) else {
-        return incomplete(
-            s,
-            "Slack did not say which workspace this was. Nothing was changed.",
-        );
+    let Ok(slack_user) = UserId::new(authed.id.clone()) else {
+        return incomplete(s, "Slack did not say who authorized. Nothing was changed.");
     };
     let space = match s.spaces().get(&space_id).await {
         Ok(Some(space)) => space,
@@ -258,6 +274,22 @@ async fn finish_link(s: &Services, data: StateData, g: OAuthV2Access) -> Respons
             );
         }
         Err(e) => return unavailable(s, e.into()),
+    };
+    // Under an organisation-wide install Slack may answer for the
+    // organisation (`team: null`, `enterprise`): the workspace is then the
+    // space's, if the organisation's install serves it.
+    let team = match team_of(&g) {
+        Some(t) => t,
+        None => match org_workspace(s, &g, &space).await {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                return incomplete(
+                    s,
+                    "Slack did not say which workspace this was. Nothing was changed.",
+                );
+            }
+            Err(e) => return unavailable(s, e),
+        },
     };
     if space.team_id.as_ref() != Some(&team) {
         return page(

@@ -108,30 +108,56 @@ pub(crate) async fn finish_org_install(
             ("Open the office", s.config.app_url.to_string()),
         );
     };
-    let chosen = data.team.clone().or_else(|| match granted.as_slice() {
-        [only] => Some(only.id.clone()),
-        _ => None,
-    });
-    let Some(team) = chosen else {
-        let add = format!(
-            "https://app.slack.com/manage/{enterprise}/integrations/profile/{}/workspaces/add",
-            org.app_id.as_ref().map_or("", AppId::as_str)
-        );
-        let message = if granted.is_empty() {
-            format!(
-                "hallway is installed for {org_name}, but no workspace has it yet. An org admin adds it to workspaces in Slack ({add}); then connect the space again in the office and choose its workspace."
-            )
-        } else {
-            let names: Vec<String> = granted
+    let add = format!(
+        "https://app.slack.com/manage/{enterprise}/integrations/profile/{}/workspaces/add",
+        org.app_id.as_ref().map_or("", AppId::as_str)
+    );
+    let is_granted = |t: &TeamId| granted.iter().any(|g| &g.id == t);
+    let team = match (data.team.clone(), granted.as_slice()) {
+        // Only a workspace Slack says the organisation's install serves is
+        // one of the organisation's: a space is never connected to a
+        // workspace of another organisation on the admin's word.
+        (Some(t), _) if is_granted(&t) => t,
+        (Some(t), _) => {
+            if let Err(e) = installations.await_grant(&enterprise, &t, &space).await {
+                return unavailable(s, e.into());
+            }
+            tracing::info!(team_id = %t, space_id = %space, "space waits for the workspace to be granted");
+            return page(
+                s,
+                StatusCode::OK,
+                "Almost there",
+                format!(
+                    "hallway is installed for {org_name}. The space connects to workspace {t} as soon as an org admin adds hallway to it in Slack ({add})."
+                ),
+            );
+        }
+        (None, [only]) => only.id.clone(),
+        (None, []) => {
+            return page(
+                s,
+                StatusCode::OK,
+                "Choose the space's workspace",
+                format!(
+                    "hallway is installed for {org_name}, but no workspace has it yet. An org admin adds it to workspaces in Slack ({add}); then connect the space again in the office and choose its workspace."
+                ),
+            );
+        }
+        (None, several) => {
+            let names: Vec<String> = several
                 .iter()
                 .map(|g| format!("{} ({})", g.name, g.id))
                 .collect();
-            format!(
-                "hallway is installed for {org_name}. Choose which workspace this space belongs to: connect it again in the office with one of {}.",
-                names.join(", ")
-            )
-        };
-        return page(s, StatusCode::OK, "Choose the space's workspace", message);
+            return page(
+                s,
+                StatusCode::OK,
+                "Choose the space's workspace",
+                format!(
+                    "hallway is installed for {org_name}. Choose which workspace this space belongs to: connect it again in the office with one of {}.",
+                    names.join(", ")
+                ),
+            );
+        }
     };
     match s.spaces().connect(&space, &team).await {
         Ok(previous) => {

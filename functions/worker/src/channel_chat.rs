@@ -212,7 +212,8 @@ pub async fn stopped(
 }
 
 /// Someone left a channel: when it is the app's bot user, the chat stops
-/// as on `channel_left`.
+/// as on `channel_left`; a linked person stops following it (its messages
+/// are no longer theirs to read).
 pub async fn member_left(
     w: &Worker,
     team: &TeamId,
@@ -226,10 +227,17 @@ pub async fn member_left(
         .await
         .map_err(JobError::retry)?
         .map(|i| i.bot_user_id);
-    if bot.as_ref() != Some(user) {
-        return Ok(());
+    if bot.as_ref() == Some(user) {
+        return stopped(w, team, channel, Stopped::Removed).await;
     }
-    stopped(w, team, channel, Stopped::Removed).await
+    if let Some(office_user) = w.services.links().office_user_for(team, user).await? {
+        w.services
+            .chat()
+            .unfollow(team, channel, &office_user)
+            .await?;
+        tracing::info!(%channel, "a linked person left the channel; they no longer follow its chat");
+    }
+    Ok(())
 }
 
 /// The bot was added to a channel: a mapped channel's chat that stopped

@@ -110,6 +110,10 @@ pub async fn member_joined(
 /// someone named otherwise keeps its name.
 pub async fn renamed(w: &Worker, team: &TeamId, channel: &RenamedChannel) -> Result<(), JobError> {
     let s = &w.services;
+    // Its chat (mapped or opened) shows the new name.
+    s.chat()
+        .rename_channel(team, &channel.id, &channel.name)
+        .await?;
     let channels = s.channels();
     let Some(before) = channels
         .route(team, &channel.id)

@@ -608,10 +608,14 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
             let spaces = services.spaces();
             let outcome = match &j.event {
                 SlackEvent::AppUninstalled {} | SlackEvent::TokensRevoked { .. }
-                    if let Some(org) =
-                        lifecycle::org_of(&installations, &j.team_id, j.enterprise_id.as_ref())
-                            .await
-                            .map_err(JobError::retry)? =>
+                    if let Some(org) = lifecycle::org_of(
+                        &installations,
+                        &j.team_id,
+                        j.enterprise_id.as_ref(),
+                        j.is_enterprise_install,
+                    )
+                    .await
+                    .map_err(JobError::retry)? =>
                 {
                     match &j.event {
                         SlackEvent::TokensRevoked { tokens } => {
@@ -631,6 +635,7 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
                                 &spaces,
                                 &org,
                                 InstallStatus::Uninstalled,
+                                j.event_time,
                             )
                             .await
                         }

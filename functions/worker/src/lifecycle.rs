@@ -53,10 +53,19 @@ pub async fn app_uninstalled(
     team: &TeamId,
     event_time: i64,
 ) -> Result<Outcome, LifecycleError> {
+    let before = installations.get(team).await?;
+    if before.as_ref().is_some_and(|i| i.is_enterprise_install) {
+        // The organisation's install took over already: not this event's.
+        return Ok(Outcome::nothing(Revoked::Already));
+    }
+    let enterprise = before.and_then(|i| i.enterprise_id);
     let bot_token = installations
         .revoke_as_of(team, InstallStatus::Uninstalled, event_time)
         .await?;
     if bot_token == Revoked::Newer {
+        return Ok(Outcome::nothing(bot_token));
+    }
+    if fall_back_to_org(installations, team, enterprise.as_ref()).await? {
         return Ok(Outcome::nothing(bot_token));
     }
     let spaces_disconnected = spaces.mark_team_disconnected(team).await?;
@@ -93,55 +102,97 @@ pub async fn tokens_revoked(
         outcome.bot_token = Revoked::NotInstalled;
         return Ok(outcome);
     };
-    if tokens.bot.contains(&installation.bot_user_id) {
+    // A stand-in for the organisation's install is not this workspace's
+    // own, whose bot this event names.
+    if tokens.bot.contains(&installation.bot_user_id) && !installation.is_enterprise_install {
         outcome.bot_token = installations
             .revoke_as_of(team, InstallStatus::Revoked, event_time)
             .await?;
-        if outcome.bot_token != Revoked::Newer {
+        if outcome.bot_token != Revoked::Newer
+            && !fall_back_to_org(installations, team, installation.enterprise_id.as_ref()).await?
+        {
             outcome.spaces_disconnected = spaces.mark_team_disconnected(team).await?;
         }
     }
     Ok(outcome)
 }
 
+/// A workspace's own install is gone; when its organisation's install
+/// still serves it, that one takes over ("workspace install first, then
+/// the organisation's") and its spaces stay connected. `true` when it did.
+async fn fall_back_to_org(
+    installations: &Installations,
+    team: &TeamId,
+    enterprise: Option<&EnterpriseId>,
+) -> Result<bool, LifecycleError> {
+    let Some(e) = enterprise else {
+        return Ok(false);
+    };
+    let Some(granted) = installations
+        .org(e)
+        .await?
+        .filter(|o| o.is_active())
+        .and_then(|o| o.teams.into_iter().find(|g| &g.id == team))
+    else {
+        return Ok(false);
+    };
+    let served = installations.grant(e, &[granted]).await?;
+    if !served.is_empty() {
+        tracing::info!(team_id = %team, enterprise_id = %e, "the workspace's own install is gone; its organisation's serves it");
+    }
+    Ok(!served.is_empty())
+}
+
 /// Whether a lifecycle event is about an organisation-wide install: Slack
 /// sends the organisation's events with no workspace (the job is filed
-/// under the organisation), or from a workspace whose installation is the
-/// organisation's copy. A workspace's own install in an organisation is
-/// the workspace's business alone.
+/// under the organisation), or through the organisation's installation
+/// (`is_enterprise_install`) from a workspace it serves. A workspace's own
+/// install in an organisation is the workspace's business alone, even
+/// when the organisation's has taken over since (the workspace's own
+/// events say `is_enterprise_install: false`).
 pub async fn org_of(
     installations: &Installations,
     team: &TeamId,
     enterprise: Option<&EnterpriseId>,
+    is_enterprise_install: bool,
 ) -> Result<Option<EnterpriseId>, LifecycleError> {
-    let Some(e) = enterprise else {
-        return Ok(None);
-    };
-    if team.as_str() == e.as_str() {
+    if let Some(e) = enterprise
+        && team.as_str() == e.as_str()
+    {
         return Ok(Some(e.clone()));
     }
+    if !is_enterprise_install {
+        return Ok(None);
+    }
     Ok(match installations.get(team).await? {
-        Some(i) if i.is_enterprise_install => i.enterprise_id.or(Some(e.clone())),
+        Some(i) if i.is_enterprise_install => i.enterprise_id.or(enterprise.cloned()),
         Some(_) => None,
-        None => installations
-            .org(e)
-            .await?
-            .filter(|o| o.teams.iter().any(|g| &g.id == team))
-            .map(|o| o.enterprise_id),
+        None => match enterprise {
+            Some(e) => installations
+                .org(e)
+                .await?
+                .filter(|o| o.teams.iter().any(|g| &g.id == team))
+                .map(|o| o.enterprise_id),
+            None => None,
+        },
     })
 }
 
 /// The organisation-wide install is gone (`app_uninstalled`, or its bot
-/// token revoked): every workspace it served loses its copy, and every
-/// space mapped to one of them is disconnected (workspaces with their own
+/// token revoked, as of `event_time`: a late retry leaves a reinstall
+/// alone): every workspace it served loses its stand-in, and every space
+/// mapped to one of them is disconnected (workspaces with their own
 /// install keep theirs).
 pub async fn org_removed(
     installations: &Installations,
     spaces: &Spaces,
     enterprise: &EnterpriseId,
     status: InstallStatus,
+    event_time: i64,
 ) -> Result<Outcome, LifecycleError> {
-    let served = installations.revoke_org(enterprise, status).await?;
+    let served = installations
+        .revoke_org(enterprise, status, event_time)
+        .await?;
     let mut outcome = Outcome::nothing(if served.is_empty() {
         Revoked::Already
     } else {
@@ -187,7 +238,14 @@ pub async fn org_tokens_revoked(
         }
     }
     let mut outcome = if tokens.bot.contains(&org.bot_user_id) {
-        org_removed(installations, spaces, enterprise, InstallStatus::Revoked).await?
+        org_removed(
+            installations,
+            spaces,
+            enterprise,
+            InstallStatus::Revoked,
+            event_time,
+        )
+        .await?
     } else {
         Outcome::nothing(Revoked::Already)
     };

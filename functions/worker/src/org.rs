@@ -35,12 +35,12 @@ pub async fn granted(
         tracing::warn!(enterprise_id = %e, "team_access_granted for an organisation hallway has no install of");
         return Ok(());
     };
+    let Some(token) = installations.org_bot_token(&org).map_err(JobError::retry)? else {
+        tracing::info!(enterprise_id = %e, "team_access_granted for an organisation's install that is gone");
+        return Ok(());
+    };
     // The event names ids only; the workspaces' names come from
     // `auth.teams.list` (kept as ids if Slack cannot say now).
-    let token = installations
-        .org_bot_token(&org)
-        .await
-        .map_err(JobError::retry)?;
     let names = match s.slack.granted_teams(&token).await {
         Ok(list) => list,
         Err(e) if e.is_transient() => return Err(JobError::from_transient(&e)),
@@ -65,6 +65,20 @@ pub async fn granted(
         .await
         .map_err(JobError::retry)?;
     for team in &serving {
+        // A space whose admin chose this workspace before it was granted.
+        if let Some(space) = installations
+            .take_awaiting(&e, team)
+            .await
+            .map_err(JobError::retry)?
+        {
+            match s.spaces().connect(&space, team).await {
+                Ok(_) => {
+                    tracing::info!(team_id = %team, space_id = %space, "space connected now that the workspace is granted")
+                }
+                Err(hallway::store::SpacesError::NoSuchSpace(_)) => {}
+                Err(err) => return Err(JobError::retry(err)),
+            }
+        }
         let reconnected = s
             .spaces()
             .mark_team_connected(team)

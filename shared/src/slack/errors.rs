@@ -27,6 +27,10 @@
 //! | `request_timeout` | [`SlackError::Unavailable`] | "the POST data was either missing or truncated": nothing happened, retry | method pages |
 //! | `team_added_to_org`, `org_login_required` | [`SlackError::Unavailable`] | an Enterprise migration ("intermittently unavailable", "not available until migration is complete"): retry with a long backoff (15 min, the queue's longest delay) | method pages |
 //! | `no_permission`, `not_in_channel`, `channel_not_found`, `user_not_found`, `cannot_dm_bot`, `restricted_action`, `is_archived`, `ekm_access_denied`, `team_access_not_granted`, anything else | [`SlackError::Api`] | refusal of this one call: the caller words it; the workspace stays connected | method pages |
+//! | `channel_not_found`, `not_in_channel` on a channel | [`SlackError::Api`], [`SlackError::channel_out_of_reach`] | the token's owner is not in it (a private channel the bot is not in does not exist for it): ask for the app to be added, or say the person is not in it | `methods/conversations.info`, `methods/chat.postMessage` |
+//! | `is_archived` | [`SlackError::Api`], [`SlackError::channel_archived`] | the channel is archived: nothing can be posted or joined | method pages |
+//! | `method_not_supported_for_channel_type` (`conversations.join`) | [`SlackError::Api`], [`SlackError::join_refused`] | a private channel (or DM): the bot cannot join, a member must invite it | `methods/conversations.join`; bolt-js#1656 |
+//! | `missing_argument` | [`SlackError::Api`] | with an organisation's token, a method that needs `team_id` was called without it: our bug | `methods/users.list` (Enterprise Grid) |
 
 use std::time::Duration;
 
@@ -123,6 +127,23 @@ impl SlackError {
             }
             _ => None,
         }
+    }
+
+    /// The channel is out of the token owner's reach: not in it, or a
+    /// private channel they are not in (which does not exist for them).
+    pub fn channel_out_of_reach(&self) -> bool {
+        matches!(self, SlackError::Api { code, .. } if code == "channel_not_found" || code == "not_in_channel")
+    }
+
+    /// The channel is archived.
+    pub fn channel_archived(&self) -> bool {
+        matches!(self, SlackError::Api { code, .. } if code == "is_archived")
+    }
+
+    /// `conversations.join` on a channel the bot cannot join (private
+    /// channels, DMs): someone in it must invite the app.
+    pub fn join_refused(&self) -> bool {
+        matches!(self, SlackError::Api { code, .. } if code == "method_not_supported_for_channel_type")
     }
 
     /// Slack refused the token itself: it may be dead. Confirm before

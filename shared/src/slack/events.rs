@@ -60,18 +60,20 @@ impl EventCallback {
             .clone()
             .or_else(|| self.authorizations.first().and_then(|a| a.team_id.clone()))
             .or_else(|| self.context_team_id.clone())
-            .or_else(|| {
-                self.enterprise_id
-                    .as_ref()
-                    .and_then(|e| TeamId::new(e.as_str()).ok())
-            })
+            .or_else(|| self.enterprise().and_then(|e| TeamId::new(e.as_str()).ok()))
     }
 
-    /// Whether the installation that received it is organisation-wide.
-    pub fn is_enterprise_install(&self) -> bool {
-        self.authorizations
-            .first()
-            .is_some_and(|a| a.is_enterprise_install)
+    /// The organisation it came from, wherever the callback names it: the
+    /// envelope, its context, or the authorization.
+    pub fn enterprise(&self) -> Option<EnterpriseId> {
+        self.enterprise_id
+            .clone()
+            .or_else(|| self.context_enterprise_id.clone())
+            .or_else(|| {
+                self.authorizations
+                    .first()
+                    .and_then(|a| a.enterprise_id.clone())
+            })
     }
 }
 
@@ -925,7 +927,7 @@ mod tests {
                                 "is_bot": true, "is_enterprise_install": true}]}),
         );
         assert_eq!(message.team().unwrap().as_str(), "T111");
-        assert!(message.is_enterprise_install());
+        assert_eq!(message.enterprise().unwrap().as_str(), "E111");
         // The organisation's own event: no workspace anywhere.
         let granted = cb(
             json!({"type": "event_callback", "team_id": null, "enterprise_id": "E111",

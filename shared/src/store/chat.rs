@@ -169,6 +169,10 @@ pub struct Conversation {
     /// bridged until it is mapped or opened again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<Stopped>,
+    /// Bumped by every change of a channel chat, so a change read before
+    /// another one landed is made again on the newer state, never over it.
+    #[serde(default)]
+    pub version: i64,
 }
 
 impl Conversation {
@@ -190,6 +194,7 @@ impl Conversation {
             history_complete: false,
             name: None,
             stopped: None,
+            version: 0,
         }
     }
 
@@ -532,6 +537,7 @@ impl Chat {
         if update.is_empty() {
             return Ok(());
         }
+        let update = update.add("version", 1);
         match self
             .table
             .update(
@@ -556,23 +562,17 @@ impl Chat {
         name: Option<&str>,
         follower: Option<&OfficeUserId>,
     ) -> Result<Conversation, TableError> {
-        let mut c = match self.conversation(team, channel).await? {
-            Some(c) if c.kind == ConversationKind::Channel => c,
-            _ => Conversation::channel(team, channel, name, Vec::new()),
-        };
-        if let Some(n) = name {
-            c.name = Some(n.to_owned());
-        }
-        c.stopped = None;
-        if let Some(f) = follower
-            && !c.office_users.contains(f)
-        {
-            c.office_users.push(f.clone());
-        }
-        c.updated_at = self.clock.now_secs();
-        let item = record_item(&keys::conversation(team, channel), &c)?;
-        self.table.put(item, None).await?;
-        Ok(c)
+        self.change_channel(team, channel, name, |c| {
+            c.stopped = None;
+            if let Some(f) = follower
+                && !c.office_users.contains(f)
+            {
+                c.office_users.push(f.clone());
+            }
+            true
+        })
+        .await
+        .map(|c| c.expect("open_channel always writes"))
     }
 
     /// Adds `follower` to a channel chat's office users, leaving the rest
@@ -583,16 +583,114 @@ impl Chat {
         channel: &ChannelId,
         follower: &OfficeUserId,
     ) -> Result<(), TableError> {
-        let Some(mut c) = self.conversation(team, channel).await? else {
-            return Ok(());
-        };
-        if c.kind != ConversationKind::Channel || c.office_users.contains(follower) {
-            return Ok(());
+        self.change_existing(team, channel, |c| {
+            if c.office_users.contains(follower) {
+                return false;
+            }
+            c.office_users.push(follower.clone());
+            true
+        })
+        .await
+    }
+
+    /// Takes `follower` off a channel chat (they left the channel).
+    pub async fn unfollow(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        follower: &OfficeUserId,
+    ) -> Result<(), TableError> {
+        self.change_existing(team, channel, |c| {
+            let before = c.office_users.len();
+            c.office_users.retain(|f| f != follower);
+            c.office_users.len() != before
+        })
+        .await
+    }
+
+    /// Records a channel chat's new name.
+    pub async fn rename_channel(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        name: &str,
+    ) -> Result<(), TableError> {
+        self.change_existing(team, channel, |c| {
+            c.name = Some(name.to_owned());
+            true
+        })
+        .await
+    }
+
+    async fn change_existing(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        change: impl Fn(&mut Conversation) -> bool,
+    ) -> Result<(), TableError> {
+        for _ in 0..5 {
+            let Some(mut c) = self
+                .conversation(team, channel)
+                .await?
+                .filter(|c| c.kind == ConversationKind::Channel)
+            else {
+                return Ok(());
+            };
+            if !change(&mut c) {
+                return Ok(());
+            }
+            match self.write_channel(c).await {
+                Err(TableError::ConditionFailed) => continue,
+                other => return other.map(|_| ()),
+            }
         }
-        c.office_users.push(follower.clone());
+        Err(TableError::ConditionFailed)
+    }
+
+    /// Reads, changes and writes a channel chat (made when missing), again
+    /// from the newer state when another change landed in between.
+    async fn change_channel(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        name: Option<&str>,
+        change: impl Fn(&mut Conversation) -> bool,
+    ) -> Result<Option<Conversation>, TableError> {
+        for _ in 0..5 {
+            let mut c = match self.conversation(team, channel).await? {
+                Some(c) if c.kind == ConversationKind::Channel => c,
+                // A DM id is never a channel's; anything else starts anew.
+                _ => Conversation::channel(team, channel, name, Vec::new()),
+            };
+            if let Some(n) = name {
+                c.name = Some(n.to_owned());
+            }
+            if !change(&mut c) {
+                return Ok(Some(c));
+            }
+            match self.write_channel(c).await {
+                Err(TableError::ConditionFailed) => continue,
+                other => return other.map(Some),
+            }
+        }
+        Err(TableError::ConditionFailed)
+    }
+
+    /// Writes a changed channel chat if nobody changed it since it was
+    /// read (`version`).
+    async fn write_channel(&self, mut c: Conversation) -> Result<Conversation, TableError> {
+        let seen = c.version;
+        c.version += 1;
         c.updated_at = self.clock.now_secs();
-        let item = record_item(&keys::conversation(team, channel), &c)?;
-        self.table.put(item, None).await
+        let item = record_item(&keys::conversation(&c.team_id, &c.channel_id), &c)?;
+        let guard = if seen == 0 {
+            // New, or written before versions: absent or still unversioned.
+            Condition::Below("version".into(), 1)
+        } else {
+            Condition::Equals("version".into(), n(seen))
+        };
+        self.table.put(item, Some(guard)).await?;
+        Ok(c)
     }
 
     /// Stops a channel's chat; `None` when it was not a live channel chat
@@ -603,7 +701,9 @@ impl Chat {
         channel: &ChannelId,
         why: Stopped,
     ) -> Result<Option<Conversation>, TableError> {
-        let update = Update::default().set("stopped", s(why.as_str()));
+        let update = Update::default()
+            .set("stopped", s(why.as_str()))
+            .add("version", 1);
         let condition = Condition::All(vec![
             Condition::Exists,
             Condition::Equals("kind".into(), s("channel")),

@@ -7,10 +7,14 @@
 //! a reconnect. Revoking twice, or in either order, ends in the same state.
 //!
 //! An organisation-wide (Enterprise Grid) install is stored once for the
-//! organisation ([`OrgInstallation`]), and each workspace it is granted
-//! gets a copy as its own installation (`is_enterprise_install`), so every
-//! lookup by team stays one read. A workspace's own install is never
-//! replaced by a copy: Slack's SDKs look for the workspace's install first.
+//! organisation ([`OrgInstallation`]), with its one bot token; each
+//! workspace it is granted gets a stand-in as its own installation
+//! (`is_enterprise_install`, no token), so every lookup by team stays one
+//! read, and a token is read (and rotated) only where it lives
+//! ([`TokenHolder`]). A workspace's own install is never replaced by a
+//! stand-in: it is looked for first. The workspaces granted are
+//! attributes of the organisation's item (`granted#{team}`), added and
+//! removed one by one, so a grant never overwrites a rotation.
 
 use std::sync::Arc;
 
@@ -64,8 +68,11 @@ pub struct Installation {
 }
 
 impl Installation {
+    /// Usable: active, with its token (a workspace's own install) or
+    /// standing in for its organisation's.
     pub fn is_active(&self) -> bool {
-        self.status == InstallStatus::Active && self.sealed_bot_token.is_some()
+        self.status == InstallStatus::Active
+            && (self.sealed_bot_token.is_some() || self.is_enterprise_install)
     }
 
     pub fn has_scope(&self, scope: &str) -> bool {
@@ -138,9 +145,36 @@ pub struct OrgInstallation {
     sealed_bot_token: Option<String>,
     sealed_refresh_token: Option<String>,
     pub bot_token_expires_at: Option<i64>,
-    /// The workspaces it was granted, with their names.
-    #[serde(default)]
+    /// The workspaces it was granted, with their names: read from the
+    /// item's `granted#{team}` attributes.
+    #[serde(skip)]
     pub teams: Vec<GrantedTeam>,
+    /// Spaces whose admin chose a workspace not granted yet, by workspace
+    /// (`pending#{team}`): connected when it is.
+    #[serde(skip)]
+    pub pending: Vec<(TeamId, crate::ids::SpaceId)>,
+}
+
+/// Attribute-name prefix of an organisation's granted workspaces.
+const GRANTED_ATTR_PREFIX: &str = "granted#";
+/// Attribute-name prefix of a space waiting for a workspace to be granted
+/// (`pending#{team}` = the space).
+const PENDING_ATTR_PREFIX: &str = "pending#";
+
+/// Where a team's bot token lives: its own installation, or (a workspace
+/// an organisation's install serves) the organisation's record. Tokens
+/// are read, locked for a refresh and rotated here.
+#[derive(Debug, Clone)]
+pub struct TokenHolder {
+    /// The team asked for.
+    pub team: TeamId,
+    key: crate::table::Key,
+    context: String,
+    refresh_context: String,
+    pub status: InstallStatus,
+    sealed_bot_token: Option<String>,
+    sealed_refresh_token: Option<String>,
+    pub expires_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -229,16 +263,60 @@ impl Installations {
         }
     }
 
+    /// Where `team`'s bot token lives; `None` when it is not installed.
+    pub async fn token_holder(
+        &self,
+        team: &TeamId,
+    ) -> Result<Option<TokenHolder>, InstallationError> {
+        let Some(inst) = self.get(team).await? else {
+            return Ok(None);
+        };
+        if inst.is_enterprise_install
+            && inst.sealed_bot_token.is_none()
+            && let Some(e) = &inst.enterprise_id
+        {
+            let org = self.org(e).await?;
+            let (status, sealed, refresh, expires) = match org {
+                Some(o) if inst.status == InstallStatus::Active => (
+                    o.status,
+                    o.sealed_bot_token,
+                    o.sealed_refresh_token,
+                    o.bot_token_expires_at,
+                ),
+                Some(_) => (inst.status, None, None, None),
+                None => (InstallStatus::Uninstalled, None, None, None),
+            };
+            return Ok(Some(TokenHolder {
+                team: team.clone(),
+                key: keys::org_installation(e),
+                context: org_context(e),
+                refresh_context: org_refresh_context(e),
+                status,
+                sealed_bot_token: sealed,
+                sealed_refresh_token: refresh,
+                expires_at: expires,
+            }));
+        }
+        Ok(Some(TokenHolder {
+            team: team.clone(),
+            key: keys::installation(team),
+            context: bot_context(team),
+            refresh_context: refresh_context(team),
+            status: inst.status,
+            sealed_bot_token: inst.sealed_bot_token,
+            sealed_refresh_token: inst.sealed_refresh_token,
+            expires_at: inst.bot_token_expires_at,
+        }))
+    }
+
     /// The bot token, or why there is none.
     pub async fn bot_token(&self, team: &TeamId) -> Result<Secret, InstallationError> {
-        let inst = self
-            .get(team)
+        let h = self
+            .token_holder(team)
             .await?
             .ok_or_else(|| InstallationError::NotInstalled(team.clone()))?;
-        match (&inst.sealed_bot_token, inst.status) {
-            (Some(sealed), InstallStatus::Active) => {
-                Ok(self.cipher.open(sealed, &bot_context(team))?)
-            }
+        match (&h.sealed_bot_token, h.status) {
+            (Some(sealed), InstallStatus::Active) => Ok(self.cipher.open(sealed, &h.context)?),
             (_, status) => Err(InstallationError::NeedsReinstall {
                 team: team.clone(),
                 status,
@@ -246,7 +324,8 @@ impl Installations {
         }
     }
 
-    /// The refresh token, when token rotation is on.
+    /// The refresh token of a workspace's own installation, when token
+    /// rotation is on.
     pub async fn refresh_token(
         &self,
         inst: &Installation,
@@ -258,11 +337,20 @@ impl Installations {
             .map_err(Into::into)
     }
 
-    /// Opens a sealed bot token of this installation.
-    pub fn open_bot_token(&self, inst: &Installation) -> Result<Option<Secret>, InstallationError> {
-        inst.sealed_bot_token
+    /// The holder's bot token.
+    pub fn open_token(&self, h: &TokenHolder) -> Result<Option<Secret>, InstallationError> {
+        h.sealed_bot_token
             .as_ref()
-            .map(|sealed| self.cipher.open(sealed, &bot_context(&inst.team_id)))
+            .map(|sealed| self.cipher.open(sealed, &h.context))
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// The holder's refresh token, when token rotation is on.
+    pub fn open_refresh_token(&self, h: &TokenHolder) -> Result<Option<Secret>, InstallationError> {
+        h.sealed_refresh_token
+            .as_ref()
+            .map(|sealed| self.cipher.open(sealed, &h.refresh_context))
             .transpose()
             .map_err(Into::into)
     }
@@ -271,24 +359,19 @@ impl Installations {
     /// it and the token is still the one that expires at `seen_expiry` (a
     /// caller that read before someone else's rotation must not refresh
     /// again with the spent refresh token). Of several callers, one gets
-    /// `true`.
+    /// `true`. An organisation's workspaces share their organisation's
+    /// lock, as they share its token.
     pub async fn lock_refresh(
         &self,
-        team: &TeamId,
+        h: &TokenHolder,
         until: i64,
         seen_expiry: i64,
     ) -> Result<bool, InstallationError> {
-        // A workspace's copy of an organisation's install shares its token:
-        // the organisation's record holds the one lock.
-        let key = match self.org_of_copy(team).await? {
-            Some(e) => keys::org_installation(&e),
-            None => keys::installation(team),
-        };
         let now = self.clock.now_secs();
         match self
             .table
             .update(
-                &key,
+                &h.key,
                 Update::default().set("refresh_lock_until", n(until)),
                 Some(Condition::All(vec![
                     Condition::Equals("status".into(), s(InstallStatus::Active.as_str())),
@@ -304,23 +387,10 @@ impl Installations {
         }
     }
 
-    /// The organisation whose install `team`'s installation copies.
-    async fn org_of_copy(&self, team: &TeamId) -> Result<Option<EnterpriseId>, InstallationError> {
-        Ok(self
-            .get(team)
-            .await?
-            .filter(|i| i.is_enterprise_install)
-            .and_then(|i| i.enterprise_id))
-    }
-
-    pub async fn unlock_refresh(&self, team: &TeamId) -> Result<(), InstallationError> {
-        let key = match self.org_of_copy(team).await? {
-            Some(e) => keys::org_installation(&e),
-            None => keys::installation(team),
-        };
+    pub async fn unlock_refresh(&self, h: &TokenHolder) -> Result<(), InstallationError> {
         self.table
             .update(
-                &key,
+                &h.key,
                 Update::default().remove("refresh_lock_until"),
                 Some(Condition::Exists),
             )
@@ -332,56 +402,11 @@ impl Installations {
             })
     }
 
-    /// Stores a rotated token pair and releases the refresh lock.
-    ///
-    /// For a workspace's copy of an organisation's install the new pair is
-    /// the organisation's: its record and every copy of it get it.
+    /// Stores a rotated token pair where the token lives and releases the
+    /// refresh lock.
     pub async fn store_rotated(
         &self,
-        team: &TeamId,
-        bot_token: &Secret,
-        refresh_token: &Secret,
-        expires_at: i64,
-    ) -> Result<(), InstallationError> {
-        let Some(e) = self.org_of_copy(team).await? else {
-            return self
-                .store_rotated_for(team, bot_token, refresh_token, expires_at)
-                .await;
-        };
-        let update = Update::default()
-            .set(
-                "sealed_bot_token",
-                s(self.cipher.seal(bot_token, &org_context(&e))?),
-            )
-            .set(
-                "sealed_refresh_token",
-                s(self.cipher.seal(refresh_token, &org_refresh_context(&e))?),
-            )
-            .set("bot_token_expires_at", n(expires_at))
-            .remove("refresh_lock_until");
-        self.table
-            .update(
-                &keys::org_installation(&e),
-                update,
-                Some(Condition::Equals(
-                    "status".into(),
-                    s(InstallStatus::Active.as_str()),
-                )),
-            )
-            .await?;
-        let teams = self.org(&e).await?.map(|o| o.teams).unwrap_or_default();
-        for g in teams {
-            if self.org_of_copy(&g.id).await?.as_ref() == Some(&e) {
-                self.store_rotated_for(&g.id, bot_token, refresh_token, expires_at)
-                    .await?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn store_rotated_for(
-        &self,
-        team: &TeamId,
+        h: &TokenHolder,
         bot_token: &Secret,
         refresh_token: &Secret,
         expires_at: i64,
@@ -389,17 +414,17 @@ impl Installations {
         let update = Update::default()
             .set(
                 "sealed_bot_token",
-                s(self.cipher.seal(bot_token, &bot_context(team))?),
+                s(self.cipher.seal(bot_token, &h.context)?),
             )
             .set(
                 "sealed_refresh_token",
-                s(self.cipher.seal(refresh_token, &refresh_context(team))?),
+                s(self.cipher.seal(refresh_token, &h.refresh_context)?),
             )
             .set("bot_token_expires_at", n(expires_at))
             .remove("refresh_lock_until");
         self.table
             .update(
-                &keys::installation(team),
+                &h.key,
                 update,
                 Some(Condition::Equals(
                     "status".into(),
@@ -471,14 +496,14 @@ impl Installations {
         }
     }
 
-    /// Stores (or replaces, on reinstall) an organisation-wide install,
-    /// keeping the workspaces it was granted before.
+    /// Stores (or replaces, on reinstall) an organisation-wide install.
+    /// Written attribute by attribute, so the workspaces it was granted
+    /// (and a grant landing meanwhile) stay.
     pub async fn save_org(
         &self,
         new: NewOrgInstallation,
     ) -> Result<OrgInstallation, InstallationError> {
         let e = new.enterprise_id.clone();
-        let teams = self.org(&e).await?.map(|o| o.teams).unwrap_or_default();
         let record = OrgInstallation {
             sealed_bot_token: Some(self.cipher.seal(&new.bot_token, &org_context(&e))?),
             sealed_refresh_token: new
@@ -496,11 +521,29 @@ impl Installations {
             installed_at: self.clock.now_secs(),
             status: InstallStatus::Active,
             revoked_at: None,
-            teams,
+            teams: Vec::new(),
+            pending: Vec::new(),
         };
-        let item = record_item(&keys::org_installation(&e), &record)?;
-        self.table.put(item, None).await?;
-        Ok(record)
+        let key = keys::org_installation(&e);
+        let item = record_item(&key, &record)?;
+        let mut update = Update::default();
+        for (attr, value) in item.into_inner() {
+            if attr != crate::table::PK && attr != crate::table::SK {
+                update = update.set(attr, value);
+            }
+        }
+        for gone in [
+            "sealed_refresh_token",
+            "bot_token_expires_at",
+            "revoked_at",
+            "refresh_lock_until",
+        ] {
+            if !update.set.iter().any(|(a, _)| a == gone) {
+                update = update.remove(gone);
+            }
+        }
+        let stored = self.table.update(&key, update, None).await?;
+        Ok(org_from_item(stored)?)
     }
 
     pub async fn org(
@@ -509,82 +552,141 @@ impl Installations {
     ) -> Result<Option<OrgInstallation>, InstallationError> {
         match self.table.get(&keys::org_installation(enterprise)).await? {
             None => Ok(None),
-            Some(item) => Ok(Some(from_item(item)?)),
+            Some(item) => Ok(Some(org_from_item(item)?)),
         }
     }
 
     /// The organisation's bot token, or why there is none.
-    pub async fn org_bot_token(&self, org: &OrgInstallation) -> Result<Secret, InstallationError> {
+    pub fn org_bot_token(
+        &self,
+        org: &OrgInstallation,
+    ) -> Result<Option<Secret>, InstallationError> {
         match (&org.sealed_bot_token, org.status) {
-            (Some(sealed), InstallStatus::Active) => {
-                Ok(self.cipher.open(sealed, &org_context(&org.enterprise_id))?)
-            }
-            (_, status) => Err(InstallationError::NeedsReinstall {
-                team: TeamId::new(org.enterprise_id.as_str())
-                    .map_err(|e| InstallationError::Table(TableError::Invalid(e.to_string())))?,
-                status,
-            }),
+            (Some(sealed), InstallStatus::Active) => Ok(Some(
+                self.cipher.open(sealed, &org_context(&org.enterprise_id))?,
+            )),
+            _ => Ok(None),
         }
     }
 
     /// The organisation's install now serves these workspaces: each gets a
-    /// copy as its own installation, unless it has an install of its own
-    /// (Slack's SDKs look for the workspace's first). Returns the teams
-    /// that now use the organisation's install.
+    /// stand-in installation, unless it has an active install of its own
+    /// (looked for first), and is listed on the organisation's item.
+    /// Returns the teams the organisation's install now serves; nothing
+    /// when it is not installed (any more).
     ///
     /// Read, then written: a workspace install landing between the two is
-    /// the one race left, and it ends with the copy; reinstalling the
+    /// the one race left, and ends with the stand-in; reinstalling the
     /// workspace puts its own back.
     pub async fn grant(
         &self,
         enterprise: &EnterpriseId,
         teams: &[GrantedTeam],
     ) -> Result<Vec<TeamId>, InstallationError> {
-        let Some(mut org) = self.org(enterprise).await? else {
+        let Some(org) = self
+            .org(enterprise)
+            .await?
+            .filter(OrgInstallation::is_active)
+        else {
             return Ok(Vec::new());
         };
-        let token = self.org_bot_token(&org).await?;
-        let refresh = org
-            .sealed_refresh_token
-            .as_ref()
-            .map(|sealed| self.cipher.open(sealed, &org_refresh_context(enterprise)))
-            .transpose()?;
         let mut serving = Vec::new();
         for t in teams {
+            match self
+                .table
+                .update(
+                    &keys::org_installation(enterprise),
+                    Update::default().set(format!("{GRANTED_ATTR_PREFIX}{}", t.id), s(&t.name)),
+                    Some(Condition::Equals(
+                        "status".into(),
+                        s(InstallStatus::Active.as_str()),
+                    )),
+                )
+                .await
+            {
+                Ok(_) => {}
+                Err(TableError::ConditionFailed) => return Ok(serving),
+                Err(e) => return Err(e.into()),
+            }
             if let Some(own) = self.get(&t.id).await?
                 && !own.is_enterprise_install
                 && own.is_active()
             {
                 tracing::info!(team_id = %t.id, "the workspace has its own install; it stays");
-            } else {
-                self.save(NewInstallation {
-                    team_id: t.id.clone(),
-                    team_name: t.name.clone(),
-                    enterprise_id: Some(enterprise.clone()),
-                    is_enterprise_install: true,
-                    app_id: org.app_id.clone(),
-                    bot_user_id: org.bot_user_id.clone(),
-                    bot_scopes: org.bot_scopes.clone(),
-                    installer_user_id: org.installer_user_id.clone(),
-                    bot_token: token.clone(),
-                    refresh_token: refresh.clone(),
-                    bot_token_expires_at: org.bot_token_expires_at,
-                })
-                .await?;
-                serving.push(t.id.clone());
+                continue;
             }
-            if !org.teams.iter().any(|g| g.id == t.id) {
-                org.teams.push(t.clone());
-            }
+            let stand_in = Installation {
+                team_id: t.id.clone(),
+                team_name: t.name.clone(),
+                enterprise_id: Some(enterprise.clone()),
+                is_enterprise_install: true,
+                app_id: org.app_id.clone(),
+                bot_user_id: org.bot_user_id.clone(),
+                bot_scopes: org.bot_scopes.clone(),
+                installer_user_id: org.installer_user_id.clone(),
+                installed_at: self.clock.now_secs(),
+                status: InstallStatus::Active,
+                revoked_at: None,
+                sealed_bot_token: None,
+                sealed_refresh_token: None,
+                bot_token_expires_at: None,
+            };
+            let item = record_item(&keys::installation(&t.id), &stand_in)?;
+            self.table.put(item, None).await?;
+            serving.push(t.id.clone());
         }
-        let item = record_item(&keys::org_installation(enterprise), &org)?;
-        self.table.put(item, None).await?;
         Ok(serving)
     }
 
+    /// Remembers that `space` is to be connected to `team` once the
+    /// organisation's install is granted it.
+    pub async fn await_grant(
+        &self,
+        enterprise: &EnterpriseId,
+        team: &TeamId,
+        space: &crate::ids::SpaceId,
+    ) -> Result<(), InstallationError> {
+        self.table
+            .update(
+                &keys::org_installation(enterprise),
+                Update::default().set(format!("{PENDING_ATTR_PREFIX}{team}"), s(space.as_str())),
+                Some(Condition::Exists),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The space waiting for `team` to be granted, taken (once).
+    pub async fn take_awaiting(
+        &self,
+        enterprise: &EnterpriseId,
+        team: &TeamId,
+    ) -> Result<Option<crate::ids::SpaceId>, InstallationError> {
+        let attr = format!("{PENDING_ATTR_PREFIX}{team}");
+        let Some(org) = self.org(enterprise).await? else {
+            return Ok(None);
+        };
+        let Some((_, space)) = org.pending.into_iter().find(|(t, _)| t == team) else {
+            return Ok(None);
+        };
+        match self
+            .table
+            .update(
+                &keys::org_installation(enterprise),
+                Update::default().remove(attr.clone()),
+                Some(Condition::Equals(attr, s(space.as_str()))),
+            )
+            .await
+        {
+            Ok(_) => Ok(Some(space)),
+            Err(TableError::ConditionFailed) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The organisation's install no longer serves these workspaces
-    /// (`team_access_revoked`): their copies are revoked (a workspace's own
-    /// install is left alone). Returns the teams whose copy went.
+    /// (`team_access_revoked`): their stand-ins are revoked (a workspace's
+    /// own install is left alone). Returns the teams whose stand-in went.
     pub async fn ungrant(
         &self,
         enterprise: &EnterpriseId,
@@ -593,62 +695,97 @@ impl Installations {
     ) -> Result<Vec<TeamId>, InstallationError> {
         let mut gone = Vec::new();
         for team in teams {
-            if let Some(copy) = self.get(team).await?
-                && copy.is_enterprise_install
-                && copy.enterprise_id.as_ref() == Some(enterprise)
+            if let Some(stand_in) = self.get(team).await?
+                && stand_in.is_enterprise_install
+                && stand_in.enterprise_id.as_ref() == Some(enterprise)
                 && self.revoke(team, status).await? == Revoked::Now
             {
                 gone.push(team.clone());
             }
-        }
-        if let Some(mut org) = self.org(enterprise).await? {
-            org.teams.retain(|g| !teams.contains(&g.id));
-            let item = record_item(&keys::org_installation(enterprise), &org)?;
-            self.table.put(item, None).await?;
+            match self
+                .table
+                .update(
+                    &keys::org_installation(enterprise),
+                    Update::default().remove(format!("{GRANTED_ATTR_PREFIX}{team}")),
+                    Some(Condition::Exists),
+                )
+                .await
+            {
+                Ok(_) | Err(TableError::ConditionFailed) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
         Ok(gone)
     }
 
-    /// Removes the organisation's install (`app_uninstalled`, or its bot
-    /// token revoked): its token goes, and every workspace copy of it.
-    /// Returns the workspaces it served. Idempotent.
+    /// Removes the organisation's install as of `event_time`
+    /// (`app_uninstalled`, or its bot token revoked): its token goes, and
+    /// every workspace stand-in of it. Returns the workspaces it served;
+    /// nothing when it was removed before, or installed again after the
+    /// event (a late retry leaves a reinstall alone).
     pub async fn revoke_org(
         &self,
         enterprise: &EnterpriseId,
         status: InstallStatus,
+        event_time: i64,
     ) -> Result<Vec<TeamId>, InstallationError> {
-        let Some(org) = self.org(enterprise).await? else {
-            return Ok(Vec::new());
-        };
-        let teams: Vec<TeamId> = org.teams.iter().map(|g| g.id.clone()).collect();
-        for team in &teams {
-            if let Some(copy) = self.get(team).await?
-                && copy.is_enterprise_install
-                && copy.enterprise_id.as_ref() == Some(enterprise)
-            {
-                self.revoke(team, status).await?;
-            }
-        }
         let update = Update::default()
             .remove("sealed_bot_token")
             .remove("sealed_refresh_token")
             .remove("bot_token_expires_at")
             .set("status", s(status.as_str()))
             .set("revoked_at", n(self.clock.now_secs()));
-        match self
+        let guard = Condition::All(vec![
+            Condition::Equals("status".into(), s(InstallStatus::Active.as_str())),
+            // Installed in the event's second or before: the event is about it.
+            Condition::Below("installed_at".into(), event_time + 1),
+        ]);
+        let org = match self
             .table
-            .update(
-                &keys::org_installation(enterprise),
-                update,
-                Some(Condition::Equals(
-                    "status".into(),
-                    s(InstallStatus::Active.as_str()),
-                )),
-            )
+            .update(&keys::org_installation(enterprise), update, Some(guard))
             .await
         {
-            Ok(_) | Err(TableError::ConditionFailed) => Ok(teams),
-            Err(e) => Err(e.into()),
+            Ok(item) => org_from_item(item)?,
+            Err(TableError::ConditionFailed) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let teams: Vec<TeamId> = org.teams.iter().map(|g| g.id.clone()).collect();
+        for team in &teams {
+            if let Some(stand_in) = self.get(team).await?
+                && stand_in.is_enterprise_install
+                && stand_in.enterprise_id.as_ref() == Some(enterprise)
+            {
+                self.revoke(team, status).await?;
+            }
         }
+        Ok(teams)
     }
+}
+
+/// An organisation's record with its granted workspaces (its
+/// `granted#{team}` attributes).
+fn org_from_item(item: crate::table::Item) -> Result<OrgInstallation, TableError> {
+    let mut teams: Vec<GrantedTeam> = item
+        .keys()
+        .filter_map(|attr| {
+            let id = attr.strip_prefix(GRANTED_ATTR_PREFIX)?;
+            Some(GrantedTeam {
+                id: TeamId::new(id).ok()?,
+                name: crate::table::str_attr(&item, attr).unwrap_or(id).to_owned(),
+            })
+        })
+        .collect();
+    teams.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+    let pending = item
+        .keys()
+        .filter_map(|attr| {
+            let team = TeamId::new(attr.strip_prefix(PENDING_ATTR_PREFIX)?).ok()?;
+            let space = crate::ids::SpaceId::new(crate::table::str_attr(&item, attr)?).ok()?;
+            Some((team, space))
+        })
+        .collect();
+    let mut org: OrgInstallation = from_item(item)?;
+    org.teams = teams;
+    org.pending = pending;
+    Ok(org)
 }
