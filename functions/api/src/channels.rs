@@ -586,11 +586,20 @@ pub async fn unmap(
         .await?
         .filter(|r| r.space_id == space.id)
         .ok_or_else(not_mapped)?;
-    channels.unmap(&team, &channel).await?;
-    let stopped = s
-        .chat()
+    // Stopped, told, then unmapped: a retry after a failure on the way
+    // still finds the mapping, and tells the office what it may not have
+    // heard (the office drops a repeat it did hear by the chat's state).
+    let chat = s.chat();
+    let stopped = match chat
         .stop_channel(&team, &channel, Stopped::Unmapped)
-        .await?;
+        .await?
+    {
+        Some(c) => Some(c),
+        None => chat
+            .conversation(&team, &channel)
+            .await?
+            .filter(|c| c.stopped == Some(Stopped::Unmapped)),
+    };
     if let Some(c) = &stopped {
         let n = Notification::channel_bridge_stopped(
             c,
@@ -609,6 +618,7 @@ pub async fn unmap(
         )
         .await?;
     }
+    channels.unmap(&team, &channel).await?;
     tracing::info!(%channel, room_id = %route.room_id, "channel unmapped from the office");
     Ok(Json(model::ChannelUnmapped {
         channel_id: channel,
@@ -758,15 +768,12 @@ async fn thread_page(
         messages.push(parent);
     }
     let want = (limit as usize).saturating_sub(messages.len()).max(1);
-    let (replies, reached_end) = chat
+    let (replies, go_on) = chat
         .thread_replies(&team, &channel, thread, after.as_ref(), want, THREAD_SCAN)
         .await?;
     messages.extend(replies);
     messages.truncate(limit as usize);
-    let next_cursor = match (reached_end, messages.last()) {
-        (false, Some(m)) => Some(m.ts.clone()),
-        _ => None,
-    };
+    let next_cursor = go_on;
     Ok(crate::chats::StoredPage {
         messages,
         next_cursor,

@@ -2,8 +2,9 @@
 //! `oauth.v2.access` with `is_enterprise_install: true`, the organisation
 //! in `enterprise` and `team: null` (api.slack.com/enterprise/apps/reference).
 //! The install is stored under the organisation; the workspaces an org
-//! admin has granted it (`auth.teams.list`) each get a copy, so requests
-//! from them find it. "The app won't actually be added to any workspaces
+//! admin has granted it so far (`auth.teams.list`) are handed to the
+//! worker as `team_access_granted` would hand them, so requests from them
+//! find it. "The app won't actually be added to any workspaces
 //! yet": more arrive later with `team_access_granted` (the worker).
 //!
 //! A space still maps to one workspace: the one the admin chose when
@@ -11,9 +12,13 @@
 //! with several (or none yet) the page says how to choose.
 
 use axum::response::{IntoResponse, Redirect, Response};
-use hallway::ids::{AppId, EnterpriseId, TeamId, UserId};
+use std::time::Duration;
+
+use hallway::ids::{AppId, EnterpriseId, EventId, TeamId, UserId};
+use hallway::jobs::{self, Job, SlackEventJob};
 use hallway::services::Services;
 use hallway::slack::client::OAuthV2Access;
+use hallway::slack::events::SlackEvent;
 use hallway::store::{GrantedTeam, NewOrgInstallation, StateData};
 use http::StatusCode;
 
@@ -85,16 +90,29 @@ pub(crate) async fn finish_org_install(
             Vec::new()
         }
     };
-    let serving = match installations.grant(&enterprise, &granted).await {
-        Ok(t) => t,
-        Err(e) => return unavailable(s, e.into()),
-    };
-    for team in &serving {
-        if let Err(e) = s.spaces().mark_team_connected(team).await {
+    // Serving them (a stand-in each, spaces reconnected, directories
+    // started) is the worker's, as for `team_access_granted`: an
+    // organisation may have hundreds of workspaces, and this page must
+    // answer now.
+    if !granted.is_empty() {
+        let job = Job::SlackEvent(SlackEventJob {
+            team_id: match TeamId::new(enterprise.as_str()) {
+                Ok(t) => t,
+                Err(e) => return unavailable(s, e.into()),
+            },
+            enterprise_id: Some(enterprise.clone()),
+            is_enterprise_install: true,
+            event_id: match EventId::new(format!("install-{enterprise}-{}", org.installed_at)) {
+                Ok(id) => id,
+                Err(e) => return unavailable(s, e.into()),
+            },
+            event_time: org.installed_at,
+            event: SlackEvent::TeamAccessGranted {
+                team_ids: granted.iter().map(|g| g.id.clone()).collect(),
+            },
+        });
+        if let Err(e) = jobs::enqueue(s.queue.as_ref(), &job, Duration::ZERO).await {
             return unavailable(s, e.into());
-        }
-        if let Err(e) = hallway::directory_refresh::start_refresh(s, team).await {
-            tracing::warn!(error = %e, team_id = %team, "the directory refresh could not start");
         }
     }
     let Some(space) = data.space_id else {

@@ -160,6 +160,7 @@ async fn map_channel(w: &Worker, job: &CommandJob, invite_id: &str) -> Result<()
         tell(s, job, &escape(&text)).await;
         return Ok(());
     }
+    let previous = s.channels().route(&job.team_id, &job.channel_id).await?;
     s.channels()
         .map(
             &job.team_id,
@@ -170,6 +171,20 @@ async fn map_channel(w: &Worker, job: &CommandJob, invite_id: &str) -> Result<()
             Some(&job.user_id),
         )
         .await?;
+    // The room the channel was the chat of loses it: its office is told.
+    if let Some(old) = previous.filter(|r| r.space_id != job.space_id || r.room_id != job.room_id)
+        && let Some(c) = s.chat().conversation(&job.team_id, &job.channel_id).await?
+        && c.is_live_channel()
+    {
+        let n = hallway::office_webhook::Notification::channel_bridge_stopped(
+            &c,
+            Some((&old.space_id, &old.room_id)),
+            hallway::store::chat::Stopped::Unmapped,
+            s.clock.now_secs(),
+        );
+        crate::chat::tell_office(w, n).await?;
+        tracing::info!(channel_id = %job.channel_id, old_room = %old.room_id, "the channel's chat moved to another room");
+    }
     s.chat()
         .open_channel(
             &job.team_id,

@@ -481,8 +481,8 @@ impl Chat {
     /// A thread's stored replies, oldest first, after `after` (or from the
     /// start of the thread), at most `limit`, reading at most `scan`
     /// messages of the conversation (replies are stored among the
-    /// channel's other messages, in `ts` order). The bool says whether the
-    /// scan reached the conversation's newest message.
+    /// channel's other messages, in `ts` order). With them, where to go on
+    /// from: `None` when the scan reached the conversation's newest message.
     pub async fn thread_replies(
         &self,
         team: &TeamId,
@@ -491,29 +491,32 @@ impl Chat {
         after: Option<&MessageTs>,
         limit: usize,
         scan: usize,
-    ) -> Result<(Vec<ChatMessage>, bool), TableError> {
+    ) -> Result<(Vec<ChatMessage>, Option<MessageTs>), TableError> {
         let start = after.unwrap_or(thread_ts);
         let mut query = Query::partition(keys::chat_pk(team, channel))
             .prefix(keys::MESSAGE_PREFIX)
             .limit(200)
             .after_sort_key(keys::chat_message(team, channel, start).sk);
         let (mut found, mut read) = (Vec::new(), 0usize);
+        let mut last: Option<MessageTs> = None;
         loop {
             let page = self.table.query(query.clone()).await?;
             for item in page.items {
                 read += 1;
                 let m: ChatMessage = from_item(item)?;
+                last = Some(m.ts.clone());
                 if m.thread_ts.as_ref() == Some(thread_ts) && m.ts != *thread_ts {
                     found.push(m);
                     if found.len() >= limit {
-                        return Ok((found, false));
+                        return Ok((found, last));
                     }
                 }
             }
             match page.next {
                 Some(next) if read < scan => query = query.after(Some(next)),
-                Some(_) => return Ok((found, false)),
-                None => return Ok((found, true)),
+                // The scan's budget is spent: go on after what was read.
+                Some(_) => return Ok((found, last)),
+                None => return Ok((found, None)),
             }
         }
     }

@@ -25,7 +25,9 @@ use crate::crypto::{CryptoError, TokenCipher};
 use crate::ids::{AppId, EnterpriseId, TeamId, UserId};
 use crate::keys;
 use crate::secrets::Secret;
-use crate::table::{Condition, SharedTable, TableError, Update, from_item, n, record_item, s};
+use crate::table::{
+    Condition, SharedTable, TableError, Update, Value, from_item, n, record_item, s,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -476,6 +478,12 @@ impl Installations {
         if let Some(at) = event_time {
             // Installed in the event's second or before: the event is about it.
             guard.push(Condition::Below("installed_at".into(), at + 1));
+            // A workspace's lifecycle event is about its own install, never
+            // the organisation's stand-in that may have taken over since.
+            guard.push(Condition::Equals(
+                "is_enterprise_install".into(),
+                Value::Bool(false),
+            ));
         }
         match self
             .table
