@@ -27,6 +27,7 @@ use serde_json::json;
 
 use crate::caller::{Caller, Need};
 use crate::chats::{HistoryFailure, HistorySource, page_bounds, stored_history};
+use crate::errors::ChannelChatError as E;
 use crate::extract::{ValidJson, ValidPath, ValidQuery};
 use crate::people::{slack_refusal, with_refresh};
 use crate::{installed_team, model, spaces_error};
@@ -79,9 +80,7 @@ impl ChannelAccess {
             .await?
             .filter(|r| r.space_id == space.id);
         if route.is_none() && role == hallway::store::Role::Guest {
-            return Err(ApiError::Forbidden(
-                "guests may chat only in channels mapped to this space's rooms".into(),
-            ));
+            return Err(E::GuestsOnlyInRooms.into());
         }
         let via = match person(s, &team, caller.user()).await? {
             Some((me, token)) => Via::Person { me, token },
@@ -92,10 +91,7 @@ impl ChannelAccess {
                     .map_err(|e| ApiError::Unavailable(e.into()))?,
             },
             None => {
-                return Err(ApiError::Conflict(format!(
-                    "link your Slack account to chat in channels that are not one of this space's rooms: POST /api/v1/spaces/{}/slack/link",
-                    space.id
-                )));
+                return Err(E::LinkToChat(space.id.clone()).into());
             }
         };
         let mut access = Self {
@@ -110,9 +106,7 @@ impl ChannelAccess {
         if access.route.is_none() {
             match channel_info(s, &mut access).await {
                 Ok(info) if info.is_private && !info.is_member => {
-                    return Err(ApiError::Conflict(
-                        "you are not in this channel on Slack".into(),
-                    ));
+                    return Err(E::NotInChannel.into());
                 }
                 Ok(info) => access.info = Some(info),
                 Err(e) => return Err(access.refusal(s, e).await),
@@ -131,19 +125,14 @@ impl ChannelAccess {
     /// A refusal of a call on the caller's way in, worded for them.
     async fn refusal(&self, s: &Services, e: SlackError) -> ApiError {
         match &self.via {
-            _ if e.channel_archived() => ApiError::Conflict("the channel is archived".into()),
-            Via::Person { .. } if e.channel_out_of_reach() => {
-                ApiError::Conflict("you are not in this channel on Slack".into())
-            }
-            Via::App { .. } if e.channel_out_of_reach() => ApiError::Conflict(
-                "the app is not in this channel: someone in it can add it with `/invite @hallway`"
-                    .into(),
-            ),
+            _ if e.channel_archived() => E::Archived.into(),
+            Via::Person { .. } if e.channel_out_of_reach() => E::NotInChannel.into(),
+            Via::App { .. } if e.channel_out_of_reach() => E::AppNotInChannel.into(),
             Via::Person { me, token } => {
                 slack_refusal(s, &self.space, &self.team, me, token, e).await
             }
             Via::App { .. } if e.is_transient() => ApiError::Unavailable(e.into()),
-            Via::App { .. } => ApiError::Conflict(format!("Slack refused: {e}")),
+            Via::App { .. } => E::SlackRefused(e.to_string()).into(),
         }
     }
 
@@ -258,9 +247,7 @@ pub async fn list(
 ) -> Result<Json<model::ChannelsPage>, ApiError> {
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be between 1 and {MAX_LIMIT}"
-        )));
+        return Err(E::BadLimit { max: MAX_LIMIT }.into());
     }
     let (space, _) = caller.authorize(&s, &space, Need::Member).await?;
     let team = installed_team(&s, &space).await?;
@@ -275,10 +262,11 @@ pub async fn list(
     let page = match page {
         Ok(p) => p,
         Err(SlackError::RateLimited { retry_after }) => {
-            return Err(ApiError::RateLimited {
-                message: "Slack asks to slow down listing channels".into(),
+            return Err(E::RateLimited {
+                what: "listing channels",
                 retry_after_secs: retry_after.as_secs().max(1),
-            });
+            }
+            .into());
         }
         Err(e) => return Err(slack_refusal(&s, &space, &team, &me, &token, e).await),
     };
@@ -340,7 +328,7 @@ pub async fn open(
         },
     };
     if info.is_archived {
-        return Err(ApiError::Conflict("the channel is archived".into()));
+        return Err(E::Archived.into());
     }
     let follower = matches!(access.via, Via::Person { .. }).then(|| access.office_user.clone());
     let c = s
@@ -435,7 +423,7 @@ async fn bot_presence(
         Ok(_) => Ok(model::BotPresence::NotMember),
         Err(e) if e.channel_out_of_reach() => Ok(model::BotPresence::MustBeInvited),
         Err(e) if e.is_transient() => Err(ApiError::Unavailable(e.into())),
-        Err(e) => Err(ApiError::Conflict(format!("Slack refused: {e}"))),
+        Err(e) => Err(E::SlackRefused(e.to_string()).into()),
     }
 }
 
@@ -469,15 +457,12 @@ pub async fn map(
         .room(&space.id, &body.room_id)
         .await
         .map_err(spaces_error)?
-        .ok_or_else(|| ApiError::NotFound(format!("no room {} in this space", body.room_id)))?;
+        .ok_or_else(|| E::NoSuchRoom(body.room_id.clone()))?;
     // Only someone in the channel on Slack maps it (their own token says
     // so): a mapping lets the space's members, guests included, read and
     // write there through the app.
     let Some((me, mut token)) = person(&s, &team, caller.user()).await? else {
-        return Err(ApiError::Conflict(format!(
-            "link your Slack account to map a channel to a room: POST /api/v1/spaces/{}/slack/link",
-            space.id
-        )));
+        return Err(E::LinkToMap(space.id.clone()).into());
     };
     let slack = &s.slack;
     let asked = with_refresh(&s, caller.user(), &team, &mut token, |t| {
@@ -488,15 +473,13 @@ pub async fn map(
     let info = match asked {
         Ok(i) if i.is_member => i,
         Ok(_) => {
-            return Err(ApiError::Conflict(
-                "join the channel on Slack first: only its members map it to a room".into(),
-            ));
+            return Err(E::JoinChannelFirst.into());
         }
         Err(e) if e.channel_out_of_reach() => return Err(not_visible(&channel)),
         Err(e) => return Err(slack_refusal(&s, &space, &team, &me, &token, e).await),
     };
     if info.is_archived {
-        return Err(ApiError::Conflict("the channel is archived".into()));
+        return Err(E::Archived.into());
     }
     if let Some(other) = s
         .channels()
@@ -505,10 +488,7 @@ pub async fn map(
         .filter(|r| r.space_id != space.id)
     {
         tracing::info!(%channel, other_space = %other.space_id, "mapping refused: the channel is another space's room chat");
-        return Err(ApiError::Conflict(
-            "the channel is already the chat of a room of another space: unmap it there first"
-                .into(),
-        ));
+        return Err(E::MappedElsewhere.into());
     }
     let bot_token = s
         .bot_token(&team)
@@ -556,7 +536,7 @@ pub async fn map(
 }
 
 fn not_visible(channel: &ChannelId) -> ApiError {
-    ApiError::NotFound(format!("no channel {channel} that you are in on Slack"))
+    E::NotVisible(channel.clone()).into()
 }
 
 /// Removes a channel's mapping to a room of the space: the room's chat
@@ -579,8 +559,7 @@ pub async fn unmap(
     let (space, _) = caller.authorize(&s, &space, Need::Member).await?;
     let team = crate::connected_team(&space)?;
     let channels = s.channels();
-    let not_mapped =
-        || ApiError::NotFound(format!("{channel} is not mapped to a room of this space"));
+    let not_mapped = || E::NotMapped(channel.clone());
     let route = channels
         .route(&team, &channel)
         .await?
@@ -657,10 +636,7 @@ pub async fn history(
     })?;
     let thread = match q.thread.as_deref() {
         None | Some("") => None,
-        Some(t) => Some(
-            MessageTs::new(t)
-                .map_err(|_| ApiError::BadRequest("thread is not a message's ts".into()))?,
-        ),
+        Some(t) => Some(MessageTs::new(t).map_err(|_| E::BadThread)?),
     };
     let mut access = ChannelAccess::open(&s, &caller, &space, channel).await?;
     let chat = s.chat();
@@ -835,14 +811,10 @@ pub async fn send(
 ) -> Result<(StatusCode, Json<model::ChannelMessageSent>), ApiError> {
     let text = body.text.trim();
     if text.is_empty() || text.chars().count() > MAX_TEXT {
-        return Err(ApiError::BadRequest(format!(
-            "text must be 1-{MAX_TEXT} characters"
-        )));
+        return Err(E::BadText { max: MAX_TEXT }.into());
     }
     if body.broadcast && body.thread_ts.is_none() {
-        return Err(ApiError::BadRequest(
-            "broadcast is for thread replies: give thread_ts".into(),
-        ));
+        return Err(E::BroadcastWithoutThread.into());
     }
     let mut access = ChannelAccess::open(&s, &caller, &space, channel).await?;
     let mut message = json!({"channel": access.channel, "text": text});
@@ -878,10 +850,11 @@ pub async fn send(
     let posted = match posted {
         Ok(p) => p,
         Err(SlackError::RateLimited { retry_after }) => {
-            return Err(ApiError::RateLimited {
-                message: "Slack asks to slow down in this channel".into(),
+            return Err(E::RateLimited {
+                what: "in this channel",
                 retry_after_secs: retry_after.as_secs().max(1),
-            });
+            }
+            .into());
         }
         Err(e) => return Err(access.refusal(&s, e).await),
     };

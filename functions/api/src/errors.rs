@@ -5,7 +5,7 @@
 //! in one place.
 
 use axum::response::{IntoResponse, Response};
-use hallway::ids::{OfficeUserId, RoomId, UserId};
+use hallway::ids::{ChannelId, OfficeUserId, RoomId, SpaceId, UserId};
 use hallway::queue::QueueError;
 use hallway::store::{MembersError, SpacesError};
 use hallway::table::TableError;
@@ -260,5 +260,91 @@ mod tests {
         assert_eq!(e.status(), StatusCode::FORBIDDEN);
         let e: ApiError = StarError::from(TableError::Unavailable("x".into())).into();
         assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+}
+
+/// Channel chat (`/api/v1/spaces/{space}/channels/…`): what the caller
+/// must do when a channel cannot be listed, opened, mapped, read or
+/// written from the office.
+#[derive(Debug, thiserror::Error)]
+pub enum ChannelChatError {
+    // Fix the request (400).
+    #[error("text must be 1-{max} characters")]
+    BadText { max: usize },
+    #[error("broadcast is for thread replies: give thread_ts")]
+    BroadcastWithoutThread,
+    #[error("thread is not a message's ts")]
+    BadThread,
+    #[error("limit must be between 1 and {max}")]
+    BadLimit { max: u32 },
+    // Not theirs to do (403).
+    #[error("guests may chat only in channels mapped to this space's rooms")]
+    GuestsOnlyInRooms,
+    // Nothing there (404).
+    #[error("no room {0} in this space")]
+    NoSuchRoom(RoomId),
+    #[error("no channel {0} that you are in on Slack")]
+    NotVisible(ChannelId),
+    #[error("{0} is not mapped to a room of this space")]
+    NotMapped(ChannelId),
+    // Act first (409).
+    #[error(
+        "link your Slack account to chat in channels that are not one of this space's rooms: POST /api/v1/spaces/{0}/slack/link"
+    )]
+    LinkToChat(SpaceId),
+    #[error(
+        "link your Slack account to map a channel to a room: POST /api/v1/spaces/{0}/slack/link"
+    )]
+    LinkToMap(SpaceId),
+    #[error("you are not in this channel on Slack")]
+    NotInChannel,
+    #[error("join the channel on Slack first: only its members map it to a room")]
+    JoinChannelFirst,
+    #[error("the app is not in this channel: someone in it can add it with `/invite @hallway`")]
+    AppNotInChannel,
+    #[error("the channel is archived")]
+    Archived,
+    #[error("the channel is already the chat of a room of another space: unmap it there first")]
+    MappedElsewhere,
+    #[error("Slack refused: {0}")]
+    SlackRefused(String),
+    // Slow down (429).
+    #[error("Slack asks to slow down {what}")]
+    RateLimited {
+        what: &'static str,
+        retry_after_secs: u64,
+    },
+    // Try again (503).
+    #[error(transparent)]
+    Unavailable(anyhow::Error),
+}
+
+impl From<ChannelChatError> for ApiError {
+    fn from(e: ChannelChatError) -> Self {
+        use ChannelChatError as E;
+        match e {
+            E::BadText { .. } | E::BroadcastWithoutThread | E::BadThread | E::BadLimit { .. } => {
+                ApiError::BadRequest(e.to_string())
+            }
+            E::GuestsOnlyInRooms => ApiError::Forbidden(e.to_string()),
+            E::NoSuchRoom(_) | E::NotVisible(_) | E::NotMapped(_) => {
+                ApiError::NotFound(e.to_string())
+            }
+            E::LinkToChat(_)
+            | E::LinkToMap(_)
+            | E::NotInChannel
+            | E::JoinChannelFirst
+            | E::AppNotInChannel
+            | E::Archived
+            | E::MappedElsewhere
+            | E::SlackRefused(_) => ApiError::Conflict(e.to_string()),
+            E::RateLimited {
+                retry_after_secs, ..
+            } => ApiError::RateLimited {
+                message: e.to_string(),
+                retry_after_secs,
+            },
+            E::Unavailable(e) => ApiError::Unavailable(e),
+        }
     }
 }

@@ -232,7 +232,18 @@ async fn finish_install(s: &Services, data: StateData, g: OAuthV2Access) -> Resp
             ("Open the office", s.config.app_url.to_string()),
         );
     };
-    match s.spaces().connect(&space, &team).await {
+    connect_space(s, &space, &team, &team_name).await
+}
+
+/// Connects the space an install was started from to its workspace and
+/// goes back to the office; a page when the space is gone.
+pub(crate) async fn connect_space(
+    s: &Services,
+    space: &hallway::ids::SpaceId,
+    team: &TeamId,
+    installed_in: &str,
+) -> Response {
+    match s.spaces().connect(space, team).await {
         Ok(previous) => {
             tracing::info!(team_id = %team, space_id = %space, replaced = ?previous, "space connected to Slack");
             Redirect::to(&office(
@@ -246,7 +257,7 @@ async fn finish_install(s: &Services, data: StateData, g: OAuthV2Access) -> Resp
             StatusCode::NOT_FOUND,
             "The space is gone",
             format!(
-                "hallway was installed in {team_name}, but the space this was started from no longer exists."
+                "hallway was installed in {installed_in}, but the space this was started from no longer exists."
             ),
         ),
         Err(e) => unavailable(s, e.into()),

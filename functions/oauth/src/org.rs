@@ -11,7 +11,7 @@
 //! connecting (the office API's `team_id`), else the only one granted;
 //! with several (or none yet) the page says how to choose.
 
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use std::time::Duration;
 
 use hallway::ids::{AppId, EnterpriseId, EventId, TeamId, UserId};
@@ -23,7 +23,7 @@ use hallway::store::{GrantedTeam, NewOrgInstallation, StateData};
 use http::StatusCode;
 
 use crate::install::incomplete;
-use crate::{office, page, page_with_action, unavailable};
+use crate::{page, page_with_action, unavailable};
 
 pub(crate) async fn finish_org_install(
     s: &Services,
@@ -177,23 +177,5 @@ pub(crate) async fn finish_org_install(
             );
         }
     };
-    match s.spaces().connect(&space, &team).await {
-        Ok(previous) => {
-            tracing::info!(team_id = %team, space_id = %space, replaced = ?previous, "space connected through the organisation's install");
-            Redirect::to(&office(
-                s,
-                &format!("/spaces/{space}/settings/slack?connected={team}"),
-            ))
-            .into_response()
-        }
-        Err(hallway::store::SpacesError::NoSuchSpace(_)) => page(
-            s,
-            StatusCode::NOT_FOUND,
-            "The space is gone",
-            format!(
-                "hallway was installed for {org_name}, but the space this was started from no longer exists."
-            ),
-        ),
-        Err(e) => unavailable(s, e.into()),
-    }
+    crate::install::connect_space(s, &space, &team, &org_name).await
 }

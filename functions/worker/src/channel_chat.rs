@@ -17,11 +17,11 @@ use hallway::channel_chat::BotPresence;
 use hallway::ids::{ChannelId, TeamId, UserId};
 use hallway::office_webhook::Notification;
 use hallway::slack::events::NewMessage;
-use hallway::store::chat::{Recorded, Source, Stopped};
+use hallway::store::chat::{Source, Stopped};
 use hallway::store::{ChannelRoute, ChatMessage, Conversation};
 use serde_json::{Value, json};
 
-use crate::chat::{files_of, notify, tell_office};
+use crate::chat::{files_of, notify, record_new, tell_office};
 use crate::{JobError, Worker};
 
 pub async fn message(w: &Worker, team: &TeamId, m: &NewMessage) -> Result<(), JobError> {
@@ -31,36 +31,10 @@ pub async fn message(w: &Worker, team: &TeamId, m: &NewMessage) -> Result<(), Jo
         return Ok(());
     };
     let files = files_of(w, team, &conversation, &m.files).await?;
-    let record = ChatMessage {
-        team_id: team.clone(),
-        channel_id: m.channel.clone(),
-        ts: m.ts.clone(),
-        user: Some(m.user.clone()),
-        text: m.text.clone(),
-        thread_ts: m.thread_ts.clone(),
-        edited_ts: None,
-        deleted: false,
-        source: Source::Slack,
-        received_at: s.clock.now_secs(),
-        edited_us: 0,
-        notified: false,
-        files,
-        broadcast: m.broadcast,
-        office_user: None,
+    let Some(stored) = record_new(w, team, m, files).await? else {
+        return Ok(());
     };
     let chat = s.chat();
-    let stored = match chat.record(&record).await? {
-        Recorded::New => record,
-        Recorded::Known(existing) if existing.source == Source::Office => {
-            tracing::info!(ts = %m.ts, "echo of a message the office sent; not told again");
-            return Ok(());
-        }
-        Recorded::Known(existing) if existing.notified => {
-            tracing::info!(ts = %m.ts, "message seen before; nothing to do");
-            return Ok(());
-        }
-        Recorded::Known(existing) => *existing,
-    };
     let data = message_data(w, team, &stored, &conversation, route.as_ref()).await?;
     notify(w, team, "chat.channel_message", &stored, data).await?;
     chat.mark_notified(team, &m.channel, &m.ts).await?;
@@ -75,16 +49,14 @@ pub async fn changed(
     conversation: &Conversation,
     updated: &ChatMessage,
 ) -> Result<(), JobError> {
-    if conversation.stopped.is_some() {
-        return Ok(());
-    }
-    let route = w
-        .services
-        .channels()
-        .route(team, &conversation.channel_id)
-        .await?;
-    let data = message_data(w, team, updated, conversation, route.as_ref()).await?;
-    notify(w, team, "chat.channel_message_changed", updated, data).await
+    tell_change(
+        w,
+        team,
+        conversation,
+        updated,
+        "chat.channel_message_changed",
+    )
+    .await
 }
 
 /// A deletion of a stored channel message.
@@ -94,6 +66,17 @@ pub async fn deleted(
     conversation: &Conversation,
     gone: &ChatMessage,
 ) -> Result<(), JobError> {
+    tell_change(w, team, conversation, gone, "chat.channel_message_deleted").await
+}
+
+/// Tells the office of a change to a message of a live channel chat.
+async fn tell_change(
+    w: &Worker,
+    team: &TeamId,
+    conversation: &Conversation,
+    m: &ChatMessage,
+    kind: &str,
+) -> Result<(), JobError> {
     if conversation.stopped.is_some() {
         return Ok(());
     }
@@ -102,8 +85,8 @@ pub async fn deleted(
         .channels()
         .route(team, &conversation.channel_id)
         .await?;
-    let data = message_data(w, team, gone, conversation, route.as_ref()).await?;
-    notify(w, team, "chat.channel_message_deleted", gone, data).await
+    let data = message_data(w, team, m, conversation, route.as_ref()).await?;
+    notify(w, team, kind, m, data).await
 }
 
 /// The channel's live chat and its mapping, if it has one. A channel

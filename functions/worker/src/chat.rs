@@ -39,6 +39,29 @@ pub async fn message(w: &Worker, team: &TeamId, m: &NewMessage) -> Result<(), Jo
     let chat = s.chat();
     let conversation = conversation_for(w, team, &m.channel, &m.user, &m.via).await?;
     let files = files_of(w, team, &conversation, &m.files).await?;
+    let Some(stored) = record_new(w, team, m, files).await? else {
+        return Ok(());
+    };
+    auto_prompt(w, team, m).await;
+    let from = s.links().office_user_for(team, &m.user).await?;
+    let mut data = message_data(&stored, &conversation);
+    data["from_office_user"] = json!(from);
+    notify(w, team, "chat.message", &stored, data).await?;
+    chat.mark_notified(team, &m.channel, &m.ts).await?;
+    tracing::info!(channel = %m.channel, kind = ?conversation.kind, "DM bridged");
+    Ok(())
+}
+
+/// Stores a new message from Slack, with its files; `None` when there is
+/// nothing more to do: it is the echo of one the office sent, or the
+/// office was told of it before. A copy stored by an earlier attempt that
+/// stopped before telling the office comes back to be told now.
+pub(crate) async fn record_new(
+    w: &Worker,
+    team: &TeamId,
+    m: &NewMessage,
+    files: Vec<SharedFile>,
+) -> Result<Option<ChatMessage>, JobError> {
     let record = ChatMessage {
         team_id: team.clone(),
         channel_id: m.channel.clone(),
@@ -49,34 +72,25 @@ pub async fn message(w: &Worker, team: &TeamId, m: &NewMessage) -> Result<(), Jo
         edited_ts: None,
         deleted: false,
         source: Source::Slack,
-        received_at: s.clock.now_secs(),
+        received_at: w.services.clock.now_secs(),
         edited_us: 0,
         notified: false,
         files,
         broadcast: m.broadcast,
         office_user: None,
     };
-    let stored = match chat.record(&record).await? {
-        Recorded::New => record,
+    Ok(match w.services.chat().record(&record).await? {
+        Recorded::New => Some(record),
         Recorded::Known(existing) if existing.source == Source::Office => {
             tracing::info!(ts = %m.ts, "echo of a message the office sent; not told again");
-            return Ok(());
+            None
         }
         Recorded::Known(existing) if existing.notified => {
             tracing::info!(ts = %m.ts, "message seen before; nothing to do");
-            return Ok(());
+            None
         }
-        // Stored by an earlier attempt that stopped before telling the office.
-        Recorded::Known(existing) => *existing,
-    };
-    auto_prompt(w, team, m).await;
-    let from = s.links().office_user_for(team, &m.user).await?;
-    let mut data = message_data(&stored, &conversation);
-    data["from_office_user"] = json!(from);
-    notify(w, team, "chat.message", &stored, data).await?;
-    chat.mark_notified(team, &m.channel, &m.ts).await?;
-    tracing::info!(channel = %m.channel, kind = ?conversation.kind, "DM bridged");
-    Ok(())
+        Recorded::Known(existing) => Some(*existing),
+    })
 }
 
 pub async fn changed(
