@@ -31,6 +31,9 @@ use crate::world::{
 pub(crate) enum Outcome {
     Ok(Value),
     Err(String),
+    /// An error with more fields beside `error` (`response_metadata`,
+    /// views.open's error example).
+    ErrWith(String, Value),
 }
 
 pub(crate) struct Call {
@@ -209,7 +212,21 @@ fn required_scope(method: &str, kind: Option<Kind>, token: TokenKind) -> Option<
         "files.info" => "files:read",
         // methods/team.info.
         "team.info" => "team:read",
+        // methods/calls.add, …/calls.update, …/calls.end,
+        // …/calls.participants.add, …/calls.participants.remove:
+        // `calls:write`; methods/calls.info: `calls:read`
+        // (docs.slack.dev/apis/web-api/using-the-calls-api: "You'll need
+        // two scopes for interacting with calls").
+        "calls.add"
+        | "calls.update"
+        | "calls.end"
+        | "calls.participants.add"
+        | "calls.participants.remove" => "calls:write",
+        "calls.info" => "calls:read",
         // "No scopes required": auth.test, api.test, views.publish,
+        // views.open, views.push, views.update, functions.completeSuccess,
+        // functions.completeError (their pages: "No scope required" for
+        // bot and user tokens),
         // auth.revoke, apps.uninstall, the OAuth exchanges. (userInfo's
         // `openid` is not checked here.)
         _ => return None,
@@ -236,6 +253,11 @@ fn envelope(outcome: Outcome) -> (StatusCode, Value, Option<String>) {
             json!({"ok": false, "error": code}),
             Some(code),
         ),
+        Outcome::ErrWith(code, mut extra) => {
+            extra["ok"] = json!(false);
+            extra["error"] = json!(code);
+            (StatusCode::OK, extra, Some(code))
+        }
     }
 }
 
@@ -729,6 +751,27 @@ fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
                 "chat.delete" => delete_message(world, call, &team, &user),
                 "chat.unfurl" => unfurl(world, call, &team),
                 "views.publish" => views_publish(world, call, &team, kind),
+                "views.open" => crate::native::views_open(world, call, &team),
+                "views.push" => crate::native::views_push(world, call, &team),
+                "views.update" => crate::native::views_update(world, call, &team),
+                "calls.add" => {
+                    crate::native::calls_add(world, call, &team, &user, kind == TokenKind::User)
+                }
+                "calls.info" => crate::native::calls_info(world, call, &team),
+                "calls.update" => crate::native::calls_update(world, call, &team),
+                "calls.participants.add" => {
+                    crate::native::calls_participants(world, call, &team, true)
+                }
+                "calls.participants.remove" => {
+                    crate::native::calls_participants(world, call, &team, false)
+                }
+                "calls.end" => crate::native::calls_end(world, call, &team),
+                "functions.completeSuccess" => {
+                    crate::native::functions_complete(world, call, &team, true)
+                }
+                "functions.completeError" => {
+                    crate::native::functions_complete(world, call, &team, false)
+                }
                 "files.info" => files_info(world, call, &team, &user),
                 "apps.uninstall" => apps_uninstall(world, call, &team),
                 "auth.revoke" => auth_revoke(world, call, &team),
@@ -917,7 +960,7 @@ fn users_list(world: &World, call: &Call, team: &str, emails: bool) -> Outcome {
     // attempts "the entire result set"; the fake pages anyway.
     match page(world, call, &members) {
         Ok((members, next)) => Outcome::Ok(json!({
-            "members": members.iter().map(|u| world.user_json(team, u, emails)).collect::<Vec<_>>(),
+            "members": members.iter().map(|u| with_locale(call, u, world.user_json(team, u, emails))).collect::<Vec<_>>(),
             "cache_ts": 1_700_000_000,
             "response_metadata": {"next_cursor": next},
         })),
@@ -932,9 +975,30 @@ fn users_info(world: &World, call: &Call, team: &str, emails: bool) -> Outcome {
         return Outcome::Err("user_not_found".into());
     };
     match world.teams[team].user(id) {
-        Some(u) => Outcome::Ok(json!({"user": world.user_json(team, u, emails)})),
+        Some(u) => {
+            Outcome::Ok(json!({"user": with_locale(call, u, world.user_json(team, u, emails))}))
+        }
         None => Outcome::Err("user_not_found".into()),
     }
+}
+
+/// `locale` only when asked: `include_locale`, "Set this to `true` to
+/// receive the locale for this user. Defaults to `false`"
+/// (methods/users.info; users.list: "… for users"); "If you don't include
+/// the parameter, no locale will be provided. It's opt-in" (changelog
+/// 2017-09-locale-locale-locale). `1` counts as true (the fake's reading,
+/// as Slack's boolean arguments take it).
+fn with_locale(call: &Call, user: &crate::world::UserSeed, mut v: Value) -> Value {
+    let asked = match call.params.get("include_locale") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => matches!(s.as_str(), "true" | "1"),
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        _ => false,
+    };
+    if asked {
+        v["locale"] = json!(user.locale);
+    }
+    v
 }
 
 /// methods/users.lookupByEmail: `users_not_found` when nobody has the
@@ -1450,6 +1514,9 @@ fn post_message(
         if ch.is_archived {
             return Outcome::Err("is_archived".into());
         }
+    }
+    if let Err(e) = crate::native::check_call_blocks(world, team, &id, blocks.as_ref()) {
+        return e;
     }
     let mut msg = Message::new("", me, &text);
     msg.blocks = blocks;

@@ -778,6 +778,81 @@ pub(crate) fn revoke_org_token(world: &mut World, enterprise: &str, token: &str)
     push_org_callback(world, enterprise, event, authorization);
 }
 
+/// A workflow runs the app's custom step `callback_id`: a
+/// `function_executed` event (events/function_executed: `function` with
+/// `id`, `callback_id`, `title`, `type: "app"`, its parameters and
+/// `app_id`; `inputs` keyed by parameter name; `function_execution_id`
+/// `Fx…`; `workflow_execution_id` `Wx…`; `event_ts`; and
+/// `bot_access_token`, the "just in time" workflow token,
+/// authentication/tokens). The token is a bot token of the workspace with
+/// the scopes the app's bot has there (the fake's reading: "Workflow
+/// tokens … are a subset of bot tokens"), alive until the execution is
+/// completed (the fake's reading of "valid for the execution").
+/// `None` for an unknown team. Sent through the bot's subscription even
+/// when the fake was not told of an install (the fake's reading: a step
+/// runs only for an app that is installed).
+pub(crate) fn run_function(
+    world: &mut World,
+    team: &str,
+    callback_id: &str,
+    inputs: Value,
+) -> Option<String> {
+    let t = world.teams.get(team)?;
+    let bot = t.seed.bot_user_id.clone();
+    let mut scopes: Vec<String> = world
+        .tokens
+        .values()
+        .filter(|k| k.team == team && k.kind == TokenKind::Bot && !k.revoked && k.org.is_none())
+        .flat_map(|k| k.scopes.clone())
+        .collect();
+    scopes.sort();
+    scopes.dedup();
+    let token = format!("xwfp-{team}-{}", random_hex(12));
+    world.tokens.insert(
+        token.clone(),
+        crate::world::Token {
+            team: team.to_owned(),
+            user: bot,
+            kind: TokenKind::Bot,
+            scopes,
+            expires_at: None,
+            revoked: false,
+            org: None,
+        },
+    );
+    let upper = |n| random_hex(n).to_uppercase();
+    let execution = format!("Fx{}", upper(5));
+    let ts = world.next_ts();
+    let event = json!({
+        "type": "function_executed",
+        "function": {
+            "id": format!("Fn{}", upper(5)), "callback_id": callback_id,
+            "title": callback_id, "description": "", "type": "app",
+            "input_parameters": [], "output_parameters": [],
+            "app_id": world.app.app_id,
+            "date_created": 1_700_000_000, "date_updated": 1_700_000_000, "date_deleted": 0,
+        },
+        "inputs": inputs,
+        "function_execution_id": execution,
+        "workflow_execution_id": format!("Wx{}", upper(5)),
+        "event_ts": ts,
+        "bot_access_token": token,
+    });
+    world.executions.insert(
+        execution.clone(),
+        crate::world::FunctionExecution {
+            team: team.to_owned(),
+            callback_id: callback_id.to_owned(),
+            inputs,
+            token,
+            outcome: None,
+        },
+    );
+    let authorization = bot_authorization(world, team);
+    push_callback(world, team, event, authorization);
+    Some(execution)
+}
+
 /// Sends what the last change queued, each callback on its own task (after
 /// the caller's lock is gone).
 pub(crate) fn flush(shared: &Shared) {

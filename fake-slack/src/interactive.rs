@@ -175,6 +175,7 @@ pub(crate) async fn run_command(
     let response_id = random_hex(12);
     let response_url = format!("{base_url}/response/{response_id}");
     let trigger = trigger_id();
+    shared.lock().register_trigger(&trigger, team, user);
     // The serializer is not Send: done with before the request goes out.
     let body = {
         let mut form = url::form_urlencoded::Serializer::new(String::new());
@@ -243,6 +244,7 @@ pub(crate) async fn run_block_action(
     let response_id = random_hex(12);
     let response_url = format!("{base_url}/response/{response_id}");
     let trigger = trigger_id();
+    shared.lock().register_trigger(&trigger, team, user);
     let action_ts = format!("{}.{:06}", unix_now(), 0);
     // Through an org-wide install the payload has `"team": null`,
     // `enterprise {id, name}`, `"is_enterprise_install": true`, and the
@@ -299,6 +301,325 @@ pub(crate) async fn run_block_action(
         &outcome,
     );
     Ok(outcome)
+}
+
+/// The `team`, `enterprise` and `is_enterprise_install` of an interaction
+/// payload (see [`run_block_action`] for the org-wide form).
+fn team_fields(p: &Place, team: &str) -> (Value, Value) {
+    let team_object = if p.org_install {
+        Value::Null
+    } else {
+        json!({"id": team, "domain": p.team_domain})
+    };
+    let enterprise = p
+        .enterprise_id
+        .as_ref()
+        .zip(p.enterprise_name.as_ref())
+        .map(|(e, name)| json!({"id": e, "name": name}))
+        .unwrap_or(Value::Null);
+    (team_object, enterprise)
+}
+
+/// `user` runs the global shortcut `callback_id`: a `shortcut` payload
+/// ("Global shortcuts will return `shortcut`",
+/// reference/interaction-payloads/shortcuts) with `callback_id`,
+/// `trigger_id`, `user`, `team`, `token` and `action_ts` (bolt-js
+/// `GlobalShortcut`); no channel and no `response_url` ("only be included
+/// for message shortcuts", same page).
+pub(crate) async fn run_shortcut(
+    shared: &Shared,
+    team: &str,
+    user: &str,
+    callback_id: &str,
+) -> Result<CommandOutcome, String> {
+    let (target, p, app_id) = {
+        let w = shared.lock();
+        let target = w.interactivity.clone().ok_or("no_interactivity_target")?;
+        let t = w.teams.get(team).ok_or("team_not_found")?;
+        // Any conversation serves `place`; a shortcut names none.
+        let channel = t.channels.keys().next().cloned().unwrap_or_default();
+        let p = match place(&w, team, &channel, user, None) {
+            Err(e) if e == "channel_not_found" => return Err("no_channel_in_team".into()),
+            other => other?,
+        };
+        (target, p, w.app.app_id.clone())
+    };
+    let trigger = trigger_id();
+    shared.lock().register_trigger(&trigger, team, user);
+    let (team_object, enterprise) = team_fields(&p, team);
+    let payload = json!({
+        "type": "shortcut",
+        "token": "fake-verification-token",
+        "action_ts": format!("{}.{:06}", unix_now(), 0),
+        "team": team_object,
+        "enterprise": enterprise,
+        "is_enterprise_install": p.org_install,
+        "user": {"id": user, "username": p.user_name, "team_id": team},
+        "api_app_id": app_id,
+        "callback_id": callback_id,
+        "trigger_id": trigger,
+    });
+    let mut outcome = post(&target, form_payload(&payload)).await;
+    outcome.trigger_id = trigger;
+    record(
+        shared,
+        "interactivity.deliver",
+        team,
+        json!({"type": "shortcut", "callback_id": callback_id, "user": user}),
+        &outcome,
+    );
+    Ok(outcome)
+}
+
+/// `user` runs the message shortcut `callback_id` on the message
+/// `message_ts` in `channel`: a `message_action` payload ("message
+/// shortcuts will return `message_action`",
+/// reference/interaction-payloads/shortcuts) with the `message` ("the full
+/// structure of the message"), `message_ts`, `channel {id, name}`, a
+/// `response_url` and a `trigger_id` (bolt-js `MessageShortcut`).
+pub(crate) async fn run_message_shortcut(
+    shared: &Shared,
+    base_url: &str,
+    team: &str,
+    channel: &str,
+    user: &str,
+    message_ts: &str,
+    callback_id: &str,
+) -> Result<CommandOutcome, String> {
+    let (target, p, app_id) = {
+        let w = shared.lock();
+        let target = w.interactivity.clone().ok_or("no_interactivity_target")?;
+        let p = place(&w, team, channel, user, Some(message_ts))?;
+        (target, p, w.app.app_id.clone())
+    };
+    let message = p.message.clone().ok_or("message_not_found")?;
+    let response_id = random_hex(12);
+    let response_url = format!("{base_url}/response/{response_id}");
+    let trigger = trigger_id();
+    shared.lock().register_trigger(&trigger, team, user);
+    let (team_object, enterprise) = team_fields(&p, team);
+    let payload = json!({
+        "type": "message_action",
+        "token": "fake-verification-token",
+        "action_ts": format!("{}.{:06}", unix_now(), 0),
+        "team": team_object,
+        "enterprise": enterprise,
+        "is_enterprise_install": p.org_install,
+        "user": {"id": user, "name": p.user_name, "username": p.user_name, "team_id": team},
+        "channel": {"id": channel, "name": p.channel_name},
+        "api_app_id": app_id,
+        "callback_id": callback_id,
+        "trigger_id": trigger,
+        "message_ts": message_ts,
+        "message": message,
+        "response_url": response_url,
+    });
+    let mut outcome = post(&target, form_payload(&payload)).await;
+    outcome.response_url = response_url;
+    outcome.response_id = response_id;
+    outcome.trigger_id = trigger;
+    record(
+        shared,
+        "interactivity.deliver",
+        team,
+        json!({"type": "message_action", "callback_id": callback_id,
+               "channel": channel, "user": user, "message_ts": message_ts}),
+        &outcome,
+    );
+    Ok(outcome)
+}
+
+/// How a modal submission went, as the person saw it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubmitOutcome {
+    /// The app's HTTP status (0: no answer in time, or none at all).
+    pub status: u16,
+    pub elapsed_millis: u64,
+    /// The app's answer, `None` for an empty acknowledgement or a failure.
+    pub answer: Option<Value>,
+    /// `operation_timeout` when the person saw an error (the view stays).
+    pub error: Option<String>,
+    /// The app's `response_action`, if it gave one.
+    pub response_action: Option<String>,
+    /// The `errors` shown under the input blocks, by `block_id`
+    /// (`response_action: "errors"`).
+    pub errors: Option<Value>,
+    /// The view on top after the answer; `None`: the modal is closed.
+    pub view: Option<Value>,
+    pub trigger_id: String,
+}
+
+impl SubmitOutcome {
+    pub fn closed(&self) -> bool {
+        self.view.is_none()
+    }
+}
+
+/// `user` submits their open modal with `values` as `state.values`: a
+/// `view_submission` payload (reference/interaction-payloads/view-interactions-payload:
+/// `type`, `team`, `user`, `view` with its `callback_id`,
+/// `private_metadata`, `hash` and `state.values` keyed by block and
+/// action, `api_app_id`, `trigger_id`, `response_urls`), and what the app
+/// answered within 3 seconds does to the modal
+/// (surfaces/modals, "Responding to view submissions"; java-slack-sdk's
+/// modals guide): an empty 200 closes the current view ("Sending an empty
+/// body means closing only the modal"); `response_action` `errors` keeps
+/// it open with `errors` by `block_id`; `update` replaces it with `view`;
+/// `push` stacks `view` on it; `clear` "closes all views". No answer in
+/// time or not 2xx: the person sees an error and the view stays. A JSON
+/// answer without a known `response_action` closes the view, as an empty
+/// one (the fake's reading). A `view` in an `update`/`push` answer that
+/// breaks the modal rules, or a `push` onto a full stack, leaves the view
+/// as it was and is reported as `invalid_response_action` (the fake's
+/// word). Recorded as `interactivity.deliver`.
+pub(crate) async fn submit_view(
+    shared: &Shared,
+    team: &str,
+    user: &str,
+    values: Value,
+) -> Result<SubmitOutcome, String> {
+    let (target, p, app_id, view) = {
+        let mut w = shared.lock();
+        let target = w.interactivity.clone().ok_or("no_interactivity_target")?;
+        let t = w.teams.get(team).ok_or("team_not_found")?;
+        let channel = t.channels.keys().next().cloned().unwrap_or_default();
+        let p = place(&w, team, &channel, user, None)?;
+        let top = w
+            .teams
+            .get_mut(team)
+            .and_then(|t| t.modals.get_mut(user))
+            .and_then(|stack| stack.last_mut())
+            .ok_or("no_open_view")?;
+        top["state"] = json!({ "values": values });
+        let view = top.clone();
+        (target, p, w.app.app_id.clone(), view)
+    };
+    let trigger = trigger_id();
+    shared.lock().register_trigger(&trigger, team, user);
+    let (team_object, enterprise) = team_fields(&p, team);
+    let payload = json!({
+        "type": "view_submission",
+        "token": "fake-verification-token",
+        "team": team_object,
+        "enterprise": enterprise,
+        "is_enterprise_install": p.org_install,
+        "user": {"id": user, "username": p.user_name, "name": p.user_name, "team_id": team},
+        "api_app_id": app_id,
+        "trigger_id": trigger,
+        "view": view,
+        "response_urls": [],
+    });
+    let sent = post(&target, form_payload(&payload)).await;
+    let mut outcome = SubmitOutcome {
+        status: sent.status,
+        elapsed_millis: sent.elapsed_millis,
+        answer: sent.answer.clone(),
+        error: sent.error.clone(),
+        response_action: None,
+        errors: None,
+        view: Some(view.clone()),
+        trigger_id: trigger,
+    };
+    if sent.error.is_none() {
+        let mut w = shared.lock();
+        apply_submission_answer(&mut w, team, user, &mut outcome);
+        outcome.view = w
+            .teams
+            .get(team)
+            .and_then(|t| t.modals.get(user))
+            .and_then(|s| s.last())
+            .cloned();
+    }
+    let params = json!({"type": "view_submission", "user": user,
+        "callback_id": view["callback_id"], "view_id": view["id"],
+        "trigger_id": outcome.trigger_id, "answer": outcome.answer,
+        "response_action": outcome.response_action, "errors": outcome.errors,
+        "elapsed_millis": outcome.elapsed_millis});
+    shared.lock().record(RecordedCall {
+        seq: 0,
+        method: "interactivity.deliver".into(),
+        at_millis: 0,
+        team: Some(team.to_owned()),
+        auth: "none".into(),
+        params,
+        status: outcome.status,
+        error: outcome.error.clone(),
+        retry_after: None,
+    });
+    Ok(outcome)
+}
+
+fn apply_submission_answer(w: &mut World, team: &str, user: &str, outcome: &mut SubmitOutcome) {
+    let answer = outcome.answer.clone().unwrap_or(Value::Null);
+    let action = answer["response_action"].as_str().map(str::to_owned);
+    outcome.response_action = action.clone();
+    let stack_len = w.teams[team].modals.get(user).map_or(0, Vec::len);
+    let new_view = |w: &World, id: &str, previous: Option<&str>| {
+        crate::native::check_view(answer["view"].clone())
+            .ok()
+            .map(|v| {
+                let root = w.teams[team].modals[user][0]["id"]
+                    .as_str()
+                    .unwrap_or(id)
+                    .to_owned();
+                crate::native::stored(w, team, v, id, &root, previous)
+            })
+    };
+    match action.as_deref() {
+        Some("errors") => outcome.errors = Some(answer["errors"].clone()),
+        Some("update") => {
+            let top = &w.teams[team].modals[user][stack_len - 1];
+            let id = top["id"].as_str().unwrap_or_default().to_owned();
+            let previous = top["previous_view_id"].as_str().map(str::to_owned);
+            match new_view(w, &id, previous.as_deref()) {
+                Some(v) => {
+                    let stack = w.teams.get_mut(team).and_then(|t| t.modals.get_mut(user));
+                    if let Some(top) = stack.and_then(|s| s.last_mut()) {
+                        *top = v;
+                    }
+                }
+                None => outcome.error = Some("invalid_response_action".into()),
+            }
+        }
+        Some("push") => {
+            let previous = w.teams[team].modals[user][stack_len - 1]["id"]
+                .as_str()
+                .map(str::to_owned);
+            let id = crate::native::view_id();
+            match new_view(w, &id, previous.as_deref()) {
+                Some(v) if stack_len < crate::native::PUSH_LIMIT => {
+                    if let Some(s) = w.teams.get_mut(team).and_then(|t| t.modals.get_mut(user)) {
+                        s.push(v);
+                    }
+                }
+                _ => outcome.error = Some("invalid_response_action".into()),
+            }
+        }
+        Some("clear") => {
+            if let Some(t) = w.teams.get_mut(team) {
+                t.modals.remove(user);
+            }
+        }
+        _ => {
+            if let Some(t) = w.teams.get_mut(team) {
+                let empty = t.modals.get_mut(user).is_some_and(|s| {
+                    s.pop();
+                    s.is_empty()
+                });
+                if empty {
+                    t.modals.remove(user);
+                }
+            }
+        }
+    }
+}
+
+/// An interaction payload as Slack posts it: JSON in the form field
+/// `payload` (interactivity/handling-user-interaction).
+fn form_payload(payload: &Value) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("payload", &payload.to_string())
+        .finish()
 }
 
 /// POSTs a form body, signed as Slack signs

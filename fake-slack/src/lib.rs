@@ -11,7 +11,11 @@
 //!   (paged), `conversations.join`, `users.conversations` (paged),
 //!   `chat.postMessage` (to `D…`, `C…` or a user id),
 //!   `chat.postEphemeral`, `chat.update`, `chat.delete`, `chat.unfurl`,
-//!   `views.publish`,
+//!   `views.publish`, `views.open`, `views.push`, `views.update`
+//!   (modals, opened with a `trigger_id` the fake handed out),
+//!   `calls.add`, `calls.info`, `calls.update`, `calls.end`,
+//!   `calls.participants.add` / `.remove`,
+//!   `functions.completeSuccess`, `functions.completeError`,
 //!   `apps.uninstall`,
 //!   `oauth.v2.access` (code exchange and refresh-token rotation),
 //!   `openid.connect.token`, `openid.connect.userInfo`;
@@ -48,9 +52,12 @@
 //! and whose events, commands and clicks say `is_enterprise_install`.
 //!
 //! Given the slash command's and interactivity's Request URLs, it runs a
-//! command or a button click as Slack would and records what the person
-//! saw: the app's answer, or `operation_timeout` when no acknowledgement
-//! came within 3 seconds.
+//! command, a button click, a global or message shortcut, or a modal
+//! submission as Slack would and records what the person saw: the app's
+//! answer (for a submission, what its `response_action` did to the modal),
+//! or `operation_timeout` when no acknowledgement came within 3 seconds.
+//! Workflow custom steps run as `function_executed` events with a
+//! just-in-time `xwfp-` token.
 //!
 //! # Layout
 //! - [`world`]: the state: app, workspaces, tokens, codes, faults, limits,
@@ -61,11 +68,13 @@
 //! - `events`: Events API callbacks for what happens in DMs, and their
 //!   retries.
 //! - [`interactive`]: slash commands and interactivity payloads.
+//! - `native`: modals, Slack Calls and custom steps' Web API methods.
 
 mod api;
 mod control;
 mod events;
 pub mod interactive;
+mod native;
 pub mod oidc;
 pub mod world;
 
@@ -77,7 +86,7 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use interactive::{BlockAction, CommandOutcome, RequestTarget};
+pub use interactive::{BlockAction, CommandOutcome, RequestTarget, SubmitOutcome};
 pub use world::{
     AppConfig, ChannelSeed, Distribution, Enterprise, EventsTarget, Fault, FaultKind, Limit,
     Message, OrgInstall, RecordedCall, TeamSeed, TokenKind, UserSeed, World,
@@ -561,6 +570,86 @@ impl FakeSlack {
             .cloned()
     }
 
+    /// Sets a person's locale (an IETF tag such as `fr-FR`), which
+    /// `users.info` and `users.list` return with `include_locale=true`;
+    /// `false` for an unknown team or person. No event is sent (the fake's
+    /// reading: a locale is a client setting, not a profile field).
+    pub fn set_locale(&self, team: &str, user: &str, locale: &str) -> bool {
+        let mut w = self.shared.lock();
+        let Some(u) = w
+            .teams
+            .get_mut(team)
+            .and_then(|t| t.seed.users.iter_mut().find(|u| u.id == user))
+        else {
+            return false;
+        };
+        u.locale = locale.to_owned();
+        true
+    }
+
+    /// The modal view `user` has open (the top of its stack, as
+    /// `views.open`, `views.push`, `views.update` and submissions left it);
+    /// `None` when none is open.
+    pub fn open_view(&self, team: &str, user: &str) -> Option<serde_json::Value> {
+        self.shared
+            .lock()
+            .teams
+            .get(team)?
+            .modals
+            .get(user)?
+            .last()
+            .cloned()
+    }
+
+    /// A Slack Call registered with `calls.add` (its `call` object as
+    /// `calls.info` answers it), by `R…` id.
+    pub fn call(&self, id: &str) -> Option<serde_json::Value> {
+        self.shared
+            .lock()
+            .slack_calls
+            .get(id)
+            .map(|c| c.call.clone())
+    }
+
+    /// Whether `team` lets the app be a Calls provider (default `true`);
+    /// without it `calls.add` answers `not_allowed` (the fake's reading:
+    /// Slack's docs name no error for it). `false` for an unknown team.
+    pub fn set_calls_allowed(&self, team: &str, allowed: bool) -> bool {
+        let mut w = self.shared.lock();
+        let Some(t) = w.teams.get_mut(team) else {
+            return false;
+        };
+        t.calls_allowed = allowed;
+        true
+    }
+
+    /// A workflow runs the app's custom step `callback_id` with `inputs`:
+    /// a `function_executed` event with a just-in-time `xwfp-` token
+    /// (`bot_access_token`) good until the step completes. Returns the
+    /// `function_execution_id`.
+    ///
+    /// # Panics
+    /// For a team the fake does not know.
+    pub fn run_function(&self, team: &str, callback_id: &str, inputs: serde_json::Value) -> String {
+        let id = events::run_function(&mut self.shared.lock(), team, callback_id, inputs)
+            .unwrap_or_else(|| panic!("the fake has no team {team}"));
+        events::flush(&self.shared);
+        id
+    }
+
+    /// How a custom step ended: `{"outputs": …}` after
+    /// `functions.completeSuccess`, `{"error": …}` after
+    /// `functions.completeError`; `None` while it runs (or for an unknown
+    /// id).
+    pub fn function_outcome(&self, execution_id: &str) -> Option<serde_json::Value> {
+        self.shared
+            .lock()
+            .executions
+            .get(execution_id)?
+            .outcome
+            .clone()
+    }
+
     /// Delivers Events API callbacks to `url`, signed with `signing_secret`.
     pub fn deliver_events_to(&self, url: &str, signing_secret: &str) {
         self.shared.lock().events = Some(EventsTarget::new(url, signing_secret));
@@ -633,6 +722,67 @@ impl FakeSlack {
         interactive::run_block_action(&self.shared, &self.base_url(), team, channel, user, action)
             .await
             .unwrap_or_else(|e| panic!("the fake cannot click {}: {e}", action.action_id))
+    }
+
+    /// `user` runs the app's global shortcut `callback_id` (a `shortcut`
+    /// payload with a fresh `trigger_id`); what they saw. Recorded as
+    /// `interactivity.deliver`.
+    ///
+    /// # Panics
+    /// Without [`FakeSlack::interactivity_to`], or for a team or user the
+    /// fake does not know.
+    pub async fn run_shortcut(&self, team: &str, user: &str, callback_id: &str) -> CommandOutcome {
+        interactive::run_shortcut(&self.shared, team, user, callback_id)
+            .await
+            .unwrap_or_else(|e| panic!("the fake cannot run shortcut {callback_id}: {e}"))
+    }
+
+    /// `user` runs the message shortcut `callback_id` on the message
+    /// `message_ts` of `channel` (a `message_action` payload with the
+    /// message, a `response_url` and a fresh `trigger_id`); what they saw.
+    /// Recorded as `interactivity.deliver`.
+    ///
+    /// # Panics
+    /// Without [`FakeSlack::interactivity_to`], or for a team, channel,
+    /// user or message the fake does not know.
+    pub async fn run_message_shortcut(
+        &self,
+        team: &str,
+        channel: &str,
+        user: &str,
+        message_ts: &str,
+        callback_id: &str,
+    ) -> CommandOutcome {
+        interactive::run_message_shortcut(
+            &self.shared,
+            &self.base_url(),
+            team,
+            channel,
+            user,
+            message_ts,
+            callback_id,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("the fake cannot run shortcut {callback_id}: {e}"))
+    }
+
+    /// `user` submits the modal they have open, with `values` as its
+    /// `state.values` (`{block_id: {action_id: {type, value…}}}`); what
+    /// came of it (see [`SubmitOutcome`]). Recorded as
+    /// `interactivity.deliver`.
+    ///
+    /// # Panics
+    /// Without [`FakeSlack::interactivity_to`], for a team or user the fake
+    /// does not know, or when `user` has no modal open.
+    pub async fn submit_view(
+        &self,
+        team: &str,
+        user: &str,
+        values: serde_json::Value,
+    ) -> SubmitOutcome {
+        interactive::submit_view(&self.shared, team, user, values)
+            .await
+            .unwrap_or_else(|e| panic!("the fake cannot submit {user}'s view: {e}"))
     }
 
     /// A fresh `response_url` on this fake.

@@ -119,6 +119,15 @@ pub struct UserSeed {
     /// field, docs.slack.dev/reference/objects/user-object).
     #[serde(default = "default_updated")]
     pub updated: i64,
+    /// The person's locale, an IETF language tag (`locale` in the user
+    /// object, sent only "with `include_locale` set to `true`",
+    /// methods/users.info, methods/users.list); `en-US` unless set.
+    #[serde(default = "default_locale")]
+    pub locale: String,
+}
+
+fn default_locale() -> String {
+    "en-US".into()
 }
 
 fn default_tz() -> String {
@@ -146,6 +155,7 @@ impl UserSeed {
             sparse: false,
             external_team: None,
             updated: default_updated(),
+            locale: default_locale(),
         }
     }
 
@@ -639,6 +649,13 @@ pub struct Team {
     pub unfurl_ids: std::collections::HashSet<String>,
     /// Each person's published Home tab (`views.publish`).
     pub home_views: HashMap<String, Value>,
+    /// Each person's open modal: its view stack, root first (`views.open`,
+    /// `views.push`; "a modal can hold up to 3 views", see
+    /// `native::PUSH_LIMIT`).
+    pub modals: HashMap<String, Vec<Value>>,
+    /// Whether the workspace lets the app be a Calls provider (see
+    /// `native::calls_add`); `true` unless a test says otherwise.
+    pub calls_allowed: bool,
     /// Whether a bot token was granted: the fake's bookkeeping.
     pub installed: bool,
 }
@@ -674,6 +691,8 @@ impl Team {
             unfurls: Vec::new(),
             unfurl_ids: Default::default(),
             home_views: HashMap::new(),
+            modals: HashMap::new(),
+            calls_allowed: true,
             installed: false,
         }
     }
@@ -878,13 +897,22 @@ pub fn documented_limit(method: &str) -> Option<Limit> {
         | "openid.connect.userInfo"
         | "conversations.join"
         | "users.conversations"
-        | "team.info" => 50,
+        | "team.info"
+        // methods/calls.add, …/functions.completeSuccess,
+        // …/functions.completeError: Tier 3.
+        | "calls.add"
+        | "functions.completeSuccess"
+        | "functions.completeError" => 50,
         // Tier 4 (each method's page).
         "chat.postEphemeral"
         | "conversations.members"
         | "users.info"
         | "openid.connect.token"
-        | "views.publish" => 100,
+        | "views.publish"
+        // methods/views.open, …/views.push, …/views.update: Tier 4.
+        | "views.open"
+        | "views.push"
+        | "views.update" => 100,
         // "limiting posting to several hundred messages per minute"
         // (methods/chat.postMessage): the fake's reading, 300.
         "chat.postMessage" => 300,
@@ -904,6 +932,43 @@ pub const POST_PER_CHANNEL: Limit = Limit {
     calls: 1,
     window_millis: 1_000,
 };
+
+/// A `trigger_id` the fake gave the app: good for 3 seconds
+/// ([`TRIGGER_LIFETIME`]) and one use (views.open's and views.push's
+/// `exchanged_trigger_id`: "The trigger_id was already exchanged in a
+/// previous call").
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    pub team: String,
+    pub user: String,
+    pub issued: Instant,
+    pub used: bool,
+}
+
+/// A Call registered with `calls.add` (methods/calls.add's `call` object).
+#[derive(Debug, Clone)]
+pub struct SlackCall {
+    pub team: String,
+    /// The `call` object as calls.info answers it.
+    pub call: Value,
+}
+
+/// One run of a workflow custom step (events/function_executed).
+#[derive(Debug, Clone)]
+pub struct FunctionExecution {
+    pub team: String,
+    pub callback_id: String,
+    pub inputs: Value,
+    /// The just-in-time `xwfp-` token handed out with the event.
+    pub token: String,
+    /// `{"outputs": …}` or `{"error": …}` once completed.
+    pub outcome: Option<Value>,
+}
+
+/// "Pass a valid trigger_id within 3 seconds of receiving it"
+/// (tools/bolt-python/concepts/opening-modals, and bolt-js's
+/// creating-modals); past it views.open answers `expired_trigger_id`.
+pub const TRIGGER_LIFETIME: Duration = Duration::from_secs(3);
 
 pub struct World {
     pub app: AppConfig,
@@ -969,6 +1034,13 @@ pub struct World {
     /// The next install page installs org-wide into this enterprise (the
     /// admin picks the organisation on Slack's page; a test hook).
     pub acting_org: Option<String>,
+    /// `trigger_id`s handed to the app with commands, clicks and
+    /// shortcuts (see [`Trigger`]).
+    pub triggers: HashMap<String, Trigger>,
+    /// Slack Calls registered with `calls.add`, by `R…` id.
+    pub slack_calls: BTreeMap<String, SlackCall>,
+    /// Workflow custom-step executions, by `Fx…` id.
+    pub executions: HashMap<String, FunctionExecution>,
     calls_seen: u64,
     next_seq: u64,
     next_ts: u64,
@@ -1004,6 +1076,9 @@ impl World {
             enterprises: BTreeMap::new(),
             org_installs: BTreeMap::new(),
             acting_org: None,
+            triggers: HashMap::new(),
+            slack_calls: BTreeMap::new(),
+            executions: HashMap::new(),
             calls_seen: 0,
             next_seq: 0,
             next_ts: 0,
@@ -1194,6 +1269,43 @@ impl World {
     /// Slack's `is_app_user` reports (user object reference).
     pub fn is_app_user(&self, team: &str, user: &str) -> bool {
         self.holds_user_token(team, user)
+    }
+
+    /// Records a `trigger_id` handed to `user` of `team`.
+    pub fn register_trigger(&mut self, id: &str, team: &str, user: &str) {
+        let issued = self.now();
+        self.triggers.insert(
+            id.to_owned(),
+            Trigger {
+                team: team.into(),
+                user: user.into(),
+                issued,
+                used: false,
+            },
+        );
+    }
+
+    /// Exchanges a `trigger_id` for the person it opens a view for: one
+    /// use, within 3 seconds of the payload (the error names are
+    /// views.open's, views.push's table: `invalid_trigger_id`,
+    /// `exchanged_trigger_id`, `expired_trigger_id`). One not handed out in
+    /// `team` is invalid; a used one that is also old is `exchanged` (the
+    /// fake's reading).
+    pub fn exchange_trigger(&mut self, id: &str, team: &str) -> Result<String, &'static str> {
+        let now = self.now();
+        let t = self
+            .triggers
+            .get_mut(id)
+            .filter(|t| t.team == team)
+            .ok_or("invalid_trigger_id")?;
+        if t.used {
+            return Err("exchanged_trigger_id");
+        }
+        if now.duration_since(t.issued) >= TRIGGER_LIFETIME {
+            return Err("expired_trigger_id");
+        }
+        t.used = true;
+        Ok(t.user.clone())
     }
 
     /// A user object of `team` as the Web API returns it; without

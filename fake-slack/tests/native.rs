@@ -1,0 +1,642 @@
+//! Slack-native surfaces through HTTP as an app meets them: modals opened
+//! with a trigger (methods/views.open, …/views.push, …/views.update),
+//! shortcuts and view submissions (reference/interaction-payloads/…),
+//! Calls (methods/calls.*), workflow custom steps
+//! (events/function_executed, methods/functions.complete*) and locales
+//! (methods/users.info). Short paths are under
+//! `https://docs.slack.dev/reference/`.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use hallway_fake_slack::{AppConfig, FakeSlack, TeamSeed};
+use serde_json::{Value, json};
+
+const ME: &str = "U0000001";
+const GENERAL: &str = "C1GEN";
+const SECRET: &str = "app-signing-secret";
+
+/// What the local app answers, one per request (empty 200 when out).
+#[derive(Clone)]
+enum Answer {
+    Empty,
+    Json(Value),
+    Slow(u64),
+}
+
+type Seen = Arc<Mutex<Vec<Value>>>;
+
+#[derive(Clone)]
+struct App {
+    script: Arc<Mutex<VecDeque<Answer>>>,
+    seen: Seen,
+}
+
+/// Reads a form body: `payload` JSON for interactivity, else the fields;
+/// a JSON body (events) as is.
+fn parse(body: &[u8]) -> Value {
+    if let Ok(v) = serde_json::from_slice::<Value>(body) {
+        return v;
+    }
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(body).into_owned().collect();
+    match form.get("payload") {
+        Some(p) => serde_json::from_str(p).unwrap(),
+        None => json!(form),
+    }
+}
+
+async fn answer(State(app): State<App>, body: Bytes) -> Response {
+    let v = parse(&body);
+    // Events API URL verification is not used here; record everything.
+    app.seen.lock().unwrap().push(v);
+    let next = app.script.lock().unwrap().pop_front();
+    match next.unwrap_or(Answer::Empty) {
+        Answer::Empty => "".into_response(),
+        Answer::Json(v) => axum::Json(v).into_response(),
+        Answer::Slow(ms) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            "".into_response()
+        }
+    }
+}
+
+async fn local_app(script: Vec<Answer>) -> (String, Seen) {
+    let app = App {
+        script: Arc::new(Mutex::new(script.into())),
+        seen: Arc::default(),
+    };
+    let seen = app.seen.clone();
+    let router = Router::new()
+        .route("/", axum::routing::post(answer))
+        .with_state(app);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, seen)
+}
+
+async fn fake() -> FakeSlack {
+    let slack = FakeSlack::start(
+        AppConfig::default(),
+        vec![TeamSeed::with_people("T1", "Acme", 3)],
+    )
+    .await
+    .unwrap();
+    slack.set_limits_enabled(false);
+    slack
+}
+
+async fn call(slack: &FakeSlack, token: &str, method: &str, form: &[(&str, &str)]) -> Value {
+    reqwest::Client::new()
+        .post(format!("{}/api/{method}", slack.base_url()))
+        .bearer_auth(token)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn error(v: &Value) -> &str {
+    assert_eq!(v["ok"], false, "{v}");
+    v["error"].as_str().unwrap()
+}
+
+fn ok(v: &Value) -> &Value {
+    assert_eq!(v["ok"], true, "{v}");
+    v
+}
+
+fn modal(title: &str) -> Value {
+    json!({
+        "type": "modal", "callback_id": "book_room", "private_metadata": "room=7",
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": "Book"},
+        "blocks": [{"type": "input", "block_id": "when",
+                    "label": {"type": "plain_text", "text": "When"},
+                    "element": {"type": "plain_text_input", "action_id": "t"}}],
+    })
+}
+
+/// A trigger for `ME`, from a slash command the app acknowledged.
+async fn trigger(slack: &FakeSlack) -> String {
+    let (url, _) = local_app(vec![]).await;
+    slack.commands_to(&url, SECRET);
+    slack
+        .run_command("T1", GENERAL, ME, "/hallway", "")
+        .await
+        .trigger_id
+}
+
+/// methods/views.open: a trigger opens one modal, once, within 3 s; the
+/// answer carries the view's `id`, `hash` and `state`.
+#[tokio::test]
+async fn a_trigger_opens_one_modal_once_within_three_seconds() {
+    let slack = fake().await;
+    let bot = slack.issue_bot_token("T1", &[]);
+    let t = trigger(&slack).await;
+    let view = modal("Book a room").to_string();
+    let opened = call(
+        &slack,
+        &bot,
+        "views.open",
+        &[("trigger_id", &t), ("view", &view)],
+    )
+    .await;
+    let v = &ok(&opened)["view"];
+    assert!(v["id"].as_str().unwrap().starts_with('V'));
+    assert!(v["hash"].is_string());
+    assert_eq!(v["state"], json!({"values": {}}));
+    assert_eq!(v["callback_id"], "book_room");
+    assert_eq!(slack.open_view("T1", ME).unwrap()["id"], v["id"]);
+    let again = call(
+        &slack,
+        &bot,
+        "views.open",
+        &[("trigger_id", &t), ("view", &view)],
+    )
+    .await;
+    assert_eq!(error(&again), "exchanged_trigger_id");
+    let unknown = call(
+        &slack,
+        &bot,
+        "views.open",
+        &[("trigger_id", "1.2.abc"), ("view", &view)],
+    )
+    .await;
+    assert_eq!(error(&unknown), "invalid_trigger_id");
+    let late = trigger(&slack).await;
+    slack.advance(Duration::from_secs(3));
+    let expired = call(
+        &slack,
+        &bot,
+        "views.open",
+        &[("trigger_id", &late), ("view", &view)],
+    )
+    .await;
+    assert_eq!(error(&expired), "expired_trigger_id");
+}
+
+/// reference/views/modal-views: a title of at most 24 characters, at most
+/// 100 blocks, private_metadata of at most 3000; 250 kB at most
+/// (`view_too_large`, methods/views.open). A refused view keeps the trigger.
+#[tokio::test]
+async fn views_are_checked_before_the_trigger_is_spent() {
+    let slack = fake().await;
+    let bot = slack.issue_bot_token("T1", &[]);
+    let t = trigger(&slack).await;
+    let open = |view: Value| {
+        let (slack, bot, t) = (&slack, bot.clone(), t.clone());
+        async move {
+            call(
+                slack,
+                &bot,
+                "views.open",
+                &[("trigger_id", &t), ("view", &view.to_string())],
+            )
+            .await
+        }
+    };
+    let long_title = open(modal("A title that is too long!")).await;
+    assert_eq!(error(&long_title), "invalid_arguments");
+    assert!(long_title["response_metadata"]["messages"][0].is_string());
+    let mut many = modal("Ok");
+    many["blocks"] = json!(vec![json!({"type": "divider"}); 101]);
+    assert_eq!(error(&open(many).await), "invalid_arguments");
+    let mut secret = modal("Ok");
+    secret["private_metadata"] = json!("x".repeat(3001));
+    assert_eq!(error(&open(secret).await), "invalid_arguments");
+    let mut home = modal("Ok");
+    home["type"] = json!("home");
+    assert_eq!(error(&open(home).await), "invalid_arguments");
+    let mut huge = modal("Ok");
+    huge["blocks"] = json!(vec![
+        json!({"type": "section", "text": {"type": "mrkdwn", "text": "y".repeat(3000)}});
+        90
+    ]);
+    assert_eq!(error(&open(huge).await), "view_too_large");
+    ok(&open(modal("Ok")).await);
+}
+
+/// methods/views.push (a stack of at most 3, `push_limit_reached`) and
+/// methods/views.update (`hash_conflict`, `not_found`).
+#[tokio::test]
+async fn views_push_onto_the_stack_and_update_in_place() {
+    let slack = fake().await;
+    let bot = slack.issue_bot_token("T1", &[]);
+    let view = modal("Book a room").to_string();
+    let t = trigger(&slack).await;
+    let root = call(
+        &slack,
+        &bot,
+        "views.open",
+        &[("trigger_id", &t), ("view", &view)],
+    )
+    .await;
+    let root_id = root["view"]["id"].as_str().unwrap().to_owned();
+    for _ in 0..2 {
+        let t = trigger(&slack).await;
+        let pushed = call(
+            &slack,
+            &bot,
+            "views.push",
+            &[("trigger_id", &t), ("view", &view)],
+        )
+        .await;
+        assert_eq!(ok(&pushed)["view"]["root_view_id"], root_id.as_str());
+    }
+    let t = trigger(&slack).await;
+    let full = call(
+        &slack,
+        &bot,
+        "views.push",
+        &[("trigger_id", &t), ("view", &view)],
+    )
+    .await;
+    assert_eq!(error(&full), "push_limit_reached");
+    let stale = call(
+        &slack,
+        &bot,
+        "views.update",
+        &[("view_id", &root_id), ("hash", "1.1"), ("view", &view)],
+    )
+    .await;
+    assert_eq!(error(&stale), "hash_conflict");
+    let hash = root["view"]["hash"].as_str().unwrap();
+    let renamed = modal("Booked").to_string();
+    let updated = call(
+        &slack,
+        &bot,
+        "views.update",
+        &[("view_id", &root_id), ("hash", hash), ("view", &renamed)],
+    )
+    .await;
+    assert_eq!(ok(&updated)["view"]["id"], root_id.as_str());
+    assert_eq!(updated["view"]["title"]["text"], "Booked");
+    let missing = call(
+        &slack,
+        &bot,
+        "views.update",
+        &[("view_id", "VNOPE"), ("view", &renamed)],
+    )
+    .await;
+    assert_eq!(error(&missing), "not_found");
+}
+
+/// reference/interaction-payloads/shortcuts: a global shortcut is a
+/// `shortcut` payload without channel or `response_url`; a message
+/// shortcut a `message_action` with the message, its channel and a
+/// `response_url`. Both carry a trigger that opens a modal.
+#[tokio::test]
+async fn shortcuts_are_signed_payloads_with_a_fresh_trigger() {
+    let slack = fake().await;
+    let bot = slack.issue_bot_token("T1", &[]);
+    let (url, seen) = local_app(vec![]).await;
+    slack.interactivity_to(&url, SECRET);
+    let global = slack.run_shortcut("T1", ME, "hallway_global").await;
+    assert!(global.acknowledged());
+    let p = seen.lock().unwrap()[0].clone();
+    assert_eq!(p["type"], "shortcut");
+    assert_eq!(p["callback_id"], "hallway_global");
+    assert_eq!(p["user"]["id"], ME);
+    assert_eq!(p["team"]["id"], "T1");
+    assert_eq!(p["trigger_id"], global.trigger_id.as_str());
+    assert!(p.get("channel").is_none() && p.get("response_url").is_none());
+    let view = modal("From a shortcut").to_string();
+    let opened = call(
+        &slack,
+        &bot,
+        "views.open",
+        &[("trigger_id", &global.trigger_id), ("view", &view)],
+    )
+    .await;
+    ok(&opened);
+
+    let ts = slack.post_as("T1", GENERAL, "U0000002", "lunch at noon?", None);
+    let on_message = slack
+        .run_message_shortcut("T1", GENERAL, ME, &ts, "remind_me")
+        .await;
+    assert!(on_message.acknowledged());
+    let p = seen.lock().unwrap()[1].clone();
+    assert_eq!(p["type"], "message_action");
+    assert_eq!(p["callback_id"], "remind_me");
+    assert_eq!(p["channel"]["id"], GENERAL);
+    assert_eq!(p["message_ts"], ts.as_str());
+    assert_eq!(p["message"]["text"], "lunch at noon?");
+    assert_eq!(p["response_url"], on_message.response_url.as_str());
+    assert_eq!(p["trigger_id"], on_message.trigger_id.as_str());
+    assert_eq!(slack.calls_to("interactivity.deliver").len(), 2);
+}
+
+/// Submissions (reference/interaction-payloads/view-interactions-payload;
+/// surfaces/modals): `errors` keeps the view open with the messages,
+/// `update` replaces it, `push` stacks one, an empty 200 closes the
+/// current view, `clear` all; a late answer leaves it as it was.
+#[tokio::test]
+async fn submissions_follow_the_apps_response_action() {
+    let slack = fake().await;
+    let bot = slack.issue_bot_token("T1", &[]);
+    let t = trigger(&slack).await;
+    let view = modal("Book a room").to_string();
+    ok(&call(
+        &slack,
+        &bot,
+        "views.open",
+        &[("trigger_id", &t), ("view", &view)],
+    )
+    .await);
+    let (url, seen) = local_app(vec![
+        Answer::Json(json!({"response_action": "errors", "errors": {"when": "Pick a time"}})),
+        Answer::Json(json!({"response_action": "update", "view": modal("Almost there")})),
+        Answer::Json(json!({"response_action": "push", "view": modal("Confirm")})),
+        Answer::Empty,
+        Answer::Slow(3_500),
+        Answer::Json(json!({"response_action": "clear"})),
+    ])
+    .await;
+    slack.interactivity_to(&url, SECRET);
+    let values = json!({"when": {"t": {"type": "plain_text_input", "value": "noon"}}});
+
+    let refused = slack.submit_view("T1", ME, values.clone()).await;
+    assert_eq!(refused.errors, Some(json!({"when": "Pick a time"})));
+    assert!(!refused.closed());
+    let p = seen.lock().unwrap()[0].clone();
+    assert_eq!(p["type"], "view_submission");
+    assert_eq!(p["view"]["callback_id"], "book_room");
+    assert_eq!(p["view"]["private_metadata"], "room=7");
+    assert_eq!(p["view"]["state"]["values"], values);
+
+    let updated = slack.submit_view("T1", ME, values.clone()).await;
+    assert_eq!(updated.view.unwrap()["title"]["text"], "Almost there");
+    let pushed = slack.submit_view("T1", ME, values.clone()).await;
+    assert_eq!(pushed.view.unwrap()["title"]["text"], "Confirm");
+    let back = slack.submit_view("T1", ME, values.clone()).await;
+    assert_eq!(back.view.unwrap()["title"]["text"], "Almost there");
+    let late = slack.submit_view("T1", ME, values.clone()).await;
+    assert_eq!(late.error.as_deref(), Some("operation_timeout"));
+    assert!(!late.closed());
+    let cleared = slack.submit_view("T1", ME, values).await;
+    assert!(cleared.closed());
+    assert!(slack.open_view("T1", ME).is_none());
+    assert_eq!(slack.calls_to("interactivity.deliver").len(), 6);
+}
+
+/// methods/calls.add (`calls:write`; `created_by` required with a bot
+/// token), …/calls.info (`calls:read`), …/calls.update,
+/// …/calls.participants.add / .remove (`bad_users`), …/calls.end
+/// (`inactive_call`), and a `call` block only for a known Call.
+#[tokio::test]
+async fn calls_live_from_add_to_end() {
+    let slack = fake().await;
+    let weak = slack.issue_bot_token("T1", &["calls:read"]);
+    let bot = slack.issue_bot_token(
+        "T1",
+        &[
+            "calls:write",
+            "calls:read",
+            "chat:write",
+            "chat:write.public",
+        ],
+    );
+    let add = [
+        ("external_unique_id", "hw-1"),
+        ("join_url", "https://hallway.example/rooms/1"),
+        ("title", "Standup"),
+    ];
+    assert_eq!(
+        error(&call(&slack, &weak, "calls.add", &add).await),
+        "missing_scope"
+    );
+    assert_eq!(
+        error(&call(&slack, &bot, "calls.add", &add).await),
+        "invalid_created_by"
+    );
+    let users = json!([{"slack_id": ME}]).to_string();
+    let mut form = add.to_vec();
+    form.extend([("created_by", ME), ("users", users.as_str())]);
+    let added = call(&slack, &bot, "calls.add", &form).await;
+    let id = ok(&added)["call"]["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with('R'));
+    assert_eq!(added["call"]["join_url"], "https://hallway.example/rooms/1");
+    assert_eq!(
+        error(&call(&slack, &bot, "calls.add", &form).await),
+        "invalid_arguments",
+        "external_unique_id is unique"
+    );
+    let mut no_url = form.clone();
+    no_url.retain(|(k, _)| *k != "join_url");
+    assert_eq!(
+        error(&call(&slack, &bot, "calls.add", &no_url).await),
+        "invalid_arguments"
+    );
+
+    let guest = json!([{"external_id": "g1", "display_name": "Guest",
+                        "avatar_url": "https://hallway.example/g1.png"}])
+    .to_string();
+    ok(&call(
+        &slack,
+        &bot,
+        "calls.participants.add",
+        &[("id", &id), ("users", &guest)],
+    )
+    .await);
+    let again = call(
+        &slack,
+        &bot,
+        "calls.participants.add",
+        &[("id", &id), ("users", &users)],
+    )
+    .await;
+    assert_eq!(error(&again), "bad_users");
+    ok(&call(
+        &slack,
+        &bot,
+        "calls.participants.remove",
+        &[("id", &id), ("users", &users)],
+    )
+    .await);
+    ok(&call(
+        &slack,
+        &bot,
+        "calls.update",
+        &[("id", &id), ("title", "Retro")],
+    )
+    .await);
+    let info = call(&slack, &weak, "calls.info", &[("id", &id)]).await;
+    assert_eq!(ok(&info)["call"]["title"], "Retro");
+    assert_eq!(
+        info["call"]["users"],
+        json!([{"external_id": "g1",
+        "display_name": "Guest", "avatar_url": "https://hallway.example/g1.png"}])
+    );
+
+    let card = json!([{"type": "call", "call_id": id}]).to_string();
+    ok(&call(
+        &slack,
+        &bot,
+        "chat.postMessage",
+        &[("channel", GENERAL), ("blocks", &card)],
+    )
+    .await);
+    assert_eq!(slack.call(&id).unwrap()["channels"], json!([GENERAL]));
+    let unknown = json!([{"type": "call", "call_id": "RNOPE"}]).to_string();
+    let refused = call(
+        &slack,
+        &bot,
+        "chat.postMessage",
+        &[("channel", GENERAL), ("blocks", &unknown)],
+    )
+    .await;
+    assert_eq!(error(&refused), "invalid_blocks");
+
+    ok(&call(
+        &slack,
+        &bot,
+        "calls.end",
+        &[("id", &id), ("duration", "1800")],
+    )
+    .await);
+    assert_eq!(slack.call(&id).unwrap()["duration"], 1800);
+    let twice = call(&slack, &bot, "calls.end", &[("id", &id)]).await;
+    assert_eq!(error(&twice), "inactive_call");
+    let nope = call(&slack, &bot, "calls.info", &[("id", "RNOPE")]).await;
+    assert_eq!(error(&nope), "invalid_call_id");
+}
+
+/// A workspace that has not allowed the app as a Calls provider: calls.add
+/// fails (`not_allowed`, the fake's reading; the docs name no error).
+#[tokio::test]
+async fn a_workspace_may_refuse_the_app_as_calls_provider() {
+    let slack = fake().await;
+    let person = slack.issue_user_token("T1", ME, &["calls:write"]);
+    assert!(slack.set_calls_allowed("T1", false));
+    let form = [
+        ("external_unique_id", "hw-2"),
+        ("join_url", "https://hallway.example/rooms/2"),
+    ];
+    let refused = call(&slack, &person, "calls.add", &form).await;
+    assert_eq!(error(&refused), "not_allowed");
+    slack.set_calls_allowed("T1", true);
+    let added = call(&slack, &person, "calls.add", &form).await;
+    assert_eq!(
+        ok(&added)["call"]["created_by"],
+        ME,
+        "a user token's person"
+    );
+}
+
+/// events/function_executed carries the step's inputs, its execution ids
+/// and a just-in-time `xwfp-` token; methods/functions.completeSuccess and
+/// …/functions.completeError end it once (`execution_not_in_running_state`
+/// after, `function_execution_not_found` for an unknown id).
+#[tokio::test]
+async fn a_custom_step_runs_once_and_completes_once() {
+    let slack = fake().await;
+    let bot = slack.issue_bot_token("T1", &["chat:write"]);
+    let (url, seen) = local_app(vec![]).await;
+    slack.deliver_events_to(&url, SECRET);
+    let id = slack.run_function("T1", "open_hallway", json!({"user_id": ME}));
+    let mut event = Value::Null;
+    for _ in 0..100 {
+        if let Some(e) = seen.lock().unwrap().first() {
+            event = e["event"].clone();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(event["type"], "function_executed");
+    assert_eq!(event["function"]["callback_id"], "open_hallway");
+    assert_eq!(event["inputs"], json!({"user_id": ME}));
+    assert_eq!(event["function_execution_id"], id.as_str());
+    assert!(
+        event["workflow_execution_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("Wx")
+    );
+    assert!(event["event_ts"].is_string());
+    let jit = event["bot_access_token"].as_str().unwrap().to_owned();
+    assert!(jit.starts_with("xwfp-"));
+    assert!(slack.function_outcome(&id).is_none());
+
+    let outputs = json!({"room": "standup"}).to_string();
+    let done = call(
+        &slack,
+        &jit,
+        "functions.completeSuccess",
+        &[("function_execution_id", &id), ("outputs", &outputs)],
+    )
+    .await;
+    ok(&done);
+    assert_eq!(
+        slack.function_outcome(&id),
+        Some(json!({"outputs": {"room": "standup"}}))
+    );
+    let twice = call(
+        &slack,
+        &bot,
+        "functions.completeError",
+        &[("function_execution_id", &id), ("error", "late")],
+    )
+    .await;
+    assert_eq!(error(&twice), "execution_not_in_running_state");
+    let unknown = call(
+        &slack,
+        &bot,
+        "functions.completeSuccess",
+        &[("function_execution_id", "FxNOPE"), ("outputs", "{}")],
+    )
+    .await;
+    assert_eq!(error(&unknown), "function_execution_not_found");
+
+    let failing = slack.run_function("T1", "open_hallway", json!({}));
+    ok(&call(
+        &slack,
+        &bot,
+        "functions.completeError",
+        &[
+            ("function_execution_id", &failing),
+            ("error", "no room free"),
+        ],
+    )
+    .await);
+    assert_eq!(
+        slack.function_outcome(&failing),
+        Some(json!({"error": "no room free"}))
+    );
+}
+
+/// methods/users.info and …/users.list: `locale` only with
+/// `include_locale=true`; `en-US` unless the person set another.
+#[tokio::test]
+async fn locale_is_opt_in() {
+    let slack = fake().await;
+    let bot = slack.issue_bot_token("T1", &["users:read"]);
+    let plain = call(&slack, &bot, "users.info", &[("user", ME)]).await;
+    assert!(ok(&plain)["user"].get("locale").is_none());
+    let asked = [("user", ME), ("include_locale", "true")];
+    let with = call(&slack, &bot, "users.info", &asked).await;
+    assert_eq!(ok(&with)["user"]["locale"], "en-US");
+    assert!(slack.set_locale("T1", ME, "fr-FR"));
+    let french = call(&slack, &bot, "users.info", &asked).await;
+    assert_eq!(french["user"]["locale"], "fr-FR");
+    let list = call(&slack, &bot, "users.list", &[("include_locale", "true")]).await;
+    let me = ok(&list)["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == ME)
+        .unwrap()
+        .clone();
+    assert_eq!(me["locale"], "fr-FR");
+    let bare = call(&slack, &bot, "users.list", &[]).await;
+    assert!(ok(&bare)["members"][0].get("locale").is_none());
+}
