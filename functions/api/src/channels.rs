@@ -19,21 +19,21 @@ use hallway::secrets::Secret;
 use hallway::services::Services;
 use hallway::slack::SlackError;
 use hallway::slack::client::{ChannelInfo, HistoryPage};
-use hallway::store::chat::{Source, Stopped};
+use hallway::store::chat::Stopped;
 use hallway::store::{ChannelRoute, ChatMessage, Conversation, Space};
 use hallway::web::ApiError;
 use http::StatusCode;
 use serde_json::json;
 
 use crate::caller::{Caller, Need};
-use crate::chats::{HistoryFailure, HistorySource, page_bounds, stored_history};
+use crate::chats::{
+    HistoryFailure, HistorySource, MAX_TEXT, message_text, page_bounds, posted_ts, stored_history,
+};
 use crate::errors::ChannelChatError as E;
 use crate::extract::{ValidJson, ValidPath, ValidQuery};
 use crate::people::{slack_refusal, with_refresh};
 use crate::{installed_team, model, spaces_error};
 
-/// Slack's longest sensible message (see the DM bridge).
-const MAX_TEXT: usize = 4_000;
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 200;
 
@@ -809,10 +809,9 @@ pub async fn send(
     ValidPath((space, channel)): ValidPath<(SpaceId, ChannelId)>,
     ValidJson(body): ValidJson<model::SendChannelMessage>,
 ) -> Result<(StatusCode, Json<model::ChannelMessageSent>), ApiError> {
-    let text = body.text.trim();
-    if text.is_empty() || text.chars().count() > MAX_TEXT {
+    let Some(text) = message_text(&body.text) else {
         return Err(E::BadText { max: MAX_TEXT }.into());
-    }
+    };
     if body.broadcast && body.thread_ts.is_none() {
         return Err(E::BroadcastWithoutThread.into());
     }
@@ -858,27 +857,17 @@ pub async fn send(
         }
         Err(e) => return Err(access.refusal(&s, e).await),
     };
-    let ts = MessageTs::new(posted.ts)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("Slack's ts: {e}")))?;
-    // Stored as the office's, so the event Slack sends back for it is
-    // known as an echo and not announced to the office again.
-    let stored = ChatMessage {
-        team_id: access.team.clone(),
-        channel_id: access.channel.clone(),
-        ts,
-        user: access.me().cloned(),
-        text: text.to_owned(),
-        thread_ts: body.thread_ts.clone(),
-        edited_ts: None,
-        deleted: false,
-        source: Source::Office,
-        received_at: s.clock.now_secs(),
-        edited_us: 0,
-        notified: true,
-        files: Vec::new(),
-        broadcast: body.broadcast,
-        office_user: Some(access.office_user.clone()),
-    };
+    let stored = ChatMessage::sent_from_office(
+        &access.team,
+        &access.channel,
+        posted_ts(posted)?,
+        access.me().cloned(),
+        text,
+        body.thread_ts.clone(),
+        body.broadcast,
+        &access.office_user,
+        s.clock.now_secs(),
+    );
     let chat = s.chat();
     chat.record(&stored).await?;
     if chat

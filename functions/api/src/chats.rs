@@ -34,7 +34,21 @@ use crate::people::ChatWith;
 
 /// Slack's longest sensible message (it truncates past 40,000; clients
 /// split at about 4,000).
-const MAX_TEXT: usize = 4_000;
+pub(crate) const MAX_TEXT: usize = 4_000;
+
+/// A message's text as the office sends it: trimmed, 1 to [`MAX_TEXT`]
+/// characters; `None` otherwise.
+pub(crate) fn message_text(raw: &str) -> Option<&str> {
+    let text = raw.trim();
+    (!text.is_empty() && text.chars().count() <= MAX_TEXT).then_some(text)
+}
+
+/// The `ts` Slack gave a message just posted.
+pub(crate) fn posted_ts(
+    posted: hallway::slack::client::PostedMessage,
+) -> Result<MessageTs, ApiError> {
+    MessageTs::new(posted.ts).map_err(|e| ApiError::Internal(anyhow::anyhow!("Slack's ts: {e}")))
+}
 /// Messages per page asked of Slack: the most the strictest history tier
 /// allows.
 const SLACK_PAGE: u32 = rate::HISTORY_PAGE;
@@ -61,12 +75,11 @@ pub async fn send(
     ValidPath((space, them)): ValidPath<(SpaceId, UserId)>,
     ValidJson(body): ValidJson<model::SendMessage>,
 ) -> Result<(StatusCode, Json<model::MessageSent>), ApiError> {
-    let text = body.text.trim();
-    if text.is_empty() || text.chars().count() > MAX_TEXT {
+    let Some(text) = message_text(&body.text) else {
         return Err(ApiError::BadRequest(format!(
             "text must be 1-{MAX_TEXT} characters"
         )));
-    }
+    };
     let mut c = ChatWith::open(&s, &caller, &space, them).await?;
     let message = serde_json::json!({"channel": c.channel, "text": text});
     let slack = &s.slack;
@@ -86,27 +99,17 @@ pub async fn send(
         }
         Err(e) => return Err(c.refusal(&s, e).await),
     };
-    let ts = MessageTs::new(posted.ts)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("Slack's ts: {e}")))?;
-    // Stored as the office's, so the event Slack sends back for it is
-    // known as an echo and not announced to the office again.
-    let message = ChatMessage {
-        team_id: c.team.clone(),
-        channel_id: c.channel.clone(),
-        ts: ts.clone(),
-        user: Some(c.me.clone()),
-        text: text.to_owned(),
-        thread_ts: None,
-        edited_ts: None,
-        deleted: false,
-        source: Source::Office,
-        received_at: s.clock.now_secs(),
-        edited_us: 0,
-        notified: true,
-        files: Vec::new(),
-        broadcast: false,
-        office_user: Some(c.office_user.clone()),
-    };
+    let message = ChatMessage::sent_from_office(
+        &c.team,
+        &c.channel,
+        posted_ts(posted)?,
+        Some(c.me.clone()),
+        text,
+        None,
+        false,
+        &c.office_user,
+        s.clock.now_secs(),
+    );
     s.chat().record(&message).await?;
     tracing::info!(channel = %c.channel, "DM sent from the office");
     Ok((

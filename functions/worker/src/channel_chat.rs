@@ -98,10 +98,13 @@ async fn bridge(
 ) -> Result<Option<(Conversation, Option<ChannelRoute>)>, JobError> {
     let s = &w.services;
     let chat = s.chat();
-    let (conversation, route) = (
-        chat.conversation(team, channel).await?,
-        s.channels().route(team, channel).await?,
-    );
+    // Two independent reads, at once: this runs for every message of
+    // every channel the bot is in.
+    let channels = s.channels();
+    let (conversation, route) = tokio::try_join!(
+        chat.conversation(team, channel),
+        channels.route(team, channel)
+    )?;
     Ok(match (conversation, route) {
         (Some(c), route) if c.is_live_channel() => Some((c, route)),
         (Some(_), _) => None,

@@ -65,6 +65,42 @@ pub struct ChatMessage {
     pub office_user: Option<OfficeUserId>,
 }
 
+impl ChatMessage {
+    /// A message the office just sent (as `user` in Slack, or by the app
+    /// for someone not linked: no `user`), stored as the office's so the
+    /// event Slack sends back for it is known as an echo.
+    #[allow(clippy::too_many_arguments)]
+    pub fn sent_from_office(
+        team: &TeamId,
+        channel: &ChannelId,
+        ts: MessageTs,
+        user: Option<UserId>,
+        text: &str,
+        thread_ts: Option<MessageTs>,
+        broadcast: bool,
+        office_user: &OfficeUserId,
+        at: i64,
+    ) -> Self {
+        Self {
+            team_id: team.clone(),
+            channel_id: channel.clone(),
+            ts,
+            user,
+            text: text.to_owned(),
+            thread_ts,
+            edited_ts: None,
+            deleted: false,
+            source: Source::Office,
+            received_at: at,
+            edited_us: 0,
+            notified: true,
+            files: Vec::new(),
+            broadcast,
+            office_user: Some(office_user.clone()),
+        }
+    }
+}
+
 /// A file shared in a message: what the office needs to show and link it.
 /// Slack Connect events carry only the id (`file_access:
 /// "check_file_info"`); the rest comes from `files.info`.

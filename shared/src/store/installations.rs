@@ -447,9 +447,12 @@ impl Installations {
         self.revoke_when(team, status, None).await
     }
 
-    /// [`Self::revoke`] for a lifecycle event Slack sent at `event_time`:
-    /// an installation made after it (a reinstall the event's retry
-    /// overtook) is left alone and reported as [`Revoked::Newer`].
+    /// [`Self::revoke`] for a workspace's lifecycle event Slack sent at
+    /// `event_time`: an installation made after it (a reinstall the
+    /// event's retry overtook) is left alone and reported as
+    /// [`Revoked::Newer`], and so is a stand-in for the organisation's
+    /// install (the event is about the workspace's own; the organisation's
+    /// goes with [`Self::revoke_org`]).
     pub async fn revoke_as_of(
         &self,
         team: &TeamId,
