@@ -225,8 +225,8 @@ fn required_scope(method: &str, kind: Option<Kind>, token: TokenKind) -> Option<
         "calls.info" => "calls:read",
         // "No scopes required": auth.test, api.test, views.publish,
         // views.open, views.push, views.update, functions.completeSuccess,
-        // functions.completeError (their pages: "No scope required" for
-        // bot and user tokens),
+        // functions.completeError, chat.getPermalink (their pages: "No
+        // scope required" for bot and user tokens),
         // auth.revoke, apps.uninstall, the OAuth exchanges. (userInfo's
         // `openid` is not checked here.)
         _ => return None,
@@ -750,6 +750,7 @@ fn dispatch(world: &mut World, call: &Call, principal: &Principal) -> Outcome {
                 "chat.update" => update_message(world, call, &team, &user),
                 "chat.delete" => delete_message(world, call, &team, &user),
                 "chat.unfurl" => unfurl(world, call, &team),
+                "chat.getPermalink" => get_permalink(world, call, &team, &user),
                 "views.publish" => views_publish(world, call, &team, kind),
                 "views.open" => crate::native::views_open(world, call, &team),
                 "views.push" => crate::native::views_push(world, call, &team),
@@ -1975,6 +1976,49 @@ fn unfurl(world: &mut World, call: &Call, team: &str) -> Outcome {
     }));
     // "we provide a minimal positive response": `{"ok": true}`.
     Outcome::Ok(json!({}))
+}
+
+/// `chat.getPermalink` (https://docs.slack.dev/reference/methods/chat.getPermalink):
+/// "Retrieve a permalink URL for a specific extant message", `channel` and
+/// `message_ts` required, no scope for bot or user tokens. The answer is
+/// the page's: `channel` and `permalink`,
+/// `https://{domain}.slack.com/archives/{channel}/p{ts without its dot}`
+/// ("https://ghostbusters.slack.com/archives/C1H9RESGA/p135854651500008");
+/// "When the provided `message_ts` is part of a thread, the permalink format
+/// changes": `…?thread_ts={thread_ts}&cid={channel}` (same page). The fake
+/// gives that form to replies (a `thread_ts` other than their own `ts`);
+/// a thread's parent keeps the plain form (the fake's reading: the page's
+/// example is a reply's). The domain is the workspace's, as auth.test's
+/// `url`. Errors from its table: `channel_not_found` ("Value passed for
+/// `channel` was invalid") for an unknown conversation or one the caller
+/// cannot see (as conversations.info: [`visible`]), `message_not_found`
+/// ("No message exists with the requested timestamp"), also for an
+/// ephemeral message's `ts` (Slack stores none). A missing `channel` or
+/// `message_ts` reads as the same errors, as [`own_message`] reads them
+/// (the fake's reading).
+fn get_permalink(world: &World, call: &Call, team: &str, me: &str) -> Outcome {
+    let ch = match visible(world, team, call.str("channel"), me) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let found = call.str("message_ts").and_then(|ts| {
+        ch.messages
+            .iter()
+            .find(|m| m.ts == ts && m.ephemeral_to.is_none())
+    });
+    let Some(m) = found else {
+        return Outcome::Err("message_not_found".into());
+    };
+    let domain = &world.teams[team].seed.domain;
+    let mut permalink = format!(
+        "https://{domain}.slack.com/archives/{}/p{}",
+        ch.id,
+        m.ts.replace('.', "")
+    );
+    if let Some(parent) = m.thread_ts.as_deref().filter(|t| *t != m.ts) {
+        permalink.push_str(&format!("?thread_ts={parent}&cid={}", ch.id));
+    }
+    Outcome::Ok(json!({"channel": ch.id, "permalink": permalink}))
 }
 
 /// `files.info` (docs.slack.dev/reference/methods/files.info): the file

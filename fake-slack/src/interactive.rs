@@ -122,11 +122,14 @@ fn place(
         true => "directmessage".to_owned(),
         false => ch.name.clone(),
     };
+    // The message as conversations.history would show it, with its thread
+    // fields: a message shortcut carries "the full structure of the
+    // message" (reference/interaction-payloads/shortcuts).
     let message = message_ts.and_then(|ts| {
         ch.messages
             .iter()
             .find(|m| m.ts == ts)
-            .map(crate::world::Message::to_json)
+            .map(|m| ch.message_json(m))
     });
     Ok(Place {
         team_domain: t.seed.domain.clone(),
@@ -546,6 +549,106 @@ pub(crate) async fn submit_view(
         error: outcome.error.clone(),
         retry_after: None,
     });
+    Ok(outcome)
+}
+
+/// What came of a person closing their modal ([`close_view`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CloseOutcome {
+    /// The views that closed, root first (the whole stack).
+    pub closed: Vec<Value>,
+    /// `is_cleared` as a `view_closed` payload would say it: `true` when
+    /// views beneath the one on top closed with it.
+    pub is_cleared: bool,
+    /// The `view_closed` delivery and how the app answered it; `None` when
+    /// the view on top did not ask for one (`notify_on_close` false).
+    pub delivery: Option<CommandOutcome>,
+}
+
+/// `user` dismisses their open modal with its _x_ button ("an _x_ button to
+/// dismiss the modal", surfaces/modals): the whole modal closes, every view
+/// of its stack, whatever the app answers (the person does not wait for
+/// it; the fake's reading, as no `response_action` applies to a close).
+/// When the view on top was made with `notify_on_close` ("Indicates whether
+/// Slack will send your request URL a `view_closed` event when a user
+/// clicks the close button", reference/views/modal-views), a `view_closed`
+/// payload goes to the interactivity Request URL, signed, as
+/// reference/interaction-payloads/view-interactions-payload describes it
+/// ("Optionally sent to an app's configured Request URL when a user
+/// dismisses a modal. To receive these payloads, the modal view must have
+/// been created with the `notify_on_close` argument set to `true`"): `type`,
+/// `team`, `user`, `view` ("The source modal view that the user
+/// dismissed"), `api_app_id`, `is_cleared` ("whether or not a whole view
+/// stack was cleared"), and the `token`, `enterprise`,
+/// `is_enterprise_install` of every interaction payload. `is_cleared` is
+/// `true` when the stack held more than the view on top: the page's
+/// example, one view dismissed, says `false` (the fake's reading). Only
+/// the top view's `notify_on_close` counts, one payload for the close (the
+/// fake's reading). The Cancel button of a pushed view, which without
+/// `clear_on_close` goes back one view ("When set to `true`, clicking on
+/// the close button will clear all views in a modal and close it",
+/// modal-views), is not modelled. Recorded as `interactivity.deliver`
+/// when a payload was sent.
+pub(crate) async fn close_view(
+    shared: &Shared,
+    team: &str,
+    user: &str,
+) -> Result<CloseOutcome, String> {
+    let (notify, closed) = {
+        let mut w = shared.lock();
+        let t = w.teams.get(team).ok_or("team_not_found")?;
+        let top = t
+            .modals
+            .get(user)
+            .and_then(|s| s.last())
+            .ok_or("no_open_view")?;
+        let notify = if top["notify_on_close"] == true {
+            let target = w.interactivity.clone().ok_or("no_interactivity_target")?;
+            let channel = t.channels.keys().next().cloned().unwrap_or_default();
+            let p = place(&w, team, &channel, user, None)?;
+            Some((target, p, w.app.app_id.clone()))
+        } else {
+            None
+        };
+        let closed = w
+            .teams
+            .get_mut(team)
+            .and_then(|t| t.modals.remove(user))
+            .unwrap_or_default();
+        (notify, closed)
+    };
+    let is_cleared = closed.len() > 1;
+    let mut outcome = CloseOutcome {
+        closed,
+        is_cleared,
+        delivery: None,
+    };
+    let Some((target, p, app_id)) = notify else {
+        return Ok(outcome);
+    };
+    let view = outcome.closed.last().cloned().unwrap_or_default();
+    let (team_object, enterprise) = team_fields(&p, team);
+    let payload = json!({
+        "type": "view_closed",
+        "token": "fake-verification-token",
+        "team": team_object,
+        "enterprise": enterprise,
+        "is_enterprise_install": p.org_install,
+        "user": {"id": user, "username": p.user_name, "name": p.user_name, "team_id": team},
+        "api_app_id": app_id,
+        "view": view,
+        "is_cleared": is_cleared,
+    });
+    let sent = post(&target, form_payload(&payload)).await;
+    record(
+        shared,
+        "interactivity.deliver",
+        team,
+        json!({"type": "view_closed", "user": user, "callback_id": view["callback_id"],
+               "view_id": view["id"], "is_cleared": is_cleared}),
+        &sent,
+    );
+    outcome.delivery = Some(sent);
     Ok(outcome)
 }
 

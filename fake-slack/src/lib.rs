@@ -11,6 +11,7 @@
 //!   (paged), `conversations.join`, `users.conversations` (paged),
 //!   `chat.postMessage` (to `D…`, `C…` or a user id),
 //!   `chat.postEphemeral`, `chat.update`, `chat.delete`, `chat.unfurl`,
+//!   `chat.getPermalink`,
 //!   `views.publish`, `views.open`, `views.push`, `views.update`
 //!   (modals, opened with a `trigger_id` the fake handed out),
 //!   `calls.add`, `calls.info`, `calls.update`, `calls.end`,
@@ -52,8 +53,9 @@
 //! and whose events, commands and clicks say `is_enterprise_install`.
 //!
 //! Given the slash command's and interactivity's Request URLs, it runs a
-//! command, a button click, a global or message shortcut, or a modal
-//! submission as Slack would and records what the person saw: the app's
+//! command, a button click, a global or message shortcut, a modal
+//! submission, or a person dismissing a modal (`view_closed` when the view
+//! asked for it) as Slack would and records what the person saw: the app's
 //! answer (for a submission, what its `response_action` did to the modal),
 //! or `operation_timeout` when no acknowledgement came within 3 seconds.
 //! Workflow custom steps run as `function_executed` events with a
@@ -86,7 +88,7 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use interactive::{BlockAction, CommandOutcome, RequestTarget, SubmitOutcome};
+pub use interactive::{BlockAction, CloseOutcome, CommandOutcome, RequestTarget, SubmitOutcome};
 pub use world::{
     AppConfig, ChannelSeed, Distribution, Enterprise, EventsTarget, Fault, FaultKind, Limit,
     Message, OrgInstall, RecordedCall, TeamSeed, TokenKind, UserSeed, World,
@@ -783,6 +785,21 @@ impl FakeSlack {
         interactive::submit_view(&self.shared, team, user, values)
             .await
             .unwrap_or_else(|e| panic!("the fake cannot submit {user}'s view: {e}"))
+    }
+
+    /// `user` dismisses the modal they have open (its _x_ button): every
+    /// view of its stack closes, and the app gets a `view_closed` payload
+    /// when the view on top has `notify_on_close` (see [`CloseOutcome`]).
+    /// Recorded as `interactivity.deliver` when a payload was sent.
+    ///
+    /// # Panics
+    /// For a team the fake does not know, when `user` has no modal open, or
+    /// when a payload is due without [`FakeSlack::interactivity_to`] (the
+    /// modal then stays open).
+    pub async fn close_view(&self, team: &str, user: &str) -> CloseOutcome {
+        interactive::close_view(&self.shared, team, user)
+            .await
+            .unwrap_or_else(|e| panic!("the fake cannot close {user}'s view: {e}"))
     }
 
     /// A fresh `response_url` on this fake.

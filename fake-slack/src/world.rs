@@ -600,6 +600,60 @@ pub struct Channel {
     pub is_archived: bool,
 }
 
+/// How many repliers a thread parent lists in `reply_users`: the fake's
+/// reading (the message object gives the field no bound; clients show a
+/// handful of faces). `reply_users_count` counts them all.
+pub const REPLY_USERS_SHOWN: usize = 5;
+
+impl Channel {
+    /// A message of this conversation as `conversations.history` and
+    /// `conversations.replies` show it, with its place in a thread
+    /// (methods/conversations.replies, the response example: the parent
+    /// carries `thread_ts` equal to its `ts` and `reply_count`, each reply
+    /// `thread_ts` and `parent_user_id`).
+    /// A parent also carries `reply_users` (distinct ids), `reply_users_count`
+    /// and `latest_reply`, fields of Slack's message object (`objs_message`
+    /// in slackapi/slack-api-specs' web-api/slack_web_openapi_v2.json);
+    /// `reply_users` in order of first reply, at most [`REPLY_USERS_SHOWN`]
+    /// (both the fake's reading). Ephemeral replies are not part of the thread
+    /// (Slack stores none). `subscribed`, `last_read` and `unread_count`
+    /// (a user token's view of the thread) are not modelled.
+    pub fn message_json(&self, m: &Message) -> Value {
+        let mut v = m.to_json();
+        match m.thread_ts.as_deref() {
+            Some(parent) if parent != m.ts => {
+                if let Some(p) = self.messages.iter().find(|p| p.ts == parent) {
+                    v["parent_user_id"] = json!(p.user);
+                }
+            }
+            _ => {
+                let replies: Vec<&Message> = self
+                    .messages
+                    .iter()
+                    .filter(|r| r.ephemeral_to.is_none() && r.ts != m.ts)
+                    .filter(|r| r.thread_ts.as_deref() == Some(m.ts.as_str()))
+                    .collect();
+                let Some(latest) = replies.iter().map(|r| r.ts.as_str()).max() else {
+                    return v;
+                };
+                let mut users: Vec<&str> = Vec::new();
+                for r in &replies {
+                    if !users.contains(&r.user.as_str()) {
+                        users.push(&r.user);
+                    }
+                }
+                v["thread_ts"] = json!(m.ts);
+                v["reply_count"] = json!(replies.len());
+                v["reply_users_count"] = json!(users.len());
+                v["latest_reply"] = json!(latest);
+                users.truncate(REPLY_USERS_SHOWN);
+                v["reply_users"] = json!(users);
+            }
+        }
+        v
+    }
+}
+
 /// The key of the DM between two users, whichever opened it: one DM a
 /// pair, as conversations.open returns "the already existing conversation".
 pub fn im_key(a: &str, b: &str) -> String {
@@ -918,8 +972,10 @@ pub fn documented_limit(method: &str) -> Option<Limit> {
         "chat.postMessage" => 300,
         // oauth.v2.access: "The rate limit for this method is 600 per
         // minute"; auth.test "allows hundreds of requests per minute" (the
-        // fake's reading, 600).
-        "auth.test" | "oauth.v2.access" => 600,
+        // fake's reading, 600). chat.getPermalink's tier is "Special": "This
+        // method allows hundreds of requests per minute"
+        // (methods/chat.getPermalink), read as auth.test's.
+        "auth.test" | "oauth.v2.access" | "chat.getPermalink" => 600,
         _ => return None,
     };
     Some(Limit::per_minute(per_minute))
@@ -1442,6 +1498,32 @@ mod tests {
         let mut w = World::new(AppConfig::default());
         w.add_team(TeamSeed::with_people("T1", "Acme", 3));
         w
+    }
+
+    /// A thread parent names at most `REPLY_USERS_SHOWN` repliers, in
+    /// order of first reply, and counts them all.
+    #[test]
+    fn a_parent_lists_its_first_repliers() {
+        let mut ch = Team::new(TeamSeed::with_people("T1", "Acme", 1)).channels["C1GEN"].clone();
+        ch.messages.push(Message::new("1.000001", "U1", "parent"));
+        for i in 0..8 {
+            let mut r = Message::new(&format!("1.00001{i}"), &format!("U{}", 7 - i % 7), "r");
+            r.thread_ts = Some("1.000001".into());
+            ch.messages.push(r);
+        }
+        let mut whisper = Message::new("1.000099", "U9", "only you");
+        whisper.thread_ts = Some("1.000001".into());
+        whisper.ephemeral_to = Some("U1".into());
+        ch.messages.push(whisper);
+        let v = ch.message_json(&ch.messages[0]);
+        assert_eq!(v["reply_count"], 8);
+        assert_eq!(v["reply_users_count"], 7);
+        assert_eq!(v["reply_users"], json!(["U7", "U6", "U5", "U4", "U3"]));
+        assert_eq!(v["latest_reply"], "1.000017");
+        assert_eq!(v["thread_ts"], "1.000001");
+        let reply = ch.message_json(&ch.messages[1]);
+        assert_eq!(reply["parent_user_id"], "U1");
+        assert_eq!(reply["thread_ts"], "1.000001");
     }
 
     #[test]

@@ -640,3 +640,239 @@ async fn locale_is_opt_in() {
     let bare = call(&slack, &bot, "users.list", &[]).await;
     assert!(ok(&bare)["members"][0].get("locale").is_none());
 }
+
+/// methods/chat.getPermalink: no scope, for bot and user tokens; the
+/// workspace's domain, the channel and the `ts` without its dot; a
+/// thread reply's link names its thread (`thread_ts`, `cid`). Errors:
+/// `channel_not_found` for an unknown conversation or one the caller
+/// cannot see, `message_not_found` for an unknown `ts`.
+#[tokio::test]
+async fn permalinks_point_at_a_message_and_its_thread() {
+    let slack = fake().await;
+    let bot = slack.issue_bot_token("T1", &[]);
+    let person = slack.issue_user_token("T1", ME, &[]);
+    let parent = slack.post_as("T1", GENERAL, "U0000002", "standup at ten", None);
+    let reply = slack.post_as("T1", GENERAL, ME, "on my way", Some(&parent));
+    let digits = |ts: &str| ts.replace('.', "");
+
+    let top = call(
+        &slack,
+        &bot,
+        "chat.getPermalink",
+        &[("channel", GENERAL), ("message_ts", &parent)],
+    )
+    .await;
+    assert_eq!(ok(&top)["channel"], GENERAL);
+    assert_eq!(
+        top["permalink"],
+        format!(
+            "https://acme.slack.com/archives/{GENERAL}/p{}",
+            digits(&parent)
+        )
+    );
+    let threaded = call(
+        &slack,
+        &person,
+        "chat.getPermalink",
+        &[("channel", GENERAL), ("message_ts", &reply)],
+    )
+    .await;
+    assert_eq!(
+        ok(&threaded)["permalink"],
+        format!(
+            "https://acme.slack.com/archives/{GENERAL}/p{}?thread_ts={parent}&cid={GENERAL}",
+            digits(&reply)
+        )
+    );
+
+    let unknown_channel = call(
+        &slack,
+        &bot,
+        "chat.getPermalink",
+        &[("channel", "CNOPE"), ("message_ts", &parent)],
+    )
+    .await;
+    assert_eq!(error(&unknown_channel), "channel_not_found");
+    let others = slack.dm_between("T1", "U0000002", "U0000003");
+    let private = slack.post_as("T1", &others, "U0000002", "psst", None);
+    let unseen = call(
+        &slack,
+        &bot,
+        "chat.getPermalink",
+        &[("channel", &others), ("message_ts", &private)],
+    )
+    .await;
+    assert_eq!(
+        error(&unseen),
+        "channel_not_found",
+        "a DM the bot is not in"
+    );
+    let unknown_ts = call(
+        &slack,
+        &bot,
+        "chat.getPermalink",
+        &[("channel", GENERAL), ("message_ts", "1.000001")],
+    )
+    .await;
+    assert_eq!(error(&unknown_ts), "message_not_found");
+    let no_ts = call(&slack, &bot, "chat.getPermalink", &[("channel", GENERAL)]).await;
+    assert_eq!(error(&no_ts), "message_not_found");
+}
+
+/// Opens `view` for `ME` with a fresh trigger; the view's id.
+async fn open_modal(slack: &FakeSlack, bot: &str, method: &str, view: &Value) -> String {
+    let t = trigger(slack).await;
+    let opened = call(
+        slack,
+        bot,
+        method,
+        &[("trigger_id", &t), ("view", &view.to_string())],
+    )
+    .await;
+    ok(&opened)["view"]["id"].as_str().unwrap().to_owned()
+}
+
+/// reference/interaction-payloads/view-interactions-payload (view_closed)
+/// and reference/views/modal-views (`notify_on_close`): dismissing a modal
+/// closes it; a view made with `notify_on_close` tells the app with a
+/// signed `view_closed` payload (`is_cleared: false` for a lone view, as
+/// the page's example), one without it tells nobody. A closed view is
+/// gone for views.update (`not_found`).
+#[tokio::test]
+async fn closing_a_modal_notifies_only_when_asked() {
+    let slack = fake().await;
+    let bot = slack.issue_bot_token("T1", &[]);
+    let (url, seen) = local_app(vec![]).await;
+    slack.interactivity_to(&url, SECRET);
+
+    let mut noisy = modal("Book a room");
+    noisy["notify_on_close"] = json!(true);
+    let id = open_modal(&slack, &bot, "views.open", &noisy).await;
+    let closed = slack.close_view("T1", ME).await;
+    assert!(slack.open_view("T1", ME).is_none());
+    assert_eq!(closed.closed.len(), 1);
+    assert!(!closed.is_cleared);
+    assert!(closed.delivery.unwrap().acknowledged());
+    let p = seen.lock().unwrap()[0].clone();
+    assert_eq!(p["type"], "view_closed");
+    assert_eq!(p["team"]["id"], "T1");
+    assert_eq!(p["user"]["id"], ME);
+    assert_eq!(p["api_app_id"], "A0HALLWAY");
+    assert_eq!(p["view"]["id"], id.as_str());
+    assert_eq!(p["view"]["callback_id"], "book_room");
+    assert_eq!(p["view"]["private_metadata"], "room=7");
+    assert_eq!(p["is_cleared"], false);
+    let deliveries = slack.calls_to("interactivity.deliver");
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(deliveries[0].params["type"], "view_closed");
+    let gone = call(
+        &slack,
+        &bot,
+        "views.update",
+        &[("view_id", &id), ("view", &modal("Too late").to_string())],
+    )
+    .await;
+    assert_eq!(error(&gone), "not_found");
+
+    let quiet = open_modal(&slack, &bot, "views.open", &modal("Book a room")).await;
+    let closed = slack.close_view("T1", ME).await;
+    assert!(closed.delivery.is_none());
+    assert!(slack.open_view("T1", ME).is_none());
+    assert_eq!(seen.lock().unwrap().len(), 1, "nothing sent");
+    assert_eq!(slack.calls_to("interactivity.deliver").len(), 1);
+    let gone = call(
+        &slack,
+        &bot,
+        "views.update",
+        &[
+            ("view_id", &quiet),
+            ("view", &modal("Too late").to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(error(&gone), "not_found");
+}
+
+/// Dismissing a modal of several views closes the whole stack; the top
+/// view's `notify_on_close` decides, and `is_cleared` says the stack went
+/// (view-interactions-payload: "whether or not a whole view stack was
+/// cleared").
+#[tokio::test]
+async fn closing_a_stacked_modal_clears_every_view() {
+    let slack = fake().await;
+    let bot = slack.issue_bot_token("T1", &[]);
+    let root = open_modal(&slack, &bot, "views.open", &modal("Book a room")).await;
+    let mut confirm = modal("Confirm");
+    confirm["notify_on_close"] = json!(true);
+    let top = open_modal(&slack, &bot, "views.push", &confirm).await;
+    let (url, seen) = local_app(vec![]).await;
+    slack.interactivity_to(&url, SECRET);
+    let closed = slack.close_view("T1", ME).await;
+    assert_eq!(closed.closed.len(), 2);
+    assert!(closed.is_cleared);
+    let p = seen.lock().unwrap()[0].clone();
+    assert_eq!(p["view"]["id"], top.as_str());
+    assert_eq!(p["view"]["root_view_id"], root.as_str());
+    assert_eq!(p["is_cleared"], true);
+    for id in [&root, &top] {
+        let gone = call(
+            &slack,
+            &bot,
+            "views.update",
+            &[("view_id", id), ("view", &modal("Too late").to_string())],
+        )
+        .await;
+        assert_eq!(error(&gone), "not_found");
+    }
+}
+
+/// A message shortcut's `message` is "the full structure of the message"
+/// (reference/interaction-payloads/shortcuts), as conversations.replies
+/// shows it: a thread's parent with `thread_ts`, `reply_count`,
+/// `reply_users`, `reply_users_count` and `latest_reply`; a reply with
+/// `thread_ts` and `parent_user_id`; a lone message with neither.
+#[tokio::test]
+async fn message_shortcuts_carry_the_messages_thread() {
+    let slack = fake().await;
+    let (url, seen) = local_app(vec![]).await;
+    slack.interactivity_to(&url, SECRET);
+    let parent = slack.post_as("T1", GENERAL, "U0000002", "lunch?", None);
+    slack.post_as("T1", GENERAL, "U0000003", "yes", Some(&parent));
+    slack.post_as("T1", GENERAL, ME, "me too", Some(&parent));
+    let last = slack.post_as("T1", GENERAL, "U0000003", "noon", Some(&parent));
+    let lone = slack.post_as("T1", GENERAL, ME, "unrelated", None);
+
+    slack
+        .run_message_shortcut("T1", GENERAL, ME, &parent, "remind_me")
+        .await;
+    slack
+        .run_message_shortcut("T1", GENERAL, ME, &last, "remind_me")
+        .await;
+    slack
+        .run_message_shortcut("T1", GENERAL, ME, &lone, "remind_me")
+        .await;
+    let seen = seen.lock().unwrap().clone();
+
+    let m = &seen[0]["message"];
+    assert_eq!(m["type"], "message");
+    assert_eq!(m["user"], "U0000002");
+    assert_eq!(m["text"], "lunch?");
+    assert_eq!(m["ts"], parent.as_str());
+    assert_eq!(m["thread_ts"], parent.as_str());
+    assert_eq!(m["reply_count"], 3);
+    assert_eq!(m["reply_users"], json!(["U0000003", ME]));
+    assert_eq!(m["reply_users_count"], 2);
+    assert_eq!(m["latest_reply"], last.as_str());
+    assert!(m.get("parent_user_id").is_none());
+
+    let r = &seen[1]["message"];
+    assert_eq!(r["ts"], last.as_str());
+    assert_eq!(r["user"], "U0000003");
+    assert_eq!(r["thread_ts"], parent.as_str());
+    assert_eq!(r["parent_user_id"], "U0000002");
+    assert!(r.get("reply_count").is_none());
+
+    let l = &seen[2]["message"];
+    assert_eq!(l["text"], "unrelated");
+    assert!(l.get("thread_ts").is_none() && l.get("reply_count").is_none());
+}

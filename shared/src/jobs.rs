@@ -12,7 +12,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ChannelId, EnterpriseId, EventId, OfficeUserId, RoomId, SpaceId, TeamId, UserId};
+use crate::ids::{
+    ChannelId, EnterpriseId, EventId, MessageTs, OfficeUserId, RoomId, SpaceId, TeamId, UserId,
+};
 use crate::queue::{JobQueue, QueueError};
 use crate::slack::events::SlackEvent;
 
@@ -98,7 +100,20 @@ pub struct CommandJob {
     #[serde(default)]
     pub user_name: Option<String>,
     pub caller: OfficeUserId,
-    pub response_url: String,
+    /// A slash command's or message shortcut's; `None` from a global
+    /// shortcut's modal, which has none.
+    #[serde(default)]
+    pub response_url: Option<String>,
+    /// The modal the command came from: how it went is shown there (the
+    /// person's DM with the app once they closed it).
+    #[serde(default)]
+    pub view_id: Option<String>,
+    /// A note from the modal, shown in each invite.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The message "Meet about this" was run on; each invite links it.
+    #[serde(default)]
+    pub about: Option<MessageRef>,
     pub space_id: SpaceId,
     pub space_name: String,
     pub room_id: RoomId,
@@ -107,6 +122,13 @@ pub struct CommandJob {
     #[serde(default)]
     pub direct: bool,
     pub action: CommandAction,
+}
+
+/// One Slack message: its conversation and `ts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRef {
+    pub channel: ChannelId,
+    pub ts: MessageTs,
 }
 
 /// What the command asked for beyond calling people to the room.

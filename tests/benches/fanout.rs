@@ -80,6 +80,9 @@ async fn run(window: Duration) {
             origin: Origin::Office,
             channel_id: None,
             response_url: None,
+            view_id: None,
+            note: None,
+            about: None,
             total: N as u32,
         })
         .await

@@ -595,7 +595,7 @@ async fn warm_up(w: &World) {
     for _ in 0..1_000 {
         let (a, b, c, d, e, f) = tokio::join!(
             installations.get(&team),
-            routings.read(&team, &alice, &general),
+            routings.read(&team, &alice, Some(&general)),
             spaces.with_rooms(&w.hq),
             spaces.rooms(&w.hq),
             s.table

@@ -716,8 +716,9 @@ async fn a_mapped_channel_calls_its_room_and_notifies_as_the_space_says() {
         .await;
     assert_eq!(code, 400, "an unknown mention is refused");
 
-    // A DM is its people already: no special mention.
-    let (reply, _) = app.slash(ALICE, "D0ALICE", "").await;
+    // A DM is its people already: no special mention. (A bare command
+    // there opens the form: `meet_form`.)
+    let (reply, _) = app.slash(ALICE, "D0ALICE", "Hall").await;
     assert!(text(&reply).starts_with("Everyone:"), "{reply}");
 }
 
@@ -911,7 +912,10 @@ async fn an_invite_to_a_room_removed_meanwhile_sends_nothing_and_says_why() {
         user_id: UserId::new(ALICE).unwrap(),
         user_name: None,
         caller: OfficeUserId::new("ada").unwrap(),
-        response_url: app.slack.response_url("attic"),
+        response_url: Some(app.slack.response_url("attic")),
+        view_id: None,
+        note: None,
+        about: None,
         space_id: o.hq.clone(),
         space_name: "HQ".into(),
         room_id: attic.id.clone(),
@@ -955,7 +959,10 @@ async fn a_command_job_delivered_twice_writes_one_invite_and_sends_each_dm_once(
         user_id: UserId::new(ALICE).unwrap(),
         user_name: Some("alice".into()),
         caller: OfficeUserId::new("ada").unwrap(),
-        response_url: app.slack.response_url("twice"),
+        response_url: Some(app.slack.response_url("twice")),
+        view_id: None,
+        note: None,
+        about: None,
         space_id: o.hq.clone(),
         space_name: "HQ".into(),
         room_id: o.hall.clone(),

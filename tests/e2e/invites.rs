@@ -77,8 +77,14 @@ async fn a_worker_that_died_mid_send_is_taken_over_without_a_second_dm() {
     invites.claim(&inv.id, &user("U0DEMO02")).await.unwrap();
     invites.claim(&inv.id, &user("U0DEMO03")).await.unwrap();
     let token = app.services.bot_token(&demo()).await.unwrap();
-    let (text, blocks) =
-        hallway::slack::messages::invite_dm(&inv.id, "Ada", "Hall", "HQ", "https://h/join/x");
+    let (text, blocks) = hallway::slack::messages::invite_dm(
+        &inv.id,
+        "Ada",
+        "Hall",
+        "HQ",
+        "https://h/join/x",
+        &Default::default(),
+    );
     app.services
         .slack
         .post_message(
@@ -460,8 +466,14 @@ async fn a_take_over_waits_for_the_history_budget_and_never_sends_blind() {
     let invites = app.services.invites();
     invites.claim(&inv.id, &user("U0DEMO02")).await.unwrap();
     let token = app.services.bot_token(&demo()).await.unwrap();
-    let (text, blocks) =
-        hallway::slack::messages::invite_dm(&inv.id, "Ada", "Hall", "HQ", "https://h/join/x");
+    let (text, blocks) = hallway::slack::messages::invite_dm(
+        &inv.id,
+        "Ada",
+        "Hall",
+        "HQ",
+        "https://h/join/x",
+        &Default::default(),
+    );
     app.services
         .slack
         .post_message(

@@ -214,6 +214,16 @@ async fn command_samples_get_their_documented_answers() {
         ("commands/map_channel.json", 200, NOT_INSTALLED),
         ("commands/ssl_check.json", 200, ""),
         ("commands/interactivity_join_click.json", 200, ""),
+        // Not installed: no token to open the form with; a global shortcut
+        // can only be logged, a message shortcut explains on its
+        // response_url, and a submission gets a notice in the modal.
+        ("commands/shortcut_meet.json", 200, ""),
+        ("commands/message_shortcut_meet_about.json", 200, ""),
+        (
+            "commands/view_submission_meet.json",
+            200,
+            "\"response_action\":\"update\"",
+        ),
     ];
     for (name, status, holds) in expect {
         let got = send_http(&app.base_url, prepared(&app, name, false))
@@ -222,6 +232,13 @@ async fn command_samples_get_their_documented_answers() {
         assert_eq!(got.status, *status, "{name}: {}", got.body);
         assert!(got.body.contains(holds), "{name}: {}", got.body);
     }
+    let explained = app.slack.responses("Xy7qR2Ay3ne2m3R8JNBr2t5Y");
+    assert!(
+        serde_json::to_string(&explained)
+            .unwrap()
+            .contains(NOT_INSTALLED),
+        "{explained:?}"
+    );
     // Tampered: refused like every Slack request.
     let got = send_http(
         &app.base_url,

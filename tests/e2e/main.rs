@@ -45,6 +45,9 @@
 //! - `people_sync`: the admins' people sync and audit log.
 //! - `people`: the people pane and opening a DM from the office.
 //! - `mine`: my home room, stars, and my workspaces' spaces.
+//! - `meet_form`: the "Meet in hallway" modal from both shortcuts and
+//!   `/hallway ?`: opened within the trigger, errors in the form, the
+//!   invite, and who was reached shown in the modal or the DM.
 //! - `meetings`: summaries of meetings called from Slack, when the room
 //!   empties.
 //! - `unfurl`: `link_shared` from the fake Slack answered with `chat.unfurl`.
@@ -88,6 +91,7 @@ mod lambda_events;
 mod lambda_runtime;
 mod lifecycle;
 mod logged_once;
+mod meet_form;
 mod meetings;
 mod mine;
 mod no_secrets_in_logs;

@@ -233,6 +233,9 @@ pub async fn invite(app: &TestApp, recipients: &[&str]) -> Invite {
             origin: Origin::Office,
             channel_id: None,
             response_url: None,
+            view_id: None,
+            note: None,
+            about: None,
             total: recipients.len() as u32,
         })
         .await

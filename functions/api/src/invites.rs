@@ -105,6 +105,9 @@ pub async fn create(
         origin: Origin::Office,
         channel_id: None,
         response_url: None,
+        view_id: None,
+        note: None,
+        about: None,
         total: n as u32,
     };
     let invite = start_invite(

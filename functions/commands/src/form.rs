@@ -48,9 +48,11 @@ pub enum Conversation {
     Dm,
 }
 
-impl SlashCommand {
-    pub fn conversation(&self) -> Conversation {
-        match self.channel_name.as_deref() {
+impl Conversation {
+    /// From a conversation's name as a command or a message shortcut
+    /// (`channel.name`) reports it.
+    pub fn of(channel_name: Option<&str>) -> Self {
+        match channel_name {
             Some("directmessage") => Conversation::Dm,
             Some(n) if n.starts_with("mpdm-") => Conversation::GroupDm,
             Some(_) => Conversation::Channel,
@@ -58,5 +60,11 @@ impl SlashCommand {
             // case that needs the most care (mentions, mapping checks).
             None => Conversation::Channel,
         }
+    }
+}
+
+impl SlashCommand {
+    pub fn conversation(&self) -> Conversation {
+        Conversation::of(self.channel_name.as_deref())
     }
 }

@@ -1,38 +1,60 @@
 //! Interactivity: Slack posts a form with one `payload` field (JSON) when
-//! someone clicks a button. A Join button is a link, so the click only
-//! needs recording; unknown payloads and actions are acknowledged and logged,
-//! so a new Slack feature never shows a warning to the person clicking.
+//! someone clicks a button, runs a shortcut or submits a modal. A Join
+//! button is a link, so the click only needs recording; the shortcuts
+//! open the "Meet in hallway" form ([`crate::modal`]) and its submission
+//! answers with what the form shows next. Unknown payloads, callbacks and
+//! actions are acknowledged and logged, so a new Slack feature never shows
+//! a warning to the person.
 
+use axum::Json;
 use axum::extract::State;
-use hallway::ids::UserId;
+use axum::response::{IntoResponse, Response};
+use hallway::ids::{ChannelId, MessageTs, TeamId, UserId};
+use hallway::jobs::MessageRef;
 use hallway::services::Services;
 use hallway::slack::extract::SlackRequest;
-use hallway::slack::messages::{JOIN_ACTION, SYNC_ACTION};
+use hallway::slack::messages::{self, JOIN_ACTION, SYNC_ACTION};
+use hallway::slack::modal::MEET_CALLBACK;
 use hallway::web::ApiError;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
+
+use crate::form::Conversation;
+use crate::modal::{self, MEET_ABOUT_SHORTCUT, MEET_SHORTCUT, Meta, Opened, Opening};
 
 #[derive(Deserialize)]
 struct Form {
     payload: String,
 }
 
+/// The fields of the payloads hallway acts on
+/// (docs.slack.dev/reference/interaction-payloads): shortcuts
+/// (`callback_id`, `trigger_id`; a message shortcut's `channel`,
+/// `message`, `response_url`), modal submissions (`view`) and clicks
+/// (`actions`). Ids are read as text and checked where used, so one odd
+/// field never drops a whole payload.
 #[derive(Debug, Deserialize)]
 struct Payload {
     #[serde(rename = "type")]
     kind: PayloadKind,
     user: Option<PayloadUser>,
+    /// `null` for an organisation-wide install (the user's `team_id` says
+    /// which workspace).
     team: Option<PayloadTeam>,
     #[serde(default)]
     actions: Vec<Action>,
+    callback_id: Option<String>,
+    trigger_id: Option<String>,
+    response_url: Option<String>,
+    channel: Option<PayloadChannel>,
+    message: Option<ShortcutMessage>,
+    view: Option<PayloadView>,
 }
 
 /// The interaction a payload reports (docs.slack.dev/reference/interaction-payloads;
 /// shortcuts: `shortcut` for a global one, `message_action` for a message
 /// one, api.slack.com/reference/interaction-payloads/shortcuts).
-/// Only button clicks do anything today; the rest are acknowledged so Slack
-/// shows no warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum PayloadKind {
@@ -65,9 +87,33 @@ impl<'a> From<&'a str> for ActionId<'a> {
     }
 }
 
+/// Which of hallway's shortcuts ran (manifest `features.shortcuts`).
+#[derive(Debug, PartialEq, Eq)]
+enum Shortcut<'a> {
+    Meet,
+    MeetAbout,
+    Unknown(&'a str),
+}
+
+impl<'a> From<&'a str> for Shortcut<'a> {
+    fn from(id: &'a str) -> Self {
+        match id {
+            MEET_SHORTCUT => Shortcut::Meet,
+            MEET_ABOUT_SHORTCUT => Shortcut::MeetAbout,
+            other => Shortcut::Unknown(other),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 struct PayloadUser {
     id: UserId,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    team_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,12 +122,63 @@ struct PayloadTeam {
 }
 
 #[derive(Debug, Deserialize)]
+struct PayloadChannel {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// The message a message shortcut ran on: "the full structure of the
+/// message" (api.slack.com/reference/interaction-payloads/shortcuts). A
+/// thread's parent lists its first repliers (`reply_users`), a reply names
+/// its parent's author (`parent_user_id`); a bot's message has no `user`.
+#[derive(Debug, Deserialize)]
+struct ShortcutMessage {
+    ts: String,
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    bot_id: Option<String>,
+    #[serde(default)]
+    parent_user_id: Option<String>,
+    #[serde(default)]
+    reply_users: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PayloadView {
+    id: String,
+    #[serde(default)]
+    callback_id: String,
+    #[serde(default)]
+    private_metadata: String,
+    #[serde(default)]
+    state: ViewState,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ViewState {
+    #[serde(default)]
+    values: Value,
+}
+
+#[derive(Debug, Deserialize)]
 struct Action {
     action_id: String,
     value: Option<String>,
 }
 
-pub async fn handle(State(s): State<Services>, req: SlackRequest) -> Result<StatusCode, ApiError> {
+impl Payload {
+    fn team(&self) -> Option<TeamId> {
+        let id = match &self.team {
+            Some(t) => Some(t.id.as_str()),
+            None => self.user.as_ref().and_then(|u| u.team_id.as_deref()),
+        };
+        id.and_then(|t| TeamId::new(t).ok())
+    }
+}
+
+pub async fn handle(State(s): State<Services>, req: SlackRequest) -> Result<Response, ApiError> {
     let form: Form = serde_urlencoded::from_bytes(&req.body)
         .map_err(|_| ApiError::BadRequest("the body has no payload field".into()))?;
     let raw: Value = serde_json::from_str(&form.payload)
@@ -90,20 +187,35 @@ pub async fn handle(State(s): State<Services>, req: SlackRequest) -> Result<Stat
         Ok(p) => p,
         Err(e) => {
             tracing::info!(error = %e, "interaction payload of an unexpected shape acknowledged");
-            return Ok(StatusCode::OK);
+            return Ok(StatusCode::OK.into_response());
         }
     };
     let span = tracing::Span::current();
-    if let Some(team) = &payload.team {
-        span.record("team_id", team.id.as_str());
+    let team = payload.team();
+    if let Some(team) = &team {
+        span.record("team_id", team.as_str());
     }
     if let Some(user) = &payload.user {
         span.record("user_id", user.id.as_str());
     }
-    if payload.kind != PayloadKind::BlockActions {
-        tracing::info!(kind = ?payload.kind, "interaction acknowledged without action");
-        return Ok(StatusCode::OK);
+    let (Some(team), Some(user)) = (team, payload.user.as_ref()) else {
+        tracing::info!(kind = ?payload.kind, "interaction without a team or user acknowledged");
+        return Ok(StatusCode::OK.into_response());
+    };
+    match payload.kind {
+        PayloadKind::BlockActions => clicks(&s, &payload).await,
+        PayloadKind::Shortcut | PayloadKind::MessageAction => {
+            shortcut(&s, &payload, team, user).await
+        }
+        PayloadKind::ViewSubmission => submission(&s, &payload, &team, user).await,
+        other => {
+            tracing::info!(kind = ?other, "interaction acknowledged without action");
+            Ok(StatusCode::OK.into_response())
+        }
     }
+}
+
+async fn clicks(s: &Services, payload: &Payload) -> Result<Response, ApiError> {
     for action in &payload.actions {
         match ActionId::from(action.action_id.as_str()) {
             ActionId::Join => {
@@ -122,7 +234,133 @@ pub async fn handle(State(s): State<Services>, req: SlackRequest) -> Result<Stat
             }
         }
     }
-    Ok(StatusCode::OK)
+    Ok(StatusCode::OK.into_response())
+}
+
+/// A shortcut opens the form within the acknowledgement (its trigger
+/// lasts 3 seconds). A message shortcut can also be answered through its
+/// `response_url`, where a failure is explained; a global one has nowhere
+/// to say anything but the log.
+async fn shortcut(
+    s: &Services,
+    payload: &Payload,
+    team: TeamId,
+    user: &PayloadUser,
+) -> Result<Response, ApiError> {
+    let callback = payload.callback_id.as_deref().unwrap_or_default();
+    let about = match Shortcut::from(callback) {
+        Shortcut::Meet => false,
+        Shortcut::MeetAbout => true,
+        Shortcut::Unknown(other) => {
+            tracing::info!(callback_id = other, "unknown shortcut acknowledged");
+            return Ok(StatusCode::OK.into_response());
+        }
+    };
+    let Some(trigger_id) = payload.trigger_id.clone() else {
+        tracing::info!("shortcut without a trigger_id acknowledged");
+        return Ok(StatusCode::OK.into_response());
+    };
+    let mut meta = Meta {
+        command: "/hallway".into(),
+        direct: true,
+        response_url: payload.response_url.clone(),
+        ..Meta::default()
+    };
+    let mut prefill = Vec::new();
+    if about && let (Some(channel), Some(message)) = (&payload.channel, &payload.message) {
+        let channel_id = ChannelId::new(&channel.id).ok();
+        meta.direct = Conversation::of(channel.name.as_deref()) != Conversation::Channel;
+        meta.channel_name = channel.name.clone();
+        meta.about = channel_id
+            .clone()
+            .zip(MessageTs::new(&message.ts).ok())
+            .map(|(channel, ts)| MessageRef { channel, ts });
+        meta.channel = channel_id;
+        prefill = people_of(message, &user.id);
+    }
+    let opening = Opening {
+        team: team.clone(),
+        user: user.id.clone(),
+        trigger_id,
+        prefill,
+        meta,
+    };
+    let explain = |body: Value| async move {
+        if let Some(url) = payload.response_url.as_deref()
+            && let Err(e) = s.slack.respond(url, &body).await
+        {
+            tracing::warn!(error = %e, "could not explain the shortcut's failure");
+        }
+    };
+    match modal::open(s, opening).await {
+        Ok(Opened::Shown) => {}
+        Ok(Opened::Refused(refusal)) => {
+            tracing::info!(
+                ?refusal,
+                "shortcut refused: the app cannot reach Slack here"
+            );
+            explain(refusal.ephemeral(s, &team)).await;
+        }
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "the meet form could not be opened");
+            explain(messages::ephemeral(
+                "hallway could not open its form just now. Try again in a moment.",
+                Some("`/hallway help` shows the command, which does the same."),
+            ))
+            .await;
+        }
+    }
+    Ok(StatusCode::OK.into_response())
+}
+
+/// The people a message involves, in order: its author, the thread's
+/// parent author, the thread's repliers; never the person asking and never
+/// a bot.
+fn people_of(message: &ShortcutMessage, me: &UserId) -> Vec<UserId> {
+    let author = message.user.as_deref().filter(|_| message.bot_id.is_none());
+    let mut out: Vec<UserId> = Vec::new();
+    let ids = author
+        .into_iter()
+        .chain(message.parent_user_id.as_deref())
+        .chain(message.reply_users.iter().map(String::as_str));
+    for id in ids {
+        if let Ok(u) = UserId::new(id)
+            && u != *me
+            && !out.contains(&u)
+        {
+            out.push(u);
+        }
+    }
+    out
+}
+
+async fn submission(
+    s: &Services,
+    payload: &Payload,
+    team: &TeamId,
+    user: &PayloadUser,
+) -> Result<Response, ApiError> {
+    let Some(view) = payload
+        .view
+        .as_ref()
+        .filter(|v| v.callback_id == MEET_CALLBACK)
+    else {
+        tracing::info!("submission of a view that is not ours acknowledged");
+        return Ok(StatusCode::OK.into_response());
+    };
+    let answer = modal::submit::submit(
+        s,
+        modal::submit::Submission {
+            team,
+            user: &user.id,
+            user_name: user.username.clone().or_else(|| user.name.clone()),
+            view_id: &view.id,
+            private_metadata: &view.private_metadata,
+            values: &view.state.values,
+        },
+    )
+    .await?;
+    Ok(Json(answer).into_response())
 }
 
 #[cfg(test)]
@@ -138,5 +376,23 @@ mod tests {
         assert_eq!(kind("workflow_step_edit"), PayloadKind::Unknown);
         assert_eq!(ActionId::from(JOIN_ACTION), ActionId::Join);
         assert_eq!(ActionId::from("later"), ActionId::Unknown("later"));
+        assert_eq!(Shortcut::from(MEET_SHORTCUT), Shortcut::Meet);
+        assert_eq!(Shortcut::from("other"), Shortcut::Unknown("other"));
+    }
+
+    #[test]
+    fn a_threads_people_come_once_without_the_asker_or_a_bot() {
+        let me = UserId::new("U1").unwrap();
+        let m: ShortcutMessage = serde_json::from_value(serde_json::json!({
+            "ts": "1.2", "user": "U2", "parent_user_id": "U3",
+            "reply_users": ["U1", "U2", "U4", "nonsense id"]
+        }))
+        .unwrap();
+        let ids: Vec<String> = people_of(&m, &me).into_iter().map(String::from).collect();
+        assert_eq!(ids, ["U2", "U3", "U4"]);
+        let bot: ShortcutMessage =
+            serde_json::from_value(serde_json::json!({"ts": "1.2", "user": "U9", "bot_id": "B1"}))
+                .unwrap();
+        assert!(people_of(&bot, &me).is_empty());
     }
 }

@@ -4,7 +4,8 @@
 //! Both verify Slack's signature before reading the body (the
 //! [`SlackRequest`] extractor) and answer from at most one table read and
 //! one queue send: anything that calls Slack or writes the table is the
-//! worker's. A command that
+//! worker's, except opening a modal, which Slack allows only within 3
+//! seconds of the trigger (one `views.open`). A command that
 //! cannot be run gets an ephemeral explanation with a 200, never an error
 //! status: Slack shows error statuses as a failure of the app.
 //!
@@ -16,12 +17,17 @@
 //! - [`grammar`]: the command's text: mentions and names.
 //! - [`resolve`]: which space and room the names mean.
 //! - [`routing`]: what a command answers from, read in one request.
-//! - [`interactivity`]: button clicks and other payloads.
+//! - [`gate`]: installed, linked, a space: what every surface checks
+//!   first, and how a refusal reads.
+//! - [`modal`]: the "Meet in hallway" form, its shortcuts and submission.
+//! - [`interactivity`]: button clicks, shortcuts, submissions.
 
 pub mod cmd;
 pub mod form;
+mod gate;
 pub mod grammar;
 pub mod interactivity;
+pub mod modal;
 mod resolve;
 pub mod routing;
 
@@ -33,6 +39,8 @@ use hallway::services::Services;
 use hallway::slack::extract::SlackRequest;
 use hallway::store::SpacesError;
 use hallway::web::{ApiError, trace_layer};
+use http::StatusCode;
+use serde_json::Value;
 
 pub use hallway::slack::manifest::{COMMANDS_PATH, INTERACTIVITY_PATH};
 
@@ -54,6 +62,8 @@ async fn slash_command(State(s): State<Services>, req: SlackRequest) -> Result<R
     span.record("team_id", form.team_id.as_str());
     span.record("user_id", form.user_id.as_str());
     let reply = match cmd::run(&s, &form).await {
+        // A modal opened: an empty 200 says nothing in the conversation.
+        Ok(Value::Null) => return Ok(StatusCode::OK.into_response()),
         Ok(reply) => reply,
         Err(e) => failed(&form.command, e),
     };

@@ -60,12 +60,7 @@ pub(crate) async fn resolve(
     route: Option<&ChannelRoute>,
     names: &[Name],
 ) -> Result<Result<Target, Value>, ApiError> {
-    let mut rooms_of = Rooms {
-        s,
-        team_spaces,
-        briefs,
-        read: HashMap::new(),
-    };
+    let mut rooms_of = Rooms::new(s, team_spaces, briefs);
     let of_team = |id: &SpaceId| team_spaces.iter().any(|ts| ts.space_id == *id);
     // The space used when none is named.
     let routed = match route.filter(|r| of_team(&r.space_id)) {
@@ -152,16 +147,28 @@ pub(crate) async fn resolve(
 /// before briefs existed has none until its rooms next change: it is read
 /// (once, however many readings of the names try it), which is the one
 /// case where a command makes a second request.
-struct Rooms<'a> {
+pub(crate) struct Rooms<'a> {
     s: &'a Services,
     team_spaces: &'a [TeamSpace],
     briefs: &'a Briefs,
     read: HashMap<SpaceId, Option<(SpaceView, Vec<RoomBrief>)>>,
 }
 
-impl Rooms<'_> {
+impl<'a> Rooms<'a> {
+    pub(crate) fn new(s: &'a Services, team_spaces: &'a [TeamSpace], briefs: &'a Briefs) -> Self {
+        Self {
+            s,
+            team_spaces,
+            briefs,
+            read: HashMap::new(),
+        }
+    }
+
     /// `None`: not one of the team's spaces, or gone.
-    async fn get(&mut self, id: &SpaceId) -> Result<Option<(SpaceView, Vec<RoomBrief>)>, ApiError> {
+    pub(crate) async fn get(
+        &mut self,
+        id: &SpaceId,
+    ) -> Result<Option<(SpaceView, Vec<RoomBrief>)>, ApiError> {
         let Some(ts) = self.team_spaces.iter().find(|ts| ts.space_id == *id) else {
             return Ok(None);
         };

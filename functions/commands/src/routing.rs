@@ -42,19 +42,20 @@ impl Routings {
         Self { table }
     }
 
-    /// Everything a command from `user` in `channel` of `team` answers from.
+    /// Everything a command from `user` in `channel` of `team` answers from
+    /// (no channel: a global shortcut, which has none).
     pub async fn read(
         &self,
         team: &TeamId,
         user: &UserId,
-        channel: &ChannelId,
+        channel: Option<&ChannelId>,
     ) -> Result<Routing, TableError> {
-        let keys = [
+        let mut keys = vec![
             keys::installation(team),
             keys::slack_user(team, user),
             keys::team_spaces(team),
-            keys::channel_route(team, channel),
         ];
+        keys.extend(channel.map(|c| keys::channel_route(team, c)));
         let mut items = self.table.get_many(&keys).await?.into_iter();
         let mut next = || items.next().flatten();
         let (installation, caller, spaces, route) = (next(), next(), next(), next());

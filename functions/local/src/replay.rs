@@ -86,25 +86,38 @@ pub struct SigningKeys {
     pub fake_slack: Option<String>,
 }
 
-/// Points a form body's hooks.slack.com `response_url` at the fake Slack.
+/// Points a form body's hooks.slack.com `response_url` at the fake Slack:
+/// a slash command's field, or the one inside an interaction's `payload`
+/// JSON (a message shortcut's).
 fn local_response_url(body: &[u8], fake: &str) -> Option<Vec<u8>> {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
-    let at = pairs
-        .iter()
-        .position(|(k, v)| k == "response_url" && v.starts_with("https://hooks.slack.com/"))?;
-    let id = pairs[at]
-        .1
-        .rsplit('/')
-        .next()
-        .unwrap_or("replay")
-        .to_owned();
-    let mut out = url::form_urlencoded::Serializer::new(String::new());
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i == at {
-            out.append_pair(k, &format!("{}/response/{id}", fake.trim_end_matches('/')));
-        } else {
-            out.append_pair(k, v);
+    let local = |url: &str| -> Option<String> {
+        let rest = url.strip_prefix("https://hooks.slack.com/")?;
+        let id = rest.rsplit('/').next().unwrap_or("replay");
+        Some(format!("{}/response/{id}", fake.trim_end_matches('/')))
+    };
+    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+    let mut changed = false;
+    for (k, v) in pairs.iter_mut() {
+        if k == "response_url"
+            && let Some(l) = local(v)
+        {
+            *v = l;
+            changed = true;
+        } else if k == "payload"
+            && let Ok(mut p) = serde_json::from_str::<serde_json::Value>(v)
+            && let Some(l) = p["response_url"].as_str().and_then(local)
+        {
+            p["response_url"] = serde_json::Value::from(l);
+            *v = p.to_string();
+            changed = true;
         }
+    }
+    if !changed {
+        return None;
+    }
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &pairs {
+        out.append_pair(k, v);
     }
     Some(out.finish().into_bytes())
 }

@@ -14,7 +14,6 @@ use hallway::start_invite::start_invite;
 use hallway::store::invites::Origin;
 use hallway::store::meetings::Call;
 use hallway::store::{NewInvite, Role};
-use serde_json::json;
 
 use crate::{JobError, Worker};
 use hallway::channel_chat::BotPresence;
@@ -24,7 +23,7 @@ pub async fn command(w: &Worker, job: CommandJob) -> Result<(), JobError> {
     // The command answered from its team's brief of the space; before
     // anyone is invited, the room must still be there and the space still
     // this team's (a brief can lag a change by a failed rewrite).
-    if !matches!(job.action, CommandAction::Call) && !still_there(s, &job).await? {
+    if !matches!(job.action, CommandAction::Call) && !still_there(w, &job).await? {
         return Ok(());
     }
     match &job.action {
@@ -55,7 +54,8 @@ pub async fn command(w: &Worker, job: CommandJob) -> Result<(), JobError> {
 
 /// Whether the job's room is still in its space and the space still mapped
 /// to its team; if not, the caller is told and nothing else is done.
-async fn still_there(s: &Services, job: &CommandJob) -> Result<bool, JobError> {
+async fn still_there(w: &Worker, job: &CommandJob) -> Result<bool, JobError> {
+    let s = &w.services;
     let (space, rooms) = s
         .spaces()
         .with_rooms(&job.space_id)
@@ -78,7 +78,7 @@ async fn still_there(s: &Services, job: &CommandJob) -> Result<bool, JobError> {
         return Ok(true);
     };
     tracing::info!(room_id = %job.room_id, mapped, "command job's room is gone");
-    tell(s, job, &escape(&text)).await;
+    tell(w, job, &escape(&text)).await;
     Ok(false)
 }
 
@@ -130,7 +130,10 @@ async fn new_invite(
         inviter_slack_user: Some(job.user_id.clone()),
         origin,
         channel_id: Some(job.channel_id.clone()),
-        response_url: Some(job.response_url.clone()),
+        response_url: job.response_url.clone(),
+        view_id: job.view_id.clone(),
+        note: job.note.clone(),
+        about: about_link(s, job).await,
         total,
     })
 }
@@ -138,10 +141,33 @@ async fn new_invite(
 /// Tells the person who ran the command, in the conversation they ran it
 /// in, visible only to them. Best effort: Slack keeps a `response_url` for
 /// 30 minutes and five uses, and the invite's summary still follows.
-async fn tell(s: &Services, job: &CommandJob, text: &str) {
-    let body = json!({"response_type": "ephemeral", "replace_original": false, "text": text});
-    if let Err(e) = s.slack.respond(&job.response_url, &body).await {
+async fn tell(w: &Worker, job: &CommandJob, text: &str) {
+    let asker = crate::asker::Asker {
+        team: &job.team_id,
+        user: Some(&job.user_id),
+        response_url: job.response_url.as_deref(),
+        view_id: job.view_id.as_deref(),
+    };
+    if let Err(e) = crate::asker::tell(w, &asker, "Meet in hallway", text).await {
         tracing::warn!(error = %e, "could not tell the caller");
+    }
+}
+
+/// A link to the message the meet form was opened on. Best effort: an
+/// invite without it still says where to meet.
+async fn about_link(s: &Services, job: &CommandJob) -> Option<String> {
+    let about = job.about.as_ref()?;
+    let token = s.bot_token(&job.team_id).await.ok()?;
+    match s
+        .slack
+        .permalink(&token, about.channel.as_str(), about.ts.as_str())
+        .await
+    {
+        Ok(link) => Some(link),
+        Err(e) => {
+            tracing::info!(error = %e, "no link to the message the invite is about");
+            None
+        }
     }
 }
 
@@ -157,7 +183,7 @@ async fn map_channel(w: &Worker, job: &CommandJob, invite_id: &str) -> Result<()
             "Only members of '{}' can map a channel to its rooms, so nothing changed.",
             job.space_name
         );
-        tell(s, job, &escape(&text)).await;
+        tell(w, job, &escape(&text)).await;
         return Ok(());
     }
     let previous = s.channels().route(&job.team_id, &job.channel_id).await?;
@@ -220,7 +246,7 @@ async fn map_channel(w: &Worker, job: &CommandJob, invite_id: &str) -> Result<()
         }
     };
     tell(
-        s,
+        w,
         job,
         &escape(&format!(
             "{channel} now meets in {} ({}). Its members are being invited; `{}` with no arguments here now calls people to {}.{chat}",

@@ -293,6 +293,10 @@ async fn deliver_once(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
         &invite.room_name,
         &invite.space_name,
         &join,
+        &messages::InviteExtra {
+            note: invite.note.as_deref(),
+            about: invite.about.as_deref(),
+        },
     );
     let posted = s
         .slack
@@ -417,16 +421,16 @@ fn some_of(items: &[String], max: usize) -> String {
     format!("{} and {} more", items[..max].join(", "), items.len() - max)
 }
 
-/// The summary for the inviter, on the command's `response_url`.
+/// The summary for the inviter, where they asked ([`crate::asker`]).
 pub async fn report(w: &Worker, job: ReportJob) -> Result<(), JobError> {
     let s = &w.services;
     let Some(invite) = s.invites().get(&job.invite_id).await? else {
         return Ok(());
     };
-    let Some(url) = invite.response_url.clone() else {
+    if invite.response_url.is_none() && invite.view_id.is_none() {
         // Office invites: the office reads the status through the API.
         return Ok(());
-    };
+    }
     let deliveries = s.invites().deliveries(&invite.id).await?;
     let reached: Vec<String> = deliveries
         .iter()
@@ -465,19 +469,11 @@ pub async fn report(w: &Worker, job: ReportJob) -> Result<(), JobError> {
     if !missed.is_empty() {
         text.push_str(&format!("\nNot reached: {}.", some_of(&missed, 10)));
     }
-    let body = json!({
-        "response_type": "ephemeral",
-        "replace_original": false,
-        "text": text,
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-    });
-    match s.slack.respond(&url, &body).await {
-        Ok(()) => Ok(()),
-        Err(e) if e.is_transient() => Err(JobError::from_transient(&e)),
-        Err(e) => {
-            // An expired response_url (30 minutes) cannot be retried.
-            tracing::warn!(error = %e, "the summary could not be posted");
-            Ok(())
-        }
-    }
+    let asker = crate::asker::Asker {
+        team: &invite.team_id,
+        user: invite.inviter_slack_user.as_ref(),
+        response_url: invite.response_url.as_deref(),
+        view_id: invite.view_id.as_deref(),
+    };
+    crate::asker::tell(w, &asker, "Invites sent", &text).await
 }

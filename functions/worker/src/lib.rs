@@ -35,7 +35,9 @@
 //! - [`chat`]: bridged DMs, the office webhook and its retries, auto-prompts.
 //! - [`notices`]: meeting summaries where the meeting was called.
 //! - [`home`]: the App Home tab (`views.publish`), its blocks in `home::view`.
-//! - [`command`]: what a `/hallway` left to do (meeting, invite, mapping).
+//! - [`command`]: what a `/hallway` or the meet form left to do (meeting,
+//!   invite, mapping).
+//! - [`asker`]: telling whoever asked how it went, where they asked.
 //! - [`lifecycle`]: `app_uninstalled` / `tokens_revoked`.
 //! - [`channels`]: welcome DMs in channels mapped to rooms; renames.
 //! - [`unfurl`]: previews of links to rooms (`link_shared` → `chat.unfurl`).
@@ -44,6 +46,7 @@
 //! - [`slack_failure`]: what a Slack error means for a job (retry later,
 //!   stop the team, or a refusal for the caller to word).
 
+pub mod asker;
 pub mod channel_chat;
 pub mod channels;
 pub mod chat;

@@ -186,6 +186,21 @@ pub struct PostedMessage {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+struct OpenedView {
+    view: ViewRef,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct ViewRef {
+    id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Permalink {
+    permalink: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
 struct OpenedIm {
     channel: ChannelRef,
 }
@@ -709,6 +724,64 @@ impl SlackClient {
             )
             .await?;
         Ok(())
+    }
+
+    /// `views.open`: shows `view` as a modal to whoever made the
+    /// interaction `trigger_id` came from. The trigger is good for 3
+    /// seconds and once (`expired_trigger_id`, `exchanged_trigger_id`:
+    /// docs.slack.dev/reference/methods/views.open), so this is called
+    /// within the acknowledgement. Returns the opened view's id.
+    pub async fn views_open(
+        &self,
+        token: &Secret,
+        trigger_id: &str,
+        view: &Value,
+    ) -> Result<String, SlackError> {
+        let r: OpenedView = self
+            .call_json(
+                "views.open",
+                token,
+                &serde_json::json!({ "trigger_id": trigger_id, "view": view }),
+            )
+            .await?;
+        Ok(r.view.id)
+    }
+
+    /// `views.update`: replaces the modal view `view_id` (open or in a
+    /// stack), whether or not a trigger is at hand. `not_found` once the
+    /// person closed it (docs.slack.dev/reference/methods/views.update).
+    pub async fn views_update(
+        &self,
+        token: &Secret,
+        view_id: &str,
+        view: &Value,
+    ) -> Result<(), SlackError> {
+        let _: Value = self
+            .call_json(
+                "views.update",
+                token,
+                &serde_json::json!({ "view_id": view_id, "view": view }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `chat.getPermalink`: a link to one message, a thread reply's with
+    /// its thread (docs.slack.dev/reference/methods/chat.getPermalink).
+    pub async fn permalink(
+        &self,
+        token: &Secret,
+        channel: &str,
+        ts: &str,
+    ) -> Result<String, SlackError> {
+        let r: Permalink = self
+            .call_form(
+                "chat.getPermalink",
+                Auth::Bearer(token),
+                &serde_json::json!({ "channel": channel, "message_ts": ts }),
+            )
+            .await?;
+        Ok(r.permalink)
     }
 
     /// Opens (or finds) the DM with a user; returns the `D…` channel id.

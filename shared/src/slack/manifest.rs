@@ -122,7 +122,25 @@ pub fn manifest(base_url: &str, command: &str) -> Value {
                 "description": "Call people to a room of your virtual office",
                 "usage_hint": "[@people] ['space'] ['room'] | help",
                 "should_escape": true
-            }]
+            }],
+            // Both open the "Meet in hallway" form; their payloads come to
+            // the interactivity Request URL (api.slack.com/interactivity/shortcuts/using).
+            // Names at most 24 characters, descriptions 150 (slackapi's
+            // manifest schema, `features.shortcuts`).
+            "shortcuts": [
+                {
+                    "name": "Meet in hallway",
+                    "type": "global",
+                    "callback_id": super::modal::MEET_SHORTCUT,
+                    "description": "Pick people and a room of the office, and invite them"
+                },
+                {
+                    "name": "Meet about this",
+                    "type": "message",
+                    "callback_id": super::modal::MEET_ABOUT_SHORTCUT,
+                    "description": "Invite this message's people to a room of the office"
+                }
+            ]
         },
         "oauth_config": {
             "redirect_urls": [
@@ -165,6 +183,18 @@ pub fn manifest_text(base_url: &str, command: &str) -> String {
 mod tests {
     use super::*;
     use crate::config::DEFAULT_COMMAND;
+
+    #[test]
+    fn shortcuts_fit_slacks_limits() {
+        let m = manifest("https://h.example", DEFAULT_COMMAND);
+        let shortcuts = m["features"]["shortcuts"].as_array().unwrap();
+        assert_eq!(shortcuts.len(), 2);
+        for s in shortcuts {
+            assert!(s["name"].as_str().unwrap().chars().count() <= 24);
+            assert!(s["description"].as_str().unwrap().chars().count() <= 150);
+        }
+        assert!(BOT_SCOPES.contains(&"commands"));
+    }
 
     #[test]
     fn tokens_rotate() {

@@ -118,6 +118,7 @@ pub fn invite_dm(
     room: &str,
     space: &str,
     join_url: &str,
+    extra: &InviteExtra<'_>,
 ) -> (String, Value) {
     let text = format!("{inviter} has invited you to meet in {room} ({space})");
     let md = format!(
@@ -126,13 +127,30 @@ pub fn invite_dm(
         escape(room),
         escape(space)
     );
-    let blocks = vec![
+    let mut blocks = vec![
         section(&md)
             .with_block_id(format!("{INVITE_BLOCK_PREFIX}{invite_id}").into())
             .with_accessory(button("Join", JOIN_ACTION, join_url, Some(invite_id), true).into())
             .into(),
     ];
+    if let Some(note) = extra.note {
+        // A quote keeps the inviter's words apart from ours.
+        let quoted: Vec<String> = note.lines().map(|l| format!("> {}", escape(l))).collect();
+        blocks.push(section(&quoted.join("\n")).into());
+    }
+    if let Some(link) = extra.about.and_then(url) {
+        blocks.push(context(&format!("About <{link}|this message>")));
+    }
     (text, blocks_json(blocks))
+}
+
+/// What an invite from the "Meet in hallway" form adds to its DM.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct InviteExtra<'a> {
+    /// The inviter's note.
+    pub note: Option<&'a str>,
+    /// A permalink to the message the meeting is about.
+    pub about: Option<&'a str>,
 }
 
 /// The in-channel call to a room.
@@ -364,6 +382,29 @@ mod tests {
     }
 
     #[test]
+    fn an_invites_note_is_quoted_and_its_message_linked() {
+        let extra = InviteExtra {
+            note: Some("standup\n<@U1> & co"),
+            about: Some("https://t.slack.com/archives/C1/p1"),
+        };
+        let (_, blocks) = invite_dm("inv1", "Ada", "K", "HQ", "https://h/j", &extra);
+        assert_eq!(
+            blocks[1]["text"]["text"],
+            "> standup\n> &lt;@U1&gt; &amp; co"
+        );
+        assert_eq!(
+            blocks[2]["elements"][0]["text"],
+            "About <https://t.slack.com/archives/C1/p1|this message>"
+        );
+        let bad = InviteExtra {
+            note: None,
+            about: Some("not a link"),
+        };
+        let (_, blocks) = invite_dm("inv1", "Ada", "K", "HQ", "https://h/j", &bad);
+        assert_eq!(blocks.as_array().unwrap().len(), 1);
+    }
+
+    #[test]
     fn invite_dms_have_a_fallback_a_primary_join_button_and_an_id() {
         let (text, blocks) = invite_dm(
             "inv1",
@@ -371,6 +412,7 @@ mod tests {
             "Kitchen",
             "HQ",
             "https://h.example/join/t",
+            &InviteExtra::default(),
         );
         assert_eq!(text, "Ada <script> has invited you to meet in Kitchen (HQ)");
         let b = &blocks[0];

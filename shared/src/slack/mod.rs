@@ -6,6 +6,7 @@
 //! - [`extract`]: the axum extractor that verifies before anything parses.
 //! - [`events`]: Events API envelopes and the events we act on.
 //! - [`messages`]: the messages hallway puts in Slack (Block Kit).
+//! - [`modal`]: modal notices (refusals, progress, results).
 //! - [`client`]: the Web API client (reqwest, configurable base URL).
 //! - [`errors`]: what a failed call means: the one place Slack's error
 //!   codes are classified.
@@ -20,6 +21,7 @@ pub mod events;
 pub mod extract;
 pub mod manifest;
 pub mod messages;
+pub mod modal;
 pub mod oauth;
 pub mod users;
 pub mod verify;

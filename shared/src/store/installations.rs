@@ -326,6 +326,26 @@ impl Installations {
         }
     }
 
+    /// The bot token of a workspace's own installation as a request already
+    /// read it, when it is active and good for a few more minutes: an
+    /// acknowledgement that must call Slack (a modal's `views.open`) then
+    /// needs no second read. `None`: ask [`crate::tokens::BotTokens`]
+    /// (an organisation's stand-in, or a token due for renewal).
+    pub fn ready_bot_token(
+        &self,
+        inst: &Installation,
+    ) -> Result<Option<Secret>, InstallationError> {
+        let fresh = inst
+            .bot_token_expires_at
+            .is_none_or(|at| at - self.clock.now_secs() > crate::tokens::REFRESH_MARGIN_SECS);
+        match (&inst.sealed_bot_token, inst.status) {
+            (Some(sealed), InstallStatus::Active) if fresh => {
+                Ok(Some(self.cipher.open(sealed, &bot_context(&inst.team_id))?))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// The refresh token of a workspace's own installation, when token
     /// rotation is on.
     pub async fn refresh_token(

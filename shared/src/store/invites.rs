@@ -54,6 +54,16 @@ pub struct Invite {
     pub channel_id: Option<ChannelId>,
     /// Where the late summary goes (a slash command's `response_url`).
     pub response_url: Option<String>,
+    /// Or the modal it was sent from (the inviter's DM with the app once
+    /// they closed it).
+    #[serde(default)]
+    pub view_id: Option<String>,
+    /// The inviter's note, shown in each DM.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// A link to the message the meeting is about.
+    #[serde(default)]
+    pub about: Option<String>,
     /// How many people the invite is for, known before any DM goes out (a
     /// fan-out adds recipients a hundred at a time; completion must not be
     /// judged on a part).
@@ -88,6 +98,9 @@ pub struct NewInvite {
     pub origin: Origin,
     pub channel_id: Option<ChannelId>,
     pub response_url: Option<String>,
+    pub view_id: Option<String>,
+    pub note: Option<String>,
+    pub about: Option<String>,
     /// How many distinct people it is for (0 while unknown: set it with
     /// [`Invites::set_total`] before fanning out).
     pub total: u32,
@@ -179,6 +192,9 @@ impl Invites {
             origin: new.origin,
             channel_id: new.channel_id,
             response_url: new.response_url,
+            view_id: new.view_id,
+            note: new.note,
+            about: new.about,
             total: new.total,
             sent: 0,
             failed: 0,

@@ -1,5 +1,4 @@
-//! `/hallway help` (or `?`): what the command can do, answered without a
-//! read.
+//! `/hallway help`: what the command can do, answered without a read.
 
 use hallway::slack::messages::{context, escape, reply, section};
 use serde_json::Value;
@@ -18,6 +17,7 @@ impl Help {
              • `{c} @ada @bob` invites people by DM (to the largest empty room)\n\
              • `{c} @ada 'Main Office' Kitchen` invites them to a room of a space\n\
              • `{c} 'Main Office' Kitchen` maps this channel to that room and invites its members\n\
+             • `{c} ?` opens a form to pick people, a room and a note (so does `{c}` alone in a DM with the app, and the *Meet in hallway* shortcut)\n\
              • `{c} help` shows this"
         );
         let blocks = vec![

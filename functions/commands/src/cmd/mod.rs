@@ -9,7 +9,8 @@
 //! hears back through the command's `response_url`.
 //!
 //! # Layout
-//! - [`help`]: `help` or `?`, answered without a read.
+//! - [`help`]: `help`, answered without a read.
+//! - [`meet`]: `?`, or nothing in a DM: the "Meet in hallway" form.
 //! - [`call`]: no one mentioned, at most one name: the channel is called to
 //!   a room.
 //! - [`invite`]: people mentioned: one DM each through the worker.
@@ -23,6 +24,7 @@ mod call;
 mod help;
 mod invite;
 mod map_channel;
+mod meet;
 
 use std::time::Duration;
 
@@ -30,17 +32,18 @@ pub use call::Call;
 pub use help::Help;
 pub use invite::Invite;
 pub use map_channel::MapChannel;
+pub use meet::Meet;
 
 use crate::form::{Conversation, SlashCommand};
+use crate::gate::gate;
 use crate::grammar::{self, GrammarError, Name, Parsed};
 use crate::resolve::{SpaceView, Target};
-use crate::routing::{Routing, Routings};
+use crate::routing::Routings;
 use hallway::ids::OfficeUserId;
 use hallway::jobs::{self, CommandAction, CommandJob, Job};
 use hallway::queue::QueueError;
 use hallway::services::Services;
 use hallway::slack::messages;
-use hallway::slack::oauth::{INSTALL_PATH, LOGIN_PATH};
 use hallway::store::spaces::{Briefs, RoomBrief};
 use hallway::store::{ChannelRoute, TeamSpace};
 use hallway::web::ApiError;
@@ -52,6 +55,7 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Help(Help),
+    Meet(Meet),
     Call(Call),
     Invite(Invite),
     MapChannel(MapChannel),
@@ -59,6 +63,9 @@ pub enum Command {
 
 impl Command {
     pub fn parse(text: &str) -> Result<Command, GrammarError> {
+        if text.trim() == "?" {
+            return Ok(Command::Meet(Meet));
+        }
         Ok(match grammar::parse(text)? {
             Parsed::Help => Command::Help(Help),
             Parsed::Run { mentions, names } if !mentions.is_empty() => {
@@ -72,8 +79,16 @@ impl Command {
     }
 
     pub async fn apply(self, s: &Services, form: &SlashCommand) -> Result<Value, ApiError> {
-        if let Command::Help(help) = &self {
-            return Ok(help.apply(&form.command));
+        match &self {
+            Command::Help(help) => return Ok(help.apply(&form.command)),
+            Command::Meet(meet) => return meet.apply(s, form).await,
+            // A DM with the app has no channel to call: the form asks whom.
+            Command::Call(call)
+                if call.names.is_empty() && form.conversation() == Conversation::Dm =>
+            {
+                return Meet.apply(s, form).await;
+            }
+            _ => {}
         }
         let cx = match Context::read(s, form).await? {
             Ok(cx) => cx,
@@ -81,6 +96,7 @@ impl Command {
         };
         match self {
             Command::Help(help) => Ok(help.apply(&form.command)),
+            Command::Meet(meet) => meet.apply(s, form).await,
             Command::Call(call) => call.apply(&cx).await,
             Command::Invite(invite) => invite.apply(&cx).await,
             Command::MapChannel(map) => map.apply(&cx).await,
@@ -125,63 +141,20 @@ impl<'a> Context<'a> {
         s: &'a Services,
         form: &'a SlashCommand,
     ) -> Result<Result<Self, Value>, ApiError> {
-        let team = &form.team_id;
-        let Routing {
-            installation,
-            caller,
-            team_spaces,
-            briefs,
-            route,
-        } = Routings::new(s.table.clone())
-            .read(team, &form.user_id, &form.channel_id)
+        let routing = Routings::new(s.table.clone())
+            .read(&form.team_id, &form.user_id, Some(&form.channel_id))
             .await?;
-        // The app must be installed with a working token. A team with no
-        // record at all installed before this deployment's table existed
-        // (or lost it): telling it the app "was removed" would send the
-        // admin looking for the wrong cause.
-        match installation {
-            Some(i) if i.is_active() => {}
-            Some(_) => {
-                return Ok(Err(messages::prompt(
-                    "hallway was disconnected from this workspace (its access was revoked or the app was removed). An admin needs to reinstall it.",
-                    "Reinstall hallway",
-                    "reinstall",
-                    &s.config.endpoint(INSTALL_PATH),
-                )));
-            }
-            None => {
-                return Ok(Err(messages::prompt(
-                    "hallway has no installation on record for this workspace. An admin needs to install it (again) so the office can reach Slack.",
-                    "Install hallway",
-                    "install",
-                    &s.config.endpoint(INSTALL_PATH),
-                )));
-            }
-        }
-        // The caller must be someone in the office.
-        let Some(caller) = caller else {
-            return Ok(Err(messages::prompt(
-                "Before you can call people to a room, connect your Slack account to the office.",
-                "Authorize hallway",
-                "authorize",
-                &format!("{}?team={team}", s.config.endpoint(LOGIN_PATH)),
-            )));
+        let ready = match gate(routing) {
+            Ok(r) => r,
+            Err(refusal) => return Ok(Err(refusal.ephemeral(s, &form.team_id))),
         };
-        if team_spaces.is_empty() {
-            return Ok(Err(messages::ephemeral(
-                "No space of the office is connected to this workspace yet.",
-                Some(
-                    "An admin of a space can connect it from the office: the space's settings, then Connect to Slack.",
-                ),
-            )));
-        }
         Ok(Ok(Context {
             s,
             form,
-            caller,
-            team_spaces,
-            briefs,
-            route,
+            caller: ready.caller,
+            team_spaces: ready.team_spaces,
+            briefs: ready.briefs,
+            route: ready.route,
         }))
     }
 
@@ -225,7 +198,10 @@ impl<'a> Context<'a> {
             user_id: form.user_id.clone(),
             user_name: form.user_name.clone(),
             caller: self.caller.clone(),
-            response_url: form.response_url.clone(),
+            response_url: Some(form.response_url.clone()),
+            view_id: None,
+            note: None,
+            about: None,
             space_id: space.id.clone(),
             space_name: space.name.clone(),
             room_id: room.id.clone(),
@@ -245,7 +221,7 @@ mod tests {
 
     fn names(cmd: &Command) -> Vec<String> {
         let names = match cmd {
-            Command::Help(_) => return vec![],
+            Command::Help(_) | Command::Meet(_) => return vec![],
             Command::Call(c) => &c.names,
             Command::Invite(i) => &i.names,
             Command::MapChannel(m) => &m.names,
@@ -256,7 +232,7 @@ mod tests {
     #[test]
     fn the_text_decides_the_command() {
         assert_eq!(Command::parse("help"), Ok(Command::Help(Help)));
-        assert_eq!(Command::parse("?"), Ok(Command::Help(Help)));
+        assert_eq!(Command::parse(" ? "), Ok(Command::Meet(Meet)));
         let call = Command::parse("").unwrap();
         assert!(matches!(call, Command::Call(_)), "{call:?}");
         let call = Command::parse("Kitchen").unwrap();
