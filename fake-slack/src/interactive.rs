@@ -146,6 +146,24 @@ fn place(
     })
 }
 
+/// A fresh `response_url` on this fake (`base_url`) for an interaction of
+/// `user` in `channel` of `team`, remembered so that what the app posts to
+/// it lands there (see [`crate::world::ResponseUrl`]); its id and URL.
+fn new_response_url(
+    shared: &Shared,
+    base_url: &str,
+    team: &str,
+    channel: &str,
+    user: &str,
+) -> (String, String) {
+    let id = random_hex(12);
+    shared
+        .lock()
+        .register_response_url(&id, team, channel, user);
+    let url = format!("{base_url}/response/{id}");
+    (id, url)
+}
+
 /// `{digits}.{digits}.{hex}`, the shape of the `trigger_id` in the
 /// payload example on https://docs.slack.dev/interactivity/implementing-slash-commands.
 fn trigger_id() -> String {
@@ -175,8 +193,7 @@ pub(crate) async fn run_command(
             w.app.app_id.clone(),
         )
     };
-    let response_id = random_hex(12);
-    let response_url = format!("{base_url}/response/{response_id}");
+    let (response_id, response_url) = new_response_url(shared, base_url, team, channel, user);
     let trigger = trigger_id();
     shared.lock().register_trigger(&trigger, team, user);
     // The serializer is not Send: done with before the request goes out.
@@ -244,8 +261,7 @@ pub(crate) async fn run_block_action(
         let p = place(&w, team, channel, user, action.message_ts.as_deref())?;
         (target, p, w.app.app_id.clone())
     };
-    let response_id = random_hex(12);
-    let response_url = format!("{base_url}/response/{response_id}");
+    let (response_id, response_url) = new_response_url(shared, base_url, team, channel, user);
     let trigger = trigger_id();
     shared.lock().register_trigger(&trigger, team, user);
     let action_ts = format!("{}.{:06}", unix_now(), 0);
@@ -396,8 +412,7 @@ pub(crate) async fn run_message_shortcut(
         (target, p, w.app.app_id.clone())
     };
     let message = p.message.clone().ok_or("message_not_found")?;
-    let response_id = random_hex(12);
-    let response_url = format!("{base_url}/response/{response_id}");
+    let (response_id, response_url) = new_response_url(shared, base_url, team, channel, user);
     let trigger = trigger_id();
     shared.lock().register_trigger(&trigger, team, user);
     let (team_object, enterprise) = team_fields(&p, team);

@@ -58,6 +58,9 @@
 //! asked for it) as Slack would and records what the person saw: the app's
 //! answer (for a submission, what its `response_action` did to the modal),
 //! or `operation_timeout` when no acknowledgement came within 3 seconds.
+//! What the app posts to a `response_url` the fake issued is recorded and,
+//! when `in_channel`, posted by the app's bot in the interaction's
+//! conversation (`call` blocks checked as for `chat.postMessage`).
 //! Workflow custom steps run as `function_executed` events with a
 //! just-in-time `xwfp-` token.
 //!
@@ -91,7 +94,7 @@ use tokio::task::JoinHandle;
 pub use interactive::{BlockAction, CloseOutcome, CommandOutcome, RequestTarget, SubmitOutcome};
 pub use world::{
     AppConfig, ChannelSeed, Distribution, Enterprise, EventsTarget, Fault, FaultKind, Limit,
-    Message, OrgInstall, RecordedCall, TeamSeed, TokenKind, UserSeed, World,
+    Message, OrgInstall, RecordedCall, ResponseUrl, TeamSeed, TokenKind, UserSeed, World,
 };
 
 /// The fake's state, shared by its handlers and its [`FakeSlack`] handle.
@@ -121,8 +124,36 @@ pub fn router(shared: Shared) -> Router {
         .with_state(shared)
 }
 
-/// A slash command's `response_url` (Slack serves these under
-/// `hooks.slack.com/commands/…`): records what was posted.
+/// A slash command's, click's or message shortcut's `response_url` (Slack
+/// serves these under `hooks.slack.com/commands/…` and `…/actions/…`):
+/// records what was posted ([`FakeSlack::responses`]).
+///
+/// For a URL the fake issued ([`world::World::response_urls`]) the post
+/// also acts in the interaction's conversation: `call` blocks must name
+/// Calls of the workspace, as for chat.postMessage
+/// (`native::call_block_ids`); an `in_channel` answer ("you can specify a
+/// value of `in_channel` to post the response into the channel",
+/// https://docs.slack.dev/interactivity/implementing-slash-commands) is a
+/// message of the app's bot in that conversation, even one the bot is not
+/// in: the Calls guide sends a `call` block this way where "Your app might
+/// not have permission to post to private channels, multi-party direct
+/// messages, or direct messages … via the usual chat.postMessage method"
+/// (https://docs.slack.dev/apis/web-api/using-the-calls-api, "Post the
+/// Call to channel"); its Calls then list the conversation. An ephemeral
+/// answer (the default) is seen only by the person and stays out of the
+/// conversation's messages (the fake's reading: it keeps it only in
+/// `responses`). `replace_original` / `delete_original` are not modelled.
+/// A URL the fake did not issue (a test's [`FakeSlack::response_url`]) is
+/// only recorded.
+///
+/// Errors are an HTTP status and the error's name as a plain-text body,
+/// as incoming webhooks answer (https://api.slack.com/changelog/2016-05-17-changes-to-errors-for-incoming-webhooks:
+/// "HTTP 400 Bad Request … `invalid_payload`", "HTTP 404 Not Found …
+/// `channel_not_found`"); no error form for `response_url`s was found on
+/// handling-user-interaction, so the form, `invalid_blocks` with 400 for a
+/// bad `call` block and `channel_not_found` for a conversation gone since,
+/// are the fake's reading. A refused post is not recorded and does not count
+/// towards the five uses.
 async fn respond(
     axum::extract::State(shared): axum::extract::State<Shared>,
     axum::extract::Path(id): axum::extract::Path<String>,
@@ -131,28 +162,70 @@ async fn respond(
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return (http::StatusCode::BAD_REQUEST, "invalid_payload");
     };
-    let mut w = shared.lock();
-    let list = w.responses.entry(id.clone()).or_default();
-    // "These responses can be sent up to 5 times within 30 minutes of
-    // receiving the payload"
-    // (https://docs.slack.dev/interactivity/handling-user-interaction); the
-    // 30 minutes are not modelled. `used_url` is the fake's word.
-    if list.len() >= 5 {
-        return (http::StatusCode::NOT_FOUND, "used_url");
+    {
+        let mut w = shared.lock();
+        // "These responses can be sent up to 5 times within 30 minutes of
+        // receiving the payload"
+        // (https://docs.slack.dev/interactivity/handling-user-interaction);
+        // the 30 minutes are not modelled. `used_url` is the fake's word.
+        if w.responses.get(&id).is_some_and(|list| list.len() >= 5) {
+            return (http::StatusCode::NOT_FOUND, "used_url");
+        }
+        let origin = w.response_urls.get(&id).cloned();
+        if let Some(o) = &origin
+            && let Err(status) = post_response(&mut w, o, &value)
+        {
+            return status;
+        }
+        w.responses
+            .entry(id.clone())
+            .or_default()
+            .push(value.clone());
+        w.record(RecordedCall {
+            seq: 0,
+            method: "response_url".into(),
+            at_millis: 0,
+            team: origin.as_ref().map(|o| o.team.clone()),
+            auth: "none".into(),
+            params: serde_json::json!({ "id": id, "body": value }),
+            status: 200,
+            error: None,
+            retry_after: None,
+        });
     }
-    list.push(value.clone());
-    w.record(RecordedCall {
-        seq: 0,
-        method: "response_url".into(),
-        at_millis: 0,
-        team: None,
-        auth: "none".into(),
-        params: serde_json::json!({ "id": id, "body": value }),
-        status: 200,
-        error: None,
-        retry_after: None,
-    });
+    events::flush(&shared);
     (http::StatusCode::OK, "ok")
+}
+
+/// What a post to an issued `response_url` does in its conversation (see
+/// [`respond`]); `Err` is the HTTP answer of a refused post, which leaves
+/// everything as it was.
+fn post_response(
+    w: &mut World,
+    origin: &world::ResponseUrl,
+    value: &serde_json::Value,
+) -> Result<(), (http::StatusCode, &'static str)> {
+    let gone = (http::StatusCode::NOT_FOUND, "channel_not_found");
+    let team = w.teams.get(&origin.team).ok_or(gone)?;
+    if !team.channels.contains_key(&origin.channel) {
+        return Err(gone);
+    }
+    let bot = team.seed.bot_user_id.clone();
+    let blocks = value.get("blocks").filter(|b| b.is_array());
+    let calls = native::call_block_ids(w, &origin.team, blocks)
+        .map_err(|_| (http::StatusCode::BAD_REQUEST, "invalid_blocks"))?;
+    // "by default it is set to `ephemeral`" (implementing-slash-commands).
+    if value["response_type"] != "in_channel" {
+        return Ok(());
+    }
+    native::list_channel(w, &calls, &origin.channel);
+    let text = value["text"].as_str().unwrap_or_default();
+    let mut msg = Message::new("", &bot, text);
+    msg.blocks = blocks.cloned();
+    // The app's bot speaks, as a bot token's chat.postMessage does.
+    msg.bot = true;
+    api::post(w, &origin.team, &origin.channel, msg, false);
+    Ok(())
 }
 
 /// A running fake Slack on a loopback port.

@@ -555,6 +555,18 @@ pub(crate) fn check_call_blocks(
     channel: &str,
     blocks: Option<&Value>,
 ) -> Result<(), Outcome> {
+    let ids = call_block_ids(world, team, blocks)?;
+    list_channel(world, &ids, channel);
+    Ok(())
+}
+
+/// The `call_id`s of a message's `call` blocks, each a Call of `team`;
+/// else `invalid_blocks` (see [`check_call_blocks`]).
+pub(crate) fn call_block_ids(
+    world: &World,
+    team: &str,
+    blocks: Option<&Value>,
+) -> Result<Vec<String>, Outcome> {
     let ids: Vec<String> = blocks
         .and_then(Value::as_array)
         .into_iter()
@@ -567,7 +579,13 @@ pub(crate) fn check_call_blocks(
             return Err(Outcome::Err("invalid_blocks".into()));
         }
     }
-    for id in &ids {
+    Ok(ids)
+}
+
+/// The Calls `ids` were posted to `channel`: their `channels` (calls.info)
+/// list it, once.
+pub(crate) fn list_channel(world: &mut World, ids: &[String], channel: &str) {
+    for id in ids {
         if let Some(c) = world.slack_calls.get_mut(id)
             && let Some(list) = c.call["channels"].as_array_mut()
             && !list.iter().any(|x| x == channel)
@@ -575,7 +593,6 @@ pub(crate) fn check_call_blocks(
             list.push(json!(channel));
         }
     }
-    Ok(())
 }
 
 /// `functions.completeSuccess` (`outputs`) and `functions.completeError`

@@ -1001,6 +1001,24 @@ pub struct Trigger {
     pub used: bool,
 }
 
+/// Where a `response_url` the fake issued belongs: the workspace,
+/// conversation and person of the interaction whose payload carried it.
+/// An `in_channel` answer goes "into the channel" the command ran in
+/// (https://docs.slack.dev/interactivity/implementing-slash-commands: "by
+/// default it is set to `ephemeral`, but you can specify a value of
+/// `in_channel` to post the response into the channel"), even one where
+/// chat.postMessage could not reach (the Calls guide's "use the
+/// `in_channel` slash command response type",
+/// https://docs.slack.dev/apis/web-api/using-the-calls-api, "Post the Call
+/// to channel"). That a URL stays bound to its interaction's workspace,
+/// conversation and person is the fake's reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseUrl {
+    pub team: String,
+    pub channel: String,
+    pub user: String,
+}
+
 /// A Call registered with `calls.add` (methods/calls.add's `call` object).
 #[derive(Debug, Clone)]
 pub struct SlackCall {
@@ -1056,6 +1074,11 @@ pub struct World {
     /// Messages posted to `response_url`s, by the URL's last segment (kept
     /// for tests to read).
     pub responses: HashMap<String, Vec<Value>>,
+    /// The `response_url`s the fake issued (slash commands, clicks, message
+    /// shortcuts), by the URL's last segment: where their messages go.
+    /// An id not here (one a test made with `FakeSlack::response_url`) is
+    /// only recorded.
+    pub response_urls: HashMap<String, ResponseUrl>,
     /// Where events go (`None`: nowhere, the default).
     pub events: Option<EventsTarget>,
     /// Event callbacks built while handling a call, sent after it.
@@ -1119,6 +1142,7 @@ impl World {
             token_lifetime: Duration::from_secs(43_200),
             acting: None,
             responses: HashMap::new(),
+            response_urls: HashMap::new(),
             events: None,
             outbox: Vec::new(),
             started: Instant::now(),
@@ -1325,6 +1349,19 @@ impl World {
     /// Slack's `is_app_user` reports (user object reference).
     pub fn is_app_user(&self, team: &str, user: &str) -> bool {
         self.holds_user_token(team, user)
+    }
+
+    /// Records a `response_url` (by its last segment, `id`) handed to the
+    /// app with an interaction of `user` in `channel` of `team`.
+    pub fn register_response_url(&mut self, id: &str, team: &str, channel: &str, user: &str) {
+        self.response_urls.insert(
+            id.to_owned(),
+            ResponseUrl {
+                team: team.into(),
+                channel: channel.into(),
+                user: user.into(),
+            },
+        );
     }
 
     /// Records a `trigger_id` handed to `user` of `team`.

@@ -1,7 +1,9 @@
 //! Slack-native surfaces through HTTP as an app meets them: modals opened
 //! with a trigger (methods/views.open, …/views.push, …/views.update),
 //! shortcuts and view submissions (reference/interaction-payloads/…),
-//! Calls (methods/calls.*), workflow custom steps
+//! Calls (methods/calls.*) and a command's `response_url` posting them
+//! (apis/web-api/using-the-calls-api, under `https://docs.slack.dev/`),
+//! workflow custom steps
 //! (events/function_executed, methods/functions.complete*) and locales
 //! (methods/users.info). Short paths are under
 //! `https://docs.slack.dev/reference/`.
@@ -14,12 +16,14 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use hallway_fake_slack::{AppConfig, FakeSlack, TeamSeed};
+use hallway_fake_slack::{AppConfig, ChannelSeed, CommandOutcome, FakeSlack, TeamSeed};
 use serde_json::{Value, json};
 
 const ME: &str = "U0000001";
 const GENERAL: &str = "C1GEN";
 const SECRET: &str = "app-signing-secret";
+const PRIVATE: &str = "G1SECRET";
+const BOT: &str = "UB1";
 
 /// What the local app answers, one per request (empty 200 when out).
 #[derive(Clone)]
@@ -875,4 +879,168 @@ async fn message_shortcuts_carry_the_messages_thread() {
     let l = &seen[2]["message"];
     assert_eq!(l["text"], "unrelated");
     assert!(l.get("thread_ts").is_none() && l.get("reply_count").is_none());
+}
+
+/// POSTs a JSON body to a `response_url`: Slack's answer, status and body.
+async fn respond_to(url: &str, body: &Value) -> (u16, String) {
+    let resp = reqwest::Client::new()
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.text().await.unwrap())
+}
+
+/// A fake whose workspace also has a private channel without the bot, a
+/// bot token that may add Calls and post, a Call and a slash command run
+/// by `ME` in the private channel; (fake, bot token, Call id, outcome).
+async fn call_in_private_channel() -> (FakeSlack, String, String, CommandOutcome) {
+    let mut team = TeamSeed::with_people("T1", "Acme", 3);
+    team.channels.push(ChannelSeed::private(
+        PRIVATE,
+        "secret-plans",
+        vec![ME.into(), "U0000002".into()],
+    ));
+    let slack = FakeSlack::start(AppConfig::default(), vec![team])
+        .await
+        .unwrap();
+    slack.set_limits_enabled(false);
+    let bot = slack.issue_bot_token("T1", &["calls:write", "calls:read", "chat:write"]);
+    let added = call(
+        &slack,
+        &bot,
+        "calls.add",
+        &[
+            ("external_unique_id", "hw-rurl"),
+            ("join_url", "https://hallway.example/rooms/9"),
+            ("created_by", ME),
+        ],
+    )
+    .await;
+    let id = ok(&added)["call"]["id"].as_str().unwrap().to_owned();
+    let (url, _) = local_app(vec![]).await;
+    slack.commands_to(&url, SECRET);
+    let ran = slack.run_command("T1", PRIVATE, ME, "/call", "").await;
+    (slack, bot, id, ran)
+}
+
+/// using-the-calls-api ("Post the Call to channel"): where chat.postMessage
+/// cannot reach (a private channel the bot is not in: `channel_not_found`),
+/// the `in_channel` answer to the command's `response_url` posts the `call`
+/// block; the Call lists the channel, and the message is the bot's in the
+/// channel's history.
+#[tokio::test]
+async fn an_in_channel_response_posts_a_call_where_the_bot_cannot() {
+    let (slack, bot, id, ran) = call_in_private_channel().await;
+    let card = json!([{"type": "call", "call_id": id}]);
+    let posted = call(
+        &slack,
+        &bot,
+        "chat.postMessage",
+        &[("channel", PRIVATE), ("blocks", &card.to_string())],
+    )
+    .await;
+    assert_eq!(error(&posted), "channel_not_found");
+    assert_eq!(slack.call(&id).unwrap()["channels"], json!([]));
+
+    let answer = json!({"response_type": "in_channel",
+                        "text": "A new call was started by Hallway", "blocks": card});
+    let (status, body) = respond_to(&ran.response_url, &answer).await;
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    assert_eq!(slack.call(&id).unwrap()["channels"], json!([PRIVATE]));
+    let history = slack.messages("T1", PRIVATE);
+    assert_eq!(history.len(), 1, "{history:?}");
+    let m = &history[0];
+    assert_eq!(
+        (m.user.as_str(), m.bot, m.text.as_str()),
+        (BOT, true, "A new call was started by Hallway")
+    );
+    assert_eq!(m.blocks, Some(card));
+    assert!(m.ephemeral_to.is_none());
+    assert_eq!(slack.responses(&ran.response_id), vec![answer]);
+    let recorded = slack.calls_to("response_url");
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].team.as_deref(), Some("T1"));
+
+    // A message shortcut's `response_url` lands in its channel too.
+    let (url, _) = local_app(vec![]).await;
+    slack.interactivity_to(&url, SECRET);
+    let ts = slack.post_as("T1", GENERAL, ME, "standup?", None);
+    let shortcut = slack
+        .run_message_shortcut("T1", GENERAL, ME, &ts, "start_call")
+        .await;
+    let again = json!({"response_type": "in_channel", "text": "Join",
+                       "blocks": [{"type": "call", "call_id": id}]});
+    let (status, _) = respond_to(&shortcut.response_url, &again).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        slack.call(&id).unwrap()["channels"],
+        json!([PRIVATE, GENERAL])
+    );
+    let general = slack.messages("T1", GENERAL);
+    assert_eq!(general.last().unwrap().user, BOT);
+}
+
+/// A `call` block naming no Call of the workspace is refused as
+/// chat.postMessage refuses it (`invalid_blocks`), here as HTTP 400 with a
+/// plain-text body (the fake's reading of the response_url's error form);
+/// nothing is posted or recorded, and the use is not spent.
+#[tokio::test]
+async fn a_response_url_refuses_an_unknown_call() {
+    let (slack, _, id, ran) = call_in_private_channel().await;
+    let bad = json!({"response_type": "in_channel", "text": "Join",
+                     "blocks": [{"type": "call", "call_id": "RNOPE"}]});
+    let (status, body) = respond_to(&ran.response_url, &bad).await;
+    assert_eq!((status, body.as_str()), (400, "invalid_blocks"));
+    let ephemeral = json!({"text": "Join", "blocks": [{"type": "call", "call_id": "RNOPE"}]});
+    let (status, body) = respond_to(&ran.response_url, &ephemeral).await;
+    assert_eq!((status, body.as_str()), (400, "invalid_blocks"));
+    assert!(slack.messages("T1", PRIVATE).is_empty());
+    assert!(slack.responses(&ran.response_id).is_empty());
+    assert!(slack.calls_to("response_url").is_empty());
+    assert_eq!(slack.call(&id).unwrap()["channels"], json!([]));
+
+    for _ in 0..5 {
+        let (status, _) = respond_to(&ran.response_url, &json!({"text": "still here"})).await;
+        assert_eq!(status, 200);
+    }
+    let (status, body) = respond_to(&ran.response_url, &json!({"text": "sixth"})).await;
+    assert_eq!((status, body.as_str()), (404, "used_url"));
+}
+
+/// An ephemeral answer (the default, or said outright) is the person's
+/// alone: recorded, but not in the channel's messages; a `call` block in it
+/// is checked but does not post the Call to the channel (the fake's
+/// reading).
+#[tokio::test]
+async fn an_ephemeral_response_stays_out_of_the_channel() {
+    let (slack, _, id, ran) = call_in_private_channel().await;
+    let quiet = json!({"text": "Only you can see this"});
+    let said = json!({"response_type": "ephemeral", "text": "Join",
+                      "blocks": [{"type": "call", "call_id": id}]});
+    for body in [&quiet, &said] {
+        let (status, _) = respond_to(&ran.response_url, body).await;
+        assert_eq!(status, 200);
+    }
+    assert!(slack.messages("T1", PRIVATE).is_empty());
+    assert_eq!(slack.responses(&ran.response_id), vec![quiet, said]);
+    assert_eq!(slack.call(&id).unwrap()["channels"], json!([]));
+}
+
+/// A `response_url` the fake never issued (a test's
+/// `FakeSlack::response_url`) belongs to no conversation: whatever is
+/// posted is only recorded.
+#[tokio::test]
+async fn an_unknown_response_url_only_records() {
+    let slack = fake().await;
+    let before = slack.messages("T1", GENERAL).len();
+    let body = json!({"response_type": "in_channel", "text": "hello",
+                      "blocks": [{"type": "call", "call_id": "RNOPE"}]});
+    let (status, text) = respond_to(&slack.response_url("attic"), &body).await;
+    assert_eq!((status, text.as_str()), (200, "ok"));
+    assert_eq!(slack.responses("attic"), vec![body]);
+    assert_eq!(slack.messages("T1", GENERAL).len(), before);
+    assert_eq!(slack.calls_to("response_url")[0].team, None);
 }

@@ -46,6 +46,8 @@ pub enum Job {
     /// What a `/hallway` answered and left to be done: its records (the
     /// meeting, the invite, the channel's mapping) and its fan-out.
     Command(CommandJob),
+    /// A Slack Call card's participants brought up to date.
+    CallSync(CallSyncJob),
 }
 
 impl Job {
@@ -61,6 +63,7 @@ impl Job {
             Job::MeetingNotice(_) => "meeting_notice",
             Job::Prompt(_) => "prompt",
             Job::Command(_) => "command",
+            Job::CallSync(_) => "call_sync",
         }
     }
 
@@ -78,6 +81,7 @@ impl Job {
             Job::MeetingNotice(j) => &j.meeting.team_id,
             Job::Prompt(j) => &j.team_id,
             Job::Command(j) => &j.team_id,
+            Job::CallSync(j) => &j.team_id,
         }
     }
 }
@@ -135,8 +139,13 @@ pub struct MessageRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CommandAction {
-    /// A call: only the meeting is recorded.
-    Call,
+    /// A call: the meeting is recorded; with `card`, the channel's call is
+    /// a Slack Call card the worker posts (the acknowledgement only said
+    /// it was coming).
+    Call {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        card: Option<CallCard>,
+    },
     /// `/hallway @a @b …`: one invite DM each.
     Invite {
         invite_id: String,
@@ -146,6 +155,27 @@ pub enum CommandAction {
     /// the space, the channel meets in the room from now on and its
     /// members are invited.
     MapChannel { invite_id: String },
+}
+
+/// What a call's plain message needs when the worker posts it instead of a
+/// card (the workspace does not take the app as a Calls provider).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallCard {
+    /// `<!channel>` / `<!here>`: how the channel is notified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mention: Option<String>,
+    /// "No room of HQ is empty; …".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A meeting's Slack Call lists other people than its room holds: bring
+/// its participants up to date from the room as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallSyncJob {
+    pub team_id: TeamId,
+    pub space_id: SpaceId,
+    pub room_id: RoomId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -192,6 +222,9 @@ pub struct EndedMeeting {
     /// The stored record's expiry, unused by the notice; kept because
     /// version 1 readers require it.
     pub ttl: i64,
+    /// Its Slack Call, ended with the meeting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack_call_id: Option<String>,
 }
 
 impl EndedMeeting {
@@ -214,6 +247,7 @@ impl From<crate::store::meetings::Meeting> for EndedMeeting {
             started_at: m.started_at,
             joined: m.joined,
             ttl: m.ttl,
+            slack_call_id: m.slack_call_id,
         }
     }
 }
@@ -400,6 +434,21 @@ pub async fn enqueue_all(queue: &dyn JobQueue, jobs: &[Job]) -> Result<(), Queue
 mod tests {
     use super::*;
     use crate::slack::events::RevokedTokens;
+
+    #[test]
+    fn a_call_queued_before_call_cards_still_reads_and_a_card_round_trips() {
+        let old: CommandAction = serde_json::from_str(r#"{"kind": "call"}"#).unwrap();
+        assert_eq!(old, CommandAction::Call { card: None });
+        let card = CommandAction::Call {
+            card: Some(CallCard {
+                mention: Some("<!here>".into()),
+                note: None,
+            }),
+        };
+        let text = serde_json::to_string(&card).unwrap();
+        assert_eq!(text, r#"{"kind":"call","card":{"mention":"<!here>"}}"#);
+        assert_eq!(serde_json::from_str::<CommandAction>(&text).unwrap(), card);
+    }
 
     /// Every key of `sample`, with its value, is in `encoded` (which may
     /// add keys that have defaults).

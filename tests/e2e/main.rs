@@ -48,6 +48,9 @@
 //! - `meet_form`: the "Meet in hallway" modal from both shortcuts and
 //!   `/hallway ?`: opened within the trigger, errors in the form, the
 //!   invite, and who was reached shown in the modal or the DM.
+//! - `call_cards`: a call as a Slack Call card, kept current from
+//!   presence and ended with the meeting; the plain message where Slack
+//!   will not take the Call.
 //! - `meetings`: summaries of meetings called from Slack, when the room
 //!   empties.
 //! - `unfurl`: `link_shared` from the fake Slack answered with `chat.unfurl`.
@@ -71,6 +74,7 @@
 
 mod admin_page;
 mod app_home;
+mod call_cards;
 mod channel_chat;
 mod channel_events;
 mod chat;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use hallway::ids::{RoomId, SpaceId};
-use hallway::jobs::{self, Job, MeetingNoticeJob};
+use hallway::jobs::{self, CallSyncJob, Job, MeetingNoticeJob};
 use hallway::services::Services;
 use hallway::store::spaces::SettingsChange;
 use hallway::store::{Role, Room, Space};
@@ -245,10 +245,23 @@ pub async fn presence(
 /// Meetings called from Slack whose room just emptied: their summaries
 /// are queued. A summary that cannot be queued puts its meeting back and
 /// fails the request, so the office's retry of the same snapshot ends it
-/// again and nothing is lost.
+/// again and nothing is lost. A meeting's Slack Call card whose people
+/// changed is brought up to date by the worker.
 async fn end_meetings(s: &Services, space: &Space, rooms: &[Room]) -> Result<(), ApiError> {
     let meetings = s.meetings();
-    for (meeting, ended_at) in meetings.observe(&space.id, rooms).await? {
+    let observed = meetings.observe(&space.id, rooms).await?;
+    for m in observed.stale {
+        let job = Job::CallSync(CallSyncJob {
+            team_id: m.team_id.clone(),
+            space_id: m.space_id.clone(),
+            room_id: m.room_id.clone(),
+        });
+        // The next snapshot finds it stale again: nothing to put back.
+        if let Err(e) = jobs::enqueue(s.queue.as_ref(), &job, Duration::ZERO).await {
+            tracing::warn!(error = %e, room_id = %m.room_id, "call card not brought up to date");
+        }
+    }
+    for (meeting, ended_at) in observed.ended {
         let room_name = rooms
             .iter()
             .find(|r| r.id == meeting.room_id)

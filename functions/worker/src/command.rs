@@ -23,11 +23,15 @@ pub async fn command(w: &Worker, job: CommandJob) -> Result<(), JobError> {
     // The command answered from its team's brief of the space; before
     // anyone is invited, the room must still be there and the space still
     // this team's (a brief can lag a change by a failed rewrite).
-    if !matches!(job.action, CommandAction::Call) && !still_there(w, &job).await? {
+    if !matches!(job.action, CommandAction::Call { .. }) && !still_there(w, &job).await? {
         return Ok(());
     }
     match &job.action {
-        CommandAction::Call => record_meeting(s, &job).await,
+        CommandAction::Call { card: None } => record_meeting(s, &job).await,
+        CommandAction::Call { card: Some(card) } => {
+            record_meeting(s, &job).await?;
+            crate::calls::start(w, &job, card).await
+        }
         CommandAction::Invite {
             invite_id,
             recipients,

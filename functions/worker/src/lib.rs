@@ -34,6 +34,7 @@
 //!   and the people events that keep it current.
 //! - [`chat`]: bridged DMs, the office webhook and its retries, auto-prompts.
 //! - [`notices`]: meeting summaries where the meeting was called.
+//! - [`calls`]: a call's Slack Call card: registered, kept current, ended.
 //! - [`home`]: the App Home tab (`views.publish`), its blocks in `home::view`.
 //! - [`command`]: what a `/hallway` or the meet form left to do (meeting,
 //!   invite, mapping).
@@ -47,6 +48,7 @@
 //!   stop the team, or a refusal for the caller to word).
 
 pub mod asker;
+pub mod calls;
 pub mod channel_chat;
 pub mod channels;
 pub mod chat;
@@ -738,6 +740,7 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
         Job::Report(j) => invites::report(worker, j).await,
         Job::Onboard(j) => onboard::onboard(worker, j).await,
         Job::MeetingNotice(j) => notices::meeting_ended(worker, j).await,
+        Job::CallSync(j) => calls::sync(worker, j).await,
         Job::Prompt(j) => prompts::prompt(worker, j).await,
         Job::Directory(j) => directory::page(worker, j).await,
         Job::Notify(j) => chat::notify_retry(worker, j).await,

@@ -18,6 +18,10 @@ pub async fn meeting_ended(w: &Worker, job: MeetingNoticeJob) -> Result<(), JobE
         tracing::info!("not installed any more; no meeting summary");
         return Ok(());
     };
+    // The card ends with the meeting, before its summary.
+    if let Some(call_id) = &m.slack_call_id {
+        crate::calls::end(w, team, call_id, m.duration_secs(job.ended_at)).await?;
+    }
     let channel = match (m.direct, &m.called_by) {
         (true, Some(caller)) => caller.to_string(),
         (true, None) => return Ok(()),

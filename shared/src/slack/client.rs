@@ -185,6 +185,49 @@ pub struct PostedMessage {
     pub ts: String,
 }
 
+/// A Call to register (`calls.add`'s arguments).
+#[derive(Debug, Clone, Serialize)]
+pub struct NewCall<'a> {
+    /// "It must be unique across all Calls from that service."
+    pub external_unique_id: &'a str,
+    pub join_url: &'a str,
+    pub created_by: &'a str,
+    pub title: &'a str,
+    pub date_start: i64,
+    pub users: Vec<CallUser>,
+}
+
+/// A Call participant: a person of the workspace by id, or anyone else by
+/// name (@slack/types `CallUserSlack` / `CallUserExternal`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum CallUser {
+    Slack {
+        slack_id: String,
+    },
+    External {
+        external_id: String,
+        display_name: String,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct AddedCall {
+    call: ViewRef,
+}
+
+/// Slack's Calls examples answer some refusals with `"ok": true` and an
+/// `error` (`bad_users`, `inactive_call`): read as the error they are.
+fn odd_ok_error(method: &str, r: &Value) -> Result<(), SlackError> {
+    match r.get("error").and_then(Value::as_str) {
+        Some(code) => Err(SlackError::Api {
+            method: method.into(),
+            code: code.into(),
+        }),
+        None => Ok(()),
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 struct OpenedView {
     view: ViewRef,
@@ -782,6 +825,63 @@ impl SlackClient {
             )
             .await?;
         Ok(r.permalink)
+    }
+
+    /// `calls.add`: registers a Call whose card joins through `join_url`
+    /// (docs.slack.dev/reference/methods/calls.add; `calls:write`). With a
+    /// bot token `created_by` is required. Returns its `R…` id.
+    pub async fn calls_add(
+        &self,
+        token: &Secret,
+        call: &NewCall<'_>,
+    ) -> Result<String, SlackError> {
+        let r: AddedCall = self.call_json("calls.add", token, call).await?;
+        Ok(r.call.id)
+    }
+
+    /// `calls.participants.add` / `.remove` (docs.slack.dev/reference/methods/calls.participants.add).
+    /// `bad_users` (someone listed already, or not listed) is Slack's
+    /// answer even with `"ok": true` in its examples, so it is read from
+    /// `error` whatever `ok` says.
+    pub async fn calls_participants(
+        &self,
+        token: &Secret,
+        call_id: &str,
+        users: &[CallUser],
+        add: bool,
+    ) -> Result<(), SlackError> {
+        let method = if add {
+            "calls.participants.add"
+        } else {
+            "calls.participants.remove"
+        };
+        let r: Value = self
+            .call_json(
+                method,
+                token,
+                &serde_json::json!({ "id": call_id, "users": users }),
+            )
+            .await?;
+        odd_ok_error(method, &r)
+    }
+
+    /// `calls.end` with its `duration` in seconds
+    /// (docs.slack.dev/reference/methods/calls.end); `inactive_call` when
+    /// it had ended already, also answered with `"ok": true`.
+    pub async fn calls_end(
+        &self,
+        token: &Secret,
+        call_id: &str,
+        duration_secs: i64,
+    ) -> Result<(), SlackError> {
+        let r: Value = self
+            .call_json(
+                "calls.end",
+                token,
+                &serde_json::json!({ "id": call_id, "duration": duration_secs }),
+            )
+            .await?;
+        odd_ok_error("calls.end", &r)
     }
 
     /// Opens (or finds) the DM with a user; returns the `D…` channel id.

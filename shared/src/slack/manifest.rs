@@ -58,6 +58,11 @@ pub const USER_EVENTS: &[&str] = &["message.im"];
 /// posting for someone not linked with their name and avatar →
 /// `chat:write.customize`.
 pub const BOT_SCOPES: &[&str] = &[
+    // A call's card (`calls.add`, `calls.participants.*`, `calls.end`;
+    // "You'll need two scopes for interacting with calls":
+    // docs.slack.dev/apis/web-api/using-the-calls-api).
+    "calls:read",
+    "calls:write",
     "channels:history",
     "channels:join",
     "channels:read",

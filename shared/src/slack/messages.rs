@@ -166,6 +166,38 @@ pub fn call_to_room(
     note: Option<&str>,
     mention: Option<&str>,
 ) -> Value {
+    let (text, md) = call_words(caller, room, space, mention);
+    let mut blocks: Vec<SlackBlock> = vec![
+        section(&md)
+            .with_accessory(button("Join", JOIN_ACTION, join_url, None, true).into())
+            .into(),
+    ];
+    if let Some(n) = note {
+        blocks.push(context(&escape(n)));
+    }
+    reply(false, &text, blocks)
+}
+
+/// The in-channel call as a Slack Call card: who calls whom where, then
+/// the card (`{"type": "call", "call_id": "R…"}`, methods/calls.add), which
+/// has its own Join button and lists who is in the room.
+pub fn call_card(
+    caller: &str,
+    room: &str,
+    space: &str,
+    call_id: &str,
+    mention: Option<&str>,
+) -> Value {
+    let (text, md) = call_words(caller, room, space, mention);
+    let mut v = reply(false, &text, vec![section(&md).into()]);
+    if let Some(blocks) = v["blocks"].as_array_mut() {
+        blocks.push(json!({"type": "call", "call_id": call_id}));
+    }
+    v
+}
+
+/// A call's plain text (what notifications show) and its mrkdwn line.
+fn call_words(caller: &str, room: &str, space: &str, mention: Option<&str>) -> (String, String) {
     let lead = mention.unwrap_or("Everyone:");
     let text = format!(
         "{lead} <@{caller}> is calling you to {} ({}). Join from Slack.",
@@ -184,15 +216,7 @@ pub fn call_to_room(
             escape(space)
         ),
     };
-    let mut blocks: Vec<SlackBlock> = vec![
-        section(&md)
-            .with_accessory(button("Join", JOIN_ACTION, join_url, None, true).into())
-            .into(),
-    ];
-    if let Some(n) = note {
-        blocks.push(context(&escape(n)));
-    }
-    reply(false, &text, blocks)
+    (text, md)
 }
 
 /// Who is in a room, for people: "Ada, Bob and 3 others" (at most five

@@ -47,10 +47,26 @@ pub struct Meeting {
     /// Everyone seen in the room while it went on, in order of arrival.
     #[serde(default)]
     pub joined: Vec<OfficeUserId>,
+    /// The Slack Call (`R…`) registered for it, whose card shows who is in
+    /// the room (docs.slack.dev/apis/web-api/using-the-calls-api).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack_call_id: Option<String>,
+    /// The office people that Call lists as participants, as of the last
+    /// snapshot applied to it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub call_present: Vec<OfficeUserId>,
     pub ttl: i64,
 }
 
 impl Meeting {
+    /// Its Slack Call lists other people than `occupants`: the card needs
+    /// its participants brought up to date.
+    pub fn call_is_stale(&self, occupants: &[OfficeUserId]) -> bool {
+        self.slack_call_id.is_some()
+            && (self.call_present.len() != occupants.len()
+                || occupants.iter().any(|o| !self.call_present.contains(o)))
+    }
+
     /// How long it went on, from the first arrival to `ended_at`.
     pub fn duration_secs(&self, ended_at: i64) -> i64 {
         self.started_at.map_or(0, |s| (ended_at - s).max(0))
@@ -69,6 +85,10 @@ pub struct Call {
     pub direct: bool,
 }
 
+fn people(users: &[OfficeUserId]) -> Value {
+    Value::L(users.iter().map(|u| s(u.as_str())).collect())
+}
+
 #[derive(Clone)]
 pub struct Meetings {
     table: SharedTable,
@@ -82,9 +102,17 @@ impl Meetings {
 
     /// Records a call; `false` when a meeting is already going on in the
     /// room (the call joins it). A call into a room whose earlier call was
-    /// not answered yet replaces it.
+    /// not answered yet replaces it, keeping its Slack Call (one card per
+    /// room, never one left running).
     pub async fn call(&self, c: &Call) -> Result<bool, TableError> {
         let now = self.clock.now_secs();
+        let earlier = self.get(&c.space_id, &c.room_id).await?;
+        if earlier.as_ref().is_some_and(|m| m.started_at.is_some()) {
+            return Ok(false);
+        }
+        let (slack_call_id, call_present) = earlier
+            .map(|m| (m.slack_call_id, m.call_present))
+            .unwrap_or_default();
         let meeting = Meeting {
             space_id: c.space_id.clone(),
             room_id: c.room_id.clone(),
@@ -95,6 +123,8 @@ impl Meetings {
             called_at: now,
             started_at: None,
             joined: Vec::new(),
+            slack_call_id,
+            call_present,
             ttl: now + MEETING_TTL_SECS,
         };
         let item = record_item(&keys::meeting(&c.space_id, &c.room_id), &meeting)?;
@@ -115,6 +145,52 @@ impl Meetings {
             .await?
             .map(from_item)
             .transpose()
+    }
+
+    /// Gives the room's meeting Slack Call `call_id` (listing `present`)
+    /// unless it has one. Returns the meeting's call after: `call_id`, or
+    /// the one another worker attached first (the caller then ends its
+    /// own); `None` when the meeting is gone.
+    pub async fn attach_call(
+        &self,
+        space: &SpaceId,
+        room: &RoomId,
+        call_id: &str,
+        present: &[OfficeUserId],
+    ) -> Result<Option<String>, TableError> {
+        let key = keys::meeting(space, room);
+        let update = Update::default()
+            .set("slack_call_id", s(call_id))
+            .set("call_present", people(present));
+        let cond = Condition::All(vec![
+            Condition::Exists,
+            Condition::AttrMissing("slack_call_id".into()),
+        ]);
+        match self.table.update(&key, update, Some(cond)).await {
+            Ok(_) => Ok(Some(call_id.to_owned())),
+            Err(TableError::ConditionFailed) => {
+                Ok(self.get(space, room).await?.and_then(|m| m.slack_call_id))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Records who Slack Call `call_id` lists now; a meeting that ended or
+    /// has another Call is left alone.
+    pub async fn set_call_present(
+        &self,
+        space: &SpaceId,
+        room: &RoomId,
+        call_id: &str,
+        present: &[OfficeUserId],
+    ) -> Result<(), TableError> {
+        let key = keys::meeting(space, room);
+        let update = Update::default().set("call_present", people(present));
+        let cond = Condition::Equals("slack_call_id".into(), s(call_id));
+        match self.table.update(&key, update, Some(cond)).await {
+            Ok(_) | Err(TableError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// A space's meetings, called or going on.
@@ -138,18 +214,19 @@ impl Meetings {
     /// Applies a presence snapshot of the space's rooms to its meetings:
     /// occupied rooms start theirs (or add who arrived); a started meeting
     /// whose room is empty ends. Returns the meetings that ended, each
-    /// once, with the time they ended.
-    pub async fn observe(
-        &self,
-        space: &SpaceId,
-        rooms: &[Room],
-    ) -> Result<Vec<(Meeting, i64)>, TableError> {
+    /// once, with the time they ended, and those whose Slack Call lists
+    /// other people than the room holds now.
+    pub async fn observe(&self, space: &SpaceId, rooms: &[Room]) -> Result<Observed, TableError> {
         let now = self.clock.now_secs();
         let mut ended = Vec::new();
+        let mut stale = Vec::new();
         for m in self.open(space).await? {
             let Some(room) = rooms.iter().find(|r| r.id == m.room_id) else {
                 continue;
             };
+            if !room.occupants.is_empty() && m.call_is_stale(&room.occupants) {
+                stale.push(m.clone());
+            }
             let key = keys::meeting(space, &m.room_id);
             if room.occupants.is_empty() {
                 if m.started_at.is_none() {
@@ -190,6 +267,15 @@ impl Meetings {
                 Err(e) => return Err(e),
             }
         }
-        Ok(ended)
+        Ok(Observed { ended, stale })
     }
+}
+
+/// What a presence snapshot did to a space's meetings.
+#[derive(Debug, Default)]
+pub struct Observed {
+    /// Each once, with when it ended.
+    pub ended: Vec<(Meeting, i64)>,
+    /// Going on, their Slack Call's participants out of date.
+    pub stale: Vec<Meeting>,
 }

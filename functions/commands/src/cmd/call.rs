@@ -6,7 +6,7 @@ use super::Context;
 use crate::form::Conversation;
 use crate::grammar::Name;
 use crate::resolve::{Target, room_for};
-use hallway::jobs::CommandAction;
+use hallway::jobs::{CallCard, CommandAction};
 use hallway::slack::messages;
 use hallway::web::ApiError;
 use serde_json::Value;
@@ -32,20 +32,44 @@ impl Call {
 /// Calls the channel to the target's room. The meeting is recorded by the
 /// worker so its summary comes back here when the room empties; if that
 /// cannot be queued the call is still made, without a summary.
+///
+/// Where the install may register Slack Calls, the worker posts the call
+/// as a Call card (`calls.add`, then the card on the `response_url`,
+/// which reaches DMs and private channels the bot is not in: "use the
+/// in_channel slash command response type",
+/// docs.slack.dev/apis/web-api/using-the-calls-api), so the answer here
+/// only says it is coming; Slack's call is a round trip the
+/// acknowledgement does not wait for. The worker falls back to the plain
+/// message when the workspace does not take the app as a Calls provider.
 pub(super) async fn call(cx: &Context<'_>, target: Target) -> Result<Value, ApiError> {
     let (room, note) = match room_for(&target) {
         Ok(x) => x,
         Err(reply) => return Ok(reply),
     };
-    if let Err(e) = cx.queue(&target.space, &room, CommandAction::Call).await {
-        tracing::warn!(error = %e, "meeting not queued; no summary will follow");
-    }
     // A channel is notified as the space says; a DM or group DM is its
     // people already.
     let mention = match cx.conversation() {
         Conversation::Channel => target.space.call_mention.markup(),
         _ => None,
     };
+    let card = cx.calls.then(|| CallCard {
+        mention: mention.map(str::to_owned),
+        note: note.clone(),
+    });
+    let carded = card.is_some();
+    match cx
+        .queue(&target.space, &room, CommandAction::Call { card })
+        .await
+    {
+        Ok(()) if carded => {
+            return Ok(messages::ephemeral(
+                &format!("Starting a call in {} ({})…", room.name, target.space.name),
+                Some("Its card appears here in a moment, with who is in the room."),
+            ));
+        }
+        Ok(()) => {}
+        Err(e) => tracing::warn!(error = %e, "meeting not queued; no summary will follow"),
+    }
     Ok(messages::call_to_room(
         cx.form.user_id.as_str(),
         &room.name,

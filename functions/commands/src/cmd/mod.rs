@@ -49,6 +49,9 @@ use hallway::store::{ChannelRoute, TeamSpace};
 use hallway::web::ApiError;
 use serde_json::Value;
 
+/// What `calls.add` needs (docs.slack.dev/reference/methods/calls.add).
+const CALLS_SCOPE: &str = "calls:write";
+
 /// What `/hallway`'s text asks for. Which space and room the names mean is
 /// decided against the real names when the command applies (see
 /// [`crate::resolve`]).
@@ -130,6 +133,9 @@ pub(crate) struct Context<'a> {
     team_spaces: Vec<TeamSpace>,
     briefs: Briefs,
     route: Option<ChannelRoute>,
+    /// The install may register Slack Calls (`calls:write`): a call is
+    /// posted as a Call card.
+    calls: bool,
 }
 
 impl<'a> Context<'a> {
@@ -155,6 +161,7 @@ impl<'a> Context<'a> {
             team_spaces: ready.team_spaces,
             briefs: ready.briefs,
             route: ready.route,
+            calls: ready.installation.has_scope(CALLS_SCOPE),
         }))
     }
 
