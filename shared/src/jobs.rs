@@ -273,6 +273,9 @@ pub struct OnboardJob {
     pub channel_id: ChannelId,
     /// Who mapped the channel (not invited to their own meeting).
     pub caller: UserId,
+    /// People invited besides the channel's members (a workflow step's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<UserId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

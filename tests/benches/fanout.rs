@@ -83,6 +83,7 @@ async fn run(window: Duration) {
             view_id: None,
             note: None,
             about: None,
+            step: None,
             total: N as u32,
         })
         .await

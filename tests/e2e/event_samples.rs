@@ -294,6 +294,26 @@ async fn every_event_sample_does_its_work_once() {
         ]
     );
 
+    // A workflow's "Invite to a hallway room" step: Bob is invited to
+    // the Kitchen with the workflow's note. The fake ran no such
+    // execution and knows no such token: completing it is refused as a
+    // dead workflow token, which ends the job without a retry.
+    send(&app, "function_executed.json", "queued").await;
+    let invited = from_app(&app, "U0DEMO02");
+    assert!(
+        invited.iter().any(|m| m
+            .text
+            .starts_with("A workflow has invited you to meet in Kitchen")),
+        "{invited:?}"
+    );
+    let completed = app.slack.calls_to("functions.completeSuccess");
+    assert_eq!(completed.len(), 1);
+    assert_eq!(completed[0].params["outputs"]["reached"], 1);
+    assert!(
+        !format!("{:?}", app.all_items().await).contains("sample-workflow-token"),
+        "the workflow token is stored sealed"
+    );
+
     // An Enterprise Grid organisation's own events (no workspace in the
     // envelope): acknowledged and queued under the organisation; hallway
     // has no install of E0GRID here, so nothing of Acme's changes
@@ -335,12 +355,13 @@ async fn every_event_sample_does_its_work_once() {
             .is_some_and(|sp| !sp.connected)
     })
     .await;
-    // Every Slack call the samples caused succeeded.
+    // Every Slack call the samples caused succeeded (but completing the
+    // workflow step the fake never ran, above).
     assert!(
         app.slack
             .calls()
             .iter()
-            .filter(|c| c.method != "events.deliver")
+            .filter(|c| c.method != "events.deliver" && c.method != "functions.completeSuccess")
             .all(|c| c.status == 200 && c.error.is_none()),
         "{:?}",
         app.slack.calls()

@@ -54,6 +54,7 @@ async fn every_events_sample_gets_its_documented_answer() {
         ("member_joined_channel.json", 200, "queued"),
         ("channel_rename.json", 200, "queued"),
         ("app_home_opened.json", 200, "queued"),
+        ("function_executed.json", 200, "queued"),
         ("unknown_event.json", 200, "ignored"),
     ];
     for (name, status, outcome) in expect {
@@ -128,6 +129,7 @@ async fn samples_are_signed_as_slack_would_sign_them() {
         "team_access_granted.json",
         "team_access_revoked.json",
         "app_uninstalled_org.json",
+        "function_executed.json",
     ] {
         let request = lambda_http::request::from_str(&sample(name)).unwrap();
         let ts: i64 = request.headers()["x-slack-request-timestamp"]

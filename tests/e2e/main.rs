@@ -61,6 +61,8 @@
 //! - `worker_batches`: the worker against its deadline, waits re-sent with
 //!   a delay, failures with backoff and then dead-lettered with a reason,
 //!   a record that panics, poison messages.
+//! - `workflow_step`: the Workflow Builder step run by the fake's
+//!   `function_executed`, completed with its outputs or a reason.
 //! - `cors`: the office app's origin answered, preflight included; no
 //!   other origin.
 //! - `logged_once`: a failed request is logged once, with its cause.
@@ -112,3 +114,4 @@ mod slack_errors;
 mod unfurl;
 mod wire_smoke;
 mod worker_batches;
+mod workflow_step;

@@ -236,6 +236,7 @@ pub async fn invite(app: &TestApp, recipients: &[&str]) -> Invite {
             view_id: None,
             note: None,
             about: None,
+            step: None,
             total: recipients.len() as u32,
         })
         .await

@@ -108,6 +108,7 @@ pub async fn create(
         view_id: None,
         note: None,
         about: None,
+        step: None,
         total: n as u32,
     };
     let invite = start_invite(

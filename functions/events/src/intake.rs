@@ -7,9 +7,10 @@
 
 use std::time::Duration;
 
+use hallway::crypto::TokenCipher;
 use hallway::jobs::{self, Job, SlackEventJob};
 use hallway::queue::JobQueue;
-use hallway::slack::events::{EventCallback, Parsed, parse_callback};
+use hallway::slack::events::{EventCallback, Parsed, SlackEvent, parse_callback};
 use hallway::store::{Claim, EventClaims};
 use hallway::web::ApiError;
 
@@ -36,9 +37,10 @@ impl Intake {
 pub async fn intake(
     claims: &EventClaims,
     queue: &dyn JobQueue,
+    cipher: &TokenCipher,
     callback: &EventCallback,
 ) -> Result<Intake, ApiError> {
-    let event = match parse_callback(callback) {
+    let mut event = match parse_callback(callback) {
         Parsed::Known(event) => event,
         Parsed::Unknown { event_type } => {
             return Ok(Intake::Ignored {
@@ -62,6 +64,10 @@ pub async fn intake(
             why: "the callback names no workspace or organisation".into(),
         });
     };
+    // A custom step's workflow token goes on the queue sealed.
+    if let SlackEvent::FunctionExecuted(f) = &mut event {
+        f.seal(cipher).map_err(|e| ApiError::Internal(e.into()))?;
+    }
     if claims.claim(&callback.event_id).await? == Claim::Duplicate {
         return Ok(Intake::Duplicate);
     }

@@ -63,7 +63,8 @@ async fn events(State(s): State<Services>, req: SlackRequest) -> Result<Response
             if let Some(n) = req.retry_num() {
                 span.record("slack_retry", n);
             }
-            let outcome = intake::intake(&s.event_claims(), s.queue.as_ref(), &callback).await?;
+            let outcome =
+                intake::intake(&s.event_claims(), s.queue.as_ref(), &s.cipher, &callback).await?;
             match outcome {
                 Intake::Queued => tracing::info!("event queued"),
                 Intake::Duplicate => {

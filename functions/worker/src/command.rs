@@ -138,6 +138,7 @@ async fn new_invite(
         view_id: job.view_id.clone(),
         note: job.note.clone(),
         about: about_link(s, job).await,
+        step: None,
         total,
     })
 }
@@ -263,6 +264,7 @@ async fn map_channel(w: &Worker, job: &CommandJob, invite_id: &str) -> Result<()
         team_id: job.team_id.clone(),
         channel_id: job.channel_id.clone(),
         caller: job.user_id.clone(),
+        also: Vec::new(),
     });
     jobs::enqueue(s.queue.as_ref(), &onboard, Duration::ZERO).await?;
     Ok(())

@@ -427,11 +427,29 @@ pub async fn report(w: &Worker, job: ReportJob) -> Result<(), JobError> {
     let Some(invite) = s.invites().get(&job.invite_id).await? else {
         return Ok(());
     };
-    if invite.response_url.is_none() && invite.view_id.is_none() {
+    if invite.response_url.is_none() && invite.view_id.is_none() && invite.step.is_none() {
         // Office invites: the office reads the status through the API.
         return Ok(());
     }
     let deliveries = s.invites().deliveries(&invite.id).await?;
+    if invite.step.is_some() {
+        let reached = deliveries
+            .iter()
+            .filter(|d| d.status == DeliveryStatus::Sent)
+            .count();
+        let missed: Vec<String> = deliveries
+            .iter()
+            .filter(|d| d.status == DeliveryStatus::Failed)
+            .map(|d| {
+                format!(
+                    "{} ({})",
+                    mention(&d.recipient),
+                    d.reason.as_deref().unwrap_or("unknown reason")
+                )
+            })
+            .collect();
+        return crate::workflow_step::invite_done(w, &invite, reached, &missed).await;
+    }
     let reached: Vec<String> = deliveries
         .iter()
         .filter(|d| d.status == DeliveryStatus::Sent)

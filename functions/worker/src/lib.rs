@@ -41,6 +41,7 @@
 //! - [`asker`]: telling whoever asked how it went, where they asked.
 //! - [`lifecycle`]: `app_uninstalled` / `tokens_revoked`.
 //! - [`channels`]: welcome DMs in channels mapped to rooms; renames.
+//! - [`workflow_step`]: the Workflow Builder step "Invite to a hallway room".
 //! - [`unfurl`]: previews of links to rooms (`link_shared` → `chat.unfurl`).
 //! - [`prompts`]: "Sync now" DMs, from admins and auto-prompt.
 //! - [`pacer`]: the per-team, per-method rate gate.
@@ -63,6 +64,7 @@ pub mod org;
 pub mod pacer;
 pub mod prompts;
 pub mod unfurl;
+pub mod workflow_step;
 
 use std::time::Duration;
 
@@ -660,6 +662,9 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
                         j.event_time,
                     )
                     .await
+                }
+                SlackEvent::FunctionExecuted(f) => {
+                    return workflow_step::executed(worker, &j.team_id, f).await;
                 }
                 SlackEvent::TeamAccessGranted { team_ids } => {
                     return org::granted(worker, j.enterprise_id.as_ref(), &j.team_id, team_ids)

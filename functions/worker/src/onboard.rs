@@ -50,15 +50,20 @@ pub async fn onboard(w: &Worker, job: OnboardJob) -> Result<(), JobError> {
     let Some(invite) = s.invites().get(&job.invite_id).await? else {
         return Ok(());
     };
-    let tell = |text: String| {
-        let url = invite.response_url.clone();
-        async move {
-            if let Some(url) = url {
-                let body =
-                    json!({"response_type": "ephemeral", "replace_original": false, "text": text});
-                if let Err(e) = s.slack.respond(&url, &body).await {
-                    tracing::warn!(error = %e, "could not tell the caller");
-                }
+    // A step's invite fails the step; a command's tells whoever ran it.
+    let invite = &invite;
+    let tell = |text: String| async move {
+        if invite.step.is_some() {
+            if let Err(e) = crate::workflow_step::invite_refused(w, invite, &text).await {
+                tracing::warn!(error = %e, "could not fail the workflow step");
+            }
+            return;
+        }
+        if let Some(url) = &invite.response_url {
+            let body =
+                json!({"response_type": "ephemeral", "replace_original": false, "text": text});
+            if let Err(e) = s.slack.respond(url, &body).await {
+                tracing::warn!(error = %e, "could not tell the caller");
             }
         }
     };
@@ -76,7 +81,7 @@ pub async fn onboard(w: &Worker, job: OnboardJob) -> Result<(), JobError> {
         let e = crate::slack_failure(w, team, method, e).await?;
         let text = match &e {
             e if e.token_may_be_dead() => "hallway lost access to this workspace, so the channel's members were not invited. An admin needs to reinstall it.".to_owned(),
-            SlackError::Api { code, .. } if code == "channel_not_found" || code == "not_in_channel" => "I cannot see this channel's members. Add the hallway app to the channel, then run the command again.".to_owned(),
+            SlackError::Api { code, .. } if code == "channel_not_found" || code == "not_in_channel" => "I cannot see this channel's members. Add the hallway app to the channel, then try again.".to_owned(),
             e => format!("The channel's members could not be read, so nobody was invited: {e}."),
         };
         tracing::info!(error = %e, "channel onboarding stopped");
@@ -122,11 +127,17 @@ pub async fn onboard(w: &Worker, job: OnboardJob) -> Result<(), JobError> {
             set
         }
     };
-    let recipients: Vec<UserId> = members
+    let mut recipients: Vec<UserId> = members
         .into_iter()
         .filter(|m| *m != job.caller.as_str() && !not_people.contains(m))
         .filter_map(|m| UserId::new(m).ok())
         .collect();
+    // People named besides the channel (a workflow step's).
+    for u in &job.also {
+        if *u != job.caller && !recipients.contains(u) {
+            recipients.push(u.clone());
+        }
+    }
     tracing::info!(
         recipients = recipients.len(),
         skipped = not_people.len(),

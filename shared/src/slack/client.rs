@@ -884,6 +884,30 @@ impl SlackClient {
         odd_ok_error("calls.end", &r)
     }
 
+    /// `functions.completeSuccess` with the step's `outputs`, or
+    /// `functions.completeError` with a reason people can act on
+    /// (docs.slack.dev/reference/methods/functions.completeSuccess; no
+    /// scope; the workflow's just-in-time token).
+    pub async fn complete_function(
+        &self,
+        token: &Secret,
+        execution_id: &str,
+        outcome: Result<&Value, &str>,
+    ) -> Result<(), SlackError> {
+        let (method, body) = match outcome {
+            Ok(outputs) => (
+                "functions.completeSuccess",
+                serde_json::json!({ "function_execution_id": execution_id, "outputs": outputs }),
+            ),
+            Err(error) => (
+                "functions.completeError",
+                serde_json::json!({ "function_execution_id": execution_id, "error": error }),
+            ),
+        };
+        let _: Value = self.call_json(method, token, &body).await?;
+        Ok(())
+    }
+
     /// Opens (or finds) the DM with a user; returns the `D…` channel id.
     pub async fn open_dm(&self, token: &Secret, user: &str) -> Result<String, SlackError> {
         let r: OpenedIm = self

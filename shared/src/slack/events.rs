@@ -236,6 +236,63 @@ pub enum SlackEvent {
     /// An organisation-wide install was taken out of workspaces
     /// (events/team_access_revoked).
     TeamAccessRevoked { team_ids: Vec<TeamId> },
+    /// A workflow ran one of the app's custom steps
+    /// (events/function_executed).
+    FunctionExecuted(FunctionExecuted),
+}
+
+/// `function_executed` (docs.slack.dev/reference/events/function_executed):
+/// the step's `callback_id`, its `inputs` keyed by input parameter name,
+/// the execution to complete, and a just-in-time workflow token
+/// (`bot_access_token`) that completes it. The token is sealed
+/// ([`FunctionExecuted::seal`]) before the event is queued: a queue message
+/// never holds it in the clear, and it is never serialised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionExecuted {
+    pub function: ExecutedFunction,
+    #[serde(default)]
+    pub inputs: Value,
+    pub function_execution_id: String,
+    #[serde(default)]
+    pub workflow_execution_id: Option<String>,
+    #[serde(default, skip_serializing)]
+    bot_access_token: Option<crate::secrets::Secret>,
+    /// The workflow token, sealed for the worker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutedFunction {
+    pub callback_id: String,
+}
+
+impl FunctionExecuted {
+    fn context(&self) -> String {
+        format!("function:{}", self.function_execution_id)
+    }
+
+    /// Seals the workflow token (the event's clear copy is dropped).
+    pub fn seal(
+        &mut self,
+        cipher: &crate::crypto::TokenCipher,
+    ) -> Result<(), crate::crypto::CryptoError> {
+        if let Some(token) = self.bot_access_token.take() {
+            self.sealed_token = Some(cipher.seal(&token, &self.context())?);
+        }
+        Ok(())
+    }
+
+    /// The workflow token, `None` when the event carried none.
+    pub fn token(
+        &self,
+        cipher: &crate::crypto::TokenCipher,
+    ) -> Result<Option<crate::secrets::Secret>, crate::crypto::CryptoError> {
+        self.sealed_token
+            .as_deref()
+            .map(|sealed| cipher.open(sealed, &self.context()))
+            .transpose()
+    }
 }
 
 /// Where a message was posted: an event's `channel_type`
@@ -390,6 +447,7 @@ pub const KNOWN_TYPES: &[&str] = &[
     "member_left_channel",
     "team_access_granted",
     "team_access_revoked",
+    "function_executed",
 ];
 
 /// Reads a callback's event, with what the envelope says about who
@@ -606,6 +664,40 @@ pub fn parse_event(event: &Value) -> Parsed {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_steps_workflow_token_is_sealed_and_never_serialised_in_the_clear() {
+        // The docs' example event (events/function_executed), trimmed.
+        let raw = json!({
+            "type": "function_executed",
+            "function": {"id": "Fn123456789O", "callback_id": "invite_to_room", "title": "Invite", "type": "app"},
+            "inputs": {"people": ["U1"], "room": "Kitchen"},
+            "function_execution_id": "Fx1234567O9L",
+            "workflow_execution_id": "WxABC123DEF0",
+            "event_ts": "1698958075.998738",
+            "bot_access_token": "xwfp-clear-token"
+        });
+        let Parsed::Known(SlackEvent::FunctionExecuted(mut f)) = parse_event(&raw) else {
+            panic!("not read as function_executed");
+        };
+        assert_eq!(f.function.callback_id, "invite_to_room");
+        assert_eq!(f.inputs["room"], "Kitchen");
+        let key = crate::secrets::Secret::new(crate::crypto::TokenCipher::generate_key().unwrap());
+        let cipher = crate::crypto::TokenCipher::from_secret(&key).unwrap();
+        // Even unsealed, serialising leaves the token out.
+        assert!(!serde_json::to_string(&f).unwrap().contains("xwfp"));
+        f.seal(&cipher).unwrap();
+        let queued = serde_json::to_string(&SlackEvent::FunctionExecuted(f.clone())).unwrap();
+        assert!(!queued.contains("xwfp-clear-token"), "{queued}");
+        let back: SlackEvent = serde_json::from_str(&queued).unwrap();
+        let SlackEvent::FunctionExecuted(back) = back else {
+            panic!()
+        };
+        assert_eq!(
+            back.token(&cipher).unwrap().unwrap().expose(),
+            "xwfp-clear-token"
+        );
+    }
 
     #[test]
     fn url_verification_reads_the_challenge() {

@@ -38,6 +38,10 @@ pub const BOT_EVENTS: &[&str] = &[
     "app_home_opened",
     "team_access_granted",
     "team_access_revoked",
+    // Not subscribable like the others ("your app must have a function
+    // which is used as a step in a workflow", events/function_executed);
+    // listed as Slack's own sample manifests list it.
+    "function_executed",
 ];
 
 /// Events delivered for people who linked (their user token): their DMs,
@@ -80,6 +84,70 @@ pub const BOT_SCOPES: &[&str] = &[
     "users:read",
     "users:read.email",
 ];
+
+/// `callback_id` of the Workflow Builder step "Invite to a hallway room".
+pub const INVITE_STEP: &str = "invite_to_room";
+
+/// The app's custom steps (manifest `functions`; docs.slack.dev's Bolt
+/// "Custom steps": each keyed by its `callback_id`, with `title`,
+/// `description`, `input_parameters` and `output_parameters`, each a
+/// `properties` object and a `required` list, as slackapi's manifest
+/// schema has them). Types from the schema's `slack#/types/…`.
+fn functions() -> Value {
+    json!({
+        INVITE_STEP: {
+            "title": "Invite to a hallway room",
+            "description": "Invite people, or a channel's members, to a room of the virtual office",
+            "input_parameters": {
+                "properties": {
+                    "people": {
+                        "type": "array",
+                        "items": {"type": "slack#/types/user_id"},
+                        "title": "People",
+                        "description": "Who to invite",
+                        "hint": "Leave empty to invite only the channel's members"
+                    },
+                    "channel": {
+                        "type": "slack#/types/channel_id",
+                        "title": "Channel",
+                        "description": "Invite its members; its room is the default room",
+                        "hint": "The app must be in a private channel to see its members"
+                    },
+                    "space": {
+                        "type": "string",
+                        "title": "Space",
+                        "description": "The space's name (default: the channel's, else the workspace's first)"
+                    },
+                    "room": {
+                        "type": "string",
+                        "title": "Room",
+                        "description": "The room's name (default: the channel's room, else the largest empty one)"
+                    },
+                    "note": {
+                        "type": "string",
+                        "title": "Note",
+                        "description": "Shown in each invite (up to 500 characters)"
+                    },
+                    "inviter": {
+                        "type": "slack#/types/user_id",
+                        "title": "Invited by",
+                        "description": "Named in the invites (default: \"A workflow\")"
+                    }
+                },
+                "required": []
+            },
+            "output_parameters": {
+                "properties": {
+                    "join_url": {"type": "string", "title": "Join link", "description": "The room's join link"},
+                    "reached": {"type": "integer", "title": "Reached", "description": "How many got their invite"},
+                    "not_reached": {"type": "integer", "title": "Not reached", "description": "How many could not be reached"},
+                    "room_name": {"type": "string", "title": "Room", "description": "The room invited to"}
+                },
+                "required": ["join_url", "reached", "not_reached", "room_name"]
+            }
+        }
+    })
+}
 
 pub const COMMANDS_PATH: &str = "/slack/commands";
 pub const INTERACTIVITY_PATH: &str = "/slack/interactivity";
@@ -147,6 +215,7 @@ pub fn manifest(base_url: &str, command: &str) -> Value {
                 }
             ]
         },
+        "functions": functions(),
         "oauth_config": {
             "redirect_urls": [
                 format!("{base}{}", super::oauth::OAUTH_CALLBACK_PATH),
@@ -168,6 +237,11 @@ pub fn manifest(base_url: &str, command: &str) -> Value {
             // whole organisation ("organization-ready apps",
             // docs.slack.dev/enterprise-grid/organization-ready-apps).
             "org_deploy_enabled": true,
+            // Custom steps run on our own servers ("If you are adding
+            // custom steps to an existing app directly to the app
+            // manifest, you will also need to add the function_runtime
+            // property", Bolt's "Custom steps").
+            "function_runtime": "remote",
             "socket_mode_enabled": false,
             // Bot and user tokens expire after 12 hours and are refreshed
             // with their single-use refresh tokens, under a lease

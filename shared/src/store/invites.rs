@@ -37,6 +37,16 @@ pub enum Origin {
     Channel,
     /// "Get <user>" from the office.
     Office,
+    /// A workflow's "Invite to a hallway room" step.
+    Workflow,
+}
+
+/// The workflow step an invite completes when it is done: its execution
+/// and its just-in-time token, sealed as the event brought it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRef {
+    pub execution_id: String,
+    pub sealed_token: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +74,9 @@ pub struct Invite {
     /// A link to the message the meeting is about.
     #[serde(default)]
     pub about: Option<String>,
+    /// The workflow step it completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<StepRef>,
     /// How many people the invite is for, known before any DM goes out (a
     /// fan-out adds recipients a hundred at a time; completion must not be
     /// judged on a part).
@@ -101,6 +114,7 @@ pub struct NewInvite {
     pub view_id: Option<String>,
     pub note: Option<String>,
     pub about: Option<String>,
+    pub step: Option<StepRef>,
     /// How many distinct people it is for (0 while unknown: set it with
     /// [`Invites::set_total`] before fanning out).
     pub total: u32,
@@ -195,6 +209,7 @@ impl Invites {
             view_id: new.view_id,
             note: new.note,
             about: new.about,
+            step: new.step,
             total: new.total,
             sent: 0,
             failed: 0,

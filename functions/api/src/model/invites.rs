@@ -70,6 +70,8 @@ pub enum InviteOrigin {
     Channel,
     /// "Get <user>" from the office.
     Office,
+    /// A Slack workflow's "Invite to a hallway room" step.
+    Workflow,
 }
 
 impl From<hallway::store::invites::Origin> for InviteOrigin {
@@ -79,6 +81,7 @@ impl From<hallway::store::invites::Origin> for InviteOrigin {
             O::Command => InviteOrigin::Command,
             O::Channel => InviteOrigin::Channel,
             O::Office => InviteOrigin::Office,
+            O::Workflow => InviteOrigin::Workflow,
         }
     }
 }
