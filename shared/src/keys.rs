@@ -35,9 +35,10 @@
 //! | 26 | a space's audit log, newest first (who did what, when) | `SPACE#{space}` | `AUDIT#{millis:013}#{id}` (query, prefix `AUDIT#`, descending) | | 400 days |
 //! | 27 | the bridged conversations a Slack person is in (for removing them) | `TEAM#{team}` | `CONV#{slack user}#{channel}` (query, prefix `CONV#{slack user}#`) | | |
 //! | 28 | an organisation-wide (Enterprise Grid) installation: its bot token and the workspaces it was granted | `ORG#{enterprise}` | `INSTALL` | | |
+//! | 29 | a Slack person's language (Slack's `locale`, from `include_locale`), apart from their directory record so profile events never erase it | `TEAM#{team}` | `LOCALE#{slack user}` | | |
 //!
 //! Pattern 2 is one item per team, not one per space, so everything a
-//! slash command answers from (patterns 1, 2, 11 and 13) is one `get_many`
+//! slash command answers from (patterns 1, 2, 11, 13 and 29) is one `get_many`
 //! (DynamoDB's `BatchGetItem`) of keys the request names: Slack gives a
 //! command 3 s and each request is a round trip. Each space is an
 //! attribute of its own, so connecting or disconnecting one touches only
@@ -245,6 +246,11 @@ pub const PERSON_PREFIX: &str = "PERSON#";
 /// 17: one person of a team's directory.
 pub fn person(team: &TeamId, user: &UserId) -> Key {
     key(team_pk(team), format!("{PERSON_PREFIX}{user}"))
+}
+
+/// 29: a Slack person's language.
+pub fn person_locale(team: &TeamId, user: &UserId) -> Key {
+    key(team_pk(team), format!("LOCALE#{user}"))
 }
 
 /// 18: the team's directory refresh.

@@ -70,6 +70,7 @@ pub mod config;
 pub mod crypto;
 pub mod deadline;
 pub mod directory_refresh;
+pub mod i18n;
 pub mod ids;
 pub mod jobs;
 pub mod keys;

@@ -84,6 +84,7 @@ async fn a_worker_that_died_mid_send_is_taken_over_without_a_second_dm() {
         "HQ",
         "https://h/join/x",
         &Default::default(),
+        hallway::i18n::Locale::En,
     );
     app.services
         .slack
@@ -473,6 +474,7 @@ async fn a_take_over_waits_for_the_history_budget_and_never_sends_blind() {
         "HQ",
         "https://h/join/x",
         &Default::default(),
+        hallway::i18n::Locale::En,
     );
     app.services
         .slack

@@ -45,6 +45,8 @@
 //! - `people_sync`: the admins' people sync and audit log.
 //! - `people`: the people pane and opening a DM from the office.
 //! - `mine`: my home room, stars, and my workspaces' spaces.
+//! - `languages`: Swedish and English readers of commands, DMs, the form
+//!   and the Home tab; a locale looked up once.
 //! - `meet_form`: the "Meet in hallway" modal from both shortcuts and
 //!   `/hallway ?`: opened within the trigger, errors in the form, the
 //!   invite, and who was reached shown in the modal or the DM.
@@ -95,6 +97,7 @@ mod infra;
 mod invites;
 mod lambda_events;
 mod lambda_runtime;
+mod languages;
 mod lifecycle;
 mod logged_once;
 mod meet_form;

@@ -340,12 +340,15 @@ async fn reset_breaks_the_link_and_remove_leaves_nothing_of_the_person() {
             channel_records: 1,
         }
     );
-    // What may stay: the workspace's directory entry and the audit log.
+    // What may stay: the workspace's directory entry (with their
+    // language) and the audit log.
     let left: Vec<(String, String)> = app
         .items_mentioning(DAVE)
         .await
         .into_iter()
-        .filter(|(_, sk)| !sk.starts_with("PERSON#") && !sk.starts_with("AUDIT#"))
+        .filter(|(_, sk)| {
+            !sk.starts_with("PERSON#") && !sk.starts_with("LOCALE#") && !sk.starts_with("AUDIT#")
+        })
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
     let dave_left = app.items_mentioning("\"dave\"").await;

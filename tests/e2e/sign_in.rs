@@ -790,3 +790,72 @@ async fn a_rotating_user_token_is_refreshed_once_and_a_dead_refresh_means_link_a
             .has_user_token()
     );
 }
+
+/// The pages speak the browser's language (`Accept-Language`): Swedish for
+/// a Swedish browser, English without the header or for a language hallway
+/// does not speak.
+#[tokio::test]
+async fn pages_speak_the_browsers_language() {
+    let Some(app) = spawn_app_without_worker().await else {
+        return;
+    };
+    let hq = admin_space(&app, "HQ").await;
+    let kitchen = room(&app, &hq, "Kitchen").await;
+    let expired = app.services.join_links.token(&JoinClaims {
+        space: hq.clone(),
+        room: kitchen.clone(),
+        invite: None,
+        guest: false,
+        exp: app.now_secs() - 120,
+    });
+    let get = async |path: &str, lang: Option<&str>| {
+        let mut req = app.http.get(app.url(path));
+        if let Some(lang) = lang {
+            req = req.header(http::header::ACCEPT_LANGUAGE, lang);
+        }
+        let resp = req.send().await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    };
+    let join = format!("/join/{expired}");
+
+    let (status, sv) = get(&join, Some("sv-SE,sv;q=0.9,en-US;q=0.8,en;q=0.7")).await;
+    assert_eq!(status, 410, "{sv}");
+    assert!(sv.contains(r#"<html lang="sv">"#), "{sv}");
+    assert!(sv.contains("<h1>Den här inbjudan har gått ut</h1>"), "{sv}");
+    assert!(sv.contains("Be personen som bjöd in dig om en ny."), "{sv}");
+    assert!(sv.contains(">Tillbaka till kontoret</a>"), "{sv}");
+    assert!(
+        !sv.contains("invitation has expired") && !sv.contains("Back to the office"),
+        "no English left: {sv}"
+    );
+
+    for lang in [None, Some("fr-FR,fr;q=0.9"), Some("en-GB,sv;q=0.5")] {
+        let (status, en) = get(&join, lang).await;
+        assert_eq!(status, 410, "{lang:?}: {en}");
+        assert!(en.contains(r#"<html lang="en">"#), "{lang:?}: {en}");
+        assert!(
+            en.contains("<h1>This invitation has expired</h1>"),
+            "{lang:?}: {en}"
+        );
+        assert!(en.contains(">Back to the office</a>"), "{lang:?}: {en}");
+    }
+
+    // The other flows' pages too: an install with a forged state, a
+    // sign-in cancelled at Slack.
+    let (status, sv) = get("/slack/install?state=not-a-state", Some("sv")).await;
+    assert_eq!(status, 400, "{sv}");
+    assert!(sv.contains(r#"<html lang="sv">"#), "{sv}");
+    assert!(
+        sv.contains("Den här länken kommer inte från hallway"),
+        "{sv}"
+    );
+    let (status, sv) = get(
+        "/slack/login/callback?error=access_denied&state=x",
+        Some("sv-FI"),
+    )
+    .await;
+    assert_eq!(status, 200, "{sv}");
+    assert!(sv.contains("<h1>Du är inte inloggad</h1>"), "{sv}");
+    let (_, en) = get("/slack/login/callback?error=access_denied&state=x", None).await;
+    assert!(en.contains("<h1>You are not signed in</h1>"), "{en}");
+}

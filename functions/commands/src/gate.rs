@@ -4,6 +4,7 @@
 //! what to do, as an ephemeral reply or as a modal, whichever the surface
 //! can show.
 
+use hallway::i18n::Locale;
 use hallway::ids::{OfficeUserId, TeamId};
 use hallway::services::Services;
 use hallway::slack::messages;
@@ -12,6 +13,7 @@ use hallway::slack::oauth::{INSTALL_PATH, LOGIN_PATH};
 use hallway::store::installations::Installation;
 use hallway::store::spaces::Briefs;
 use hallway::store::{ChannelRoute, TeamSpace};
+use hallway::t;
 use serde_json::Value;
 
 use crate::routing::Routing;
@@ -46,6 +48,7 @@ pub(crate) fn gate(routing: Routing) -> Result<Ready, Refusal> {
         team_spaces,
         briefs,
         route,
+        ..
     } = routing;
     let installation = match installation {
         Some(i) if i.is_active() => i,
@@ -68,9 +71,9 @@ pub(crate) fn gate(routing: Routing) -> Result<Ready, Refusal> {
 /// A refusal's words: the text, a button (label, action id, link) and a
 /// hint.
 struct Words {
-    text: &'static str,
-    button: Option<(&'static str, &'static str, String)>,
-    hint: Option<&'static str>,
+    text: String,
+    button: Option<(String, &'static str, String)>,
+    hint: Option<String>,
 }
 
 impl Refusal {
@@ -80,58 +83,52 @@ impl Refusal {
         matches!(self, Refusal::NotLinked | Refusal::NoSpace)
     }
 
-    fn words(self, s: &Services, team: &TeamId) -> Words {
+    fn words(self, s: &Services, team: &TeamId, l: Locale) -> Words {
+        let install = s.config.endpoint(INSTALL_PATH);
         match self {
             Refusal::Disconnected => Words {
-                text: "hallway was disconnected from this workspace (its access was revoked or the app was removed). An admin needs to reinstall it.",
-                button: Some((
-                    "Reinstall hallway",
-                    "reinstall",
-                    s.config.endpoint(INSTALL_PATH),
-                )),
+                text: t!(l, "gate-disconnected"),
+                button: Some((t!(l, "gate-disconnected-button"), "reinstall", install)),
                 hint: None,
             },
             Refusal::NotInstalled => Words {
-                text: "hallway has no installation on record for this workspace. An admin needs to install it (again) so the office can reach Slack.",
-                button: Some((
-                    "Install hallway",
-                    "install",
-                    s.config.endpoint(INSTALL_PATH),
-                )),
+                text: t!(l, "gate-not-installed"),
+                button: Some((t!(l, "gate-not-installed-button"), "install", install)),
                 hint: None,
             },
             Refusal::NotLinked => Words {
-                text: "Before you can call people to a room, connect your Slack account to the office.",
+                text: t!(l, "gate-not-linked"),
                 button: Some((
-                    "Authorize hallway",
+                    t!(l, "gate-not-linked-button"),
                     "authorize",
                     format!("{}?team={team}", s.config.endpoint(LOGIN_PATH)),
                 )),
                 hint: None,
             },
             Refusal::NoSpace => Words {
-                text: "No space of the office is connected to this workspace yet.",
+                text: t!(l, "gate-no-space"),
                 button: None,
-                hint: Some(
-                    "An admin of a space can connect it from the office: the space's settings, then Connect to Slack.",
-                ),
+                hint: Some(t!(l, "gate-no-space-hint")),
             },
         }
     }
 
     /// As an ephemeral reply.
-    pub fn ephemeral(self, s: &Services, team: &TeamId) -> Value {
-        let w = self.words(s, team);
+    pub fn ephemeral(self, s: &Services, team: &TeamId, l: Locale) -> Value {
+        let w = self.words(s, team, l);
         match w.button {
-            Some((label, action, href)) => messages::prompt(w.text, label, action, &href),
-            None => messages::ephemeral(w.text, w.hint),
+            Some((label, action, href)) => messages::prompt(&w.text, &label, action, &href),
+            None => messages::ephemeral(&w.text, w.hint.as_deref()),
         }
     }
 
     /// As a modal that only informs.
-    pub fn modal(self, s: &Services, team: &TeamId) -> Value {
-        let w = self.words(s, team);
-        let link = w.button.as_ref().map(|(l, a, h)| (*l, *a, h.as_str()));
-        modal::notice("Meet in hallway", w.text, link, w.hint)
+    pub fn modal(self, s: &Services, team: &TeamId, l: Locale) -> Value {
+        let w = self.words(s, team, l);
+        let link = w
+            .button
+            .as_ref()
+            .map(|(l, a, h)| (l.as_str(), *a, h.as_str()));
+        modal::notice(l, &t!(l, "modal-title"), &w.text, link, w.hint.as_deref())
     }
 }

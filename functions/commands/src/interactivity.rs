@@ -15,6 +15,7 @@ use hallway::services::Services;
 use hallway::slack::extract::SlackRequest;
 use hallway::slack::messages::{self, JOIN_ACTION, SYNC_ACTION};
 use hallway::slack::modal::MEET_CALLBACK;
+use hallway::t;
 use hallway::web::ApiError;
 use http::StatusCode;
 use serde::Deserialize;
@@ -294,18 +295,23 @@ async fn shortcut(
     };
     match modal::open(s, opening).await {
         Ok(Opened::Shown) => {}
-        Ok(Opened::Refused(refusal)) => {
+        Ok(Opened::Refused(refusal, l)) => {
             tracing::info!(
                 ?refusal,
                 "shortcut refused: the app cannot reach Slack here"
             );
-            explain(refusal.ephemeral(s, &team)).await;
+            explain(refusal.ephemeral(s, &team, l)).await;
         }
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "the meet form could not be opened");
+            // The read may be what failed: one more try for the language.
+            let l = crate::routing::Routings::new(s.table.clone())
+                .locale(&team, &user.id)
+                .await
+                .unwrap_or_default();
             explain(messages::ephemeral(
-                "hallway could not open its form just now. Try again in a moment.",
-                Some("`/hallway help` shows the command, which does the same."),
+                &t!(l, "modal-open-failed"),
+                Some(&t!(l, "modal-open-failed-hint")),
             ))
             .await;
         }

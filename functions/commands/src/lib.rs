@@ -35,9 +35,11 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+use hallway::i18n::Locale;
 use hallway::services::Services;
 use hallway::slack::extract::SlackRequest;
 use hallway::store::SpacesError;
+use hallway::t;
 use hallway::web::{ApiError, trace_layer};
 use http::StatusCode;
 use serde_json::Value;
@@ -61,28 +63,23 @@ async fn slash_command(State(s): State<Services>, req: SlackRequest) -> Result<R
     let span = tracing::Span::current();
     span.record("team_id", form.team_id.as_str());
     span.record("user_id", form.user_id.as_str());
-    let reply = match cmd::run(&s, &form).await {
+    match cmd::run(&s, &form).await {
         // A modal opened: an empty 200 says nothing in the conversation.
-        Ok(Value::Null) => return Ok(StatusCode::OK.into_response()),
-        Ok(reply) => reply,
-        Err(e) => failed(&form.command, e),
-    };
-    Ok(Json(reply).into_response())
+        Value::Null => Ok(StatusCode::OK.into_response()),
+        reply => Ok(Json(reply).into_response()),
+    }
 }
 
 /// A command that failed on our side still gets an answer the person can
 /// act on (Slack shows an error status as "the app did not respond").
-fn failed(command: &str, e: ApiError) -> serde_json::Value {
+pub(crate) fn failed(command: &str, l: Locale, e: ApiError) -> serde_json::Value {
     use hallway::slack::messages::ephemeral;
     match &e {
         ApiError::Unavailable(cause) | ApiError::Internal(cause) => {
             tracing::error!(error = %format!("{cause:#}"), "the command could not run");
             ephemeral(
-                "hallway could not do that just now: part of it is not answering. \
-                 Nothing was sent; try again in a minute.",
-                Some(&format!(
-                    "If it keeps failing, tell your workspace admin. `{command} help` shows what hallway can do."
-                )),
+                &t!(l, "command-unavailable"),
+                Some(&t!(l, "command-unavailable-hint", command = command)),
             )
         }
         other => ephemeral(&other.to_string(), None),

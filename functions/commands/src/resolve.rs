@@ -9,11 +9,13 @@
 use std::collections::HashMap;
 
 use crate::grammar::{self, Name};
+use hallway::i18n::Locale;
 use hallway::ids::SpaceId;
 use hallway::services::Services;
 use hallway::slack::messages;
 use hallway::store::spaces::{Briefs, CallMention, RoomBrief, RoomChoice, choose};
 use hallway::store::{ChannelRoute, TeamSpace};
+use hallway::t;
 use hallway::web::ApiError;
 use serde_json::Value;
 
@@ -41,10 +43,10 @@ fn same(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 
-fn list(names: impl Iterator<Item = String>) -> String {
+fn list(names: impl Iterator<Item = String>, l: Locale) -> String {
     let names: Vec<String> = names.map(|n| format!("'{n}'")).collect();
     if names.is_empty() {
-        "none yet".into()
+        t!(l, "resolve-none-yet")
     } else {
         names.join(", ")
     }
@@ -59,6 +61,7 @@ pub(crate) async fn resolve(
     briefs: &Briefs,
     route: Option<&ChannelRoute>,
     names: &[Name],
+    l: Locale,
 ) -> Result<Result<Target, Value>, ApiError> {
     let mut rooms_of = Rooms::new(s, team_spaces, briefs);
     let of_team = |id: &SpaceId| team_spaces.iter().any(|ts| ts.space_id == *id);
@@ -72,8 +75,8 @@ pub(crate) async fn resolve(
         // empty one.
         let Some((space, rooms)) = rooms_of.get(&routed).await? else {
             return Ok(Err(messages::ephemeral(
-                "The space for this channel no longer exists.",
-                Some(&crate::cmd::hint(command)),
+                &t!(l, "resolve-space-gone"),
+                Some(&crate::cmd::hint(command, l)),
             )));
         };
         let mapped = route
@@ -107,7 +110,7 @@ pub(crate) async fn resolve(
     }
     // Nothing fits: say what exists.
     let typed: Vec<&str> = names.iter().map(|n| n.text.as_str()).collect();
-    let space_names = list(team_spaces.iter().map(|ts| ts.space_name.clone()));
+    let space_names = list(team_spaces.iter().map(|ts| ts.space_name.clone()), l);
     let named_space = team_spaces.iter().find(|ts| same(&ts.space_name, typed[0]));
     let room_names = |found: Option<(SpaceView, Vec<RoomBrief>)>| {
         list(
@@ -115,14 +118,16 @@ pub(crate) async fn resolve(
                 .into_iter()
                 .flat_map(|(_, rooms)| rooms)
                 .map(|r| r.name),
+            l,
         )
     };
     let message = match named_space {
-        Some(ts) => format!(
-            "'{}' has no room called '{}'. Its rooms: {}.",
-            ts.space_name,
-            typed[1..].join(" "),
-            room_names(rooms_of.get(&ts.space_id).await?)
+        Some(ts) => t!(
+            l,
+            "resolve-no-such-room",
+            space = ts.space_name.as_str(),
+            room = typed[1..].join(" "),
+            rooms = room_names(rooms_of.get(&ts.space_id).await?)
         ),
         None => {
             let routed_name = team_spaces
@@ -130,16 +135,19 @@ pub(crate) async fn resolve(
                 .find(|ts| ts.space_id == routed)
                 .map(|ts| ts.space_name.clone())
                 .unwrap_or_default();
-            format!(
-                "There is no space or room called '{}' in this workspace. Spaces: {space_names}. Rooms of '{routed_name}': {}.",
-                typed.join(" "),
-                room_names(rooms_of.get(&routed).await?)
+            t!(
+                l,
+                "resolve-nothing-called",
+                typed = typed.join(" "),
+                spaces = space_names,
+                space = routed_name,
+                rooms = room_names(rooms_of.get(&routed).await?)
             )
         }
     };
     Ok(Err(messages::ephemeral(
         &message,
-        Some("Put names with spaces in quotes, e.g. 'Main Office' 'Big Hall'."),
+        Some(&t!(l, "resolve-quote-hint")),
     )))
 }
 
@@ -205,7 +213,7 @@ impl<'a> Rooms<'a> {
 
 /// The room to meet in: the one named, else the largest empty one (with a
 /// note when none is empty); `Err` is the reply when the space has no rooms.
-pub(crate) fn room_for(target: &Target) -> Result<(RoomBrief, Option<String>), Value> {
+pub(crate) fn room_for(target: &Target, l: Locale) -> Result<(RoomBrief, Option<String>), Value> {
     let choice = match &target.place {
         Place::Named(room) => return Ok((room.clone(), None)),
         Place::Chosen(choice) => choice,
@@ -213,15 +221,19 @@ pub(crate) fn room_for(target: &Target) -> Result<(RoomBrief, Option<String>), V
     match choice {
         RoomChoice::Empty(room) => Ok((room.clone(), None)),
         RoomChoice::LeastFull(room) => {
-            let note = format!(
-                "No room of {} is empty; {} is the least full ({} of {}).",
-                target.space.name, room.name, room.occupied, room.capacity
+            let note = t!(
+                l,
+                "room-least-full",
+                space = target.space.name.as_str(),
+                room = room.name.as_str(),
+                occupied = room.occupied,
+                capacity = room.capacity
             );
             Ok((room.clone(), Some(note)))
         }
         RoomChoice::NoRooms => Err(messages::ephemeral(
-            &format!("'{}' has no rooms yet.", target.space.name),
-            Some("Add a room in the office, then try again."),
+            &t!(l, "room-none", space = target.space.name.as_str()),
+            Some(&t!(l, "room-none-hint")),
         )),
     }
 }

@@ -1,18 +1,20 @@
 //! What a slash command answers from, read in one request.
 //!
 //! A command needs the team's installation (is the app still there?), who
-//! the caller is in the office, the team's spaces with their rooms, and the
-//! channel's room. They are four items of the team's partition (patterns 1,
-//! 11, 2 and 13 in [`hallway::keys`]) whose keys the command itself names, so
+//! the caller is in the office, the team's spaces with their rooms, the
+//! caller's language and the channel's room. They are five items of the
+//! team's partition (patterns 1, 11, 2, 29 and 13 in [`hallway::keys`]) whose keys the command itself names, so
 //! they come back from one [`Table::get_many`](hallway::table::Table::get_many):
 //! one round trip of Slack's 3 seconds. The rooms and how full they are come
 //! from the spaces' briefs on the team's item (see
 //! [`hallway::store::spaces::SpaceBrief`]); a space mapped before briefs
 //! existed has none, and the command reads that space itself.
 
+use hallway::i18n::Locale;
 use hallway::ids::{ChannelId, OfficeUserId, TeamId, UserId};
 use hallway::keys;
 use hallway::store::channels::ChannelRoute;
+use hallway::store::directory::locale_of;
 use hallway::store::installations::Installation;
 use hallway::store::spaces::{Briefs, TeamSpace, team_item_from};
 use hallway::table::{SharedTable, TableError, from_item};
@@ -31,6 +33,8 @@ pub struct Routing {
     pub briefs: Briefs,
     /// `None`: the channel is not mapped to a room.
     pub route: Option<ChannelRoute>,
+    /// The caller's language (English until their Slack locale is known).
+    pub locale: Locale,
 }
 
 pub struct Routings {
@@ -54,11 +58,13 @@ impl Routings {
             keys::installation(team),
             keys::slack_user(team, user),
             keys::team_spaces(team),
+            keys::person_locale(team, user),
         ];
         keys.extend(channel.map(|c| keys::channel_route(team, c)));
         let mut items = self.table.get_many(&keys).await?.into_iter();
         let mut next = || items.next().flatten();
-        let (installation, caller, spaces, route) = (next(), next(), next(), next());
+        let (installation, caller, spaces, locale, route) =
+            (next(), next(), next(), next(), next());
         let (team_spaces, briefs) = team_item_from(team, spaces)?;
         Ok(Routing {
             installation: installation.map(from_item).transpose()?,
@@ -68,6 +74,19 @@ impl Routings {
             team_spaces,
             briefs,
             route: route.map(from_item).transpose()?,
+            locale: locale.map(locale_of).transpose()?.unwrap_or_default(),
         })
+    }
+
+    /// Only the caller's language: for answers that need nothing else
+    /// (help, a text that does not parse, a failure).
+    pub async fn locale(&self, team: &TeamId, user: &UserId) -> Result<Locale, TableError> {
+        Ok(self
+            .table
+            .get(&keys::person_locale(team, user))
+            .await?
+            .map(locale_of)
+            .transpose()?
+            .unwrap_or_default())
     }
 }

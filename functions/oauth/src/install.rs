@@ -7,31 +7,35 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hallway::auth::state;
+use hallway::i18n::Locale;
 use hallway::ids::{AppId, EnterpriseId, TeamId, UserId};
 use hallway::services::Services;
 use hallway::slack::client::OAuthV2Access;
 use hallway::slack::oauth::{INSTALL_PATH, OAUTH_CALLBACK_PATH};
 use hallway::store::links::Rotation;
 use hallway::store::{LinkError, LinkedVia, NewInstallation, NewLink, OAuthFlow, StateData};
-use http::StatusCode;
+use hallway::t;
+use http::{HeaderMap, StatusCode};
 
 use crate::callback::{AuthorizeError, Callback};
 use crate::{
-    office, page, page_with_action, redirect_with_session, slack_page, state_page, unavailable,
+    locale, office, page, page_with_action, redirect_with_session, slack_page, state_page,
+    unavailable,
 };
 
 type Params = Query<HashMap<String, String>>;
 
 /// `GET /slack/install`: on to Slack's authorize page with a live state.
-pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
+pub async fn start(State(s): State<Services>, headers: HeaderMap, Query(q): Params) -> Response {
+    let l = locale(&headers);
     let secret = &s.secrets.app_jwt_secret;
     let (value, team) = match q.get("state") {
         Some(value) => match state::peek(&s.oauth_states(), secret, Some(value)).await {
             Ok(data) if data.purpose == OAuthFlow::Install => (value.clone(), data.team),
             Ok(_) => {
-                return state_page(&s, state::StateError::Forged, INSTALL_PATH);
+                return state_page(&s, l, state::StateError::Forged, INSTALL_PATH);
             }
-            Err(e) => return state_page(&s, e, INSTALL_PATH),
+            Err(e) => return state_page(&s, l, e, INSTALL_PATH),
         },
         // Started from Slack's app directory: no space yet. The state is
         // still made, checked and used once; it just names no space.
@@ -50,29 +54,36 @@ pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
         .await
         {
             Ok(v) => (v, None),
-            Err(e) => return unavailable(&s, e.into()),
+            Err(e) => return unavailable(&s, l, e.into()),
         },
     };
     Redirect::to(&s.install_authorize_url(&value, team.as_ref())).into_response()
 }
 
 /// `GET /slack/oauth/callback`.
-pub async fn callback(State(s): State<Services>, callback: Callback) -> Response {
+pub async fn callback(
+    State(s): State<Services>,
+    headers: HeaderMap,
+    callback: Callback,
+) -> Response {
+    let l = locale(&headers);
     let (code, state) = match callback {
         Callback::Error { error, .. } => {
             tracing::info!(%error, "authorization declined at Slack");
             return match error {
                 AuthorizeError::AccessDenied => page(
                     &s,
+                    l,
                     StatusCode::OK,
-                    "Nothing was connected",
-                    "You cancelled the authorization in Slack, so nothing changed. You can start again from the office whenever you like.",
+                    t!(l, "page-install-cancelled-title"),
+                    t!(l, "page-install-cancelled-body"),
                 ),
                 AuthorizeError::Unknown(error) => page(
                     &s,
+                    l,
                     StatusCode::BAD_REQUEST,
-                    "Slack did not authorize hallway",
-                    format!("Slack answered \"{error}\". Nothing was changed."),
+                    t!(l, "page-install-refused-title"),
+                    t!(l, "page-install-refused-body", error = error),
                 ),
             };
         }
@@ -90,15 +101,16 @@ pub async fn callback(State(s): State<Services>, callback: Callback) -> Response
         Ok(d) => d,
         Err(e) => {
             tracing::info!(reason = %e, "OAuth callback refused");
-            return state_page(&s, e, INSTALL_PATH);
+            return state_page(&s, l, e, INSTALL_PATH);
         }
     };
     let Some(code) = code else {
         return page(
             &s,
+            l,
             StatusCode::BAD_REQUEST,
-            "Sign-in incomplete",
-            "Slack sent you back without an authorization code. Nothing was changed; please start again.",
+            t!(l, "page-sign-in-incomplete-title"),
+            t!(l, "page-install-no-code-body"),
         );
     };
     let granted = match s
@@ -112,14 +124,14 @@ pub async fn callback(State(s): State<Services>, callback: Callback) -> Response
         .await
     {
         Ok(g) => g,
-        Err(e) => return slack_page(&s, e, INSTALL_PATH),
+        Err(e) => return slack_page(&s, l, e, INSTALL_PATH),
     };
     match data.purpose {
-        OAuthFlow::Install => finish_install(&s, data, granted).await,
-        OAuthFlow::Link => finish_link(&s, data, granted).await,
+        OAuthFlow::Install => finish_install(&s, l, data, granted).await,
+        OAuthFlow::Link => finish_link(&s, l, data, granted).await,
         other @ (OAuthFlow::Login | OAuthFlow::Unknown) => {
             tracing::error!(purpose = ?other, "OAuth callback for another flow");
-            state_page(&s, state::StateError::Forged, INSTALL_PATH)
+            state_page(&s, l, state::StateError::Forged, INSTALL_PATH)
         }
     }
 }
@@ -147,31 +159,57 @@ pub(crate) fn team_of(g: &OAuthV2Access) -> Option<TeamId> {
     g.team.as_ref().and_then(|t| TeamId::new(t.id.clone()).ok())
 }
 
+/// What an `oauth.v2.access` answer lacked.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Missing {
+    /// A workspace install without its workspace, bot token or bot user.
+    BotToken,
+    /// An organisation install without its organisation, bot token or bot
+    /// user.
+    Organisation,
+    /// A link without the person who authorized.
+    Authorizer,
+    /// A link without the workspace.
+    Workspace,
+}
+
+impl Missing {
+    /// What the page says, in `l`.
+    fn message(self, l: Locale) -> String {
+        match self {
+            Missing::BotToken => t!(l, "page-slack-incomplete-bot-token"),
+            Missing::Organisation => t!(l, "page-slack-incomplete-org"),
+            Missing::Authorizer => t!(l, "page-slack-incomplete-authorizer"),
+            Missing::Workspace => t!(l, "page-slack-incomplete-workspace"),
+        }
+    }
+}
+
 /// Slack's `oauth.v2.access` answered `ok` without what the flow needs: a
-/// 502 page, logged here (the one place that knows what was missing).
-pub(crate) fn incomplete(s: &Services, what: &'static str) -> Response {
-    tracing::error!(%what, "oauth.v2.access answered without what the flow needs");
+/// 502 page, logged here (the one place that knows what was missing; the
+/// log says it in English).
+pub(crate) fn incomplete(s: &Services, l: Locale, what: Missing) -> Response {
+    let logged = what.message(Locale::En);
+    tracing::error!(what = %logged, "oauth.v2.access answered without what the flow needs");
     page(
         s,
+        l,
         StatusCode::BAD_GATEWAY,
-        "Slack's answer was incomplete",
-        what,
+        t!(l, "page-slack-incomplete-title"),
+        what.message(l),
     )
 }
 
-async fn finish_install(s: &Services, data: StateData, g: OAuthV2Access) -> Response {
+async fn finish_install(s: &Services, l: Locale, data: StateData, g: OAuthV2Access) -> Response {
     if g.is_enterprise_install {
-        return crate::org::finish_org_install(s, data, g).await;
+        return crate::org::finish_org_install(s, l, data, g).await;
     }
     let (Some(team), Some(bot_token), Some(bot_user)) = (
         team_of(&g),
         g.access_token.clone(),
         g.bot_user_id.clone().and_then(|u| UserId::new(u).ok()),
     ) else {
-        return incomplete(
-            s,
-            "Slack did not return a bot token for the workspace. Nothing was changed; check that the app has a bot user.",
-        );
+        return incomplete(s, l, Missing::BotToken);
     };
     let team_name = g
         .team
@@ -207,13 +245,13 @@ async fn finish_install(s: &Services, data: StateData, g: OAuthV2Access) -> Resp
         })
         .await;
     if let Err(e) = installed {
-        return unavailable(s, e.into());
+        return unavailable(s, l, e.into());
     }
     // A reinstall reconnects the spaces the team kept through an uninstall.
     match s.spaces().mark_team_connected(&team).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(team_id = %team, spaces = n, "spaces reconnected"),
-        Err(e) => return unavailable(s, e.into()),
+        Err(e) => return unavailable(s, l, e.into()),
     }
     // The people directory fills in the background. The install stands if
     // it cannot start now: an admin can start it from the office.
@@ -224,21 +262,21 @@ async fn finish_install(s: &Services, data: StateData, g: OAuthV2Access) -> Resp
         tracing::info!(team_id = %team, "installed from Slack's app directory; no space yet");
         return page_with_action(
             s,
+            l,
             StatusCode::OK,
-            "hallway is installed",
-            format!(
-                "hallway is now installed in {team_name}. To finish, open your space's settings in the office and choose \"Connect to Slack\"."
-            ),
-            ("Open the office", s.config.app_url.to_string()),
+            t!(l, "page-installed-title"),
+            t!(l, "page-installed-body", team = team_name.as_str()),
+            (t!(l, "page-open-office"), s.config.app_url.to_string()),
         );
     };
-    connect_space(s, &space, &team, &team_name).await
+    connect_space(s, l, &space, &team, &team_name).await
 }
 
 /// Connects the space an install was started from to its workspace and
 /// goes back to the office; a page when the space is gone.
 pub(crate) async fn connect_space(
     s: &Services,
+    l: Locale,
     space: &hallway::ids::SpaceId,
     team: &TeamId,
     installed_in: &str,
@@ -254,37 +292,37 @@ pub(crate) async fn connect_space(
         }
         Err(hallway::store::SpacesError::NoSuchSpace(_)) => page(
             s,
+            l,
             StatusCode::NOT_FOUND,
-            "The space is gone",
-            format!(
-                "hallway was installed in {installed_in}, but the space this was started from no longer exists."
-            ),
+            t!(l, "page-space-gone-title"),
+            t!(l, "page-space-gone-installed-body", team = installed_in),
         ),
-        Err(e) => unavailable(s, e.into()),
+        Err(e) => unavailable(s, l, e.into()),
     }
 }
 
-async fn finish_link(s: &Services, data: StateData, g: OAuthV2Access) -> Response {
+async fn finish_link(s: &Services, l: Locale, data: StateData, g: OAuthV2Access) -> Response {
     let (Some(space_id), Some(user)) = (data.space_id, data.office_user_id) else {
-        return state_page(s, state::StateError::Forged, INSTALL_PATH);
+        return state_page(s, l, state::StateError::Forged, INSTALL_PATH);
     };
     let Some(authed) = g.authed_user.clone() else {
-        return incomplete(s, "Slack did not say who authorized. Nothing was changed.");
+        return incomplete(s, l, Missing::Authorizer);
     };
     let Ok(slack_user) = UserId::new(authed.id.clone()) else {
-        return incomplete(s, "Slack did not say who authorized. Nothing was changed.");
+        return incomplete(s, l, Missing::Authorizer);
     };
     let space = match s.spaces().get(&space_id).await {
         Ok(Some(space)) => space,
         Ok(None) => {
             return page(
                 s,
+                l,
                 StatusCode::NOT_FOUND,
-                "The space is gone",
-                "The space this was started from no longer exists. Nothing was changed.",
+                t!(l, "page-space-gone-title"),
+                t!(l, "page-space-gone-link-body"),
             );
         }
-        Err(e) => return unavailable(s, e.into()),
+        Err(e) => return unavailable(s, l, e.into()),
     };
     // Under an organisation-wide install Slack may answer for the
     // organisation (`team: null`, `enterprise`): the workspace is then the
@@ -293,23 +331,20 @@ async fn finish_link(s: &Services, data: StateData, g: OAuthV2Access) -> Respons
         Some(t) => t,
         None => match org_workspace(s, &g, &space).await {
             Ok(Some(t)) => t,
-            Ok(None) => {
-                return incomplete(
-                    s,
-                    "Slack did not say which workspace this was. Nothing was changed.",
-                );
-            }
-            Err(e) => return unavailable(s, e),
+            Ok(None) => return incomplete(s, l, Missing::Workspace),
+            Err(e) => return unavailable(s, l, e),
         },
     };
     if space.team_id.as_ref() != Some(&team) {
         return page(
             s,
+            l,
             StatusCode::CONFLICT,
-            "That is a different Slack workspace",
-            format!(
-                "You authorized hallway in another workspace than the one \"{}\" is connected to. Nothing was changed; start again and pick the space's workspace in Slack.",
-                space.name
+            t!(l, "page-link-other-workspace-title"),
+            t!(
+                l,
+                "page-link-other-workspace-body",
+                space = space.name.as_str()
             ),
         );
     }
@@ -346,12 +381,13 @@ async fn finish_link(s: &Services, data: StateData, g: OAuthV2Access) -> Respons
         Err(LinkError::SlackUserTaken) => {
             return page(
                 s,
+                l,
                 StatusCode::CONFLICT,
-                "This Slack account is already linked",
-                "This Slack account is linked to another hallway user, so it cannot be linked to yours. Nothing was changed. Ask an admin of your space if this is a mistake.",
+                t!(l, "page-account-taken-title"),
+                t!(l, "page-link-account-taken-body"),
             );
         }
-        Err(e) => return unavailable(s, e.into()),
+        Err(e) => return unavailable(s, l, e.into()),
     }
     tracing::info!(team_id = %team, space_id = %space.id, "Slack identity linked");
     // Keep the person's browser session (a join link later knows them).
@@ -370,6 +406,6 @@ async fn finish_link(s: &Services, data: StateData, g: OAuthV2Access) -> Respons
     let to = office(s, &format!("/spaces/{}/settings/slack?linked=1", space.id));
     match sid {
         Ok(sid) => redirect_with_session(s, &user, &sid, &to).await,
-        Err(e) => unavailable(s, e.into()),
+        Err(e) => unavailable(s, l, e.into()),
     }
 }

@@ -9,13 +9,15 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use hallway::auth::join::{JoinClaims, JoinError};
+use hallway::i18n::Locale;
 use hallway::ids::{OfficeUserId, TeamId};
 use hallway::services::Services;
 use hallway::slack::oauth::LOGIN_PATH;
-use http::StatusCode;
+use hallway::t;
+use http::{HeaderMap, StatusCode};
 
 use crate::admission::{Admission, JoinFailure, admit, join_target};
-use crate::{office, page, page_with_action, unavailable};
+use crate::{locale, office, page, page_with_action, unavailable};
 
 /// How a join attempt ended, before it becomes a response.
 pub enum Outcome {
@@ -34,12 +36,14 @@ pub enum Outcome {
 pub async fn open(
     State(s): State<Services>,
     Path(token): Path<String>,
+    headers: HeaderMap,
     jar: CookieJar,
 ) -> Response {
+    let l = locale(&headers);
     let user = current_user(&s, &jar).await;
     let outcome = match user {
-        Some(user) => admission_for(&s, &token, &user, None).await,
-        None => match check(&s, &token).await {
+        Some(user) => admission_for(&s, l, &token, &user, None).await,
+        None => match check(&s, l, &token).await {
             Ok((_, team)) => Outcome::NeedsSignIn {
                 token: token.clone(),
                 team,
@@ -47,7 +51,7 @@ pub async fn open(
             Err(refused) => Outcome::Refused(refused),
         },
     };
-    match after_admission(&s, outcome, None) {
+    match after_admission(&s, l, outcome, None) {
         Next::Go(to) => Redirect::to(&to).into_response(),
         Next::Stop(page) => page,
     }
@@ -60,59 +64,69 @@ async fn current_user(s: &Services, jar: &CookieJar) -> Option<OfficeUserId> {
     (user.session_id.as_deref() == Some(claims.sid.as_str())).then_some(user.id)
 }
 
-async fn check(s: &Services, token: &str) -> Result<(JoinClaims, Option<TeamId>), Response> {
+async fn check(
+    s: &Services,
+    l: Locale,
+    token: &str,
+) -> Result<(JoinClaims, Option<TeamId>), Response> {
     let claims = s.join_links.verify(token).map_err(|e| match e {
         JoinError::Expired => page(
             s,
+            l,
             StatusCode::GONE,
-            "This invitation has expired",
-            "Join links last a limited time. Ask the person who invited you for a new one.",
+            t!(l, "page-join-expired-title"),
+            t!(l, "page-join-expired-body"),
         ),
         JoinError::Invalid => page(
             s,
+            l,
             StatusCode::BAD_REQUEST,
-            "This join link is not valid",
-            "The link could not be verified; it may have been cut short or changed. Ask for a new one.",
+            t!(l, "page-join-invalid-title"),
+            t!(l, "page-join-invalid-body"),
         ),
     })?;
     let (space, _) = join_target(s, &claims).await.map_err(|e| match e {
         JoinFailure::NoSpace => page(
             s,
+            l,
             StatusCode::NOT_FOUND,
-            "The space is gone",
-            "The space this invitation was for no longer exists.",
+            t!(l, "page-space-gone-title"),
+            t!(l, "page-join-space-gone-body"),
         ),
         JoinFailure::NoRoom => page(
             s,
+            l,
             StatusCode::NOT_FOUND,
-            "The room is gone",
-            "The room this invitation was for no longer exists. Open the office to find your colleagues.",
+            t!(l, "page-room-gone-title"),
+            t!(l, "page-join-room-gone-body"),
         ),
-        JoinFailure::Other(e) => unavailable(s, e),
+        JoinFailure::Other(e) => unavailable(s, l, e),
     })?;
     Ok((claims, space.team_id))
 }
 
-/// Checks a join token and admits `user`.
+/// Checks a join token and admits `user`; a refusal is a page in `l`.
 pub async fn admission_for(
     s: &Services,
+    l: Locale,
     token: &str,
     user: &OfficeUserId,
     signed_in_team: Option<&TeamId>,
 ) -> Outcome {
-    let (claims, _) = match check(s, token).await {
+    let (claims, _) = match check(s, l, token).await {
         Ok(x) => x,
         Err(refused) => return Outcome::Refused(refused),
     };
     let (space, room) = match join_target(s, &claims).await {
         Ok(x) => x,
-        Err(JoinFailure::Other(e)) => return Outcome::Refused(unavailable(s, e)),
+        Err(JoinFailure::Other(e)) => return Outcome::Refused(unavailable(s, l, e)),
         Err(_) => {
             return Outcome::Refused(page(
                 s,
+                l,
                 StatusCode::NOT_FOUND,
-                "The room is gone",
-                "The room this invitation was for no longer exists.",
+                t!(l, "page-room-gone-title"),
+                t!(l, "page-join-room-gone-short-body"),
             ));
         }
     };
@@ -127,20 +141,23 @@ pub async fn admission_for(
         },
         Ok(Admission::WrongWorkspace) => Outcome::Refused(page(
             s,
+            l,
             StatusCode::FORBIDDEN,
-            "This invitation is for another workspace",
-            format!(
-                "\"{}\" is for members of its own Slack workspace, and you signed in with another one. Ask for a guest invitation.",
-                space.name
+            t!(l, "page-join-other-workspace-title"),
+            t!(
+                l,
+                "page-join-other-workspace-body",
+                space = space.name.as_str()
             ),
         )),
         Ok(Admission::GuestsFull) => Outcome::Refused(page(
             s,
+            l,
             StatusCode::FORBIDDEN,
-            "No room for more guests",
-            "there isn't any more space for guests",
+            t!(l, "page-guests-full-title"),
+            t!(l, "page-guests-full-body"),
         )),
-        Err(e) => Outcome::Refused(unavailable(s, e)),
+        Err(e) => Outcome::Refused(unavailable(s, l, e)),
     }
 }
 
@@ -151,9 +168,9 @@ pub enum Next {
     Stop(Response),
 }
 
-/// Where the browser goes next, or the page that ends here. `login` is the
-/// one-time login token when the person just signed in.
-pub fn after_admission(s: &Services, outcome: Outcome, login: Option<&str>) -> Next {
+/// Where the browser goes next, or the page (in `l`) that ends here.
+/// `login` is the one-time login token when the person just signed in.
+pub fn after_admission(s: &Services, l: Locale, outcome: Outcome, login: Option<&str>) -> Next {
     match outcome {
         Outcome::Room { space, room } => {
             let mut to = office(s, &format!("/spaces/{space}/rooms/{room}"));
@@ -171,11 +188,12 @@ pub fn after_admission(s: &Services, outcome: Outcome, login: Option<&str>) -> N
         }
         Outcome::NeedsSignIn { token, .. } => Next::Stop(page_with_action(
             s,
+            l,
             StatusCode::FORBIDDEN,
-            "This invitation is for another workspace",
-            "You signed in, but not in the Slack workspace this space belongs to.",
+            t!(l, "page-join-other-workspace-title"),
+            t!(l, "page-join-signed-in-elsewhere-body"),
             (
-                "Sign in with another workspace",
+                t!(l, "page-join-sign-in-again"),
                 format!("{}?join={token}", s.config.endpoint(LOGIN_PATH)),
             ),
         )),

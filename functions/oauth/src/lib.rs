@@ -10,7 +10,9 @@
 //!
 //! Every failure ends on a plain page that says what happened and links
 //! back to the office; none of them changes anything. No code, token or
-//! state value is ever logged.
+//! state value is ever logged. Pages speak the browser's language
+//! (`Accept-Language`, English when hallway does not speak it): their text
+//! is in `shared/locales/*/pages.ftl`; logs stay English.
 //!
 //! # Layout
 //! - [`install`]: install and link (user-scope OAuth) flows.
@@ -21,6 +23,7 @@
 //! - [`admission`]: the use cases behind both: who a Slack identity is in
 //!   the office, which spaces they get, and admission through a join link.
 //! - [`pages`]: the HTML pages.
+//! - [`org`]: finishing an organisation-wide install.
 
 pub mod admission;
 pub mod callback;
@@ -37,14 +40,16 @@ use axum_extra::extract::cookie::CookieJar;
 use hallway::auth::browser::BROWSER_SESSION_TTL_SECS;
 use hallway::auth::browser::BrowserClaims;
 use hallway::auth::state::StateError;
+use hallway::i18n::Locale;
 use hallway::ids::OfficeUserId;
 use hallway::services::Services;
 use hallway::slack::SlackError;
 use hallway::slack::oauth::{
     INSTALL_PATH, JOIN_PATH, LOGIN_CALLBACK_PATH, LOGIN_PATH, OAUTH_CALLBACK_PATH,
 };
+use hallway::t;
 use hallway::web::trace_layer;
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
 
 use crate::pages::Page;
 
@@ -60,34 +65,52 @@ pub fn router(services: Services) -> Router {
         .with_state(services)
 }
 
-/// A page with the office link filled in.
+/// The reader's language: the best of the browser's `Accept-Language`
+/// that hallway speaks, else English. Computed once per request and handed
+/// to whatever builds a page.
+pub(crate) fn locale(headers: &HeaderMap) -> Locale {
+    let accept: Vec<&str> = headers
+        .get_all(http::header::ACCEPT_LANGUAGE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    Locale::from_accept_language(&accept.join(","))
+}
+
+/// A page with the office link filled in. `title` and `message` are the
+/// reader's, from the catalogues (`t!`).
 pub(crate) fn page(
     s: &Services,
+    l: Locale,
     status: StatusCode,
-    title: &'static str,
-    message: impl Into<String>,
+    title: String,
+    message: String,
 ) -> Response {
     Page {
+        locale: l,
         status,
         title,
-        message: message.into(),
+        message,
         action: None,
         office_url: s.config.app_url.as_str(),
     }
     .into_response()
 }
 
+/// A page with a main next step: `action` is `(label, href)`.
 pub(crate) fn page_with_action(
     s: &Services,
+    l: Locale,
     status: StatusCode,
-    title: &'static str,
-    message: impl Into<String>,
-    action: (&'static str, String),
+    title: String,
+    message: String,
+    action: (String, String),
 ) -> Response {
     Page {
+        locale: l,
         status,
         title,
-        message: message.into(),
+        message,
         action: Some(action),
         office_url: s.config.app_url.as_str(),
     }
@@ -95,49 +118,54 @@ pub(crate) fn page_with_action(
 }
 
 /// The page for a state that did not check out.
-pub(crate) fn state_page(s: &Services, e: StateError, restart: &str) -> Response {
-    let again = || ("Start again", s.config.endpoint(restart));
+pub(crate) fn state_page(s: &Services, l: Locale, e: StateError, restart: &str) -> Response {
+    let again = || (t!(l, "page-start-again"), s.config.endpoint(restart));
     match e {
         StateError::Missing => page_with_action(
             s,
+            l,
             StatusCode::BAD_REQUEST,
-            "Sign-in incomplete",
-            "Slack sent you back without the information hallway needs to continue. Please start again.",
+            t!(l, "page-sign-in-incomplete-title"),
+            t!(l, "page-state-missing-body"),
             again(),
         ),
         StateError::Forged => page(
             s,
+            l,
             StatusCode::BAD_REQUEST,
-            "This link was not issued by hallway",
-            "The sign-in link could not be verified, so nothing was changed. Start again from the office.",
+            t!(l, "page-state-forged-title"),
+            t!(l, "page-state-forged-body"),
         ),
         StateError::Used => page(
             s,
+            l,
             StatusCode::CONFLICT,
-            "This link was already used",
-            "Each sign-in link works once. If you did not finish, start again from the office.",
+            t!(l, "page-state-used-title"),
+            t!(l, "page-state-used-body"),
         ),
         StateError::Expired => page_with_action(
             s,
+            l,
             StatusCode::GONE,
-            "This link has expired",
-            "Sign-in links last ten minutes. Nothing was changed; please start again.",
+            t!(l, "page-state-expired-title"),
+            t!(l, "page-state-expired-body"),
             again(),
         ),
-        StateError::Table(e) => unavailable(s, anyhow::Error::from(e)),
+        StateError::Table(e) => unavailable(s, l, anyhow::Error::from(e)),
     }
 }
 
 /// The page for a Slack error during a code exchange.
-pub(crate) fn slack_page(s: &Services, e: SlackError, restart: &str) -> Response {
-    let again = || ("Start again", s.config.endpoint(restart));
+pub(crate) fn slack_page(s: &Services, l: Locale, e: SlackError, restart: &str) -> Response {
+    let again = || (t!(l, "page-start-again"), s.config.endpoint(restart));
     match &e {
         SlackError::Api { code, .. } if code == "invalid_code" || code == "invalid_grant" => {
             page_with_action(
                 s,
+                l,
                 StatusCode::BAD_REQUEST,
-                "Slack did not accept the sign-in",
-                "The authorization from Slack was already used or has expired. Nothing was changed; please start again.",
+                t!(l, "page-slack-code-refused-title"),
+                t!(l, "page-slack-code-refused-body"),
                 again(),
             )
         }
@@ -145,9 +173,10 @@ pub(crate) fn slack_page(s: &Services, e: SlackError, restart: &str) -> Response
             tracing::warn!(error = %e, "Slack was unavailable during an OAuth exchange");
             page_with_action(
                 s,
+                l,
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Slack did not answer",
-                "Slack could not be reached just now. Nothing was changed; please try again in a moment.",
+                t!(l, "page-slack-unavailable-title"),
+                t!(l, "page-slack-unavailable-body"),
                 again(),
             )
         }
@@ -155,20 +184,22 @@ pub(crate) fn slack_page(s: &Services, e: SlackError, restart: &str) -> Response
             tracing::error!(error = %e, "Slack refused an OAuth exchange");
             page(
                 s,
+                l,
                 StatusCode::BAD_GATEWAY,
-                "Slack refused the request",
-                format!(
-                    "Slack answered with an error ({}). Nothing was changed. If this keeps happening, check the app's settings.",
-                    slack_code(e)
-                ),
+                t!(l, "page-slack-error-title"),
+                t!(l, "page-slack-error-body", code = slack_code(l, e)),
             )
         }
     }
 }
 
-fn slack_code(e: &SlackError) -> String {
+/// What to call a Slack error on a page: Slack's error code as Slack sent
+/// it (for whoever checks the app's settings), else the error as logged.
+fn slack_code(l: Locale, e: &SlackError) -> String {
     match e {
-        SlackError::MissingScope { needed, .. } => format!("missing scope {needed}"),
+        SlackError::MissingScope { needed, .. } => {
+            t!(l, "page-slack-missing-scope", scope = needed.as_str())
+        }
         other => other
             .code()
             .map(str::to_owned)
@@ -177,13 +208,14 @@ fn slack_code(e: &SlackError) -> String {
 }
 
 /// A dependency failed: logged once here, a plain page for the person.
-pub(crate) fn unavailable(s: &Services, e: anyhow::Error) -> Response {
+pub(crate) fn unavailable(s: &Services, l: Locale, e: anyhow::Error) -> Response {
     tracing::error!(error = %format!("{e:#}"), "OAuth flow failed");
     page(
         s,
+        l,
         StatusCode::SERVICE_UNAVAILABLE,
-        "Something went wrong",
-        "hallway could not finish this just now. Nothing was changed; please try again in a moment.",
+        t!(l, "page-unavailable-title"),
+        t!(l, "page-unavailable-body"),
     )
 }
 

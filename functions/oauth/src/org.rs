@@ -14,19 +14,22 @@
 use axum::response::Response;
 use std::time::Duration;
 
+use hallway::i18n::Locale;
 use hallway::ids::{AppId, EnterpriseId, EventId, TeamId, UserId};
 use hallway::jobs::{self, Job, SlackEventJob};
 use hallway::services::Services;
 use hallway::slack::client::OAuthV2Access;
 use hallway::slack::events::SlackEvent;
 use hallway::store::{GrantedTeam, NewOrgInstallation, StateData};
+use hallway::t;
 use http::StatusCode;
 
-use crate::install::incomplete;
+use crate::install::{Missing, incomplete};
 use crate::{page, page_with_action, unavailable};
 
 pub(crate) async fn finish_org_install(
     s: &Services,
+    l: Locale,
     data: StateData,
     g: OAuthV2Access,
 ) -> Response {
@@ -37,10 +40,7 @@ pub(crate) async fn finish_org_install(
         g.access_token.clone(),
         g.bot_user_id.clone().and_then(|u| UserId::new(u).ok()),
     ) else {
-        return incomplete(
-            s,
-            "Slack did not return the organisation and a bot token. Nothing was changed; check that the app has a bot user.",
-        );
+        return incomplete(s, l, Missing::Organisation);
     };
     let org_name = g
         .enterprise
@@ -71,7 +71,7 @@ pub(crate) async fn finish_org_install(
         .await;
     let org = match saved {
         Ok(o) => o,
-        Err(e) => return unavailable(s, e.into()),
+        Err(e) => return unavailable(s, l, e.into()),
     };
     tracing::info!(enterprise_id = %enterprise, "installed for the whole organisation");
     // The workspaces granted so far; the rest come with team_access_granted.
@@ -98,13 +98,13 @@ pub(crate) async fn finish_org_install(
         let job = Job::SlackEvent(SlackEventJob {
             team_id: match TeamId::new(enterprise.as_str()) {
                 Ok(t) => t,
-                Err(e) => return unavailable(s, e.into()),
+                Err(e) => return unavailable(s, l, e.into()),
             },
             enterprise_id: Some(enterprise.clone()),
             is_enterprise_install: true,
             event_id: match EventId::new(format!("install-{enterprise}-{}", org.installed_at)) {
                 Ok(id) => id,
-                Err(e) => return unavailable(s, e.into()),
+                Err(e) => return unavailable(s, l, e.into()),
             },
             event_time: org.installed_at,
             event: SlackEvent::TeamAccessGranted {
@@ -112,18 +112,17 @@ pub(crate) async fn finish_org_install(
             },
         });
         if let Err(e) = jobs::enqueue(s.queue.as_ref(), &job, Duration::ZERO).await {
-            return unavailable(s, e.into());
+            return unavailable(s, l, e.into());
         }
     }
     let Some(space) = data.space_id else {
         return page_with_action(
             s,
+            l,
             StatusCode::OK,
-            "hallway is installed for your organisation",
-            format!(
-                "hallway is now installed for {org_name}. An org admin adds it to workspaces in Slack's admin pages; then, in the office, connect each space to its workspace."
-            ),
-            ("Open the office", s.config.app_url.to_string()),
+            t!(l, "page-org-installed-title"),
+            t!(l, "page-org-installed-body", org = org_name.as_str()),
+            (t!(l, "page-open-office"), s.config.app_url.to_string()),
         );
     };
     let add = format!(
@@ -138,15 +137,20 @@ pub(crate) async fn finish_org_install(
         (Some(t), _) if is_granted(&t) => t,
         (Some(t), _) => {
             if let Err(e) = installations.await_grant(&enterprise, &t, &space).await {
-                return unavailable(s, e.into());
+                return unavailable(s, l, e.into());
             }
             tracing::info!(team_id = %t, space_id = %space, "space waits for the workspace to be granted");
             return page(
                 s,
+                l,
                 StatusCode::OK,
-                "Almost there",
-                format!(
-                    "hallway is installed for {org_name}. The space connects to workspace {t} as soon as an org admin adds hallway to it in Slack ({add})."
+                t!(l, "page-org-waiting-title"),
+                t!(
+                    l,
+                    "page-org-waiting-body",
+                    org = org_name.as_str(),
+                    team = t.as_str(),
+                    url = add.as_str(),
                 ),
             );
         }
@@ -154,10 +158,14 @@ pub(crate) async fn finish_org_install(
         (None, []) => {
             return page(
                 s,
+                l,
                 StatusCode::OK,
-                "Choose the space's workspace",
-                format!(
-                    "hallway is installed for {org_name}, but no workspace has it yet. An org admin adds it to workspaces in Slack ({add}); then connect the space again in the office and choose its workspace."
+                t!(l, "page-org-choose-title"),
+                t!(
+                    l,
+                    "page-org-choose-none-body",
+                    org = org_name.as_str(),
+                    url = add.as_str(),
                 ),
             );
         }
@@ -168,14 +176,17 @@ pub(crate) async fn finish_org_install(
                 .collect();
             return page(
                 s,
+                l,
                 StatusCode::OK,
-                "Choose the space's workspace",
-                format!(
-                    "hallway is installed for {org_name}. Choose which workspace this space belongs to: connect it again in the office with one of {}.",
-                    names.join(", ")
+                t!(l, "page-org-choose-title"),
+                t!(
+                    l,
+                    "page-org-choose-several-body",
+                    org = org_name.as_str(),
+                    workspaces = names.join(", "),
                 ),
             );
         }
     };
-    crate::install::connect_space(s, &space, &team, &org_name).await
+    crate::install::connect_space(s, l, &space, &team, &org_name).await
 }

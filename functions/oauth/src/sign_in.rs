@@ -9,17 +9,19 @@ use hallway::ids::random_token;
 use hallway::services::Services;
 use hallway::slack::oauth::{LOGIN_CALLBACK_PATH, LOGIN_PATH, openid_authorize_url};
 use hallway::store::{OAuthFlow, StateData};
-use http::StatusCode;
+use hallway::t;
+use http::{HeaderMap, StatusCode};
 
 use crate::admission::{SignInError, sign_in};
 use crate::callback::{AuthorizeError, Callback};
 use crate::join::{Next, admission_for, after_admission};
-use crate::{office, page, redirect_with_session, slack_page, state_page, unavailable};
+use crate::{locale, office, page, redirect_with_session, slack_page, state_page, unavailable};
 
 type Params = Query<HashMap<String, String>>;
 
 /// `GET /slack/login[?join=<join token>][&team=T…]`.
-pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
+pub async fn start(State(s): State<Services>, headers: HeaderMap, Query(q): Params) -> Response {
+    let l = locale(&headers);
     let nonce = random_token();
     let value = match state::issue(
         &s.oauth_states(),
@@ -36,7 +38,7 @@ pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
     .await
     {
         Ok(v) => v,
-        Err(e) => return unavailable(&s, e.into()),
+        Err(e) => return unavailable(&s, l, e.into()),
     };
     let team = q
         .get("team")
@@ -53,18 +55,24 @@ pub async fn start(State(s): State<Services>, Query(q): Params) -> Response {
 }
 
 /// `GET /slack/login/callback`.
-pub async fn callback(State(s): State<Services>, callback: Callback) -> Response {
+pub async fn callback(
+    State(s): State<Services>,
+    headers: HeaderMap,
+    callback: Callback,
+) -> Response {
+    let l = locale(&headers);
     let (code, state) = match callback {
         Callback::Error { error, .. } => {
             tracing::info!(%error, "sign-in declined at Slack");
             return page(
                 &s,
+                l,
                 match error {
                     AuthorizeError::AccessDenied => StatusCode::OK,
                     AuthorizeError::Unknown(_) => StatusCode::BAD_REQUEST,
                 },
-                "You are not signed in",
-                "Signing in with Slack was cancelled, so nothing changed.",
+                t!(l, "page-sign-in-cancelled-title"),
+                t!(l, "page-sign-in-cancelled-body"),
             );
         }
         Callback::Code { code, state } => (Some(code), state),
@@ -78,18 +86,19 @@ pub async fn callback(State(s): State<Services>, callback: Callback) -> Response
     .await
     {
         Ok(d) if d.purpose == OAuthFlow::Login => d,
-        Ok(_) => return state_page(&s, state::StateError::Forged, LOGIN_PATH),
+        Ok(_) => return state_page(&s, l, state::StateError::Forged, LOGIN_PATH),
         Err(e) => {
             tracing::info!(reason = %e, "sign-in callback refused");
-            return state_page(&s, e, LOGIN_PATH);
+            return state_page(&s, l, e, LOGIN_PATH);
         }
     };
     let Some(code) = code else {
         return page(
             &s,
+            l,
             StatusCode::BAD_REQUEST,
-            "Sign-in incomplete",
-            "Slack sent you back without an authorization code. Please start again.",
+            t!(l, "page-sign-in-incomplete-title"),
+            t!(l, "page-sign-in-no-code-body"),
         );
     };
     let tokens = match s
@@ -103,7 +112,7 @@ pub async fn callback(State(s): State<Services>, callback: Callback) -> Response
         .await
     {
         Ok(t) => t,
-        Err(e) => return slack_page(&s, e, LOGIN_PATH),
+        Err(e) => return slack_page(&s, l, e, LOGIN_PATH),
     };
     let nonce = data.nonce.clone().unwrap_or_default();
     let who = match s.oidc.verify(&tokens.id_token, &nonce).await {
@@ -112,9 +121,10 @@ pub async fn callback(State(s): State<Services>, callback: Callback) -> Response
             tracing::warn!(reason = %e, "refused an id_token");
             return page(
                 &s,
+                l,
                 StatusCode::UNAUTHORIZED,
-                "Sign-in could not be verified",
-                "Slack's answer could not be verified, so you were not signed in. Please start again.",
+                t!(l, "page-sign-in-unverified-title"),
+                t!(l, "page-sign-in-unverified-body"),
             );
         }
     };
@@ -125,12 +135,13 @@ pub async fn callback(State(s): State<Services>, callback: Callback) -> Response
         Err(SignInError::Taken) => {
             return page(
                 &s,
+                l,
                 StatusCode::CONFLICT,
-                "This Slack account is already linked",
-                "This Slack account belongs to another hallway user.",
+                t!(l, "page-account-taken-title"),
+                t!(l, "page-sign-in-account-taken-body"),
             );
         }
-        Err(SignInError::Other(e)) => return unavailable(&s, e),
+        Err(SignInError::Other(e)) => return unavailable(&s, l, e),
     };
     tracing::info!(
         new_user = signed_in.new_user,
@@ -141,7 +152,9 @@ pub async fn callback(State(s): State<Services>, callback: Callback) -> Response
     );
     // Coming from a join link: admit to that space, then into the room.
     let admission = match &data.join {
-        Some(token) => Some(admission_for(&s, token, &signed_in.user.id, Some(&who.team_id)).await),
+        Some(token) => {
+            Some(admission_for(&s, l, token, &signed_in.user.id, Some(&who.team_id)).await)
+        }
         None => None,
     };
     if admission.is_none() && signed_in.member_of == 0 && !signed_in.needs_invitation.is_empty() {
@@ -152,25 +165,23 @@ pub async fn callback(State(s): State<Services>, callback: Callback) -> Response
             .collect();
         return page(
             &s,
+            l,
             StatusCode::FORBIDDEN,
-            "You need an invitation",
-            format!(
-                "{} only admits people who were invited. Ask a colleague to invite you from Slack or from the office.",
-                names.join(", ")
-            ),
+            t!(l, "page-needs-invitation-title"),
+            t!(l, "page-needs-invitation-body", spaces = names.join(", ")),
         );
     }
     let users = s.users();
     let sid = match users.start_session(&signed_in.user.id).await {
         Ok(sid) => sid,
-        Err(e) => return unavailable(&s, e.into()),
+        Err(e) => return unavailable(&s, l, e.into()),
     };
     let login = match s.login_tokens().issue(&signed_in.user.id, &sid).await {
         Ok(t) => t,
-        Err(e) => return unavailable(&s, e.into()),
+        Err(e) => return unavailable(&s, l, e.into()),
     };
     match admission {
-        Some(result) => match after_admission(&s, result, Some(&login)) {
+        Some(result) => match after_admission(&s, l, result, Some(&login)) {
             Next::Go(to) => redirect_with_session(&s, &signed_in.user.id, &sid, &to).await,
             Next::Stop(page) => page,
         },

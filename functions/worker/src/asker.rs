@@ -4,6 +4,7 @@
 //! open), else their DM with the app (a user id as `chat.postMessage`'s
 //! channel, docs.slack.dev/reference/methods/chat.postMessage).
 
+use hallway::i18n::Locale;
 use hallway::ids::{TeamId, UserId};
 use hallway::slack::SlackError;
 use hallway::slack::messages::section;
@@ -18,6 +19,8 @@ pub struct Asker<'a> {
     pub user: Option<&'a UserId>,
     pub response_url: Option<&'a str>,
     pub view_id: Option<&'a str>,
+    /// Their language (a modal's close button).
+    pub locale: Locale,
 }
 
 /// Shows `text` (mrkdwn, escaped by the caller) to the asker. Only a
@@ -45,7 +48,7 @@ pub async fn tell(
         return Ok(());
     };
     if let Some(view_id) = asker.view_id {
-        let view = modal::view(heading, vec![section(text).into()]);
+        let view = modal::view(asker.locale, heading, vec![section(text).into()]);
         match s.slack.views_update(&token, view_id, &view).await {
             Ok(()) => return Ok(()),
             Err(e) if e.is_transient() => return Err(JobError::from_transient(&e)),

@@ -93,6 +93,7 @@ pub async fn start(w: &Worker, job: &CommandJob, card: &CallCard) -> Result<(), 
         },
         None => None,
     };
+    let l = crate::reader_locale(w, &job.team_id, &job.user_id).await;
     let mut body = match &call_id {
         Some(id) => messages::call_card(
             job.user_id.as_str(),
@@ -100,6 +101,7 @@ pub async fn start(w: &Worker, job: &CommandJob, card: &CallCard) -> Result<(), 
             &job.space_name,
             id,
             card.mention.as_deref(),
+            l,
         ),
         None => messages::call_to_room(
             job.user_id.as_str(),
@@ -108,6 +110,7 @@ pub async fn start(w: &Worker, job: &CommandJob, card: &CallCard) -> Result<(), 
             &s.member_join_url(&job.space_id, &job.room_id, None),
             card.note.as_deref(),
             card.mention.as_deref(),
+            l,
         ),
     };
     // The acknowledgement's "Starting a call…" stays; the call is new.

@@ -62,12 +62,14 @@ pub async fn member_joined(
         return Ok(());
     };
     let names = unfurl::names(w, &room.occupants).await?;
+    let l = crate::reader_locale(w, team, user).await;
     let (text, blocks) = messages::channel_welcome_dm(
         channel.as_str(),
         &room.name,
         &space.name,
         &names,
         &s.member_join_url(&space.id, &room.id, None),
+        l,
     );
     paced(w, team, "chat.postMessage")?;
     // Nothing may fail between the claim and the send but the send itself.

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use hallway::i18n::Locale;
 use hallway::jobs::{self, CommandAction, CommandJob, Job, OnboardJob};
 use hallway::services::Services;
 use hallway::slack::messages::escape;
@@ -14,6 +15,7 @@ use hallway::start_invite::start_invite;
 use hallway::store::invites::Origin;
 use hallway::store::meetings::Call;
 use hallway::store::{NewInvite, Role};
+use hallway::t;
 
 use crate::{JobError, Worker};
 use hallway::channel_chat::BotPresence;
@@ -68,21 +70,22 @@ async fn still_there(w: &Worker, job: &CommandJob) -> Result<bool, JobError> {
     let mapped = space
         .as_ref()
         .is_some_and(|sp| sp.team_id.as_ref() == Some(&job.team_id));
+    let l = crate::reader_locale(w, &job.team_id, &job.user_id).await;
     let text = if !mapped {
-        format!(
-            "'{}' is no longer connected to this workspace, so nothing was sent.",
-            job.space_name
-        )
+        t!(l, "job-space-gone", space = job.space_name.as_str())
     } else if !rooms.iter().any(|r| r.id == job.room_id) {
-        format!(
-            "'{}' was removed from '{}' just now, so nothing was sent. Try again: `{}` picks from the rooms there are.",
-            job.room_name, job.space_name, job.command
+        t!(
+            l,
+            "job-room-gone",
+            room = job.room_name.as_str(),
+            space = job.space_name.as_str(),
+            command = job.command.as_str()
         )
     } else {
         return Ok(true);
     };
     tracing::info!(room_id = %job.room_id, mapped, "command job's room is gone");
-    tell(w, job, &escape(&text)).await;
+    tell(w, job, l, &escape(&text)).await;
     Ok(false)
 }
 
@@ -146,14 +149,15 @@ async fn new_invite(
 /// Tells the person who ran the command, in the conversation they ran it
 /// in, visible only to them. Best effort: Slack keeps a `response_url` for
 /// 30 minutes and five uses, and the invite's summary still follows.
-async fn tell(w: &Worker, job: &CommandJob, text: &str) {
+async fn tell(w: &Worker, job: &CommandJob, l: Locale, text: &str) {
     let asker = crate::asker::Asker {
         team: &job.team_id,
         user: Some(&job.user_id),
         response_url: job.response_url.as_deref(),
         view_id: job.view_id.as_deref(),
+        locale: l,
     };
-    if let Err(e) = crate::asker::tell(w, &asker, "Meet in hallway", text).await {
+    if let Err(e) = crate::asker::tell(w, &asker, &t!(l, "modal-title"), text).await {
         tracing::warn!(error = %e, "could not tell the caller");
     }
 }
@@ -184,11 +188,9 @@ async fn map_channel(w: &Worker, job: &CommandJob, invite_id: &str) -> Result<()
     let member = s.members().get(&job.space_id, &job.caller).await?;
     if member.as_ref().is_none_or(|m| m.role == Role::Guest) {
         tracing::info!(space_id = %job.space_id, "channel mapping refused: not a member");
-        let text = format!(
-            "Only members of '{}' can map a channel to its rooms, so nothing changed.",
-            job.space_name
-        );
-        tell(w, job, &escape(&text)).await;
+        let l = crate::reader_locale(w, &job.team_id, &job.user_id).await;
+        let text = t!(l, "job-map-not-member", space = job.space_name.as_str());
+        tell(w, job, l, &escape(&text)).await;
         return Ok(());
     }
     let previous = s.channels().route(&job.team_id, &job.channel_id).await?;
@@ -230,35 +232,31 @@ async fn map_channel(w: &Worker, job: &CommandJob, invite_id: &str) -> Result<()
     record_meeting(s, job).await?;
     // Said once the mapping is written, before anything can fail after it:
     // a redelivered job says it again rather than never.
+    let l = crate::reader_locale(w, &job.team_id, &job.user_id).await;
     let channel = job
         .channel_name
         .as_deref()
         .map(|n| format!("#{n}"))
-        .unwrap_or_else(|| "This channel".into());
+        .unwrap_or_else(|| t!(l, "job-map-this-channel"));
+    let room = job.room_name.as_str();
     let chat = match presence {
-        Ok(BotPresence::Member | BotPresence::Joined) => format!(
-            " Messages here now show in {}'s chat in the office.",
-            job.room_name
-        ),
-        Ok(BotPresence::MustBeInvited) => format!(
-            " To show this channel's messages in {}'s chat, add the app here: `/invite @hallway`.",
-            job.room_name
-        ),
+        Ok(BotPresence::Member | BotPresence::Joined) => t!(l, "job-map-chat-live", room = room),
+        Ok(BotPresence::MustBeInvited) => t!(l, "job-map-chat-invite", room = room),
         Err(why) => {
             tracing::warn!(why, "could not bring the bot into the mapped channel");
-            " Its messages may not reach the room's chat: add the app here with `/invite @hallway`."
-                .to_owned()
+            t!(l, "job-map-chat-unknown")
         }
     };
-    tell(
-        w,
-        job,
-        &escape(&format!(
-            "{channel} now meets in {} ({}). Its members are being invited; `{}` with no arguments here now calls people to {}.{chat}",
-            job.room_name, job.space_name, job.command, job.room_name
-        )),
-    )
-    .await;
+    let text = t!(
+        l,
+        "job-map-done",
+        channel = channel,
+        room = room,
+        space = job.space_name.as_str(),
+        command = job.command.as_str(),
+        chat = chat
+    );
+    tell(w, job, l, &escape(&text)).await;
     let onboard = Job::Onboard(OnboardJob {
         invite_id: invite_id.to_owned(),
         team_id: job.team_id.clone(),

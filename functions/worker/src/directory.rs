@@ -84,6 +84,9 @@ pub async fn page(w: &Worker, job: DirectoryJob) -> Result<(), JobError> {
     // ("always pass team_id", api.slack.com/enterprise/apps/changes-apis).
     let mut params = Map::new();
     params.insert("team_id".into(), Value::from(team.as_str()));
+    // Each person's language, for what hallway writes them (opt-in:
+    // api.slack.com/changelog/2017-09-locale-locale-locale).
+    params.insert("include_locale".into(), Value::from(true));
     let fetched: PageOf<Value> = match s
         .slack
         .page(
@@ -226,6 +229,9 @@ async fn write_people(
             for p in &lane {
                 if directory.upsert(&team, p, Some(&run_id)).await? == Written::Older {
                     newer_stored += 1;
+                }
+                if let Some(tag) = &p.locale {
+                    directory.set_locale(&team, &p.id, tag).await?;
                 }
             }
             Ok::<u32, hallway::table::TableError>(newer_stored)

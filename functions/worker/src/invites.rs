@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use hallway::i18n::Locale;
 use hallway::ids::{ChannelId, UserId};
 use hallway::jobs::{self, DeliverJob, FanOutJob, Job, ReportJob};
 use hallway::secrets::Secret;
@@ -11,6 +12,7 @@ use hallway::slack::messages::{self, INVITE_BLOCK_PREFIX, escape};
 use hallway::store::invites::Claim;
 use hallway::store::rate;
 use hallway::store::{DeliveryStatus, Invite};
+use hallway::t;
 use hallway::tokens::TokenError;
 use serde_json::json;
 
@@ -80,6 +82,24 @@ fn reason(code: &str) -> String {
             "cannot receive DMs from apps here".into()
         }
         other => format!("Slack refused the message ({other})"),
+    }
+}
+
+/// A stored reason in the inviter's language: the fixed ones of
+/// [`reason`] (stored in English, as the office API shows them) are
+/// translated, the rest (Slack's own codes) kept.
+fn localized_reason(stored: &str, l: Locale) -> String {
+    match stored {
+        "is no longer in this workspace" => t!(l, "reason-gone"),
+        "is a bot" => t!(l, "reason-bot"),
+        "is in another organisation and shares no channel with hallway" => {
+            t!(l, "reason-external")
+        }
+        "could not be reached by DM" => t!(l, "reason-no-dm"),
+        "cannot receive DMs from apps here" => t!(l, "reason-no-app-dms"),
+        "hallway lost access to this workspace" => t!(l, "reason-lost-access"),
+        "hallway is no longer installed in this workspace" => t!(l, "reason-uninstalled"),
+        other => other.to_owned(),
     }
 }
 
@@ -297,6 +317,7 @@ async fn deliver_once(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
             note: invite.note.as_deref(),
             about: invite.about.as_deref(),
         },
+        crate::stored_locale(w, &job.team_id, &job.recipient).await,
     );
     let posted = s
         .slack
@@ -414,11 +435,16 @@ fn mention(u: &UserId) -> String {
 
 /// At most `max` entries, then "and N more" (a section holds 3,000
 /// characters; a channel can have thousands of members).
-fn some_of(items: &[String], max: usize) -> String {
+fn some_of(items: &[String], max: usize, l: Locale) -> String {
     if items.len() <= max {
         return items.join(", ");
     }
-    format!("{} and {} more", items[..max].join(", "), items.len() - max)
+    t!(
+        l,
+        "report-more",
+        shown = items[..max].join(", "),
+        more = items.len() - max
+    )
 }
 
 /// The summary for the inviter, where they asked ([`crate::asker`]).
@@ -455,6 +481,10 @@ pub async fn report(w: &Worker, job: ReportJob) -> Result<(), JobError> {
         .filter(|d| d.status == DeliveryStatus::Sent)
         .map(|d| mention(&d.recipient))
         .collect();
+    let l = match &invite.inviter_slack_user {
+        Some(u) => crate::reader_locale(w, &invite.team_id, u).await,
+        None => Locale::En,
+    };
     let missed: Vec<String> = deliveries
         .iter()
         .filter(|d| d.status == DeliveryStatus::Failed)
@@ -462,7 +492,10 @@ pub async fn report(w: &Worker, job: ReportJob) -> Result<(), JobError> {
             format!(
                 "{} ({})",
                 mention(&d.recipient),
-                escape(d.reason.as_deref().unwrap_or("unknown reason"))
+                escape(&match &d.reason {
+                    Some(r) => localized_reason(r, l),
+                    None => t!(l, "report-unknown-reason"),
+                })
             )
         })
         .collect();
@@ -472,26 +505,32 @@ pub async fn report(w: &Worker, job: ReportJob) -> Result<(), JobError> {
         escape(&invite.space_name)
     );
     let mut text = if deliveries.is_empty() {
-        format!("Nobody to invite to {place}.")
+        t!(l, "report-nobody", place = place.as_str())
     } else {
-        format!(
-            "Your invite to {place}: {} of {} reached",
-            reached.len(),
-            deliveries.len()
+        t!(
+            l,
+            "report-reached",
+            place = place.as_str(),
+            reached = reached.len(),
+            total = deliveries.len()
         )
     };
     if !reached.is_empty() {
-        text.push_str(&format!(": {}", some_of(&reached, 15)));
+        text.push_str(&format!(": {}", some_of(&reached, 15, l)));
     }
-    text.push('.');
+    if !deliveries.is_empty() {
+        text.push('.');
+    }
     if !missed.is_empty() {
-        text.push_str(&format!("\nNot reached: {}.", some_of(&missed, 10)));
+        text.push('\n');
+        text.push_str(&t!(l, "report-not-reached", who = some_of(&missed, 10, l)));
     }
     let asker = crate::asker::Asker {
         team: &invite.team_id,
         user: invite.inviter_slack_user.as_ref(),
         response_url: invite.response_url.as_deref(),
         view_id: invite.view_id.as_deref(),
+        locale: l,
     };
-    crate::asker::tell(w, &asker, "Invites sent", &text).await
+    crate::asker::tell(w, &asker, &t!(l, "report-title"), &text).await
 }

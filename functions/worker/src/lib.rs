@@ -70,7 +70,8 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use futures_util::{FutureExt, StreamExt};
-use hallway::ids::TeamId;
+use hallway::i18n::Locale;
+use hallway::ids::{TeamId, UserId};
 use hallway::jobs::{self, Job};
 use hallway::queue::MAX_DELAY;
 use hallway::services::SLACK_TIMEOUT;
@@ -238,6 +239,57 @@ pub fn paced(w: &Worker, team: &TeamId, method: &'static str) -> Result<(), JobE
     match w.pacer.wait(team, method) {
         Some(wait) => Err(JobError::wait("Slack asked to slow down", wait)),
         None => Ok(()),
+    }
+}
+
+/// The language `user` of `team` reads hallway in: their stored Slack
+/// locale, else asked of Slack once (`users.info` with `include_locale`)
+/// and stored; English when Slack cannot say. Never fails a job: a
+/// message in English beats no message.
+pub async fn reader_locale(w: &Worker, team: &TeamId, user: &UserId) -> Locale {
+    let directory = w.services.directory();
+    match directory.locale(team, user).await {
+        Ok(Some(l)) => return l,
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "language not read; English it is");
+            return Locale::En;
+        }
+    }
+    const INFO: &str = "users.info";
+    let Ok(Some(token)) = token_if_installed(w, team).await else {
+        return Locale::En;
+    };
+    if paced(w, team, INFO).is_err() {
+        return Locale::En;
+    }
+    match w.services.slack.users_info(&token, user.as_str()).await {
+        Ok(u) => match u.locale {
+            Some(tag) => {
+                if let Err(e) = directory.set_locale(team, user, &tag).await {
+                    tracing::warn!(error = %e, "language not stored");
+                }
+                Locale::from_tag(&tag)
+            }
+            None => Locale::En,
+        },
+        Err(e) => {
+            tracing::info!(error = %e, "no language from Slack; English it is");
+            Locale::En
+        }
+    }
+}
+
+/// The language stored for `user` (the directory's refresh keeps it), else
+/// English, without asking Slack: an invite's DMs, where one more call per
+/// recipient would slow a fan-out and multiply its retries.
+pub async fn stored_locale(w: &Worker, team: &TeamId, user: &UserId) -> Locale {
+    match w.services.directory().locale(team, user).await {
+        Ok(l) => l.unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(error = %e, "language not read; English it is");
+            Locale::En
+        }
     }
 }
 

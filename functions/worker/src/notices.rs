@@ -28,12 +28,18 @@ pub async fn meeting_ended(w: &Worker, job: MeetingNoticeJob) -> Result<(), JobE
         (false, _) => m.channel_id.to_string(),
     };
     let joined = names(w, &m.joined).await?;
+    // Written for whoever called the meeting.
+    let l = match &m.called_by {
+        Some(u) => crate::reader_locale(w, team, u).await,
+        None => hallway::i18n::Locale::En,
+    };
     let (text, blocks) = messages::meeting_summary(
         &job.room_name,
         &job.space_name,
         &joined,
         m.duration_secs(job.ended_at),
         m.called_by.as_ref().map(|u| u.as_str()),
+        l,
     );
     paced(w, team, "chat.postMessage")?;
     match s

@@ -10,6 +10,7 @@ use std::time::Duration;
 use hallway::ids::UserId;
 use hallway::jobs::{self, FanOutJob, Job, OnboardJob, ReportJob};
 use hallway::slack::SlackError;
+use hallway::t;
 use hallway::tokens::TokenError;
 use serde_json::json;
 
@@ -50,6 +51,9 @@ pub async fn onboard(w: &Worker, job: OnboardJob) -> Result<(), JobError> {
     let Some(invite) = s.invites().get(&job.invite_id).await? else {
         return Ok(());
     };
+    // Said to whoever mapped the channel (or ran the workflow), in their
+    // language.
+    let l = crate::reader_locale(w, &job.team_id, &job.caller).await;
     // A step's invite fails the step; a command's tells whoever ran it.
     let invite = &invite;
     let tell = |text: String| async move {
@@ -70,7 +74,7 @@ pub async fn onboard(w: &Worker, job: OnboardJob) -> Result<(), JobError> {
     let token = match s.bot_token(&job.team_id).await {
         Ok(t) => t,
         Err(TokenError::NotInstalled(_) | TokenError::NeedsReinstall(_)) => {
-            tell("hallway is no longer installed in this workspace, so the channel's members were not invited.".into()).await;
+            tell(t!(l, "onboard-uninstalled")).await;
             return Ok(());
         }
         Err(e) => return Err(JobError::retry(e)),
@@ -80,9 +84,13 @@ pub async fn onboard(w: &Worker, job: OnboardJob) -> Result<(), JobError> {
     let refused = |method: &'static str, e: SlackError| async move {
         let e = crate::slack_failure(w, team, method, e).await?;
         let text = match &e {
-            e if e.token_may_be_dead() => "hallway lost access to this workspace, so the channel's members were not invited. An admin needs to reinstall it.".to_owned(),
-            SlackError::Api { code, .. } if code == "channel_not_found" || code == "not_in_channel" => "I cannot see this channel's members. Add the hallway app to the channel, then try again.".to_owned(),
-            e => format!("The channel's members could not be read, so nobody was invited: {e}."),
+            e if e.token_may_be_dead() => t!(l, "onboard-lost-access"),
+            SlackError::Api { code, .. }
+                if code == "channel_not_found" || code == "not_in_channel" =>
+            {
+                t!(l, "onboard-cannot-see")
+            }
+            e => t!(l, "onboard-failed", error = e.to_string()),
         };
         tracing::info!(error = %e, "channel onboarding stopped");
         tell(text).await;

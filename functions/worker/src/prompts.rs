@@ -25,7 +25,8 @@ pub async fn send(
 ) -> Result<(), SlackError> {
     let s = &w.services;
     let link = format!("{}?team={team}", s.config.endpoint(LOGIN_PATH));
-    let (text, blocks) = messages::sync_prompt_dm(spaces, &link);
+    let l = crate::reader_locale(w, team, user).await;
+    let (text, blocks) = messages::sync_prompt_dm(spaces, &link, l);
     s.slack
         .post_message(
             token,

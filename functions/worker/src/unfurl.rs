@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use hallway::auth::join::JoinError;
+use hallway::i18n::Locale;
 use hallway::ids::{OfficeUserId, RoomId, SpaceId, TeamId};
 use hallway::slack::events::LinkShared;
 use hallway::slack::messages;
@@ -82,11 +83,13 @@ async fn preview(
     team: &TeamId,
     url: &str,
     target: Target,
+    l: Locale,
 ) -> Result<Option<Value>, JobError> {
     let (space, room) = match target {
         Target::Expired => {
             return Ok(Some(messages::expired_link_unfurl(
                 &w.services.config.command,
+                l,
             )));
         }
         Target::Room { space, room } => (space, room),
@@ -113,6 +116,7 @@ async fn preview(
         &names,
         room.capacity,
         url,
+        l,
     )))
 }
 
@@ -148,6 +152,13 @@ pub async fn names_with(
 }
 
 pub async fn link_shared(w: &Worker, team: &TeamId, ev: &LinkShared) -> Result<(), JobError> {
+    // An unfurl is seen by the whole conversation; Slack offers the
+    // sharer's locale for it (events/link_shared).
+    let l = ev
+        .user_locale
+        .as_deref()
+        .map(Locale::from_tag)
+        .unwrap_or_default();
     let mut unfurls = Map::new();
     for link in ev.links.iter().take(MAX_LINKS) {
         if unfurls.contains_key(&link.url) {
@@ -156,7 +167,7 @@ pub async fn link_shared(w: &Worker, team: &TeamId, ev: &LinkShared) -> Result<(
         let Some(t) = target(w, &link.url) else {
             continue;
         };
-        if let Some(p) = preview(w, team, &link.url, t).await? {
+        if let Some(p) = preview(w, team, &link.url, t, l).await? {
             unfurls.insert(link.url.clone(), p);
         }
     }

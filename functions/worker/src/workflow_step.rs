@@ -14,6 +14,7 @@
 
 use std::time::Duration;
 
+use hallway::i18n::Locale;
 use hallway::ids::{ChannelId, RoomId, SpaceId, TeamId, UserId};
 use hallway::jobs::{self, Job, OnboardJob};
 use hallway::slack::events::FunctionExecuted;
@@ -22,6 +23,7 @@ use hallway::store::NewInvite;
 use hallway::store::invites::{Invite, Origin, StepRef};
 use hallway::store::meetings::Call;
 use hallway::store::spaces::{Room, RoomChoice, TeamSpace, choose};
+use hallway::t;
 use serde_json::{Value, json};
 
 use crate::{JobError, Worker, slack_failure};
@@ -84,10 +86,10 @@ fn same(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 
-fn quoted(names: impl Iterator<Item = String>) -> String {
+fn quoted(names: impl Iterator<Item = String>, l: Locale) -> String {
     let all: Vec<String> = names.map(|n| format!("'{n}'")).collect();
     if all.is_empty() {
-        "none".into()
+        t!(l, "step-none")
     } else {
         all.join(", ")
     }
@@ -99,13 +101,12 @@ async fn place(
     w: &Worker,
     team: &TeamId,
     inputs: &Inputs,
+    l: Locale,
 ) -> Result<Result<(TeamSpace, Room), String>, JobError> {
     let s = &w.services;
     let spaces = s.spaces().for_team(team).await.map_err(JobError::retry)?;
     if spaces.is_empty() {
-        return Ok(Err(
-            "No space of the office is connected to this workspace yet. An admin of a space can connect it from the office.".into(),
-        ));
+        return Ok(Err(t!(l, "step-no-space")));
     }
     let route = match &inputs.channel {
         Some(c) => s.channels().route(team, c).await?,
@@ -118,9 +119,11 @@ async fn place(
         {
             Some(t) => t.clone(),
             None => {
-                return Ok(Err(format!(
-                    "There is no space called '{name}' in this workspace. Spaces: {}.",
-                    quoted(spaces.iter().map(|t| t.space_name.clone()))
+                return Ok(Err(t!(
+                    l,
+                    "step-no-such-space",
+                    name = name.as_str(),
+                    spaces = quoted(spaces.iter().map(|t| t.space_name.clone()), l)
                 )));
             }
         },
@@ -135,15 +138,17 @@ async fn place(
         .with_rooms(&space.space_id)
         .await
         .map_err(JobError::retry)?;
-    let names = || quoted(rooms.iter().map(|r| r.name.clone()));
+    let names = || quoted(rooms.iter().map(|r| r.name.clone()), l);
     let room = match &inputs.room {
         Some(name) => match rooms.iter().find(|r| same(&r.name, name)) {
             Some(r) => r.clone(),
             None => {
-                return Ok(Err(format!(
-                    "'{}' has no room called '{name}'. Its rooms: {}.",
-                    space.space_name,
-                    names()
+                return Ok(Err(t!(
+                    l,
+                    "step-no-such-room",
+                    space = space.space_name.as_str(),
+                    name = name.as_str(),
+                    rooms = names()
                 )));
             }
         },
@@ -157,9 +162,10 @@ async fn place(
                 None => match choose(rooms.clone()) {
                     RoomChoice::Empty(r) | RoomChoice::LeastFull(r) => r,
                     RoomChoice::NoRooms => {
-                        return Ok(Err(format!(
-                            "'{}' has no rooms yet. Add a room in the office, then run the workflow again.",
-                            space.space_name
+                        return Ok(Err(t!(
+                            l,
+                            "step-no-rooms",
+                            space = space.space_name.as_str()
                         )));
                     }
                 },
@@ -229,24 +235,21 @@ pub async fn executed(w: &Worker, team: &TeamId, f: &FunctionExecuted) -> Result
         execution_id: f.function_execution_id.clone(),
         sealed_token,
     };
+    let inputs = Inputs::read(&f.inputs);
+    // Said to the workflow's people: in the inviter's language when the
+    // step names one.
+    let l = match &inputs.inviter {
+        Some(u) => crate::reader_locale(w, team, u).await,
+        None => Locale::En,
+    };
     if f.function.callback_id != INVITE_STEP {
-        let why = format!(
-            "hallway has no step '{}'. Remove it from the workflow, or update the app.",
-            f.function.callback_id
-        );
+        let why = t!(l, "step-unknown", step = f.function.callback_id.as_str());
         return complete(w, team, &step, Err(&why)).await;
     }
-    let inputs = Inputs::read(&f.inputs);
     if inputs.people.is_empty() && inputs.channel.is_none() {
-        return complete(
-            w,
-            team,
-            &step,
-            Err("Nobody to invite: give the step people, a channel, or both."),
-        )
-        .await;
+        return complete(w, team, &step, Err(&t!(l, "step-nobody"))).await;
     }
-    let (space, room) = match place(w, team, &inputs).await? {
+    let (space, room) = match place(w, team, &inputs, l).await? {
         Ok(p) => p,
         Err(why) => return complete(w, team, &step, Err(&why)).await,
     };
@@ -258,8 +261,8 @@ pub async fn executed(w: &Worker, team: &TeamId, f: &FunctionExecuted) -> Result
             .await?
             .map(|p| p.label().to_owned())
             .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "Someone".into()),
-        None => "A workflow".into(),
+            .unwrap_or_else(|| t!(l, "invite-from-someone")),
+        None => t!(l, "invite-from-workflow"),
     };
     let people: Vec<UserId> = inputs
         .people
@@ -364,17 +367,20 @@ pub async fn invite_done(
         return Ok(());
     };
     if reached == 0 {
+        let l = match &invite.inviter_slack_user {
+            Some(u) => crate::reader_locale(w, &invite.team_id, u).await,
+            None => Locale::En,
+        };
+        let (room, space) = (invite.room_name.as_str(), invite.space_name.as_str());
         let why = if missed.is_empty() {
-            format!(
-                "Nobody was invited to {} ({}): the channel has no members besides bots and the inviter.",
-                invite.room_name, invite.space_name
-            )
+            t!(l, "step-channel-empty", room = room, space = space)
         } else {
-            format!(
-                "Nobody could be invited to {} ({}). Not reached: {}.",
-                invite.room_name,
-                invite.space_name,
-                missed.join(", ")
+            t!(
+                l,
+                "step-nobody-reached",
+                room = room,
+                space = space,
+                who = missed.join(", ")
             )
         };
         return complete(w, &invite.team_id, step, Err(&why)).await;

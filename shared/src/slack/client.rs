@@ -525,6 +525,8 @@ impl SlackClient {
     ) -> Result<PageOf<UserObject>, SlackError> {
         let mut params = Map::new();
         params.insert("team_id".into(), Value::from(team));
+        // Each person's language, for what hallway writes them.
+        params.insert("include_locale".into(), Value::from(true));
         let page: PageOf<Value> = self
             .page("users.list", token, &params, "members", cursor, limit)
             .await?;
@@ -545,10 +547,14 @@ impl SlackClient {
         })
     }
 
-    /// `users.info`.
+    /// `users.info`, with the person's `locale`.
     pub async fn users_info(&self, token: &Secret, user: &str) -> Result<UserObject, SlackError> {
-        self.one_user(token, "users.info", serde_json::json!({ "user": user }))
-            .await
+        self.one_user(
+            token,
+            "users.info",
+            serde_json::json!({ "user": user, "include_locale": true }),
+        )
+        .await
     }
 
     /// `users.lookupByEmail` (needs `users:read.email`).

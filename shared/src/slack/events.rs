@@ -147,6 +147,8 @@ impl From<EventPerson> for Person {
             updated: p.updated,
             home_team: p.home_team,
             enterprise_id: p.enterprise_id,
+            // Profile events carry no locale; the stored one stays.
+            locale: None,
         }
     }
 }
@@ -352,6 +354,10 @@ pub struct LinkShared {
     pub links: Vec<SharedLink>,
     pub unfurl_id: Option<String>,
     pub source: Option<String>,
+    /// The sharer's locale, "that you can use when supplying blocks … in
+    /// the chat.unfurl API method" (events/link_shared).
+    #[serde(default)]
+    pub user_locale: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,9 @@
 //! escaped for mrkdwn, buttons stay within Slack's limits.
 
 use serde_json::{Value, json};
+
+use crate::i18n::Locale;
+use crate::t;
 use slack_morphism::prelude::*;
 
 /// `action_id` of the Join button in invites and calls.
@@ -90,23 +93,19 @@ pub fn prompt(text: &str, label: &str, action: &str, href: &str) -> Value {
 
 /// The DM an unlinked person gets when they message someone linked (or
 /// the app) and the space prompts: link your Slack account to the office.
-pub fn sync_prompt_dm(spaces: &[String], link_url: &str) -> (String, Value) {
+pub fn sync_prompt_dm(spaces: &[String], link_url: &str, l: Locale) -> (String, Value) {
     let names = spaces
         .iter()
         .map(|s| format!("*{}*", escape(s)))
         .collect::<Vec<_>>()
         .join(", ");
-    let text =
-        "Connect your Slack account to the virtual office so your messages reach people there."
-            .to_owned();
-    let md = format!(
-        "You are messaging people who work in the virtual office ({names}). Connect your Slack account so your messages reach them there, and you can join their rooms."
-    );
+    let text = t!(l, "sync-text");
+    let md = t!(l, "sync-body", spaces = names);
     let blocks = vec![
         section(&md)
-            .with_accessory(button("Sync now", SYNC_ACTION, link_url, None, true).into())
+            .with_accessory(button(&t!(l, "sync-button"), SYNC_ACTION, link_url, None, true).into())
             .into(),
-        context("You will be asked at most once a day."),
+        context(&t!(l, "sync-hint")),
     ];
     (text, blocks_json(blocks))
 }
@@ -119,18 +118,35 @@ pub fn invite_dm(
     space: &str,
     join_url: &str,
     extra: &InviteExtra<'_>,
+    l: Locale,
 ) -> (String, Value) {
-    let text = format!("{inviter} has invited you to meet in {room} ({space})");
-    let md = format!(
-        "*{}* has invited you to meet in *{}* ({})",
-        escape(inviter),
-        escape(room),
-        escape(space)
+    let text = t!(
+        l,
+        "invite-text",
+        inviter = inviter,
+        room = room,
+        space = space
+    );
+    let md = t!(
+        l,
+        "invite-body",
+        inviter = escape(inviter),
+        room = escape(room),
+        space = escape(space)
     );
     let mut blocks = vec![
         section(&md)
             .with_block_id(format!("{INVITE_BLOCK_PREFIX}{invite_id}").into())
-            .with_accessory(button("Join", JOIN_ACTION, join_url, Some(invite_id), true).into())
+            .with_accessory(
+                button(
+                    &t!(l, "join-button"),
+                    JOIN_ACTION,
+                    join_url,
+                    Some(invite_id),
+                    true,
+                )
+                .into(),
+            )
             .into(),
     ];
     if let Some(note) = extra.note {
@@ -139,7 +155,7 @@ pub fn invite_dm(
         blocks.push(section(&quoted.join("\n")).into());
     }
     if let Some(link) = extra.about.and_then(url) {
-        blocks.push(context(&format!("About <{link}|this message>")));
+        blocks.push(context(&t!(l, "invite-about", link = link.to_string())));
     }
     (text, blocks_json(blocks))
 }
@@ -165,11 +181,12 @@ pub fn call_to_room(
     join_url: &str,
     note: Option<&str>,
     mention: Option<&str>,
+    l: Locale,
 ) -> Value {
-    let (text, md) = call_words(caller, room, space, mention);
+    let (text, md) = call_words(caller, room, space, mention, l);
     let mut blocks: Vec<SlackBlock> = vec![
         section(&md)
-            .with_accessory(button("Join", JOIN_ACTION, join_url, None, true).into())
+            .with_accessory(button(&t!(l, "join-button"), JOIN_ACTION, join_url, None, true).into())
             .into(),
     ];
     if let Some(n) = note {
@@ -187,8 +204,9 @@ pub fn call_card(
     space: &str,
     call_id: &str,
     mention: Option<&str>,
+    l: Locale,
 ) -> Value {
-    let (text, md) = call_words(caller, room, space, mention);
+    let (text, md) = call_words(caller, room, space, mention, l);
     let mut v = reply(false, &text, vec![section(&md).into()]);
     if let Some(blocks) = v["blocks"].as_array_mut() {
         blocks.push(json!({"type": "call", "call_id": call_id}));
@@ -197,23 +215,39 @@ pub fn call_card(
 }
 
 /// A call's plain text (what notifications show) and its mrkdwn line.
-fn call_words(caller: &str, room: &str, space: &str, mention: Option<&str>) -> (String, String) {
-    let lead = mention.unwrap_or("Everyone:");
-    let text = format!(
-        "{lead} <@{caller}> is calling you to {} ({}). Join from Slack.",
-        escape(room),
-        escape(space)
+fn call_words(
+    caller: &str,
+    room: &str,
+    space: &str,
+    mention: Option<&str>,
+    l: Locale,
+) -> (String, String) {
+    let lead = mention
+        .map(str::to_owned)
+        .unwrap_or_else(|| t!(l, "call-lead-everyone"));
+    let text = t!(
+        l,
+        "call-text",
+        lead = lead.as_str(),
+        caller = caller,
+        room = escape(room),
+        space = escape(space)
     );
     let md = match mention {
-        Some(m) => format!(
-            "{m} <@{caller}> is calling you to *{}* in {}.",
-            escape(room),
-            escape(space)
+        Some(m) => t!(
+            l,
+            "call-body",
+            lead = m,
+            caller = caller,
+            room = escape(room),
+            space = escape(space)
         ),
-        None => format!(
-            "*Everyone*: <@{caller}> is calling you to *{}* in {}.",
-            escape(room),
-            escape(space)
+        None => t!(
+            l,
+            "call-body-everyone",
+            caller = caller,
+            room = escape(room),
+            space = escape(space)
         ),
     };
     (text, md)
@@ -221,28 +255,29 @@ fn call_words(caller: &str, room: &str, space: &str, mention: Option<&str>) -> (
 
 /// Who is in a room, for people: "Ada, Bob and 3 others" (at most five
 /// names), or "nobody".
-pub fn who(names: &[String]) -> String {
+pub fn who(names: &[String], l: Locale) -> String {
     const SHOWN: usize = 5;
+    let listed = |names: &[String]| {
+        names
+            .iter()
+            .map(|x| escape(x))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match names.len() {
-        0 => "nobody".into(),
+        0 => t!(l, "who-nobody"),
         1 => escape(&names[0]),
-        n if n <= SHOWN => format!(
-            "{} and {}",
-            names[..n - 1]
-                .iter()
-                .map(|x| escape(x))
-                .collect::<Vec<_>>()
-                .join(", "),
-            escape(&names[n - 1])
+        n if n <= SHOWN => t!(
+            l,
+            "who-two",
+            first = listed(&names[..n - 1]),
+            last = escape(&names[n - 1])
         ),
-        n => format!(
-            "{} and {} others",
-            names[..SHOWN - 1]
-                .iter()
-                .map(|x| escape(x))
-                .collect::<Vec<_>>()
-                .join(", "),
-            n - (SHOWN - 1)
+        n => t!(
+            l,
+            "who-many",
+            first = listed(&names[..SHOWN - 1]),
+            others = n - (SHOWN - 1)
         ),
     }
 }
@@ -254,16 +289,23 @@ pub fn room_unfurl(
     occupants: &[String],
     capacity: u32,
     join_url: &str,
+    l: Locale,
 ) -> Value {
     let md = format!("*{}* · {}", escape(room), escape(space));
     let now = match occupants.len() {
-        0 => "Nobody is in the room right now.".to_owned(),
-        n => format!("In the room now ({n}/{capacity}): {}", who(occupants)),
+        0 => t!(l, "unfurl-nobody"),
+        n => t!(
+            l,
+            "unfurl-now",
+            count = n,
+            capacity = capacity,
+            who = who(occupants, l)
+        ),
     };
     json!({
         "blocks": blocks_json(vec![
             section(&md)
-                .with_accessory(button("Join", JOIN_ACTION, join_url, None, true).into())
+                .with_accessory(button(&t!(l, "join-button"), JOIN_ACTION, join_url, None, true).into())
                 .into(),
             context(&now),
         ])
@@ -277,20 +319,23 @@ pub fn channel_welcome_dm(
     space: &str,
     occupants: &[String],
     join_url: &str,
+    l: Locale,
 ) -> (String, Value) {
-    let text = format!("Welcome! This channel meets in {room} ({space}) in the virtual office.");
-    let md = format!(
-        "Welcome to <#{channel}>! The channel meets in *{}* ({}) in the virtual office.",
-        escape(room),
-        escape(space)
+    let text = t!(l, "welcome-text", room = room, space = space);
+    let md = t!(
+        l,
+        "welcome-body",
+        channel = channel,
+        room = escape(room),
+        space = escape(space)
     );
     let now = match occupants.len() {
-        0 => "Nobody is there right now.".to_owned(),
-        _ => format!("There now: {}", who(occupants)),
+        0 => t!(l, "welcome-nobody"),
+        _ => t!(l, "welcome-now", who = who(occupants, l)),
     };
     let blocks = vec![
         section(&md)
-            .with_accessory(button("Join", JOIN_ACTION, join_url, None, true).into())
+            .with_accessory(button(&t!(l, "join-button"), JOIN_ACTION, join_url, None, true).into())
             .into(),
         context(&now),
     ];
@@ -298,14 +343,18 @@ pub fn channel_welcome_dm(
 }
 
 /// "42 minutes", "1 h 5 min", "under a minute".
-pub fn duration(secs: i64) -> String {
+pub fn duration(secs: i64, l: Locale) -> String {
     let mins = secs / 60;
     match mins {
-        0 => "under a minute".into(),
-        1 => "1 minute".into(),
-        m if m < 60 => format!("{m} minutes"),
-        m if m % 60 == 0 => format!("{} h", m / 60),
-        m => format!("{} h {} min", m / 60, m % 60),
+        0 => t!(l, "duration-under-minute"),
+        m if m < 60 => t!(l, "duration-minutes", minutes = m),
+        m if m % 60 == 0 => t!(l, "duration-hours", hours = m / 60),
+        m => t!(
+            l,
+            "duration-hours-minutes",
+            hours = m / 60,
+            minutes = m % 60
+        ),
     }
 }
 
@@ -316,47 +365,52 @@ pub fn meeting_summary(
     joined: &[String],
     duration_secs: i64,
     called_by: Option<&str>,
+    l: Locale,
 ) -> (String, Value) {
-    let how_long = duration(duration_secs);
-    let text = format!(
-        "The meeting in {room} ({space}) has ended: {} joined, {how_long}.",
-        match joined.len() {
-            0 => "nobody".to_owned(),
-            1 => "1 person".to_owned(),
-            n => format!("{n} people"),
-        }
+    let how_long = duration(duration_secs, l);
+    let text = t!(
+        l,
+        "summary-text",
+        room = room,
+        space = space,
+        count = joined.len(),
+        duration = how_long.as_str()
     );
-    let md = format!(
-        "The meeting in *{}* ({}) has ended after {how_long}.",
-        escape(room),
-        escape(space)
+    let md = t!(
+        l,
+        "summary-body",
+        room = escape(room),
+        space = escape(space),
+        duration = how_long.as_str()
     );
-    let mut details = format!("Joined: {}", who(joined));
+    let mut details = t!(l, "summary-joined", who = who(joined, l));
     if let Some(u) = called_by {
-        details.push_str(&format!(" · called by <@{u}>"));
+        details = t!(l, "summary-called-by", details = details, caller = u);
     }
     let blocks = vec![section(&md).into(), context(&details)];
     (text, blocks_json(blocks))
 }
 
 /// The unfurl of a join link that expired.
-pub fn expired_link_unfurl(command: &str) -> Value {
+pub fn expired_link_unfurl(command: &str, l: Locale) -> Value {
     json!({
-        "blocks": blocks_json(vec![context(&format!(
-            "This hallway join link has expired. Ask for a new one, or run `{}` to call people to a room.",
-            escape(command)
+        "blocks": blocks_json(vec![context(&t!(
+            l,
+            "unfurl-expired",
+            command = escape(command)
         ))])
     })
 }
 
-/// `/hallway help`.
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn durations_read_naturally() {
-        let d: Vec<String> = [0, 59, 60, 125, 3600, 3900, 7260].map(duration).to_vec();
+        let d: Vec<String> = [0, 59, 60, 125, 3600, 3900, 7260]
+            .map(|s| duration(s, Locale::En))
+            .to_vec();
         assert_eq!(
             d,
             [
@@ -372,14 +426,39 @@ mod tests {
     }
 
     #[test]
+    fn swedish_readers_read_swedish() {
+        let sv = Locale::Sv;
+        assert_eq!(duration(125, sv), "2 minuter");
+        assert_eq!(duration(60, sv), "1 minut");
+        let names = ["Ada".to_owned(), "Bo".to_owned(), "Cy".to_owned()];
+        assert_eq!(who(&names, sv), "Ada, Bo och Cy");
+        let (text, blocks) = invite_dm(
+            "i",
+            "Ada",
+            "Köket",
+            "HQ",
+            "https://h/j",
+            &InviteExtra::default(),
+            sv,
+        );
+        assert_eq!(text, "Ada har bjudit in dig till Köket (HQ)");
+        assert_eq!(blocks[0]["accessory"]["text"]["text"], "Gå med");
+        let (text, _) = meeting_summary("Köket", "HQ", &names, 3900, Some("U1"), sv);
+        assert_eq!(
+            text,
+            "Mötet i Köket (HQ) är slut: 3 personer var med, 1 h 5 min."
+        );
+    }
+
+    #[test]
     fn who_names_up_to_five_and_counts_the_rest() {
         let n = |k: usize| (1..=k).map(|i| format!("P{i}")).collect::<Vec<_>>();
-        assert_eq!(who(&[]), "nobody");
-        assert_eq!(who(&n(1)), "P1");
-        assert_eq!(who(&n(2)), "P1 and P2");
-        assert_eq!(who(&n(5)), "P1, P2, P3, P4 and P5");
-        assert_eq!(who(&n(8)), "P1, P2, P3, P4 and 4 others");
-        assert_eq!(who(&["<@U1>".to_owned()]), "&lt;@U1&gt;");
+        assert_eq!(who(&[], Locale::En), "nobody");
+        assert_eq!(who(&n(1), Locale::En), "P1");
+        assert_eq!(who(&n(2), Locale::En), "P1 and P2");
+        assert_eq!(who(&n(5), Locale::En), "P1, P2, P3, P4 and P5");
+        assert_eq!(who(&n(8), Locale::En), "P1, P2, P3, P4 and 4 others");
+        assert_eq!(who(&["<@U1>".to_owned()], Locale::En), "&lt;@U1&gt;");
     }
 
     #[test]
@@ -390,6 +469,7 @@ mod tests {
             &["Ada".into(), "Bob".into()],
             4,
             "https://h.example/join/t",
+            Locale::En,
         );
         let blocks = u["blocks"].as_array().unwrap();
         assert_eq!(blocks[0]["text"]["text"], "*Kitchen* · HQ");
@@ -398,7 +478,14 @@ mod tests {
             blocks[1]["elements"][0]["text"],
             "In the room now (2/4): Ada and Bob"
         );
-        let empty = room_unfurl("Kitchen", "HQ", &[], 4, "https://h.example/join/t");
+        let empty = room_unfurl(
+            "Kitchen",
+            "HQ",
+            &[],
+            4,
+            "https://h.example/join/t",
+            Locale::En,
+        );
         assert_eq!(
             empty["blocks"][1]["elements"][0]["text"],
             "Nobody is in the room right now."
@@ -411,7 +498,7 @@ mod tests {
             note: Some("standup\n<@U1> & co"),
             about: Some("https://t.slack.com/archives/C1/p1"),
         };
-        let (_, blocks) = invite_dm("inv1", "Ada", "K", "HQ", "https://h/j", &extra);
+        let (_, blocks) = invite_dm("inv1", "Ada", "K", "HQ", "https://h/j", &extra, Locale::En);
         assert_eq!(
             blocks[1]["text"]["text"],
             "> standup\n> &lt;@U1&gt; &amp; co"
@@ -424,7 +511,7 @@ mod tests {
             note: None,
             about: Some("not a link"),
         };
-        let (_, blocks) = invite_dm("inv1", "Ada", "K", "HQ", "https://h/j", &bad);
+        let (_, blocks) = invite_dm("inv1", "Ada", "K", "HQ", "https://h/j", &bad, Locale::En);
         assert_eq!(blocks.as_array().unwrap().len(), 1);
     }
 
@@ -437,6 +524,7 @@ mod tests {
             "HQ",
             "https://h.example/join/t",
             &InviteExtra::default(),
+            Locale::En,
         );
         assert_eq!(text, "Ada <script> has invited you to meet in Kitchen (HQ)");
         let b = &blocks[0];
@@ -462,6 +550,7 @@ mod tests {
             "https://h/j",
             Some("no room is empty"),
             None,
+            Locale::En,
         );
         assert_eq!(call["response_type"], "in_channel");
         assert_eq!(
@@ -476,6 +565,7 @@ mod tests {
             "https://h/j",
             None,
             Some("<!channel>"),
+            Locale::En,
         );
         assert!(
             loud["text"]

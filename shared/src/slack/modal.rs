@@ -10,6 +10,7 @@ use serde_json::Value;
 use slack_morphism::prelude::*;
 
 use super::messages::{button, context, escape, section};
+use crate::i18n::Locale;
 
 /// `callback_id` of the global shortcut "Meet in hallway" (manifest
 /// `features.shortcuts`).
@@ -30,6 +31,7 @@ pub fn title(text: &str) -> SlackBlockPlainTextOnly {
 /// A modal of text only (mrkdwn, escaped here), with an optional button
 /// that opens `href` and a footnote; its one button closes it.
 pub fn notice(
+    l: Locale,
     heading: &str,
     text: &str,
     link: Option<(&str, &str, &str)>,
@@ -43,13 +45,13 @@ pub fn notice(
     if let Some(f) = footnote {
         blocks.push(context(&escape(f)));
     }
-    view(heading, blocks)
+    view(l, heading, blocks)
 }
 
 /// A modal of `blocks` already built (their text escaped by the caller).
-pub fn view(heading: &str, blocks: Vec<SlackBlock>) -> Value {
+pub fn view(l: Locale, heading: &str, blocks: Vec<SlackBlock>) -> Value {
     let modal = SlackModalView::new(title(heading), blocks)
-        .with_close(title("Close"))
+        .with_close(title(&crate::t!(l, "modal-close")))
         .with_callback_id(MEET_CALLBACK.into());
     serde_json::to_value(SlackView::Modal(modal)).expect("Block Kit types serialise")
 }
@@ -61,6 +63,7 @@ mod tests {
     #[test]
     fn a_notice_is_a_modal_within_slacks_limits() {
         let v = notice(
+            Locale::Sv,
             "A heading much longer than Slack allows",
             "<b> & co",
             Some(("Authorize", "authorize", "https://example.com/a")),
@@ -72,5 +75,6 @@ mod tests {
         assert_eq!(v["blocks"][0]["text"]["text"], "&lt;b&gt; &amp; co");
         assert_eq!(v["blocks"][0]["accessory"]["url"], "https://example.com/a");
         assert!(v.get("submit").is_none());
+        assert_eq!(v["close"]["text"], "Stäng");
     }
 }

@@ -64,6 +64,10 @@ pub struct UserObject {
     /// Enterprise Grid: the user's organisation-wide identity.
     #[serde(default, deserialize_with = "lenient")]
     pub enterprise_user: Option<EnterpriseUser>,
+    /// `sv-SE`, `en-US`…: only when asked for with `include_locale`
+    /// (api.slack.com/changelog/2017-09-locale-locale-locale).
+    #[serde(default, deserialize_with = "lenient")]
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]

@@ -12,6 +12,8 @@
 //! to recognise a name in old history, but never lists them as people.
 
 use serde::{Deserialize, Serialize};
+
+use crate::i18n::Locale;
 use serde_json::Value;
 
 use crate::clock::SharedClock;
@@ -34,6 +36,19 @@ pub struct PeoplePage {
     pub next: Option<UserId>,
     /// Records read to fill this page.
     pub scanned: usize,
+}
+
+/// Pattern 29's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct LocaleRecord {
+    locale: String,
+}
+
+/// The language of a person's locale item (pattern 29), as a batched read
+/// returns it.
+pub fn locale_of(item: crate::table::Item) -> Result<Locale, TableError> {
+    let r: LocaleRecord = from_item(item)?;
+    Ok(Locale::from_tag(&r.locale))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +78,10 @@ pub struct Person {
     /// Their organisation (Enterprise Grid), when Slack said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_id: Option<String>,
+    /// Slack's `locale` when the read asked for it: on its way to its own
+    /// item (pattern 29, [`Directory::set_locale`]), not stored here.
+    #[serde(skip)]
+    pub locale: Option<String>,
 }
 
 impl Person {
@@ -92,6 +111,7 @@ impl Person {
                 .enterprise_user
                 .as_ref()
                 .and_then(|e| e.enterprise_id.clone()),
+            locale: user.locale.clone(),
             id,
         })
     }
@@ -236,6 +256,34 @@ impl Directory {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Remembers a person's Slack `locale` (`sv-SE`), as `users.list` or
+    /// `users.info` with `include_locale` gave it.
+    pub async fn set_locale(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        tag: &str,
+    ) -> Result<(), TableError> {
+        let mut item = record_item(
+            &keys::person_locale(team, user),
+            &LocaleRecord {
+                locale: tag.to_owned(),
+            },
+        )?;
+        item.insert("stored_at".into(), n(self.clock.now_secs()));
+        self.table.put(item, None).await
+    }
+
+    /// The language a person reads hallway in, when their Slack locale is
+    /// known.
+    pub async fn locale(&self, team: &TeamId, user: &UserId) -> Result<Option<Locale>, TableError> {
+        self.table
+            .get(&keys::person_locale(team, user))
+            .await?
+            .map(locale_of)
+            .transpose()
     }
 
     pub async fn get(&self, team: &TeamId, user: &UserId) -> Result<Option<Person>, TableError> {

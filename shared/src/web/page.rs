@@ -12,6 +12,7 @@ pub const STYLE: &str = include_str!("style.css");
 /// A page's frame: its `<head>`, an optional banner, and the heading, which
 /// is always the title.
 pub struct Layout<'a> {
+    lang: &'a str,
     title: &'a str,
     site: &'a str,
     banner: Option<&'a str>,
@@ -25,6 +26,7 @@ impl<'a> Layout<'a> {
     /// hallway's pages these are).
     pub fn new(title: &'a str, site: &'a str) -> Self {
         Self {
+            lang: "en",
             title,
             site,
             banner: None,
@@ -32,6 +34,13 @@ impl<'a> Layout<'a> {
             narrow: false,
             after_main: None,
         }
+    }
+
+    /// The page's language, a BCP 47 tag (`<html lang>`): "en" unless a
+    /// page says otherwise.
+    pub fn lang(mut self, tag: &'a str) -> Self {
+        self.lang = tag;
+        self
     }
 
     /// A line above the heading saying whose page this is.
@@ -61,7 +70,7 @@ impl<'a> Layout<'a> {
     pub fn render(self, main: Markup) -> Markup {
         html! {
             (DOCTYPE)
-            html lang="en" {
+            html lang=(self.lang) {
                 head {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
@@ -112,5 +121,14 @@ mod tests {
         );
         assert!(page.contains(r#"<body class="narrow">"#), "{page}");
         assert!(page.contains("<p class=\"muted\">a &lt; b</p>"), "{page}");
+    }
+
+    #[test]
+    fn a_page_can_say_its_language() {
+        let page = Layout::new("Hej", "hallway")
+            .lang("sv")
+            .render(html! { p { "body" } })
+            .into_string();
+        assert!(page.contains(r#"<html lang="sv">"#), "{page}");
     }
 }

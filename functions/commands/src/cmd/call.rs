@@ -8,6 +8,7 @@ use crate::grammar::Name;
 use crate::resolve::{Target, room_for};
 use hallway::jobs::{CallCard, CommandAction};
 use hallway::slack::messages;
+use hallway::t;
 use hallway::web::ApiError;
 use serde_json::Value;
 
@@ -42,7 +43,8 @@ impl Call {
 /// acknowledgement does not wait for. The worker falls back to the plain
 /// message when the workspace does not take the app as a Calls provider.
 pub(super) async fn call(cx: &Context<'_>, target: Target) -> Result<Value, ApiError> {
-    let (room, note) = match room_for(&target) {
+    let l = cx.locale;
+    let (room, note) = match room_for(&target, l) {
         Ok(x) => x,
         Err(reply) => return Ok(reply),
     };
@@ -63,8 +65,13 @@ pub(super) async fn call(cx: &Context<'_>, target: Target) -> Result<Value, ApiE
     {
         Ok(()) if carded => {
             return Ok(messages::ephemeral(
-                &format!("Starting a call in {} ({})…", room.name, target.space.name),
-                Some("Its card appears here in a moment, with who is in the room."),
+                &t!(
+                    l,
+                    "call-starting",
+                    room = room.name.as_str(),
+                    space = target.space.name.as_str()
+                ),
+                Some(&t!(l, "call-starting-hint")),
             ));
         }
         Ok(()) => {}
@@ -77,5 +84,6 @@ pub(super) async fn call(cx: &Context<'_>, target: Target) -> Result<Value, ApiE
         &cx.s.member_join_url(&target.space.id, &room.id, None),
         note.as_deref(),
         mention,
+        l,
     ))
 }

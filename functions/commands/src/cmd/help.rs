@@ -1,6 +1,8 @@
 //! `/hallway help`: what the command can do, answered without a read.
 
+use hallway::i18n::Locale;
 use hallway::slack::messages::{context, escape, reply, section};
+use hallway::t;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,24 +11,10 @@ pub struct Help;
 impl Help {
     /// `command` is the command as the workspace named it (`/hallway`, or
     /// another name an admin gave it in the manifest).
-    pub fn apply(&self, command: &str) -> Value {
-        let c = escape(command);
-        let md = format!(
-            "*{c}* pulls Slack colleagues into a room of your virtual office.\n\
-             • `{c}` calls this channel to the largest empty room\n\
-             • `{c} @ada @bob` invites people by DM (to the largest empty room)\n\
-             • `{c} @ada 'Main Office' Kitchen` invites them to a room of a space\n\
-             • `{c} 'Main Office' Kitchen` maps this channel to that room and invites its members\n\
-             • `{c} ?` opens a form to pick people, a room and a note (so does `{c}` alone in a DM with the app, and the *Meet in hallway* shortcut)\n\
-             • `{c} help` shows this"
-        );
-        let blocks = vec![
-            section(&md).into(),
-            context(
-                "Names with spaces go in quotes. Without a space name, the channel's room or your workspace's first space is used.",
-            ),
-        ];
-        reply(true, &format!("How to use {command}"), blocks)
+    pub fn apply(&self, command: &str, l: Locale) -> Value {
+        let md = t!(l, "help-body", command = escape(command));
+        let blocks = vec![section(&md).into(), context(&t!(l, "help-hint"))];
+        reply(true, &t!(l, "help-title", command = command), blocks)
     }
 }
 
@@ -36,7 +24,7 @@ mod tests {
 
     #[test]
     fn help_is_ephemeral_and_names_the_command() {
-        let v = Help.apply("/meet");
+        let v = Help.apply("/meet", Locale::En);
         assert_eq!(v["response_type"], "ephemeral");
         assert_eq!(v["text"], "How to use /meet");
         assert!(
@@ -45,5 +33,7 @@ mod tests {
                 .unwrap()
                 .contains("`/meet @ada @bob`")
         );
+        let sv = Help.apply("/meet", Locale::Sv);
+        assert_eq!(sv["text"], "Så använder du /meet");
     }
 }

@@ -7,6 +7,7 @@ use crate::resolve::room_for;
 use hallway::ids::{UserId, new_ordered_id};
 use hallway::jobs::CommandAction;
 use hallway::slack::messages::{self, escape};
+use hallway::t;
 use hallway::web::ApiError;
 use serde_json::Value;
 
@@ -31,11 +32,11 @@ impl Invite {
         let recipients: Vec<UserId> = self.mentions.into_iter().filter(|m| m != caller).collect();
         if recipients.is_empty() {
             return Ok(messages::ephemeral(
-                "You mentioned only yourself. Mention the people you want to meet.",
+                &t!(cx.locale, "invite-only-yourself"),
                 Some(&cx.hint()),
             ));
         }
-        let (room, note) = match room_for(&target) {
+        let (room, note) = match room_for(&target, cx.locale) {
             Ok(x) => x,
             Err(reply) => return Ok(reply),
         };
@@ -48,16 +49,14 @@ impl Invite {
         };
         cx.queue(&target.space, &room, action).await?;
         tracing::info!(invite_id, recipients = n, "invite queued");
-        let people = if n == 1 {
-            "1 person".to_owned()
-        } else {
-            format!("{n} people")
-        };
-        let text = format!(
-            "Inviting {people} to {} ({}). I'll tell you here who I reached.",
-            room.name, target.space.name
+        let text = t!(
+            cx.locale,
+            "invite-queued",
+            count = n,
+            room = room.name.as_str(),
+            space = target.space.name.as_str()
         );
-        let hint_text = note.unwrap_or_else(|| "Each gets a DM with a Join button.".into());
+        let hint_text = note.unwrap_or_else(|| t!(cx.locale, "invite-queued-hint"));
         Ok(messages::ephemeral(&text, Some(&escape(&hint_text))))
     }
 }

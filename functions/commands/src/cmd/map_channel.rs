@@ -11,6 +11,7 @@ use crate::resolve::Place;
 use hallway::ids::new_ordered_id;
 use hallway::jobs::CommandAction;
 use hallway::slack::messages;
+use hallway::t;
 use hallway::web::ApiError;
 use serde_json::Value;
 
@@ -53,17 +54,18 @@ impl MapChannel {
             Conversation::Channel => {}
             Conversation::GroupDm => {
                 return Ok(messages::ephemeral(
-                    "A group DM cannot meet in a room: only channels can be mapped to rooms.",
-                    Some(&format!(
-                        "Run it in a channel, or invite the people here with `{} @name @name {}`.",
-                        form.command,
-                        quoted(&room.name)
+                    &t!(cx.locale, "map-group-dm"),
+                    Some(&t!(
+                        cx.locale,
+                        "map-group-dm-hint",
+                        command = form.command.as_str(),
+                        room = quoted(&room.name)
                     )),
                 ));
             }
             Conversation::Dm => {
                 return Ok(messages::ephemeral(
-                    "Run this in the channel you want to map to the room.",
+                    &t!(cx.locale, "map-in-dm"),
                     Some(&cx.hint()),
                 ));
             }
@@ -79,11 +81,14 @@ impl MapChannel {
             .channel_name
             .as_deref()
             .map(|n| format!("#{n}"))
-            .unwrap_or_else(|| "this channel".into());
+            .unwrap_or_else(|| t!(cx.locale, "map-this-channel"));
         Ok(messages::ephemeral(
-            &format!(
-                "Mapping {channel} to {} ({}) and inviting its members. I'll tell you here how it went.",
-                room.name, space.name
+            &t!(
+                cx.locale,
+                "map-queued",
+                channel = channel,
+                room = room.name.as_str(),
+                space = space.name.as_str()
             ),
             None,
         ))

@@ -16,7 +16,7 @@ impl Meet {
     /// `Value::Null`: the form opened, and the command answers nothing.
     pub(super) async fn apply(&self, s: &Services, form: &SlashCommand) -> Result<Value, ApiError> {
         let Some(trigger_id) = form.trigger_id.clone().filter(|t| !t.is_empty()) else {
-            return Ok(Help.apply(&form.command));
+            return Ok(Help.apply(&form.command, super::reader(s, form).await));
         };
         let opening = Opening {
             team: form.team_id.clone(),
@@ -34,7 +34,7 @@ impl Meet {
         };
         match modal::open(s, opening).await? {
             Opened::Shown => Ok(Value::Null),
-            Opened::Refused(refusal) => Ok(refusal.ephemeral(s, &form.team_id)),
+            Opened::Refused(refusal, l) => Ok(refusal.ephemeral(s, &form.team_id, l)),
         }
     }
 }

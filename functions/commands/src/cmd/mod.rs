@@ -39,6 +39,7 @@ use crate::gate::gate;
 use crate::grammar::{self, GrammarError, Name, Parsed};
 use crate::resolve::{SpaceView, Target};
 use crate::routing::Routings;
+use hallway::i18n::Locale;
 use hallway::ids::OfficeUserId;
 use hallway::jobs::{self, CommandAction, CommandJob, Job};
 use hallway::queue::QueueError;
@@ -46,6 +47,7 @@ use hallway::services::Services;
 use hallway::slack::messages;
 use hallway::store::spaces::{Briefs, RoomBrief};
 use hallway::store::{ChannelRoute, TeamSpace};
+use hallway::t;
 use hallway::web::ApiError;
 use serde_json::Value;
 
@@ -83,7 +85,9 @@ impl Command {
 
     pub async fn apply(self, s: &Services, form: &SlashCommand) -> Result<Value, ApiError> {
         match &self {
-            Command::Help(help) => return Ok(help.apply(&form.command)),
+            Command::Help(help) => {
+                return Ok(help.apply(&form.command, reader(s, form).await));
+            }
             Command::Meet(meet) => return meet.apply(s, form).await,
             // A DM with the app has no channel to call: the form asks whom.
             Command::Call(call)
@@ -98,8 +102,7 @@ impl Command {
             Err(reply) => return Ok(reply),
         };
         match self {
-            Command::Help(help) => Ok(help.apply(&form.command)),
-            Command::Meet(meet) => meet.apply(s, form).await,
+            Command::Help(_) | Command::Meet(_) => unreachable!("answered above"),
             Command::Call(call) => call.apply(&cx).await,
             Command::Invite(invite) => invite.apply(&cx).await,
             Command::MapChannel(map) => map.apply(&cx).await,
@@ -108,19 +111,47 @@ impl Command {
 }
 
 /// `/hallway …` from a verified form to the reply Slack shows: a text that
-/// does not parse gets an ephemeral explanation.
-pub async fn run(s: &Services, form: &SlashCommand) -> Result<Value, ApiError> {
-    match Command::parse(&form.text) {
+/// does not parse gets an ephemeral explanation, a failure on our side one
+/// that says so, both in the caller's language.
+pub async fn run(s: &Services, form: &SlashCommand) -> Value {
+    let result = match Command::parse(&form.text) {
         Ok(command) => command.apply(s, form).await,
-        Err(e) => Ok(messages::ephemeral(
-            &e.to_string(),
-            Some(&hint(&form.command)),
-        )),
+        Err(e) => {
+            let l = reader(s, form).await;
+            Ok(messages::ephemeral(
+                &grammar_text(&e, l),
+                Some(&hint(&form.command, l)),
+            ))
+        }
+    };
+    match result {
+        Ok(reply) => reply,
+        Err(e) => crate::failed(&form.command, reader(s, form).await, e),
     }
 }
 
-pub(crate) fn hint(command: &str) -> String {
-    format!("Try `{command} help`.")
+/// The caller's language alone (help, a text that does not parse, a
+/// failure): one read; English when it fails too.
+async fn reader(s: &Services, form: &SlashCommand) -> Locale {
+    Routings::new(s.table.clone())
+        .locale(&form.team_id, &form.user_id)
+        .await
+        .unwrap_or_default()
+}
+
+fn grammar_text(e: &GrammarError, l: Locale) -> String {
+    match e {
+        GrammarError::UnclosedQuote(q) => t!(l, "grammar-unclosed-quote", quote = q.to_string()),
+        GrammarError::BadMention(m) => t!(l, "grammar-bad-mention", mention = m.as_str()),
+        GrammarError::ChannelMention => t!(l, "grammar-channel-mention"),
+        GrammarError::SpecialMention(n) => t!(l, "grammar-special-mention", name = n.as_str()),
+        GrammarError::Link => t!(l, "grammar-link"),
+        GrammarError::PlainAt(n) => t!(l, "grammar-plain-at", name = n.as_str()),
+    }
+}
+
+pub(crate) fn hint(command: &str, l: Locale) -> String {
+    t!(l, "command-hint", command = command)
 }
 
 /// What every command but help answers from: the request's one read,
@@ -136,6 +167,8 @@ pub(crate) struct Context<'a> {
     /// The install may register Slack Calls (`calls:write`): a call is
     /// posted as a Call card.
     calls: bool,
+    /// The caller's language.
+    locale: Locale,
 }
 
 impl<'a> Context<'a> {
@@ -150,9 +183,10 @@ impl<'a> Context<'a> {
         let routing = Routings::new(s.table.clone())
             .read(&form.team_id, &form.user_id, Some(&form.channel_id))
             .await?;
+        let locale = routing.locale;
         let ready = match gate(routing) {
             Ok(r) => r,
-            Err(refusal) => return Ok(Err(refusal.ephemeral(s, &form.team_id))),
+            Err(refusal) => return Ok(Err(refusal.ephemeral(s, &form.team_id, locale))),
         };
         Ok(Ok(Context {
             s,
@@ -162,6 +196,7 @@ impl<'a> Context<'a> {
             briefs: ready.briefs,
             route: ready.route,
             calls: ready.installation.has_scope(CALLS_SCOPE),
+            locale,
         }))
     }
 
@@ -175,12 +210,13 @@ impl<'a> Context<'a> {
             &self.briefs,
             self.route.as_ref(),
             names,
+            self.locale,
         )
         .await
     }
 
     fn hint(&self) -> String {
-        hint(&self.form.command)
+        hint(&self.form.command, self.locale)
     }
 
     fn conversation(&self) -> Conversation {

@@ -9,11 +9,13 @@
 //! characters, value at most 150; `initial_option` must be one of the
 //! options exactly.
 
+use hallway::i18n::Locale;
 use hallway::ids::{RoomId, SpaceId, UserId};
 use hallway::services::Services;
 use hallway::slack::messages::{context, escape};
 use hallway::slack::modal::{MEET_CALLBACK, title};
 use hallway::store::spaces::{RoomBrief, RoomChoice, choose};
+use hallway::t;
 use hallway::web::ApiError;
 use serde::Deserialize;
 use serde_json::Value;
@@ -67,24 +69,30 @@ pub(crate) async fn choices(s: &Services, ready: &Ready) -> Result<Choices, ApiE
 }
 
 /// The form for `o`, or a notice when no space has a room.
-pub(crate) async fn build(s: &Services, o: &Opening, ready: &Ready) -> Result<Value, ApiError> {
+pub(crate) async fn build(
+    s: &Services,
+    o: &Opening,
+    ready: &Ready,
+    l: Locale,
+) -> Result<Value, ApiError> {
     let c = choices(s, ready).await?;
     if c.spaces.iter().all(|(_, rooms)| rooms.is_empty()) {
         return Ok(hallway::slack::modal::notice(
-            "Meet in hallway",
-            "The office's spaces in this workspace have no rooms yet.",
+            l,
+            &t!(l, "modal-title"),
+            &t!(l, "modal-no-rooms"),
             None,
-            Some("Add a room in the office, then try again."),
+            Some(&t!(l, "modal-no-rooms-hint")),
         ));
     }
-    Ok(view(&c, &o.prefill, &o.meta))
+    Ok(view(&c, &o.prefill, &o.meta, l))
 }
 
-fn room_label(room: &RoomBrief) -> String {
+fn room_label(room: &RoomBrief, l: Locale) -> String {
     let seats = match (room.occupied, room.capacity) {
-        (0, _) => "empty".to_owned(),
-        (n, cap) if n >= cap && cap > 0 => "full".to_owned(),
-        (n, cap) => format!("{n} of {cap}"),
+        (0, _) => t!(l, "modal-seats-empty"),
+        (n, cap) if n >= cap && cap > 0 => t!(l, "modal-seats-full"),
+        (n, cap) => t!(l, "modal-seats", occupied = n, capacity = cap),
     };
     let suffix = format!(" · {seats}");
     let room_chars = 75 - suffix.chars().count();
@@ -101,26 +109,33 @@ pub(crate) fn parse_value(v: &str) -> Option<(SpaceId, RoomId)> {
     serde_json::from_str(v).ok()
 }
 
-fn option(space: &SpaceId, room: &RoomBrief) -> SlackBlockChoiceItem<SlackBlockPlainTextOnly> {
+fn option(
+    space: &SpaceId,
+    room: &RoomBrief,
+    l: Locale,
+) -> SlackBlockChoiceItem<SlackBlockPlainTextOnly> {
     SlackBlockChoiceItem::new(
-        SlackBlockPlainTextOnly::from(room_label(room)),
+        SlackBlockPlainTextOnly::from(room_label(room, l)),
         value(space, &room.id),
     )
 }
 
-pub(crate) fn view(c: &Choices, prefill: &[UserId], meta: &Meta) -> Value {
+pub(crate) fn view(c: &Choices, prefill: &[UserId], meta: &Meta, l: Locale) -> Value {
     let spaces: Vec<&(SpaceView, Vec<RoomBrief>)> =
         c.spaces.iter().filter(|(_, r)| !r.is_empty()).collect();
     let mut select = SlackBlockStaticSelectElement::new()
         .with_action_id(ROOM.into())
-        .with_placeholder(SlackBlockPlainTextOnly::from("Pick a room"));
+        .with_placeholder(SlackBlockPlainTextOnly::from(t!(
+            l,
+            "modal-room-placeholder"
+        )));
     let mut initial = None;
     let mut options_of = |space: &SpaceView, rooms: &[RoomBrief]| {
         rooms
             .iter()
             .take(OPTIONS_MAX)
             .map(|r| {
-                let o = option(&space.id, r);
+                let o = option(&space.id, r, l);
                 if c.default.as_ref() == Some(&(space.id.clone(), r.id.clone())) {
                     initial = Some(o.clone());
                 }
@@ -130,7 +145,7 @@ pub(crate) fn view(c: &Choices, prefill: &[UserId], meta: &Meta) -> Value {
     };
     let label = if let [(space, rooms)] = spaces.as_slice() {
         select = select.with_options(options_of(space, rooms));
-        format!("Room in {}", space.name)
+        t!(l, "modal-room-in", space = space.name.as_str())
     } else {
         let groups = spaces
             .iter()
@@ -141,14 +156,17 @@ pub(crate) fn view(c: &Choices, prefill: &[UserId], meta: &Meta) -> Value {
             })
             .collect();
         select = select.with_option_groups(groups);
-        "Room".to_owned()
+        t!(l, "modal-room")
     };
     if let Some(i) = initial {
         select = select.with_initial_option(i);
     }
     let mut people = SlackBlockMultiUsersSelectElement::new()
         .with_action_id(PEOPLE.into())
-        .with_placeholder(SlackBlockPlainTextOnly::from("Who should join you?"));
+        .with_placeholder(SlackBlockPlainTextOnly::from(t!(
+            l,
+            "modal-people-placeholder"
+        )));
     if !prefill.is_empty() {
         people = people.with_initial_users(prefill.iter().map(|u| u.to_string()).collect());
     }
@@ -156,28 +174,37 @@ pub(crate) fn view(c: &Choices, prefill: &[UserId], meta: &Meta) -> Value {
         .with_action_id(NOTE.into())
         .with_multiline(true)
         .with_max_length(NOTE_MAX)
-        .with_placeholder(SlackBlockPlainTextOnly::from("What is it about?"));
+        .with_placeholder(SlackBlockPlainTextOnly::from(t!(
+            l,
+            "modal-note-placeholder"
+        )));
     let mut blocks: Vec<SlackBlock> = vec![
-        SlackInputBlock::new(SlackBlockPlainTextOnly::from("People"), people.into())
-            .with_block_id(PEOPLE.into())
-            .into(),
+        SlackInputBlock::new(
+            SlackBlockPlainTextOnly::from(t!(l, "modal-people")),
+            people.into(),
+        )
+        .with_block_id(PEOPLE.into())
+        .into(),
         SlackInputBlock::new(SlackBlockPlainTextOnly::from(label.as_str()), select.into())
             .with_block_id(ROOM.into())
             .into(),
-        SlackInputBlock::new(SlackBlockPlainTextOnly::from("Note"), note.into())
-            .with_block_id(NOTE.into())
-            .with_optional(true)
-            .into(),
+        SlackInputBlock::new(
+            SlackBlockPlainTextOnly::from(t!(l, "modal-note")),
+            note.into(),
+        )
+        .with_block_id(NOTE.into())
+        .with_optional(true)
+        .into(),
     ];
     let footnote = if meta.about.is_some() {
-        "Each person gets a DM with a Join button and a link to the message."
+        t!(l, "modal-footnote-about")
     } else {
-        "Each person gets a DM with a Join button."
+        t!(l, "modal-footnote")
     };
-    blocks.push(context(&escape(footnote)));
-    let modal = SlackModalView::new(title("Meet in hallway"), blocks)
-        .with_submit(title("Send invites"))
-        .with_close(title("Cancel"))
+    blocks.push(context(&escape(&footnote)));
+    let modal = SlackModalView::new(title(&t!(l, "modal-title")), blocks)
+        .with_submit(title(&t!(l, "modal-submit")))
+        .with_close(title(&t!(l, "modal-cancel")))
         .with_callback_id(MEET_CALLBACK.into())
         .with_private_metadata(meta.encode());
     serde_json::to_value(SlackView::Modal(modal)).expect("Block Kit types serialise")
@@ -265,7 +292,7 @@ mod tests {
             default: Some((SpaceId::new("sp1").unwrap(), RoomId::new("r2").unwrap())),
         };
         let u = UserId::new("U2").unwrap();
-        let v = view(&c, std::slice::from_ref(&u), &Meta::default());
+        let v = view(&c, std::slice::from_ref(&u), &Meta::default(), Locale::En);
         assert_eq!(v["callback_id"], MEET_CALLBACK);
         assert_eq!(v["blocks"][0]["element"]["initial_users"], json!(["U2"]));
         let select = &v["blocks"][1]["element"];
@@ -289,7 +316,7 @@ mod tests {
             ],
             default: None,
         };
-        let v = view(&c, &[], &Meta::default());
+        let v = view(&c, &[], &Meta::default(), Locale::En);
         let select = &v["blocks"][1]["element"];
         let groups = select["option_groups"].as_array().unwrap();
         assert_eq!(groups.len(), 2);
@@ -302,7 +329,16 @@ mod tests {
     #[test]
     fn a_long_room_name_is_cut_to_fit_the_option() {
         let long = "x".repeat(200);
-        assert_eq!(room_label(&room("r", &long, 0, 2)).chars().count(), 75);
+        assert_eq!(
+            room_label(&room("r", &long, 0, 2), Locale::En)
+                .chars()
+                .count(),
+            75
+        );
+        assert_eq!(
+            room_label(&room("r", "Köket", 3, 8), Locale::Sv),
+            "Köket · 3 av 8"
+        );
     }
 
     #[test]

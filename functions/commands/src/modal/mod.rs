@@ -18,6 +18,7 @@
 pub(crate) mod form;
 pub(crate) mod submit;
 
+use hallway::i18n::Locale;
 use hallway::ids::{ChannelId, TeamId, UserId};
 use hallway::jobs::MessageRef;
 use hallway::secrets::Secret;
@@ -94,8 +95,9 @@ pub(crate) enum Opened {
     /// The form, or a modal saying why not (not linked, no space).
     Shown,
     /// Nothing could be shown: the app cannot call Slack for this team.
-    /// The caller says it where it can (an ephemeral reply).
-    Refused(Refusal),
+    /// The caller says it where it can (an ephemeral reply), in the
+    /// person's language.
+    Refused(Refusal, Locale),
 }
 
 /// Shows the form (or why not) within the acknowledgement: one batched
@@ -107,11 +109,15 @@ pub(crate) async fn open(s: &Services, o: Opening) -> Result<Opened, ApiError> {
     // A refusal past the installation check (not linked, no space) still
     // shows as a modal, with the installation's token.
     let installed = routing.installation.clone();
+    let locale = routing.locale;
     let (view, installation) = match gate(routing) {
-        Ok(ready) => (form::build(s, &o, &ready).await?, ready.installation),
+        Ok(ready) => (
+            form::build(s, &o, &ready, locale).await?,
+            ready.installation,
+        ),
         Err(refusal) => match installed.filter(|_| refusal.can_reach_slack()) {
-            Some(i) => (refusal.modal(s, &o.team), i),
-            None => return Ok(Opened::Refused(refusal)),
+            Some(i) => (refusal.modal(s, &o.team, locale), i),
+            None => return Ok(Opened::Refused(refusal, locale)),
         },
     };
     let token = bot_token(s, &installation).await?;

@@ -14,6 +14,7 @@ use hallway::jobs::{self, CommandAction, CommandJob, Job};
 use hallway::services::Services;
 use hallway::slack::messages::{context, escape, section};
 use hallway::slack::modal;
+use hallway::t;
 use hallway::web::ApiError;
 use serde_json::{Value, json};
 
@@ -51,9 +52,10 @@ pub(crate) async fn submit(s: &Services, sub: Submission<'_>) -> Result<Value, A
     let routing = Routings::new(s.table.clone())
         .read(sub.team, sub.user, meta.channel.as_ref())
         .await?;
+    let l = routing.locale;
     let ready = match gate(routing) {
         Ok(r) => r,
-        Err(refusal) => return Ok(update(refusal.modal(s, sub.team))),
+        Err(refusal) => return Ok(update(refusal.modal(s, sub.team, l))),
     };
     let form = Submitted::read(sub.values);
     let mut wrong = Vec::new();
@@ -67,16 +69,12 @@ pub(crate) async fn submit(s: &Services, sub: Submission<'_>) -> Result<Value, A
     let mut rooms = Rooms::new(s, &ready.team_spaces, &ready.briefs);
     let target = match &form.room {
         None => {
-            wrong.push((ROOM, "Pick a room.".to_owned()));
+            wrong.push((ROOM, t!(l, "modal-error-room")));
             None
         }
         Some((space_id, room_id)) => match rooms.get(space_id).await? {
             None => {
-                wrong.push((
-                    ROOM,
-                    "That space is no longer connected to this workspace. Pick another room."
-                        .to_owned(),
-                ));
+                wrong.push((ROOM, t!(l, "modal-error-space-gone")));
                 None
             }
             Some((space, list)) => match list.into_iter().find(|r| r.id == *room_id) {
@@ -84,7 +82,7 @@ pub(crate) async fn submit(s: &Services, sub: Submission<'_>) -> Result<Value, A
                 None => {
                     wrong.push((
                         ROOM,
-                        format!("That room was removed from {}. Pick another.", space.name),
+                        t!(l, "modal-error-room-gone", space = space.name.as_str()),
                     ));
                     None
                 }
@@ -140,21 +138,16 @@ pub(crate) async fn submit(s: &Services, sub: Submission<'_>) -> Result<Value, A
         recipients = n,
         "invite queued from the meet form"
     );
-    let people = if n == 1 {
-        "1 person".to_owned()
-    } else {
-        format!("{n} people")
-    };
-    let text = format!(
-        "Inviting {people} to *{}* ({})…",
-        escape(&room.name),
-        escape(&space.name)
+    let text = t!(
+        l,
+        "modal-inviting",
+        count = n,
+        room = escape(&room.name),
+        space = escape(&space.name)
     );
     let blocks = vec![
         section(&text).into(),
-        context(
-            "Who was reached shows here in a moment. You can close this: I'll send it to you in a DM instead.",
-        ),
+        context(&escape(&t!(l, "modal-inviting-hint"))),
     ];
-    Ok(update(modal::view("Meet in hallway", blocks)))
+    Ok(update(modal::view(l, &t!(l, "modal-title"), blocks)))
 }

@@ -46,6 +46,8 @@ pub async fn opened(
 
 async fn view_for(w: &Worker, team: &TeamId, user: &UserId) -> Result<Value, JobError> {
     let s = &w.services;
+    // app_home_opened carries no locale (events/app_home_opened).
+    let l = crate::reader_locale(w, team, user).await;
     let spaces = s.spaces();
     let team_spaces: Vec<_> = spaces
         .for_team(team)
@@ -62,7 +64,7 @@ async fn view_for(w: &Worker, team: &TeamId, user: &UserId) -> Result<Value, Job
     else {
         let link = format!("{}?team={team}", s.config.endpoint(LOGIN_PATH));
         let names: Vec<String> = team_spaces.iter().map(|t| t.space_name.clone()).collect();
-        return Ok(home::link_prompt_view(&link, &names));
+        return Ok(home::link_prompt_view(&link, &names, l));
     };
     let members = s.members();
     let mut known = HashMap::new();
@@ -113,6 +115,5 @@ async fn view_for(w: &Worker, team: &TeamId, user: &UserId) -> Result<Value, Job
     }
     // Slack shows the time in the reader's own time zone.
     let now = s.clock.now_secs();
-    let updated = format!("<!date^{now}^{{date_short_pretty}} at {{time}}|just now>");
-    Ok(home::home_view(&out, &updated))
+    Ok(home::home_view(&out, now, l))
 }

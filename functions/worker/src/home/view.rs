@@ -5,6 +5,9 @@
 //! 100 blocks per view.
 
 use serde_json::{Value, json};
+
+use hallway::i18n::Locale;
+use hallway::t;
 use slack_morphism::prelude::*;
 
 use hallway::slack::messages::{
@@ -52,41 +55,48 @@ fn view(blocks: Vec<SlackBlock>) -> Value {
     json!({ "type": "home", "blocks": blocks_json(blocks) })
 }
 
-fn room_block(r: &HomeRoom) -> SlackBlock {
-    let mark = if r.home { " (your home room)" } else { "" };
+fn room_block(r: &HomeRoom, l: Locale) -> SlackBlock {
+    let mark = if r.home {
+        t!(l, "home-your-home-room")
+    } else {
+        String::new()
+    };
     let md = format!(
         "*{}*{mark} · {}/{}\n{}",
         escape(&r.name),
         r.occupants.len(),
         r.capacity,
         match r.occupants.len() {
-            0 => "Empty".to_owned(),
-            _ => who(&r.occupants),
+            0 => t!(l, "home-empty"),
+            _ => who(&r.occupants, l),
         }
     );
     section(&md)
-        .with_accessory(link_button("Join", JOIN_ACTION, &r.join_url, r.home).into())
+        .with_accessory(link_button(&t!(l, "join-button"), JOIN_ACTION, &r.join_url, r.home).into())
         .into()
 }
 
-fn starred_text(starred: &[Starred]) -> String {
+fn starred_text(starred: &[Starred], l: Locale) -> String {
     let each: Vec<String> = starred
         .iter()
         .map(|p| match &p.room {
-            Some(room) => format!("{} (in {})", escape(&p.name), escape(room)),
-            None => format!("{} (not in a room)", escape(&p.name)),
+            Some(room) => t!(
+                l,
+                "home-starred-in",
+                name = escape(&p.name),
+                room = escape(room)
+            ),
+            None => t!(l, "home-starred-nowhere", name = escape(&p.name)),
         })
         .collect();
-    format!("*Starred:* {}", each.join(", "))
+    t!(l, "home-starred", people = each.join(", "))
 }
 
 /// The Home tab of a linked person. `updated` says when it was drawn.
-pub fn home_view(spaces: &[HomeSpace], updated: &str) -> Value {
+pub fn home_view(spaces: &[HomeSpace], updated_at: i64, l: Locale) -> Value {
     let mut blocks: Vec<SlackBlock> = Vec::new();
     if spaces.is_empty() {
-        blocks.push(
-            section("You are not in any space of the virtual office connected to this workspace yet. Ask an admin to connect one, or open the office.").into(),
-        );
+        blocks.push(section(&t!(l, "home-no-space")).into());
     }
     // Reserve room for each space's fixed blocks and the footer, then
     // share what is left among rooms.
@@ -94,26 +104,30 @@ pub fn home_view(spaces: &[HomeSpace], updated: &str) -> Value {
     let budget = MAX_BLOCKS.saturating_sub(spaces.len() * fixed_per_space + 1);
     let mut rooms_left = budget;
     for space in spaces {
-        let default = if space.default { " (default)" } else { "" };
+        let default = if space.default {
+            t!(l, "home-default")
+        } else {
+            String::new()
+        };
         blocks.push(header(&format!("{}{default}", space.name)));
         let mut intro = String::new();
         if let Some(home) = space.rooms.iter().find(|r| r.home) {
-            intro.push_str(&format!("*Home room:* {}", escape(&home.name)));
+            intro.push_str(&t!(l, "home-home-room", room = escape(&home.name)));
         }
         if !space.starred.is_empty() {
             if !intro.is_empty() {
                 intro.push('\n');
             }
-            intro.push_str(&starred_text(&space.starred));
+            intro.push_str(&starred_text(&space.starred, l));
         }
         if intro.is_empty() {
-            intro = "Set a home room and star people in the office to see them here.".into();
+            intro = t!(l, "home-intro");
         }
         blocks.push(
             section(&intro)
                 .with_accessory(
                     link_button(
-                        "Open the office",
+                        &t!(l, "home-open-office"),
                         OPEN_OFFICE_ACTION,
                         &space.office_url,
                         false,
@@ -123,33 +137,42 @@ pub fn home_view(spaces: &[HomeSpace], updated: &str) -> Value {
                 .into(),
         );
         if space.rooms.is_empty() {
-            blocks.push(context("This space has no rooms yet."));
+            blocks.push(context(&t!(l, "home-no-rooms")));
         }
         let shown = space.rooms.len().min(rooms_left);
         for r in &space.rooms[..shown] {
-            blocks.push(room_block(r));
+            blocks.push(room_block(r, l));
         }
         rooms_left -= shown;
         if shown < space.rooms.len() {
-            blocks.push(context(&format!(
-                "{} more rooms in the office.",
-                space.rooms.len() - shown
+            blocks.push(context(&t!(
+                l,
+                "home-more-rooms",
+                count = space.rooms.len() - shown
             )));
         }
         blocks.push(SlackDividerBlock::new().into());
     }
-    blocks.push(context(&format!("Updated {updated}")));
+    // Slack formats the date in the reader's own settings; the words
+    // around it are ours.
+    let when = format!(
+        "<!date^{updated_at}^{}|{}>",
+        t!(l, "home-date-format"),
+        t!(l, "home-just-now")
+    );
+    blocks.push(context(&t!(l, "home-updated", when = when)));
     blocks.truncate(MAX_BLOCKS);
     view(blocks)
 }
 
 /// The Home tab of someone whose Slack account is not linked yet.
-pub fn link_prompt_view(link_url: &str, spaces: &[String]) -> Value {
+pub fn link_prompt_view(link_url: &str, spaces: &[String], l: Locale) -> Value {
     let names = match spaces.len() {
         0 => String::new(),
-        _ => format!(
-            " Your workspace meets in {}.",
-            spaces
+        _ => t!(
+            l,
+            "home-meets-in",
+            spaces = spaces
                 .iter()
                 .map(|s| format!("*{}*", escape(s)))
                 .collect::<Vec<_>>()
@@ -158,11 +181,9 @@ pub fn link_prompt_view(link_url: &str, spaces: &[String]) -> Value {
     };
     view(vec![
         header("hallway"),
-        section(&format!(
-            "Connect your Slack account to the virtual office to see your spaces, who is in each room, and join them from here.{names}"
-        ))
-        .with_accessory(link_button("Connect", SYNC_ACTION, link_url, true).into())
-        .into(),
+        section(&t!(l, "home-connect-body", spaces = names))
+            .with_accessory(link_button(&t!(l, "home-connect"), SYNC_ACTION, link_url, true).into())
+            .into(),
     ])
 }
 
@@ -199,7 +220,8 @@ mod tests {
                     },
                 ],
             }],
-            "12:00 UTC",
+            1_700_000_000,
+            Locale::En,
         );
         assert_eq!(v["type"], "home");
         let b = v["blocks"].as_array().unwrap();
@@ -228,11 +250,19 @@ mod tests {
                 starred: vec![],
             })
             .collect();
-        let v = home_view(&spaces, "now");
+        let v = home_view(&spaces, 1_700_000_000, Locale::En);
         let b = v["blocks"].as_array().unwrap();
         assert!(b.len() <= MAX_BLOCKS, "{}", b.len());
         let text = v.to_string();
         assert!(text.contains("more rooms in the office"));
-        assert!(text.contains("Updated now"));
+        assert!(
+            text.contains("Updated <!date^1700000000^{date_short_pretty} at {time}|just now>"),
+            "{text}"
+        );
+        let sv = home_view(&spaces, 1_700_000_000, Locale::Sv).to_string();
+        assert!(
+            sv.contains("Uppdaterad <!date^1700000000^{date_short_pretty} kl. {time}|nyss>"),
+            "{sv}"
+        );
     }
 }
