@@ -45,7 +45,7 @@ pub enum Job {
     Prompt(PromptJob),
     /// What a `/hallway` answered and left to be done: its records (the
     /// meeting, the invite, the channel's mapping) and its fan-out.
-    Command(CommandJob),
+    Command(Box<CommandJob>),
     /// A Slack Call card's participants brought up to date.
     CallSync(CallSyncJob),
 }
@@ -150,6 +150,9 @@ pub enum CommandAction {
     Invite {
         invite_id: String,
         recipients: Vec<UserId>,
+        /// The meet form's "also call the channel": a call card too.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        call: Option<CallCard>,
     },
     /// `/hallway 'space' 'room'` in a channel: if the caller is a member of
     /// the space, the channel meets in the room from now on and its
@@ -167,6 +170,14 @@ pub struct CallCard {
     /// "No room of HQ is empty; …".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Where the card goes when the job has no `response_url` of its own
+    /// (the meet form's, whose results show in the modal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_url: Option<String>,
+    /// Fixed when the call was asked for: the Call's
+    /// `external_unique_id`, so a redelivered job registers the same one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// A meeting's Slack Call lists other people than its room holds: bring
@@ -176,6 +187,11 @@ pub struct CallSyncJob {
     pub team_id: TeamId,
     pub space_id: SpaceId,
     pub room_id: RoomId,
+    /// A check queued when the Call was registered, a day on: a Call whose
+    /// meeting never started, or is gone, or whose room is gone, is ended
+    /// (nothing else would end it); one still going is checked again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -446,6 +462,8 @@ mod tests {
             card: Some(CallCard {
                 mention: Some("<!here>".into()),
                 note: None,
+                response_url: None,
+                key: None,
             }),
         };
         let text = serde_json::to_string(&card).unwrap();

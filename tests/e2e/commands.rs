@@ -905,7 +905,7 @@ async fn an_invite_to_a_room_removed_meanwhile_sends_nothing_and_says_why() {
     let attic = spaces.add_room(&o.hq, "Attic", 4).await.unwrap();
     spaces.delete_room(&o.hq, &attic.id).await.unwrap();
     // What a command answered from a brief that had not caught up.
-    let job = hallway::jobs::Job::Command(hallway::jobs::CommandJob {
+    let job = hallway::jobs::Job::Command(Box::new(hallway::jobs::CommandJob {
         command: "/hallway".into(),
         team_id: demo(),
         channel_id: ChannelId::new(GENERAL).unwrap(),
@@ -925,8 +925,9 @@ async fn an_invite_to_a_room_removed_meanwhile_sends_nothing_and_says_why() {
         action: hallway::jobs::CommandAction::Invite {
             invite_id: "01invite0attic".into(),
             recipients: vec![UserId::new("U0DEMO02").unwrap()],
+            call: None,
         },
-    });
+    }));
     hallway::jobs::enqueue(app.services.queue.as_ref(), &job, std::time::Duration::ZERO)
         .await
         .unwrap();
@@ -952,7 +953,7 @@ async fn an_invite_to_a_room_removed_meanwhile_sends_nothing_and_says_why() {
 async fn a_command_job_delivered_twice_writes_one_invite_and_sends_each_dm_once() {
     let Some(app) = spawn_app().await else { return };
     let o = office(&app).await;
-    let job = hallway::jobs::Job::Command(hallway::jobs::CommandJob {
+    let job = hallway::jobs::Job::Command(Box::new(hallway::jobs::CommandJob {
         command: "/hallway".into(),
         team_id: demo(),
         channel_id: ChannelId::new(GENERAL).unwrap(),
@@ -975,8 +976,9 @@ async fn a_command_job_delivered_twice_writes_one_invite_and_sends_each_dm_once(
                 UserId::new("U0DEMO02").unwrap(),
                 UserId::new("U0DEMO03").unwrap(),
             ],
+            call: None,
         },
-    });
+    }));
     let queue = app.services.queue.as_ref();
     hallway::jobs::enqueue(queue, &job, std::time::Duration::ZERO)
         .await

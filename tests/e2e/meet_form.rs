@@ -229,3 +229,129 @@ async fn someone_not_linked_sees_why_in_the_modal_and_a_removed_app_says_so_in_t
     let said = app.slack.responses(&out.response_id);
     assert!(words(&Value::from(said)).contains("reinstall"), "{out:?}");
 }
+
+#[tokio::test]
+async fn meet_about_a_reply_adds_the_people_of_its_stored_thread() {
+    use hallway_tests::demo::{BOT, DAVE, bridged_office};
+    let Some((app, o)) = bridged_office(&[
+        "channels:history",
+        "channels:join",
+        "channels:read",
+        "groups:history",
+    ])
+    .await
+    else {
+        return;
+    };
+    hallway_tests::demo::link_ada_with_token(
+        &app,
+        &["channels:read", "groups:read", "channels:history", "groups:history", "chat:write"],
+    )
+    .await;
+    // #design is the Hall's chat: hallway keeps its messages.
+    let (code, body) = app
+        .api(
+            http::Method::PUT,
+            &format!("/api/v1/spaces/{}/channels/{DESIGN}/mapping", o.hq),
+            Some(&app.token("ada", &[(&o.hq, hallway::store::Role::Admin)])),
+            Some(json!({"room_id": o.hall})),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        app.slack
+            .channel_members(TEAM, DESIGN)
+            .contains(&BOT.to_owned())
+    );
+    assert!(app.slack.join_channel(TEAM, DESIGN, DAVE));
+    let parent = app.slack.post_as(TEAM, DESIGN, BOB, "New logo?", None);
+    let reply = app.slack.post_as(TEAM, DESIGN, CAROL, "Yes", Some(&parent));
+    app.slack
+        .post_as(TEAM, DESIGN, DAVE, "Me too", Some(&parent));
+    app.eventually("the thread stored", || async {
+        let thread = hallway::ids::MessageTs::new(parent.as_str()).unwrap();
+        let channel = hallway::ids::ChannelId::new(DESIGN).unwrap();
+        let (replies, _) = app
+            .services
+            .chat()
+            .thread_replies(
+                &hallway_tests::demo::team(),
+                &channel,
+                &thread,
+                None,
+                10,
+                100,
+            )
+            .await
+            .unwrap();
+        replies.len() == 2
+    })
+    .await;
+    // On a reply, Slack's payload names only its author and the parent's;
+    // Dave comes from the stored thread.
+    app.slack
+        .run_message_shortcut(TEAM, DESIGN, ALICE, &reply, "meet_about_this")
+        .await;
+    let view = app.slack.open_view(TEAM, ALICE).expect("the form is open");
+    assert_eq!(
+        view["blocks"][0]["element"]["initial_users"],
+        json!([CAROL, BOB, DAVE])
+    );
+}
+
+#[tokio::test]
+async fn the_form_opened_in_a_channel_can_also_call_it_with_a_card() {
+    use hallway_tests::demo::{OFFICE_SCOPES, install_demo};
+    let Some(app) = spawn_app().await else { return };
+    office(&app).await;
+    install_demo(
+        &app,
+        &[OFFICE_SCOPES, &["calls:read", "calls:write"]].concat(),
+    )
+    .await;
+    let out = app
+        .slack
+        .run_command(TEAM, GENERAL, ALICE, "/hallway", "?")
+        .await;
+    let view = app.slack.open_view(TEAM, ALICE).expect("the form is open");
+    let call = view["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["block_id"] == "call")
+        .cloned()
+        .expect("a call option in a channel");
+    assert_eq!(
+        call["element"]["options"][0]["text"]["text"],
+        "Also call #general to the room"
+    );
+    let hall = room_select(&view)["initial_option"].clone();
+    let mut v = values(&[BOB], &hall, None);
+    v["call"] = json!({"call": {"type": "checkboxes", "selected_options": [call["element"]["options"][0]]}});
+    let sent = app.slack.submit_view(TEAM, ALICE, v).await;
+    assert_eq!(sent.response_action.as_deref(), Some("update"));
+    app.eventually("the card in #general and Bob invited", || async {
+        let card = app
+            .slack
+            .responses(&out.response_id)
+            .iter()
+            .any(|r| r["response_type"] == "in_channel" && r.to_string().contains("\"call\""));
+        card && invites_to(&app, BOB).len() == 1
+    })
+    .await;
+    // The modal still says who was reached.
+    app.eventually("the modal's summary", || async {
+        app.slack
+            .open_view(TEAM, ALICE)
+            .is_some_and(|v| words(&v["blocks"]).contains("1 of 1 reached"))
+    })
+    .await;
+    // In a DM there is no channel to call.
+    app.slack.close_view(TEAM, ALICE).await;
+    let dm = app.slack.dm_between(TEAM, ALICE, hallway_tests::demo::BOT);
+    app.slack
+        .run_command(TEAM, &dm, ALICE, "/hallway", "")
+        .await;
+    let view = app.slack.open_view(TEAM, ALICE).unwrap();
+    assert!(!words(&view["blocks"]).contains("\"call\""), "{view}");
+}

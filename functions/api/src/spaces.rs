@@ -255,6 +255,7 @@ async fn end_meetings(s: &Services, space: &Space, rooms: &[Room]) -> Result<(),
             team_id: m.team_id.clone(),
             space_id: m.space_id.clone(),
             room_id: m.room_id.clone(),
+            expiry_of: None,
         });
         // The next snapshot finds it stale again: nothing to put back.
         if let Err(e) = jobs::enqueue(s.queue.as_ref(), &job, Duration::ZERO).await {

@@ -144,6 +144,23 @@ struct ShortcutMessage {
     parent_user_id: Option<String>,
     #[serde(default)]
     reply_users: Vec<String>,
+    #[serde(default)]
+    reply_users_count: Option<usize>,
+    #[serde(default)]
+    thread_ts: Option<String>,
+}
+
+impl ShortcutMessage {
+    /// The thread it belongs to, when the payload cannot name all of the
+    /// thread's people: a reply (the payload names only its parent's
+    /// author), or a parent with more repliers than `reply_users` lists.
+    fn thread_beyond_payload(&self) -> Option<&str> {
+        let thread = self.thread_ts.as_deref()?;
+        let more = self
+            .reply_users_count
+            .is_some_and(|n| n > self.reply_users.len());
+        (thread != self.ts || more).then_some(thread)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -262,7 +279,7 @@ async fn shortcut(
         return Ok(StatusCode::OK.into_response());
     };
     let mut meta = Meta {
-        command: "/hallway".into(),
+        command: s.config.command.clone(),
         direct: true,
         response_url: payload.response_url.clone(),
         ..Meta::default()
@@ -276,8 +293,29 @@ async fn shortcut(
             .clone()
             .zip(MessageTs::new(&message.ts).ok())
             .map(|(channel, ts)| MessageRef { channel, ts });
-        meta.channel = channel_id;
         prefill = people_of(message, &user.id);
+        // The rest of a thread's people from what hallway stored of it (a
+        // channel whose chat it keeps): one bounded query, no Slack call
+        // inside the trigger's 3 seconds.
+        if let (Some(channel), Some(thread)) = (&channel_id, message.thread_beyond_payload())
+            && let Ok(thread) = MessageTs::new(thread)
+        {
+            match s
+                .chat()
+                .thread_replies(&team, channel, &thread, None, THREAD_PEOPLE_MAX, 200)
+                .await
+            {
+                Ok((replies, _)) => {
+                    for u in replies.into_iter().filter_map(|m| m.user) {
+                        if u != user.id && !prefill.contains(&u) {
+                            prefill.push(u);
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "the thread's stored replies were not read"),
+            }
+        }
+        meta.channel = channel_id;
     }
     let opening = Opening {
         team: team.clone(),
@@ -304,20 +342,27 @@ async fn shortcut(
         }
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "the meet form could not be opened");
-            // The read may be what failed: one more try for the language.
-            let l = crate::routing::Routings::new(s.table.clone())
-                .locale(&team, &user.id)
-                .await
-                .unwrap_or_default();
+            // Only a message shortcut has somewhere to say it.
+            if payload.response_url.is_none() {
+                return Ok(StatusCode::OK.into_response());
+            }
+            let l = crate::cmd::reader_within(s, &team, &user.id).await;
             explain(messages::ephemeral(
                 &t!(l, "modal-open-failed"),
-                Some(&t!(l, "modal-open-failed-hint")),
+                Some(&t!(
+                    l,
+                    "modal-open-failed-hint",
+                    command = s.config.command.as_str()
+                )),
             ))
             .await;
         }
     }
     Ok(StatusCode::OK.into_response())
 }
+
+/// At most this many stored replies are read for a thread's people.
+const THREAD_PEOPLE_MAX: usize = 50;
 
 /// The people a message involves, in order: its author, the thread's
 /// parent author, the thread's repliers; never the person asking and never
@@ -354,7 +399,7 @@ async fn submission(
         tracing::info!("submission of a view that is not ours acknowledged");
         return Ok(StatusCode::OK.into_response());
     };
-    let answer = modal::submit::submit(
+    let submitted = modal::submit::submit(
         s,
         modal::submit::Submission {
             team,
@@ -365,7 +410,20 @@ async fn submission(
             values: &view.state.values,
         },
     )
-    .await?;
+    .await;
+    let answer = match submitted {
+        Ok(answer) => answer,
+        // An error status shows as Slack's own "trouble connecting" in
+        // the modal; this says what happened and keeps what was typed.
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "the meet form could not be sent");
+            let l = crate::cmd::reader_within(s, team, &user.id).await;
+            serde_json::json!({
+                "response_action": "errors",
+                "errors": {modal::form::PEOPLE: t!(l, "modal-send-failed")},
+            })
+        }
+    };
     Ok(Json(answer).into_response())
 }
 

@@ -12,7 +12,7 @@
 //! plain call message with its Join button is posted instead.
 
 use hallway::ids::{OfficeUserId, RoomId, SpaceId, TeamId};
-use hallway::jobs::{CallCard, CallSyncJob, CommandJob};
+use hallway::jobs::{self, CallCard, CallSyncJob, CommandJob, Job};
 use hallway::slack::SlackError;
 use hallway::slack::client::{CallUser, NewCall};
 use hallway::slack::messages;
@@ -79,7 +79,7 @@ async fn occupants(
 /// Slack will not take the Call. The meeting is recorded already.
 pub async fn start(w: &Worker, job: &CommandJob, card: &CallCard) -> Result<(), JobError> {
     let s = &w.services;
-    let Some(url) = job.response_url.as_deref() else {
+    let Some(url) = card.response_url.as_deref().or(job.response_url.as_deref()) else {
         return Ok(());
     };
     let Some(token) = token_if_installed(w, &job.team_id).await? else {
@@ -89,7 +89,7 @@ pub async fn start(w: &Worker, job: &CommandJob, card: &CallCard) -> Result<(), 
     let call_id = match s.meetings().get(&job.space_id, &job.room_id).await? {
         Some(m) => match m.slack_call_id.clone() {
             Some(id) => Some(id),
-            None => register(w, &token, job, &m).await?,
+            None => register(w, &token, job, &m, card).await?,
         },
         None => None,
     };
@@ -135,14 +135,19 @@ async fn register(
     token: &hallway::secrets::Secret,
     job: &CommandJob,
     meeting: &Meeting,
+    card: &CallCard,
 ) -> Result<Option<String>, JobError> {
     let s = &w.services;
     let present = occupants(w, &job.space_id, &job.room_id)
         .await?
         .unwrap_or_default();
     let users = participants(w, &job.team_id, &present).await?;
-    // Unique per meeting call: a redelivered job finds the id attached.
-    let unique = format!("{}/{}/{}", job.space_id, job.room_id, meeting.called_at);
+    // Fixed when the call was asked for, so a redelivered job registers
+    // the same Call (Slack refuses a second use of the id).
+    let unique = match &card.key {
+        Some(key) => key.clone(),
+        None => format!("{}/{}/{}", job.space_id, job.room_id, meeting.called_at),
+    };
     let join_url = s.member_join_url(&job.space_id, &job.room_id, None);
     let title = format!("{} ({})", job.room_name, job.space_name);
     paced(w, &job.team_id, ADD)?;
@@ -162,33 +167,75 @@ async fn register(
             return Ok(None);
         }
     };
-    match s
+    let attached = s
         .meetings()
         .attach_call(&job.space_id, &job.room_id, &id, &present)
-        .await?
-    {
-        Some(theirs) if theirs != id => {
-            // Another delivery attached one first: show that one.
-            if let Err(e) = end(w, &job.team_id, &id, 0).await {
-                tracing::warn!(error = %e, call_id = id, "a duplicate call card left open");
-            }
-            Ok(Some(theirs))
+        .await?;
+    if attached.as_deref() != Some(id.as_str()) {
+        // Another delivery attached one first (show that one), or the
+        // meeting is gone (the plain message): this Call is nobody's.
+        if let Err(e) = end(w, &job.team_id, &id, 0).await {
+            tracing::warn!(error = %e, call_id = id, "an unused call card left open");
         }
-        Some(ours) => Ok(Some(ours)),
-        None => Ok(Some(id)),
+        return Ok(attached);
     }
+    // Nothing else ends a Call whose meeting never starts: a check a day
+    // on does (and again each day while the meeting goes on).
+    expiry_check(w, &job.team_id, &job.space_id, &job.room_id, &id).await?;
+    Ok(Some(id))
 }
 
-/// Brings a meeting's Call card up to date with who is in its room now.
+/// How long after its registration a Call is checked.
+const CALL_CHECK: std::time::Duration = std::time::Duration::from_secs(25 * 3600);
+
+async fn expiry_check(
+    w: &Worker,
+    team: &TeamId,
+    space: &SpaceId,
+    room: &RoomId,
+    call_id: &str,
+) -> Result<(), JobError> {
+    let job = Job::CallSync(CallSyncJob {
+        team_id: team.clone(),
+        space_id: space.clone(),
+        room_id: room.clone(),
+        expiry_of: Some(call_id.to_owned()),
+    });
+    jobs::enqueue(w.services.queue.as_ref(), &job, CALL_CHECK).await?;
+    Ok(())
+}
+
+/// Brings a meeting's Call card up to date with who is in its room now;
+/// for a day-on check, ends a Call nothing else will.
 pub async fn sync(w: &Worker, job: CallSyncJob) -> Result<(), JobError> {
     let s = &w.services;
-    let Some(meeting) = s.meetings().get(&job.space_id, &job.room_id).await? else {
+    let meeting = s.meetings().get(&job.space_id, &job.room_id).await?;
+    let now = occupants(w, &job.space_id, &job.room_id).await?;
+    if let Some(checked) = &job.expiry_of {
+        let ours = meeting
+            .as_ref()
+            .filter(|m| m.slack_call_id.as_deref() == Some(checked.as_str()));
+        return match (ours, &now) {
+            // Going on in a room that still exists: look again later.
+            (Some(m), Some(_)) if m.started_at.is_some() => {
+                expiry_check(w, &job.team_id, &job.space_id, &job.room_id, checked).await
+            }
+            _ => {
+                tracing::info!(
+                    call_id = checked,
+                    "the call card's meeting never started or is gone; ending it"
+                );
+                end(w, &job.team_id, checked, 0).await
+            }
+        };
+    }
+    let Some(meeting) = meeting else {
         return Ok(());
     };
     let Some(call_id) = meeting.slack_call_id.clone() else {
         return Ok(());
     };
-    let Some(now) = occupants(w, &job.space_id, &job.room_id).await? else {
+    let Some(now) = now else {
         return Ok(());
     };
     let arrived: Vec<OfficeUserId> = now
@@ -222,15 +269,17 @@ pub async fn sync(w: &Worker, job: CallSyncJob) -> Result<(), JobError> {
             Ok(()) => {}
             // Listed already (or not listed): the card shows it already.
             Err(SlackError::Api { code, .. }) if code == "bad_users" => {}
-            Err(SlackError::Api { code, .. })
-                if code == "inactive_call" || code == "invalid_call_id" =>
-            {
-                tracing::info!(code, "the call card has ended; nothing to update");
-                return Ok(());
-            }
             Err(e) => {
-                let refusal = slack_failure(w, &job.team_id, PARTICIPANTS, e).await?;
-                tracing::warn!(error = %refusal, "the call card's people were not updated");
+                // Ended (`inactive_call`, `invalid_call_id`) or refused:
+                // recorded as done, so snapshots stop queueing this.
+                let refusal = match e {
+                    e @ SlackError::Api { .. } => e,
+                    e => slack_failure(w, &job.team_id, PARTICIPANTS, e).await?,
+                };
+                tracing::info!(error = %refusal, "the call card's people were not updated");
+                s.meetings()
+                    .set_call_present(&job.space_id, &job.room_id, &call_id, &now)
+                    .await?;
                 return Ok(());
             }
         }

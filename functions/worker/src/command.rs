@@ -37,6 +37,7 @@ pub async fn command(w: &Worker, job: CommandJob) -> Result<(), JobError> {
         CommandAction::Invite {
             invite_id,
             recipients,
+            call,
         } => {
             let total = u32::try_from(recipients.len()).unwrap_or(u32::MAX);
             let new = new_invite(s, &job, Origin::Command, total).await?;
@@ -52,6 +53,9 @@ pub async fn command(w: &Worker, job: CommandJob) -> Result<(), JobError> {
             )
             .await?;
             tracing::info!(invite_id, recipients = recipients.len(), "invite written");
+            if let Some(card) = call {
+                crate::calls::start(w, &job, card).await?;
+            }
             Ok(())
         }
         CommandAction::MapChannel { invite_id } => map_channel(w, &job, invite_id).await,
@@ -70,6 +74,9 @@ async fn still_there(w: &Worker, job: &CommandJob) -> Result<bool, JobError> {
     let mapped = space
         .as_ref()
         .is_some_and(|sp| sp.team_id.as_ref() == Some(&job.team_id));
+    if mapped && rooms.iter().any(|r| r.id == job.room_id) {
+        return Ok(true);
+    }
     let l = crate::reader_locale(w, &job.team_id, &job.user_id).await;
     let text = if !mapped {
         t!(l, "job-space-gone", space = job.space_name.as_str())

@@ -229,8 +229,7 @@ async fn write_people(
             for p in &lane {
                 if directory.upsert(&team, p, Some(&run_id)).await? == Written::Older {
                     newer_stored += 1;
-                }
-                if let Some(tag) = &p.locale {
+                } else if let Some(tag) = &p.locale {
                     directory.set_locale(&team, &p.id, tag).await?;
                 }
             }

@@ -307,9 +307,17 @@ async fn deliver_once(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
         }
     };
     let join = s.invite_join_url(&invite.space_id, &invite.room_id, Some(&invite.id), guest);
+    let reader = crate::stored_locale(w, &job.team_id, &job.recipient).await;
+    // A workflow's invite without a named inviter is named here, in the
+    // recipient's language.
+    let inviter = match invite.inviter_name.as_str() {
+        "" if invite.inviter_slack_user.is_some() => t!(reader, "invite-from-someone"),
+        "" => t!(reader, "invite-from-workflow"),
+        name => name.to_owned(),
+    };
     let (text, blocks) = messages::invite_dm(
         &invite.id,
-        &invite.inviter_name,
+        &inviter,
         &invite.room_name,
         &invite.space_name,
         &join,
@@ -317,7 +325,7 @@ async fn deliver_once(w: &Worker, job: DeliverJob) -> Result<(), JobError> {
             note: invite.note.as_deref(),
             about: invite.about.as_deref(),
         },
-        crate::stored_locale(w, &job.team_id, &job.recipient).await,
+        reader,
     );
     let posted = s
         .slack
@@ -459,6 +467,10 @@ pub async fn report(w: &Worker, job: ReportJob) -> Result<(), JobError> {
     }
     let deliveries = s.invites().deliveries(&invite.id).await?;
     if invite.step.is_some() {
+        let l = match &invite.inviter_slack_user {
+            Some(u) => crate::reader_locale(w, &invite.team_id, u).await,
+            None => Locale::En,
+        };
         let reached = deliveries
             .iter()
             .filter(|d| d.status == DeliveryStatus::Sent)
@@ -467,11 +479,11 @@ pub async fn report(w: &Worker, job: ReportJob) -> Result<(), JobError> {
             .iter()
             .filter(|d| d.status == DeliveryStatus::Failed)
             .map(|d| {
-                format!(
-                    "{} ({})",
-                    mention(&d.recipient),
-                    d.reason.as_deref().unwrap_or("unknown reason")
-                )
+                let why = match &d.reason {
+                    Some(r) => localized_reason(r, l),
+                    None => t!(l, "report-unknown-reason"),
+                };
+                format!("{} ({why})", mention(&d.recipient))
             })
             .collect();
         return crate::workflow_step::invite_done(w, &invite, reached, &missed).await;

@@ -801,6 +801,6 @@ pub async fn run(worker: &Worker, job: Job) -> Result<(), JobError> {
         Job::Prompt(j) => prompts::prompt(worker, j).await,
         Job::Directory(j) => directory::page(worker, j).await,
         Job::Notify(j) => chat::notify_retry(worker, j).await,
-        Job::Command(j) => command::command(worker, j).await,
+        Job::Command(j) => command::command(worker, *j).await,
     }
 }

@@ -184,7 +184,7 @@ async fn complete(
     outcome: Result<&Value, &str>,
 ) -> Result<(), JobError> {
     let s = &w.services;
-    let context = format!("function:{}", step.execution_id);
+    let context = FunctionExecuted::token_context(&step.execution_id);
     let token = s
         .cipher
         .open(&step.sealed_token, &context)
@@ -246,7 +246,14 @@ pub async fn executed(w: &Worker, team: &TeamId, f: &FunctionExecuted) -> Result
         let why = t!(l, "step-unknown", step = f.function.callback_id.as_str());
         return complete(w, team, &step, Err(&why)).await;
     }
-    if inputs.people.is_empty() && inputs.channel.is_none() {
+    let people: Vec<UserId> = inputs
+        .people
+        .iter()
+        .filter(|p| Some(*p) != inputs.inviter.as_ref())
+        .cloned()
+        .collect();
+    // The inviter inviting only themselves is nobody to invite.
+    if people.is_empty() && inputs.channel.is_none() {
         return complete(w, team, &step, Err(&t!(l, "step-nobody"))).await;
     }
     let (space, room) = match place(w, team, &inputs, l).await? {
@@ -261,15 +268,11 @@ pub async fn executed(w: &Worker, team: &TeamId, f: &FunctionExecuted) -> Result
             .await?
             .map(|p| p.label().to_owned())
             .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| t!(l, "invite-from-someone")),
-        None => t!(l, "invite-from-workflow"),
+            .unwrap_or_default(),
+        // Named at delivery, in each recipient's language.
+        None => String::new(),
     };
-    let people: Vec<UserId> = inputs
-        .people
-        .iter()
-        .filter(|p| Some(*p) != inputs.inviter.as_ref())
-        .cloned()
-        .collect();
+
     // One invite per execution: a redelivered event writes it once.
     let invite_id = format!("step-{}", f.function_execution_id.to_ascii_lowercase());
     let new = NewInvite {

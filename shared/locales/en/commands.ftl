@@ -59,6 +59,6 @@ help-body = *{ $command }* pulls Slack colleagues into a room of your virtual of
     • `{ $command } @ada @bob` invites people by DM (to the largest empty room)
     • `{ $command } @ada 'Main Office' Kitchen` invites them to a room of a space
     • `{ $command } 'Main Office' Kitchen` maps this channel to that room and invites its members
-    • `{ $command } ?` opens a form to pick people, a room and a note (so does `{ $command }` alone in a DM with the app, and the *Meet in hallway* shortcut)
+    • `{ $command } ?` opens a form to pick people, a room and a note (so does `{ $command }` alone in a DM, and the *Meet in hallway* shortcut)
     • `{ $command } help` shows this
 help-hint = Names with spaces go in quotes. Without a space name, the channel's room or your workspace's first space is used.

@@ -33,8 +33,13 @@ modal-inviting = Inviting { $count ->
        *[other] { $count } people
     } to *{ $room }* ({ $space })…
 modal-inviting-hint = Who was reached shows here in a moment. You can close this: I'll send it to you in a DM instead.
-modal-sent-title = Invites sent
+modal-send-failed = hallway could not send the invites just now; nothing was sent. Try again in a moment.
 
 ## The form could not open.
 modal-open-failed = hallway could not open its form just now. Try again in a moment.
-modal-open-failed-hint = `/hallway help` shows the command, which does the same.
+modal-open-failed-hint = `{ $command } help` shows the command, which does the same.
+
+## Also calling the channel.
+modal-call = Call
+modal-call-option = Also call { $channel } to the room
+modal-call-hint = Posts a call card there that everyone in the channel can join.

@@ -59,6 +59,6 @@ help-body = *{ $command }* drar in Slack-kollegor i ett rum i ditt virtuella kon
     • `{ $command } @ada @bob` bjuder in personer via DM (till det största tomma rummet)
     • `{ $command } @ada 'Huvudkontoret' Köket` bjuder in dem till ett rum i ett space
     • `{ $command } 'Huvudkontoret' Köket` kopplar den här kanalen till rummet och bjuder in dess medlemmar
-    • `{ $command } ?` öppnar ett formulär där du väljer personer, ett rum och en anteckning (det gör också `{ $command }` ensamt i ett DM med appen, och genvägen *Meet in hallway*)
+    • `{ $command } ?` öppnar ett formulär där du väljer personer, ett rum och en anteckning (det gör också `{ $command }` ensamt i ett DM, och genvägen *Meet in hallway*)
     • `{ $command } help` visar det här
 help-hint = Namn med mellanslag skrivs inom citattecken. Utan ett spacenamn används kanalens rum eller arbetsytans första space.

@@ -33,8 +33,13 @@ modal-inviting = Bjuder in { $count ->
        *[other] { $count } personer
     } till *{ $room }* ({ $space })…
 modal-inviting-hint = Vilka som nåddes visas här om en stund. Du kan stänga det här: då skickar jag det till dig i ett DM i stället.
-modal-sent-title = Inbjudningar skickade
+modal-send-failed = hallway kunde inte skicka inbjudningarna just nu; inget skickades. Försök igen om en stund.
 
 ## Formuläret kunde inte öppnas.
 modal-open-failed = hallway kunde inte öppna formuläret just nu. Försök igen om en stund.
-modal-open-failed-hint = `/hallway help` visar kommandot, som gör samma sak.
+modal-open-failed-hint = `{ $command } help` visar kommandot, som gör samma sak.
+
+## Kalla också kanalen.
+modal-call = Samtal
+modal-call-option = Kalla också { $channel } till rummet
+modal-call-hint = Lägger upp ett samtalskort där som alla i kanalen kan gå med i.

@@ -270,8 +270,13 @@ pub struct ExecutedFunction {
 }
 
 impl FunctionExecuted {
+    /// What a workflow token is sealed against: its execution.
+    pub fn token_context(execution_id: &str) -> String {
+        format!("function:{execution_id}")
+    }
+
     fn context(&self) -> String {
-        format!("function:{}", self.function_execution_id)
+        Self::token_context(&self.function_execution_id)
     }
 
     /// Seals the workflow token (the event's clear copy is dropped).

@@ -57,6 +57,9 @@ pub struct Invite {
     pub space_name: String,
     pub room_id: RoomId,
     pub room_name: String,
+    /// Empty for a workflow's invite with no named inviter: each DM
+    /// names it in its reader's language.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub inviter_name: String,
     pub inviter_office_user: Option<OfficeUserId>,
     pub inviter_slack_user: Option<UserId>,

@@ -105,14 +105,30 @@ impl Meetings {
     /// not answered yet replaces it, keeping its Slack Call (one card per
     /// room, never one left running).
     pub async fn call(&self, c: &Call) -> Result<bool, TableError> {
-        let now = self.clock.now_secs();
-        let earlier = self.get(&c.space_id, &c.room_id).await?;
-        if earlier.as_ref().is_some_and(|m| m.started_at.is_some()) {
-            return Ok(false);
+        // A Call attached between the read and the write must not be
+        // wiped: the write is conditional on the Call read, and read again.
+        for _ in 0..3 {
+            let earlier = self.get(&c.space_id, &c.room_id).await?;
+            if earlier.as_ref().is_some_and(|m| m.started_at.is_some()) {
+                return Ok(false);
+            }
+            match self.call_over(c, earlier).await {
+                Err(TableError::ConditionFailed) => continue,
+                other => return other,
+            }
         }
+        Ok(false)
+    }
+
+    async fn call_over(&self, c: &Call, earlier: Option<Meeting>) -> Result<bool, TableError> {
+        let now = self.clock.now_secs();
         let (slack_call_id, call_present) = earlier
             .map(|m| (m.slack_call_id, m.call_present))
             .unwrap_or_default();
+        let same_call = match &slack_call_id {
+            Some(id) => Condition::Equals("slack_call_id".into(), s(id)),
+            None => Condition::AttrMissing("slack_call_id".into()),
+        };
         let meeting = Meeting {
             space_id: c.space_id.clone(),
             room_id: c.room_id.clone(),
@@ -128,15 +144,8 @@ impl Meetings {
             ttl: now + MEETING_TTL_SECS,
         };
         let item = record_item(&keys::meeting(&c.space_id, &c.room_id), &meeting)?;
-        match self
-            .table
-            .put(item, Some(Condition::AttrMissing("started_at".into())))
-            .await
-        {
-            Ok(()) => Ok(true),
-            Err(TableError::ConditionFailed) => Ok(false),
-            Err(e) => Err(e),
-        }
+        let cond = Condition::All(vec![Condition::AttrMissing("started_at".into()), same_call]);
+        self.table.put(item, Some(cond)).await.map(|()| true)
     }
 
     pub async fn get(&self, space: &SpaceId, room: &RoomId) -> Result<Option<Meeting>, TableError> {

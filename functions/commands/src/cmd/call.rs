@@ -57,6 +57,8 @@ pub(super) async fn call(cx: &Context<'_>, target: Target) -> Result<Value, ApiE
     let card = cx.calls.then(|| CallCard {
         mention: mention.map(str::to_owned),
         note: note.clone(),
+        response_url: None,
+        key: Some(hallway::ids::new_ordered_id()),
     });
     let carded = card.is_some();
     match cx
@@ -71,7 +73,7 @@ pub(super) async fn call(cx: &Context<'_>, target: Target) -> Result<Value, ApiE
                     room = room.name.as_str(),
                     space = target.space.name.as_str()
                 ),
-                Some(&t!(l, "call-starting-hint")),
+                Some(&note.unwrap_or_else(|| t!(l, "call-starting-hint"))),
             ));
         }
         Ok(()) => {}

@@ -1,4 +1,5 @@
-//! `/hallway help`: what the command can do, answered without a read.
+//! `/hallway help`: what the command can do, answered from one read (the
+//! caller's language).
 
 use hallway::i18n::Locale;
 use hallway::slack::messages::{context, escape, reply, section};

@@ -46,6 +46,7 @@ impl Invite {
         let action = CommandAction::Invite {
             invite_id: invite_id.clone(),
             recipients,
+            call: None,
         };
         cx.queue(&target.space, &room, action).await?;
         tracing::info!(invite_id, recipients = n, "invite queued");

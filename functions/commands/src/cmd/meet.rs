@@ -1,4 +1,4 @@
-//! `/hallway ?`, or a bare `/hallway` in a DM with the app (where there is
+//! `/hallway ?`, or a bare `/hallway` in a DM (where there is
 //! no channel to call): the "Meet in hallway" form. Without a
 //! `trigger_id` (a replayed request) the help answers instead.
 

@@ -9,7 +9,7 @@
 //! hears back through the command's `response_url`.
 //!
 //! # Layout
-//! - [`help`]: `help`, answered without a read.
+//! - [`help`]: `help`, answered from one read (the caller's language).
 //! - [`meet`]: `?`, or nothing in a DM: the "Meet in hallway" form.
 //! - [`call`]: no one mentioned, at most one name: the channel is called to
 //!   a room.
@@ -40,7 +40,7 @@ use crate::grammar::{self, GrammarError, Name, Parsed};
 use crate::resolve::{SpaceView, Target};
 use crate::routing::Routings;
 use hallway::i18n::Locale;
-use hallway::ids::OfficeUserId;
+use hallway::ids::{OfficeUserId, TeamId, UserId};
 use hallway::jobs::{self, CommandAction, CommandJob, Job};
 use hallway::queue::QueueError;
 use hallway::services::Services;
@@ -89,7 +89,7 @@ impl Command {
                 return Ok(help.apply(&form.command, reader(s, form).await));
             }
             Command::Meet(meet) => return meet.apply(s, form).await,
-            // A DM with the app has no channel to call: the form asks whom.
+            // A bare call in a DM: the form asks whom (a room named still calls).
             Command::Call(call)
                 if call.names.is_empty() && form.conversation() == Conversation::Dm =>
             {
@@ -126,7 +126,23 @@ pub async fn run(s: &Services, form: &SlashCommand) -> Value {
     };
     match result {
         Ok(reply) => reply,
-        Err(e) => crate::failed(&form.command, reader(s, form).await, e),
+        Err(e) => crate::failed(
+            &form.command,
+            reader_within(s, &form.team_id, &form.user_id).await,
+            e,
+        ),
+    }
+}
+
+/// The caller's language after a failure: the table may be what failed,
+/// so the read gets a moment and then English it is (the answer must
+/// still come within Slack's 3 seconds).
+pub(crate) async fn reader_within(s: &Services, team: &TeamId, user: &UserId) -> Locale {
+    let routings = Routings::new(s.table.clone());
+    let read = routings.locale(team, user);
+    match tokio::time::timeout(std::time::Duration::from_millis(300), read).await {
+        Ok(Ok(l)) => l,
+        _ => Locale::En,
     }
 }
 
@@ -233,7 +249,7 @@ impl<'a> Context<'a> {
         action: CommandAction,
     ) -> Result<(), QueueError> {
         let form = self.form;
-        let job = Job::Command(CommandJob {
+        let job = Job::Command(Box::new(CommandJob {
             command: form.command.clone(),
             team_id: form.team_id.clone(),
             channel_id: form.channel_id.clone(),
@@ -251,7 +267,7 @@ impl<'a> Context<'a> {
             room_name: room.name.clone(),
             direct: form.conversation() == Conversation::Dm,
             action,
-        });
+        }));
         jobs::enqueue(self.s.queue.as_ref(), &job, Duration::ZERO)
             .await
             .map(drop)

@@ -28,6 +28,7 @@ use crate::resolve::{Rooms, SpaceView};
 pub const PEOPLE: &str = "people";
 pub const ROOM: &str = "room";
 pub const NOTE: &str = "note";
+pub const CALL: &str = "call";
 /// A note longer than this would crowd the invite DM.
 pub const NOTE_MAX: u64 = 500;
 const OPTIONS_MAX: usize = 100;
@@ -178,6 +179,26 @@ pub(crate) fn view(c: &Choices, prefill: &[UserId], meta: &Meta, l: Locale) -> V
             l,
             "modal-note-placeholder"
         )));
+    let call = meta.callable().map(|(channel, _)| {
+        let option = SlackBlockChoiceItem::new(
+            SlackBlockText::Plain(SlackBlockPlainText::new(t!(
+                l,
+                "modal-call-option",
+                // Option text holds 75 characters; channel names 80.
+                channel = format!("#{}", channel.chars().take(40).collect::<String>())
+            ))),
+            "call".to_owned(),
+        );
+        SlackInputBlock::new(
+            SlackBlockPlainTextOnly::from(t!(l, "modal-call")),
+            SlackBlockCheckboxesElement::new(vec![option])
+                .with_action_id(CALL.into())
+                .into(),
+        )
+        .with_block_id(CALL.into())
+        .with_optional(true)
+        .with_hint(SlackBlockPlainTextOnly::from(t!(l, "modal-call-hint")))
+    });
     let mut blocks: Vec<SlackBlock> = vec![
         SlackInputBlock::new(
             SlackBlockPlainTextOnly::from(t!(l, "modal-people")),
@@ -196,6 +217,9 @@ pub(crate) fn view(c: &Choices, prefill: &[UserId], meta: &Meta, l: Locale) -> V
         .with_optional(true)
         .into(),
     ];
+    if let Some(call) = call {
+        blocks.push(call.into());
+    }
     let footnote = if meta.about.is_some() {
         t!(l, "modal-footnote-about")
     } else {
@@ -219,6 +243,8 @@ pub(crate) struct Submitted {
     /// `None`: no room chosen, or a value that is not ours.
     pub room: Option<(SpaceId, RoomId)>,
     pub note: Option<String>,
+    /// "Also call the channel" was ticked.
+    pub call: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -226,6 +252,8 @@ struct Element {
     #[serde(default)]
     selected_users: Vec<String>,
     selected_option: Option<Chosen>,
+    #[serde(default)]
+    selected_options: Vec<Chosen>,
     value: Option<String>,
 }
 
@@ -254,7 +282,13 @@ impl Submitted {
             .value
             .map(|n| n.trim().to_owned())
             .filter(|n| !n.is_empty());
-        Submitted { people, room, note }
+        let call = !element(CALL).selected_options.is_empty();
+        Submitted {
+            people,
+            room,
+            note,
+            call,
+        }
     }
 }
 

@@ -47,7 +47,7 @@ pub(crate) struct Meta {
     pub channel: Option<ChannelId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
-    /// Opened in a DM with the app, or from nowhere: the summary goes to
+    /// Opened in a DM (or group DM), or from nowhere: the summary goes to
     /// the person's DM with the app.
     #[serde(default)]
     pub direct: bool,
@@ -64,6 +64,18 @@ fn default_command() -> String {
 }
 
 impl Meta {
+    /// The channel the form can also call to the room, and where its call
+    /// card would go: opened in a channel (not a DM) with a
+    /// `response_url`, which reaches it whether or not the bot is in it.
+    pub fn callable(&self) -> Option<(&str, &str)> {
+        match (&self.channel_name, &self.response_url) {
+            (Some(name), Some(url)) if !self.direct && self.channel.is_some() => {
+                Some((name.as_str(), url.as_str()))
+            }
+            _ => None,
+        }
+    }
+
     pub fn encode(&self) -> String {
         serde_json::to_string(self).expect("plain data serialises")
     }

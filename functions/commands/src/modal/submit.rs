@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use hallway::ids::{ChannelId, TeamId, UserId, new_ordered_id};
-use hallway::jobs::{self, CommandAction, CommandJob, Job};
+use hallway::jobs::{self, CallCard, CommandAction, CommandJob, Job};
 use hallway::services::Services;
 use hallway::slack::messages::{context, escape, section};
 use hallway::slack::modal;
@@ -61,10 +61,7 @@ pub(crate) async fn submit(s: &Services, sub: Submission<'_>) -> Result<Value, A
     let mut wrong = Vec::new();
     let people: Vec<UserId> = form.people.into_iter().filter(|u| u != sub.user).collect();
     if people.is_empty() {
-        wrong.push((
-            PEOPLE,
-            "Choose at least one person besides yourself.".to_owned(),
-        ));
+        wrong.push((PEOPLE, t!(l, "modal-error-people")));
     }
     let mut rooms = Rooms::new(s, &ready.team_spaces, &ready.briefs);
     let target = match &form.room {
@@ -92,10 +89,7 @@ pub(crate) async fn submit(s: &Services, sub: Submission<'_>) -> Result<Value, A
     if let Some(note) = &form.note
         && note.chars().count() as u64 > super::form::NOTE_MAX
     {
-        wrong.push((
-            NOTE,
-            format!("Keep the note under {} characters.", super::form::NOTE_MAX),
-        ));
+        wrong.push((NOTE, t!(l, "modal-error-note", max = super::form::NOTE_MAX)));
     }
     let Some((space, room)) = target.filter(|_| wrong.is_empty()) else {
         tracing::info!(fields = wrong.len(), "meet form refused with errors");
@@ -110,7 +104,7 @@ pub(crate) async fn submit(s: &Services, sub: Submission<'_>) -> Result<Value, A
         Some(c) => c.clone(),
         None => ChannelId::new(sub.user.as_str()).map_err(|e| ApiError::Internal(e.into()))?,
     };
-    let job = Job::Command(CommandJob {
+    let job = Job::Command(Box::new(CommandJob {
         command: meta.command.clone(),
         team_id: sub.team.clone(),
         channel_id,
@@ -130,8 +124,17 @@ pub(crate) async fn submit(s: &Services, sub: Submission<'_>) -> Result<Value, A
         action: CommandAction::Invite {
             invite_id: invite_id.clone(),
             recipients: people,
+            call: meta
+                .callable()
+                .filter(|_| form.call)
+                .map(|(_, url)| CallCard {
+                    mention: space.call_mention.markup().map(str::to_owned),
+                    note: None,
+                    response_url: Some(url.to_owned()),
+                    key: Some(new_ordered_id()),
+                }),
         },
-    });
+    }));
     jobs::enqueue(s.queue.as_ref(), &job, Duration::ZERO).await?;
     tracing::info!(
         invite_id,
