@@ -207,3 +207,68 @@ async fn an_install_without_calls_answers_the_plain_call_at_once() {
     assert_eq!(reply["response_type"], "in_channel", "{reply}");
     assert!(app.slack.calls_to("calls.add").is_empty());
 }
+
+#[tokio::test]
+async fn a_card_whose_meeting_never_starts_is_ended_by_its_day_on_check() {
+    let Some(app) = spawn_app().await else { return };
+    let o = with_calls(&app).await;
+    let out = app
+        .slack
+        .run_command(TEAM, DESIGN, ALICE, "/hallway", "Hall")
+        .await;
+    let posted = posted_card(&app, &out.response_id).await;
+    let id = posted["blocks"][1]["call_id"].as_str().unwrap().to_owned();
+    // The check a day on is queued with the Call (25 h: past the
+    // unanswered call's 24 h); run it now, as SQS would then.
+    let meeting = app.services.meetings().get(&o.hq, &o.hall).await.unwrap();
+    assert_eq!(meeting.unwrap().slack_call_id.as_deref(), Some(id.as_str()));
+    let check = hallway::jobs::Job::CallSync(hallway::jobs::CallSyncJob {
+        team_id: hallway_tests::demo::team(),
+        space_id: o.hq.clone(),
+        room_id: o.hall.clone(),
+        expiry_of: Some(id.clone()),
+    });
+    hallway::jobs::enqueue(
+        app.services.queue.as_ref(),
+        &check,
+        std::time::Duration::ZERO,
+    )
+    .await
+    .unwrap();
+    app.eventually("the unanswered call ended", || async {
+        app.slack.call(&id).unwrap().get("date_end").is_some()
+    })
+    .await;
+    // A meeting going on is looked at again instead.
+    presence(&app, &o, &["ada"]).await;
+    let out = app
+        .slack
+        .run_command(TEAM, DESIGN, ALICE, "/hallway", "Hall")
+        .await;
+    let _ = posted_card(&app, &out.response_id).await;
+    let live = app
+        .services
+        .meetings()
+        .get(&o.hq, &o.hall)
+        .await
+        .unwrap()
+        .and_then(|m| m.slack_call_id)
+        .expect("the running meeting keeps its call");
+    let ended_before = app.slack.calls_to("calls.end").len();
+    let check = hallway::jobs::Job::CallSync(hallway::jobs::CallSyncJob {
+        team_id: hallway_tests::demo::team(),
+        space_id: o.hq.clone(),
+        room_id: o.hall.clone(),
+        expiry_of: Some(live.clone()),
+    });
+    hallway::jobs::enqueue(
+        app.services.queue.as_ref(),
+        &check,
+        std::time::Duration::ZERO,
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(app.slack.calls_to("calls.end").len(), ended_before);
+    assert!(app.slack.call(&live).unwrap().get("date_end").is_none());
+}

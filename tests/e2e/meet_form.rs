@@ -245,7 +245,13 @@ async fn meet_about_a_reply_adds_the_people_of_its_stored_thread() {
     };
     hallway_tests::demo::link_ada_with_token(
         &app,
-        &["channels:read", "groups:read", "channels:history", "groups:history", "chat:write"],
+        &[
+            "channels:read",
+            "groups:read",
+            "channels:history",
+            "groups:history",
+            "chat:write",
+        ],
     )
     .await;
     // #design is the Hall's chat: hallway keeps its messages.

@@ -225,7 +225,12 @@ pub async fn sync(w: &Worker, job: CallSyncJob) -> Result<(), JobError> {
                     call_id = checked,
                     "the call card's meeting never started or is gone; ending it"
                 );
-                end(w, &job.team_id, checked, 0).await
+                end(w, &job.team_id, checked, 0).await?;
+                // A later call into the room gets a card of its own.
+                s.meetings()
+                    .forget_call(&job.space_id, &job.room_id, checked)
+                    .await?;
+                Ok(())
             }
         };
     }

@@ -202,6 +202,25 @@ impl Meetings {
         }
     }
 
+    /// Forgets Slack Call `call_id` (ended) if the meeting still has it, so
+    /// the next call into the room registers a new one.
+    pub async fn forget_call(
+        &self,
+        space: &SpaceId,
+        room: &RoomId,
+        call_id: &str,
+    ) -> Result<(), TableError> {
+        let key = keys::meeting(space, room);
+        let update = Update::default()
+            .remove("slack_call_id")
+            .remove("call_present");
+        let cond = Condition::Equals("slack_call_id".into(), s(call_id));
+        match self.table.update(&key, update, Some(cond)).await {
+            Ok(_) | Err(TableError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// A space's meetings, called or going on.
     pub async fn open(&self, space: &SpaceId) -> Result<Vec<Meeting>, TableError> {
         all_records(
