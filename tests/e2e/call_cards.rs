@@ -208,6 +208,23 @@ async fn an_install_without_calls_answers_the_plain_call_at_once() {
     assert!(app.slack.calls_to("calls.add").is_empty());
 }
 
+/// The check a day on that registering a Call queues, run at once.
+async fn day_on_check(app: &TestApp, o: &Office, call_id: &str) {
+    let check = hallway::jobs::Job::CallSync(hallway::jobs::CallSyncJob {
+        team_id: hallway_tests::demo::team(),
+        space_id: o.hq.clone(),
+        room_id: o.hall.clone(),
+        expiry_of: Some(call_id.to_owned()),
+    });
+    hallway::jobs::enqueue(
+        app.services.queue.as_ref(),
+        &check,
+        std::time::Duration::ZERO,
+    )
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn a_card_whose_meeting_never_starts_is_ended_by_its_day_on_check() {
     let Some(app) = spawn_app().await else { return };
@@ -222,19 +239,7 @@ async fn a_card_whose_meeting_never_starts_is_ended_by_its_day_on_check() {
     // unanswered call's 24 h); run it now, as SQS would then.
     let meeting = app.services.meetings().get(&o.hq, &o.hall).await.unwrap();
     assert_eq!(meeting.unwrap().slack_call_id.as_deref(), Some(id.as_str()));
-    let check = hallway::jobs::Job::CallSync(hallway::jobs::CallSyncJob {
-        team_id: hallway_tests::demo::team(),
-        space_id: o.hq.clone(),
-        room_id: o.hall.clone(),
-        expiry_of: Some(id.clone()),
-    });
-    hallway::jobs::enqueue(
-        app.services.queue.as_ref(),
-        &check,
-        std::time::Duration::ZERO,
-    )
-    .await
-    .unwrap();
+    day_on_check(&app, &o, &id).await;
     app.eventually("the unanswered call ended", || async {
         app.slack.call(&id).unwrap().get("date_end").is_some()
     })
@@ -255,19 +260,7 @@ async fn a_card_whose_meeting_never_starts_is_ended_by_its_day_on_check() {
         .and_then(|m| m.slack_call_id)
         .expect("the running meeting keeps its call");
     let ended_before = app.slack.calls_to("calls.end").len();
-    let check = hallway::jobs::Job::CallSync(hallway::jobs::CallSyncJob {
-        team_id: hallway_tests::demo::team(),
-        space_id: o.hq.clone(),
-        room_id: o.hall.clone(),
-        expiry_of: Some(live.clone()),
-    });
-    hallway::jobs::enqueue(
-        app.services.queue.as_ref(),
-        &check,
-        std::time::Duration::ZERO,
-    )
-    .await
-    .unwrap();
+    day_on_check(&app, &o, &live).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(app.slack.calls_to("calls.end").len(), ended_before);
     assert!(app.slack.call(&live).unwrap().get("date_end").is_none());
