@@ -9,11 +9,9 @@
 //! call message, and nothing fails.
 
 use hallway::ids::OfficeUserId;
-use hallway::store::Role;
 use hallway_tests::TestApp;
 use hallway_tests::demo::{ALICE, DESIGN, OFFICE_SCOPES, Office, install_demo, office};
 use hallway_tests::spawn_app;
-use http::Method;
 use serde_json::{Value, json};
 
 const TEAM: &str = "T0DEMO";
@@ -42,18 +40,7 @@ async fn with_calls(app: &TestApp) -> Office {
 }
 
 async fn presence(app: &TestApp, o: &Office, who: &[&str]) {
-    let rooms = match who.is_empty() {
-        true => json!({}),
-        false => json!({ o.hall.as_str(): who }),
-    };
-    let (code, body) = app
-        .api(
-            Method::PUT,
-            &format!("/api/v1/spaces/{}/presence", o.hq),
-            Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
-            Some(json!({ "rooms": rooms })),
-        )
-        .await;
+    let (code, body) = hallway_tests::demo::hall_presence(app, o, who).await;
     assert_eq!(code, 200, "{body}");
 }
 

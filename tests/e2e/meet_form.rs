@@ -5,9 +5,9 @@
 //! `/hallway @…`, and the modal then shows who was reached (or, once
 //! closed, the inviter's DM with the app does).
 
-use hallway_fake_slack::Message;
+use hallway_tests::demo::invites_to;
 use hallway_tests::demo::{ALICE, BOB, CAROL, DESIGN, GENERAL, office};
-use hallway_tests::{TestApp, spawn_app};
+use hallway_tests::spawn_app;
 use serde_json::{Value, json};
 
 const TEAM: &str = "T0DEMO";
@@ -31,14 +31,6 @@ fn values(people: &[&str], room: &Value, note: Option<&str>) -> Value {
         v["note"] = json!({"note": {"type": "plain_text_input", "value": n}});
     }
     v
-}
-
-fn invites_to(app: &TestApp, user: &str) -> Vec<Message> {
-    app.slack
-        .dm_messages(TEAM, user)
-        .into_iter()
-        .filter(|m| m.text.contains("has invited you"))
-        .collect()
 }
 
 #[tokio::test]

@@ -3,11 +3,8 @@
 //! room empties after people came, the summary (room, who joined, how long)
 //! is posted by the bot where the meeting was called, once.
 
-use hallway::store::Role;
 use hallway_api::model::{ErrorBody, RoomList};
 use hallway_tests::{AppOptions, TestApp, eventually, spawn_app_with};
-use http::Method;
-use serde_json::json;
 
 use hallway_tests::demo::{ALICE, BOT, GENERAL};
 use hallway_tests::demo::{OFFICE_SCOPES, Office, install_demo, office};
@@ -29,20 +26,9 @@ async fn setup(app: &TestApp) -> Office {
 }
 
 async fn presence(app: &TestApp, o: &Office, who: &[&str]) -> u16 {
-    let rooms = match who.is_empty() {
-        true => json!({}),
-        false => json!({ o.hall.as_str(): who }),
-    };
     // Untyped call: either answer is expected, so each is read as its own
     // type below.
-    let (code, body) = app
-        .api(
-            Method::PUT,
-            &format!("/api/v1/spaces/{}/presence", o.hq),
-            Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
-            Some(json!({ "rooms": rooms })),
-        )
-        .await;
+    let (code, body) = hallway_tests::demo::hall_presence(app, o, who).await;
     assert!(code == 200 || code == 503, "{body}");
     let read = match code {
         200 => serde_json::from_value::<RoomList>(body.clone()).map(drop),

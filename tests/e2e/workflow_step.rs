@@ -6,6 +6,7 @@
 //! (`functions.completeError`).
 
 use hallway_tests::TestApp;
+use hallway_tests::demo::invites_to;
 use hallway_tests::demo::{ALICE, BOB, CAROL, DESIGN, bridged_office};
 use serde_json::{Value, json};
 
@@ -17,14 +18,6 @@ async fn outcome(app: &TestApp, execution: &str) -> Value {
     })
     .await;
     app.slack.function_outcome(execution).unwrap()
-}
-
-fn invites_to(app: &TestApp, user: &str) -> Vec<hallway_fake_slack::Message> {
-    app.slack
-        .dm_messages(TEAM, user)
-        .into_iter()
-        .filter(|m| m.text.contains("has invited you"))
-        .collect()
 }
 
 #[tokio::test]

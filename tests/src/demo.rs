@@ -257,3 +257,28 @@ pub fn deliver(invite: &Invite, recipient: &str) -> Job {
         recipient: user(recipient),
     })
 }
+
+/// The office reports who is in HQ's Hall (`who` office users; nobody when
+/// empty) through `PUT …/presence`, as Ada; the status and body.
+pub async fn hall_presence(app: &TestApp, o: &Office, who: &[&str]) -> (u16, Value) {
+    let rooms = match who.is_empty() {
+        true => json!({}),
+        false => json!({ o.hall.as_str(): who }),
+    };
+    app.api(
+        http::Method::PUT,
+        &format!("/api/v1/spaces/{}/presence", o.hq),
+        Some(&app.token("ada", &[(&o.hq, Role::Admin)])),
+        Some(json!({ "rooms": rooms })),
+    )
+    .await
+}
+
+/// The invite DMs `user` of the demo workspace got, oldest first.
+pub fn invites_to(app: &TestApp, user: &str) -> Vec<hallway_fake_slack::Message> {
+    app.slack
+        .dm_messages("T0DEMO", user)
+        .into_iter()
+        .filter(|m| m.text.contains("has invited you"))
+        .collect()
+}
