@@ -346,7 +346,7 @@ async fn shortcut(
             if payload.response_url.is_none() {
                 return Ok(StatusCode::OK.into_response());
             }
-            let l = crate::cmd::reader_within(s, &team, &user.id).await;
+            let l = crate::cmd::reader(s, &team, &user.id).await;
             explain(messages::ephemeral(
                 &t!(l, "modal-open-failed"),
                 Some(&t!(
@@ -417,7 +417,7 @@ async fn submission(
         // the modal; this says what happened and keeps what was typed.
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "the meet form could not be sent");
-            let l = crate::cmd::reader_within(s, team, &user.id).await;
+            let l = crate::cmd::reader(s, team, &user.id).await;
             serde_json::json!({
                 "response_action": "errors",
                 "errors": {modal::form::PEOPLE: t!(l, "modal-send-failed")},

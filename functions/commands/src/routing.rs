@@ -77,16 +77,4 @@ impl Routings {
             locale: locale.map(locale_of).transpose()?.unwrap_or_default(),
         })
     }
-
-    /// Only the caller's language: for answers that need nothing else
-    /// (help, a text that does not parse, a failure).
-    pub async fn locale(&self, team: &TeamId, user: &UserId) -> Result<Locale, TableError> {
-        Ok(self
-            .table
-            .get(&keys::person_locale(team, user))
-            .await?
-            .map(locale_of)
-            .transpose()?
-            .unwrap_or_default())
-    }
 }

@@ -486,7 +486,7 @@ pub async fn report(w: &Worker, job: ReportJob) -> Result<(), JobError> {
                 format!("{} ({why})", mention(&d.recipient))
             })
             .collect();
-        return crate::workflow_step::invite_done(w, &invite, reached, &missed).await;
+        return crate::workflow_step::invite_done(w, &invite, reached, &missed, l).await;
     }
     let reached: Vec<String> = deliveries
         .iter()

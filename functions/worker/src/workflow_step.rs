@@ -365,15 +365,12 @@ pub async fn invite_done(
     invite: &Invite,
     reached: usize,
     missed: &[String],
+    l: Locale,
 ) -> Result<(), JobError> {
     let Some(step) = &invite.step else {
         return Ok(());
     };
     if reached == 0 {
-        let l = match &invite.inviter_slack_user {
-            Some(u) => crate::reader_locale(w, &invite.team_id, u).await,
-            None => Locale::En,
-        };
         let (room, space) = (invite.room_name.as_str(), invite.space_name.as_str());
         let why = if missed.is_empty() {
             t!(l, "step-channel-empty", room = room, space = space)

@@ -16,7 +16,10 @@ impl Meet {
     /// `Value::Null`: the form opened, and the command answers nothing.
     pub(super) async fn apply(&self, s: &Services, form: &SlashCommand) -> Result<Value, ApiError> {
         let Some(trigger_id) = form.trigger_id.clone().filter(|t| !t.is_empty()) else {
-            return Ok(Help.apply(&form.command, super::reader(s, form).await));
+            return Ok(Help.apply(
+                &form.command,
+                super::reader(s, &form.team_id, &form.user_id).await,
+            ));
         };
         let opening = Opening {
             team: form.team_id.clone(),

@@ -86,7 +86,7 @@ impl Command {
     pub async fn apply(self, s: &Services, form: &SlashCommand) -> Result<Value, ApiError> {
         match &self {
             Command::Help(help) => {
-                return Ok(help.apply(&form.command, reader(s, form).await));
+                return Ok(help.apply(&form.command, reader(s, &form.team_id, &form.user_id).await));
             }
             Command::Meet(meet) => return meet.apply(s, form).await,
             // A bare call in a DM: the form asks whom (a room named still calls).
@@ -117,7 +117,7 @@ pub async fn run(s: &Services, form: &SlashCommand) -> Value {
     let result = match Command::parse(&form.text) {
         Ok(command) => command.apply(s, form).await,
         Err(e) => {
-            let l = reader(s, form).await;
+            let l = reader(s, &form.team_id, &form.user_id).await;
             Ok(messages::ephemeral(
                 &grammar_text(&e, l),
                 Some(&hint(&form.command, l)),
@@ -128,31 +128,23 @@ pub async fn run(s: &Services, form: &SlashCommand) -> Value {
         Ok(reply) => reply,
         Err(e) => crate::failed(
             &form.command,
-            reader_within(s, &form.team_id, &form.user_id).await,
+            reader(s, &form.team_id, &form.user_id).await,
             e,
         ),
     }
 }
 
-/// The caller's language after a failure: the table may be what failed,
-/// so the read gets a moment and then English it is (the answer must
-/// still come within Slack's 3 seconds).
-pub(crate) async fn reader_within(s: &Services, team: &TeamId, user: &UserId) -> Locale {
-    let routings = Routings::new(s.table.clone());
-    let read = routings.locale(team, user);
+/// The caller's language alone (help, a text that does not parse, a
+/// failure), from the directory: the read gets a moment, then English it
+/// is (the table may be what failed, and the answer must still come
+/// within Slack's 3 seconds).
+pub(crate) async fn reader(s: &Services, team: &TeamId, user: &UserId) -> Locale {
+    let directory = s.directory();
+    let read = directory.locale(team, user);
     match tokio::time::timeout(std::time::Duration::from_millis(300), read).await {
-        Ok(Ok(l)) => l,
+        Ok(Ok(l)) => l.unwrap_or_default(),
         _ => Locale::En,
     }
-}
-
-/// The caller's language alone (help, a text that does not parse, a
-/// failure): one read; English when it fails too.
-async fn reader(s: &Services, form: &SlashCommand) -> Locale {
-    Routings::new(s.table.clone())
-        .locale(&form.team_id, &form.user_id)
-        .await
-        .unwrap_or_default()
 }
 
 fn grammar_text(e: &GrammarError, l: Locale) -> String {
