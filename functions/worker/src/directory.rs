@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use hallway::directory_refresh::wall_millis;
-use hallway::ids::TeamId;
+use hallway::ids::{TeamId, UserId};
 use hallway::jobs::{self, DirectoryJob, Job};
 use hallway::slack::SlackError;
 use hallway::slack::client::PageOf;
@@ -217,6 +217,17 @@ async fn write_people(
     run_id: &str,
     people: Vec<Person>,
 ) -> Result<(), JobError> {
+    // Each person's language, beside their record (pattern 29), in a few
+    // batched writes rather than one request a person.
+    let locales: Vec<(UserId, String)> = people
+        .iter()
+        .filter_map(|p| p.locale.clone().map(|l| (p.id.clone(), l)))
+        .collect();
+    w.services
+        .directory()
+        .set_locales(team, &locales)
+        .await
+        .map_err(JobError::retry)?;
     let mut lanes: Vec<Vec<Person>> = (0..WRITERS).map(|_| Vec::new()).collect();
     for (i, p) in people.into_iter().enumerate() {
         lanes[i % WRITERS].push(p);
@@ -229,8 +240,6 @@ async fn write_people(
             for p in &lane {
                 if directory.upsert(&team, p, Some(&run_id)).await? == Written::Older {
                     newer_stored += 1;
-                } else if let Some(tag) = &p.locale {
-                    directory.set_locale(&team, &p.id, tag).await?;
                 }
             }
             Ok::<u32, hallway::table::TableError>(newer_stored)

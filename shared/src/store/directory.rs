@@ -276,6 +276,35 @@ impl Directory {
         self.table.put(item, None).await
     }
 
+    /// [`Self::set_locale`] for a page of people at once: one
+    /// transaction per 25 (the table port's limit), so a refresh page of
+    /// 200 costs eight more requests, not two hundred.
+    pub async fn set_locales(
+        &self,
+        team: &TeamId,
+        locales: &[(UserId, String)],
+    ) -> Result<(), TableError> {
+        let now = self.clock.now_secs();
+        for chunk in locales.chunks(25) {
+            let mut writes = Vec::with_capacity(chunk.len());
+            for (user, tag) in chunk {
+                let mut item = record_item(
+                    &keys::person_locale(team, user),
+                    &LocaleRecord {
+                        locale: tag.clone(),
+                    },
+                )?;
+                item.insert("stored_at".into(), n(now));
+                writes.push(crate::table::Write::Put {
+                    item,
+                    condition: None,
+                });
+            }
+            self.table.transact(writes).await?;
+        }
+        Ok(())
+    }
+
     /// The language a person reads hallway in, when their Slack locale is
     /// known.
     pub async fn locale(&self, team: &TeamId, user: &UserId) -> Result<Option<Locale>, TableError> {
